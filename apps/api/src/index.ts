@@ -1,0 +1,4 @@
+export * from './api-keys.ts';
+export * from './app.ts';
+export * from './env.ts';
+export * from './server.ts';

@@ -1,0 +1,176 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { PAYOUT_STATUSES } from '@payouts/core';
+import {
+  apiKeySchema,
+  balancesSchema,
+  createApiKeySchema,
+  createFundingSchema,
+  createPayoutSchema,
+  createTenantSchema,
+  fundingSchema,
+  listPayoutsQuery,
+  payoutEventSchema,
+  payoutListSchema,
+  payoutSchema,
+  problemSchema,
+  tenantSchema,
+  z,
+} from './schemas.ts';
+
+/** The OpenAPI document, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const security = [{ [bearer.name]: [] }];
+  const idempotencyKey = z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ description: 'IETF Idempotency-Key: same key + same body replays the first response.' });
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: problemSchema } },
+  });
+  const errors = {
+    400: problem('Malformed request, missing header'),
+    401: problem('Missing or invalid API key'),
+    404: problem('Not found (or another tenant’s)'),
+    422: problem('Validation failed; `errors` names each field'),
+  };
+  const json = (schema: z.ZodType, description: string) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/payouts',
+    summary: 'Create a payout',
+    security,
+    request: {
+      headers: z.object({ 'Idempotency-Key': idempotencyKey }),
+      body: { content: { 'application/json': { schema: createPayoutSchema } } },
+    },
+    responses: {
+      202: json(payoutSchema, 'Accepted: stored and queued'),
+      ...errors,
+      409: problem('Same Idempotency-Key in flight'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payouts',
+    summary: 'List payouts, newest first',
+    security,
+    request: { query: listPayoutsQuery },
+    responses: { 200: json(payoutListSchema, 'A page of payouts'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payouts/{id}',
+    summary: 'Get a payout',
+    security,
+    request: { params: payoutId },
+    responses: { 200: json(payoutSchema, 'The payout'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payouts/{id}/events',
+    summary: 'A payout’s history: every transition asked for, applied or not',
+    security,
+    request: { params: payoutId },
+    responses: { 200: json(z.object({ data: z.array(payoutEventSchema) }), 'The history'), ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/payouts/{id}/cancel',
+    summary: 'Cancel a payout not yet sent to its provider',
+    security,
+    request: { params: payoutId },
+    responses: {
+      200: json(payoutSchema, 'Cancelled'),
+      202: json(payoutSchema, 'Cancel accepted, still being applied'),
+      ...errors,
+      409: problem('Not cancellable in its state'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/balances',
+    summary: 'Wallet balances per currency',
+    security,
+    responses: { 200: json(balancesSchema, 'Balances'), 401: errors[401] },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/tenants',
+    summary: 'Create a tenant (operator)',
+    security,
+    request: {
+      headers: z.object({ 'Idempotency-Key': idempotencyKey }),
+      body: { content: { 'application/json': { schema: createTenantSchema } } },
+    },
+    responses: { 201: json(tenantSchema, 'Created'), ...errors, 403: problem('Not an operator key') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/tenants/{id}/api-keys',
+    summary: 'Issue an API key for a tenant (operator); the key is shown once',
+    security,
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { 'application/json': { schema: createApiKeySchema } } },
+    },
+    responses: { 201: json(apiKeySchema, 'Issued'), ...errors, 403: problem('Not an operator key') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/tenants/{id}/fundings',
+    summary: 'Fund a tenant wallet (operator); idempotent on reference',
+    security,
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { 'application/json': { schema: createFundingSchema } } },
+    },
+    responses: {
+      201: json(fundingSchema, 'Funded'),
+      200: json(fundingSchema, 'This reference had funded already'),
+      ...errors,
+      403: problem('Not an operator key'),
+      409: problem('Reference reused with another amount'),
+    },
+  });
+  for (const path of ['/healthz', '/readyz']) {
+    registry.registerPath({
+      method: 'get',
+      path,
+      summary: path === '/healthz' ? 'Liveness' : 'Readiness (Postgres and Redis)',
+      responses: { 200: { description: 'OK' }, 503: problem('Not ready') },
+    });
+  }
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Payout engine API',
+      version: '1.0.0',
+      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units. Errors are application/problem+json.`,
+    },
+    servers: [{ url: '/' }],
+  });
+}
+
+/** A plain page listing the routes, so /docs works offline, with a link to the full document. */
+export function renderDocsPage(doc: ReturnType<typeof buildOpenApiDocument>): string {
+  const rows = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, { summary?: string }>).map(
+      ([method, op]) =>
+        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${path}</code></td><td>${op.summary ?? ''}</td></tr>`,
+    ),
+  );
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${doc.info.title}</title>
+<style>body{font:15px system-ui;margin:2rem;max-width:60rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style></head>
+<body><h1>${doc.info.title}</h1><p>${doc.info.description ?? ''}</p><p>Full document: <a href="/openapi.json">/openapi.json</a></p>
+<table>${rows.join('\n')}</table></body></html>`;
+}

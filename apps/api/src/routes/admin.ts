@@ -1,0 +1,130 @@
+import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
+import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
+import { fundingTransaction, verifyLedger, walletBalances } from '@payouts/ledger';
+import { eq } from 'drizzle-orm';
+import { Router } from 'express';
+import { generateApiKey, hashApiKey, keyPrefix } from '../api-keys.ts';
+import { requireOperator } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { problems } from '../problem.ts';
+import { createApiKeySchema, createFundingSchema, createTenantSchema } from '../schemas.ts';
+import { parseBody } from '../validation.ts';
+
+/** Operator routes (DESIGN §5): operator keys only, never a tenant's. */
+export function adminRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.use((req, _res, next) => {
+    requireOperator(req);
+    next();
+  });
+
+  router.post('/tenants', async (req, res) => {
+    const key = readIdempotencyKey(req);
+    const body = parseBody(createTenantSchema, req);
+    const { response, replayed } = await withIdempotency(
+      deps.db,
+      'operator',
+      key,
+      fingerprint(req, req.body),
+      async (tx) => {
+        const [row] = await tx
+          .insert(tenants)
+          .values({ id: newId('tenant'), name: body.name })
+          .returning();
+        return { status: 201, body: { id: row!.id, name: row!.name, created_at: row!.createdAt.toISOString() } };
+      },
+    );
+    res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
+  });
+
+  /**
+   * Issues a key, shown once. Not under Idempotency-Key on purpose: replaying the response would
+   * mean storing the key itself; a second call simply issues a second key (revocable).
+   */
+  router.post('/tenants/:id/api-keys', async (req, res) => {
+    const tenant = await findTenant(deps, req.params.id);
+    const body = req.body === undefined ? createApiKeySchema.parse({}) : parseBody(createApiKeySchema, req);
+    const key = generateApiKey(body.mode);
+    const [row] = await deps.db
+      .insert(apiKeys)
+      .values({
+        id: newId('apiKey'),
+        tenantId: tenant.id,
+        role: 'tenant',
+        prefix: keyPrefix(key),
+        hash: hashApiKey(key),
+      })
+      .returning();
+    res
+      .status(201)
+      .json({ id: row!.id, key, prefix: row!.prefix, tenant_id: tenant.id, created_at: row!.createdAt.toISOString() });
+  });
+
+  /** Funds a wallet through the reconciler (the only ledger writer); idempotent on `reference`. */
+  router.post('/tenants/:id/fundings', async (req, res) => {
+    const operator = requireOperator(req);
+    const tenant = await findTenant(deps, req.params.id);
+    const body = parseBody(createFundingSchema, req);
+    const spec = fundingTransaction(tenant.id, body.currency, BigInt(body.amount), body.reference);
+    const [existing] = await deps.db
+      .select({ currency: ledgerTransactions.currency, metadata: ledgerTransactions.metadata })
+      .from(ledgerTransactions)
+      .where(eq(ledgerTransactions.idempotencyKey, spec.idempotencyKey));
+    if (existing && (existing.currency !== body.currency || existing.metadata?.amount !== String(body.amount))) {
+      throw problems.conflict(
+        'funding_reference_reused',
+        'This reference already funded the wallet with another amount or currency.',
+        'reference',
+      );
+    }
+    const answer = await deps.reconciler.call('wallet.fund', {
+      tenantId: tenant.id,
+      currency: body.currency,
+      amount: String(body.amount),
+      reference: body.reference,
+      actor: operator.keyId,
+    });
+    const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
+    res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
+      tenant_id: tenant.id,
+      currency: body.currency as Currency,
+      amount: body.amount,
+      reference: body.reference,
+      funded: answer?.funded ?? false,
+      released: answer?.released ?? 0,
+      balance: { available: toJsonAmount(balance?.available ?? 0n), held: toJsonAmount(balance?.held ?? 0n) },
+    });
+  });
+
+  router.get('/tenants/:id/balances', async (req, res) => {
+    const tenant = await findTenant(deps, req.params.id);
+    const rows = await walletBalances(deps.db, tenant.id);
+    res.json({
+      data: rows.map((b) => ({
+        currency: b.currency,
+        available: toJsonAmount(b.available),
+        held: toJsonAmount(b.held),
+      })),
+    });
+  });
+
+  /** The ledger's invariants, checked from the entries (also run by the tests after every scenario). */
+  router.get('/ledger/verify', async (_req, res) => {
+    const report = await verifyLedger(deps.db);
+    res.status(report.ok ? 200 : 500).json({
+      ok: report.ok,
+      problems: report.problems,
+      totals: report.totals.map((t) => ({ currency: t.currency, sum: t.sum.toString() })),
+    });
+  });
+
+  return router;
+}
+
+async function findTenant(deps: ApiDeps, id: string) {
+  if (!isId(id, 'tenant')) throw problems.notFound('The tenant');
+  const [row] = await deps.db.select().from(tenants).where(eq(tenants.id, id));
+  if (!row) throw problems.notFound('The tenant');
+  return row;
+}

@@ -1,0 +1,21 @@
+import { toJsonAmount } from '@payouts/core';
+import { walletBalances } from '@payouts/ledger';
+import { Router } from 'express';
+import { requireTenant } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+
+export function balanceRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/balances', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const rows = await walletBalances(deps.db, tenantId);
+    res.json({
+      data: rows.map((b) => ({
+        currency: b.currency,
+        available: toJsonAmount(b.available),
+        held: toJsonAmount(b.held),
+      })),
+    });
+  });
+  return router;
+}

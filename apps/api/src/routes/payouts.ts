@@ -1,0 +1,218 @@
+import { CLIENT_CANCELLABLE, isId, newId, type PayoutStatus } from '@payouts/core';
+import { payoutEvents, payouts } from '@payouts/db';
+import type { CanonicalPayout } from '@payouts/providers';
+import { jobIds } from '@payouts/queue';
+import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { Router } from 'express';
+import { requireTenant } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { problems } from '../problem.ts';
+import { type CreatePayoutBody, createPayoutSchema, listPayoutsQuery } from '../schemas.ts';
+import { payoutResource } from '../serialize.ts';
+import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
+
+export function payoutRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/payouts', async (req, res) => {
+    const { tenantId, keyId } = requireTenant(req);
+    const key = readIdempotencyKey(req);
+    const body = parseBody(createPayoutSchema, req);
+    const id = newId('payout');
+    const { provider, adapter } = chooseProvider(deps, body);
+    const canonical = toCanonical(id, body);
+    const issues = adapter.validate(canonical);
+    if (issues.length > 0) throw problems.invalid(issues);
+
+    const { response, replayed } = await withIdempotency(
+      deps.db,
+      tenantId,
+      key,
+      fingerprint(req, req.body),
+      async (tx) => {
+        const [row] = await tx
+          .insert(payouts)
+          .values({
+            id,
+            tenantId,
+            status: 'accepted',
+            amount: canonical.amount,
+            currency: body.currency,
+            provider,
+            method: body.method,
+            purpose: body.purpose ?? null,
+            referenceId: body.reference_id ?? null,
+            narration: body.narration ?? null,
+            description: body.description ?? null,
+            beneficiary: body.beneficiary,
+            queueIfLowBalance: body.queue_if_low_balance,
+            metadata: body.metadata ?? null,
+            providerIdempotencyKey: canonical.idempotencyKey,
+            feeReserve: adapter.feeReserve(body.currency),
+          })
+          .returning();
+        await tx.insert(payoutEvents).values({
+          payoutId: id,
+          fromStatus: null,
+          toStatus: 'accepted',
+          applied: true,
+          source: 'api',
+          detail: { keyId },
+        });
+        return { status: 202, body: payoutResource(row!) };
+      },
+    );
+
+    if (!replayed) {
+      // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
+      await deps.queues
+        .toReconciler('payout.accepted', { payoutId: id }, { jobId: jobIds.accepted(id) })
+        .catch((error) =>
+          req.log.warn({ err: error, payoutId: id }, 'enqueue after commit failed; the sweeper will re-drive'),
+        );
+    }
+    res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
+  });
+
+  router.get('/payouts', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const q = parseQuery(listPayoutsQuery, req);
+    const filters: SQL[] = [eq(payouts.tenantId, tenantId)];
+    if (q.status) filters.push(eq(payouts.status, q.status));
+    if (q.provider) filters.push(eq(payouts.provider, q.provider));
+    if (q.batch_id) filters.push(eq(payouts.batchId, q.batch_id));
+    if (q.reference_id) filters.push(eq(payouts.referenceId, q.reference_id));
+    if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
+    const rows = await deps.db
+      .select()
+      .from(payouts)
+      .where(and(...filters))
+      .orderBy(desc(payouts.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const hasMore = rows.length > q.limit;
+    res.json({
+      data: page.map(payoutResource),
+      has_more: hasMore,
+      next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
+    });
+  });
+
+  router.get('/payouts/:id', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    res.json(payoutResource(await findPayout(deps, tenantId, req.params.id)));
+  });
+
+  router.get('/payouts/:id/events', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const payout = await findPayout(deps, tenantId, req.params.id);
+    const rows = await deps.db
+      .select()
+      .from(payoutEvents)
+      .where(eq(payoutEvents.payoutId, payout.id))
+      .orderBy(asc(payoutEvents.id));
+    res.json({
+      data: rows.map((e) => ({
+        from_status: e.fromStatus,
+        to_status: e.toStatus,
+        applied: e.applied,
+        source: e.source,
+        detail: e.detail,
+        created_at: e.createdAt.toISOString(),
+      })),
+    });
+  });
+
+  router.post('/payouts/:id/cancel', async (req, res) => {
+    const { tenantId, keyId } = requireTenant(req);
+    expectNoBody(req);
+    const payout = await findPayout(deps, tenantId, req.params.id);
+    if (!CLIENT_CANCELLABLE.has(payout.status as PayoutStatus) || payout.queuedReason === 'provider_low_balance') {
+      throw notCancellable(payout.status);
+    }
+    const answer = await deps.reconciler.call('payout.cancel', {
+      payoutId: payout.id,
+      tenantId,
+      source: 'api',
+      actor: keyId,
+    });
+    if (answer?.outcome === 'refused') throw notCancellable(answer.status ?? payout.status);
+    const current = await findPayout(deps, tenantId, payout.id);
+    res.status(answer ? 200 : 202).json(payoutResource(current));
+  });
+
+  return router;
+}
+
+function notCancellable(status: string) {
+  return problems.conflict(
+    'payout_not_cancellable',
+    `A payout can be cancelled only before it is sent to the provider, or while it waits for funds; this one is ${status}.`,
+  );
+}
+
+export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
+  // Another tenant's payout is a 404, exactly like one that does not exist.
+  if (!isId(id, 'payout')) throw problems.notFound('The payout');
+  const [row] = await deps.db
+    .select()
+    .from(payouts)
+    .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
+  if (!row) throw problems.notFound('The payout');
+  return row;
+}
+
+function chooseProvider(deps: ApiDeps, body: CreatePayoutBody) {
+  const provider = body.provider ?? deps.routes[body.currency];
+  if (!provider) {
+    throw problems.invalid([
+      { path: 'currency', message: `no provider is configured for ${body.currency}; name one in provider` },
+    ]);
+  }
+  const adapter = deps.adapters.get(provider);
+  if (!adapter) {
+    throw problems.invalid([
+      {
+        path: body.provider ? 'provider' : 'currency',
+        message: `provider ${provider} is not enabled on this deployment`,
+      },
+    ]);
+  }
+  if (!adapter.currencies.includes(body.currency)) {
+    throw problems.invalid([
+      { path: 'currency', message: `${provider} pays out in ${adapter.currencies.join(', ')}, not ${body.currency}` },
+    ]);
+  }
+  return { provider, adapter };
+}
+
+function toCanonical(id: string, body: CreatePayoutBody): CanonicalPayout {
+  return {
+    id,
+    amount: BigInt(body.amount),
+    currency: body.currency,
+    method: body.method,
+    purpose: body.purpose ?? null,
+    referenceId: body.reference_id ?? null,
+    narration: body.narration ?? null,
+    description: body.description ?? null,
+    beneficiary: body.beneficiary,
+    queueIfLowBalance: body.queue_if_low_balance,
+    metadata: body.metadata ?? null,
+    // Derived from our payout id, minted here once: every retry and replay sends the same key.
+    idempotencyKey: id,
+  };
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!isId(id, 'payout')) {
+    throw problems.badRequest('invalid_cursor', 'The cursor is not one this API returned.', 'cursor');
+  }
+  return id;
+}

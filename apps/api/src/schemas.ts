@@ -1,0 +1,185 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { CURRENCIES, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS } from '@payouts/core';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/**
+ * Request and response schemas of the public API (DESIGN §5). These are the canonical rules; each
+ * provider's own rules are applied on top by its adapter's `validate`. Objects are strict: an
+ * unknown field is an error naming it, not silently dropped.
+ */
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const addressSchema = z.strictObject({
+  line1: text(200).optional(),
+  line2: text(200).optional(),
+  city: text(100).optional(),
+  postal_code: text(20).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .optional(),
+});
+
+export const beneficiarySchema = z
+  .strictObject({
+    name: text(140).optional(),
+    first_name: text(100).optional(),
+    last_name: text(100).optional(),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9]{6,15}$/, 'must be 6 to 15 digits, optionally with a leading +')
+      .optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+      .optional(),
+    account_number: z
+      .string()
+      .regex(/^[A-Za-z0-9]{4,34}$/, 'must be 4 to 34 letters or digits')
+      .optional(),
+    bank_code: text(20).optional(),
+    bank_name: text(100).optional(),
+    account_type: text(30).optional(),
+    address: addressSchema.optional(),
+    provider_account_id: text(100).optional(),
+  })
+  .openapi('Beneficiary');
+
+export const createPayoutSchema = z
+  .strictObject({
+    amount: z
+      .number({ error: 'must be an integer amount in minor units' })
+      .int('must be an integer amount in minor units')
+      .positive('must be greater than zero')
+      .max(Number.MAX_SAFE_INTEGER),
+    currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
+    provider: z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
+    method: text(32),
+    purpose: text(64).optional(),
+    reference_id: text(255).optional(),
+    narration: text(255).optional(),
+    description: text(255).optional(),
+    beneficiary: beneficiarySchema,
+    queue_if_low_balance: z.boolean().default(false),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(500))
+      .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
+      .optional(),
+  })
+  .openapi('CreatePayout');
+export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
+
+export const payoutSchema = z
+  .object({
+    id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
+    object: z.literal('payout'),
+    status: z.enum(PAYOUT_STATUSES),
+    amount: z.number().int(),
+    currency: z.enum(CURRENCIES),
+    provider: z.enum(PROVIDER_IDS),
+    method: z.string(),
+    purpose: z.string().nullable(),
+    reference_id: z.string().nullable(),
+    narration: z.string().nullable(),
+    description: z.string().nullable(),
+    batch_id: z.string().nullable(),
+    beneficiary: beneficiarySchema.extend({ account_number: z.string().nullable() }),
+    queue_if_low_balance: z.boolean(),
+    metadata: z.record(z.string(), z.string()),
+    fees: z.number().int().nullable(),
+    tax: z.number().int().nullable(),
+    provider_payout_id: z.string().nullable(),
+    utr: z.string().nullable(),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    queued_reason: z.enum(QUEUED_REASONS).nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Payout');
+
+export const listPayoutsQuery = z.strictObject({
+  status: z.enum(PAYOUT_STATUSES).optional(),
+  provider: z.enum(PROVIDER_IDS).optional(),
+  batch_id: text(64).optional(),
+  reference_id: text(255).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: text(200).optional(),
+});
+
+export const payoutListSchema = z
+  .object({ data: z.array(payoutSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
+  .openapi('PayoutList');
+
+export const payoutEventSchema = z
+  .object({
+    from_status: z.string().nullable(),
+    to_status: z.string(),
+    applied: z.boolean(),
+    source: z.string(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    created_at: z.string(),
+  })
+  .openapi('PayoutEvent');
+
+export const balancesSchema = z
+  .object({
+    data: z.array(z.object({ currency: z.enum(CURRENCIES), available: z.number().int(), held: z.number().int() })),
+  })
+  .openapi('Balances');
+
+export const createTenantSchema = z.strictObject({ name: text(200) }).openapi('CreateTenant');
+export const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi('Tenant');
+
+export const createApiKeySchema = z
+  .strictObject({ mode: z.enum(['test', 'live']).default('test') })
+  .openapi('CreateApiKey');
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    key: z.string().openapi({ description: 'Shown once; only its hash is stored.' }),
+    prefix: z.string(),
+    tenant_id: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('ApiKey');
+
+export const createFundingSchema = z
+  .strictObject({
+    currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
+    amount: z.number().int('must be an integer amount in minor units').positive().max(Number.MAX_SAFE_INTEGER),
+    reference: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or ._:-')
+      .openapi({ description: 'Your reference for this funding; the same reference funds once.' }),
+  })
+  .openapi('CreateFunding');
+
+export const fundingSchema = z
+  .object({
+    tenant_id: z.string(),
+    currency: z.enum(CURRENCIES),
+    amount: z.number().int(),
+    reference: z.string(),
+    funded: z.boolean().openapi({ description: 'False when this reference had already funded the wallet.' }),
+    released: z.number().int().openapi({ description: 'Queued payouts released by this funding.' }),
+    balance: z.object({ available: z.number().int(), held: z.number().int() }),
+  })
+  .openapi('Funding');
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    request_id: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export { z };

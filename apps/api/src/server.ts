@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { newId } from '@payouts/core';
+import { apiKeys, type Database } from '@payouts/db';
+import type { Logger } from '@payouts/observability';
+import { createAdapters } from '@payouts/providers';
+import { createRedis, Queues, RECONCILER_QUEUE } from '@payouts/queue';
+import { QueueEvents } from 'bullmq';
+import { hashApiKey, keyPrefix } from './api-keys.ts';
+import { createApp } from './app.ts';
+import type { ApiEnv } from './env.ts';
+import { ReconcilerClient } from './reconciler-client.ts';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Builds the API's dependencies from its configuration and listens. Used by main.ts, `pnpm start` and tests. */
+export async function startApi(options: {
+  env: ApiEnv;
+  db: Database;
+  logger: Logger;
+  host?: string;
+}): Promise<RunningApi> {
+  const { env, db, logger } = options;
+  const redis = createRedis(env.REDIS_URL, 'producer');
+  const queues = new Queues(redis, env.QUEUE_PREFIX);
+  const events = new QueueEvents(RECONCILER_QUEUE, {
+    connection: createRedis(env.REDIS_URL, 'worker'),
+    prefix: env.QUEUE_PREFIX,
+  });
+  const adapters = createAdapters({
+    timeoutMs: env.PROVIDER_TIMEOUT_MS,
+    razorpayx: {
+      baseUrl: env.RAZORPAYX_BASE_URL,
+      keyId: env.RAZORPAYX_KEY_ID,
+      keySecret: env.RAZORPAYX_KEY_SECRET,
+      accountNumber: env.RAZORPAYX_ACCOUNT_NUMBER,
+      webhookSecret: env.RAZORPAYX_WEBHOOK_SECRET,
+    },
+  });
+  if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
+
+  const app = createApp({
+    db,
+    redis,
+    queues,
+    reconciler: new ReconcilerClient(queues, events),
+    logger,
+    adapters,
+    routes: env.PROVIDER_ROUTES,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(env.PORT, options.host ?? '0.0.0.0', () => resolve(s));
+  });
+  // Slightly above typical load-balancer idle timeouts, so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    async close() {
+      // Stop accepting, let requests in flight finish, then close connections to Redis.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await events.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** The operator key from the environment, stored hashed like any other (idempotent across restarts). */
+export async function ensureOperatorKey(db: Database, key: string): Promise<void> {
+  await db
+    .insert(apiKeys)
+    .values({ id: newId('apiKey'), tenantId: null, role: 'operator', prefix: keyPrefix(key), hash: hashApiKey(key) })
+    .onConflictDoNothing({ target: apiKeys.hash });
+}

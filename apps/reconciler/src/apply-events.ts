@@ -1,0 +1,430 @@
+import {
+  CLIENT_CANCELLABLE,
+  type Currency,
+  canTransition,
+  type PayoutStatus,
+  type ProviderId,
+  type TransitionSource,
+} from '@payouts/core';
+import {
+  type Database,
+  ledgerTransactions,
+  payoutEvents,
+  payouts,
+  providerSubmissions,
+  type Transaction,
+} from '@payouts/db';
+import {
+  type AccountRef,
+  accounts,
+  fundingTransaction,
+  holdAmount,
+  holdTransaction,
+  lockAccounts,
+  type PayoutMoney,
+  postTransaction,
+  postTransactions,
+  reverseTransaction,
+  type TransactionSpec,
+  voidTransaction,
+} from '@payouts/ledger';
+import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
+import { and, eq, inArray } from 'drizzle-orm';
+
+export type ReconcilerEvent = { [N in ReconcilerJobName]: { name: N; data: ReconcilerJobData<N> } }[ReconcilerJobName];
+
+export interface EventResult {
+  outcome: 'applied' | 'unchanged' | 'ignored' | 'refused';
+  payoutId?: string;
+  status?: PayoutStatus;
+  reason?: string;
+  /** wallet.fund: whether this call added money (false for a repeated reference). */
+  funded?: boolean;
+  /** wallet.fund / wallet.release: payouts released from the wallet queue. */
+  released?: number;
+}
+
+export interface BatchOutcome {
+  results: EventResult[];
+  /** Payouts that became `reserved`: hand them to their provider once the transaction committed. */
+  submits: { provider: ProviderId; payoutId: string }[];
+}
+
+type PayoutRow = typeof payouts.$inferSelect;
+type EventRow = typeof payoutEvents.$inferInsert;
+
+/** How many queued payouts one funding looks at; the sweeper releases any rest on its next pass. */
+const RELEASE_SCAN_LIMIT = 1000;
+
+function money(row: PayoutRow): PayoutMoney {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    provider: row.provider as ProviderId,
+    currency: row.currency as Currency,
+    amount: row.amount,
+    feeReserve: row.feeReserve,
+  };
+}
+
+/** A hold exists from `reserved` on; a payout still waiting for its wallet has none. */
+function hasHold(row: PayoutRow): boolean {
+  return !(row.status === 'accepted' || (row.status === 'queued' && row.queuedReason === 'wallet_low_balance'));
+}
+
+function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId: string; currency: Currency } | null {
+  if (e.name === 'wallet.fund' || e.name === 'wallet.release') {
+    return { tenantId: e.data.tenantId, currency: e.data.currency as Currency };
+  }
+  const row = rows.get(e.data.payoutId);
+  return row ? { tenantId: row.tenantId, currency: row.currency as Currency } : null;
+}
+
+/**
+ * Applies a batch of events in one database transaction. This is the only code that changes a
+ * payout's state or writes the ledger (DESIGN §2). Locks are taken in one global order — payout
+ * rows by id, then every ledger account the batch may touch by key — so concurrent reconcilers
+ * wait for each other but never deadlock. Every change is compare-and-set against the locked row
+ * and the transition table, and every ledger posting carries a unique key, so replaying any event
+ * (a retried job, a duplicate webhook, a second reconciler) changes nothing.
+ */
+export async function applyEvents(db: Database, events: ReconcilerEvent[]): Promise<BatchOutcome> {
+  return db.transaction(async (tx) => {
+    const batch = new Batch(tx);
+    await batch.load(events);
+    const results = events.map((e) => batch.apply(e));
+    await batch.write();
+    return { results, submits: batch.submits };
+  });
+}
+
+class Batch {
+  readonly submits: BatchOutcome['submits'] = [];
+  private readonly rows = new Map<string, PayoutRow>();
+  private readonly dirty = new Set<string>();
+  private readonly history: EventRow[] = [];
+  private readonly specs: TransactionSpec[] = [];
+  private readonly specKeys = new Set<string>();
+  /** Available balance of each wallet this batch may hold against, tracked as holds are placed. */
+  private readonly available = new Map<string, bigint>();
+  private readonly existingFundings = new Set<string>();
+  private readonly claimed = new Set<string>();
+  private readonly walletQueues = new Map<string, string[]>();
+  private readonly now = new Date();
+
+  constructor(private readonly tx: Transaction) {}
+
+  async load(events: ReconcilerEvent[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const e of events) if ('payoutId' in e.data) ids.add(e.data.payoutId);
+
+    for (const e of events) {
+      if (e.name !== 'wallet.fund' && e.name !== 'wallet.release') continue;
+      const key = walletKey(e.data.tenantId, e.data.currency as Currency);
+      if (this.walletQueues.has(key)) continue;
+      const queued = await this.tx
+        .select({ id: payouts.id })
+        .from(payouts)
+        .where(
+          and(
+            eq(payouts.tenantId, e.data.tenantId),
+            eq(payouts.currency, e.data.currency),
+            eq(payouts.status, 'queued'),
+            eq(payouts.queuedReason, 'wallet_low_balance'),
+          ),
+        )
+        .orderBy(payouts.id)
+        .limit(RELEASE_SCAN_LIMIT);
+      this.walletQueues.set(
+        key,
+        queued.map((q) => q.id),
+      );
+      for (const q of queued) ids.add(q.id);
+    }
+
+    if (ids.size > 0) {
+      const locked = await this.tx
+        .select()
+        .from(payouts)
+        .where(inArray(payouts.id, [...ids]))
+        .orderBy(payouts.id)
+        .for('update');
+      for (const r of locked) this.rows.set(r.id, r);
+    }
+
+    const refs: AccountRef[] = [];
+    for (const e of events) {
+      const wallet = walletOf(e, this.rows);
+      if (wallet)
+        refs.push(
+          accounts.available(wallet.tenantId, wallet.currency),
+          accounts.held(wallet.tenantId, wallet.currency),
+        );
+      if (e.name === 'payout.report' || e.name === 'payout.cancel') {
+        const row = this.rows.get(e.data.payoutId);
+        if (row) {
+          const p = row.provider as ProviderId;
+          const c = row.currency as Currency;
+          refs.push(accounts.clearing(p, c), accounts.fees(p, c), accounts.tax(p, c));
+        }
+      }
+      if (e.name === 'wallet.fund') refs.push(accounts.externalFunding(e.data.currency as Currency));
+    }
+    const lockedAccounts = await lockAccounts(this.tx, refs);
+    for (const [key, account] of lockedAccounts)
+      if (key.endsWith(':available')) this.available.set(key, account.balance);
+
+    const fundingKeys = events.flatMap((e) =>
+      e.name === 'wallet.fund'
+        ? [fundingTransaction(e.data.tenantId, e.data.currency as Currency, 0n, e.data.reference).idempotencyKey]
+        : [],
+    );
+    if (fundingKeys.length > 0) {
+      const found = await this.tx
+        .select({ key: ledgerTransactions.idempotencyKey })
+        .from(ledgerTransactions)
+        .where(inArray(ledgerTransactions.idempotencyKey, fundingKeys));
+      for (const f of found) this.existingFundings.add(f.key);
+    }
+
+    const cancelIds = events.flatMap((e) => (e.name === 'payout.cancel' ? [e.data.payoutId] : []));
+    if (cancelIds.length > 0) {
+      const claims = await this.tx
+        .select({ payoutId: providerSubmissions.payoutId })
+        .from(providerSubmissions)
+        .where(inArray(providerSubmissions.payoutId, cancelIds));
+      for (const c of claims) this.claimed.add(c.payoutId);
+    }
+  }
+
+  apply(e: ReconcilerEvent): EventResult {
+    switch (e.name) {
+      case 'payout.accepted':
+        return this.accepted(e.data.payoutId);
+      case 'payout.report':
+        return this.report(e.data);
+      case 'payout.cancel':
+        return this.cancel(e.data);
+      case 'wallet.fund':
+        return this.fund(e.data);
+      case 'wallet.release':
+        return { outcome: 'applied', released: this.release(e.data.tenantId, e.data.currency as Currency) };
+    }
+  }
+
+  private accepted(payoutId: string): EventResult {
+    const row = this.rows.get(payoutId);
+    if (!row) return { outcome: 'ignored', payoutId, reason: 'payout_not_found' };
+    if (row.status === 'reserved') {
+      // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
+      this.submits.push({ provider: row.provider as ProviderId, payoutId });
+      return { outcome: 'unchanged', payoutId, status: row.status };
+    }
+    if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status as PayoutStatus };
+    if (this.tryHold(row, 'reconciler')) return { outcome: 'applied', payoutId, status: 'reserved' };
+    if (row.queueIfLowBalance) {
+      this.transition(row, 'queued', 'reconciler', { queuedReason: 'wallet_low_balance' });
+    } else {
+      this.transition(row, 'failed', 'reconciler', {
+        failureCode: 'insufficient_funds',
+        failureMessage: `The ${row.currency} wallet's available balance cannot cover this payout.`,
+      });
+    }
+    return { outcome: 'applied', payoutId, status: row.status as PayoutStatus };
+  }
+
+  private tryHold(row: PayoutRow, source: TransitionSource): boolean {
+    const key = accounts.available(row.tenantId, row.currency as Currency).key;
+    const balance = this.available.get(key) ?? 0n;
+    const needed = holdAmount(money(row));
+    if (balance < needed) return false;
+    this.available.set(key, balance - needed);
+    this.post(holdTransaction(money(row)));
+    this.transition(row, 'reserved', source, { queuedReason: null });
+    this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id });
+    return true;
+  }
+
+  private report(r: ReconcilerJobData<'payout.report'>): EventResult {
+    const row = this.rows.get(r.payoutId);
+    if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    const details: Partial<PayoutRow> = {};
+    if (r.providerPayoutId && row.providerPayoutId !== r.providerPayoutId)
+      details.providerPayoutId = r.providerPayoutId;
+    if (r.rawStatus && row.providerStatus !== r.rawStatus) details.providerStatus = r.rawStatus;
+    if (r.utr && row.utr !== r.utr) details.utr = r.utr;
+    if (r.fees !== null && row.fees !== BigInt(r.fees)) details.fees = BigInt(r.fees);
+    if (r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
+
+    const to = r.outcome;
+    const detail = { rawStatus: r.rawStatus, providerPayoutId: r.providerPayoutId, observedAt: r.observedAt };
+    if (to === row.status) {
+      // Same state, maybe with news (a UTR that arrived later): keep the facts, no transition.
+      if (Object.keys(details).length > 0) {
+        Object.assign(row, details, { updatedAt: this.now });
+        this.dirty.add(row.id);
+        return { outcome: 'applied', payoutId: row.id, status: to };
+      }
+      return { outcome: 'unchanged', payoutId: row.id, status: to };
+    }
+    if (!canTransition(row.status as PayoutStatus, to)) {
+      this.record(row, to, false, r.source, { ...detail, reason: 'transition_not_allowed' });
+      return {
+        outcome: 'ignored',
+        payoutId: row.id,
+        status: row.status as PayoutStatus,
+        reason: 'transition_not_allowed',
+      };
+    }
+
+    const m = money(row);
+    const fees = details.fees ?? row.fees ?? 0n;
+    const tax = details.tax ?? row.tax ?? 0n;
+    if (to === 'processed') {
+      this.post(postTransaction(m, fees, tax));
+    } else if (to === 'reversed') {
+      // A poll may see the reversal without having seen `processed`: post, then compensate.
+      if (row.status !== 'processed') this.post(postTransaction(m, fees, tax));
+      this.post(reverseTransaction(m, fees, tax));
+    } else if ((to === 'failed' || to === 'rejected' || to === 'cancelled') && hasHold(row)) {
+      this.post(voidTransaction(m));
+    }
+    if (to === 'reserved') this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id });
+
+    const failure = to === 'failed' || to === 'rejected' || to === 'cancelled' || to === 'reversed' ? r.failure : null;
+    this.transition(
+      row,
+      to,
+      r.source,
+      {
+        ...details,
+        queuedReason: to === 'queued' ? (r.queuedReason ?? 'provider_low_balance') : null,
+        ...(failure ? { failureCode: failure.code, failureMessage: failure.message } : {}),
+      },
+      detail,
+    );
+    return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  private cancel(c: ReconcilerJobData<'payout.cancel'>): EventResult {
+    const row = this.rows.get(c.payoutId);
+    if (!row || (c.tenantId !== null && row.tenantId !== c.tenantId)) {
+      return { outcome: 'refused', payoutId: c.payoutId, reason: 'payout_not_found' };
+    }
+    const status = row.status as PayoutStatus;
+    const atProvider = this.claimed.has(row.id) || (status === 'queued' && row.queuedReason === 'provider_low_balance');
+    if (!CLIENT_CANCELLABLE.has(status) || atProvider) {
+      this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
+      return { outcome: 'refused', payoutId: row.id, status, reason: 'not_cancellable' };
+    }
+    if (hasHold(row)) this.post(voidTransaction(money(row)));
+    this.transition(
+      row,
+      'cancelled',
+      c.source,
+      {
+        queuedReason: null,
+        failureCode: 'cancelled',
+        failureMessage: `Cancelled by ${c.source === 'operator' ? 'an operator' : 'the client'}.`,
+      },
+      { actor: c.actor },
+    );
+    return { outcome: 'applied', payoutId: row.id, status: 'cancelled' };
+  }
+
+  private fund(f: ReconcilerJobData<'wallet.fund'>): EventResult {
+    const currency = f.currency as Currency;
+    const spec = fundingTransaction(f.tenantId, currency, BigInt(f.amount), f.reference);
+    const funded = !this.existingFundings.has(spec.idempotencyKey) && !this.specKeys.has(spec.idempotencyKey);
+    if (funded) {
+      spec.metadata = { ...spec.metadata, actor: f.actor };
+      this.post(spec);
+      const key = accounts.available(f.tenantId, currency).key;
+      this.available.set(key, (this.available.get(key) ?? 0n) + BigInt(f.amount));
+    }
+    return { outcome: funded ? 'applied' : 'unchanged', funded, released: this.release(f.tenantId, currency) };
+  }
+
+  /**
+   * First in, first out, as RazorpayX does with its own queue: a payout the balance cannot cover
+   * yet is skipped for the next one that fits, so one large payout does not block small ones.
+   */
+  private release(tenantId: string, currency: Currency): number {
+    let released = 0;
+    for (const id of this.walletQueues.get(walletKey(tenantId, currency)) ?? []) {
+      const row = this.rows.get(id);
+      if (row?.status !== 'queued' || row.queuedReason !== 'wallet_low_balance') continue;
+      if (this.tryHold(row, 'reconciler')) released++;
+    }
+    return released;
+  }
+
+  private post(spec: TransactionSpec): void {
+    if (this.specKeys.has(spec.idempotencyKey)) return;
+    this.specKeys.add(spec.idempotencyKey);
+    this.specs.push(spec);
+  }
+
+  private transition(
+    row: PayoutRow,
+    to: PayoutStatus,
+    source: TransitionSource,
+    fields: Partial<PayoutRow>,
+    detail: Record<string, unknown> = {},
+  ): void {
+    if (!canTransition(row.status as PayoutStatus, to)) {
+      throw new Error(`bug: transition ${row.status} → ${to} for ${row.id} is not in the table`);
+    }
+    this.record(row, to, true, source, detail);
+    Object.assign(row, fields, { status: to, version: row.version + 1, updatedAt: this.now });
+    this.dirty.add(row.id);
+  }
+
+  private record(row: PayoutRow, to: string, applied: boolean, source: string, detail: Record<string, unknown>): void {
+    this.history.push({
+      payoutId: row.id,
+      fromStatus: row.status,
+      toStatus: to,
+      applied,
+      source,
+      detail,
+      createdAt: this.now,
+    });
+  }
+
+  async write(): Promise<void> {
+    const posted = await postTransactions(this.tx, this.specs);
+    if (posted.size !== this.specs.length) {
+      // Every spec was decided under the rows' locks, so an existing key means state and ledger
+      // disagree: abort rather than move a payout without its money.
+      const missing = this.specs.filter((s) => !posted.has(s.idempotencyKey)).map((s) => s.idempotencyKey);
+      throw new Error(`ledger already had ${missing.join(', ')}: payout state and ledger disagree`);
+    }
+    for (const id of this.dirty) {
+      const r = this.rows.get(id)!;
+      await this.tx
+        .update(payouts)
+        .set({
+          status: r.status,
+          queuedReason: r.queuedReason,
+          providerPayoutId: r.providerPayoutId,
+          providerStatus: r.providerStatus,
+          utr: r.utr,
+          fees: r.fees,
+          tax: r.tax,
+          failureCode: r.failureCode,
+          failureMessage: r.failureMessage,
+          version: r.version,
+          updatedAt: r.updatedAt,
+        })
+        .where(eq(payouts.id, id));
+    }
+    for (let i = 0; i < this.history.length; i += 2000) {
+      await this.tx.insert(payoutEvents).values(this.history.slice(i, i + 2000));
+    }
+  }
+}
+
+function walletKey(tenantId: string, currency: Currency): string {
+  return `${tenantId}:${currency}`;
+}

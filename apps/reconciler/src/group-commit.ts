@@ -1,0 +1,80 @@
+/**
+ * Group commit: callers add items one at a time and get a promise each; items are applied in
+ * batches (one database transaction for many), flushed when the batch is full or after a short
+ * linger. If a batch fails, its items are retried one by one so a single poison item fails alone
+ * instead of taking its neighbours down with it.
+ */
+export interface GroupCommitOptions {
+  maxBatch: number;
+  lingerMs: number;
+  /** Batches applied at the same time (each in its own transaction). */
+  maxConcurrent: number;
+}
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommitter<I, R> {
+  private buffer: Pending<I, R>[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = 0;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    private readonly apply: (items: I[]) => Promise<R[]>,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  add(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.buffer.push({ item, resolve, reject });
+      if (this.buffer.length >= this.options.maxBatch) this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.buffer.length === 0 || this.running >= this.options.maxConcurrent) return;
+    const batch = this.buffer.splice(0, this.options.maxBatch);
+    this.running++;
+    void this.run(batch).finally(() => {
+      this.running--;
+      if (this.buffer.length > 0) this.flush();
+      else if (this.running === 0) for (const done of this.idle.splice(0)) done();
+    });
+  }
+
+  private async run(batch: Pending<I, R>[]): Promise<void> {
+    try {
+      const results = await this.apply(batch.map((p) => p.item));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          const [r] = await this.apply([p.item]);
+          p.resolve(r as R);
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
+  }
+
+  /** Resolves when nothing is buffered or being applied. */
+  async drain(): Promise<void> {
+    if (this.buffer.length > 0) this.flush();
+    if (this.running === 0 && this.buffer.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+}

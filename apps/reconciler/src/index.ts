@@ -1,0 +1,5 @@
+export * from './apply-events.ts';
+export * from './env.ts';
+export * from './group-commit.ts';
+export * from './reconciler.ts';
+export * from './sweeper.ts';

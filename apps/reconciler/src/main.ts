@@ -1,0 +1,38 @@
+import { migrateDatabase, openDatabase } from '@payouts/db';
+import { createLogger } from '@payouts/observability';
+import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
+import { installSignalHandlers, onShutdown } from '@payouts/runtime';
+import { readReconcilerEnv } from './env.ts';
+import { startReconciler } from './reconciler.ts';
+
+const env = readReconcilerEnv();
+const logger = createLogger({ name: 'reconciler', level: env.LOG_LEVEL });
+installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
+
+const database = await openDatabase(env.DATABASE_URL, { max: 10 });
+onShutdown('database', () => database.close());
+await migrateDatabase(database);
+
+const producer = createRedis(env.REDIS_URL, 'worker');
+onShutdown('redis', async () => producer.disconnect());
+const policy = await checkEvictionPolicy(producer);
+if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: queued jobs can be evicted');
+const queues = new Queues(producer, env.QUEUE_PREFIX);
+onShutdown('queues', () => queues.close());
+
+const reconciler = startReconciler({
+  db: database.db,
+  redisUrl: env.REDIS_URL,
+  prefix: env.QUEUE_PREFIX,
+  queues,
+  logger,
+  batch: {
+    maxBatch: env.RECONCILER_BATCH_SIZE,
+    lingerMs: env.RECONCILER_LINGER_MS,
+    maxConcurrent: env.RECONCILER_CONCURRENT_BATCHES,
+  },
+  sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+  sweepAfterMs: env.SWEEP_AFTER_MS,
+});
+onShutdown('reconciler', () => reconciler.close());
+logger.info('reconciler started');

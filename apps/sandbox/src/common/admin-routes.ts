@@ -1,0 +1,91 @@
+import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { providerConfigPatchSchema } from './config.ts';
+import type { ProviderSimulator } from './provider.ts';
+
+/*
+ * The sandbox's own control surface, under `/_admin`: no auth, because it is a sandbox and tests,
+ * demos and the chaos run must reach it without credentials. Errors are `{error: {code, message}}`.
+ */
+
+const balanceBody = z.strictObject({ amount: z.number().int().min(0) });
+const statusBody = z.strictObject({ status: z.string().min(1) });
+
+function adminError(res: Response, httpStatus: number, code: string, message: string, extra: object = {}): void {
+  res.status(httpStatus).json({ error: { code, message, ...extra } });
+}
+
+function invalid(res: Response, error: z.ZodError): void {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  adminError(res, 400, 'invalid_request', issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; '), {
+    issues,
+  });
+}
+
+export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, resetAll: () => void): Router {
+  const router = Router();
+  router.use(express.json({ type: () => true, limit: '100kb' }));
+
+  const provider = (req: Request, res: Response): ProviderSimulator | undefined => {
+    const found = providers.get(String(req.params.provider));
+    if (!found) adminError(res, 404, 'unknown_provider', `No simulator for provider "${req.params.provider}".`);
+    return found;
+  };
+
+  router.post('/reset', (_req, res) => {
+    resetAll();
+    res.json({ reset: true });
+  });
+
+  router.get('/:provider/config', (req, res) => {
+    const sim = provider(req, res);
+    if (sim) res.json(sim.runtime.config);
+  });
+
+  router.patch('/:provider/config', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const parsed = providerConfigPatchSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return invalid(res, parsed.error);
+    const { balance, ...rest } = parsed.data;
+    sim.runtime.patchConfig(rest);
+    if (balance !== undefined) sim.setBalance(balance);
+    res.json(sim.runtime.config);
+  });
+
+  router.post('/:provider/balance', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const parsed = balanceBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    res.json(sim.setBalance(parsed.data.amount));
+  });
+
+  router.get('/:provider/payouts', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const data = sim.listPayouts();
+    res.json({ data, count: data.length });
+  });
+
+  router.post('/:provider/payouts/:id/status', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const parsed = statusBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const result = sim.forceStatus(String(req.params.id), parsed.data.status);
+    if (result.ok) res.json(result.payout);
+    else adminError(res, result.httpStatus, result.code, result.message);
+  });
+
+  router.use((_req, res) => adminError(res, 404, 'not_found', 'No such admin route.'));
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    if (error?.type === 'entity.parse.failed')
+      return adminError(res, 400, 'invalid_json', 'The body is not valid JSON.');
+    const status = typeof error?.status === 'number' && error.status < 500 ? error.status : 500;
+    adminError(res, status, status === 500 ? 'internal_error' : 'bad_request', String(error?.message ?? error));
+  };
+  router.use(onError);
+  return router;
+}

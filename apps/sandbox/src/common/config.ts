@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const share = z.number().min(0).max(1);
+const millis = z.number().int().min(0).max(3_600_000);
+
+/**
+ * What an operator or a test can tune per provider at run time (`PATCH /_admin/:provider/config`).
+ * Amounts are plain integers of minor units because that is how every simulated provider puts
+ * them on the wire; the schema keeps them within JSON's safe integer range.
+ */
+export const providerConfigSchema = z.strictObject({
+  /** Added before every provider answer, faults included. */
+  latencyMs: millis,
+  /** Time between two automatic steps of a payout (processing → processed → reversed). */
+  progressDelayMs: millis,
+  /** Of the payouts that no test account number decides, the share that fails at the bank. */
+  failureShare: share,
+  /** Of the same payouts, the share processed and later reversed. */
+  reversalShare: share,
+  /** The provider account's live balance in minor units; setting it releases queued payouts. */
+  balance: z.number().int().min(0),
+  /** Share of requests answered 503 before anything is read or written. */
+  http5xxShare: share,
+  /** Share of requests answered 429 with `Retry-After` before anything is read or written. */
+  http429Share: share,
+  retryAfterSeconds: z.number().int().min(0).max(3600),
+  /** Share of creates that commit the payout and then never answer. */
+  timeoutAfterCommitShare: share,
+  /** How long such a request is held open before its socket is destroyed. */
+  hangMs: millis,
+});
+
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+export const providerConfigPatchSchema = providerConfigSchema.partial();
+export type ProviderConfigPatch = z.infer<typeof providerConfigPatchSchema>;
+
+/** DESIGN §10: no faults, every step of a payout's progress well within a second. */
+export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
+  latencyMs: 0,
+  progressDelayMs: 300,
+  failureShare: 0,
+  reversalShare: 0,
+  balance: 1_000_000_000_000,
+  http5xxShare: 0,
+  http429Share: 0,
+  retryAfterSeconds: 1,
+  timeoutAfterCommitShare: 0,
+  hangMs: 30_000,
+};
+
+/** Validates a starting configuration once, so a bad option fails at start rather than mid-test. */
+export function resolveProviderConfig(base: ProviderConfig, overrides: ProviderConfigPatch = {}): ProviderConfig {
+  return providerConfigSchema.parse({ ...base, ...overrides });
+}

@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestHandler } from 'express';
+import type { ProviderRuntime } from './runtime.ts';
+
+/** Each provider answers injected faults in its own error format. */
+export interface FaultBodies {
+  serviceUnavailable(): unknown;
+  tooManyRequests(): unknown;
+}
+
+/**
+ * Mounted first on a provider's routes: latency, then 503, then 429, all before authentication
+ * or parsing, because a real outage or rate limiter answers before the API itself sees anything.
+ */
+export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): RequestHandler {
+  return async (_req, res, next) => {
+    const { latencyMs, http5xxShare, http429Share, retryAfterSeconds } = runtime.config;
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (runtime.chance(http5xxShare)) {
+      res.status(503).json(bodies.serviceUnavailable());
+      return;
+    }
+    if (runtime.chance(http429Share)) {
+      res.status(429).set('Retry-After', String(retryAfterSeconds)).json(bodies.tooManyRequests());
+      return;
+    }
+    next();
+  };
+}

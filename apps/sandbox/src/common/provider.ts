@@ -1,0 +1,48 @@
+import type { Router } from 'express';
+import type { ProviderRuntime } from './runtime.ts';
+
+/**
+ * One row of `GET /_admin/:provider/payouts`: a few provider-neutral fields so a test can count
+ * payouts per reference or idempotency key on any provider, plus the provider's own wire object.
+ */
+export interface AdminPayoutEntry {
+  readonly id: string;
+  readonly status: string;
+  readonly reference: string | null;
+  readonly idempotency_key: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  /** Unix seconds, as the providers put it. */
+  readonly created_at: number;
+  readonly payout: unknown;
+}
+
+export type ForceStatusResult =
+  | { readonly ok: true; readonly payout: unknown }
+  | { readonly ok: false; readonly httpStatus: 400 | 404 | 409; readonly code: string; readonly message: string };
+
+/**
+ * The contract each provider folder implements (`src/<provider>/`), driven by the admin API.
+ * Kept free of HTTP so the simulator can be reasoned about (and tested) without a server.
+ */
+export interface ProviderSimulator {
+  readonly id: string;
+  readonly runtime: ProviderRuntime;
+  /** Sets the account balance, then releases queued payouts it now covers, oldest first. */
+  setBalance(amount: number): { balance: number; released: string[] };
+  listPayouts(): AdminPayoutEntry[];
+  /** Operator-forced transition, with the same balance effects as the automatic one. */
+  forceStatus(id: string, status: string): ForceStatusResult;
+  /** Forgets every payout and key, and restores the starting configuration. */
+  reset(): void;
+}
+
+/**
+ * What a provider folder hands the app: the simulator and its HTTP face, mounted at `/<id>`.
+ * Adding a provider is a new folder and one line in app.ts.
+ */
+export interface ProviderMount<S extends ProviderSimulator = ProviderSimulator> {
+  readonly simulator: S;
+  /** The provider's own paths (e.g. `/v1/payouts`), relative to the mount point. */
+  readonly router: Router;
+}

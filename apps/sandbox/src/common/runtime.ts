@@ -1,0 +1,60 @@
+import type { Logger } from '@payouts/observability';
+import { type ProviderConfig, type ProviderConfigPatch, resolveProviderConfig } from './config.ts';
+import { HangingRequests } from './hanging-requests.ts';
+import { chance, type Random } from './random.ts';
+import type { Scheduler } from './scheduler.ts';
+import { TaskGroup } from './task-group.ts';
+
+/** What every simulator is given: time, randomness and a scheduler, all injectable for tests. */
+export interface RuntimeDeps {
+  readonly random: Random;
+  readonly scheduler: Scheduler;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/**
+ * The provider-neutral half of a simulator: its live configuration (faults, delays, balance),
+ * its scheduled steps and its held-open requests. State is in memory only: a sandbox restart
+ * forgets every payout, key and balance, like a fresh provider test account.
+ */
+export class ProviderRuntime {
+  config: ProviderConfig;
+  readonly tasks: TaskGroup;
+  readonly hanging = new HangingRequests();
+
+  constructor(
+    readonly id: string,
+    private readonly initialConfig: ProviderConfig,
+    readonly deps: RuntimeDeps,
+  ) {
+    this.config = { ...initialConfig };
+    this.tasks = new TaskGroup(deps.scheduler);
+  }
+
+  chance(share: number): boolean {
+    return chance(this.deps.random, share);
+  }
+
+  now(): number {
+    return this.deps.now();
+  }
+
+  /** A validated partial update; a balance change goes through the simulator's `setBalance`. */
+  patchConfig(patch: ProviderConfigPatch): ProviderConfig {
+    this.config = resolveProviderConfig(this.config, patch);
+    return this.config;
+  }
+
+  /** Back to the configuration the sandbox was started with. */
+  reset(): void {
+    this.tasks.cancelAll();
+    this.config = { ...this.initialConfig };
+  }
+
+  dispose(): void {
+    this.tasks.cancelAll();
+    this.hanging.dropAll();
+  }
+}

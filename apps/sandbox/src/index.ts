@@ -1,0 +1,11 @@
+export { createSandbox, type SandboxOptions, type SandboxState } from './app.ts';
+export type { ProviderConfig, ProviderConfigPatch } from './common/config.ts';
+export { DEFAULT_PROVIDER_CONFIG } from './common/config.ts';
+export { ManualScheduler } from './common/manual-scheduler.ts';
+export type { AdminPayoutEntry, ProviderSimulator } from './common/provider.ts';
+export { type Random, seededRandom } from './common/random.ts';
+export { type Scheduler, timerScheduler } from './common/scheduler.ts';
+export { feesFor as razorpayxFeesFor } from './razorpayx/fees.ts';
+export { RAZORPAYX_DEFAULT_CREDENTIALS, type RazorpayXCredentials, type RazorpayXOptions } from './razorpayx/index.ts';
+export type { RazorpayXPayout } from './razorpayx/wire.ts';
+export { type RunningSandbox, type StartSandboxOptions, startSandbox } from './server.ts';

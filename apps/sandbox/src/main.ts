@@ -1,0 +1,36 @@
+import { createLogger } from '@payouts/observability';
+import { loadEnv } from './env.ts';
+import { startSandbox } from './server.ts';
+
+const env = loadEnv();
+const logger = createLogger({ name: 'sandbox', level: env.LOG_LEVEL });
+const sandbox = await startSandbox({
+  port: env.SANDBOX_PORT,
+  logger,
+  razorpayx: {
+    keyId: env.RAZORPAYX_KEY_ID,
+    keySecret: env.RAZORPAYX_KEY_SECRET,
+    accountNumber: env.RAZORPAYX_ACCOUNT_NUMBER,
+    webhookSecret: env.RAZORPAYX_WEBHOOK_SECRET,
+  },
+});
+logger.info(
+  { url: sandbox.url, razorpayx: `${sandbox.url}/razorpayx`, admin: `${sandbox.url}/_admin` },
+  'sandbox listening',
+);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'sandbox stopping');
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'sandbox did not close cleanly');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,370 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@payouts/core';
+import { decideOutcome, type Outcome } from '../common/outcomes.ts';
+import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
+import { alphanumericId, randomDigits } from '../common/random.ts';
+import { PayoutRegistry } from '../common/registry.ts';
+import type { ProviderRuntime } from '../common/runtime.ts';
+import { feesFor } from './fees.ts';
+import {
+  type CreatePayoutRequest,
+  type FundAccountWire,
+  PAYOUT_STATUSES,
+  type PayoutStatus,
+  type RazorpayXPayout,
+  type StatusDetails,
+} from './wire.ts';
+
+export interface RazorpayXCredentials {
+  readonly keyId: string;
+  readonly keySecret: string;
+  /** The merchant's RazorpayX account number every payout must name (`account_number`). */
+  readonly accountNumber: string;
+  /** For signing webhooks once the simulator sends them. */
+  readonly webhookSecret: string;
+}
+
+interface PayoutRecord {
+  readonly id: string;
+  readonly payout: RazorpayXPayout;
+  readonly idempotencyKey: string;
+  /** Last four characters decide the outcome (DESIGN §10): fund account id or bank account number. */
+  readonly accountRef: string;
+  /** The pending automatic step, cancelled when an operator forces a transition. */
+  cancelStep?: () => void;
+}
+
+interface IdempotencyEntry {
+  readonly fingerprint: string;
+  readonly payoutId: string;
+  readonly expiresAt: number;
+}
+
+export type CreateResult =
+  | { readonly kind: 'created'; readonly payout: RazorpayXPayout }
+  | { readonly kind: 'replayed'; readonly payout: RazorpayXPayout }
+  | { readonly kind: 'idempotency_conflict' }
+  | { readonly kind: 'insufficient_balance' };
+
+export type CancelResult =
+  | { readonly kind: 'cancelled'; readonly payout: RazorpayXPayout }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'not_queued' };
+
+/** NOTES.md: an idempotency key is valid for 7 days. */
+const IDEMPOTENCY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const QUEUED_LOW_BALANCE: StatusDetails = {
+  source: 'internal',
+  reason: 'low_balance',
+  description: 'Payout queued due to low balance',
+};
+const BANK_REJECTED: StatusDetails = {
+  source: 'beneficiary_bank',
+  reason: 'beneficiary_bank_rejected',
+  description: 'Payout failed as the beneficiary bank rejected the transaction. Please retry after some time.',
+};
+const REVERSED: StatusDetails = {
+  source: 'beneficiary_bank',
+  reason: 'payout_reversed',
+  description: 'Payout was reversed by the beneficiary bank. The amount and fees were credited back.',
+};
+
+/** Transitions an operator may force; everything else is refused so the simulator never goes backwards. */
+const FORCEABLE: Record<PayoutStatus, readonly PayoutStatus[]> = {
+  queued: ['processing', 'cancelled'],
+  processing: ['processed', 'failed'],
+  processed: ['reversed'],
+  failed: [],
+  reversed: [],
+  cancelled: [],
+};
+
+/** Key order does not make two bodies different: canonical JSON, then a hash. */
+function fingerprint(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/**
+ * RazorpayX's side of a payout: one account balance, payouts, idempotency keys and the
+ * low-balance queue. Every balance movement happens in the transition that causes it:
+ * processing debits amount + fees, failed and reversed credit them back.
+ */
+export class RazorpayXSimulator implements ProviderSimulator {
+  readonly id = 'razorpayx';
+  private readonly payouts = new PayoutRegistry<PayoutRecord>();
+  private readonly keys = new Map<string, IdempotencyEntry>();
+  /** Payouts waiting for funds, oldest first. */
+  private queue: PayoutRecord[] = [];
+
+  constructor(
+    readonly runtime: ProviderRuntime,
+    readonly credentials: RazorpayXCredentials,
+  ) {}
+
+  get balance(): number {
+    return this.runtime.config.balance;
+  }
+
+  /** `body` is the request as received, for the idempotency fingerprint; `input` is it validated. */
+  create(input: CreatePayoutRequest, idempotencyKey: string, body: unknown): CreateResult {
+    const now = this.runtime.now();
+    const bodyFingerprint = fingerprint(body);
+    const known = this.keys.get(idempotencyKey);
+    if (known && known.expiresAt > now) {
+      if (known.fingerprint !== bodyFingerprint) return { kind: 'idempotency_conflict' };
+      // NOTES.md: a duplicate returns the current state of the first payout, not its first answer.
+      return { kind: 'replayed', payout: this.view(this.payouts.get(known.payoutId)!) };
+    }
+
+    const cost = input.amount + feesFor(input.amount).total;
+    const funded = this.balance >= cost;
+    // No payout, so no key is remembered: a retry after a top-up may then succeed with the same key.
+    if (!funded && !input.queue_if_low_balance) return { kind: 'insufficient_balance' };
+
+    const record = this.newRecord(input, idempotencyKey, Math.floor(now / 1000));
+    this.payouts.add(record);
+    this.keys.set(idempotencyKey, {
+      fingerprint: bodyFingerprint,
+      payoutId: record.id,
+      expiresAt: now + IDEMPOTENCY_TTL_MS,
+    });
+    if (funded) {
+      this.startProcessing(record);
+    } else {
+      record.payout.status = 'queued';
+      record.payout.status_details = QUEUED_LOW_BALANCE;
+      this.queue.push(record);
+    }
+    return { kind: 'created', payout: this.view(record) };
+  }
+
+  get(id: string): RazorpayXPayout | undefined {
+    const record = this.payouts.get(id);
+    return record && this.view(record);
+  }
+
+  /** Newest first, as RazorpayX lists. */
+  list(filter: { referenceId?: string; skip: number; count: number }): RazorpayXPayout[] {
+    return this.payouts
+      .newestFirst()
+      .filter((r) => filter.referenceId === undefined || r.payout.reference_id === filter.referenceId)
+      .slice(filter.skip, filter.skip + filter.count)
+      .map((r) => this.view(r));
+  }
+
+  cancel(id: string): CancelResult {
+    const record = this.payouts.get(id);
+    if (!record) return { kind: 'not_found' };
+    if (record.payout.status !== 'queued') return { kind: 'not_queued' };
+    this.markCancelled(record);
+    return { kind: 'cancelled', payout: this.view(record) };
+  }
+
+  setBalance(amount: number): { balance: number; released: string[] } {
+    this.runtime.config.balance = amount;
+    const released = this.releaseQueue();
+    return { balance: this.balance, released };
+  }
+
+  listPayouts(): AdminPayoutEntry[] {
+    return this.payouts.all().map((r) => ({
+      id: r.id,
+      status: r.payout.status,
+      reference: r.payout.reference_id,
+      idempotency_key: r.idempotencyKey,
+      amount: r.payout.amount,
+      currency: r.payout.currency,
+      created_at: r.payout.created_at,
+      payout: this.view(r),
+    }));
+  }
+
+  /**
+   * An operator's transition, e.g. settling a `0003` payout. It replaces the automatic progress:
+   * a payout forced to `processed` is not reversed later unless forced again.
+   */
+  forceStatus(id: string, status: string): ForceStatusResult {
+    const record = this.payouts.get(id);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No payout ${id}.` };
+    if (!(PAYOUT_STATUSES as readonly string[]).includes(status)) {
+      return { ok: false, httpStatus: 400, code: 'invalid_status', message: `Unknown status "${status}".` };
+    }
+    const from = record.payout.status;
+    const to = status as PayoutStatus;
+    if (!FORCEABLE[from].includes(to)) {
+      return { ok: false, httpStatus: 409, code: 'invalid_transition', message: `Cannot go from ${from} to ${to}.` };
+    }
+    record.cancelStep?.();
+    record.cancelStep = undefined;
+    switch (to) {
+      case 'processing': {
+        if (!this.fund(record)) {
+          return { ok: false, httpStatus: 409, code: 'insufficient_balance', message: 'The balance cannot fund it.' };
+        }
+        this.queue = this.queue.filter((r) => r !== record);
+        break;
+      }
+      case 'cancelled':
+        this.markCancelled(record);
+        break;
+      case 'processed':
+        this.markProcessed(record);
+        break;
+      case 'failed':
+        this.markFailed(record);
+        break;
+      case 'reversed':
+        this.markReversed(record);
+        break;
+      case 'queued':
+        throw new Error('no transition leads back to queued');
+    }
+    return { ok: true, payout: this.view(record) };
+  }
+
+  reset(): void {
+    this.runtime.reset();
+    this.payouts.clear();
+    this.keys.clear();
+    this.queue = [];
+  }
+
+  private newRecord(input: CreatePayoutRequest, idempotencyKey: string, createdAt: number): PayoutRecord {
+    let fundAccountId: string;
+    let fundAccount: FundAccountWire | undefined;
+    let accountRef: string;
+    if (input.fund_account) {
+      fundAccountId = alphanumericId('fa_');
+      const contactId = alphanumericId('cont_');
+      fundAccount = {
+        id: fundAccountId,
+        entity: 'fund_account',
+        contact_id: contactId,
+        account_type: 'bank_account',
+        bank_account: { ...input.fund_account.bank_account },
+        contact: { ...input.fund_account.contact, id: contactId, entity: 'contact' },
+        active: true,
+        created_at: createdAt,
+      };
+      accountRef = input.fund_account.bank_account.account_number;
+    } else {
+      fundAccountId = input.fund_account_id!;
+      accountRef = fundAccountId;
+    }
+    const payout: RazorpayXPayout = {
+      id: alphanumericId('pout_'),
+      entity: 'payout',
+      fund_account_id: fundAccountId,
+      ...(fundAccount ? { fund_account: fundAccount } : {}),
+      amount: input.amount,
+      currency: 'INR',
+      notes: { ...input.notes },
+      fees: null,
+      tax: null,
+      status: 'processing',
+      utr: null,
+      mode: input.mode,
+      purpose: input.purpose,
+      reference_id: input.reference_id ?? null,
+      narration: input.narration ?? null,
+      batch_id: null,
+      failure_reason: null,
+      status_details: null,
+      created_at: createdAt,
+      fee_type: '',
+      error: { description: null, source: null, reason: null },
+    };
+    return { id: payout.id, payout, idempotencyKey, accountRef };
+  }
+
+  /** Debits amount + fees and moves to processing, or returns false when the balance cannot. */
+  private fund(record: PayoutRecord): boolean {
+    const fees = feesFor(record.payout.amount);
+    const cost = record.payout.amount + fees.total;
+    if (this.balance < cost) return false;
+    this.runtime.config.balance -= cost;
+    record.payout.fees = fees.total;
+    record.payout.tax = fees.tax;
+    record.payout.status = 'processing';
+    record.payout.status_details = null;
+    this.scheduleOutcome(record, decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random));
+    return true;
+  }
+
+  private startProcessing(record: PayoutRecord): void {
+    if (!this.fund(record)) throw new Error(`payout ${record.id} started without funds`);
+  }
+
+  private scheduleOutcome(record: PayoutRecord, outcome: Outcome): void {
+    if (outcome === 'hold') return;
+    this.schedule(record, () => {
+      if (outcome === 'fail') return this.markFailed(record);
+      this.markProcessed(record);
+      if (outcome === 'reverse') this.schedule(record, () => this.markReversed(record));
+    });
+  }
+
+  private schedule(record: PayoutRecord, step: () => void): void {
+    record.cancelStep = this.runtime.tasks.schedule(this.runtime.config.progressDelayMs, () => {
+      record.cancelStep = undefined;
+      step();
+    });
+  }
+
+  /**
+   * FIFO, but a payout the balance still cannot cover is skipped for the next one that fits
+   * (NOTES.md), so one large payout does not block many small ones.
+   */
+  private releaseQueue(): string[] {
+    const released: string[] = [];
+    this.queue = this.queue.filter((record) => {
+      if (record.payout.status !== 'queued') return false;
+      if (!this.fund(record)) return true;
+      released.push(record.id);
+      return false;
+    });
+    return released;
+  }
+
+  private markProcessed(record: PayoutRecord): void {
+    record.payout.status = 'processed';
+    record.payout.status_details = null;
+    record.payout.utr = `SBX${randomDigits(12)}`;
+  }
+
+  private markFailed(record: PayoutRecord): void {
+    record.payout.status = 'failed';
+    record.payout.status_details = BANK_REJECTED;
+    record.payout.failure_reason = BANK_REJECTED.description;
+    record.payout.error = {
+      description: BANK_REJECTED.description,
+      source: BANK_REJECTED.source,
+      reason: BANK_REJECTED.reason,
+    };
+    this.refund(record);
+  }
+
+  private markReversed(record: PayoutRecord): void {
+    record.payout.status = 'reversed';
+    record.payout.status_details = REVERSED;
+    this.refund(record);
+  }
+
+  private markCancelled(record: PayoutRecord): void {
+    record.payout.status = 'cancelled';
+    record.payout.status_details = null;
+    this.queue = this.queue.filter((r) => r !== record);
+  }
+
+  /** Money coming back is money that may fund the queue (NOTES.md: released when funds arrive). */
+  private refund(record: PayoutRecord): void {
+    this.runtime.config.balance += record.payout.amount + (record.payout.fees ?? 0);
+    this.releaseQueue();
+  }
+
+  /** A copy, so an answer already serialised never changes under a later transition. */
+  private view(record: PayoutRecord): RazorpayXPayout {
+    return structuredClone(record.payout);
+  }
+}

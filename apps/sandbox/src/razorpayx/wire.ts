@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/*
+ * RazorpayX's wire shapes, from shared/providers/razorpayx-payouts.txt and NOTES.md. The
+ * simulator validates what the real API validates, so an adapter bug shows up here and not in
+ * production.
+ */
+
+export const MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
+export const PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'] as const;
+export const PAYOUT_STATUSES = ['queued', 'processing', 'processed', 'failed', 'reversed', 'cancelled'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/** 4–36 characters of `[A-Za-z0-9-_ ]` (NOTES.md, mandatory since 2025-03-15). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9\-_ ]{4,36}$/;
+const IFSC_PATTERN = /^[A-Z]{4}0[A-Z0-9]{6}$/;
+const NARRATION_PATTERN = /^[a-zA-Z0-9 ]*$/;
+
+const bankAccountSchema = z.object({
+  name: z.string().min(1).max(120),
+  ifsc: z.string().regex(IFSC_PATTERN, 'The ifsc must be 4 capital letters, a 0, then 6 capital letters or digits'),
+  account_number: z.string().regex(/^[A-Za-z0-9]{5,35}$/, 'The account number must be 5 to 35 letters or digits'),
+});
+
+const contactSchema = z.object({
+  name: z.string().min(1).max(50),
+  email: z.email().optional(),
+  contact: z.string().min(1).max(15).optional(),
+  type: z.string().min(1).optional(),
+  reference_id: z.string().max(40).optional(),
+});
+
+const fundAccountSchema = z.object({
+  account_type: z.literal('bank_account', 'Only bank_account fund accounts are supported in composite payouts'),
+  bank_account: bankAccountSchema,
+  contact: contactSchema,
+});
+export type CompositeFundAccount = z.infer<typeof fundAccountSchema>;
+
+const notesSchema = z
+  .record(z.string().max(256), z.string().max(256, 'Each note can be at most 256 characters'))
+  .refine((notes) => Object.keys(notes).length <= 15, 'At most 15 notes can be sent');
+
+/**
+ * Strict, as RazorpayX is: an unknown field is an error ("… is/are not required and should not
+ * be sent"). Cross-field rules (one fund account, the configured account number) are checked in
+ * `parseCreatePayout`.
+ */
+export const createPayoutSchema = z.strictObject({
+  account_number: z.string().min(1),
+  amount: z
+    .number('The amount must be an integer')
+    .int('The amount must be an integer')
+    .min(100, 'The amount must be atleast INR 1.00'),
+  currency: z.literal('INR', 'The currency must be INR'),
+  mode: z.enum(MODES, `The mode must be one of ${MODES.join(', ')} (case-sensitive)`),
+  purpose: z.enum(PURPOSES, `The purpose must be one of ${PURPOSES.join(', ')}`),
+  fund_account_id: z.string().min(1).optional(),
+  fund_account: fundAccountSchema.optional(),
+  reference_id: z.string().max(40, 'The reference id may not be greater than 40 characters').nullable().optional(),
+  narration: z
+    .string()
+    .max(30, 'The narration may not be greater than 30 characters')
+    .regex(NARRATION_PATTERN, 'The narration may only contain letters, digits and spaces')
+    .nullable()
+    .optional(),
+  notes: notesSchema.optional(),
+  queue_if_low_balance: z.boolean().optional(),
+});
+export type CreatePayoutRequest = z.infer<typeof createPayoutSchema>;
+
+export type ParseResult =
+  | { readonly ok: true; readonly value: CreatePayoutRequest }
+  | { readonly ok: false; readonly field: string | null; readonly description: string };
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = body;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** The first failing rule, named by its wire field, as RazorpayX reports one error at a time. */
+export function parseCreatePayout(body: unknown, accountNumber: string): ParseResult {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, field: null, description: 'The request body must be a JSON object' };
+  }
+  const parsed = createPayoutSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const field = issue.keys[0] ?? null;
+      return { ok: false, field, description: `${issue.keys.join(', ')} is/are not required and should not be sent` };
+    }
+    // A note's key is the caller's own word, not a wire field: name the `notes` field instead.
+    const field = issue.path[0] === 'notes' ? 'notes' : issue.path.join('.');
+    if (valueAt(body, issue.path) === undefined) {
+      return { ok: false, field, description: `The ${field.replaceAll('_', ' ')} field is required.` };
+    }
+    return { ok: false, field, description: issue.message };
+  }
+  const value = parsed.data;
+  if (value.account_number !== accountNumber) {
+    return { ok: false, field: 'account_number', description: 'The account number is invalid' };
+  }
+  if (value.fund_account_id === undefined && value.fund_account === undefined) {
+    return { ok: false, field: 'fund_account_id', description: 'The fund account id field is required.' };
+  }
+  if (value.fund_account_id !== undefined && value.fund_account !== undefined) {
+    return {
+      ok: false,
+      field: 'fund_account_id',
+      description: 'Only one of fund_account_id or fund_account may be sent',
+    };
+  }
+  return { ok: true, value };
+}
+
+export interface StatusDetails {
+  readonly source: 'internal' | 'beneficiary_bank' | 'gateway' | 'business';
+  readonly reason: string;
+  readonly description: string;
+}
+
+export interface FundAccountWire {
+  readonly id: string;
+  readonly entity: 'fund_account';
+  readonly contact_id: string;
+  readonly account_type: 'bank_account';
+  readonly bank_account: { readonly name: string; readonly ifsc: string; readonly account_number: string };
+  readonly contact: CompositeFundAccount['contact'] & { readonly id: string; readonly entity: 'contact' };
+  readonly active: true;
+  readonly created_at: number;
+}
+
+/** The payout entity as the page's success example shows it, plus `status_details` and `fund_account`. */
+export interface RazorpayXPayout {
+  id: string;
+  entity: 'payout';
+  fund_account_id: string;
+  fund_account?: FundAccountWire;
+  amount: number;
+  currency: 'INR';
+  notes: Record<string, string>;
+  /** Fee plus tax, in paise; null until the payout is processing. */
+  fees: number | null;
+  tax: number | null;
+  status: PayoutStatus;
+  utr: string | null;
+  mode: (typeof MODES)[number];
+  purpose: (typeof PURPOSES)[number];
+  reference_id: string | null;
+  narration: string | null;
+  batch_id: null;
+  failure_reason: string | null;
+  status_details: StatusDetails | null;
+  /** Unix seconds. */
+  created_at: number;
+  fee_type: '';
+  error: { description: string | null; source: string | null; reason: string | null };
+}

@@ -1,0 +1,83 @@
+import type { PayoutStatus } from '@payouts/core';
+import type { Database } from '@payouts/db';
+import type { Logger } from '@payouts/observability';
+import type { ProviderAdapter, ProviderPayoutState } from '@payouts/providers';
+import { jobIds, type ProviderReport, type Queues } from '@payouts/queue';
+import type { PollSchedule } from '../poll-schedule.ts';
+import { pollDelay } from '../poll-schedule.ts';
+
+export interface HandlerContext {
+  db: Database;
+  queues: Queues;
+  adapter: ProviderAdapter;
+  schedule: PollSchedule;
+  logger: Logger;
+  now(): number;
+}
+
+/** What a handler asks of the queue once it is done; the worker turns it into BullMQ calls. */
+export type JobControl =
+  | { kind: 'done'; result: string }
+  /** Run this same job again later (a poll's next look, a parked payout's next probe). */
+  | { kind: 'again'; delayMs: number; data: Record<string, unknown> }
+  /** Pause the provider's whole queue, then run this job again. */
+  | { kind: 'rate_limited'; delayMs: number }
+  /** Fail this attempt: the queue retries with exponential backoff. */
+  | { kind: 'retry'; reason: string };
+
+export function reportFromState(
+  payoutId: string,
+  state: ProviderPayoutState,
+  now: number,
+  source: ProviderReport['source'] = 'worker',
+): ProviderReport {
+  return {
+    payoutId,
+    outcome: state.outcome,
+    providerPayoutId: state.providerPayoutId,
+    rawStatus: state.rawStatus,
+    fees: state.fees == null ? null : state.fees.toString(),
+    tax: state.tax == null ? null : state.tax.toString(),
+    utr: state.utr ?? null,
+    failure: state.failure ?? null,
+    queuedReason: state.queuedReason ?? null,
+    source,
+    observedAt: now,
+  };
+}
+
+export function bareReport(
+  payoutId: string,
+  outcome: PayoutStatus,
+  now: number,
+  extra: Partial<ProviderReport> = {},
+): ProviderReport {
+  return {
+    payoutId,
+    outcome,
+    providerPayoutId: null,
+    rawStatus: null,
+    fees: null,
+    tax: null,
+    utr: null,
+    failure: null,
+    queuedReason: null,
+    source: 'worker',
+    observedAt: now,
+    ...extra,
+  };
+}
+
+export async function report(ctx: HandlerContext, r: ProviderReport): Promise<void> {
+  await ctx.queues.toReconciler('payout.report', r);
+}
+
+/** Starts the payout's single poll chain; a no-op when one is already there. */
+export async function ensurePolling(ctx: HandlerContext, payoutId: string): Promise<void> {
+  await ctx.queues.toProvider(
+    ctx.adapter.id,
+    'poll',
+    { payoutId, attempt: 0 },
+    { jobId: jobIds.poll(payoutId), delay: pollDelay(ctx.schedule, 0) },
+  );
+}

@@ -1,0 +1,5 @@
+export * from './adapters.ts';
+export * from './env.ts';
+export * from './poll-schedule.ts';
+export * from './retry-policy.ts';
+export * from './worker.ts';

@@ -1,0 +1,68 @@
+/**
+ * The payout state machine (DESIGN §3). The transition table below is the only place that
+ * says which state may follow which; the reconciler checks every change against it.
+ * A transition not in the table (a late `processing` after `processed`, a duplicate webhook)
+ * is recorded in the payout's history and otherwise ignored.
+ */
+export const PAYOUT_STATUSES = [
+  'accepted',
+  'reserved',
+  'queued',
+  'submitted',
+  'unknown',
+  'processing',
+  'processed',
+  'needs_attention',
+  'failed',
+  'rejected',
+  'cancelled',
+  'reversed',
+] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/** States after which no further change can happen. */
+export const TERMINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set(['failed', 'rejected', 'cancelled', 'reversed']);
+
+/** States in which the engine has nothing left to do (processed may still be reversed by the bank). */
+export const FINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set([...TERMINAL_STATUSES, 'processed']);
+
+/** Why a payout waits in `queued`. */
+export const QUEUED_REASONS = ['wallet_low_balance', 'provider_low_balance'] as const;
+export type QueuedReason = (typeof QUEUED_REASONS)[number];
+
+/** Who caused a transition; kept with every entry of the payout's history. */
+export const TRANSITION_SOURCES = ['api', 'reconciler', 'worker', 'webhook', 'sweeper', 'operator'] as const;
+export type TransitionSource = (typeof TRANSITION_SOURCES)[number];
+
+// Outcomes a provider can report from any in-flight state. `reversed` is included because a
+// poll can miss the short-lived `processed` and see the reversal first: the ledger then posts
+// and compensates in one go.
+const PROVIDER_OUTCOMES = ['processing', 'processed', 'failed', 'rejected', 'reversed', 'cancelled', 'queued'] as const;
+
+export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
+  accepted: ['reserved', 'queued', 'failed', 'cancelled'],
+  // queued: waiting for the tenant's wallet (→ reserved) or for the provider's float (→ submitted …).
+  queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
+  reserved: ['submitted', 'unknown', ...PROVIDER_OUTCOMES],
+  submitted: ['unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
+  // unknown → reserved: a lookup confirmed the provider never saw it, so it may be submitted again.
+  unknown: ['reserved', 'submitted', 'needs_attention', ...PROVIDER_OUTCOMES],
+  processing: ['needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'processing')],
+  needs_attention: ['submitted', ...PROVIDER_OUTCOMES],
+  processed: ['reversed'],
+  failed: [],
+  rejected: [],
+  cancelled: [],
+  reversed: [],
+};
+
+export function canTransition(from: PayoutStatus, to: PayoutStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isPayoutStatus(value: unknown): value is PayoutStatus {
+  return typeof value === 'string' && (PAYOUT_STATUSES as readonly string[]).includes(value);
+}
+
+/** A client may cancel only before the provider has the payout, or while it waits for funds. */
+export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set(['accepted', 'reserved', 'queued']);

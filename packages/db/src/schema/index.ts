@@ -1,0 +1,4 @@
+export * from './idempotency.ts';
+export * from './ledger.ts';
+export * from './payouts.ts';
+export * from './tenants.ts';

@@ -1,0 +1,112 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { tenants } from './tenants.ts';
+
+/** Bank details as accepted by the API. Lives only in Postgres: job payloads carry ids. */
+export interface BeneficiaryRecord {
+  name?: string;
+  first_name?: string;
+  last_name?: string;
+  email?: string;
+  phone?: string;
+  country?: string;
+  account_number?: string;
+  bank_code?: string;
+  bank_name?: string;
+  account_type?: string;
+  address?: { line1?: string; line2?: string; city?: string; postal_code?: string; country?: string };
+  provider_account_id?: string;
+}
+
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    status: text('status').notNull(),
+    /** Why the payout waits in `queued`: the tenant's wallet or the provider's float. */
+    queuedReason: text('queued_reason'),
+    amount: bigint('amount', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    provider: text('provider').notNull(),
+    method: text('method').notNull(),
+    purpose: text('purpose'),
+    referenceId: text('reference_id'),
+    narration: text('narration'),
+    description: text('description'),
+    beneficiary: jsonb('beneficiary').$type<BeneficiaryRecord>().notNull(),
+    queueIfLowBalance: boolean('queue_if_low_balance').notNull().default(false),
+    metadata: jsonb('metadata').$type<Record<string, string>>(),
+    batchId: text('batch_id'),
+    /**
+     * The key every call to the provider carries for this payout. Minted once at ingestion and
+     * never changed, so a retry or replay can never create a second payout at the provider.
+     */
+    providerIdempotencyKey: text('provider_idempotency_key').notNull(),
+    providerPayoutId: text('provider_payout_id'),
+    providerStatus: text('provider_status'),
+    utr: text('utr'),
+    /** Fees excluding tax, and the tax on them, as the provider charged them. */
+    fees: bigint('fees', { mode: 'bigint' }),
+    tax: bigint('tax', { mode: 'bigint' }),
+    /** Held on top of the amount to cover fees not known until the provider processes it. */
+    feeReserve: bigint('fee_reserve', { mode: 'bigint' }).notNull().default(sql`0`),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    /** Incremented on every applied transition; compare-and-set guard and a cheap change marker. */
+    version: integer('version').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('payouts_tenant_id_idx').on(t.tenantId, t.id),
+    index('payouts_tenant_reference_idx').on(t.tenantId, t.referenceId),
+    index('payouts_tenant_batch_idx').on(t.tenantId, t.batchId),
+    // The sweeper's scan: unfinished payouts by age.
+    index('payouts_unfinished_idx')
+      .on(t.status, t.updatedAt)
+      .where(sql`status not in ('processed','failed','rejected','cancelled','reversed')`),
+    // First-in-first-out release of payouts waiting for a wallet to be funded.
+    index('payouts_wallet_queue_idx')
+      .on(t.tenantId, t.currency, t.id)
+      .where(sql`status = 'queued' and queued_reason = 'wallet_low_balance'`),
+    index('payouts_provider_ref_idx').on(t.provider, t.providerPayoutId),
+  ],
+);
+
+/**
+ * Every transition the reconciler was asked to make, applied or not: a stale or illegal one is
+ * kept with `applied = false` so an operator can see what a provider or webhook said.
+ */
+export const payoutEvents = pgTable(
+  'payout_events',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    payoutId: text('payout_id')
+      .notNull()
+      .references(() => payouts.id),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    applied: boolean('applied').notNull(),
+    source: text('source').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('payout_events_payout_idx').on(t.payoutId, t.id)],
+);
+
+/**
+ * The worker's claim before it calls a provider. A payout with a claim may already exist at the
+ * provider, so a client cancel is refused from then on (the reconciler checks this row under the
+ * payout's row lock; the worker writes it under the same lock). Not payout state: a log of calls.
+ */
+export const providerSubmissions = pgTable('provider_submissions', {
+  payoutId: text('payout_id')
+    .primaryKey()
+    .references(() => payouts.id),
+  attempts: integer('attempts').notNull().default(1),
+  firstAt: timestamp('first_at', { withTimezone: true }).notNull().defaultNow(),
+  lastAt: timestamp('last_at', { withTimezone: true }).notNull().defaultNow(),
+});

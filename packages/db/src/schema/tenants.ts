@@ -1,0 +1,29 @@
+import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * API keys are stored only as a SHA-256 of the secret: the key itself is shown once, at issue.
+ * Keys are high-entropy random strings, so a fast hash is enough (no password stretching needed)
+ * and lets every request be authenticated by an indexed equality lookup.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    /** Null for operator keys, which are not bound to a tenant. */
+    tenantId: text('tenant_id').references(() => tenants.id),
+    role: text('role', { enum: ['tenant', 'operator'] }).notNull(),
+    /** The first characters of the key (`sk_test_ab12`), so a person can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    hash: text('hash').notNull().unique(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_keys_tenant_idx').on(t.tenantId)],
+);

@@ -1,0 +1,4 @@
+export * from './accounts.ts';
+export * from './postings.ts';
+export * from './store.ts';
+export * from './verify.ts';

@@ -1,0 +1,3 @@
+export * from './contract/index.ts';
+export * from './razorpayx/index.ts';
+export * from './registry.ts';

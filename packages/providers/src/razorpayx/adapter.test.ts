@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../contract/index.ts';
+import { createRazorpayxAdapter } from './adapter.ts';
+import { fakeHttp, json, OUR_PAYOUT_ID, pagePayout, pageResponse, TEST_CONFIG } from './fixtures.ts';
+import { createRazorpayxAdapter as fromIndex, RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './index.ts';
+
+const collection = (...items: unknown[]) => ({ entity: 'collection', count: items.length, items });
+
+describe('RazorpayX adapter', () => {
+  it('declares what RazorpayX can do, and not balance', () => {
+    const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
+    expect(adapter.id).toBe('razorpayx');
+    expect([...adapter.capabilities].sort()).toEqual(
+      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit'].sort(),
+    );
+    expect(adapter.currencies).toEqual(['INR']);
+    expect(adapter.methods).toEqual(['NEFT', 'RTGS', 'IMPS', 'UPI', 'card']);
+  });
+
+  it('exports its API from index.ts', () => {
+    expect(fromIndex).toBe(createRazorpayxAdapter);
+    expect(RAZORPAYX_MODES).toEqual(['NEFT', 'RTGS', 'IMPS', 'UPI', 'card']);
+    expect(RAZORPAYX_PURPOSES).toEqual(['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill']);
+  });
+
+  it('reserves 3000 paise for fees: more than the largest standard fee, ₹25 + 18% GST', () => {
+    const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
+    expect(adapter.feeReserve('INR')).toBe(3000n);
+    expect(adapter.feeReserve('INR')).toBeGreaterThanOrEqual(2500n + (2500n * 18n) / 100n);
+  });
+
+  it('answers getBalance with unsupported, without a request', async () => {
+    const http = fakeHttp();
+    const error = await createRazorpayxAdapter({ ...TEST_CONFIG, http })
+      .getBalance()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ kind: 'unsupported', providerCode: 'UNSUPPORTED' });
+    expect(http.requests).toHaveLength(0);
+  });
+
+  it("submits and maps the page's response", async () => {
+    const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp(json(200, pageResponse())) });
+    expect(await adapter.submit(pagePayout())).toMatchObject({
+      providerPayoutId: 'pout_00000000000001',
+      outcome: 'processed',
+      fees: 500n,
+      tax: 90n,
+    });
+  });
+
+  describe('lookupByReference', () => {
+    it('returns the item carrying our payout id, not another payout with the same reference', async () => {
+      const someoneElse = pageResponse({ id: 'pout_other', notes: { payout_id: 'po_someone_else' } });
+      const ours = pageResponse({ id: 'pout_ours', status: 'processing' });
+      const http = fakeHttp(json(200, collection(someoneElse, ours)));
+      const state = await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout());
+      expect(state).toMatchObject({ providerPayoutId: 'pout_ours', outcome: 'processing' });
+    });
+
+    it('looks up by our payout id when the client gave no reference', async () => {
+      const http = fakeHttp(json(200, collection(pageResponse({ reference_id: OUR_PAYOUT_ID }))));
+      await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout({ referenceId: null }));
+      expect(new URL(http.requests[0]?.url ?? '').searchParams.get('reference_id')).toBe(OUR_PAYOUT_ID);
+    });
+
+    it('answers null (a confirmed absence) when no item is ours', async () => {
+      const notOurs = pageResponse({ notes: { notes_key_1: 'x' } });
+      const http = fakeHttp(json(200, collection(notOurs)));
+      expect(await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout())).toBeNull();
+    });
+
+    it('pages through a full page before concluding', async () => {
+      const fullPage = Array.from({ length: 100 }, (_, i) =>
+        pageResponse({ id: `pout_${i}`, notes: { payout_id: `po_other_${i}` } }),
+      );
+      const http = fakeHttp(json(200, collection(...fullPage)), json(200, collection(pageResponse({ id: 'pout_x' }))));
+      const state = await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout());
+      expect(state?.providerPayoutId).toBe('pout_x');
+      const skips = http.requests.map((r) => new URL(r.url).searchParams.get('skip'));
+      expect(skips).toEqual(['0', '100']);
+    });
+
+    it('stops when the server ignores paging and returns more than a page', async () => {
+      const everything = Array.from({ length: 101 }, (_, i) =>
+        pageResponse({ id: `pout_${i}`, notes: { payout_id: `po_other_${i}` } }),
+      );
+      const http = fakeHttp(json(200, collection(...everything)));
+      expect(await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout())).toBeNull();
+      expect(http.requests).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,208 @@
+import type { Currency, FieldIssue } from '@payouts/core';
+import {
+  type CanonicalPayout,
+  type Capability,
+  createHttpClient,
+  type HttpClient,
+  type ProviderAdapter,
+  ProviderError,
+  type ProviderPayoutState,
+  unsupported,
+} from '../contract/index.ts';
+import { createRazorpayxClient } from './client.ts';
+import {
+  idempotencyKeyFor,
+  PAYOUT_ID_NOTE,
+  referenceFor,
+  toCreatePayoutRequest,
+  toPayoutState,
+} from './transformers.ts';
+import { verifyRazorpayxWebhook } from './webhooks.ts';
+import { RAZORPAYX_LIMITS, RAZORPAYX_MODES, RAZORPAYX_PURPOSES, type RazorpayxPayout } from './wire.ts';
+
+export interface RazorpayxConfig {
+  baseUrl: string;
+  keyId: string;
+  keySecret: string;
+  /** Our RazorpayX business account ("Customer Identifier"), the source of every payout. */
+  accountNumber: string;
+  webhookSecret: string;
+  timeoutMs: number;
+  /** Injected in tests; defaults to got with retries off. */
+  http?: HttpClient;
+}
+
+const PROVIDER = 'razorpayx';
+
+/** No `balance`: the page documents no balance endpoint, so the engine cannot ask. */
+const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'submit',
+  'lookup_by_id',
+  'lookup_by_reference',
+  'cancel',
+  'webhooks',
+  'idempotent_submit',
+]);
+
+/**
+ * Held on top of the amount until the real fee is known. The largest fee RazorpayX charges for a
+ * standard payout is ₹25 + 18% GST = 2950 paise; 3000 covers it with a margin.
+ */
+const INR_FEE_RESERVE = 3000n;
+
+/** One notes slot is ours (`payout_id`), so clients get one fewer than RazorpayX's 15. */
+const METADATA_MAX_KEYS = RAZORPAYX_LIMITS.notesMaxPairs - 1;
+
+/** Composite payouts here are bank accounts only; these modes need a saved fund account. */
+const MODES_NEEDING_FUND_ACCOUNT: ReadonlySet<string> = new Set(['UPI', 'card']);
+
+/** List pages: RazorpayX's maximum `count`; a reference shared by more payouts is paged through. */
+const LIST_PAGE_SIZE = 100;
+/** A bound on paging, so a reference reused without end cannot keep a worker busy forever. */
+const LIST_MAX_PAGES = 50;
+
+export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter {
+  const client = createRazorpayxClient({
+    baseUrl: config.baseUrl,
+    keyId: config.keyId,
+    keySecret: config.keySecret,
+    http: config.http ?? createHttpClient({ timeoutMs: config.timeoutMs }),
+  });
+
+  async function findByReference(payout: CanonicalPayout): Promise<RazorpayxPayout | null> {
+    const reference = referenceFor(payout);
+    for (let page = 0; page < LIST_MAX_PAGES; page++) {
+      const { items } = await client.listPayouts({
+        account_number: config.accountNumber,
+        reference_id: reference,
+        count: LIST_PAGE_SIZE,
+        skip: page * LIST_PAGE_SIZE,
+      });
+      // A client's reference_id need not be unique; our payout id in the notes is.
+      const match = items.find((item) => item.notes?.[PAYOUT_ID_NOTE] === payout.id);
+      if (match) return match;
+      // A short page is the last one; a page longer than asked means paging was ignored and
+      // everything came at once. Either way nothing more exists: a confirmed absence.
+      if (items.length !== LIST_PAGE_SIZE) return null;
+    }
+    // Not a confirmed absence: saying "not there" could lead to a second payout.
+    throw new ProviderError('unavailable', `more than ${LIST_MAX_PAGES * LIST_PAGE_SIZE} payouts share reference`, {
+      providerCode: 'REFERENCE_TOO_COMMON',
+    });
+  }
+
+  return {
+    id: PROVIDER,
+    currencies: ['INR'],
+    capabilities: CAPABILITIES,
+    methods: RAZORPAYX_MODES,
+    feeReserve(currency: Currency): bigint {
+      if (currency !== 'INR') throw new RangeError(`${PROVIDER} pays out INR only, not ${currency}`);
+      return INR_FEE_RESERVE;
+    },
+    validate: validateRazorpayxPayout,
+    async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
+      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
+      // old data, a rule changed since) from ever reaching RazorpayX.
+      const issues = validateRazorpayxPayout(payout);
+      const first = issues[0];
+      if (first) {
+        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
+          providerCode: 'VALIDATION_FAILED',
+          field: first.path,
+        });
+      }
+      const body = toCreatePayoutRequest(payout, config.accountNumber);
+      return toPayoutState(await client.createPayout(body, idempotencyKeyFor(payout)));
+    },
+    async lookupById(providerPayoutId: string): Promise<ProviderPayoutState> {
+      return toPayoutState(await client.getPayout(providerPayoutId));
+    },
+    async lookupByReference(payout: CanonicalPayout): Promise<ProviderPayoutState | null> {
+      const found = await findByReference(payout);
+      return found ? toPayoutState(found) : null;
+    },
+    async cancel(providerPayoutId: string): Promise<ProviderPayoutState> {
+      return toPayoutState(await client.cancelPayout(providerPayoutId));
+    },
+    verifyWebhook(rawBody, headers) {
+      return verifyRazorpayxWebhook(rawBody, headers, config.webhookSecret);
+    },
+    async getBalance() {
+      throw unsupported(PROVIDER, 'balance');
+    },
+  };
+}
+
+/**
+ * RazorpayX's request rules (its page, NOTES.md), reported against OUR canonical field paths so the
+ * API can name the field the client sent. Pure; the order of issues follows the request.
+ */
+export function validateRazorpayxPayout(payout: CanonicalPayout): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const issue = (path: string, message: string) => issues.push({ path, message });
+
+  if (payout.amount < BigInt(RAZORPAYX_LIMITS.minAmount)) {
+    issue('amount', `must be at least ${RAZORPAYX_LIMITS.minAmount} paise`);
+  } else if (payout.amount > BigInt(Number.MAX_SAFE_INTEGER)) {
+    issue('amount', 'is too large');
+  }
+  if (payout.currency !== 'INR') issue('currency', 'RazorpayX pays out INR only');
+  if (!(RAZORPAYX_MODES as readonly string[]).includes(payout.method)) {
+    issue('method', `must be one of ${RAZORPAYX_MODES.join(', ')} (case-sensitive)`);
+  }
+  if (payout.purpose != null && !(RAZORPAYX_PURPOSES as readonly string[]).includes(payout.purpose)) {
+    issue('purpose', `must be one of ${RAZORPAYX_PURPOSES.join(', ')}`);
+  }
+  if (payout.narration != null) {
+    const { narrationMaxLength, narrationPattern } = RAZORPAYX_LIMITS;
+    if (payout.narration.length === 0 || payout.narration.length > narrationMaxLength) {
+      issue('narration', `must be 1 to ${narrationMaxLength} characters`);
+    } else if (!narrationPattern.test(payout.narration)) {
+      issue('narration', 'may contain only letters, digits and spaces');
+    }
+  }
+  if (payout.referenceId != null) {
+    const max = RAZORPAYX_LIMITS.referenceIdMaxLength;
+    if (payout.referenceId.length === 0 || payout.referenceId.length > max) {
+      issue('reference_id', `must be 1 to ${max} characters`);
+    }
+  }
+  validateMetadata(payout.metadata, issue);
+  validateBeneficiary(payout, issue);
+  return issues;
+}
+
+function validateMetadata(metadata: CanonicalPayout['metadata'], issue: (path: string, message: string) => void): void {
+  if (metadata == null) return;
+  const entries = Object.entries(metadata);
+  if (entries.length > METADATA_MAX_KEYS) issue('metadata', `at most ${METADATA_MAX_KEYS} keys`);
+  for (const [key, value] of entries) {
+    if (key === PAYOUT_ID_NOTE) {
+      issue(`metadata.${key}`, 'is reserved (it carries our payout id to RazorpayX)');
+    } else if (typeof value !== 'string') {
+      issue(`metadata.${key}`, 'must be a string');
+    } else if (value.length > RAZORPAYX_LIMITS.noteValueMaxLength) {
+      issue(`metadata.${key}`, `must be at most ${RAZORPAYX_LIMITS.noteValueMaxLength} characters`);
+    }
+  }
+}
+
+function validateBeneficiary(payout: CanonicalPayout, issue: (path: string, message: string) => void): void {
+  const { beneficiary } = payout;
+  if (beneficiary.provider_account_id) return;
+  if (MODES_NEEDING_FUND_ACCOUNT.has(payout.method)) {
+    issue('beneficiary.provider_account_id', `${payout.method} payouts need a RazorpayX fund account id`);
+    return;
+  }
+  // Composite payout to a bank account, created inline with the payout.
+  if (!beneficiary.name) issue('beneficiary.name', 'is required without provider_account_id');
+  if (!beneficiary.account_number) {
+    issue('beneficiary.account_number', 'is required without provider_account_id');
+  }
+  if (!beneficiary.bank_code) {
+    issue('beneficiary.bank_code', 'an IFSC is required without provider_account_id');
+  } else if (!RAZORPAYX_LIMITS.ifscPattern.test(beneficiary.bank_code)) {
+    issue('beneficiary.bank_code', 'must be an IFSC (4 letters, 0, 6 letters or digits)');
+  }
+}

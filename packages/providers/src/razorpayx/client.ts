@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import { type HttpClient, type HttpRequest, parseJsonBody } from '../contract/index.ts';
+import { type RequestContext, toProviderError, unreadableResponse } from './errors.ts';
+import {
+  type CreatePayoutRequest,
+  payoutCollectionSchema,
+  payoutSchema,
+  type RazorpayxPayout,
+  type RazorpayxPayoutCollection,
+} from './wire.ts';
+
+/**
+ * One method per RazorpayX endpoint, no mapping: wire in, parsed wire out, or a ProviderError.
+ * Docs: https://razorpay.com/docs/api/x/payouts/
+ */
+export interface RazorpayxClient {
+  /** `POST /v1/payouts`, with the idempotency key that makes a retry return the first payout. */
+  createPayout(body: CreatePayoutRequest, idempotencyKey: string): Promise<RazorpayxPayout>;
+  /** `GET /v1/payouts/:id`. */
+  getPayout(payoutId: string): Promise<RazorpayxPayout>;
+  /** `GET /v1/payouts?account_number=…&reference_id=…&count=…&skip=…` (count is at most 100). */
+  listPayouts(query: ListPayoutsQuery): Promise<RazorpayxPayoutCollection>;
+  /** `POST /v1/payouts/:id/cancel`: only a queued (or scheduled) payout can be cancelled. */
+  cancelPayout(payoutId: string): Promise<RazorpayxPayout>;
+}
+
+export interface ListPayoutsQuery {
+  account_number: string;
+  reference_id: string;
+  count?: number;
+  skip?: number;
+}
+
+export interface RazorpayxClientOptions {
+  baseUrl: string;
+  keyId: string;
+  keySecret: string;
+  http: HttpClient;
+}
+
+export function createRazorpayxClient(options: RazorpayxClientOptions): RazorpayxClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const authorization = `Basic ${Buffer.from(`${options.keyId}:${options.keySecret}`).toString('base64')}`;
+
+  async function call<S extends z.ZodType>(req: HttpRequest, schema: S, lookup: boolean): Promise<z.infer<S>> {
+    const ctx: RequestContext = { method: req.method, lookup };
+    // Transport failures arrive already classified (unavailable / outcome_unknown) by the HttpClient.
+    const res = await options.http.request({
+      ...req,
+      headers: { Authorization: authorization, Accept: 'application/json', ...req.headers },
+    });
+    if (res.status < 200 || res.status >= 300) throw toProviderError(res, ctx);
+    const parsed = schema.safeParse(parseJsonBody(res.body));
+    if (!parsed.success) throw unreadableResponse(res, ctx, parsed.error);
+    return parsed.data;
+  }
+
+  const payoutUrl = (payoutId: string) => `${baseUrl}/v1/payouts/${encodeURIComponent(payoutId)}`;
+
+  return {
+    createPayout(body, idempotencyKey) {
+      return call(
+        {
+          method: 'POST',
+          url: `${baseUrl}/v1/payouts`,
+          headers: { 'Content-Type': 'application/json', 'X-Payout-Idempotency': idempotencyKey },
+          body: JSON.stringify(body),
+        },
+        payoutSchema,
+        false,
+      );
+    },
+    getPayout(payoutId) {
+      return call({ method: 'GET', url: payoutUrl(payoutId) }, payoutSchema, true);
+    },
+    listPayouts(query) {
+      const params = new URLSearchParams({ account_number: query.account_number, reference_id: query.reference_id });
+      if (query.count !== undefined) params.set('count', String(query.count));
+      if (query.skip !== undefined) params.set('skip', String(query.skip));
+      return call({ method: 'GET', url: `${baseUrl}/v1/payouts?${params}` }, payoutCollectionSchema, false);
+    },
+    cancelPayout(payoutId) {
+      return call({ method: 'POST', url: `${payoutUrl(payoutId)}/cancel` }, payoutSchema, true);
+    },
+  };
+}

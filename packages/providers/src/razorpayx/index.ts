@@ -1,0 +1,2 @@
+export { createRazorpayxAdapter, type RazorpayxConfig } from './adapter.ts';
+export { RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './wire.ts';

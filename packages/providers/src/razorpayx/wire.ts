@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/**
+ * RazorpayX's wire shapes, from its "Create a Payout" page (shared/providers/razorpayx-payouts.txt)
+ * and the public docs summarised in shared/providers/NOTES.md. Responses are parsed with loose
+ * objects: RazorpayX adds fields over time and an unknown field must never fail a payout. Requests
+ * are strict: we build them, so an unexpected key is our bug.
+ */
+
+/** `mode` values; the page says they are case-sensitive. */
+export const RAZORPAYX_MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
+export type RazorpayxMode = (typeof RAZORPAYX_MODES)[number];
+
+/**
+ * The default purposes. Accounts can add their own on the dashboard only; we accept the defaults,
+ * so a payout valid here is valid on every RazorpayX account.
+ */
+export const RAZORPAYX_PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'] as const;
+export type RazorpayxPurpose = (typeof RAZORPAYX_PURPOSES)[number];
+
+/** The page's request limits, shared by the request schema and the adapter's `validate`. */
+export const RAZORPAYX_LIMITS = {
+  /** Paise. */
+  minAmount: 100,
+  referenceIdMaxLength: 40,
+  narrationMaxLength: 30,
+  narrationPattern: /^[a-zA-Z0-9 ]*$/,
+  /** "Maximum 15 key-value pairs, 256 characters (maximum) each". */
+  notesMaxPairs: 15,
+  noteValueMaxLength: 256,
+  /** IFSC: 4 letters (bank), a zero, 6 alphanumerics (branch). */
+  ifscPattern: /^[A-Z]{4}0[A-Z0-9]{6}$/,
+  /** X-Payout-Idempotency: 4–36 characters of letters, digits, `-`, `_` and space (NOTES.md). */
+  idempotencyKeyPattern: /^[A-Za-z0-9_\- ]{4,36}$/,
+} as const;
+
+const notesRequestSchema = z
+  .record(z.string(), z.string().max(RAZORPAYX_LIMITS.noteValueMaxLength))
+  .refine((notes) => Object.keys(notes).length <= RAZORPAYX_LIMITS.notesMaxPairs, {
+    message: `at most ${RAZORPAYX_LIMITS.notesMaxPairs} notes`,
+  });
+
+const compositeFundAccountSchema = z.strictObject({
+  account_type: z.literal('bank_account'),
+  bank_account: z.strictObject({
+    name: z.string().min(1),
+    ifsc: z.string().regex(RAZORPAYX_LIMITS.ifscPattern),
+    account_number: z.string().min(1),
+  }),
+  contact: z.strictObject({
+    name: z.string().min(1),
+    email: z.string().optional(),
+    contact: z.string().optional(),
+    type: z.literal('vendor'),
+  }),
+});
+
+const createPayoutBaseShape = {
+  account_number: z.string().min(1),
+  amount: z.int().min(RAZORPAYX_LIMITS.minAmount),
+  currency: z.literal('INR'),
+  mode: z.enum(RAZORPAYX_MODES),
+  purpose: z.enum(RAZORPAYX_PURPOSES),
+  queue_if_low_balance: z.boolean(),
+  reference_id: z.string().min(1).max(RAZORPAYX_LIMITS.referenceIdMaxLength).optional(),
+  narration: z
+    .string()
+    .min(1)
+    .max(RAZORPAYX_LIMITS.narrationMaxLength)
+    .regex(RAZORPAYX_LIMITS.narrationPattern)
+    .optional(),
+  notes: notesRequestSchema.optional(),
+};
+
+/** `POST /v1/payouts`: to a saved fund account, or a composite payout carrying the bank account inline. */
+export const createPayoutRequestSchema = z.union([
+  z.strictObject({ ...createPayoutBaseShape, fund_account_id: z.string().min(1) }),
+  z.strictObject({ ...createPayoutBaseShape, fund_account: compositeFundAccountSchema }),
+]);
+export type CreatePayoutRequest = z.infer<typeof createPayoutRequestSchema>;
+
+/**
+ * `notes` on a response. Razorpay's API serialises empty notes as `[]` (an empty PHP array), not
+ * `{}`; values are strings when we set them, but another integration may have stored numbers.
+ */
+const notesResponseSchema = z.preprocess(
+  (value) => (Array.isArray(value) && value.length === 0 ? {} : value),
+  z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+);
+
+/** `status_details`, which replaces the deprecated `failure_reason`. Example reason: `imps_not_allowed`. */
+export const statusDetailsSchema = z.looseObject({
+  source: z.string().nullish(),
+  reason: z.string().nullish(),
+  description: z.string().nullish(),
+});
+
+/** The `error` object embedded in a payout (all null on the page's success example). */
+export const payoutErrorSchema = z.looseObject({
+  code: z.string().nullish(),
+  description: z.string().nullish(),
+  source: z.string().nullish(),
+  reason: z.string().nullish(),
+  step: z.string().nullish(),
+  field: z.string().nullish(),
+});
+
+/**
+ * The payout entity. `status` stays a free string: an unknown status is mapped to "still in
+ * progress" by status.ts, never rejected here. `fees` INCLUDES `tax` (the page: fees 590 = 500 fee
+ * + 90 GST), so a tax above the fees is a response we cannot read, and refusing it is safer than
+ * posting a negative fee to the ledger.
+ */
+export const payoutSchema = z
+  .looseObject({
+    id: z.string().min(1),
+    entity: z.literal('payout'),
+    fund_account_id: z.string().nullish(),
+    amount: z.int().nonnegative(),
+    currency: z.string(),
+    notes: notesResponseSchema.nullish(),
+    fees: z.int().nonnegative().nullish(),
+    tax: z.int().nonnegative().nullish(),
+    status: z.string().min(1),
+    utr: z.string().nullish(),
+    mode: z.string().nullish(),
+    purpose: z.string().nullish(),
+    reference_id: z.string().nullish(),
+    narration: z.string().nullish(),
+    batch_id: z.string().nullish(),
+    failure_reason: z.string().nullish(),
+    created_at: z.int().nullish(),
+    fee_type: z.string().nullish(),
+    status_details: statusDetailsSchema.nullish(),
+    error: payoutErrorSchema.nullish(),
+  })
+  .refine((p) => p.fees == null || p.tax == null || p.tax <= p.fees, {
+    message: 'tax exceeds fees, but RazorpayX fees include tax',
+    path: ['tax'],
+  });
+export type RazorpayxPayout = z.infer<typeof payoutSchema>;
+
+/** `GET /v1/payouts?…`. */
+export const payoutCollectionSchema = z.looseObject({
+  entity: z.literal('collection'),
+  count: z.int().nonnegative(),
+  items: z.array(payoutSchema),
+});
+export type RazorpayxPayoutCollection = z.infer<typeof payoutCollectionSchema>;
+
+/** Every non-2xx answer: `{error: {code, description, source, step, reason, metadata, field}}`. */
+export const errorResponseSchema = z.looseObject({
+  error: z.looseObject({
+    code: z.string().min(1),
+    description: z.string().nullish(),
+    source: z.string().nullish(),
+    step: z.string().nullish(),
+    reason: z.string().nullish(),
+    metadata: z.unknown().optional(),
+    field: z.string().nullish(),
+  }),
+});
+export type RazorpayxErrorResponse = z.infer<typeof errorResponseSchema>;
+
+/**
+ * A webhook delivery. Payout events carry `payload.payout.entity`; others that share the
+ * `payout.` prefix (`payout.downtime.started|resolved`) carry something else and no payout.
+ */
+export const webhookEnvelopeSchema = z.looseObject({
+  entity: z.literal('event'),
+  account_id: z.string(),
+  event: z.string().min(1),
+  contains: z.array(z.string()),
+  payload: z.looseObject({
+    payout: z.looseObject({ entity: payoutSchema }).optional(),
+  }),
+  created_at: z.int(),
+});
+export type RazorpayxWebhookEnvelope = z.infer<typeof webhookEnvelopeSchema>;

@@ -1,0 +1,79 @@
+import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId } from '@payouts/core';
+import { z } from 'zod';
+
+/**
+ * The job catalog: every job the system runs, its queue and its payload schema. Payloads carry
+ * ids and provider facts only — never bank details (DESIGN §1.6). Amounts travel as decimal
+ * strings of minor units because JSON has no bigint.
+ */
+const minorUnits = z.string().regex(/^-?\d+$/);
+
+export const providerReportSchema = z.object({
+  payoutId: z.string(),
+  /** What the provider said, already mapped to our vocabulary by the adapter. */
+  outcome: z.enum([...PAYOUT_STATUSES]),
+  providerPayoutId: z.string().nullable(),
+  rawStatus: z.string().nullable(),
+  fees: minorUnits.nullable(),
+  tax: minorUnits.nullable(),
+  utr: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  queuedReason: z.enum(['wallet_low_balance', 'provider_low_balance']).nullable(),
+  source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
+  /** When the worker saw it (ms since epoch); kept in the payout's history. */
+  observedAt: z.number(),
+});
+export type ProviderReport = z.infer<typeof providerReportSchema>;
+
+export const reconcilerJobs = {
+  /** A new payout was stored by the API: place its hold and hand it to its provider. */
+  'payout.accepted': z.object({ payoutId: z.string() }),
+  /** A worker or webhook learned something about a payout at its provider. */
+  'payout.report': providerReportSchema,
+  /** A client or operator asks to cancel a payout that the provider does not have yet. */
+  'payout.cancel': z.object({
+    payoutId: z.string(),
+    tenantId: z.string().nullable(),
+    source: z.enum(['api', 'operator']),
+    actor: z.string(),
+  }),
+  /** An operator funds a wallet (idempotent on `reference`); queued payouts are then released. */
+  'wallet.fund': z.object({
+    tenantId: z.string(),
+    currency: z.string(),
+    amount: minorUnits,
+    reference: z.string(),
+    actor: z.string(),
+  }),
+  /** Release payouts queued on a wallet, first in, first out, as far as its balance goes. */
+  'wallet.release': z.object({ tenantId: z.string(), currency: z.string() }),
+} as const;
+
+export const providerJobs = {
+  /** Submit the payout to its provider (after claiming it). */
+  submit: z.object({ payoutId: z.string() }),
+  /**
+   * Look the payout up at its provider. One poll job per payout (id `poll-<payoutId>`), moved back
+   * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
+   */
+  poll: z.object({ payoutId: z.string(), attempt: z.number().int().nonnegative() }),
+} as const;
+
+export type ReconcilerJobName = keyof typeof reconcilerJobs;
+export type ReconcilerJobData<N extends ReconcilerJobName> = z.infer<(typeof reconcilerJobs)[N]>;
+export type ProviderJobName = keyof typeof providerJobs;
+export type ProviderJobData<N extends ProviderJobName> = z.infer<(typeof providerJobs)[N]>;
+
+export const RECONCILER_QUEUE = 'reconciler';
+/** One queue per provider, so each scales and rate-limits alone. */
+export function providerQueueName(provider: ProviderId): string {
+  return `provider-${provider}`;
+}
+export const PROVIDER_QUEUES = PROVIDER_IDS.map(providerQueueName);
+
+/** Job ids: a transport optimisation that collapses duplicate enqueues, never the business guard. */
+export const jobIds = {
+  accepted: (payoutId: string) => `accepted-${payoutId}`,
+  submit: (payoutId: string) => `submit-${payoutId}`,
+  poll: (payoutId: string) => `poll-${payoutId}`,
+};

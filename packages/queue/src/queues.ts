@@ -1,0 +1,102 @@
+import type { ProviderId } from '@payouts/core';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  jobIds,
+  type ProviderJobData,
+  type ProviderJobName,
+  providerJobs,
+  providerQueueName,
+  RECONCILER_QUEUE,
+  type ReconcilerJobData,
+  type ReconcilerJobName,
+  reconcilerJobs,
+} from './catalog.ts';
+
+/**
+ * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
+ * Postgres keeps the history. Attempts are the transport's retries; the engine's own retry
+ * decisions (backoff, unknown outcomes, parking) are made in the handlers.
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: true,
+  removeOnFail: { age: 24 * 3600, count: 10_000 },
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+};
+
+export class Queues {
+  readonly reconciler: Queue;
+  private readonly providers = new Map<ProviderId, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {
+    this.reconciler = new Queue(RECONCILER_QUEUE, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  }
+
+  provider(id: ProviderId): Queue {
+    let q = this.providers.get(id);
+    if (!q) {
+      q = new Queue(providerQueueName(id), {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      this.providers.set(id, q);
+    }
+    return q;
+  }
+
+  async toReconciler<N extends ReconcilerJobName>(name: N, data: ReconcilerJobData<N>, opts: JobsOptions = {}) {
+    reconcilerJobs[name].parse(data);
+    return this.reconciler.add(name, data, opts);
+  }
+
+  async toReconcilerBulk<N extends ReconcilerJobName>(
+    name: N,
+    items: { data: ReconcilerJobData<N>; opts?: JobsOptions }[],
+  ) {
+    if (items.length === 0) return [];
+    return this.reconciler.addBulk(
+      items.map((i) => ({ name, data: reconcilerJobs[name].parse(i.data), opts: i.opts })),
+    );
+  }
+
+  async toProvider<N extends ProviderJobName>(
+    provider: ProviderId,
+    name: N,
+    data: ProviderJobData<N>,
+    opts: JobsOptions = {},
+  ) {
+    providerJobs[name].parse(data);
+    return this.provider(provider).add(name, data, opts);
+  }
+
+  /** Hands reserved payouts to their providers' queues, one bulk add per provider. */
+  async submitAll(items: { provider: ProviderId; payoutId: string }[]): Promise<void> {
+    const byProvider = new Map<ProviderId, string[]>();
+    for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i.payoutId]);
+    await Promise.all(
+      [...byProvider].map(([provider, ids]) =>
+        this.provider(provider).addBulk(
+          ids.map((payoutId) => ({ name: 'submit', data: { payoutId }, opts: { jobId: jobIds.submit(payoutId) } })),
+        ),
+      ),
+    );
+  }
+
+  /** Which of these job ids still exist in `queue` (waiting, delayed, active or failed): one round trip. */
+  async existingJobIds(queue: Queue, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const pipeline = this.connection.pipeline();
+    for (const id of ids) pipeline.exists(`${this.prefix}:${queue.name}:${id}`);
+    const replies = (await pipeline.exec()) ?? [];
+    return new Set(ids.filter((_, i) => replies[i]?.[1] === 1));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.reconciler.close(), ...[...this.providers.values()].map((q) => q.close())]);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * One shutdown registry per process: SIGTERM/SIGINT stop taking work first, then finish or hand
+ * back what is in flight, then close connections — in the reverse order they were opened.
+ * A second signal, or the deadline passing, exits at once (BullMQ hands unfinished jobs back
+ * to the queue as stalled, so nothing is lost by a hard exit).
+ */
+type Closer = { name: string; close: () => Promise<unknown> };
+
+const closers: Closer[] = [];
+let shuttingDown: Promise<void> | null = null;
+
+export function onShutdown(name: string, close: () => Promise<unknown>): void {
+  closers.push({ name, close });
+}
+
+export async function shutdown(log: (msg: string, extra?: Record<string, unknown>) => void = () => {}): Promise<void> {
+  if (shuttingDown) return shuttingDown;
+  shuttingDown = (async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c.close();
+        log(`closed ${c.name}`);
+      } catch (error) {
+        log(`closing ${c.name} failed`, { err: String(error) });
+      }
+    }
+  })();
+  return shuttingDown;
+}
+
+export function installSignalHandlers(options: {
+  deadlineMs: number;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+}): void {
+  let signals = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    options.log(`${signal}: shutting down`, { deadlineMs: options.deadlineMs });
+    const timer = setTimeout(() => {
+      options.log('shutdown deadline passed: exiting');
+      process.exit(1);
+    }, options.deadlineMs);
+    timer.unref();
+    void shutdown(options.log).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

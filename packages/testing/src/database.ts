@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { type DatabaseHandle, openDatabase } from '@payouts/db';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { withDatabase } from './services.ts';
+
+export interface TestDatabase extends DatabaseHandle {
+  url: string;
+  /** Closes the connections and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own, cloned from the run's template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('postgresAdminUrl');
+  const template = inject('templateDatabase');
+  const name = `payouts_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}" template "${template}"`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+  const url = withDatabase(adminUrl, name);
+  const handle = await openDatabase(url, { max: 10 });
+  return {
+    ...handle,
+    url,
+    async drop() {
+      await handle.close();
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await a.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await a.end({ timeout: 1 });
+      }
+    },
+  };
+}
+
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** A queue prefix of its own per test file, so parallel files never share BullMQ keys. */
+export function testQueuePrefix(): string {
+  return `{t${randomBytes(5).toString('hex')}}`;
+}

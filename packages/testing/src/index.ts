@@ -1,0 +1,3 @@
+export * from './database.ts';
+export * from './services.ts';
+export * from './wait.ts';

@@ -1,0 +1,163 @@
+import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
+import { createLogger } from '@payouts/observability';
+import { createRedis, Queues } from '@payouts/queue';
+import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
+import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
+import type { TestDatabase } from '@payouts/testing';
+import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
+import type { Redis } from 'ioredis';
+
+/**
+ * The whole system in this test process — api, reconciler, worker and sandbox — each built from
+ * its own configuration exactly as its main.ts does, over real Postgres (a database of its own)
+ * and real Redis (a queue prefix of its own). Only the providers are simulated, at HTTP.
+ */
+export interface TestSystem {
+  api: RunningApi;
+  sandbox: RunningSandbox;
+  db: TestDatabase;
+  redis: Redis;
+  queues: Queues;
+  reconciler: RunningReconciler;
+  operatorKey: string;
+  stop(): Promise<void>;
+}
+
+export const OPERATOR_KEY = 'op_test_key_0123456789abcdef';
+
+export async function startTestSystem(
+  options: { sandbox?: ProviderConfigPatch; env?: Record<string, string> } = {},
+): Promise<TestSystem> {
+  const db = await createTestDatabase();
+  const sandbox = await startSandbox({ port: 0, razorpayx: { config: { progressDelayMs: 40, ...options.sandbox } } });
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: testQueuePrefix(),
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    OPERATOR_API_KEY: OPERATOR_KEY,
+    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
+    RAZORPAYX_RATE_PER_SECOND: '1000',
+    POLL_FIRST_DELAY_MS: '30',
+    POLL_FACTOR: '1.5',
+    POLL_MAX_DELAY_MS: '300',
+    REVERSAL_WATCH_MS: '3000',
+    PROVIDER_TIMEOUT_MS: '2000',
+    SWEEP_INTERVAL_MS: '60000',
+    ...options.env,
+  };
+  const logger = createLogger({ name: 'test', level: env.LOG_LEVEL });
+  const redis = createRedis(env.REDIS_URL!, 'worker');
+  const queues = new Queues(redis, env.QUEUE_PREFIX!);
+
+  const reconcilerEnv = readReconcilerEnv(env);
+  const reconciler = startReconciler({
+    db: db.db,
+    redisUrl: reconcilerEnv.REDIS_URL,
+    prefix: reconcilerEnv.QUEUE_PREFIX,
+    queues,
+    logger: logger.child({ app: 'reconciler' }),
+    batch: {
+      maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
+      lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
+      maxConcurrent: 2,
+    },
+    sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
+    sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+  });
+  const workerEnv = readWorkerEnv(env);
+  const adapters = adaptersFromEnv(workerEnv);
+  const workers: RunningWorkers = startWorkers({
+    db: db.db,
+    redisUrl: workerEnv.REDIS_URL,
+    prefix: workerEnv.QUEUE_PREFIX,
+    queues,
+    logger: logger.child({ app: 'worker' }),
+    adapters,
+    providers: [...adapters.keys()],
+    settings: workerSettings(workerEnv),
+  });
+  const api = await startApi({
+    env: readApiEnv(env),
+    db: db.db,
+    logger: logger.child({ app: 'api' }),
+    host: '127.0.0.1',
+  });
+
+  return {
+    api,
+    sandbox,
+    db,
+    redis,
+    queues,
+    reconciler,
+    operatorKey: OPERATOR_KEY,
+    async stop() {
+      await api.close();
+      await workers.close(2000);
+      await reconciler.close(2000);
+      await queues.close();
+      redis.disconnect();
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+}
+
+/** A small HTTP client for the API under test. */
+export function client(baseUrl: string, key?: string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+}
+
+/** A tenant with its key and a funded INR wallet. */
+export async function createFundedTenant(system: TestSystem, name: string, inrMinor = 10_000_000) {
+  const op = client(system.api.url, system.operatorKey);
+  const tenant = await op('POST', '/v1/admin/tenants', { name }, { 'idempotency-key': `tenant-${name}-${Date.now()}` });
+  if (tenant.status !== 201) throw new Error(`tenant: ${tenant.status} ${JSON.stringify(tenant.body)}`);
+  const key = await op('POST', `/v1/admin/tenants/${tenant.body.id}/api-keys`, {});
+  if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
+  if (inrMinor > 0) {
+    const funding = await op('POST', `/v1/admin/tenants/${tenant.body.id}/fundings`, {
+      currency: 'INR',
+      amount: inrMinor,
+      reference: `seed-${name}`,
+    });
+    if (funding.status !== 201) throw new Error(`funding: ${funding.status} ${JSON.stringify(funding.body)}`);
+  }
+  return { id: tenant.body.id as string, key: key.body.key as string, api: client(system.api.url, key.body.key) };
+}
+
+export function inrPayout(overrides: Record<string, unknown> = {}) {
+  return {
+    amount: 50_000,
+    currency: 'INR',
+    method: 'IMPS',
+    purpose: 'payout',
+    narration: 'Acme salary',
+    beneficiary: { name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' },
+    ...overrides,
+  };
+}
