@@ -49,7 +49,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
             queueIfLowBalance: body.queue_if_low_balance,
             metadata: body.metadata ?? null,
             providerIdempotencyKey: canonical.idempotencyKey,
-            feeReserve: adapter.feeReserve(body.currency),
+            feeReserve: adapter.feeReserve(canonical),
           })
           .returning();
         await tx.insert(payoutEvents).values({

@@ -89,8 +89,11 @@ export interface ProviderAdapter {
   readonly capabilities: ReadonlySet<Capability>;
   /** Methods (`mode`, `payment_method`, …) the provider accepts, in our canonical spelling. */
   readonly methods: readonly string[];
-  /** What to hold on top of the amount for fees not known until the provider processes the payout. */
-  feeReserve(currency: Currency): bigint;
+  /**
+   * What to hold on top of the amount for fees not known until the provider processes the payout:
+   * at least the most this provider can charge for it (some charge a share of the amount).
+   */
+  feeReserve(payout: { currency: Currency; amount: bigint }): bigint;
   /** The provider's own request rules, reported against our canonical field paths. Pure. */
   validate(payout: CanonicalPayout): FieldIssue[];
   submit(payout: CanonicalPayout): Promise<ProviderPayoutState>;

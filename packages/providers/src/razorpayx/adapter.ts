@@ -96,7 +96,7 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     currencies: ['INR'],
     capabilities: CAPABILITIES,
     methods: RAZORPAYX_MODES,
-    feeReserve(currency: Currency): bigint {
+    feeReserve({ currency }: { currency: Currency; amount: bigint }): bigint {
       if (currency !== 'INR') throw new RangeError(`${PROVIDER} pays out INR only, not ${currency}`);
       return INR_FEE_RESERVE;
     },
