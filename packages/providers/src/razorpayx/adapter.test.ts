@@ -26,7 +26,9 @@ describe('RazorpayX adapter', () => {
   it('reserves 3000 paise for fees: more than the largest standard fee, ₹25 + 18% GST', () => {
     const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
     expect(adapter.feeReserve({ currency: 'INR', amount: 100_000n })).toBe(3000n);
-    expect(adapter.feeReserve({ currency: 'INR', amount: 100_000n })).toBeGreaterThanOrEqual(2500n + (2500n * 18n) / 100n);
+    expect(adapter.feeReserve({ currency: 'INR', amount: 100_000n })).toBeGreaterThanOrEqual(
+      2500n + (2500n * 18n) / 100n,
+    );
   });
 
   it('answers getBalance with unsupported, without a request', async () => {

@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'vitest';
+import {
+  CLIENT_CANCELLABLE,
+  canTransition,
+  PAYOUT_STATUSES,
+  type PayoutStatus,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+} from './payout-states.ts';
+
+describe('the payout transition table', () => {
+  test('terminal states have no way out', () => {
+    for (const s of TERMINAL_STATUSES) expect(TRANSITIONS[s]).toEqual([]);
+  });
+
+  test('processed can only be reversed (a bank return, possibly days later)', () => {
+    expect(TRANSITIONS.processed).toEqual(['reversed']);
+  });
+
+  test('late or stale reports are not transitions', () => {
+    expect(canTransition('processed', 'processing')).toBe(false);
+    expect(canTransition('processed', 'failed')).toBe(false);
+    expect(canTransition('failed', 'processed')).toBe(false);
+    expect(canTransition('processing', 'submitted')).toBe(false);
+    expect(canTransition('cancelled', 'reserved')).toBe(false);
+  });
+
+  test('the happy path and its side roads are allowed', () => {
+    const path: PayoutStatus[] = ['accepted', 'reserved', 'submitted', 'processing', 'processed', 'reversed'];
+    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
+    expect(canTransition('accepted', 'queued')).toBe(true);
+    expect(canTransition('queued', 'reserved')).toBe(true);
+    expect(canTransition('reserved', 'unknown')).toBe(true);
+    expect(canTransition('unknown', 'reserved')).toBe(true);
+    expect(canTransition('processing', 'needs_attention')).toBe(true);
+  });
+
+  test('every state is reachable from accepted and names only known states', () => {
+    const seen = new Set<PayoutStatus>(['accepted']);
+    const todo: PayoutStatus[] = ['accepted'];
+    while (todo.length) {
+      for (const next of TRANSITIONS[todo.pop()!]) {
+        expect(PAYOUT_STATUSES).toContain(next);
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual([...PAYOUT_STATUSES].sort());
+  });
+
+  test('no state transitions to itself', () => {
+    for (const s of PAYOUT_STATUSES) expect(canTransition(s, s)).toBe(false);
+  });
+
+  test('a client may cancel only before the provider has it', () => {
+    expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'queued', 'reserved']);
+    for (const s of CLIENT_CANCELLABLE) expect(canTransition(s, 'cancelled')).toBe(true);
+  });
+});

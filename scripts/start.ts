@@ -1,0 +1,216 @@
+/**
+ * `pnpm start`: the whole system in one process tree on this machine (DESIGN §7) — api, workers,
+ * reconciler and the provider sandbox — with no setup:
+ * - Redis: REDIS_URL, else whatever answers on 127.0.0.1:6379, else a `redis-server` started here
+ *   (AOF on, noeviction, data in .data/redis) and stopped on exit;
+ * - Postgres: DATABASE_URL, else an embedded PGlite database in .data/pglite. PGlite is one
+ *   process and one session, which is why everything runs in this one Node process.
+ * It creates (once) a demo tenant with a funded wallet, issues it a fresh key, and prints a curl.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ensureOperatorKey, generateApiKey, hashApiKey, keyPrefix, readApiEnv, startApi } from '@payouts/api';
+import { parseEnv, z } from '@payouts/config';
+import { newId } from '@payouts/core';
+import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
+import { createLogger } from '@payouts/observability';
+import { createRedis, Queues } from '@payouts/queue';
+import { readReconcilerEnv, startReconciler } from '@payouts/reconciler';
+import { installSignalHandlers, onShutdown } from '@payouts/runtime';
+import { startSandbox } from '@payouts/sandbox';
+import { adaptersFromEnv, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
+import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+
+const DATA = resolve(process.env.PAYOUTS_DATA_DIR ?? '.data');
+const launcherEnv = parseEnv(
+  z.object({
+    DATABASE_URL: z.string().optional(),
+    REDIS_URL: z.string().optional(),
+    PORT: z.coerce.number().int().default(3000),
+    SANDBOX_PORT: z.coerce.number().int().default(3100),
+    OPERATOR_API_KEY: z.string().min(16).optional(),
+    LOG_LEVEL: z.string().default('info'),
+  }),
+);
+const logger = createLogger({ name: 'payouts', level: launcherEnv.LOG_LEVEL });
+installSignalHandlers({ deadlineMs: 20_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function ensureRedis(): Promise<string> {
+  if (launcherEnv.REDIS_URL) return launcherEnv.REDIS_URL;
+  const local = 'redis://127.0.0.1:6379';
+  if (await redisAnswers(local)) return local;
+  const dir = resolve(DATA, 'redis');
+  mkdirSync(dir, { recursive: true });
+  logger.info({ dir }, 'no Redis answers on 127.0.0.1:6379: starting redis-server');
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', '6379', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'],
+    { stdio: 'ignore' },
+  );
+  child.on('error', (error) => {
+    logger.fatal({ err: error }, 'could not start redis-server: install Redis or set REDIS_URL');
+    process.exit(1);
+  });
+  onShutdown('redis-server', async () => {
+    child.kill('SIGTERM');
+  });
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers(local)) return local;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('redis-server did not answer within 5 s');
+}
+
+/** The operator key survives restarts in .data so the printed commands keep working. */
+function operatorKey(): string {
+  if (launcherEnv.OPERATOR_API_KEY) return launcherEnv.OPERATOR_API_KEY;
+  const file = resolve(DATA, 'operator-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = `op_${randomBytes(24).toString('hex')}`;
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; key: string }> {
+  let [tenant] = await db.select().from(tenants).where(eq(tenants.name, 'Demo tenant'));
+  if (!tenant)
+    [tenant] = await db
+      .insert(tenants)
+      .values({ id: newId('tenant'), name: 'Demo tenant' })
+      .returning();
+  const key = generateApiKey('test');
+  await db
+    .insert(apiKeys)
+    .values({
+      id: newId('apiKey'),
+      tenantId: tenant!.id,
+      role: 'tenant',
+      prefix: keyPrefix(key),
+      hash: hashApiKey(key),
+    });
+  // Through the reconciler like any funding; the reference makes it happen once, however often we start.
+  await queues.toReconciler('wallet.fund', {
+    tenantId: tenant!.id,
+    currency: 'INR',
+    amount: String(100_000_000), // ₹10,00,000.00
+    reference: 'demo-initial-funding-inr',
+    actor: 'pnpm-start',
+  });
+  return { id: tenant!.id, key };
+}
+
+const redisUrl = await ensureRedis();
+const databaseUrl = launcherEnv.DATABASE_URL ?? `pglite:${resolve(DATA, 'pglite')}`;
+const database = await openDatabase(databaseUrl, { max: 20 });
+onShutdown('database', () => database.close());
+await migrateDatabase(database);
+
+const sandbox = await startSandbox({ port: launcherEnv.SANDBOX_PORT, host: '127.0.0.1' });
+onShutdown('sandbox', () => sandbox.close());
+
+const opKey = operatorKey();
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  OPERATOR_API_KEY: opKey,
+  // The local sandbox takes far more than RazorpayX's 5–10 requests/s.
+  RAZORPAYX_RATE_PER_SECOND: process.env.RAZORPAYX_RATE_PER_SECOND ?? '500',
+  RAZORPAYX_BASE_URL: process.env.RAZORPAYX_BASE_URL ?? `${sandbox.url}/razorpayx`,
+};
+
+const producer = createRedis(redisUrl, 'worker');
+onShutdown('redis client', async () => producer.disconnect());
+const reconcilerEnv = readReconcilerEnv(env);
+const queues = new Queues(producer, reconcilerEnv.QUEUE_PREFIX);
+onShutdown('queues', () => queues.close());
+
+const reconciler = startReconciler({
+  db: database.db,
+  redisUrl,
+  prefix: reconcilerEnv.QUEUE_PREFIX,
+  queues,
+  logger: logger.child({ app: 'reconciler' }),
+  batch: {
+    maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
+    lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
+    maxConcurrent: reconcilerEnv.RECONCILER_CONCURRENT_BATCHES,
+  },
+  sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
+  sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+});
+onShutdown('reconciler', () => reconciler.close());
+
+const workerEnv = readWorkerEnv(env);
+const adapters = adaptersFromEnv(workerEnv);
+const workers = startWorkers({
+  db: database.db,
+  redisUrl,
+  prefix: workerEnv.QUEUE_PREFIX,
+  queues,
+  logger: logger.child({ app: 'worker' }),
+  adapters,
+  providers: workerEnv.WORKER_PROVIDERS ?? [...adapters.keys()],
+  settings: workerSettings(workerEnv),
+});
+onShutdown('workers', () => workers.close());
+
+const apiEnv = readApiEnv(env);
+await ensureOperatorKey(database.db, opKey);
+const api = await startApi({ env: apiEnv, db: database.db, logger: logger.child({ app: 'api' }) });
+onShutdown('api', () => api.close());
+
+const demo = await demoTenant(database.db, queues);
+const base = `http://localhost:${api.port}`;
+const curl = [
+  `curl -s -X POST ${base}/v1/payouts \\`,
+  `  -H "Authorization: Bearer ${demo.key}" \\`,
+  '  -H "Content-Type: application/json" \\',
+  `  -H "Idempotency-Key: demo-$(date +%s)" \\`,
+  `  -d '{"amount":50000,"currency":"INR","method":"IMPS","purpose":"payout","narration":"Demo payout",` +
+    `"beneficiary":{"name":"Asha Rao","account_number":"123456789012","bank_code":"HDFC0001234"}}'`,
+].join('\n');
+process.stdout.write(
+  [
+    '',
+    'Payout engine is running.',
+    `  API             ${base}`,
+    `  API docs        ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+    `  Health          ${base}/readyz`,
+    `  Sandbox         ${sandbox.url}  (admin: ${sandbox.url}/_admin/razorpayx/payouts)`,
+    `  Database        ${databaseUrl.startsWith('pglite:') ? `embedded PGlite in ${databaseUrl.slice(7)}` : 'DATABASE_URL'}`,
+    `  Redis           ${redisUrl}`,
+    '',
+    `Demo tenant ${demo.id}, wallet funded with ₹10,00,000.00 (INR 100000000 paise).`,
+    `  Tenant API key  ${demo.key}`,
+    `  Operator key    ${opKey}   (stored in ${resolve(DATA, 'operator-key')})`,
+    '',
+    'Send a payout:',
+    curl,
+    '',
+    `Then: curl -s ${base}/v1/payouts/<id> -H "Authorization: Bearer ${demo.key}"`,
+    `      curl -s ${base}/v1/balances -H "Authorization: Bearer ${demo.key}"`,
+    '',
+  ].join('\n'),
+);
