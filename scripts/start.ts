@@ -100,15 +100,13 @@ async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; k
       .values({ id: newId('tenant'), name: 'Demo tenant' })
       .returning();
   const key = generateApiKey('test');
-  await db
-    .insert(apiKeys)
-    .values({
-      id: newId('apiKey'),
-      tenantId: tenant!.id,
-      role: 'tenant',
-      prefix: keyPrefix(key),
-      hash: hashApiKey(key),
-    });
+  await db.insert(apiKeys).values({
+    id: newId('apiKey'),
+    tenantId: tenant!.id,
+    role: 'tenant',
+    prefix: keyPrefix(key),
+    hash: hashApiKey(key),
+  });
   // Through the reconciler like any funding; the reference makes it happen once, however often we start.
   await queues.toReconciler('wallet.fund', {
     tenantId: tenant!.id,
@@ -180,6 +178,13 @@ const apiEnv = readApiEnv(env);
 await ensureOperatorKey(database.db, opKey);
 const api = await startApi({ env: apiEnv, db: database.db, logger: logger.child({ app: 'api' }) });
 onShutdown('api', () => api.close());
+
+// The sandbox sends RazorpayX's signed webhooks to our API, as the real provider would.
+await fetch(`${sandbox.url}/_admin/razorpayx/config`, {
+  method: 'PATCH',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ webhookUrl: `http://127.0.0.1:${api.port}/v1/webhooks/razorpayx` }),
+});
 
 const demo = await demoTenant(database.db, queues);
 const base = `http://localhost:${api.port}`;

@@ -27,7 +27,7 @@ export interface TestSystem {
 export const OPERATOR_KEY = 'op_test_key_0123456789abcdef';
 
 export async function startTestSystem(
-  options: { sandbox?: ProviderConfigPatch; env?: Record<string, string> } = {},
+  options: { sandbox?: ProviderConfigPatch; env?: Record<string, string>; webhooks?: boolean } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const sandbox = await startSandbox({ port: 0, razorpayx: { config: { progressDelayMs: 40, ...options.sandbox } } });
@@ -85,6 +85,14 @@ export async function startTestSystem(
     logger: logger.child({ app: 'api' }),
     host: '127.0.0.1',
   });
+  if (options.webhooks) {
+    const res = await fetch(`${sandbox.url}/_admin/razorpayx/config`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ webhookUrl: `${api.url}/v1/webhooks/razorpayx` }),
+    });
+    if (!res.ok) throw new Error(`sandbox webhook config: ${res.status} ${await res.text()}`);
+  }
 
   return {
     api,

@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { healthRoutes } from './routes/health.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -45,6 +46,9 @@ export function createApp(deps: ApiDeps): Express {
     res.type('html').send(renderDocsPage(openapi));
   });
 
+  // Provider webhooks authenticate by their signature over the raw body, so they come before
+  // API-key authentication and before any JSON parsing.
+  app.use('/v1', webhookRoutes(deps));
   // Authentication first: a caller without a key learns nothing, not even that its JSON is bad.
   app.use('/v1', authenticate(deps.db));
   app.use(express.json({ limit: '1mb', strict: true }));

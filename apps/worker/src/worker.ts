@@ -5,7 +5,7 @@ import type { ProviderAdapter } from '@payouts/providers';
 import { createRedis, providerJobs, providerQueueName, type Queues } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
-import { handlePoll } from './handlers/poll.ts';
+import { handleConfirm, handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
 import type { PollSchedule } from './poll-schedule.ts';
 
@@ -89,6 +89,8 @@ function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
       return handleSubmit(ctx, providerJobs.submit.parse(job.data), job.attemptsMade);
     case 'poll':
       return handlePoll(ctx, providerJobs.poll.parse(job.data));
+    case 'confirm':
+      return handleConfirm(ctx, providerJobs.confirm.parse(job.data));
     default:
       throw new Error(`unknown provider job ${job.name}`);
   }

@@ -57,6 +57,11 @@ export const providerJobs = {
    * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
    */
   poll: z.object({ payoutId: z.string(), attempt: z.number().int().nonnegative() }),
+  /**
+   * A provider webhook said something about a payout: look it up now and report what the provider
+   * answers (a webhook is a hint to look, never a reason to move money by itself).
+   */
+  confirm: z.object({ payoutId: z.string(), eventId: z.string() }),
 } as const;
 
 export type ReconcilerJobName = keyof typeof reconcilerJobs;
@@ -76,4 +81,5 @@ export const jobIds = {
   accepted: (payoutId: string) => `accepted-${payoutId}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
+  confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
 };

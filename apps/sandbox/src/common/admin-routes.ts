@@ -68,6 +68,14 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     res.json({ data, count: data.length });
   });
 
+  /** Every webhook delivery attempt since the last reset, oldest first. */
+  router.get('/:provider/webhooks', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const data = sim.runtime.webhooks.list();
+    res.json({ data, count: data.length });
+  });
+
   router.post('/:provider/payouts/:id/status', (req, res) => {
     const sim = provider(req, res);
     if (!sim) return;

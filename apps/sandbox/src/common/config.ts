@@ -28,6 +28,15 @@ export const providerConfigSchema = z.strictObject({
   timeoutAfterCommitShare: share,
   /** How long such a request is held open before its socket is destroyed. */
   hangMs: millis,
+  /** Where the provider POSTs its signed webhooks (http or https); null sends none. */
+  webhookUrl: z.url({ protocol: /^https?$/, error: 'The webhook URL must be an http or https URL' }).nullable(),
+  /** Share of webhook events delivered twice: same event id, same body. */
+  webhookDuplicateShare: share,
+  /**
+   * Share of webhook events held back and delivered after the payout's next event, or after
+   * 2 × progressDelayMs when no next event comes.
+   */
+  webhookOutOfOrderShare: share,
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -35,7 +44,7 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export const providerConfigPatchSchema = providerConfigSchema.partial();
 export type ProviderConfigPatch = z.infer<typeof providerConfigPatchSchema>;
 
-/** DESIGN §10: no faults, every step of a payout's progress well within a second. */
+/** DESIGN §10: no faults, every step of a payout's progress well within a second; webhooks off. */
 export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   latencyMs: 0,
   progressDelayMs: 300,
@@ -47,6 +56,9 @@ export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   retryAfterSeconds: 1,
   timeoutAfterCommitShare: 0,
   hangMs: 30_000,
+  webhookUrl: null,
+  webhookDuplicateShare: 0,
+  webhookOutOfOrderShare: 0,
 };
 
 /** Validates a starting configuration once, so a bad option fails at start rather than mid-test. */

@@ -4,6 +4,7 @@ import { HangingRequests } from './hanging-requests.ts';
 import { chance, type Random } from './random.ts';
 import type { Scheduler } from './scheduler.ts';
 import { TaskGroup } from './task-group.ts';
+import { WebhookSender } from './webhooks.ts';
 
 /** What every simulator is given: time, randomness and a scheduler, all injectable for tests. */
 export interface RuntimeDeps {
@@ -16,13 +17,15 @@ export interface RuntimeDeps {
 
 /**
  * The provider-neutral half of a simulator: its live configuration (faults, delays, balance),
- * its scheduled steps and its held-open requests. State is in memory only: a sandbox restart
- * forgets every payout, key and balance, like a fresh provider test account.
+ * its scheduled steps, its held-open requests and its outgoing webhooks. State is in memory
+ * only: a sandbox restart forgets every payout, key and balance, like a fresh provider test account.
  */
 export class ProviderRuntime {
   config: ProviderConfig;
   readonly tasks: TaskGroup;
   readonly hanging = new HangingRequests();
+  /** Signed status-change events to the configured `webhookUrl`, attempts listed by the admin API. */
+  readonly webhooks: WebhookSender;
 
   constructor(
     readonly id: string,
@@ -31,6 +34,7 @@ export class ProviderRuntime {
   ) {
     this.config = { ...initialConfig };
     this.tasks = new TaskGroup(deps.scheduler);
+    this.webhooks = new WebhookSender(id, () => this.config, deps);
   }
 
   chance(share: number): boolean {
@@ -47,14 +51,16 @@ export class ProviderRuntime {
     return this.config;
   }
 
-  /** Back to the configuration the sandbox was started with. */
+  /** Back to the configuration the sandbox was started with, with no webhook pending or recorded. */
   reset(): void {
     this.tasks.cancelAll();
+    this.webhooks.reset();
     this.config = { ...this.initialConfig };
   }
 
   dispose(): void {
     this.tasks.cancelAll();
     this.hanging.dropAll();
+    this.webhooks.dispose();
   }
 }

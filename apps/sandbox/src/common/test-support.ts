@@ -1,4 +1,7 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AdminPayoutEntry } from './provider.ts';
+import type { WebhookAttempt } from './webhooks.ts';
 
 /*
  * Helpers for tests that talk to a running sandbox over HTTP. Not imported by the app.
@@ -73,7 +76,64 @@ export class AdminClient {
     return body.data;
   }
 
+  async webhooks(): Promise<WebhookAttempt[]> {
+    const { body } = await this.send<{ data: WebhookAttempt[]; count: number }>('GET', `/${this.provider}/webhooks`);
+    if (body.count !== body.data.length) throw new Error('admin webhook count disagrees with its data');
+    return body.data;
+  }
+
   forceStatus(id: string, status: string) {
     return this.send<Record<string, unknown>>('POST', `/${this.provider}/payouts/${id}/status`, { status });
+  }
+}
+
+export interface ReceivedWebhook {
+  /** The raw body, exactly as sent: signatures are over these bytes. */
+  readonly body: string;
+  /** Node lower-cases header names. */
+  readonly headers: IncomingHttpHeaders;
+  /** What the receiver answered. */
+  readonly status: number;
+}
+
+/**
+ * A webhook endpoint for tests: records every POST with its raw body and headers and answers
+ * what `respond` says (200 by default), so a test can make a provider retry.
+ */
+export class WebhookReceiver {
+  readonly received: ReceivedWebhook[] = [];
+  respond: (body: string, headers: IncomingHttpHeaders) => number = () => 200;
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(path = '/webhooks'): Promise<WebhookReceiver> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const receiver = new WebhookReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    server.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const status = receiver.respond(body, req.headers);
+        receiver.received.push({ body, headers: req.headers, status });
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not now');
+      });
+    });
+    return receiver;
+  }
+
+  clear(): void {
+    this.received.length = 0;
+    this.respond = () => 200;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
+    this.server.closeAllConnections();
+    await closed;
   }
 }

@@ -6,6 +6,7 @@ import { alphanumericId, randomDigits } from '../common/random.ts';
 import { PayoutRegistry } from '../common/registry.ts';
 import type { ProviderRuntime } from '../common/runtime.ts';
 import { feesFor } from './fees.ts';
+import { EVENT_FOR_STATUS, payoutEvent } from './webhooks.ts';
 import {
   type CreatePayoutRequest,
   type FundAccountWire,
@@ -20,7 +21,7 @@ export interface RazorpayXCredentials {
   readonly keySecret: string;
   /** The merchant's RazorpayX account number every payout must name (`account_number`). */
   readonly accountNumber: string;
-  /** For signing webhooks once the simulator sends them. */
+  /** Signs the webhooks sent to the configured `webhookUrl` (`X-Razorpay-Signature`). */
   readonly webhookSecret: string;
 }
 
@@ -135,6 +136,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
       record.payout.status = 'queued';
       record.payout.status_details = QUEUED_LOW_BALANCE;
       this.queue.push(record);
+      this.emit(record);
     }
     return { kind: 'created', payout: this.view(record) };
   }
@@ -288,6 +290,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
     record.payout.tax = fees.tax;
     record.payout.status = 'processing';
     record.payout.status_details = null;
+    this.emit(record);
     this.scheduleOutcome(record, decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random));
     return true;
   }
@@ -331,6 +334,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
     record.payout.status = 'processed';
     record.payout.status_details = null;
     record.payout.utr = `SBX${randomDigits(12)}`;
+    this.emit(record);
   }
 
   private markFailed(record: PayoutRecord): void {
@@ -342,12 +346,14 @@ export class RazorpayXSimulator implements ProviderSimulator {
       source: BANK_REJECTED.source,
       reason: BANK_REJECTED.reason,
     };
+    this.emit(record);
     this.refund(record);
   }
 
   private markReversed(record: PayoutRecord): void {
     record.payout.status = 'reversed';
     record.payout.status_details = REVERSED;
+    this.emit(record);
     this.refund(record);
   }
 
@@ -361,6 +367,18 @@ export class RazorpayXSimulator implements ProviderSimulator {
   private refund(record: PayoutRecord): void {
     this.runtime.config.balance += record.payout.amount + (record.payout.fees ?? 0);
     this.releaseQueue();
+  }
+
+  /**
+   * The webhook for the state the payout just reached, sent before any effect it has on other
+   * payouts (a refund releasing the queue), so each payout's events follow its own transitions.
+   */
+  private emit(record: PayoutRecord): void {
+    const type = EVENT_FOR_STATUS[record.payout.status];
+    if (type === null || !this.runtime.webhooks.enabled) return;
+    this.runtime.webhooks.send(
+      payoutEvent(type, this.view(record), this.credentials.webhookSecret, this.runtime.now()),
+    );
   }
 
   /** A copy, so an answer already serialised never changes under a later transition. */

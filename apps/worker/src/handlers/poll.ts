@@ -1,5 +1,6 @@
 import { FINAL_STATUSES, type PayoutStatus } from '@payouts/core';
 import type { ProviderPayoutState } from '@payouts/providers';
+import type { ProviderReport } from '@payouts/queue';
 import { loadPayout, type PayoutRow, toCanonical } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
@@ -8,10 +9,45 @@ import { bareReport, type HandlerContext, type JobControl, report, reportFromSta
 /** States a poll has nothing to do for: not at the provider yet, or in an operator's hands. */
 const NOT_POLLED = new Set<PayoutStatus>(['accepted', 'reserved', 'needs_attention']);
 
+type Observation =
+  | { kind: 'state'; state: ProviderPayoutState }
+  | { kind: 'absent' }
+  | { kind: 'failed'; control: JobControl | null };
+
 /**
- * One look at the provider. Reports what changed (comparing with Postgres, so a report lost with
- * Redis is simply made again), and asks to run again after a growing interval until the payout is
- * final — or past the provider's deadline, when it goes to `needs_attention` instead of `failed`.
+ * One look at the provider, reporting what changed. Changes are judged against Postgres, not
+ * against what this job saw last, so a report lost with Redis is simply made again.
+ */
+async function observe(ctx: HandlerContext, row: PayoutRow, source: ProviderReport['source']): Promise<Observation> {
+  let state: ProviderPayoutState | null;
+  try {
+    state = row.providerPayoutId
+      ? await ctx.adapter.lookupById(row.providerPayoutId)
+      : await ctx.adapter.lookupByReference(toCanonical(row));
+  } catch (error) {
+    const decision = decideLookupFailure(error);
+    ctx.logger.warn({ payoutId: row.id, err: error }, 'lookup failed');
+    return {
+      kind: 'failed',
+      control: decision.action === 'rate_limit' ? { kind: 'rate_limited', delayMs: decision.delayMs } : null,
+    };
+  }
+  if (state === null) {
+    const status = row.status as PayoutStatus;
+    // A confirmed absence: the provider never got it. Only now may it be submitted again — with the
+    // same idempotency key — which the reconciler arranges by moving it back to `reserved`.
+    if (status === 'unknown' || status === 'submitted') {
+      await report(ctx, bareReport(row.id, 'reserved', ctx.now(), { rawStatus: 'not_found', source }));
+    }
+    return { kind: 'absent' };
+  }
+  if (changed(row, state)) await report(ctx, reportFromState(row.id, state, ctx.now(), source));
+  return { kind: 'state', state };
+}
+
+/**
+ * The payout's poll chain: looks, reports, and asks to run again after a growing interval until the
+ * payout is final — or past the provider's deadline, when it goes to `needs_attention`, not `failed`.
  */
 export async function handlePoll(
   ctx: HandlerContext,
@@ -24,41 +60,37 @@ export async function handlePoll(
   if (status === 'queued' && row.queuedReason === 'wallet_low_balance') return { kind: 'done', result: 'wallet_queue' };
   if (FINAL_STATUSES.has(status) && !inReversalWatch(ctx, row)) return { kind: 'done', result: status };
 
-  let state: ProviderPayoutState | null;
-  try {
-    state = row.providerPayoutId
-      ? await ctx.adapter.lookupById(row.providerPayoutId)
-      : await ctx.adapter.lookupByReference(toCanonical(row));
-  } catch (error) {
-    const decision = decideLookupFailure(error);
-    if (decision.action === 'rate_limit') return { kind: 'rate_limited', delayMs: decision.delayMs };
-    ctx.logger.warn({ payoutId: row.id, err: error }, 'lookup failed; polling again later');
-    return next(ctx, data);
-  }
+  const seen = await observe(ctx, row, 'worker');
+  if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
+  if (seen.kind === 'absent')
+    return status === 'unknown' || status === 'submitted' ? { kind: 'done', result: 'absent' } : next(ctx, data);
 
-  if (state === null) {
-    // A confirmed absence: the provider never got it. Only now may it be submitted again — with the
-    // same idempotency key — which the reconciler arranges by moving it back to `reserved`.
-    if (status === 'unknown' || status === 'submitted') {
-      await report(ctx, bareReport(row.id, 'reserved', ctx.now(), { rawStatus: 'not_found' }));
-      return { kind: 'done', result: 'absent' };
-    }
-    return next(ctx, data);
+  const { outcome } = seen.state;
+  if (outcome === 'failed' || outcome === 'rejected' || outcome === 'cancelled' || outcome === 'reversed') {
+    return { kind: 'done', result: outcome };
   }
-
-  if (changed(row, state)) await report(ctx, reportFromState(row.id, state, ctx.now()));
-  const terminal =
-    state.outcome === 'failed' ||
-    state.outcome === 'rejected' ||
-    state.outcome === 'cancelled' ||
-    state.outcome === 'reversed';
-  if (terminal) return { kind: 'done', result: state.outcome };
-  if (state.outcome === 'processed' && !inReversalWatch(ctx, row)) return { kind: 'done', result: 'processed' };
-  if (state.outcome !== 'processed' && ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
-    await report(ctx, bareReport(row.id, 'needs_attention', ctx.now(), { rawStatus: state.rawStatus }));
+  if (outcome === 'processed')
+    return inReversalWatch(ctx, row) ? next(ctx, data) : { kind: 'done', result: 'processed' };
+  if (ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
+    await report(ctx, bareReport(row.id, 'needs_attention', ctx.now(), { rawStatus: seen.state.rawStatus }));
     return { kind: 'done', result: 'needs_attention' };
   }
   return next(ctx, data);
+}
+
+/** A webhook's hint: one look now, reported as the webhook's doing. Polling goes on regardless. */
+export async function handleConfirm(
+  ctx: HandlerContext,
+  data: { payoutId: string; eventId: string },
+): Promise<JobControl> {
+  const row = await loadPayout(ctx.db, data.payoutId);
+  if (!row) return { kind: 'done', result: 'payout_not_found' };
+  if (row.status === 'accepted' || (row.status === 'queued' && row.queuedReason === 'wallet_low_balance')) {
+    return { kind: 'done', result: `not_at_provider:${row.status}` };
+  }
+  const seen = await observe(ctx, row, 'webhook');
+  if (seen.kind === 'failed') return seen.control ?? { kind: 'retry', reason: 'lookup failed' };
+  return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : 'absent' };
 }
 
 function next(ctx: HandlerContext, data: { payoutId: string; attempt: number }): JobControl {

@@ -1,4 +1,5 @@
 export * from './idempotency.ts';
 export * from './ledger.ts';
 export * from './payouts.ts';
+export * from './provider-events.ts';
 export * from './tenants.ts';

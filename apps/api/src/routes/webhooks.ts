@@ -1,0 +1,99 @@
+import { isProviderId, type ProviderId } from '@payouts/core';
+import { payouts, providerEvents } from '@payouts/db';
+import { ProviderError } from '@payouts/providers';
+import { jobIds } from '@payouts/queue';
+import { and, eq } from 'drizzle-orm';
+import express, { Router } from 'express';
+import type { ApiDeps } from '../deps.ts';
+import { HttpProblem, problems } from '../problem.ts';
+
+/**
+ * `POST /v1/webhooks/{provider}`: authenticated by the provider's signature over the raw body
+ * (not by an API key), stored once per provider event id, then turned into a lookup at the
+ * provider — a webhook is a reason to look, never a reason to move money by itself. Duplicate and
+ * out-of-order deliveries therefore change nothing: the lookup reports the provider's current state,
+ * and the transition table ignores anything stale.
+ */
+export function webhookRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.post('/webhooks/:provider', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const provider = req.params.provider;
+    const adapter = isProviderId(provider) ? deps.adapters.get(provider) : undefined;
+    if (!adapter) throw problems.notFound(`The provider ${provider}`);
+    if (!adapter.capabilities.has('webhooks')) {
+      throw new HttpProblem(404, 'webhooks_not_supported', `${provider} does not send webhooks.`);
+    }
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event: ReturnType<typeof adapter.verifyWebhook>;
+    try {
+      event = adapter.verifyWebhook(raw, req.headers);
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'auth') {
+        throw new HttpProblem(401, 'invalid_signature', 'The webhook signature does not verify.', [
+          { path: 'signature', message: error.message },
+        ]);
+      }
+      if (error instanceof ProviderError) {
+        throw new HttpProblem(400, 'invalid_webhook', error.message, [
+          { path: error.field ?? 'body', message: error.message },
+        ]);
+      }
+      throw error;
+    }
+
+    const payoutId = await resolvePayout(deps, provider as ProviderId, event.providerPayoutId, event.reference);
+    const inserted = await deps.db
+      .insert(providerEvents)
+      .values({
+        provider,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        payoutId,
+        providerPayoutId: event.providerPayoutId,
+        claimed: event.state ? { outcome: event.state.outcome, rawStatus: event.state.rawStatus } : null,
+      })
+      .onConflictDoNothing()
+      .returning({ id: providerEvents.id });
+    const duplicate = inserted.length === 0;
+
+    if (!duplicate && payoutId && event.state) {
+      // If this enqueue is lost, polling still finds the same state; the webhook only made it sooner.
+      await deps.queues
+        .toProvider(
+          provider as ProviderId,
+          'confirm',
+          { payoutId, eventId: event.eventId },
+          { jobId: jobIds.confirm(provider, event.eventId) },
+        )
+        .catch((error) => req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'));
+    }
+    // 200 even for events about payouts we do not know: the provider must stop retrying them.
+    res.json({ received: true, duplicate, payout_id: payoutId });
+  });
+  return router;
+}
+
+async function resolvePayout(
+  deps: ApiDeps,
+  provider: ProviderId,
+  providerPayoutId: string | null,
+  reference: string | null,
+): Promise<string | null> {
+  if (providerPayoutId) {
+    const [row] = await deps.db
+      .select({ id: payouts.id })
+      .from(payouts)
+      .where(and(eq(payouts.provider, provider), eq(payouts.providerPayoutId, providerPayoutId)));
+    if (row) return row.id;
+  }
+  if (reference) {
+    // Our reference is our payout id (the adapters send it): a webhook can arrive before the
+    // worker's report has recorded the provider's id.
+    const [row] = await deps.db
+      .select({ id: payouts.id })
+      .from(payouts)
+      .where(and(eq(payouts.id, reference), eq(payouts.provider, provider)));
+    if (row) return row.id;
+  }
+  return null;
+}
