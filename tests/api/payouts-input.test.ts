@@ -19,6 +19,7 @@ async function nothingWritten() {
   expect(await system.db.db.select().from(idempotencyKeys)).toHaveLength(1); // the tenant's creation only
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a response body under test
 function expectProblem(res: { status: number; body: any; headers: Headers }, status: number, field?: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -92,7 +93,7 @@ describe('POST /v1/payouts refuses bad input', () => {
       body: 'amount=5',
     });
     expect(res.status).toBe(415);
-    expect((await res.json()).errors[0].field).toBe('Content-Type');
+    expect(((await res.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('Content-Type');
     await nothingWritten();
   });
 
@@ -145,10 +146,14 @@ describe('GET /v1/payouts pages with a cursor', () => {
 
 describe('service documents', () => {
   test('/openapi.json describes the payout routes from the zod schemas', async () => {
-    const doc = await fetch(`${system.api.url}/openapi.json`).then((r) => r.json());
+    const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { required: string[] }> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/payouts', '/v1/payouts/{id}', '/v1/balances']));
-    expect(doc.components.schemas.CreatePayout.required).toEqual(
+    expect(doc.components.schemas.CreatePayout?.required).toEqual(
       expect.arrayContaining(['amount', 'currency', 'method', 'beneficiary']),
     );
   });

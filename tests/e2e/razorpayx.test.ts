@@ -103,7 +103,9 @@ describe('a RazorpayX payout end to end', () => {
     await settle(first.body.id, 'processed');
     const list = await tenant.api('GET', '/v1/payouts?reference_id=invoice-42');
     expect(list.body.data).toHaveLength(1);
-    const atProvider = await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts`).then((r) => r.json());
+    const atProvider = (await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts`).then((r) => r.json())) as {
+      data: { idempotency_key: string }[];
+    };
     expect(
       atProvider.data.filter((p: { idempotency_key: string }) => p.idempotency_key === first.body.id),
     ).toHaveLength(1);

@@ -19,7 +19,14 @@ export interface TestSystem {
   db: TestDatabase;
   redis: Redis;
   queues: Queues;
-  reconciler: RunningReconciler;
+  /** The running reconciler (throws while processing is stopped). */
+  readonly reconciler: RunningReconciler;
+  prefix: string;
+  /** Stops (and restarts) the reconciler and workers, as a crash or a deploy would. */
+  stopProcessing(): Promise<void>;
+  startProcessing(): void;
+  /** Deletes every Redis key of this system: a flushed or failed-over Redis. */
+  flushQueues(): Promise<void>;
   operatorKey: string;
   stop(): Promise<void>;
 }
@@ -53,32 +60,42 @@ export async function startTestSystem(
   const queues = new Queues(redis, env.QUEUE_PREFIX!);
 
   const reconcilerEnv = readReconcilerEnv(env);
-  const reconciler = startReconciler({
-    db: db.db,
-    redisUrl: reconcilerEnv.REDIS_URL,
-    prefix: reconcilerEnv.QUEUE_PREFIX,
-    queues,
-    logger: logger.child({ app: 'reconciler' }),
-    batch: {
-      maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
-      lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
-      maxConcurrent: 2,
-    },
-    sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
-    sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
-  });
   const workerEnv = readWorkerEnv(env);
   const adapters = adaptersFromEnv(workerEnv);
-  const workers: RunningWorkers = startWorkers({
-    db: db.db,
-    redisUrl: workerEnv.REDIS_URL,
-    prefix: workerEnv.QUEUE_PREFIX,
-    queues,
-    logger: logger.child({ app: 'worker' }),
-    adapters,
-    providers: [...adapters.keys()],
-    settings: workerSettings(workerEnv),
+  const startProcessing = () => ({
+    reconciler: startReconciler({
+      db: db.db,
+      redisUrl: reconcilerEnv.REDIS_URL,
+      prefix: reconcilerEnv.QUEUE_PREFIX,
+      queues,
+      logger: logger.child({ app: 'reconciler' }),
+      batch: {
+        maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
+        lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
+        maxConcurrent: 2,
+      },
+      sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
+      sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+    }),
+    workers: startWorkers({
+      db: db.db,
+      redisUrl: workerEnv.REDIS_URL,
+      prefix: workerEnv.QUEUE_PREFIX,
+      queues,
+      logger: logger.child({ app: 'worker' }),
+      adapters,
+      providers: [...adapters.keys()],
+      settings: workerSettings(workerEnv),
+    }),
   });
+  let processing: { reconciler: RunningReconciler; workers: RunningWorkers } | null = startProcessing();
+  async function stopProcessing() {
+    if (!processing) return;
+    const running = processing;
+    processing = null;
+    await running.workers.close(2000);
+    await running.reconciler.close(2000);
+  }
   const api = await startApi({
     env: readApiEnv(env),
     db: db.db,
@@ -100,12 +117,28 @@ export async function startTestSystem(
     db,
     redis,
     queues,
-    reconciler,
+    get reconciler() {
+      if (!processing) throw new Error('processing is stopped');
+      return processing.reconciler;
+    },
+    prefix: env.QUEUE_PREFIX!,
+    stopProcessing,
+    startProcessing() {
+      processing ??= startProcessing();
+    },
+    async flushQueues() {
+      // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    },
     operatorKey: OPERATOR_KEY,
     async stop() {
       await api.close();
-      await workers.close(2000);
-      await reconciler.close(2000);
+      await stopProcessing();
       await queues.close();
       redis.disconnect();
       await sandbox.close();
@@ -121,6 +154,7 @@ export function client(baseUrl: string, key?: string) {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely and assert on them
   ): Promise<{ status: number; body: any; headers: Headers }> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,

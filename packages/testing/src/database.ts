@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type DatabaseHandle, openDatabase } from '@payouts/db';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import './provided-context.ts';
 import { withDatabase } from './services.ts';
 
 export interface TestDatabase extends DatabaseHandle {

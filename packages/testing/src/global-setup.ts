@@ -1,15 +1,8 @@
 import { migrateDatabase, openDatabase } from '@payouts/db';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import './provided-context.ts';
 import { resolveTestServices, templateDatabaseName, withDatabase } from './services.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    postgresAdminUrl: string;
-    templateDatabase: string;
-    redisUrl: string;
-  }
-}
 
 /**
  * Runs once per `vitest run`: finds Postgres and Redis, and makes a migrated template database

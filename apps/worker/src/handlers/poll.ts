@@ -6,8 +6,12 @@ import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
 import { bareReport, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
 
-/** States a poll has nothing to do for: not at the provider yet, or in an operator's hands. */
-const NOT_POLLED = new Set<PayoutStatus>(['accepted', 'reserved', 'needs_attention']);
+/**
+ * States a poll has nothing to do for: never sent, or in an operator's hands. Not `reserved`: a
+ * poll chain starts only after a submission, so `reserved` means the worker's report of that
+ * submission is not recorded yet — ending the chain then would leave the payout unwatched.
+ */
+const NOT_POLLED = new Set<PayoutStatus>(['accepted', 'needs_attention']);
 
 type Observation =
   | { kind: 'state'; state: ProviderPayoutState }
