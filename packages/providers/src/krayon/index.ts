@@ -1,0 +1,2 @@
+export { createKrayonAdapter, type KrayonConfig } from './adapter.ts';
+export { KRAYON_PAYMENT_METHODS } from './wire.ts';
