@@ -1,0 +1,2 @@
+export { createThaiGatewayAdapter, type ThaiGatewayConfig } from './adapter.ts';
+export { THAI_GATEWAY_DESTINATION_TYPES } from './wire.ts';
