@@ -1,0 +1,2 @@
+export { createDruoAdapter, type DruoConfig } from './adapter.ts';
+export { DRUO_CURRENCIES, DRUO_METHODS, DRUO_VERSION } from './wire.ts';
