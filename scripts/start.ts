@@ -92,6 +92,9 @@ function operatorKey(): string {
   return key;
 }
 
+/** ₹10,00,000.00, ฿1,000,000.00, $100,000.00 and COP 100,000,000.00, in minor units. */
+const DEMO_FUNDING = { INR: 100_000_000, THB: 100_000_000, USD: 10_000_000, COP: 10_000_000_000 };
+
 async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; key: string }> {
   let [tenant] = await db.select().from(tenants).where(eq(tenants.name, 'Demo tenant'));
   if (!tenant)
@@ -108,13 +111,15 @@ async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; k
     hash: hashApiKey(key),
   });
   // Through the reconciler like any funding; the reference makes it happen once, however often we start.
-  await queues.toReconciler('wallet.fund', {
-    tenantId: tenant!.id,
-    currency: 'INR',
-    amount: String(100_000_000), // ₹10,00,000.00
-    reference: 'demo-initial-funding-inr',
-    actor: 'pnpm-start',
-  });
+  for (const [currency, amount] of Object.entries(DEMO_FUNDING)) {
+    await queues.toReconciler('wallet.fund', {
+      tenantId: tenant!.id,
+      currency,
+      amount: String(amount),
+      reference: `demo-initial-funding-${currency.toLowerCase()}`,
+      actor: 'pnpm-start',
+    });
+  }
   return { id: tenant!.id, key };
 }
 
@@ -133,9 +138,15 @@ const env: Record<string, string | undefined> = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   OPERATOR_API_KEY: opKey,
-  // The local sandbox takes far more than RazorpayX's 5–10 requests/s.
+  // The local sandbox takes far more than the real providers' few requests a second.
   RAZORPAYX_RATE_PER_SECOND: process.env.RAZORPAYX_RATE_PER_SECOND ?? '500',
+  KRAYON_RATE_PER_SECOND: process.env.KRAYON_RATE_PER_SECOND ?? '500',
+  THAI_GATEWAY_RATE_PER_SECOND: process.env.THAI_GATEWAY_RATE_PER_SECOND ?? '500',
+  DRUO_RATE_PER_SECOND: process.env.DRUO_RATE_PER_SECOND ?? '500',
   RAZORPAYX_BASE_URL: process.env.RAZORPAYX_BASE_URL ?? `${sandbox.url}/razorpayx`,
+  KRAYON_BASE_URL: process.env.KRAYON_BASE_URL ?? `${sandbox.url}/krayon`,
+  THAI_GATEWAY_BASE_URL: process.env.THAI_GATEWAY_BASE_URL ?? `${sandbox.url}/thai-gateway`,
+  DRUO_BASE_URL: process.env.DRUO_BASE_URL ?? `${sandbox.url}/druo`,
 };
 
 const producer = createRedis(redisUrl, 'worker');
@@ -179,12 +190,14 @@ await ensureOperatorKey(database.db, opKey);
 const api = await startApi({ env: apiEnv, db: database.db, logger: logger.child({ app: 'api' }) });
 onShutdown('api', () => api.close());
 
-// The sandbox sends RazorpayX's signed webhooks to our API, as the real provider would.
-await fetch(`${sandbox.url}/_admin/razorpayx/config`, {
-  method: 'PATCH',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ webhookUrl: `http://127.0.0.1:${api.port}/v1/webhooks/razorpayx` }),
-});
+// The sandbox sends signed webhooks to our API, as the real providers would (those that have them).
+for (const provider of ['razorpayx', 'thai-gateway']) {
+  await fetch(`${sandbox.url}/_admin/${provider}/config`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ webhookUrl: `http://127.0.0.1:${api.port}/v1/webhooks/${provider}` }),
+  });
+}
 
 const demo = await demoTenant(database.db, queues);
 const base = `http://localhost:${api.port}`;
@@ -207,12 +220,15 @@ process.stdout.write(
     `  Database        ${databaseUrl.startsWith('pglite:') ? `embedded PGlite in ${databaseUrl.slice(7)}` : 'DATABASE_URL'}`,
     `  Redis           ${redisUrl}`,
     '',
-    `Demo tenant ${demo.id}, wallet funded with ₹10,00,000.00 (INR 100000000 paise).`,
+    `Demo tenant ${demo.id}, wallets funded: ₹10,00,000.00, ฿1,000,000.00, $100,000.00, COP 100,000,000.00.`,
     `  Tenant API key  ${demo.key}`,
     `  Operator key    ${opKey}   (stored in ${resolve(DATA, 'operator-key')})`,
     '',
     'Send a payout:',
     curl,
+    '',
+    'Other providers: THB goes to the Thai gateway, USD/COP to DRUO, and "provider":"krayon" picks Krayon',
+    '(examples in docs/providers.md).',
     '',
     `Then: curl -s ${base}/v1/payouts/<id> -H "Authorization: Bearer ${demo.key}"`,
     `      curl -s ${base}/v1/balances -H "Authorization: Bearer ${demo.key}"`,

@@ -37,8 +37,18 @@ describe('POST /v1/payouts refuses bad input', () => {
     ['a negative amount', { amount: -1 }, 'amount'],
     ['an unknown currency', { currency: 'XYZ' }, 'currency'],
     ['an unknown provider', { provider: 'paypal' }, 'provider'],
-    ['a provider not enabled here', { provider: 'druo', currency: 'USD' }, 'provider'],
-    ['a currency with no route', { currency: 'COP' }, 'currency'],
+    ['a provider that does not pay out this currency', { provider: 'druo' }, 'currency'],
+    [
+      'a THB payout without a 3-digit bank code (Thai gateway)',
+      { currency: 'THB', method: 'bank_account' },
+      'beneficiary.bank_code',
+    ],
+    [
+      'a USD payout without a DRUO account (DRUO)',
+      { currency: 'USD', method: 'bank_account' },
+      'beneficiary.provider_account_id',
+    ],
+    ['a Krayon payout without the customer fields Krayon needs', { provider: 'krayon' }, 'beneficiary.email'],
     ['an unknown field', { colour: 'red' }, 'colour'],
     [
       'an unknown beneficiary field',

@@ -37,7 +37,14 @@ export async function startTestSystem(
   options: { sandbox?: ProviderConfigPatch; env?: Record<string, string>; webhooks?: boolean } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
-  const sandbox = await startSandbox({ port: 0, razorpayx: { config: { progressDelayMs: 40, ...options.sandbox } } });
+  const config = { progressDelayMs: 40, ...options.sandbox };
+  const sandbox = await startSandbox({
+    port: 0,
+    razorpayx: { config },
+    krayon: { config },
+    thaiGateway: { config },
+    druo: { config },
+  });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: testRedisUrl(),
@@ -47,6 +54,12 @@ export async function startTestSystem(
     OPERATOR_API_KEY: OPERATOR_KEY,
     RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
     RAZORPAYX_RATE_PER_SECOND: '1000',
+    KRAYON_RATE_PER_SECOND: '1000',
+    THAI_GATEWAY_RATE_PER_SECOND: '1000',
+    DRUO_RATE_PER_SECOND: '1000',
+    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
+    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
+    DRUO_BASE_URL: `${sandbox.url}/druo`,
     POLL_FIRST_DELAY_MS: '30',
     POLL_FACTOR: '1.5',
     POLL_MAX_DELAY_MS: '300',
@@ -103,12 +116,14 @@ export async function startTestSystem(
     host: '127.0.0.1',
   });
   if (options.webhooks) {
-    const res = await fetch(`${sandbox.url}/_admin/razorpayx/config`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ webhookUrl: `${api.url}/v1/webhooks/razorpayx` }),
-    });
-    if (!res.ok) throw new Error(`sandbox webhook config: ${res.status} ${await res.text()}`);
+    for (const provider of ['razorpayx', 'thai-gateway']) {
+      const res = await fetch(`${sandbox.url}/_admin/${provider}/config`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ webhookUrl: `${api.url}/v1/webhooks/${provider}` }),
+      });
+      if (!res.ok) throw new Error(`sandbox webhook config: ${res.status} ${await res.text()}`);
+    }
   }
 
   return {
@@ -174,18 +189,23 @@ export function client(baseUrl: string, key?: string) {
   };
 }
 
-/** A tenant with its key and a funded INR wallet. */
-export async function createFundedTenant(system: TestSystem, name: string, inrMinor = 10_000_000) {
+/** A tenant with its key and funded wallets (a number funds INR only). */
+export async function createFundedTenant(
+  system: TestSystem,
+  name: string,
+  funds: number | Partial<Record<'INR' | 'THB' | 'USD' | 'COP', number>> = 10_000_000,
+) {
   const op = client(system.api.url, system.operatorKey);
   const tenant = await op('POST', '/v1/admin/tenants', { name }, { 'idempotency-key': `tenant-${name}-${Date.now()}` });
   if (tenant.status !== 201) throw new Error(`tenant: ${tenant.status} ${JSON.stringify(tenant.body)}`);
   const key = await op('POST', `/v1/admin/tenants/${tenant.body.id}/api-keys`, {});
   if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.body)}`);
-  if (inrMinor > 0) {
+  for (const [currency, amount] of Object.entries(typeof funds === 'number' ? { INR: funds } : funds)) {
+    if (!amount) continue;
     const funding = await op('POST', `/v1/admin/tenants/${tenant.body.id}/fundings`, {
-      currency: 'INR',
-      amount: inrMinor,
-      reference: `seed-${name}`,
+      currency,
+      amount,
+      reference: `seed-${name}-${currency}`,
     });
     if (funding.status !== 201) throw new Error(`funding: ${funding.status} ${JSON.stringify(funding.body)}`);
   }

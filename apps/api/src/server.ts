@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { providersConfigFromEnv } from '@payouts/config';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
@@ -31,16 +32,7 @@ export async function startApi(options: {
     connection: createRedis(env.REDIS_URL, 'worker'),
     prefix: env.QUEUE_PREFIX,
   });
-  const adapters = createAdapters({
-    timeoutMs: env.PROVIDER_TIMEOUT_MS,
-    razorpayx: {
-      baseUrl: env.RAZORPAYX_BASE_URL,
-      keyId: env.RAZORPAYX_KEY_ID,
-      keySecret: env.RAZORPAYX_KEY_SECRET,
-      accountNumber: env.RAZORPAYX_ACCOUNT_NUMBER,
-      webhookSecret: env.RAZORPAYX_WEBHOOK_SECRET,
-    },
-  });
+  const adapters = createAdapters(providersConfigFromEnv(env));
   if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
 
   const app = createApp({

@@ -4,10 +4,16 @@ import { adminRouter } from './common/admin-routes.ts';
 import type { ProviderMount, ProviderSimulator } from './common/provider.ts';
 import type { Random } from './common/random.ts';
 import { type Scheduler, timerScheduler } from './common/scheduler.ts';
+import { createDruo, type DruoOptions, type DruoSimulator } from './druo/index.ts';
+import { createKrayon, type KrayonOptions, type KrayonSimulator } from './krayon/index.ts';
 import { createRazorpayX, type RazorpayXOptions, type RazorpayXSimulator } from './razorpayx/index.ts';
+import { createThaiGateway, type ThaiGatewayOptions, type ThaiGatewaySimulator } from './thai-gateway/index.ts';
 
 export interface SandboxOptions {
   readonly razorpayx?: RazorpayXOptions;
+  readonly druo?: DruoOptions;
+  readonly krayon?: KrayonOptions;
+  readonly thaiGateway?: ThaiGatewayOptions;
   /** Drives fault injection and random outcomes; `seededRandom(n)` makes a run repeatable. */
   readonly random?: Random;
   /** Drives payout progress; `ManualScheduler` lets a test step it. */
@@ -24,6 +30,9 @@ export interface SandboxOptions {
  */
 export interface SandboxState {
   readonly razorpayx: RazorpayXSimulator;
+  readonly druo: DruoSimulator;
+  readonly krayon: KrayonSimulator;
+  readonly thaiGateway: ThaiGatewaySimulator;
   readonly providers: ReadonlyMap<string, ProviderSimulator>;
   /** Forgets all payouts and keys, and restores every provider's starting configuration. */
   reset(): void;
@@ -41,12 +50,18 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
   };
 
   const razorpayx = createRazorpayX(deps, options.razorpayx);
+  const druo = createDruo(deps, options.druo);
+  const krayon = createKrayon(deps, options.krayon);
+  const thaiGateway = createThaiGateway(deps, options.thaiGateway);
   // A new provider is one more entry here and a folder beside src/razorpayx.
-  const mounts: ProviderMount[] = [razorpayx];
+  const mounts: ProviderMount[] = [razorpayx, krayon, druo, thaiGateway];
   const providers = new Map<string, ProviderSimulator>(mounts.map((m) => [m.simulator.id, m.simulator]));
 
   const state: SandboxState = {
     razorpayx: razorpayx.simulator,
+    druo: druo.simulator,
+    krayon: krayon.simulator,
+    thaiGateway: thaiGateway.simulator,
     providers,
     reset: () => {
       for (const p of providers.values()) p.reset();

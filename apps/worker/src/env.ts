@@ -27,6 +27,13 @@ export const workerEnvSchema = z.object({
   RAZORPAYX_CONCURRENCY: z.coerce.number().int().min(1).default(50),
   /** RazorpayX asks for 5–10 requests/s; the sandbox takes far more (set it higher there). */
   RAZORPAYX_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
+  // The other pages publish no rate limits: conservative defaults, to be raised per contract.
+  KRAYON_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  KRAYON_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
+  THAI_GATEWAY_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  THAI_GATEWAY_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
+  DRUO_CONCURRENCY: z.coerce.number().int().min(1).default(20),
+  DRUO_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
   POLL_FIRST_DELAY_MS: ms(500),
   POLL_FACTOR: z.coerce.number().min(1).default(2),
   POLL_MAX_DELAY_MS: ms(60_000),
@@ -48,12 +55,15 @@ export function workerSettings(env: WorkerEnv): (provider: ProviderId) => Provid
     deadlineMs: env.POLL_DEADLINE_MS,
     reversalWatchMs: env.REVERSAL_WATCH_MS,
   };
-  return (provider) => {
-    switch (provider) {
-      case 'razorpayx':
-        return { concurrency: env.RAZORPAYX_CONCURRENCY, ratePerSecond: env.RAZORPAYX_RATE_PER_SECOND, schedule };
-      default:
-        return { concurrency: 20, ratePerSecond: 10, schedule };
-    }
+  const settings: Record<ProviderId, ProviderWorkerSettings> = {
+    razorpayx: { concurrency: env.RAZORPAYX_CONCURRENCY, ratePerSecond: env.RAZORPAYX_RATE_PER_SECOND, schedule },
+    krayon: { concurrency: env.KRAYON_CONCURRENCY, ratePerSecond: env.KRAYON_RATE_PER_SECOND, schedule },
+    'thai-gateway': {
+      concurrency: env.THAI_GATEWAY_CONCURRENCY,
+      ratePerSecond: env.THAI_GATEWAY_RATE_PER_SECOND,
+      schedule,
+    },
+    druo: { concurrency: env.DRUO_CONCURRENCY, ratePerSecond: env.DRUO_RATE_PER_SECOND, schedule },
   };
+  return (provider) => settings[provider];
 }

@@ -1,5 +1,6 @@
 export * from './adapters.ts';
 export * from './env.ts';
+export { loadPayout, toCanonical } from './payout-record.ts';
 export * from './poll-schedule.ts';
 export * from './retry-policy.ts';
 export * from './worker.ts';

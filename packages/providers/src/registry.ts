@@ -1,20 +1,29 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import type { ProviderAdapter } from './contract/types.ts';
+import { createDruoAdapter, type DruoConfig } from './druo/index.ts';
+import { createKrayonAdapter, type KrayonConfig } from './krayon/index.ts';
 import { createRazorpayxAdapter, type RazorpayxConfig } from './razorpayx/index.ts';
+import { createThaiGatewayAdapter, type ThaiGatewayConfig } from './thai-gateway/index.ts';
 
 /**
- * The list of providers the engine knows. Adding a provider is a folder like `razorpayx/` and a
- * line here; nothing else changes.
+ * The providers the engine knows. Adding one is a folder like `razorpayx/` and a line here;
+ * nothing else changes. A provider without configuration is simply not enabled.
  */
 export interface ProvidersConfig {
   timeoutMs: number;
   razorpayx?: Omit<RazorpayxConfig, 'timeoutMs'>;
+  krayon?: Omit<KrayonConfig, 'timeoutMs'>;
+  thaiGateway?: Omit<ThaiGatewayConfig, 'timeoutMs'>;
+  druo?: Omit<DruoConfig, 'timeoutMs'>;
 }
 
 export function createAdapters(config: ProvidersConfig): Map<ProviderId, ProviderAdapter> {
+  const { timeoutMs } = config;
   const adapters = new Map<ProviderId, ProviderAdapter>();
-  if (config.razorpayx)
-    adapters.set('razorpayx', createRazorpayxAdapter({ ...config.razorpayx, timeoutMs: config.timeoutMs }));
+  if (config.razorpayx) adapters.set('razorpayx', createRazorpayxAdapter({ ...config.razorpayx, timeoutMs }));
+  if (config.krayon) adapters.set('krayon', createKrayonAdapter({ ...config.krayon, timeoutMs }));
+  if (config.thaiGateway) adapters.set('thai-gateway', createThaiGatewayAdapter({ ...config.thaiGateway, timeoutMs }));
+  if (config.druo) adapters.set('druo', createDruoAdapter({ ...config.druo, timeoutMs }));
   return adapters;
 }
 
