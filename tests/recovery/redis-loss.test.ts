@@ -55,7 +55,7 @@ describe('losing Redis', () => {
     expect([...(await statuses(ids)).values()].every((s) => s === 'accepted')).toBe(true);
 
     const swept = await system.reconciler.sweepNow();
-    expect(swept.accepted).toBe(20);
+    expect(swept.redriven).toBe(20);
     await waitFor(async () => [...(await statuses(ids)).values()].every((s) => s === 'processed') || undefined, {
       message: 'all re-driven payouts processed',
     });

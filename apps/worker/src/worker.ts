@@ -2,7 +2,7 @@ import type { ProviderId } from '@payouts/core';
 import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter } from '@payouts/providers';
-import { createRedis, providerJobs, providerQueueName, type Queues } from '@payouts/queue';
+import { createRedis, ProviderGate, providerJobs, providerQueueName, type Queues } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handleConfirm, handlePoll } from './handlers/poll.ts';
@@ -44,6 +44,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       db: o.db,
       queues: o.queues,
       adapter,
+      gate: new ProviderGate(o.queues.connection, o.prefix, provider),
       schedule: settings.schedule,
       logger: o.logger.child({ provider }),
       now: o.now ?? Date.now,
@@ -86,7 +87,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
 function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
   switch (job.name) {
     case 'submit':
-      return handleSubmit(ctx, providerJobs.submit.parse(job.data), job.attemptsMade);
+      return handleSubmit(ctx, providerJobs.submit.parse(job.data));
     case 'poll':
       return handlePoll(ctx, providerJobs.poll.parse(job.data));
     case 'confirm':

@@ -1,3 +1,6 @@
 export * from './catalog.ts';
 export * from './connections.ts';
+export * from './provider-gate.ts';
 export * from './queues.ts';
+export * from './redrive.ts';
+export * from './release.ts';

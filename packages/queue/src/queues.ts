@@ -30,7 +30,8 @@ export class Queues {
   private readonly providers = new Map<ProviderId, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    /** Also used for the small pieces of shared state beside the queues (the provider gates). */
+    readonly connection: Redis,
     private readonly prefix: string,
   ) {
     this.reconciler = new Queue(RECONCILER_QUEUE, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
@@ -87,13 +88,28 @@ export class Queues {
     );
   }
 
-  /** Which of these job ids still exist in `queue` (waiting, delayed, active or failed): one round trip. */
-  async existingJobIds(queue: Queue, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
+  /**
+   * The state of each of these jobs that exists — `failed`, `completed`, or `alive` (waiting,
+   * delayed, active) — in two pipelined round trips; a job that does not exist is absent.
+   */
+  async jobStates(queue: Queue, ids: string[]): Promise<Map<string, 'alive' | 'failed' | 'completed'>> {
+    const states = new Map<string, 'alive' | 'failed' | 'completed'>();
+    if (ids.length === 0) return states;
+    const base = `${this.prefix}:${queue.name}`;
     const pipeline = this.connection.pipeline();
-    for (const id of ids) pipeline.exists(`${this.prefix}:${queue.name}:${id}`);
+    for (const id of ids) {
+      pipeline.exists(`${base}:${id}`);
+      pipeline.zscore(`${base}:failed`, id);
+      pipeline.zscore(`${base}:completed`, id);
+    }
     const replies = (await pipeline.exec()) ?? [];
-    return new Set(ids.filter((_, i) => replies[i]?.[1] === 1));
+    ids.forEach((id, i) => {
+      if (replies[i * 3]?.[1] !== 1) return;
+      if (replies[i * 3 + 1]?.[1] !== null) states.set(id, 'failed');
+      else if (replies[i * 3 + 2]?.[1] !== null) states.set(id, 'completed');
+      else states.set(id, 'alive');
+    });
+    return states;
   }
 
   async close(): Promise<void> {

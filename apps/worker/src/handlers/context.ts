@@ -2,7 +2,7 @@ import type { PayoutStatus } from '@payouts/core';
 import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter, ProviderPayoutState } from '@payouts/providers';
-import { jobIds, type ProviderReport, type Queues } from '@payouts/queue';
+import { jobIds, type ProviderGate, type ProviderReport, type Queues } from '@payouts/queue';
 import type { PollSchedule } from '../poll-schedule.ts';
 import { pollDelay } from '../poll-schedule.ts';
 
@@ -10,6 +10,8 @@ export interface HandlerContext {
   db: Database;
   queues: Queues;
   adapter: ProviderAdapter;
+  /** The provider's circuit breaker and low-float state, shared by every worker through Redis. */
+  gate: ProviderGate;
   schedule: PollSchedule;
   logger: Logger;
   now(): number;

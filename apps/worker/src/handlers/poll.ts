@@ -5,13 +5,15 @@ import { loadPayout, type PayoutRow, toCanonical } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
 import { bareReport, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import { noteProviderFailure } from './submit.ts';
 
 /**
- * States a poll has nothing to do for: never sent, or in an operator's hands. Not `reserved`: a
- * poll chain starts only after a submission, so `reserved` means the worker's report of that
- * submission is not recorded yet — ending the chain then would leave the payout unwatched.
+ * States a poll has nothing to do for: never sent. Not `reserved`: a poll chain starts only after
+ * a submission, so `reserved` means the worker's report of that submission is not recorded yet —
+ * ending the chain then would leave the payout unwatched. Not `needs_attention` either: a chain
+ * for it exists only because an operator replayed it, to look once more.
  */
-const NOT_POLLED = new Set<PayoutStatus>(['accepted', 'needs_attention']);
+const NOT_POLLED = new Set<PayoutStatus>(['accepted']);
 
 type Observation =
   | { kind: 'state'; state: ProviderPayoutState }
@@ -29,6 +31,7 @@ async function observe(ctx: HandlerContext, row: PayoutRow, source: ProviderRepo
       ? await ctx.adapter.lookupById(row.providerPayoutId)
       : await ctx.adapter.lookupByReference(toCanonical(row));
   } catch (error) {
+    await noteProviderFailure(ctx, error);
     const decision = decideLookupFailure(error);
     ctx.logger.warn({ payoutId: row.id, err: error }, 'lookup failed');
     return {
@@ -76,7 +79,9 @@ export async function handlePoll(
   if (outcome === 'processed')
     return inReversalWatch(ctx, row) ? next(ctx, data) : { kind: 'done', result: 'processed' };
   if (ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
-    await report(ctx, bareReport(row.id, 'needs_attention', ctx.now(), { rawStatus: seen.state.rawStatus }));
+    if (status !== 'needs_attention') {
+      await report(ctx, bareReport(row.id, 'needs_attention', ctx.now(), { rawStatus: seen.state.rawStatus }));
+    }
     return { kind: 'done', result: 'needs_attention' };
   }
   return next(ctx, data);

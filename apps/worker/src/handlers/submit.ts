@@ -1,23 +1,32 @@
+import { parkedPayouts } from '@payouts/db';
+import { ProviderError } from '@payouts/providers';
+import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
 import { claimSubmission, loadPayout, toCanonical } from '../payout-record.ts';
 import { decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
 import { bareReport, ensurePolling, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
-
-/** How long a payout parked on the provider's low float waits before the next probe, at most. */
-const PARK_MAX_DELAY_MS = 5 * 60_000;
 
 /**
  * Sends a reserved payout to its provider, always with the idempotency key minted at ingestion.
  * A provider without idempotent create is looked up by our reference before any second attempt,
  * so a retry can never become a second payment.
  */
-export async function handleSubmit(
-  ctx: HandlerContext,
-  data: { payoutId: string },
-  attemptsMade: number,
-): Promise<JobControl> {
+export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string }): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
+
+  // The provider is down (circuit open): pause this provider's queue for every worker.
+  const circuitWait = await ctx.gate.circuitWait();
+  if (circuitWait > 0) return { kind: 'rate_limited', delayMs: circuitWait };
+  // The provider's float is short: stay parked unless this submission is the one probe.
+  const float = await ctx.gate.floatCheck();
+  if (!float.go) {
+    if (row.status === 'reserved') {
+      await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_low_balance' }));
+    }
+    return { kind: 'again', delayMs: float.waitMs + jitter(float.waitMs), data: { payoutId: row.id } };
+  }
+
   const attempt = await claimSubmission(ctx.db, row.id);
   if (attempt === null) {
     // Cancelled, or already past submission (a re-driven duplicate): make sure someone follows it.
@@ -47,8 +56,11 @@ export async function handleSubmit(
     });
     await report(ctx, reportFromState(row.id, state, ctx.now()));
     await ensurePolling(ctx, row.id);
+    await ctx.gate.recordSuccess();
+    if (float.probe && state.queuedReason !== 'provider_low_balance') await releaseFloat(ctx);
     return { kind: 'done', result: state.outcome };
   } catch (error) {
+    await noteProviderFailure(ctx, error);
     const decision = decideSubmitFailure(error);
     ctx.logger.warn({ payoutId: row.id, decision, err: error }, 'submission failed');
     switch (decision.action) {
@@ -69,19 +81,38 @@ export async function handleSubmit(
         await ensurePolling(ctx, row.id);
         return { kind: 'done', result: 'found_existing' };
       }
-      case 'park':
+      case 'park': {
+        const probeInMs = await ctx.gate.markLowBalance();
         if (row.status !== 'queued') {
           await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_low_balance' }));
         }
-        return {
-          kind: 'again',
-          delayMs: Math.min(PARK_MAX_DELAY_MS, 1000 * 2 ** Math.min(attemptsMade, 8)),
-          data: { payoutId: row.id },
-        };
+        return { kind: 'again', delayMs: probeInMs + jitter(probeInMs), data: { payoutId: row.id } };
+      }
       case 'rate_limit':
         return { kind: 'rate_limited', delayMs: decision.delayMs };
       case 'retry':
         return { kind: 'retry', reason: decision.reason };
     }
   }
+}
+
+/** Spreads parked payouts over a fifth of their wait, so a release does not arrive all at once. */
+function jitter(ms: number): number {
+  return Math.floor(Math.random() * Math.max(1, ms / 5));
+}
+
+/** A failure that says "the provider is down" counts toward opening its circuit. */
+export async function noteProviderFailure(ctx: HandlerContext, error: unknown): Promise<void> {
+  if (!(error instanceof ProviderError)) return;
+  const down = error.kind === 'unavailable' || (error.kind === 'outcome_unknown' && (error.httpStatus ?? 500) >= 500);
+  if (!down) return;
+  const opened = await ctx.gate.recordFailure();
+  if (opened !== null) ctx.logger.warn({ cooldownMs: opened }, 'provider circuit opened: submissions paused');
+}
+
+/** The probe went through: the provider has funds again; release what was parked, oldest first. */
+async function releaseFloat(ctx: HandlerContext): Promise<void> {
+  if (!(await ctx.gate.clearLowBalance())) return;
+  const released = await releaseParked(ctx.queues, ctx.adapter.id, await parkedPayouts(ctx.db, ctx.adapter.id));
+  ctx.logger.info({ released }, 'provider float restored: parked payouts released');
 }

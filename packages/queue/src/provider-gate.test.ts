@@ -1,0 +1,80 @@
+import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ProviderGate } from './provider-gate.ts';
+
+let redis: Redis;
+let now = 1_000_000;
+const settings = {
+  failureThreshold: 3,
+  failureWindowMs: 10_000,
+  cooldownMs: 1_000,
+  maxCooldownMs: 8_000,
+  lowBalanceFirstProbeMs: 500,
+  lowBalanceMaxProbeMs: 2_000,
+};
+const gate = (prefix: string) => new ProviderGate(redis, prefix, 'razorpayx', settings, () => now);
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+});
+afterAll(() => {
+  redis.disconnect();
+});
+
+describe('the circuit breaker', () => {
+  test('opens after a run of failures, lets one probe through after the cooldown, and closes on success', async () => {
+    const g = gate(testQueuePrefix());
+    expect(await g.recordFailure()).toBeNull();
+    expect(await g.recordFailure()).toBeNull();
+    expect(await g.circuitState()).toBe('closed');
+    expect(await g.recordFailure()).toBe(1_000);
+    expect(await g.circuitState()).toBe('open');
+    expect(await g.circuitWait()).toBe(1_000);
+
+    now += 1_000;
+    expect(await g.circuitWait()).toBe(0);
+    expect(await g.circuitState()).toBe('half_open');
+    // The probe fails: open again, for twice as long.
+    expect(await g.recordFailure()).toBe(2_000);
+    now += 2_000;
+    await g.recordSuccess();
+    expect(await g.circuitState()).toBe('closed');
+    expect(await g.recordFailure()).toBeNull();
+  });
+
+  test('is shared: another process sees the same circuit', async () => {
+    const prefix = testQueuePrefix();
+    const a = gate(prefix);
+    const b = gate(prefix);
+    for (let i = 0; i < 3; i++) await a.recordFailure();
+    expect(await b.circuitState()).toBe('open');
+  });
+});
+
+describe('a provider low on float', () => {
+  test('parks everyone until the probe time, then lets exactly one probe through', async () => {
+    const g = gate(testQueuePrefix());
+    expect(await g.floatCheck()).toEqual({ go: true, probe: false });
+    expect(await g.markLowBalance()).toBe(500);
+    expect(await g.floatCheck()).toEqual({ go: false, waitMs: 500 });
+
+    now += 500;
+    const checks = await Promise.all(Array.from({ length: 10 }, () => g.floatCheck()));
+    expect(checks.filter((c) => c.go)).toEqual([{ go: true, probe: true }]);
+
+    // The probe met the same answer: wait longer before the next one.
+    expect(await g.markLowBalance()).toBe(1_000);
+    expect(await g.markLowBalance()).toBe(2_000);
+    expect(await g.markLowBalance()).toBe(2_000);
+  });
+
+  test('is cleared when funds are back, and says whether it was low', async () => {
+    const g = gate(testQueuePrefix());
+    await g.markLowBalance();
+    expect(await g.isLowBalance()).toBe(true);
+    expect(await g.clearLowBalance()).toBe(true);
+    expect(await g.clearLowBalance()).toBe(false);
+    expect(await g.floatCheck()).toEqual({ go: true, probe: false });
+  });
+});

@@ -1,0 +1,131 @@
+import type { ProviderId } from '@payouts/core';
+import type { Redis } from 'ioredis';
+
+/**
+ * Per-provider state shared by every worker process through Redis (not per process):
+ *
+ * - **Circuit breaker.** A sustained run of failures that mean "the provider is down" (5xx,
+ *   refused connections, timeouts) opens the circuit: every worker of that provider pauses
+ *   submissions for the cooldown, then lets one probe through (half-open). A success closes it;
+ *   a failed probe reopens it with a doubled cooldown.
+ * - **Provider float.** When a provider answers "insufficient balance", the provider is marked
+ *   low: payouts for it are parked without calling it, and only one probe at a time tries again,
+ *   with a growing interval — never every parked payout at once. A successful probe, or an
+ *   operator saying the provider was funded, clears the mark and the parked payouts are released
+ *   in order.
+ */
+export interface GateSettings {
+  /** Failures within `failureWindowMs` that open the circuit. */
+  failureThreshold: number;
+  failureWindowMs: number;
+  cooldownMs: number;
+  maxCooldownMs: number;
+  lowBalanceFirstProbeMs: number;
+  lowBalanceMaxProbeMs: number;
+}
+
+export const DEFAULT_GATE_SETTINGS: GateSettings = {
+  failureThreshold: 20,
+  failureWindowMs: 30_000,
+  cooldownMs: 5_000,
+  maxCooldownMs: 120_000,
+  lowBalanceFirstProbeMs: 2_000,
+  lowBalanceMaxProbeMs: 5 * 60_000,
+};
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export class ProviderGate {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly provider: ProviderId,
+    private readonly settings: GateSettings = DEFAULT_GATE_SETTINGS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(name: string): string {
+    return `${this.prefix}:gate:${this.provider}:${name}`;
+  }
+
+  /** Milliseconds until submissions may go to the provider again (0 = go). */
+  async circuitWait(): Promise<number> {
+    const openUntil = Number((await this.redis.get(this.key('open-until'))) ?? 0);
+    return Math.max(0, openUntil - this.now());
+  }
+
+  async circuitState(): Promise<CircuitState> {
+    if ((await this.circuitWait()) > 0) return 'open';
+    return (await this.redis.exists(this.key('half-open'))) ? 'half_open' : 'closed';
+  }
+
+  /** Records a "provider is down" failure; returns the cooldown if this failure opened the circuit. */
+  async recordFailure(): Promise<number | null> {
+    const halfOpen = await this.redis.get(this.key('half-open'));
+    if (halfOpen !== null) {
+      // The probe after a cooldown failed: open again, for longer.
+      return this.open(Math.min(this.settings.maxCooldownMs, Number(halfOpen) * 2));
+    }
+    const failures = this.key('failures');
+    const count = await this.redis.incr(failures);
+    if (count === 1) await this.redis.pexpire(failures, this.settings.failureWindowMs);
+    if (count < this.settings.failureThreshold) return null;
+    return this.open(this.settings.cooldownMs);
+  }
+
+  private async open(cooldownMs: number): Promise<number> {
+    await this.redis
+      .multi()
+      .set(this.key('open-until'), String(this.now() + cooldownMs), 'PX', cooldownMs)
+      // Remembered past the cooldown, so the next result is judged as the probe's.
+      .set(this.key('half-open'), String(cooldownMs), 'PX', cooldownMs + this.settings.maxCooldownMs)
+      .del(this.key('failures'))
+      .exec();
+    return cooldownMs;
+  }
+
+  async recordSuccess(): Promise<void> {
+    await this.redis.del(this.key('failures'), this.key('half-open'));
+  }
+
+  // ── provider float ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Whether this submission may call the provider: always while the float is not known to be low;
+   * while it is, only as the one probe, once its time has come. Otherwise: how long to stay parked.
+   */
+  async floatCheck(): Promise<{ go: true; probe: boolean } | { go: false; waitMs: number }> {
+    const raw = await this.redis.get(this.key('low-balance'));
+    if (raw === null) return { go: true, probe: false };
+    const { probeAt } = JSON.parse(raw) as { probeAt: number; backoffMs: number };
+    const wait = probeAt - this.now();
+    if (wait > 0) return { go: false, waitMs: wait };
+    const won = await this.redis.set(this.key('probe'), '1', 'PX', 30_000, 'NX');
+    return won === 'OK' ? { go: true, probe: true } : { go: false, waitMs: this.settings.lowBalanceFirstProbeMs };
+  }
+
+  /** The provider said its balance is short: mark it low, next probe after a growing interval. */
+  async markLowBalance(): Promise<number> {
+    const raw = await this.redis.get(this.key('low-balance'));
+    const previous = raw ? (JSON.parse(raw) as { backoffMs: number }).backoffMs : 0;
+    const backoffMs = previous
+      ? Math.min(this.settings.lowBalanceMaxProbeMs, previous * 2)
+      : this.settings.lowBalanceFirstProbeMs;
+    await this.redis
+      .multi()
+      .set(this.key('low-balance'), JSON.stringify({ probeAt: this.now() + backoffMs, backoffMs }))
+      .del(this.key('probe'))
+      .exec();
+    return backoffMs;
+  }
+
+  /** The provider has funds again (a probe went through, or an operator said so). Returns whether it was low. */
+  async clearLowBalance(): Promise<boolean> {
+    const removed = await this.redis.del(this.key('low-balance'), this.key('probe'));
+    return removed > 0;
+  }
+
+  async isLowBalance(): Promise<boolean> {
+    return (await this.redis.exists(this.key('low-balance'))) === 1;
+  }
+}

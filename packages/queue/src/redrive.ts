@@ -1,0 +1,74 @@
+import type { ProviderId } from '@payouts/core';
+import type { Queue } from 'bullmq';
+import { jobIds } from './catalog.ts';
+import type { Queues } from './queues.ts';
+
+/** What the re-drive needs to know of a payout: its recorded state, from Postgres. */
+export interface RedriveTarget {
+  id: string;
+  status: string;
+  provider: string;
+  queuedReason: string | null;
+  providerPayoutId: string | null;
+}
+
+/** The job that moves a payout on from its recorded state, or null when nothing can (final states). */
+export function redriveJob(p: RedriveTarget): { queue: 'reconciler' | ProviderId; name: string; jobId: string } | null {
+  switch (p.status) {
+    case 'accepted':
+      return { queue: 'reconciler', name: 'payout.accepted', jobId: jobIds.accepted(p.id) };
+    case 'reserved':
+      return { queue: p.provider as ProviderId, name: 'submit', jobId: jobIds.submit(p.id) };
+    case 'queued':
+      if (p.queuedReason === 'wallet_low_balance') return null; // released by a funding, not a job
+      // Parked before the provider had it: submit (the provider gate decides when); queued at
+      // the provider itself (RazorpayX's own queue): follow it.
+      return p.providerPayoutId
+        ? { queue: p.provider as ProviderId, name: 'poll', jobId: jobIds.poll(p.id) }
+        : { queue: p.provider as ProviderId, name: 'submit', jobId: jobIds.submit(p.id) };
+    case 'submitted':
+    case 'unknown':
+    case 'processing':
+    case 'needs_attention':
+      return { queue: p.provider as ProviderId, name: 'poll', jobId: jobIds.poll(p.id) };
+    default:
+      return null;
+  }
+}
+
+function dataFor(name: string, payoutId: string): Record<string, unknown> {
+  return name === 'poll' ? { payoutId, attempt: 0 } : { payoutId };
+}
+
+/**
+ * Re-drives payouts from their recorded state. A job that is still alive (waiting, delayed,
+ * active) is left alone — its id makes the add a no-op; a job that failed for good is removed
+ * first, so the re-drive is not swallowed by a dead job holding its id. Safe to run any number
+ * of times: every handler is idempotent, and provider calls carry the payout's own key.
+ */
+export async function redrive(queues: Queues, targets: RedriveTarget[]): Promise<string[]> {
+  const driven: string[] = [];
+  const byQueue = new Map<Queue, { name: string; jobId: string; payoutId: string }[]>();
+  for (const t of targets) {
+    const job = redriveJob(t);
+    if (!job) continue;
+    const queue = job.queue === 'reconciler' ? queues.reconciler : queues.provider(job.queue);
+    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { name: job.name, jobId: job.jobId, payoutId: t.id }]);
+  }
+  for (const [queue, jobs] of byQueue) {
+    const states = await queues.jobStates(
+      queue,
+      jobs.map((j) => j.jobId),
+    );
+    const toAdd = [];
+    for (const j of jobs) {
+      const state = states.get(j.jobId);
+      if (state === 'failed' || state === 'completed') await queue.remove(j.jobId);
+      else if (state !== undefined) continue; // alive: it will move the payout on by itself
+      toAdd.push({ name: j.name, data: dataFor(j.name, j.payoutId), opts: { jobId: j.jobId } });
+      driven.push(j.payoutId);
+    }
+    if (toAdd.length > 0) await queue.addBulk(toAdd);
+  }
+  return driven;
+}
