@@ -8,6 +8,7 @@ import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { healthRoutes } from './routes/health.ts';
+import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1/admin', adminRoutes(deps));
+  app.use('/v1/admin', operationRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));
   app.use(errorHandler);
   return app;

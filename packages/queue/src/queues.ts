@@ -32,7 +32,7 @@ export class Queues {
   constructor(
     /** Also used for the small pieces of shared state beside the queues (the provider gates). */
     readonly connection: Redis,
-    private readonly prefix: string,
+    readonly prefix: string,
   ) {
     this.reconciler = new Queue(RECONCILER_QUEUE, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   }

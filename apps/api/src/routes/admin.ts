@@ -7,6 +7,7 @@ import { generateApiKey, hashApiKey, keyPrefix } from '../api-keys.ts';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
 import { createApiKeySchema, createFundingSchema, createTenantSchema } from '../schemas.ts';
 import { parseBody } from '../validation.ts';
@@ -35,6 +36,15 @@ export function adminRoutes(deps: ApiDeps): Router {
         return { status: 201, body: { id: row!.id, name: row!.name, created_at: row!.createdAt.toISOString() } };
       },
     );
+    if (!replayed) {
+      const tenant = response.body as { id: string };
+      await recordOperatorAction(deps.db, {
+        actor: requireOperator(req).keyId,
+        action: 'tenant.create',
+        target: tenant.id,
+        params: body,
+      });
+    }
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
 
@@ -56,6 +66,12 @@ export function adminRoutes(deps: ApiDeps): Router {
         hash: hashApiKey(key),
       })
       .returning();
+    await recordOperatorAction(deps.db, {
+      actor: requireOperator(req).keyId,
+      action: 'api_key.issue',
+      target: tenant.id,
+      result: { key_id: row!.id, prefix: row!.prefix },
+    });
     res
       .status(201)
       .json({ id: row!.id, key, prefix: row!.prefix, tenant_id: tenant.id, created_at: row!.createdAt.toISOString() });
@@ -84,6 +100,17 @@ export function adminRoutes(deps: ApiDeps): Router {
       amount: String(body.amount),
       reference: body.reference,
       actor: operator.keyId,
+    });
+    await recordOperatorAction(deps.db, {
+      actor: operator.keyId,
+      action: 'wallet.fund',
+      target: tenant.id,
+      params: body,
+      result: {
+        outcome: answer?.outcome ?? 'pending',
+        funded: answer?.funded ?? null,
+        released: answer?.released ?? null,
+      },
     });
     const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
     res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
