@@ -7,6 +7,7 @@ import { buildOpenApiDocument, renderDocsPage } from './openapi.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balances.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
@@ -52,6 +53,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', webhookRoutes(deps));
   // Authentication first: a caller without a key learns nothing, not even that its JSON is bad.
   app.use('/v1', authenticate(deps.db));
+  // Batches read their own (much larger, or CSV) bodies.
+  app.use('/v1', batchRoutes(deps));
   app.use(express.json({ limit: '1mb', strict: true }));
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));

@@ -21,7 +21,14 @@ export interface Problem {
 }
 
 export class HttpProblem extends AppError {
-  constructor(status: number, code: string, detail: string, issues: FieldIssue[] = []) {
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    issues: FieldIssue[] = [],
+    /** RFC 9457 extension members, e.g. a batch's `row_errors`. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
     super(code, detail, { status, issues });
     this.name = 'HttpProblem';
   }
@@ -62,8 +69,10 @@ export function sendProblem(
   code: string,
   detail: string,
   issues: FieldIssue[] = [],
+  extensions: Record<string, unknown> = {},
 ): void {
-  const body: Problem = {
+  const body: Problem & Record<string, unknown> = {
+    ...extensions,
     type: `${PROBLEM_BASE}${code}`,
     title: TITLES[status] ?? 'Error',
     status,
@@ -91,7 +100,14 @@ export function zodIssues(error: z.ZodError, root?: string): FieldIssue[] {
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) return;
   if (error instanceof AppError) {
-    sendProblem(res, error.status, error.code, error.message, error.issues);
+    sendProblem(
+      res,
+      error.status,
+      error.code,
+      error.message,
+      error.issues,
+      error instanceof HttpProblem ? error.extensions : {},
+    );
     return;
   }
   // body-parser's own errors are the client's: malformed JSON, too large, wrong charset.

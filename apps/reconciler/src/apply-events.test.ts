@@ -89,7 +89,7 @@ describe('applying reconciler events', () => {
     const id = await newPayout(10_000);
     const out = await applyEvents(db.db, [accepted(id)]);
     expect(out.results[0]).toMatchObject({ outcome: 'applied', status: 'reserved' });
-    expect(out.submits).toEqual([{ provider: 'razorpayx', payoutId: id }]);
+    expect(out.submits).toEqual([{ provider: 'razorpayx', payoutId: id, batch: false }]);
     expect(await wallet()).toEqual({ available: 89_000n, held: 11_000n });
   });
 

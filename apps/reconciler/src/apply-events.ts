@@ -47,7 +47,7 @@ export interface EventResult {
 export interface BatchOutcome {
   results: EventResult[];
   /** Payouts that became `reserved`: hand them to their provider once the transaction committed. */
-  submits: { provider: ProviderId; payoutId: string }[];
+  submits: { provider: ProviderId; payoutId: string; batch: boolean }[];
 }
 
 type PayoutRow = typeof payouts.$inferSelect;
@@ -217,7 +217,7 @@ class Batch {
     if (!row) return { outcome: 'ignored', payoutId, reason: 'payout_not_found' };
     if (row.status === 'reserved') {
       // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
-      this.submits.push({ provider: row.provider as ProviderId, payoutId });
+      this.submits.push({ provider: row.provider as ProviderId, payoutId, batch: row.batchId !== null });
       return { outcome: 'unchanged', payoutId, status: row.status };
     }
     if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status as PayoutStatus };
@@ -241,7 +241,7 @@ class Batch {
     this.available.set(key, balance - needed);
     this.post(holdTransaction(money(row)));
     this.transition(row, 'reserved', source, { queuedReason: null });
-    this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id });
+    this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id, batch: row.batchId !== null });
     return true;
   }
 
@@ -289,7 +289,8 @@ class Batch {
     } else if ((to === 'failed' || to === 'rejected' || to === 'cancelled') && hasHold(row)) {
       this.post(voidTransaction(m));
     }
-    if (to === 'reserved') this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id });
+    if (to === 'reserved')
+      this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id, batch: row.batchId !== null });
 
     const failure = to === 'failed' || to === 'rejected' || to === 'cancelled' || to === 'reversed' ? r.failure : null;
     this.transition(

@@ -18,6 +18,9 @@ import {
  * Postgres keeps the history. Attempts are the transport's retries; the engine's own retry
  * decisions (backoff, unknown outcomes, parking) are made in the handlers.
  */
+/** Jobs of batch runs queue behind single payouts' (which carry no priority and so run first). */
+export const BATCH_JOB_PRIORITY = 10;
+
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 24 * 3600, count: 10_000 },
@@ -75,14 +78,22 @@ export class Queues {
     return this.provider(provider).add(name, data, opts);
   }
 
-  /** Hands reserved payouts to their providers' queues, one bulk add per provider. */
-  async submitAll(items: { provider: ProviderId; payoutId: string }[]): Promise<void> {
-    const byProvider = new Map<ProviderId, string[]>();
-    for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i.payoutId]);
+  /**
+   * Hands reserved payouts to their providers' queues, one bulk add per provider. Payouts of a
+   * batch run get a lower priority: BullMQ runs jobs without a priority first, so a 100,000-row
+   * run never holds up a payout posted on its own.
+   */
+  async submitAll(items: { provider: ProviderId; payoutId: string; batch?: boolean }[]): Promise<void> {
+    const byProvider = new Map<ProviderId, typeof items>();
+    for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i]);
     await Promise.all(
-      [...byProvider].map(([provider, ids]) =>
+      [...byProvider].map(([provider, group]) =>
         this.provider(provider).addBulk(
-          ids.map((payoutId) => ({ name: 'submit', data: { payoutId }, opts: { jobId: jobIds.submit(payoutId) } })),
+          group.map((i) => ({
+            name: 'submit',
+            data: { payoutId: i.payoutId },
+            opts: { jobId: jobIds.submit(i.payoutId), ...(i.batch ? { priority: BATCH_JOB_PRIORITY } : {}) },
+          })),
         ),
       ),
     );

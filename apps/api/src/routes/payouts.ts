@@ -1,14 +1,14 @@
-import { CLIENT_CANCELLABLE, isId, newId, type PayoutStatus } from '@payouts/core';
+import { CLIENT_CANCELLABLE, isId, type PayoutStatus } from '@payouts/core';
 import { payoutEvents, payouts } from '@payouts/db';
-import type { CanonicalPayout } from '@payouts/providers';
 import { jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
-import { type CreatePayoutBody, createPayoutSchema, listPayoutsQuery } from '../schemas.ts';
+import { listPayoutsQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -18,12 +18,10 @@ export function payoutRoutes(deps: ApiDeps): Router {
   router.post('/payouts', async (req, res) => {
     const { tenantId, keyId } = requireTenant(req);
     const key = readIdempotencyKey(req);
-    const body = parseBody(createPayoutSchema, req);
-    const id = newId('payout');
-    const { provider, adapter } = chooseProvider(deps, body);
-    const canonical = toCanonical(id, body);
-    const issues = adapter.validate(canonical);
-    if (issues.length > 0) throw problems.invalid(issues);
+    parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
+    const prepared = preparePayout(deps, req.body);
+    if (!prepared.ok) throw problems.invalid(prepared.issues);
+    const { id } = prepared.payout;
 
     const { response, replayed } = await withIdempotency(
       deps.db,
@@ -31,27 +29,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
       key,
       fingerprint(req, req.body),
       async (tx) => {
-        const [row] = await tx
-          .insert(payouts)
-          .values({
-            id,
-            tenantId,
-            status: 'accepted',
-            amount: canonical.amount,
-            currency: body.currency,
-            provider,
-            method: body.method,
-            purpose: body.purpose ?? null,
-            referenceId: body.reference_id ?? null,
-            narration: body.narration ?? null,
-            description: body.description ?? null,
-            beneficiary: body.beneficiary,
-            queueIfLowBalance: body.queue_if_low_balance,
-            metadata: body.metadata ?? null,
-            providerIdempotencyKey: canonical.idempotencyKey,
-            feeReserve: adapter.feeReserve(canonical),
-          })
-          .returning();
+        const [row] = await tx.insert(payouts).values(payoutRow(prepared.payout, tenantId)).returning();
         await tx.insert(payoutEvents).values({
           payoutId: id,
           fromStatus: null,
@@ -161,48 +139,6 @@ export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
     .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
   if (!row) throw problems.notFound('The payout');
   return row;
-}
-
-function chooseProvider(deps: ApiDeps, body: CreatePayoutBody) {
-  const provider = body.provider ?? deps.routes[body.currency];
-  if (!provider) {
-    throw problems.invalid([
-      { path: 'currency', message: `no provider is configured for ${body.currency}; name one in provider` },
-    ]);
-  }
-  const adapter = deps.adapters.get(provider);
-  if (!adapter) {
-    throw problems.invalid([
-      {
-        path: body.provider ? 'provider' : 'currency',
-        message: `provider ${provider} is not enabled on this deployment`,
-      },
-    ]);
-  }
-  if (!adapter.currencies.includes(body.currency)) {
-    throw problems.invalid([
-      { path: 'currency', message: `${provider} pays out in ${adapter.currencies.join(', ')}, not ${body.currency}` },
-    ]);
-  }
-  return { provider, adapter };
-}
-
-function toCanonical(id: string, body: CreatePayoutBody): CanonicalPayout {
-  return {
-    id,
-    amount: BigInt(body.amount),
-    currency: body.currency,
-    method: body.method,
-    purpose: body.purpose ?? null,
-    referenceId: body.reference_id ?? null,
-    narration: body.narration ?? null,
-    description: body.description ?? null,
-    beneficiary: body.beneficiary,
-    queueIfLowBalance: body.queue_if_low_balance,
-    metadata: body.metadata ?? null,
-    // Derived from our payout id, minted here once: every retry and replay sends the same key.
-    idempotencyKey: id,
-  };
 }
 
 function encodeCursor(id: string): string {

@@ -40,6 +40,8 @@ export const payouts = pgTable(
     queueIfLowBalance: boolean('queue_if_low_balance').notNull().default(false),
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     batchId: text('batch_id'),
+    /** The payout's row in its batch upload (1-based), for the per-row results export. */
+    batchRow: integer('batch_row'),
     /**
      * The key every call to the provider carries for this payout. Minted once at ingestion and
      * never changed, so a retry or replay can never create a second payout at the provider.
@@ -63,7 +65,7 @@ export const payouts = pgTable(
   (t) => [
     index('payouts_tenant_id_idx').on(t.tenantId, t.id),
     index('payouts_tenant_reference_idx').on(t.tenantId, t.referenceId),
-    index('payouts_tenant_batch_idx').on(t.tenantId, t.batchId),
+    index('payouts_batch_row_idx').on(t.batchId, t.batchRow),
     // The sweeper's scan: unfinished payouts by age.
     index('payouts_unfinished_idx')
       .on(t.status, t.updatedAt)

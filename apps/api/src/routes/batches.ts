@@ -1,0 +1,427 @@
+import { createHash } from 'node:crypto';
+import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
+import { type BatchRowError, payoutBatches, payoutEvents, payouts } from '@payouts/db';
+import { walletBalances } from '@payouts/ledger';
+import { BATCH_JOB_PRIORITY, jobIds } from '@payouts/queue';
+import { parse } from 'csv-parse';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import express, { type Request, Router } from 'express';
+import { requireTenant } from '../auth.ts';
+import { columnOf, csvField, csvRecordToPayout, unknownColumns } from '../batch-csv.ts';
+import type { ApiDeps } from '../deps.ts';
+import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
+import { HttpProblem, problems } from '../problem.ts';
+import { z } from '../schemas.ts';
+import { payoutResource } from '../serialize.ts';
+import { parseQuery } from '../validation.ts';
+
+/**
+ * Salary and refund runs (issue: batches at scale). A batch is validated row by row with exactly
+ * the rules of a single payout (ours and the provider's), checked against the wallet before
+ * anything is queued, stored in one transaction with its Idempotency-Key record (re-uploading the
+ * same file replays the first answer), and enqueued in bulk at a lower priority than single
+ * payouts, so a 100,000-row run never delays a payout posted one at a time.
+ */
+export const MAX_BATCH_ROWS = 100_000;
+
+const options = z.strictObject({
+  mode: z.enum(['all_or_nothing', 'accept_valid']).default('all_or_nothing'),
+  on_insufficient_funds: z.enum(['refuse', 'queue']).default('refuse'),
+});
+type BatchOptions = z.infer<typeof options>;
+
+const jsonBody = z.strictObject({
+  items: z
+    .array(z.unknown())
+    .min(1, 'must hold at least one payout')
+    .max(MAX_BATCH_ROWS, `may hold at most ${MAX_BATCH_ROWS} payouts`),
+  mode: options.shape.mode,
+  on_insufficient_funds: options.shape.on_insufficient_funds,
+});
+
+interface Parsed {
+  source: 'json' | 'csv';
+  options: BatchOptions;
+  /** Rows in upload order; each either prepared or refused. */
+  rows: ({ row: number; payout: PreparedPayout } | { row: number; errors: BatchRowError[] })[];
+  print: string;
+}
+
+export function batchRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  // Its own body handling: a run is far larger than the 1 MB every other route accepts.
+  router.post('/payout-batches', express.json({ limit: '128mb' }), async (req, res) => {
+    const { tenantId, keyId } = requireTenant(req);
+    const key = readIdempotencyKey(req);
+    const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+    const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
+    const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
+    if (accepted.length === 0 || (parsed.options.mode === 'all_or_nothing' && refused.length > 0)) {
+      throw batchInvalid(refused, parsed.rows.length);
+    }
+
+    // Pre-flight: totals per currency and provider, checked against the wallet before anything is queued.
+    const totals = totalsOf(accepted.map((r) => r.payout));
+    const short = await shortfalls(
+      deps,
+      tenantId,
+      accepted.map((r) => r.payout),
+    );
+    if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse') {
+      throw new HttpProblem(
+        422,
+        'insufficient_funds',
+        'The wallet cannot cover this run (amounts plus fee reserves); fund it, or upload with on_insufficient_funds=queue.',
+        short.map((s) => ({ path: 'currency', message: `${s.currency}: needs ${s.needed}, available ${s.available}` })),
+      );
+    }
+    const queueIfLow = short.length > 0 ? true : undefined;
+    const batchId = newId('batch');
+
+    const { response, replayed } = await withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
+      const [batch] = await tx
+        .insert(payoutBatches)
+        .values({
+          id: batchId,
+          tenantId,
+          mode: parsed.options.mode,
+          onInsufficientFunds: parsed.options.on_insufficient_funds,
+          source: parsed.source,
+          totalRows: parsed.rows.length,
+          acceptedRows: accepted.length,
+          rejectedRows: parsed.rows.length - accepted.length,
+          rowErrors: refused,
+          totals,
+        })
+        .returning();
+      for (let i = 0; i < accepted.length; i += 2000) {
+        const chunk = accepted.slice(i, i + 2000);
+        await tx
+          .insert(payouts)
+          .values(
+            chunk.map((r) =>
+              payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
+            ),
+          );
+        await tx
+          .insert(payoutEvents)
+          .values(
+            chunk.map((r) => ({
+              payoutId: r.payout.id,
+              fromStatus: null,
+              toStatus: 'accepted',
+              applied: true,
+              source: 'api',
+              detail: { keyId, batchId },
+            })),
+          );
+      }
+      return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
+    });
+
+    if (!replayed) {
+      // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
+      try {
+        for (let i = 0; i < accepted.length; i += 5000) {
+          await deps.queues.reconciler.addBulk(
+            accepted.slice(i, i + 5000).map((r) => ({
+              name: 'payout.accepted',
+              data: { payoutId: r.payout.id },
+              opts: { jobId: jobIds.accepted(r.payout.id), priority: BATCH_JOB_PRIORITY },
+            })),
+          );
+        }
+      } catch (error) {
+        req.log.warn({ err: error, batchId }, 'batch enqueue after commit failed; the sweeper will re-drive');
+      }
+    }
+    res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
+  });
+
+  router.get('/payout-batches/:id', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const batch = await findBatch(deps, tenantId, req.params.id);
+    res.json(await batchStatus(deps, batch));
+  });
+
+  router.get('/payout-batches/:id/payouts', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const batch = await findBatch(deps, tenantId, req.params.id);
+    const q = parseQuery(
+      z.strictObject({
+        status: z.string().min(1).max(32).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        after_row: z.coerce.number().int().min(0).default(0),
+      }),
+      req,
+    );
+    const rows = await deps.db
+      .select()
+      .from(payouts)
+      .where(
+        and(
+          eq(payouts.batchId, batch.id),
+          eq(payouts.tenantId, tenantId),
+          gt(payouts.batchRow, q.after_row),
+          q.status ? eq(payouts.status, q.status) : undefined,
+        ),
+      )
+      .orderBy(asc(payouts.batchRow))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    res.json({
+      data: page.map((p) => ({ row: p.batchRow, ...payoutResource(p) })),
+      has_more: rows.length > q.limit,
+      next_after_row: rows.length > q.limit ? page[page.length - 1]!.batchRow : null,
+    });
+  });
+
+  /** One line per uploaded row, refused rows included, streamed page by page. */
+  router.get('/payout-batches/:id/results.csv', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const batch = await findBatch(deps, tenantId, req.params.id);
+    res.type('text/csv').set('Content-Disposition', `attachment; filename="${batch.id}-results.csv"`);
+    const write = async (line: string) => {
+      if (!res.write(`${line}\n`)) await new Promise((r) => res.once('drain', r));
+    };
+    await write('row,reference_id,payout_id,status,amount,currency,provider,fees,tax,failure_code,failure_message,utr');
+    const refused = new Map<number, BatchRowError[]>();
+    for (const e of batch.rowErrors) refused.set(e.row, [...(refused.get(e.row) ?? []), e]);
+    const refusedRows = [...refused.keys()].sort((a, b) => a - b);
+    let nextRefused = 0;
+    const flushRefusedBefore = async (row: number) => {
+      while (nextRefused < refusedRows.length && refusedRows[nextRefused]! < row) {
+        const r = refusedRows[nextRefused++]!;
+        const message = refused
+          .get(r)!
+          .map((e) => `${e.field}: ${e.message}`)
+          .join('; ');
+        await write(
+          [r, '', '', 'invalid', '', '', '', '', '', 'validation_failed', message, ''].map(csvField).join(','),
+        );
+      }
+    };
+    let after = 0;
+    for (;;) {
+      const page = await deps.db
+        .select()
+        .from(payouts)
+        .where(and(eq(payouts.batchId, batch.id), gt(payouts.batchRow, after)))
+        .orderBy(asc(payouts.batchRow))
+        .limit(5000);
+      for (const p of page) {
+        await flushRefusedBefore(p.batchRow!);
+        await write(
+          [
+            p.batchRow,
+            p.referenceId,
+            p.id,
+            p.status,
+            p.amount,
+            p.currency,
+            p.provider,
+            p.fees,
+            p.tax,
+            p.failureCode,
+            p.failureMessage,
+            p.utr,
+          ]
+            .map(csvField)
+            .join(','),
+        );
+      }
+      if (page.length < 5000) break;
+      after = page[page.length - 1]!.batchRow!;
+    }
+    await flushRefusedBefore(Number.MAX_SAFE_INTEGER);
+    res.end();
+  });
+
+  return router;
+}
+
+function parseJson(deps: ApiDeps, req: Request): Parsed {
+  if (!req.is('application/json')) {
+    throw new HttpProblem(
+      415,
+      'unsupported_media_type',
+      'A batch is JSON ({"items": [...]}) or CSV (Content-Type: text/csv).',
+      [{ path: 'Content-Type', message: 'must be application/json or text/csv' }],
+    );
+  }
+  const body = jsonBody.safeParse(req.body);
+  if (!body.success)
+    throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
+  const rows = body.data.items.map((item, i) => {
+    const prepared = preparePayout(deps, item);
+    return prepared.ok
+      ? { row: i + 1, payout: prepared.payout }
+      : { row: i + 1, errors: prepared.issues.map((e) => ({ row: i + 1, field: e.path, message: e.message })) };
+  });
+  return {
+    source: 'json',
+    options: { mode: body.data.mode, on_insufficient_funds: body.data.on_insufficient_funds },
+    rows,
+    print: fingerprint(req, req.body),
+  };
+}
+
+/** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
+async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
+  const opts = parseQuery(options, req);
+  const hash = createHash('sha256').update(
+    `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
+  );
+  req.on('data', (chunk: Buffer) => hash.update(chunk));
+  let headerProblem: HttpProblem | null = null;
+  const parser = req.pipe(
+    parse({
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      max_record_size: 64 * 1024,
+      columns: (header: string[]) => {
+        const unknown = unknownColumns(header);
+        if (unknown.length > 0 || !header.includes('amount')) {
+          headerProblem = problems.invalid(
+            unknown.length > 0
+              ? unknown.map((c) => ({ path: c, message: 'is not a known column (docs/batches.md lists them)' }))
+              : [{ path: 'amount', message: 'the header row must name the columns, amount among them' }],
+          );
+        }
+        return header;
+      },
+    }),
+  );
+  const rows: Parsed['rows'] = [];
+  try {
+    for await (const record of parser) {
+      if (headerProblem) break;
+      const row = rows.length + 1;
+      if (row > MAX_BATCH_ROWS)
+        throw problems.invalid([{ path: 'body', message: `a batch may hold at most ${MAX_BATCH_ROWS} rows` }]);
+      const prepared = preparePayout(deps, csvRecordToPayout(record as Record<string, string>));
+      rows.push(
+        prepared.ok
+          ? { row, payout: prepared.payout }
+          : { row, errors: prepared.issues.map((e) => ({ row, field: columnOf(e.path), message: e.message })) },
+      );
+    }
+  } catch (error) {
+    if (error instanceof HttpProblem) throw error;
+    const e = error as { message?: string; lines?: number };
+    throw new HttpProblem(400, 'malformed_csv', `The CSV could not be read: ${e.message ?? 'invalid'}`, [
+      { path: e.lines ? `line ${e.lines}` : 'body', message: e.message ?? 'invalid CSV' },
+    ]);
+  }
+  if (headerProblem) throw headerProblem;
+  if (rows.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
+  return { source: 'csv', options: opts, rows, print: hash.digest('hex') };
+}
+
+function batchInvalid(errors: BatchRowError[], total: number): HttpProblem {
+  const problem = new HttpProblem(
+    422,
+    'batch_invalid',
+    `${new Set(errors.map((e) => e.row)).size} of ${total} rows are invalid; nothing was stored. Fix them, or upload with mode=accept_valid.`,
+    errors.slice(0, 1000).map((e) => ({ path: `rows[${e.row}].${e.field}`, message: e.message })),
+    { row_errors: errors.slice(0, 10_000), invalid_rows: new Set(errors.map((e) => e.row)).size, total_rows: total },
+  );
+  return problem;
+}
+
+function totalsOf(prepared: PreparedPayout[]) {
+  const totals = new Map<string, { currency: string; provider: string; count: number; amount: bigint }>();
+  for (const p of prepared) {
+    const k = `${p.body.currency}:${p.provider}`;
+    const t = totals.get(k) ?? { currency: p.body.currency, provider: p.provider, count: 0, amount: 0n };
+    t.count++;
+    t.amount += p.canonical.amount;
+    totals.set(k, t);
+  }
+  return [...totals.values()].map((t) => ({ ...t, amount: t.amount.toString() }));
+}
+
+/** Currencies whose wallet cannot cover the run's amounts plus the fee reserves held with them. */
+async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPayout[]) {
+  const needed = new Map<string, bigint>();
+  for (const p of prepared)
+    needed.set(
+      p.body.currency,
+      (needed.get(p.body.currency) ?? 0n) + p.canonical.amount + p.adapter.feeReserve(p.canonical),
+    );
+  const wallets = new Map((await walletBalances(deps.db, tenantId)).map((w) => [w.currency, w.available]));
+  return [...needed].flatMap(([currency, need]) => {
+    const available = wallets.get(currency) ?? 0n;
+    return need > available
+      ? [{ currency: currency as Currency, needed: need.toString(), available: available.toString() }]
+      : [];
+  });
+}
+
+type BatchRow = typeof payoutBatches.$inferSelect;
+
+function batchResource(b: BatchRow) {
+  return {
+    id: b.id,
+    object: 'payout_batch' as const,
+    mode: b.mode,
+    on_insufficient_funds: b.onInsufficientFunds,
+    source: b.source,
+    rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
+    totals: b.totals.map((t) => ({ ...t, amount: Number(t.amount) })),
+    created_at: b.createdAt.toISOString(),
+  };
+}
+
+const FINAL = ['processed', 'failed', 'rejected', 'cancelled', 'reversed'];
+
+async function batchStatus(deps: ApiDeps, batch: BatchRow) {
+  const rows = await deps.db
+    .select({
+      status: payouts.status,
+      currency: payouts.currency,
+      count: sql<number>`count(*)::int`,
+      amount: sql<string>`sum(${payouts.amount})::text`,
+      last: sql<Date>`max(${payouts.updatedAt})`,
+    })
+    .from(payouts)
+    .where(eq(payouts.batchId, batch.id))
+    .groupBy(payouts.status, payouts.currency);
+  const counts: Record<string, number> = {};
+  const amounts: Record<string, Record<string, number>> = {};
+  let final = 0;
+  let last = batch.createdAt.getTime();
+  for (const r of rows) {
+    counts[r.status] = (counts[r.status] ?? 0) + r.count;
+    amounts[r.currency] ??= {};
+    amounts[r.currency]![r.status] = toJsonAmount(BigInt(r.amount));
+    if (FINAL.includes(r.status)) final += r.count;
+    last = Math.max(last, new Date(r.last).getTime());
+  }
+  const done = final === batch.acceptedRows;
+  return {
+    ...batchResource(batch),
+    status: done ? 'completed' : 'processing',
+    counts,
+    amounts,
+    progress: {
+      final,
+      total: batch.acceptedRows,
+      percent: batch.acceptedRows ? Math.floor((final * 1000) / batch.acceptedRows) / 10 : 100,
+    },
+    completed_at: done ? new Date(last).toISOString() : null,
+    elapsed_ms: (done ? last : Date.now()) - batch.createdAt.getTime(),
+  };
+}
+
+async function findBatch(deps: ApiDeps, tenantId: string, id: string): Promise<BatchRow> {
+  if (!isId(id, 'batch')) throw problems.notFound('The batch');
+  const [row] = await deps.db
+    .select()
+    .from(payoutBatches)
+    .where(and(eq(payoutBatches.id, id), eq(payoutBatches.tenantId, tenantId)));
+  if (!row) throw problems.notFound('The batch');
+  return row;
+}

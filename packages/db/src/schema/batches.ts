@@ -1,0 +1,33 @@
+import { integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { tenants } from './tenants.ts';
+
+/** A row a batch upload refused, with the field and why (the request's own field names). */
+export interface BatchRowError {
+  row: number;
+  field: string;
+  message: string;
+}
+
+/**
+ * A salary or refund run uploaded at once (JSON items or a CSV file). Its payouts carry
+ * `batch_id` and their row number; their live states are counted from the payouts themselves.
+ */
+export const payoutBatches = pgTable('payout_batches', {
+  id: text('id').primaryKey(),
+  tenantId: text('tenant_id')
+    .notNull()
+    .references(() => tenants.id),
+  /** `all_or_nothing`: any invalid row refuses the upload; `accept_valid`: the rest go ahead. */
+  mode: text('mode', { enum: ['all_or_nothing', 'accept_valid'] }).notNull(),
+  /** What the pre-flight did when the wallet could not cover the run: `refuse`, or `queue` the payouts. */
+  onInsufficientFunds: text('on_insufficient_funds', { enum: ['refuse', 'queue'] }).notNull(),
+  source: text('source', { enum: ['json', 'csv'] }).notNull(),
+  totalRows: integer('total_rows').notNull(),
+  acceptedRows: integer('accepted_rows').notNull(),
+  rejectedRows: integer('rejected_rows').notNull(),
+  /** Every refused row (accept_valid mode), for the results export. */
+  rowErrors: jsonb('row_errors').$type<BatchRowError[]>().notNull(),
+  /** Pre-flight totals: [{currency, provider, count, amount}] with amounts in minor units as strings. */
+  totals: jsonb('totals').$type<{ currency: string; provider: string; count: number; amount: string }[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
