@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.ts';
+import { fields, table, yesNo } from '../format.ts';
+import {
+  addFilterOptions,
+  type FilterOptions,
+  JSON_HELP,
+  parsePayoutId,
+  parsePositiveInt,
+  wireFilters,
+} from '../options.ts';
+
+interface ReplayOne {
+  payout_id: string;
+  status: string;
+  replayed: boolean;
+}
+
+interface ReplayMany {
+  dry_run: boolean;
+  matched: number;
+  replayed: number;
+  payouts: { payout_id: string; status: string; provider: string }[];
+}
+
+type ReplayOptions = FilterOptions & { all?: boolean; dryRun?: boolean; limit?: number };
+
+/**
+ * Re-drives unfinished payouts from their recorded state. Never pays twice: every provider call
+ * carries the payout's own idempotency key.
+ */
+export function registerReplay(program: Command, ctx: Context): void {
+  addFilterOptions(
+    program
+      .command('replay')
+      .description('re-drive one payout, or every dead letter matching the filters (--all)')
+      .argument('[payoutId]', 'the payout to re-drive (po_…)', parsePayoutId)
+      .option('--all', 'replay every payout matching the filters instead of one'),
+  )
+    .option('--dry-run', 'with --all: list what would be replayed, change nothing')
+    .option('--limit <n>', 'with --all: at most this many in this call (API default 1000)', parsePositiveInt)
+    .option('--json', JSON_HELP)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pnpm cli replay po_01JD3…\n  $ pnpm cli replay --all --state needs_attention --dry-run',
+    )
+    .action(async (payoutId: string | undefined, opts: ReplayOptions, cmd: Command) => {
+      const filtersGiven = Object.keys(wireFilters(opts)).length > 0;
+      if (opts.all && payoutId) cmd.error('error: give a payout id or --all, not both');
+      if (!opts.all) {
+        if (!payoutId) cmd.error('error: missing payout id (or --all to replay by filters)');
+        if (filtersGiven || opts.dryRun || opts.limit !== undefined) {
+          cmd.error('error: --provider, --state, --reason, --older-than, --dry-run and --limit go with --all');
+        }
+        const { body } = await ctx
+          .client(cmd)
+          .post<ReplayOne>(`/v1/admin/payouts/${encodeURIComponent(payoutId!)}/replay`);
+        ctx.emit(cmd, body, () =>
+          body.replayed
+            ? `Replayed ${body.payout_id} (${body.status}).\n`
+            : `${body.payout_id} (${body.status}) was not re-driven: its job is already live.\n`,
+        );
+        return;
+      }
+      const request = { filters: wireFilters(opts), dry_run: opts.dryRun ?? false, limit: opts.limit };
+      const { body } = await ctx.client(cmd).post<ReplayMany>('/v1/admin/replays', { body: request });
+      ctx.emit(cmd, body, () => {
+        const summary = fields([
+          ['dry run', yesNo(body.dry_run)],
+          ['matched', body.matched],
+          ['replayed', body.replayed],
+        ]);
+        const list =
+          body.payouts.length === 0
+            ? 'No payouts match.\n'
+            : table(
+                [
+                  { header: 'payout', value: (p: ReplayMany['payouts'][number]) => p.payout_id },
+                  { header: 'status', value: (p) => p.status },
+                  { header: 'provider', value: (p) => p.provider },
+                ],
+                body.payouts,
+              );
+        const more =
+          body.payouts.length < body.matched ? `(${body.matched - body.payouts.length} more not listed)\n` : '';
+        const dry = body.dry_run && body.matched > 0 ? 'Dry run: nothing was changed.\n' : '';
+        return `${summary}\n${list}${more}${dry}`;
+      });
+    });
+}
