@@ -31,6 +31,9 @@ describe('the circuit breaker', () => {
     expect(await g.recordFailure()).toBe(1_000);
     expect(await g.circuitState()).toBe('open');
     expect(await g.circuitWait()).toBe(1_000);
+    // Late failures of calls already in flight do not extend it.
+    expect(await g.recordFailure()).toBeNull();
+    expect(await g.circuitWait()).toBe(1_000);
 
     now += 1_000;
     expect(await g.circuitWait()).toBe(0);

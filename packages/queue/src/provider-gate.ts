@@ -5,9 +5,11 @@ import type { Redis } from 'ioredis';
  * Per-provider state shared by every worker process through Redis (not per process):
  *
  * - **Circuit breaker.** A sustained run of failures that mean "the provider is down" (5xx,
- *   refused connections, timeouts) opens the circuit: every worker of that provider pauses
- *   submissions for the cooldown, then lets one probe through (half-open). A success closes it;
- *   a failed probe reopens it with a doubled cooldown.
+ *   refused connections, timeouts) — `failureThreshold` in a row, any successful call resetting
+ *   the run — opens the circuit: every worker of that provider pauses submissions for the
+ *   cooldown, then lets calls through again (half-open). A success closes it; a failure while
+ *   half-open reopens it with a doubled cooldown. Counting a run, not a rate, keeps a provider
+ *   that fails every other call working (each failure is retried or looked up anyway).
  * - **Provider float.** When a provider answers "insufficient balance", the provider is marked
  *   low: payouts for it are parked without calling it, and only one probe at a time tries again,
  *   with a growing interval — never every parked payout at once. A successful probe, or an
@@ -15,8 +17,9 @@ import type { Redis } from 'ioredis';
  *   in order.
  */
 export interface GateSettings {
-  /** Failures within `failureWindowMs` that open the circuit. */
+  /** Failures in a row (no success between them) that open the circuit. */
   failureThreshold: number;
+  /** A run older than this is forgotten. */
   failureWindowMs: number;
   cooldownMs: number;
   maxCooldownMs: number;
@@ -28,7 +31,7 @@ export const DEFAULT_GATE_SETTINGS: GateSettings = {
   failureThreshold: 20,
   failureWindowMs: 30_000,
   cooldownMs: 5_000,
-  maxCooldownMs: 120_000,
+  maxCooldownMs: 60_000,
   lowBalanceFirstProbeMs: 2_000,
   lowBalanceMaxProbeMs: 5 * 60_000,
 };
@@ -61,6 +64,9 @@ export class ProviderGate {
 
   /** Records a "provider is down" failure; returns the cooldown if this failure opened the circuit. */
   async recordFailure(): Promise<number | null> {
+    // Calls already in flight when the circuit opened keep failing for a while: they say nothing
+    // new, and must not push the reopening further out.
+    if ((await this.circuitWait()) > 0) return null;
     const halfOpen = await this.redis.get(this.key('half-open'));
     if (halfOpen !== null) {
       // The probe after a cooldown failed: open again, for longer.
@@ -84,6 +90,7 @@ export class ProviderGate {
     return cooldownMs;
   }
 
+  /** Any successful call ends the run of failures and closes a half-open circuit. */
   async recordSuccess(): Promise<void> {
     await this.redis.del(this.key('failures'), this.key('half-open'));
   }

@@ -39,6 +39,7 @@ async function observe(ctx: HandlerContext, row: PayoutRow, source: ProviderRepo
       control: decision.action === 'rate_limit' ? { kind: 'rate_limited', delayMs: decision.delayMs } : null,
     };
   }
+  await ctx.gate.recordSuccess();
   if (state === null) {
     const status = row.status as PayoutStatus;
     // A confirmed absence: the provider never got it. Only now may it be submitted again — with the
