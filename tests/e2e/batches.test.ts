@@ -1,6 +1,10 @@
 import { payoutBatches, payouts } from '@payouts/db';
 import { waitFor } from '@payouts/testing';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+
+// Runs of a hundred payouts on a busy two-core machine: generous, but every wait still ends.
+vi.setConfig({ testTimeout: 120_000 });
+
 import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /** Salary and refund runs: JSON or CSV, validated per row, pre-flighted against the wallet, exported per row. */
@@ -43,7 +47,7 @@ async function completed(id: string, api = tenant.api) {
       const res = await api('GET', `/v1/payout-batches/${id}`);
       return res.body.status === 'completed' ? res.body : undefined;
     },
-    { timeoutMs: 30_000, message: `batch ${id} to complete` },
+    { timeoutMs: 90_000, message: `batch ${id} to complete` },
   );
 }
 
@@ -191,6 +195,26 @@ describe('pre-flight against the wallet', () => {
     });
     const done = await completed(queued.body.id, small.api);
     expect(done.counts).toEqual({ processed: 3 });
+
+    // The wallet is spent now; the same upload under the same key still replays its first answer.
+    const retry = await upload({ items, on_insufficient_funds: 'queue' }, 'short-2', small.api);
+    expect(retry.status).toBe(202);
+    expect(retry.body.id).toBe(queued.body.id);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('a retry of an upload that spent the wallet replays its answer instead of failing the pre-flight', async () => {
+    // Enough for one run of these two payouts (amounts plus RazorpayX's ₹30 fee reserve each).
+    const exact = await createFundedTenant(system, 'exact-payroll', 10_001 + 10_002 + 2 * 3_000);
+    const items = [inr(1), inr(2)];
+    const first = await upload({ items }, 'exact-1', exact.api);
+    expect(first.status).toBe(202);
+    await completed(first.body.id, exact.api);
+    const retry = await upload({ items }, 'exact-1', exact.api);
+    expect(retry.status).toBe(202);
+    expect(retry.body.id).toBe(first.body.id);
+    // A new key is a new run, and that one the wallet cannot cover.
+    expect((await upload({ items }, 'exact-2', exact.api)).body.code).toBe('insufficient_funds');
   });
 
   test('another tenant cannot see the run', async () => {

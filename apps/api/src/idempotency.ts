@@ -45,6 +45,36 @@ export function fingerprint(req: Request, body: unknown): string {
 }
 
 /**
+ * The stored answer for this key, if the same request was made before (a different request under
+ * the same key is refused). For requests whose acceptance depends on changing state — a batch's
+ * wallet pre-flight — so that a retry replays its first answer instead of being judged afresh.
+ * `withIdempotency` checks again inside its transaction, so a race between two retries is safe.
+ */
+export async function findReplay(
+  db: Database,
+  scope: string,
+  key: string,
+  print: string,
+): Promise<StoredResponse | null> {
+  const [existing] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+  if (!existing) return null;
+  if (existing.fingerprint !== print) throw keyReused();
+  return { status: existing.responseStatus, body: existing.responseBody };
+}
+
+function keyReused(): HttpProblem {
+  return new HttpProblem(
+    422,
+    'idempotency_key_reused',
+    'This Idempotency-Key was used with a different request; use a new key for a new request.',
+    [{ path: 'Idempotency-Key', message: 'was used with a different request' }],
+  );
+}
+
+/**
  * Runs `create` once per (scope, key). `create` gets the open transaction and returns the response
  * to store; `afterCommit` work (enqueueing) is the caller's, after this resolves.
  */
@@ -73,14 +103,7 @@ export async function withIdempotency(
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
     if (existing) {
-      if (existing.fingerprint !== print) {
-        throw new HttpProblem(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was used with a different request; use a new key for a new request.',
-          [{ path: 'Idempotency-Key', message: 'was used with a different request' }],
-        );
-      }
+      if (existing.fingerprint !== print) throw keyReused();
       return { response: { status: existing.responseStatus, body: existing.responseBody }, replayed: true };
     }
     const response = await create(tx);

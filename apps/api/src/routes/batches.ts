@@ -9,7 +9,7 @@ import express, { type Request, Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import { columnOf, csvField, csvRecordToPayout, unknownColumns } from '../batch-csv.ts';
 import type { ApiDeps } from '../deps.ts';
-import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { z } from '../schemas.ts';
@@ -55,6 +55,13 @@ export function batchRoutes(deps: ApiDeps): Router {
     const { tenantId, keyId } = requireTenant(req);
     const key = readIdempotencyKey(req);
     const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+    // A retry of an upload replays its first answer before anything is judged again: the wallet
+    // may have been spent since, and that must not turn a replay into a refusal.
+    const earlier = await findReplay(deps.db, tenantId, key, parsed.print);
+    if (earlier) {
+      res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
+      return;
+    }
     const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
     const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
     if (accepted.length === 0 || (parsed.options.mode === 'all_or_nothing' && refused.length > 0)) {
@@ -104,18 +111,16 @@ export function batchRoutes(deps: ApiDeps): Router {
               payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
             ),
           );
-        await tx
-          .insert(payoutEvents)
-          .values(
-            chunk.map((r) => ({
-              payoutId: r.payout.id,
-              fromStatus: null,
-              toStatus: 'accepted',
-              applied: true,
-              source: 'api',
-              detail: { keyId, batchId },
-            })),
-          );
+        await tx.insert(payoutEvents).values(
+          chunk.map((r) => ({
+            payoutId: r.payout.id,
+            fromStatus: null,
+            toStatus: 'accepted',
+            applied: true,
+            source: 'api',
+            detail: { keyId, batchId },
+          })),
+        );
       }
       return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
     });
