@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiProblem, ApiUnreachable } from './api-client.ts';
 import { registerActions } from './commands/actions.ts';
+import { registerBatch } from './commands/batch.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
 import { registerFund } from './commands/fund.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -9,7 +10,7 @@ import { registerCancel } from './commands/payouts.ts';
 import { registerProvider } from './commands/provider.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerTenants } from './commands/tenants.ts';
-import { CheckFailed, type CliEnv, Context, DEFAULT_API_URL, type Io, readCliEnv } from './context.ts';
+import { CheckFailed, type CliEnv, Context, DEFAULT_API_URL, Interrupted, type Io, readCliEnv } from './context.ts';
 
 export type { Io } from './context.ts';
 
@@ -22,6 +23,8 @@ export const EXIT = {
   usage: 2,
   /** The API could not be reached, or failed (5xx). */
   unavailable: 3,
+  /** Ctrl-C stopped a wait (`batch submit`): the work goes on server-side. */
+  interrupted: 130,
 } as const;
 
 /**
@@ -41,16 +44,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
-    return report(error, io);
+    return report(error, ctx);
   }
 }
 
 export function buildProgram(ctx: Context): Command {
   const program = new Command('payouts')
     .description(
-      'The operator tool of the payout engine, over its admin API.\n' +
-        `Configuration: PAYOUTS_API_URL (default ${DEFAULT_API_URL}) and PAYOUTS_OPERATOR_KEY, or the flags below.\n` +
-        'Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing.',
+      "The operator tool of the payout engine, over its admin API (and a tenant's batch runs).\n" +
+        `Configuration: PAYOUTS_API_URL (default ${DEFAULT_API_URL}) and PAYOUTS_OPERATOR_KEY, or the flags below;\n` +
+        'the batch commands use a tenant API key instead: PAYOUTS_API_KEY.\n' +
+        'Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing, 130 stopped waiting (Ctrl-C).',
     )
     // Set before any subcommand is added: subcommands inherit them.
     .exitOverride()
@@ -61,7 +65,11 @@ export function buildProgram(ctx: Context): Command {
     })
     .showHelpAfterError('(add --help for usage)')
     .option('--api-url <url>', `the API's base URL (env PAYOUTS_API_URL, default ${DEFAULT_API_URL})`)
-    .option('--key <key>', 'an operator API key (env PAYOUTS_OPERATOR_KEY, which keeps it out of shell history)');
+    .option(
+      '--key <key>',
+      'the API key: the operator key (env PAYOUTS_OPERATOR_KEY), or for batch commands a tenant key ' +
+        '(env PAYOUTS_API_KEY); the variables keep it out of shell history',
+    );
 
   registerDeadLetters(program, ctx);
   registerReplay(program, ctx);
@@ -72,10 +80,12 @@ export function buildProgram(ctx: Context): Command {
   registerKeys(program, ctx);
   registerLedger(program, ctx);
   registerActions(program, ctx);
+  registerBatch(program, ctx);
   return program;
 }
 
-function report(error: unknown, io: Io): number {
+function report(error: unknown, ctx: Context): number {
+  const { io } = ctx;
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help). --help and --version exit 0.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -89,11 +99,12 @@ function report(error: unknown, io: Io): number {
       `error: ${error.serverSide ? 'the API failed: ' : ''}${error.detail} (${error.status} ${error.code})`,
       ...error.errors.map((e) => `  ${e.field}: ${e.message}`),
     ];
-    if (error.status === 401) lines.push('  (check PAYOUTS_OPERATOR_KEY or --key)');
+    if (error.status === 401) lines.push(`  (check ${ctx.keyVariable} or --key)`);
     if (error.requestId) lines.push(`  request id: ${error.requestId}`);
     io.err(`${lines.join('\n')}\n`);
     return error.serverSide ? EXIT.unavailable : EXIT.refused;
   }
+  if (error instanceof Interrupted) return EXIT.interrupted;
   if (error instanceof CheckFailed) {
     io.err(`error: ${error.message}\n`);
     return EXIT.refused;

@@ -11,6 +11,10 @@ export interface Io {
   err(s: string): void;
   env: Record<string, string | undefined>;
   fetch?: typeof fetch;
+  /** stdout when it is a terminal: live progress is drawn on it. Absent (a pipe, CI, tests): plain lines. */
+  terminal?: NodeJS.WritableStream;
+  /** Registers a Ctrl-C handler for a long wait; returns its removal. Absent: Ctrl-C is not caught. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
@@ -27,6 +31,8 @@ const httpUrl = z.string().refine((s) => {
 export const cliEnvSchema = z.object({
   PAYOUTS_API_URL: httpUrl.default(DEFAULT_API_URL),
   PAYOUTS_OPERATOR_KEY: z.string().min(1).optional(),
+  /** A tenant's API key, for the tenant commands (batch). */
+  PAYOUTS_API_KEY: z.string().min(1).optional(),
 });
 export type CliEnv = z.infer<typeof cliEnvSchema>;
 
@@ -44,15 +50,26 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+/**
+ * Whose key a command calls with: the operator's (the admin API) or a tenant's (its own routes,
+ * e.g. batches). `--key` overrides either.
+ */
+export type KeyKind = 'operator' | 'tenant';
+
+const KEY_VARIABLES = { operator: 'PAYOUTS_OPERATOR_KEY', tenant: 'PAYOUTS_API_KEY' } as const;
+
 export class Context {
+  /** The variable the last client's key was meant to come from: named when the API refuses it. */
+  keyVariable: string = KEY_VARIABLES.operator;
+
   /** The environment, parsed once; a bad one only stops the commands that call the API (not --help). */
   constructor(
     readonly io: Io,
     readonly env: CliEnv | Error,
   ) {}
 
-  /** The admin API client for a command, from --api-url/--key or the environment. */
-  client(cmd: Command): ApiClient {
+  /** The API client for a command, from --api-url/--key or the environment. */
+  client(cmd: Command, kind: KeyKind = 'operator'): ApiClient {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     if (this.env instanceof Error) cmd.error(`error: ${this.env.message}`);
     const env = this.env;
@@ -61,8 +78,11 @@ export class Context {
       const checked = httpUrl.safeParse(opts.apiUrl);
       if (!checked.success) cmd.error(`error: --api-url ${checked.error.issues[0]?.message ?? 'is invalid'}`);
     }
-    const key = opts.key ?? env.PAYOUTS_OPERATOR_KEY;
-    if (!key) cmd.error('error: no operator key: set PAYOUTS_OPERATOR_KEY or pass --key <key>');
+    const variable = KEY_VARIABLES[kind];
+    this.keyVariable = variable;
+    const key = opts.key ?? env[variable];
+    const what = kind === 'operator' ? 'operator key' : 'tenant API key';
+    if (!key) cmd.error(`error: no ${what}: set ${variable} or pass --key <key>`);
     return new ApiClient(url, key, this.io.fetch ?? globalThis.fetch);
   }
 
@@ -74,6 +94,14 @@ export class Context {
 
   note(s: string): void {
     this.io.err(`${s}\n`);
+  }
+}
+
+/** The user stopped a wait (Ctrl-C); what to do next is already printed. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
   }
 }
 

@@ -41,6 +41,12 @@ export function age(seconds: number): string {
   return `${Math.floor(s / 86400)}d${pad2(Math.floor((s % 86400) / 3600))}h`;
 }
 
+/** A run's time: 850 → "0.9s", 12400 → "12.4s", then as `age` (305000 → "5m05s"). */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  return s < 60 ? `${s.toFixed(1)}s` : age(s);
+}
+
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /** Minor units to "INR 1234.50" (the currency's own decimals); unknown currencies stay as given. */

@@ -1,10 +1,16 @@
 #!/usr/bin/env -S node --import tsx
-import { run } from './cli.ts';
+import { type Io, run } from './cli.ts';
 
-const realIo = {
+const realIo: Io = {
   out: (s: string) => void process.stdout.write(s),
   err: (s: string) => void process.stderr.write(s),
   env: process.env,
+  terminal: process.stdout.isTTY ? process.stdout : undefined,
+  onInterrupt(handler) {
+    // Once: a second Ctrl-C ends the process as usual.
+    process.once('SIGINT', handler);
+    return () => void process.off('SIGINT', handler);
+  },
 };
 
 process.exitCode = await run(process.argv.slice(2), realIo);

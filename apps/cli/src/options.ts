@@ -29,7 +29,7 @@ export function parseCurrency(value: string): Currency {
   return upper;
 }
 
-export function idParser(kind: 'payout' | 'tenant', example: string) {
+export function idParser(kind: 'payout' | 'tenant' | 'batch', example: string) {
   return (value: string): string => {
     if (!isId(value, kind)) throw new InvalidArgumentError(`expected a ${kind} id such as ${example}.`);
     return value;
@@ -38,6 +38,11 @@ export function idParser(kind: 'payout' | 'tenant', example: string) {
 
 export const parsePayoutId = idParser('payout', 'po_01JD3…');
 export const parseTenantId = idParser('tenant', 'ten_01JD3…');
+/** `bat_` and 26 characters (a ULID). */
+export const parseBatchId = idParser('batch', 'bat_01JD3…');
+
+/** 1 to 255 visible ASCII characters, as the API takes it. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface FilterOptions {
   provider?: string;

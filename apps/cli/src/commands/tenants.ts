@@ -3,15 +3,13 @@ import type { Command } from 'commander';
 import { ApiProblem, ApiUnreachable } from '../api-client.ts';
 import type { Context } from '../context.ts';
 import { fields } from '../format.ts';
-import { JSON_HELP } from '../options.ts';
+import { IDEMPOTENCY_KEY, JSON_HELP } from '../options.ts';
 
 interface Tenant {
   id: string;
   name: string;
   created_at: string;
 }
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function registerTenants(program: Command, ctx: Context): void {
   const tenants = program.command('tenants').description('tenants');
