@@ -29,7 +29,7 @@ import {
   voidTransaction,
 } from '@payouts/ledger';
 import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 
 export type ReconcilerEvent = { [N in ReconcilerJobName]: { name: N; data: ReconcilerJobData<N> } }[ReconcilerJobName];
 
@@ -401,24 +401,25 @@ class Batch {
       const missing = this.specs.filter((s) => !posted.has(s.idempotencyKey)).map((s) => s.idempotencyKey);
       throw new Error(`ledger already had ${missing.join(', ')}: payout state and ledger disagree`);
     }
-    for (const id of this.dirty) {
-      const r = this.rows.get(id)!;
-      await this.tx
-        .update(payouts)
-        .set({
-          status: r.status,
-          queuedReason: r.queuedReason,
-          providerPayoutId: r.providerPayoutId,
-          providerStatus: r.providerStatus,
-          utr: r.utr,
-          fees: r.fees,
-          tax: r.tax,
-          failureCode: r.failureCode,
-          failureMessage: r.failureMessage,
-          version: r.version,
-          updatedAt: r.updatedAt,
-        })
-        .where(eq(payouts.id, id));
+    // One UPDATE … FROM (VALUES …) per chunk instead of one statement per payout: the batch's
+    // payouts are already locked, so this is the same change, in a fraction of the round trips.
+    const dirty = [...this.dirty].map((id) => this.rows.get(id)!);
+    for (let i = 0; i < dirty.length; i += 1000) {
+      const values = dirty
+        .slice(i, i + 1000)
+        .map(
+          (r) =>
+            sql`(${r.id}, ${r.status}, ${r.queuedReason}, ${r.providerPayoutId}, ${r.providerStatus}, ${r.utr}, ${r.fees?.toString() ?? null}::bigint, ${r.tax?.toString() ?? null}::bigint, ${r.failureCode}, ${r.failureMessage}, ${r.version}::int, ${r.updatedAt.toISOString()}::timestamptz)`,
+        );
+      await this.tx.execute(sql`
+        update payouts as p set
+          status = v.status, queued_reason = v.queued_reason, provider_payout_id = v.provider_payout_id,
+          provider_status = v.provider_status, utr = v.utr, fees = v.fees, tax = v.tax,
+          failure_code = v.failure_code, failure_message = v.failure_message, version = v.version,
+          updated_at = v.updated_at
+        from (values ${sql.join(values, sql`, `)}) as v(id, status, queued_reason, provider_payout_id,
+          provider_status, utr, fees, tax, failure_code, failure_message, version, updated_at)
+        where p.id = v.id`);
     }
     for (let i = 0; i < this.history.length; i += 2000) {
       await this.tx.insert(payoutEvents).values(this.history.slice(i, i + 2000));
