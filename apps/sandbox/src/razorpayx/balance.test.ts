@@ -74,8 +74,11 @@ describe('low balance with queue_if_low_balance', () => {
     const second = await client.admin.setBalance(cost(50000) + 1000);
     expect(second.body).toEqual({ balance: 1000, released: [c.id] });
     expect((await client.get(b.id)).body.status).toBe('queued');
+    // Released: funded, fees charged, out of the queue. It may already have taken its next 20 ms
+    // step by the time we look, so either in-progress state proves the release.
     const released = await client.get(c.id);
-    expect(released.body).toMatchObject({ status: 'processing', fees: 590, tax: 90, status_details: null });
+    expect(['processing', 'processed']).toContain(released.body.status);
+    expect(released.body).toMatchObject({ fees: 590, tax: 90, status_details: null });
     await client.waitForStatus(c.id, 'processed');
 
     const third = await client.admin.setBalance(cost(2000000));
