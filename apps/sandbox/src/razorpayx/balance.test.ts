@@ -95,6 +95,8 @@ describe('low balance with queue_if_low_balance', () => {
   });
 
   test('a failed payout refunds into the queue', async () => {
+    // Slow steps, so the failing payout still holds the balance when the second one arrives.
+    await client.admin.patchConfig({ progressDelayMs: 400 });
     await client.admin.setBalance(cost(1000000));
     const failing = await client.created(payoutBody({ fund_account_id: 'fa_00000000000001' }));
     const waiting = await client.created(payoutBody());
