@@ -25,7 +25,8 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 24 * 3600, count: 10_000 },
   attempts: 8,
-  backoff: { type: 'exponential', delay: 500 },
+  // Jitter spreads the retries of many jobs that failed together (a provider outage) apart.
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
 };
 
 export class Queues {
