@@ -1,0 +1,114 @@
+/**
+ * 3. Single `POST /v1/payouts` under a real HTTP load generator (autocannon, in a child process):
+ * the API runs in this process (startApi + readApiEnv, as its main.ts), the reconciler and
+ * workers do not — this measures ingestion: authenticate, validate, one transaction (payout,
+ * its first event, the idempotency record), enqueue. Every request has its own Idempotency-Key.
+ * DESIGN §8: ≥ 4,000 req/s at p99 ≤ 25 ms. Baseline: raw Postgres single-row commits (20 clients).
+ */
+import {
+  type BenchContext,
+  benchPrefix,
+  benchRedis,
+  createBenchDatabase,
+  createTenant,
+  deletePrefix,
+  INR_PAYOUT,
+  Meter,
+  round,
+  row,
+  runLoad,
+  startProfiler,
+  startSystem,
+  usageText,
+} from './harness.ts';
+
+const CONNECTIONS = [32, 64];
+const SECONDS = 15;
+const WARMUP_SECONDS = 3;
+const PROFILE_SECONDS = 5;
+
+export async function run(ctx: BenchContext): Promise<void> {
+  const database = await createBenchDatabase(ctx.adminUrl);
+  const prefix = benchPrefix('api');
+  const redis = benchRedis(ctx.redisUrl);
+  const meter = new Meter(redis, database.stats);
+  const system = await startSystem({ db: database, redisUrl: ctx.redisUrl, prefix, processing: false });
+  try {
+    const setup = await database.open(2);
+    const { key } = await createTenant(setup.db, 'api-bench');
+    const load = (connections: number, durationS: number, tag: string) =>
+      runLoad({
+        url: system.api.url,
+        path: '/v1/payouts',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(INR_PAYOUT),
+        connections,
+        durationS,
+        keyPrefix: `bench-${tag}-${Date.now()}`,
+      });
+    await load(16, WARMUP_SECONDS, 'warmup');
+
+    const commits = ctx.baselines.get('pg.singleRowCommits') ?? null;
+    for (const connections of CONNECTIONS) {
+      await meter.start();
+      const result = await load(connections, SECONDS, `c${connections}`);
+      const usage = await meter.stop();
+      const accepted = result.statusCodes['202'] ?? 0;
+      const rps = accepted / result.durationS;
+      ctx.log(
+        `  ${connections} connections: ${Math.round(rps)} req/s (202s), p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms; ` +
+          `${usageText(usage, { autocannon: result.cpuPct })}`,
+      );
+      if (result.non2xx > 0 || result.errors > 0)
+        ctx.log(`  non-2xx ${result.non2xx}, errors ${result.errors}: ${JSON.stringify(result.statusCodes)}`);
+      ctx.baselines.set(`api.rps.c${connections}`, rps);
+      ctx.rows.push(
+        row({
+          key: `api.single.c${connections}`,
+          measurement: `POST /v1/payouts, ${connections} connections, ${SECONDS} s`,
+          value: rps,
+          unit: 'req/s',
+          ours: `${Math.round(rps).toLocaleString('en-US')} req/s, p50 ${result.latencyMs.p50} / p99 ${result.latencyMs.p99} ms`,
+          baselineValue: commits,
+          baselineLabel: 'PG single-row commits/s',
+          target: '≥ 4,000 req/s at p99 ≤ 25 ms',
+          met: rps >= 4000 && result.latencyMs.p99 <= 25,
+          details: { ...result, acceptedPerSecond: round(rps, 1), usage },
+        }),
+      );
+    }
+    // Where the API's CPU goes: a short profiled run (not counted above).
+    const profiler = await startProfiler();
+    const profiled = await load(CONNECTIONS[0]!, PROFILE_SECONDS, 'profiled');
+    const { cpuByPackage, topFunctions } = await profiler.stop();
+    ctx.log(
+      `  API CPU by package (profiled ${PROFILE_SECONDS} s, ${Math.round(profiled.rps)} req/s): ${cpuByPackage
+        .slice(0, 12)
+        .map((b) => `${b.name} ${b.pct}%`)
+        .join(', ')}`,
+    );
+    ctx.rows.push(
+      row({
+        key: 'api.profile',
+        measurement: `POST /v1/payouts: API CPU by package (profiled ${PROFILE_SECONDS} s)`,
+        value: null,
+        unit: '',
+        ours: cpuByPackage
+          .filter((b) => !b.name.startsWith('('))
+          .slice(0, 4)
+          .map((b) => `${b.name} ${b.pct}%`)
+          .join(', '),
+        baselineValue: null,
+        baselineLabel: null,
+        target: '—',
+        met: null,
+        details: { rps: profiled.rps, cpuByPackage, topFunctions: topFunctions.slice(0, 25) },
+      }),
+    );
+  } finally {
+    await system.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await database.drop();
+  }
+}
