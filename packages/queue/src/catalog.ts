@@ -56,7 +56,15 @@ export const providerJobs = {
    * Look the payout up at its provider. One poll job per payout (id `poll-<payoutId>`), moved back
    * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
    */
-  poll: z.object({ payoutId: z.string(), attempt: z.number().int().nonnegative() }),
+  poll: z.object({
+    payoutId: z.string(),
+    attempt: z.number().int().nonnegative(),
+    /**
+     * The provider's id, when the submission learned it: the first polls can run before the
+     * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
+     */
+    providerPayoutId: z.string().optional(),
+  }),
   /**
    * A provider webhook said something about a payout: look it up now and report what the provider
    * answers (a webhook is a hint to look, never a reason to move money by itself).

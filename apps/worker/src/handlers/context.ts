@@ -75,11 +75,11 @@ export async function report(ctx: HandlerContext, r: ProviderReport): Promise<vo
 }
 
 /** Starts the payout's single poll chain; a no-op when one is already there. */
-export async function ensurePolling(ctx: HandlerContext, payoutId: string): Promise<void> {
+export async function ensurePolling(ctx: HandlerContext, payoutId: string, providerPayoutId?: string): Promise<void> {
   await ctx.queues.toProvider(
     ctx.adapter.id,
     'poll',
-    { payoutId, attempt: 0 },
+    { payoutId, attempt: 0, ...(providerPayoutId ? { providerPayoutId } : {}) },
     { jobId: jobIds.poll(payoutId), delay: pollDelay(ctx.schedule, 0) },
   );
 }

@@ -24,11 +24,17 @@ type Observation =
  * One look at the provider, reporting what changed. Changes are judged against Postgres, not
  * against what this job saw last, so a report lost with Redis is simply made again.
  */
-async function observe(ctx: HandlerContext, row: PayoutRow, source: ProviderReport['source']): Promise<Observation> {
+async function observe(
+  ctx: HandlerContext,
+  row: PayoutRow,
+  source: ProviderReport['source'],
+  knownProviderId?: string,
+): Promise<Observation> {
   let state: ProviderPayoutState | null;
+  const providerPayoutId = row.providerPayoutId ?? knownProviderId;
   try {
-    state = row.providerPayoutId
-      ? await ctx.adapter.lookupById(row.providerPayoutId)
+    state = providerPayoutId
+      ? await ctx.adapter.lookupById(providerPayoutId)
       : await ctx.adapter.lookupByReference(toCanonical(row));
   } catch (error) {
     await noteProviderFailure(ctx, error);
@@ -57,10 +63,7 @@ async function observe(ctx: HandlerContext, row: PayoutRow, source: ProviderRepo
  * The payout's poll chain: looks, reports, and asks to run again after a growing interval until the
  * payout is final — or past the provider's deadline, when it goes to `needs_attention`, not `failed`.
  */
-export async function handlePoll(
-  ctx: HandlerContext,
-  data: { payoutId: string; attempt: number },
-): Promise<JobControl> {
+export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
   const status = row.status as PayoutStatus;
@@ -68,7 +71,7 @@ export async function handlePoll(
   if (status === 'queued' && row.queuedReason === 'wallet_low_balance') return { kind: 'done', result: 'wallet_queue' };
   if (FINAL_STATUSES.has(status) && !inReversalWatch(ctx, row)) return { kind: 'done', result: status };
 
-  const seen = await observe(ctx, row, 'worker');
+  const seen = await observe(ctx, row, 'worker', data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
   if (seen.kind === 'absent')
     return status === 'unknown' || status === 'submitted' ? { kind: 'done', result: 'absent' } : next(ctx, data);
@@ -103,11 +106,13 @@ export async function handleConfirm(
   return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : 'absent' };
 }
 
-function next(ctx: HandlerContext, data: { payoutId: string; attempt: number }): JobControl {
+type PollData = { payoutId: string; attempt: number; providerPayoutId?: string };
+
+function next(ctx: HandlerContext, data: PollData): JobControl {
   return {
     kind: 'again',
     delayMs: pollDelay(ctx.schedule, data.attempt + 1),
-    data: { payoutId: data.payoutId, attempt: data.attempt + 1 },
+    data: { ...data, attempt: data.attempt + 1 },
   };
 }
 

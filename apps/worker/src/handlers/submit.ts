@@ -55,7 +55,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
       shouldRetry: ({ error }) => isRetryableInCall(error),
     });
     await report(ctx, reportFromState(row.id, state, ctx.now()));
-    await ensurePolling(ctx, row.id);
+    await ensurePolling(ctx, row.id, state.providerPayoutId);
     await ctx.gate.recordSuccess();
     if (float.probe && state.queuedReason !== 'provider_low_balance') await releaseFloat(ctx);
     return { kind: 'done', result: state.outcome };
