@@ -103,8 +103,10 @@ async function applyControl(worker: Worker, job: Job, token: string | undefined,
       return control.result;
     case 'again':
       // The same job, moved back to delayed: one poll chain per payout, whatever re-drives it.
-      await job.updateData(control.data);
+      // Delayed first, data second: if Redis lost this job meanwhile, moveToDelayed fails on the
+      // missing lock, and no late write re-creates a half job under its id (see jobStates).
       await job.moveToDelayed(Date.now() + control.delayMs, token);
+      await job.updateData(control.data);
       throw new DelayedError();
     case 'rate_limited':
       // Shared through Redis by every worker of this provider, not per process.

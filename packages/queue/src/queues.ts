@@ -101,24 +101,31 @@ export class Queues {
   }
 
   /**
-   * The state of each of these jobs that exists — `failed`, `completed`, or `alive` (waiting,
-   * delayed, active) — in two pipelined round trips; a job that does not exist is absent.
+   * The state of each of these jobs that exists — `failed`, `completed`, `alive` (waiting, delayed,
+   * active), or `zombie` — in one pipelined round trip; a job that does not exist is absent.
+   * A zombie is a job hash without a name: what a late write (a worker updating the data of a job
+   * whose keys Redis lost) leaves behind. It is in no queue and never runs, yet its id would make
+   * every re-add a no-op — so it must be told apart from a live job.
    */
-  async jobStates(queue: Queue, ids: string[]): Promise<Map<string, 'alive' | 'failed' | 'completed'>> {
-    const states = new Map<string, 'alive' | 'failed' | 'completed'>();
+  async jobStates(queue: Queue, ids: string[]): Promise<Map<string, 'alive' | 'failed' | 'completed' | 'zombie'>> {
+    const states = new Map<string, 'alive' | 'failed' | 'completed' | 'zombie'>();
     if (ids.length === 0) return states;
     const base = `${this.prefix}:${queue.name}`;
     const pipeline = this.connection.pipeline();
     for (const id of ids) {
-      pipeline.exists(`${base}:${id}`);
+      pipeline.hexists(`${base}:${id}`, 'name');
       pipeline.zscore(`${base}:failed`, id);
       pipeline.zscore(`${base}:completed`, id);
+      pipeline.exists(`${base}:${id}`);
     }
     const replies = (await pipeline.exec()) ?? [];
     ids.forEach((id, i) => {
-      if (replies[i * 3]?.[1] !== 1) return;
-      if (replies[i * 3 + 1]?.[1] !== null) states.set(id, 'failed');
-      else if (replies[i * 3 + 2]?.[1] !== null) states.set(id, 'completed');
+      if (replies[i * 4]?.[1] !== 1) {
+        if (replies[i * 4 + 3]?.[1] === 1) states.set(id, 'zombie');
+        return;
+      }
+      if (replies[i * 4 + 1]?.[1] !== null) states.set(id, 'failed');
+      else if (replies[i * 4 + 2]?.[1] !== null) states.set(id, 'completed');
       else states.set(id, 'alive');
     });
     return states;

@@ -64,6 +64,7 @@ export async function redrive(queues: Queues, targets: RedriveTarget[]): Promise
     for (const j of jobs) {
       const state = states.get(j.jobId);
       if (state === 'failed' || state === 'completed') await queue.remove(j.jobId);
+      else if (state === 'zombie') await queues.connection.del(`${queues.prefix}:${queue.name}:${j.jobId}`);
       else if (state !== undefined) continue; // alive: it will move the payout on by itself
       toAdd.push({ name: j.name, data: dataFor(j.name, j.payoutId), opts: { jobId: j.jobId } });
       driven.push(j.payoutId);

@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, type PayoutStatus } from '@payouts/core';
+import { type PayoutStatus, TERMINAL_STATUSES } from '@payouts/core';
 import type { ProviderPayoutState } from '@payouts/providers';
 import type { ProviderReport } from '@payouts/queue';
 import { loadPayout, type PayoutRow, toCanonical } from '../payout-record.ts';
@@ -69,7 +69,10 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   const status = row.status as PayoutStatus;
   if (NOT_POLLED.has(status)) return { kind: 'done', result: `not_polled:${status}` };
   if (status === 'queued' && row.queuedReason === 'wallet_low_balance') return { kind: 'done', result: 'wallet_queue' };
-  if (FINAL_STATUSES.has(status) && !inReversalWatch(ctx, row)) return { kind: 'done', result: status };
+  // A `processed` payout is still looked at once here even when its reversal watch has passed: a
+  // chain that ran late (its worker was killed, the queue was paused) must not end without seeing
+  // a reversal that happened inside the window. Providers without webhooks have no other signal.
+  if (TERMINAL_STATUSES.has(status)) return { kind: 'done', result: status };
 
   const seen = await observe(ctx, row, 'worker', data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
