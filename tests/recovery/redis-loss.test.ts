@@ -87,11 +87,11 @@ describe('losing Redis', () => {
         return [...s.values()].every((v) => v === 'processed') || undefined;
       },
       // Generous: in CI this file can share two cores with the chaos test.
-      { timeoutMs: 60_000, intervalMs: 200, message: 'all payouts processed after the flush' },
+      { timeoutMs: 120_000, intervalMs: 200, message: 'all payouts processed after the flush' },
     );
     const counts = await providerCounts();
     for (const id of ids) expect(counts.get(id)).toBe(1);
     const report = await verifyLedger(system.db.db);
     expect(report.problems).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });
