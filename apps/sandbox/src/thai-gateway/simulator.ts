@@ -218,8 +218,9 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
   }
 
   private markCompleted(record: WithdrawRecord): void {
-    record.withdraw.paidAt = this.isoNow();
-    this.setStatus(record, 'completed');
+    const at = this.isoNow();
+    record.withdraw.paidAt = at;
+    this.setStatus(record, 'completed', at);
   }
 
   private markFailed(record: WithdrawRecord): void {
@@ -230,8 +231,9 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
   }
 
   private markCanceled(record: WithdrawRecord): void {
-    record.withdraw.canceledAt = this.isoNow();
-    this.setStatus(record, 'canceled');
+    const at = this.isoNow();
+    record.withdraw.canceledAt = at;
+    this.setStatus(record, 'canceled', at);
     this.refund(record);
   }
 
@@ -242,9 +244,9 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
     this.refund(record);
   }
 
-  private setStatus(record: WithdrawRecord, status: WithdrawStatus): void {
+  private setStatus(record: WithdrawRecord, status: WithdrawStatus, at = this.isoNow()): void {
     record.withdraw.status = status;
-    record.withdraw.updatedAt = this.isoNow();
+    record.withdraw.updatedAt = at;
     if (this.runtime.webhooks.enabled) {
       this.runtime.webhooks.send(withdrawEvent(this.view(record), this.credentials.apiSecret, this.runtime.now()));
     }
