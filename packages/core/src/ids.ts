@@ -16,6 +16,9 @@ export const ID_PREFIXES = {
   funding: 'fnd',
   batch: 'bat',
   operatorAction: 'opa',
+  webhookEndpoint: 'we',
+  webhookEvent: 'msg',
+  webhookDelivery: 'whd',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -5,3 +5,4 @@ export * from './operator-actions.ts';
 export * from './payouts.ts';
 export * from './provider-events.ts';
 export * from './tenants.ts';
+export * from './webhooks.ts';

@@ -3,6 +3,11 @@ import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /**
+   * When set, every request with this tenant's keys must be HMAC-signed with it (timestamp and
+   * raw body). Kept in clear because verifying needs it; shown once when enabled.
+   */
+  requestSigningSecret: text('request_signing_secret'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
