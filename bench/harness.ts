@@ -19,7 +19,7 @@ import { newId } from '@payouts/core';
 import { apiKeys, type Database, type DatabaseHandle, migrateDatabase, openDatabase, tenants } from '@payouts/db';
 import { fundingTransaction, postTransactions } from '@payouts/ledger';
 import { createLogger } from '@payouts/observability';
-import { createRedis, Queues } from '@payouts/queue';
+import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
@@ -505,7 +505,7 @@ export interface System {
   /** Sandbox requests by kind (method and path, ids folded), since start. */
   sandboxRequests: Record<string, number>;
   queues: Queues;
-  producer: Redis;
+  producer: RedisConnection;
   prefix: string;
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -547,6 +547,9 @@ export async function startSystem(options: {
     DRUO_BASE_URL: `${sandbox.url}/druo`,
     SWEEP_INTERVAL_MS: '60000',
     SWEEP_AFTER_MS: '120000',
+    // The limiter runs on every request (its Redis round trip is part of what is measured), but
+    // the load generator's one key must not be throttled by the default of 1,000/s.
+    RATE_LIMIT_PER_SECOND: '1000000',
     ...options.env,
   };
   const logger = createLogger({ name: 'bench', level: env.LOG_LEVEL });
@@ -571,6 +574,7 @@ export async function startSystem(options: {
       },
       sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
       sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+      reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
     });
     const workerEnv = readWorkerEnv(env);
     const workerDb = await options.db.open(10);

@@ -7,7 +7,7 @@
  * its own and removes them afterwards. See docs/benchmarks.md.
  *
  *   pnpm bench                        everything (about 6 minutes)
- *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis)
+ *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis, scale)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +32,7 @@ import {
 import { run as ledger } from '../bench/ledger.ts';
 import { run as rawBaselines } from '../bench/raw-baselines.ts';
 import { run as redisMemory } from '../bench/redis-memory.ts';
+import { run as scaleOut } from '../bench/scale-out.ts';
 import { run as workerRss } from '../bench/worker-rss.ts';
 
 const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => Promise<void> }[] = [
@@ -42,6 +43,7 @@ const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => P
   { name: 'e2e', title: 'end to end, accepted → processed, and accept → submit latency', run: endToEnd },
   { name: 'rss', title: 'worker RSS with 50k payouts being polled', run: workerRss },
   { name: 'redis', title: 'Redis bytes per payout in flight', run: redisMemory },
+  { name: 'scale', title: 'scale-out: 1+1 vs 2+2 worker and reconciler processes', run: scaleOut },
 ];
 
 const args = process.argv.slice(2);
@@ -130,7 +132,9 @@ for (const m of MEASUREMENTS) {
   try {
     await m.run(ctx);
   } catch (error) {
-    log(`  FAILED: ${(error as Error).stack ?? error}`);
+    log(
+      `  FAILED: ${(error as Error).stack ?? error}${(error as Error).cause ? `\n  cause: ${String((error as Error).cause)}` : ''}`,
+    );
     ctx.rows.push({
       key: `${m.name}.error`,
       measurement: `${m.title}: FAILED`,

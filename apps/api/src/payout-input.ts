@@ -101,3 +101,35 @@ export function payoutRow(
     batchRow: extra.batchRow ?? null,
   };
 }
+
+/**
+ * The row as Postgres will hold it right after the insert, defaults filled in: the single-payout
+ * path answers from it without reading the row back, and inserts it exactly, times included, so
+ * the stored row and the first response agree to the millisecond.
+ */
+export function acceptedRecord(row: typeof payouts.$inferInsert, now: Date): typeof payouts.$inferSelect {
+  return {
+    ...row,
+    status: 'accepted',
+    queuedReason: null,
+    purpose: row.purpose ?? null,
+    referenceId: row.referenceId ?? null,
+    narration: row.narration ?? null,
+    description: row.description ?? null,
+    queueIfLowBalance: row.queueIfLowBalance ?? false,
+    metadata: row.metadata ?? null,
+    batchId: row.batchId ?? null,
+    batchRow: row.batchRow ?? null,
+    providerPayoutId: null,
+    providerStatus: null,
+    utr: null,
+    fees: null,
+    tax: null,
+    feeReserve: row.feeReserve ?? 0n,
+    failureCode: null,
+    failureMessage: null,
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

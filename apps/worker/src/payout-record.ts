@@ -1,5 +1,5 @@
 import type { Currency } from '@payouts/core';
-import { type Database, payouts, providerSubmissions } from '@payouts/db';
+import { type Database, payouts, rowsOf } from '@payouts/db';
 import type { CanonicalPayout } from '@payouts/providers';
 import { eq, sql } from 'drizzle-orm';
 
@@ -27,32 +27,27 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
   };
 }
 
-/** States from which the worker may send the payout to its provider. */
-const SUBMITTABLE = new Set(['reserved', 'queued']);
-
 /**
  * Claims the payout before calling its provider, under the payout's row lock — the same lock a
  * cancel takes — so a cancel and a submission can never both win. The claim is the worker's own
  * record of calls, not payout state: that stays the reconciler's. Returns the attempt number,
  * or null when the payout may no longer be submitted (cancelled meanwhile, already further on).
+ * One statement: the row lock is held from the check to the insert, as a transaction would, in
+ * one round trip instead of four. Submittable: `reserved`, or parked on the provider's float.
  */
 export async function claimSubmission(db: Database, payoutId: string): Promise<number | null> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ status: payouts.status, queuedReason: payouts.queuedReason })
-      .from(payouts)
-      .where(eq(payouts.id, payoutId))
-      .for('update');
-    if (!row || !SUBMITTABLE.has(row.status)) return null;
-    if (row.status === 'queued' && row.queuedReason !== 'provider_low_balance') return null;
-    const [claim] = await tx
-      .insert(providerSubmissions)
-      .values({ payoutId })
-      .onConflictDoUpdate({
-        target: providerSubmissions.payoutId,
-        set: { attempts: sql`${providerSubmissions.attempts} + 1`, lastAt: sql`now()` },
-      })
-      .returning({ attempts: providerSubmissions.attempts });
-    return claim?.attempts ?? 1;
-  });
+  const [claim] = rowsOf<{ attempts: number }>(
+    await db.execute(sql`
+      with p as (
+        select id from payouts
+        where id = ${payoutId}
+          and (status = 'reserved' or (status = 'queued' and queued_reason = 'provider_low_balance'))
+        for update
+      )
+      insert into provider_submissions (payout_id) select id from p
+      on conflict (payout_id) do update
+        set attempts = provider_submissions.attempts + 1, last_at = now()
+      returning attempts`),
+  );
+  return claim?.attempts ?? null;
 }

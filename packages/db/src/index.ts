@@ -1,3 +1,5 @@
+export * from './bulk.ts';
 export * from './client.ts';
 export * from './queries.ts';
+export * from './resources.ts';
 export * from './schema/index.ts';

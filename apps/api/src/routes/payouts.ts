@@ -1,12 +1,12 @@
 import { CLIENT_CANCELLABLE, isId, type PayoutStatus } from '@payouts/core';
-import { payoutEvents, payouts } from '@payouts/db';
+import { insertRowsSql, payoutEvents, payouts } from '@payouts/db';
 import { jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
-import { payoutRow, preparePayout } from '../payout-input.ts';
+import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { acceptedRecord, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import { listPayoutsQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
@@ -23,23 +23,21 @@ export function payoutRoutes(deps: ApiDeps): Router {
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
-    const { response, replayed } = await withIdempotency(
+    const record = acceptedRecord(payoutRow(prepared.payout, tenantId), new Date());
+    const { response, replayed } = await createOnce(
       deps.db,
       tenantId,
       key,
       fingerprint(req, req.body),
-      async (tx) => {
-        const [row] = await tx.insert(payouts).values(payoutRow(prepared.payout, tenantId)).returning();
-        await tx.insert(payoutEvents).values({
-          payoutId: id,
-          fromStatus: null,
-          toStatus: 'accepted',
-          applied: true,
-          source: 'api',
-          detail: { keyId },
-        });
-        return { status: 202, body: payoutResource(row!) };
-      },
+      { status: 202, body: payoutResource(record) },
+      (where) => [
+        insertRowsSql(payouts, [record], { where }),
+        insertRowsSql(
+          payoutEvents,
+          [{ payoutId: id, fromStatus: null, toStatus: 'accepted', applied: true, source: 'api', detail: { keyId } }],
+          { where },
+        ),
+      ],
     );
 
     if (!replayed) {

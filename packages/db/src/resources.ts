@@ -1,0 +1,103 @@
+import { FINAL_STATUSES, maskAccountNumber, type PayoutStatus, toJsonAmount } from '@payouts/core';
+import type { payoutBatches } from './schema/batches.ts';
+import type { payouts } from './schema/payouts.ts';
+
+/**
+ * The public objects (DESIGN §5), as the API answers them and as outbound webhooks carry them.
+ * They live here, beside the rows they are made from, so the API and the reconciler (which
+ * writes webhook events in the transaction of each change) serialize with the same code:
+ * a webhook's `data` is exactly what `GET` would have answered at that version.
+ */
+type PayoutRow = typeof payouts.$inferSelect;
+type BatchRow = typeof payoutBatches.$inferSelect;
+
+/** The public payout object. Account numbers are masked; nothing else is secret. */
+export function payoutResource(row: PayoutRow) {
+  const { account_number, ...beneficiary } = row.beneficiary;
+  return {
+    id: row.id,
+    object: 'payout' as const,
+    status: row.status,
+    amount: toJsonAmount(row.amount),
+    currency: row.currency,
+    provider: row.provider,
+    method: row.method,
+    purpose: row.purpose,
+    reference_id: row.referenceId,
+    narration: row.narration,
+    description: row.description,
+    batch_id: row.batchId,
+    beneficiary: { ...beneficiary, account_number: maskAccountNumber(account_number) },
+    queue_if_low_balance: row.queueIfLowBalance,
+    metadata: row.metadata ?? {},
+    fees: row.fees === null ? null : toJsonAmount(row.fees),
+    tax: row.tax === null ? null : toJsonAmount(row.tax),
+    provider_payout_id: row.providerPayoutId,
+    utr: row.utr,
+    failure: row.failureCode ? { code: row.failureCode, message: row.failureMessage ?? '' } : null,
+    queued_reason: row.queuedReason,
+    // Grows by one on every state change: orders two states of one payout even within a millisecond
+    // (webhook receivers keep the highest they have seen).
+    version: row.version,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+export type PayoutResource = ReturnType<typeof payoutResource>;
+
+/** A batch as uploaded: what `POST /v1/payout-batches` answers. */
+export function batchResource(b: BatchRow) {
+  return {
+    id: b.id,
+    object: 'payout_batch' as const,
+    mode: b.mode,
+    on_insufficient_funds: b.onInsufficientFunds,
+    source: b.source,
+    rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
+    totals: b.totals.map((t) => ({ ...t, amount: Number(t.amount) })),
+    created_at: b.createdAt.toISOString(),
+  };
+}
+
+/** One group of a batch's payouts, by state and currency (a `GROUP BY status, currency`). */
+export interface BatchStatusGroup {
+  status: string;
+  currency: string;
+  count: number;
+  /** Sum of amounts in minor units, as text (a bigint sum). */
+  amount: string;
+  /** The latest `updated_at` in the group. */
+  last: Date | string;
+}
+
+/**
+ * A batch with its live progress, as `GET /v1/payout-batches/{id}` answers it: `completed` once
+ * every accepted payout is final (processed, failed, rejected, cancelled or reversed).
+ */
+export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[], now: Date = new Date()) {
+  const counts: Record<string, number> = {};
+  const amounts: Record<string, Record<string, number>> = {};
+  let final = 0;
+  let last = batch.createdAt.getTime();
+  for (const r of groups) {
+    counts[r.status] = (counts[r.status] ?? 0) + r.count;
+    amounts[r.currency] ??= {};
+    amounts[r.currency]![r.status] = toJsonAmount(BigInt(r.amount));
+    if (FINAL_STATUSES.has(r.status as PayoutStatus)) final += r.count;
+    last = Math.max(last, new Date(r.last).getTime());
+  }
+  const done = final === batch.acceptedRows;
+  return {
+    ...batchResource(batch),
+    status: done ? ('completed' as const) : ('processing' as const),
+    counts,
+    amounts,
+    progress: {
+      final,
+      total: batch.acceptedRows,
+      percent: batch.acceptedRows ? Math.floor((final * 1000) / batch.acceptedRows) / 10 : 100,
+    },
+    completed_at: done ? new Date(last).toISOString() : null,
+    elapsed_ms: (done ? last : now.getTime()) - batch.createdAt.getTime(),
+  };
+}
