@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // One runner for the whole workspace: every test talks to the same local Postgres and Redis,
 // each file isolated in its own database (cloned from a migrated template) and queue prefix.
-// The chaos test runs alone, after everything else: it spawns six processes and saturates both
-// cores on purpose, which would starve the timing of whatever ran beside it.
+// The tests that run the apps as separate processes (chaos: six, SIGKILLed; multi-process: seven)
+// run after everything else and one at a time: they saturate both cores on purpose, which would
+// starve the timing of whatever ran beside them.
 export default defineConfig({
   test: {
     globalSetup: ['packages/testing/src/global-setup.ts'],
@@ -18,13 +19,18 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-          exclude: ['tests/chaos/**', '**/node_modules/**'],
+          exclude: ['tests/chaos/**', 'tests/scale/multi-process.test.ts', '**/node_modules/**'],
           sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
-        test: { name: 'chaos', include: ['tests/chaos/**/*.test.ts'], sequence: { groupOrder: 1 } },
+        test: {
+          name: 'processes',
+          include: ['tests/chaos/**/*.test.ts', 'tests/scale/multi-process.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

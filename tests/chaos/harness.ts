@@ -28,6 +28,8 @@ import { Redis } from 'ioredis';
 export const PROVIDERS = ['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 export const CURRENCIES = ['INR', 'THB', 'USD', 'COP'] as const;
+/** How long processed payouts are watched for a reversal in a run (the apps' REVERSAL_WATCH_MS). */
+const REVERSAL_WATCH_MS = 8000;
 const FINAL = new Set(['processed', 'failed', 'rejected', 'cancelled', 'reversed']);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -145,7 +147,7 @@ type Log = (line: string) => void;
 const between = ([min, max]: [number, number]) => min + Math.random() * (max - min);
 const randomInt = (min: number, maxExclusive: number) => min + Math.floor(Math.random() * (maxExclusive - min));
 
-async function waitUntil<T>(
+export async function waitUntil<T>(
   check: () => Promise<T | undefined | false>,
   timeoutMs: number,
   what: string,
@@ -173,7 +175,7 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -185,18 +187,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-function tail(path: string, lines = 30): string {
+export function tail(path: string, lines = 30): string {
   if (!existsSync(path)) return '(no log)';
   return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-interface HttpAnswer {
+export interface HttpAnswer {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely and checked where used
   body: any;
 }
 
-async function http(
+export async function http(
   url: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<HttpAnswer> {
@@ -217,10 +219,10 @@ async function http(
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-type AppKind = 'sandbox' | 'api' | 'worker' | 'reconciler';
+export type AppKind = 'sandbox' | 'api' | 'worker' | 'reconciler';
 
 /** One app, run as `pnpm start:<app>` runs it (`tsx src/main.ts` in its folder), but without pnpm in between. */
-class AppProcess {
+export class AppProcess {
   private current: { child: ChildProcess; expected: boolean; exited: Promise<void> } | null = null;
   starts = 0;
 
@@ -517,7 +519,7 @@ async function dropStaleChaosDatabases(url: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Payloads (shapes as in tests/e2e/providers.test.ts)
 
-interface PlannedPayout {
+export interface PlannedPayout {
   index: number;
   provider: Provider;
   currency: string;
@@ -533,7 +535,7 @@ function accountEnding(failShare: number, reverseShare: number): string {
   return String(randomInt(1000, 10_000)); // never 0001–0003
 }
 
-function planPayout(index: number, runId: string, failShare: number, reverseShare: number): PlannedPayout {
+export function planPayout(index: number, runId: string, failShare: number, reverseShare: number): PlannedPayout {
   const provider = PROVIDERS[index % PROVIDERS.length]!;
   const account = accountEnding(failShare, reverseShare);
   let body: Record<string, unknown>;
@@ -737,7 +739,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // (a PROVIDER_ROUTES or WORKER_PROVIDERS in the caller's shell would change what is tested),
     // nor the test runner's own variables.
     const ENGINE_VARIABLE =
-      /^(VITEST|NODE_OPTIONS$|TEST$|TINYPOOL|RAZORPAYX_|KRAYON_|THAI_GATEWAY_|DRUO_|POLL_|SWEEP_|RECONCILER_|PROVIDER_|WORKER_|REVERSAL_|SANDBOX_|DATABASE_URL$|REDIS_URL$|QUEUE_PREFIX$|LOG_LEVEL$|PORT$|OPERATOR_API_KEY$)/;
+      /^(VITEST|NODE_OPTIONS$|TEST$|TINYPOOL|RAZORPAYX_|KRAYON_|THAI_GATEWAY_|DRUO_|POLL_|SWEEP_|RECONCILER_|PROVIDER_|WORKER_|REVERSAL_|SANDBOX_|DATABASE_URL$|REDIS_URL$|QUEUE_PREFIX$|LOG_LEVEL$|PORT$|METRICS_PORT$|OPERATOR_API_KEY$)/;
     const baseEnv: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!ENGINE_VARIABLE.test(k)) baseEnv[k] = v;
     const env: NodeJS.ProcessEnv = {
@@ -761,9 +763,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       PROVIDER_TIMEOUT_MS: '1500',
       POLL_FIRST_DELAY_MS: '200',
       POLL_MAX_DELAY_MS: '2000',
-      REVERSAL_WATCH_MS: '3000',
+      // Longer than SWEEP_AFTER_MS, so the sweeper restarts a reversal watch a flush lost.
+      REVERSAL_WATCH_MS: String(REVERSAL_WATCH_MS),
       SWEEP_INTERVAL_MS: '2000',
       SWEEP_AFTER_MS: '5000',
+      // Two workers and two reconcilers share this host: no fixed metrics port (it would clash).
+      METRICS_PORT: '0',
     };
 
     // A process that dies on its own is restarted as a supervisor would, and reported.
@@ -1050,8 +1055,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const firstSettledAt = Date.now();
     if (settled) {
-      // A late reversal (within REVERSAL_WATCH_MS) or a duplicate webhook may still arrive: let it.
-      await sleep(Math.min(5000, Math.max(0, deadline - 15_000 - Date.now())));
+      // A reversal within the watch may still be seen (by a chain the sweeper restarted after a
+      // flush: up to the watch, a sweep interval and a poll interval later), or a duplicate
+      // webhook arrive: let them.
+      await sleep(Math.min(REVERSAL_WATCH_MS + 5000, Math.max(0, deadline - 15_000 - Date.now())));
     }
     report.durationsMs.settle = firstSettledAt - settleStart;
     log(

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { AppError, type FieldIssue } from '@payouts/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
@@ -7,6 +8,11 @@ import type { z } from 'zod';
  * of `type`) and, for bad input, `errors: [{field, message}]` naming each failing field.
  */
 export const PROBLEM_BASE = 'https://docs.payout-engine.dev/problems/';
+
+/** Largest JSON body on every route but batches; larger is `413 body_too_large`. */
+export const JSON_BODY_LIMIT = '1mb';
+/** Largest batch upload, JSON or CSV (a 100,000-row run is about 25 MB of JSON). */
+export const BATCH_BODY_LIMIT_BYTES = 128 * 1024 * 1024;
 
 export interface Problem {
   type: string;
@@ -90,15 +96,22 @@ export function zodIssues(error: z.ZodError, root?: string): FieldIssue[] {
   return error.issues.flatMap((issue) => {
     const base = [root, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ path: base ? `${base}.${k}` : k, message: 'is not a known field' }));
+      // An empty key still needs a visible name: `""`.
+      return issue.keys.map((k) => {
+        const name = k === '' ? '""' : k;
+        return { path: base ? `${base}.${name}` : name, message: 'is not a known field' };
+      });
     }
     return [{ path: base || (root ?? 'body'), message: issue.message }];
   });
 }
 
 /** The last line of defence: a bug still answers problem+json, and is logged with its stack. */
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (thrown, req, res, _next) => {
   if (res.headersSent) return;
+  // A problem raised inside body-parser's `verify` hook arrives wrapped (request signing).
+  const error =
+    (thrown as { cause?: unknown })?.cause instanceof AppError ? (thrown as { cause: AppError }).cause : thrown;
   if (error instanceof AppError) {
     sendProblem(
       res,
@@ -119,8 +132,10 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   if (e.type === 'entity.too.large') {
-    sendProblem(res, 413, 'body_too_large', 'The request body is too large.', [
-      { path: 'body', message: 'is too large' },
+    const limit =
+      typeof (e as { limit?: unknown }).limit === 'number' ? ` (at most ${(e as { limit: number }).limit} bytes)` : '';
+    sendProblem(res, 413, 'body_too_large', `The request body is too large${limit}.`, [
+      { path: 'body', message: `is too large${limit}` },
     ]);
     return;
   }
@@ -130,6 +145,82 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     ]);
     return;
   }
+  if (isDependencyDown(error)) {
+    // Postgres (or Redis where a route needs it) is unreachable: nothing was written that the
+    // caller must know of, and the same request, retried, will succeed once it is back.
+    req.log?.warn({ err: error }, 'dependency unavailable');
+    res.setHeader('Retry-After', '5');
+    sendProblem(
+      res,
+      503,
+      'service_unavailable',
+      'The service cannot reach its database or queue right now; retry the same request (with the same Idempotency-Key) shortly.',
+    );
+    return;
+  }
   req.log?.error({ err: error }, 'unhandled error');
   sendProblem(res, 500, 'internal_error', 'Something went wrong on our side; the request may be retried.');
 };
+
+/** `clientError` handler of the HTTP server: what Node's parser refused, as problem+json, then close. */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: `${PROBLEM_BASE}${tooLarge ? 'headers_too_large' : 'malformed_request'}`,
+    title: tooLarge ? 'Request header fields too large' : 'Bad request',
+    status,
+    code: tooLarge ? 'headers_too_large' : 'malformed_request',
+    detail: tooLarge
+      ? 'The request line and headers are over 16 KB: shorten the query string or the headers.'
+      : 'The HTTP request could not be parsed.',
+    errors: [{ field: tooLarge ? 'headers' : 'request', message: tooLarge ? 'are too large' : 'is malformed' }],
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Socket-level failures, and Postgres' connection and availability classes. */
+const DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  // postgres-js
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  // Postgres: admin shutdown, crash shutdown, cannot connect now, too many connections
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/**
+ * Whether an error (or anything in its `cause` chain: drizzle wraps driver errors) says a
+ * dependency is unreachable rather than that the request or our code is wrong.
+ */
+export function isDependencyDown(error: unknown): boolean {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    const { code, name, message } = e as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && (DOWN_CODES.has(code) || code.startsWith('08'))) return true;
+    if (name === 'MaxRetriesPerRequestError') return true;
+    if (typeof message === 'string' && /^(Connection is closed|Stream isn't writeable)/.test(message)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import { type Database, payouts } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
-import { type Queues, redrive } from '@payouts/queue';
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 
 /**
  * Redis is transport, Postgres the truth (DESIGN §1.1). An enqueue after a commit can be lost
@@ -13,12 +13,19 @@ import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
  */
 export interface SweeperOptions {
   sweepAfterMs: number;
+  /**
+   * How long a `processed` payout is still polled for a reversal (the worker's REVERSAL_WATCH_MS).
+   * Within it, a processed payout without a live poll chain lost it with Redis and is re-driven.
+   */
+  reversalWatchMs?: number;
   /** Payouts looked at per pass. */
   limit?: number;
 }
 
 export interface SweepResult {
   redriven: number;
+  /** Processed payouts whose lost reversal watch was started again. */
+  watched: number;
   walletQueues: number;
 }
 
@@ -46,6 +53,21 @@ export async function sweep(
     .limit(limit);
   const redriven = await redrive(queues, stale);
 
+  // Processed, still inside the reversal watch, untouched since the cutoff: the chain should be
+  // alive (a delayed poll); if Redis lost it, a reversal at a provider without webhooks would go
+  // unseen, so it is started again.
+  let watched: string[] = [];
+  if (options.reversalWatchMs && options.reversalWatchMs > options.sweepAfterMs) {
+    const watchStart = new Date(Date.now() - options.reversalWatchMs);
+    const inWatch = await db
+      .select({ id: payouts.id, provider: payouts.provider })
+      .from(payouts)
+      .where(and(eq(payouts.status, 'processed'), gt(payouts.updatedAt, watchStart), lt(payouts.updatedAt, cutoff)))
+      .orderBy(asc(payouts.updatedAt))
+      .limit(limit);
+    watched = await redriveReversalWatch(queues, inWatch);
+  }
+
   // Wallet queues: a funding whose release was lost, or more queued payouts than one release scans.
   const wallets = await db
     .selectDistinct({ tenantId: payouts.tenantId, currency: payouts.currency })
@@ -57,7 +79,8 @@ export async function sweep(
     wallets.map((w) => ({ data: { tenantId: w.tenantId, currency: w.currency } })),
   );
 
-  const result = { redriven: redriven.length, walletQueues: wallets.length };
-  if (result.redriven > 0) logger?.warn({ sweep: result, sample: redriven.slice(0, 5) }, 'sweeper re-drove payouts');
+  const result = { redriven: redriven.length, watched: watched.length, walletQueues: wallets.length };
+  if (result.redriven > 0 || result.watched > 0)
+    logger?.warn({ sweep: result, sample: redriven.slice(0, 5) }, 'sweeper re-drove payouts');
   return result;
 }

@@ -78,4 +78,36 @@ describe('re-driving a payout from its recorded state', () => {
     ]);
     expect([...states.values()]).toEqual(['alive', 'alive', 'alive']);
   });
+
+  test('tells a job listed nowhere (an orphan) from a live one, and re-drives the orphan', async () => {
+    const queue = queues.provider('druo');
+    const base = `${queues.prefix}:${queue.name}`;
+    await queue.add('submit', { payoutId: 'po_waiting' }, { jobId: jobIds.submit('po_waiting') });
+    await queue.add('submit', { payoutId: 'po_prio' }, { jobId: jobIds.submit('po_prio'), priority: 10 });
+    // An orphan: the hash survives, its place in the wait list does not (a non-atomic deletion).
+    await queue.add('submit', { payoutId: 'po_orphan' }, { jobId: jobIds.submit('po_orphan') });
+    await redis.lrem(`${base}:wait`, 0, jobIds.submit('po_orphan'));
+    // A half job: only a late data write re-created its hash.
+    await redis.hset(`${base}:${jobIds.submit('po_half')}`, 'data', '{}');
+
+    const ids = ['po_waiting', 'po_prio', 'po_orphan', 'po_half', 'po_none'].map(jobIds.submit);
+    expect(Object.fromEntries(await queues.jobStates(queue, ids))).toEqual({
+      [jobIds.submit('po_waiting')]: 'alive',
+      [jobIds.submit('po_prio')]: 'alive',
+      [jobIds.submit('po_orphan')]: 'orphan',
+      [jobIds.submit('po_half')]: 'orphan',
+    });
+
+    const driven = await redrive(
+      queues,
+      ['po_waiting', 'po_prio', 'po_orphan', 'po_half', 'po_none'].map((id) => ({
+        ...target(id, 'reserved'),
+        provider: 'druo',
+      })),
+    );
+    expect(driven.sort()).toEqual(['po_half', 'po_none', 'po_orphan']);
+    const after = await queues.jobStates(queue, ids);
+    expect([...after.values()]).toEqual(['alive', 'alive', 'alive', 'alive', 'alive']);
+    expect(await redis.lpos(`${base}:wait`, jobIds.submit('po_orphan'))).not.toBeNull();
+  });
 });

@@ -47,24 +47,47 @@ function dataFor(name: string, payoutId: string): Record<string, unknown> {
  * of times: every handler is idempotent, and provider calls carry the payout's own key.
  */
 export async function redrive(queues: Queues, targets: RedriveTarget[]): Promise<string[]> {
+  return addUnlessAlive(
+    queues,
+    targets.flatMap((t) => {
+      const job = redriveJob(t);
+      return job ? [{ ...job, payoutId: t.id }] : [];
+    }),
+  );
+}
+
+/**
+ * `processed` payouts still inside their reversal watch whose poll chain was lost (a flushed or
+ * restarted Redis): their chain is started again, so a reversal at a provider without webhooks is
+ * still seen. A payout whose chain is alive is left alone.
+ */
+export async function redriveReversalWatch(queues: Queues, targets: { id: string; provider: string }[]) {
+  return addUnlessAlive(
+    queues,
+    targets.map((t) => ({ queue: t.provider as ProviderId, name: 'poll', jobId: jobIds.poll(t.id), payoutId: t.id })),
+  );
+}
+
+async function addUnlessAlive(
+  queues: Queues,
+  jobs: { queue: 'reconciler' | ProviderId; name: string; jobId: string; payoutId: string }[],
+): Promise<string[]> {
   const driven: string[] = [];
   const byQueue = new Map<Queue, { name: string; jobId: string; payoutId: string }[]>();
-  for (const t of targets) {
-    const job = redriveJob(t);
-    if (!job) continue;
+  for (const job of jobs) {
     const queue = job.queue === 'reconciler' ? queues.reconciler : queues.provider(job.queue);
-    byQueue.set(queue, [...(byQueue.get(queue) ?? []), { name: job.name, jobId: job.jobId, payoutId: t.id }]);
+    byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
   }
-  for (const [queue, jobs] of byQueue) {
+  for (const [queue, queued] of byQueue) {
     const states = await queues.jobStates(
       queue,
-      jobs.map((j) => j.jobId),
+      queued.map((j) => j.jobId),
     );
     const toAdd = [];
-    for (const j of jobs) {
+    for (const j of queued) {
       const state = states.get(j.jobId);
       if (state === 'failed' || state === 'completed') await queue.remove(j.jobId);
-      else if (state === 'zombie') await queues.connection.del(`${queues.prefix}:${queue.name}:${j.jobId}`);
+      else if (state === 'orphan') await queues.connection.del(`${queues.prefix}:${queue.name}:${j.jobId}`);
       else if (state !== undefined) continue; // alive: it will move the payout on by itself
       toAdd.push({ name: j.name, data: dataFor(j.name, j.payoutId), opts: { jobId: j.jobId } });
       driven.push(j.payoutId);
