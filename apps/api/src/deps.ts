@@ -2,14 +2,13 @@ import type { Currency, ProviderId } from '@payouts/core';
 import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter } from '@payouts/providers';
-import type { Queues } from '@payouts/queue';
-import type { Redis } from 'ioredis';
+import type { Queues, RedisConnection } from '@payouts/queue';
 import type { ReconcilerClient } from './reconciler-client.ts';
 
 /** Everything the API's routes need, built once in `startApi` (or by a test). */
 export interface ApiDeps {
   db: Database;
-  redis: Redis;
+  redis: RedisConnection;
   queues: Queues;
   reconciler: ReconcilerClient;
   logger: Logger;
@@ -17,4 +16,6 @@ export interface ApiDeps {
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
   /** Which provider a payout goes to when it names none. */
   routes: Readonly<Partial<Record<Currency, ProviderId>>>;
+  /** Per-API-key rate limit (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); absent or 0: no limit. */
+  rateLimit?: { perSecond: number; burst: number };
 }

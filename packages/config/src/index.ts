@@ -17,6 +17,57 @@ export function parseEnv<S extends z.ZodType>(
 }
 
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * Where Redis is. `REDIS_URL` is either one server (`redis://…`, `rediss://…`, as ioredis takes
+ * it) or a Redis Cluster: `redis+cluster://[user:password@]host:port,host:port,…` (`rediss+cluster`
+ * for TLS). The cluster nodes listed are only where discovery starts; the client learns the rest.
+ */
+export type RedisTarget =
+  | { mode: 'standalone'; url: string }
+  | {
+      mode: 'cluster';
+      nodes: { host: string; port: number }[];
+      username?: string;
+      password?: string;
+      tls: boolean;
+    };
+
+export function parseRedisUrl(url: string): RedisTarget {
+  const scheme = /^(rediss?)\+cluster:\/\/(.*)$/i.exec(url.trim());
+  if (!scheme) return { mode: 'standalone', url };
+  let rest = scheme[2]!.replace(/\/.*$/, ''); // no database number: a cluster has only db 0
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const auth = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = auth.indexOf(':');
+    username = decodeURIComponent(colon >= 0 ? auth.slice(0, colon) : '') || undefined;
+    password = decodeURIComponent(colon >= 0 ? auth.slice(colon + 1) : auth) || undefined;
+  }
+  const nodes = rest.split(',').map((part) => {
+    const m = /^([^:\s]+):(\d{1,5})$/.exec(part.trim());
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) throw new Error(`cluster node "${part}" is not host:port`);
+    return { host: m[1]!, port };
+  });
+  return { mode: 'cluster', nodes, username, password, tls: scheme[1]!.toLowerCase() === 'rediss' };
+}
+
+const redisUrl = z
+  .string()
+  .min(1)
+  .default(LOCAL_REDIS_URL)
+  .superRefine((value, ctx) => {
+    try {
+      parseRedisUrl(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (redis+cluster://host:port,host:port)` });
+    }
+  });
+
 export const LOCAL_SANDBOX_URL = (port: number) => `http://127.0.0.1:${port}`;
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
@@ -24,9 +75,14 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 
 export const baseEnv = {
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://… or pglite:<dir>)'),
-  REDIS_URL: z.string().min(1).default(LOCAL_REDIS_URL),
+  /** One Redis (`redis://host:port`) or a Redis Cluster (`redis+cluster://host:port,host:port`). */
+  REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
-  /** Prefix of every BullMQ key; hash-tagged so a Redis Cluster keeps a queue on one slot. */
+  /**
+   * Prefix of every Redis key we use (BullMQ's and our own); hash-tagged so that on a Redis Cluster
+   * every key lands in one slot, as BullMQ's multi-key scripts need. Required to carry a `{tag}`
+   * when REDIS_URL is a cluster (checked where the queues are built).
+   */
   QUEUE_PREFIX: z.string().min(1).default('{payouts}'),
 };
 
@@ -80,6 +136,19 @@ export function providersConfigFromEnv(env: ProviderEnv) {
 }
 
 export const apiPortEnv = { PORT: port(3000) };
+
+/** Where a worker or reconciler process serves `GET /metrics` (its own port; 0 turns it off). */
+export const metricsPortEnv = (fallback: number) => ({ METRICS_PORT: port(fallback) });
+
+/** OpenTelemetry tracing: off unless asked for; spans go to an OTLP/HTTP collector. */
+export const tracingEnv = {
+  OTEL_TRACING_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** e.g. `http://otel-collector:4318/v1/traces`; default: the OTLP exporter's own (localhost:4318). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+};
 export const sandboxPortEnv = { SANDBOX_PORT: port(3100) };
 
 export { z };

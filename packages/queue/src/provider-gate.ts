@@ -1,5 +1,5 @@
 import type { ProviderId } from '@payouts/core';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connections.ts';
 
 /**
  * Per-provider state shared by every worker process through Redis (not per process):
@@ -40,13 +40,14 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 
 export class ProviderGate {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly provider: ProviderId,
     private readonly settings: GateSettings = DEFAULT_GATE_SETTINGS,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Under the queues' prefix, so on a Redis Cluster these keys share the queues' hash slot. */
   private key(name: string): string {
     return `${this.prefix}:gate:${this.provider}:${name}`;
   }

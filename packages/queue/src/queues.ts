@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ProviderId } from '@payouts/core';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
+  type JobTrace,
   jobIds,
   type ProviderJobData,
   type ProviderJobName,
@@ -12,6 +13,7 @@ import {
   type ReconcilerJobName,
   reconcilerJobs,
 } from './catalog.ts';
+import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
 /**
  * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
@@ -29,15 +31,49 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
 };
 
+export type JobPresence = 'alive' | 'failed' | 'completed' | 'orphan';
+
+/** KEYS: the job hash, then completed, failed, delayed, prioritized, waiting-children (sorted sets), active, wait, paused (lists). */
+const JOB_PRESENCE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local id = ARGV[1]
+if redis.call('ZSCORE', KEYS[2], id) then return 'completed' end
+if redis.call('ZSCORE', KEYS[3], id) then return 'failed' end
+for i = 4, 6 do
+  if redis.call('ZSCORE', KEYS[i], id) then return 'alive' end
+end
+for i = 7, 9 do
+  if redis.call('LPOS', KEYS[i], id) then return 'alive' end
+end
+return 'orphan'
+`;
+
+/**
+ * The request (or job) on whose behalf this code runs. The API sets it per request, a worker per
+ * job; every job enqueued meanwhile carries it (`jobTraceFields`), so a payout's request id and
+ * trace follow it from queue to queue without every call site passing them on.
+ */
+export const jobContext = new AsyncLocalStorage<JobTrace>();
+
+function traced<T extends object>(data: T): T {
+  const trace = jobContext.getStore();
+  if (!trace) return data;
+  const extra: JobTrace = {};
+  if (trace.requestId) extra.requestId = trace.requestId;
+  if (trace.traceparent) extra.traceparent = trace.traceparent;
+  return { ...extra, ...data };
+}
+
 export class Queues {
   readonly reconciler: Queue;
   private readonly providers = new Map<ProviderId, Queue>();
 
   constructor(
     /** Also used for the small pieces of shared state beside the queues (the provider gates). */
-    readonly connection: Redis,
+    readonly connection: RedisConnection,
     readonly prefix: string,
   ) {
+    assertClusterPrefix(connection, prefix);
     this.reconciler = new Queue(RECONCILER_QUEUE, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   }
 
@@ -55,8 +91,9 @@ export class Queues {
   }
 
   async toReconciler<N extends ReconcilerJobName>(name: N, data: ReconcilerJobData<N>, opts: JobsOptions = {}) {
-    reconcilerJobs[name].parse(data);
-    return this.reconciler.add(name, data, opts);
+    const payload = traced(data);
+    reconcilerJobs[name].parse(payload);
+    return this.reconciler.add(name, payload, opts);
   }
 
   async toReconcilerBulk<N extends ReconcilerJobName>(
@@ -65,7 +102,7 @@ export class Queues {
   ) {
     if (items.length === 0) return [];
     return this.reconciler.addBulk(
-      items.map((i) => ({ name, data: reconcilerJobs[name].parse(i.data), opts: i.opts })),
+      items.map((i) => ({ name, data: reconcilerJobs[name].parse(traced(i.data)), opts: i.opts })),
     );
   }
 
@@ -75,8 +112,9 @@ export class Queues {
     data: ProviderJobData<N>,
     opts: JobsOptions = {},
   ) {
-    providerJobs[name].parse(data);
-    return this.provider(provider).add(name, data, opts);
+    const payload = traced(data);
+    providerJobs[name].parse(payload);
+    return this.provider(provider).add(name, payload, opts);
   }
 
   /**
@@ -84,7 +122,9 @@ export class Queues {
    * batch run get a lower priority: BullMQ runs jobs without a priority first, so a 100,000-row
    * run never holds up a payout posted on its own.
    */
-  async submitAll(items: { provider: ProviderId; payoutId: string; batch?: boolean }[]): Promise<void> {
+  async submitAll(
+    items: { provider: ProviderId; payoutId: string; batch?: boolean; trace?: JobTrace }[],
+  ): Promise<void> {
     const byProvider = new Map<ProviderId, typeof items>();
     for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i]);
     await Promise.all(
@@ -92,7 +132,7 @@ export class Queues {
         this.provider(provider).addBulk(
           group.map((i) => ({
             name: 'submit',
-            data: { payoutId: i.payoutId },
+            data: { ...i.trace, payoutId: i.payoutId },
             opts: { jobId: jobIds.submit(i.payoutId), ...(i.batch ? { priority: BATCH_JOB_PRIORITY } : {}) },
           })),
         ),
@@ -101,32 +141,30 @@ export class Queues {
   }
 
   /**
-   * The state of each of these jobs that exists — `failed`, `completed`, `alive` (waiting, delayed,
-   * active), or `zombie` — in one pipelined round trip; a job that does not exist is absent.
-   * A zombie is a job hash without a name: what a late write (a worker updating the data of a job
-   * whose keys Redis lost) leaves behind. It is in no queue and never runs, yet its id would make
-   * every re-add a no-op — so it must be told apart from a live job.
+   * The state of each of these jobs that exists — `failed`, `completed`, `alive` (waiting,
+   * prioritized, delayed, active, waiting for children), or `orphan` — in one pipelined round
+   * trip; a job that does not exist is absent.
+   * An orphan is a job hash that sits in none of the queue's lists: what a late write (a worker
+   * updating a job whose keys Redis lost) or a deletion that was not atomic leaves behind. It
+   * never runs, yet its id would make every re-add a no-op — so it must be told apart from a live
+   * job by where it is listed, not by its hash alone. The sorted sets are checked first; only a
+   * job in none of them is searched for in the lists (LPOS), so a long wait list is scanned only
+   * for jobs that are not in it anyway or sit in it (singles, which rarely wait long).
    */
-  async jobStates(queue: Queue, ids: string[]): Promise<Map<string, 'alive' | 'failed' | 'completed' | 'zombie'>> {
-    const states = new Map<string, 'alive' | 'failed' | 'completed' | 'zombie'>();
+  async jobStates(queue: Queue, ids: string[]): Promise<Map<string, JobPresence>> {
+    const states = new Map<string, JobPresence>();
     if (ids.length === 0) return states;
     const base = `${this.prefix}:${queue.name}`;
+    const lists = ['completed', 'failed', 'delayed', 'prioritized', 'waiting-children', 'active', 'wait', 'paused'];
     const pipeline = this.connection.pipeline();
     for (const id of ids) {
-      pipeline.hexists(`${base}:${id}`, 'name');
-      pipeline.zscore(`${base}:failed`, id);
-      pipeline.zscore(`${base}:completed`, id);
-      pipeline.exists(`${base}:${id}`);
+      pipeline.eval(JOB_PRESENCE_SCRIPT, 1 + lists.length, `${base}:${id}`, ...lists.map((l) => `${base}:${l}`), id);
     }
     const replies = (await pipeline.exec()) ?? [];
     ids.forEach((id, i) => {
-      if (replies[i * 4]?.[1] !== 1) {
-        if (replies[i * 4 + 3]?.[1] === 1) states.set(id, 'zombie');
-        return;
-      }
-      if (replies[i * 4 + 1]?.[1] !== null) states.set(id, 'failed');
-      else if (replies[i * 4 + 2]?.[1] !== null) states.set(id, 'completed');
-      else states.set(id, 'alive');
+      const [error, reply] = replies[i] ?? [null, null];
+      if (error) throw error;
+      if (reply === 'completed' || reply === 'failed' || reply === 'alive' || reply === 'orphan') states.set(id, reply);
     });
     return states;
   }

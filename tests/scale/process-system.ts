@@ -1,0 +1,229 @@
+/**
+ * The apps as separate OS processes, as `pnpm start:*` starts them (the chaos harness's
+ * AppProcess): one sandbox, one API, and any number of workers and reconcilers on one Redis (or
+ * Redis Cluster) and one Postgres database. Each worker and reconciler connects to Postgres with
+ * its own `application_name` (its name, e.g. `worker-2`), so what each process did can be read
+ * back from Postgres (see `installWorkObservers`). Used by tests/scale/multi-process.test.ts and
+ * bench/scale-out.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '@payouts/db';
+import { rowsOf } from '@payouts/db';
+import { sql } from 'drizzle-orm';
+import { type AppKind, AppProcess, freePort, type HttpAnswer, http, tail, waitUntil } from '../chaos/harness.ts';
+
+export interface ProcessSystemOptions {
+  /** A migrated database. */
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  workers: number;
+  reconcilers: number;
+  /** Where each process's output goes (`<name>.log`). */
+  logDir: string;
+  /** Settings for every app, over the defaults below. */
+  env?: Record<string, string>;
+}
+
+export interface ProcessSystem {
+  apiUrl: string;
+  sandboxUrl: string;
+  operatorKey: string;
+  workers: AppProcess[];
+  reconcilers: AppProcess[];
+  /** Processes that exited without being told to, with their last log lines. */
+  unexpectedExits: string[];
+  /** A call to the API with the operator key (or another key). */
+  call(method: string, path: string, body?: unknown, key?: string): Promise<HttpAnswer>;
+  /** PATCH /_admin/<provider>/config on the sandbox. */
+  sandboxConfig(provider: string, patch: Record<string, unknown>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// The apps get these settings only: none of the engine's configuration is inherited from the
+// caller's shell, nor the test runner's variables (as in the chaos harness).
+const ENGINE_VARIABLE =
+  /^(VITEST|NODE_OPTIONS$|TEST$|TINYPOOL|RAZORPAYX_|KRAYON_|THAI_GATEWAY_|DRUO_|POLL_|SWEEP_|RECONCILER_|PROVIDER_|WORKER_|REVERSAL_|SANDBOX_|DATABASE_URL$|REDIS_URL$|QUEUE_PREFIX$|LOG_LEVEL$|PORT$|OPERATOR_API_KEY$|METRICS_)/;
+
+function withApplicationName(url: string, name: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(name)}`;
+}
+
+/** Resolves once a process has written `line` (its start message) to its log; fails at once if it exits. */
+async function started(app: AppProcess, line: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes(line)) return;
+    if (!app.alive) throw new Error(`${app.name} exited before "${line}":\n${tail(app.logPath, 20)}`);
+    await sleep(100);
+  }
+  throw new Error(`${app.name} did not log "${line}" within ${timeoutMs} ms:\n${tail(app.logPath, 20)}`);
+}
+
+export async function startProcessSystem(o: ProcessSystemOptions): Promise<ProcessSystem> {
+  const apiPort = await freePort();
+  const sandboxPort = await freePort();
+  const operatorKey = `op_scale_${randomBytes(16).toString('hex')}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!ENGINE_VARIABLE.test(k)) base[k] = v;
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    QUEUE_PREFIX: o.prefix,
+    LOG_LEVEL: 'info',
+    PORT: String(apiPort),
+    SANDBOX_PORT: String(sandboxPort),
+    OPERATOR_API_KEY: operatorKey,
+    RAZORPAYX_BASE_URL: `${sandboxUrl}/razorpayx`,
+    KRAYON_BASE_URL: `${sandboxUrl}/krayon`,
+    THAI_GATEWAY_BASE_URL: `${sandboxUrl}/thai-gateway`,
+    DRUO_BASE_URL: `${sandboxUrl}/druo`,
+    RAZORPAYX_RATE_PER_SECOND: '5000',
+    KRAYON_RATE_PER_SECOND: '5000',
+    THAI_GATEWAY_RATE_PER_SECOND: '5000',
+    DRUO_RATE_PER_SECOND: '5000',
+    PROVIDER_TIMEOUT_MS: '5000',
+    POLL_FIRST_DELAY_MS: '100',
+    POLL_MAX_DELAY_MS: '1000',
+    REVERSAL_WATCH_MS: '0',
+    SWEEP_INTERVAL_MS: '5000',
+    SWEEP_AFTER_MS: '30000',
+    ...o.env,
+  };
+
+  const unexpectedExits: string[] = [];
+  let stopping = false;
+  const apps: AppProcess[] = [];
+  const app = (name: string, kind: AppKind, extra: NodeJS.ProcessEnv = {}) => {
+    const p = new AppProcess(name, kind, { ...env, ...extra }, join(o.logDir, `${name}.log`), (a, code, signal) => {
+      if (!stopping) unexpectedExits.push(`${a.name} (code ${code}, signal ${signal}):\n${tail(a.logPath, 20)}`);
+    });
+    apps.push(p);
+    return p;
+  };
+  // The API and the sandbox would log a line per request: only what goes wrong.
+  const sandbox = app('sandbox', 'sandbox', { LOG_LEVEL: 'warn' });
+  const api = app('api', 'api', { LOG_LEVEL: 'warn' });
+  // Several processes of a kind on one host: each its own metrics port.
+  const named = async (kind: 'worker' | 'reconciler', n: number) => {
+    const out: AppProcess[] = [];
+    for (let i = 1; i <= n; i++) {
+      const name = `${kind}-${i}`;
+      out.push(
+        app(name, kind, {
+          DATABASE_URL: withApplicationName(o.databaseUrl, name),
+          METRICS_PORT: String(await freePort()),
+        }),
+      );
+    }
+    return out;
+  };
+  const reconcilers = await named('reconciler', o.reconcilers);
+  const workers = await named('worker', o.workers);
+
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(apps.map((a) => a.stop('SIGTERM', 15_000)));
+  };
+  const killEverything = () => {
+    for (const a of apps) a.killNow();
+  };
+  process.once('exit', killEverything);
+
+  try {
+    sandbox.start();
+    await waitUntil(
+      async () => (await http(`${sandboxUrl}/healthz`, { timeoutMs: 1000 })).status === 200,
+      60_000,
+      'sandbox /healthz',
+    );
+    api.start();
+    for (const r of reconcilers) r.start();
+    for (const w of workers) w.start();
+    await waitUntil(
+      async () => (await http(`${apiUrl}/readyz`, { timeoutMs: 3000 })).status === 200,
+      90_000,
+      'api /readyz',
+    );
+    // Every worker and reconciler listening before any load, so each can take a share of it.
+    await Promise.all([
+      ...reconcilers.map((r) => started(r, 'reconciler started', 90_000)),
+      ...workers.map((w) => started(w, 'worker started', 90_000)),
+    ]);
+  } catch (error) {
+    await stop();
+    process.removeListener('exit', killEverything);
+    throw error;
+  }
+
+  return {
+    apiUrl,
+    sandboxUrl,
+    operatorKey,
+    workers,
+    reconcilers,
+    unexpectedExits,
+    call: (method, path, body, key = operatorKey) =>
+      http(`${apiUrl}${path}`, {
+        method,
+        body,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(method === 'POST' ? { 'idempotency-key': `scale-${randomBytes(8).toString('hex')}` } : {}),
+        },
+        timeoutMs: 60_000,
+      }),
+    async sandboxConfig(provider, patch) {
+      const res = await http(`${sandboxUrl}/_admin/${provider}/config`, { method: 'PATCH', body: patch });
+      if (res.status !== 200) throw new Error(`sandbox ${provider} config: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    async stop() {
+      await stop();
+      process.removeListener('exit', killEverything);
+    },
+  };
+}
+
+/**
+ * Observation only, in a throwaway database (never a migration): triggers that note which process
+ * (its Postgres `application_name`) claimed each submission — the worker's claim, just before it
+ * calls the provider — and wrote each ledger transaction. Read back with `workByProcess`.
+ */
+export async function installWorkObservers(db: Database): Promise<void> {
+  await db.execute(sql`create table if not exists scale_observed_work (
+    what text not null, payout_id text, app text not null, at timestamptz not null default clock_timestamp())`);
+  await db.execute(sql`create or replace function scale_observe_claim() returns trigger language plpgsql as $$
+    begin
+      insert into scale_observed_work (what, payout_id, app) values ('claim', new.payout_id, current_setting('application_name'));
+      return new;
+    end $$`);
+  await db.execute(sql`create or replace function scale_observe_ledger() returns trigger language plpgsql as $$
+    begin
+      insert into scale_observed_work (what, payout_id, app) values ('ledger:' || new.kind, new.payout_id, current_setting('application_name'));
+      return new;
+    end $$`);
+  await db.execute(sql`drop trigger if exists scale_observe_claim on provider_submissions`);
+  await db.execute(sql`create trigger scale_observe_claim after insert or update on provider_submissions
+    for each row execute function scale_observe_claim()`);
+  await db.execute(sql`drop trigger if exists scale_observe_ledger on ledger_transactions`);
+  await db.execute(sql`create trigger scale_observe_ledger after insert on ledger_transactions
+    for each row execute function scale_observe_ledger()`);
+}
+
+/** How many claims (`claim`) and ledger transactions (`ledger:<kind>`) each process made. */
+export async function workByProcess(db: Database): Promise<Record<string, Record<string, number>>> {
+  const rows = rowsOf<{ what: string; app: string; n: string | number }>(
+    await db.execute(
+      sql`select what, app, count(*) as n from scale_observed_work group by what, app order by what, app`,
+    ),
+  );
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of rows) out[r.what] = { ...out[r.what], [r.app]: Number(r.n) };
+  return out;
+}
