@@ -10,6 +10,7 @@ import { registerCancel } from './commands/payouts.ts';
 import { registerProvider } from './commands/provider.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerTenants } from './commands/tenants.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { CheckFailed, type CliEnv, Context, DEFAULT_API_URL, Interrupted, type Io, readCliEnv } from './context.ts';
 
 export type { Io } from './context.ts';
@@ -81,6 +82,7 @@ export function buildProgram(ctx: Context): Command {
   registerLedger(program, ctx);
   registerActions(program, ctx);
   registerBatch(program, ctx);
+  registerWebhooks(program, ctx);
   return program;
 }
 

@@ -8,11 +8,13 @@ import {
 } from '@payouts/core';
 import {
   type Database,
+  insertRows,
   ledgerTransactions,
   payoutEvents,
   payouts,
   providerSubmissions,
   type Transaction,
+  updateRows,
 } from '@payouts/db';
 import {
   type AccountRef,
@@ -20,6 +22,7 @@ import {
   fundingTransaction,
   holdAmount,
   holdTransaction,
+  type LockedAccount,
   lockAccounts,
   type PayoutMoney,
   postTransaction,
@@ -29,7 +32,8 @@ import {
   voidTransaction,
 } from '@payouts/ledger';
 import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { WebhookOutbox } from './webhooks/outbox.ts';
 
 export type ReconcilerEvent = { [N in ReconcilerJobName]: { name: N; data: ReconcilerJobData<N> } }[ReconcilerJobName];
 
@@ -48,6 +52,10 @@ export interface BatchOutcome {
   results: EventResult[];
   /** Payouts that became `reserved`: hand them to their provider once the transaction committed. */
   submits: { provider: ProviderId; payoutId: string; batch: boolean }[];
+  /** Every transition applied, for metrics once the transaction committed. */
+  transitions: { from: PayoutStatus; to: PayoutStatus; provider: ProviderId; createdAt: Date }[];
+  /** Outbound webhook deliveries written (docs/webhooks.md): the deliverer is nudged after the commit. */
+  webhookDeliveries: number;
 }
 
 type PayoutRow = typeof payouts.$inferSelect;
@@ -93,13 +101,14 @@ export async function applyEvents(db: Database, events: ReconcilerEvent[]): Prom
     const batch = new Batch(tx);
     await batch.load(events);
     const results = events.map((e) => batch.apply(e));
-    await batch.write();
-    return { results, submits: batch.submits };
+    const webhookDeliveries = await batch.write();
+    return { results, submits: batch.submits, transitions: batch.transitions, webhookDeliveries };
   });
 }
 
 class Batch {
   readonly submits: BatchOutcome['submits'] = [];
+  readonly transitions: BatchOutcome['transitions'] = [];
   private readonly rows = new Map<string, PayoutRow>();
   private readonly dirty = new Set<string>();
   private readonly history: EventRow[] = [];
@@ -109,10 +118,16 @@ class Batch {
   private readonly available = new Map<string, bigint>();
   private readonly existingFundings = new Set<string>();
   private readonly claimed = new Set<string>();
+  /** The accounts this batch locked, handed to the ledger so it need not look them up again. */
+  private locked = new Map<string, LockedAccount>();
   private readonly walletQueues = new Map<string, string[]>();
   private readonly now = new Date();
 
-  constructor(private readonly tx: Transaction) {}
+  private readonly outbox: WebhookOutbox;
+
+  constructor(private readonly tx: Transaction) {
+    this.outbox = new WebhookOutbox(tx, this.now);
+  }
 
   async load(events: ReconcilerEvent[]): Promise<void> {
     const ids = new Set<string>();
@@ -151,6 +166,7 @@ class Batch {
         .for('update');
       for (const r of locked) this.rows.set(r.id, r);
     }
+    await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
 
     const refs: AccountRef[] = [];
     for (const e of events) {
@@ -171,6 +187,7 @@ class Batch {
       if (e.name === 'wallet.fund') refs.push(accounts.externalFunding(e.data.currency as Currency));
     }
     const lockedAccounts = await lockAccounts(this.tx, refs);
+    this.locked = lockedAccounts;
     for (const [key, account] of lockedAccounts)
       if (key.endsWith(':available')) this.available.set(key, account.balance);
 
@@ -377,8 +394,16 @@ class Batch {
       throw new Error(`bug: transition ${row.status} → ${to} for ${row.id} is not in the table`);
     }
     this.record(row, to, true, source, detail);
+    this.transitions.push({
+      from: row.status as PayoutStatus,
+      to,
+      provider: row.provider as ProviderId,
+      createdAt: row.createdAt,
+    });
+    const from = row.status as PayoutStatus;
     Object.assign(row, fields, { status: to, version: row.version + 1, updatedAt: this.now });
     this.dirty.add(row.id);
+    this.outbox.payoutChanged(row, from);
   }
 
   private record(row: PayoutRow, to: string, applied: boolean, source: string, detail: Record<string, unknown>): void {
@@ -393,37 +418,39 @@ class Batch {
     });
   }
 
-  async write(): Promise<void> {
-    const posted = await postTransactions(this.tx, this.specs);
+  /** Returns the outbound webhook deliveries written. */
+  async write(): Promise<number> {
+    const posted = await postTransactions(this.tx, this.specs, this.locked);
     if (posted.size !== this.specs.length) {
       // Every spec was decided under the rows' locks, so an existing key means state and ledger
       // disagree: abort rather than move a payout without its money.
       const missing = this.specs.filter((s) => !posted.has(s.idempotencyKey)).map((s) => s.idempotencyKey);
       throw new Error(`ledger already had ${missing.join(', ')}: payout state and ledger disagree`);
     }
-    // One UPDATE … FROM (VALUES …) per chunk instead of one statement per payout: the batch's
-    // payouts are already locked, so this is the same change, in a fraction of the round trips.
-    const dirty = [...this.dirty].map((id) => this.rows.get(id)!);
-    for (let i = 0; i < dirty.length; i += 1000) {
-      const values = dirty
-        .slice(i, i + 1000)
-        .map(
-          (r) =>
-            sql`(${r.id}, ${r.status}, ${r.queuedReason}, ${r.providerPayoutId}, ${r.providerStatus}, ${r.utr}, ${r.fees?.toString() ?? null}::bigint, ${r.tax?.toString() ?? null}::bigint, ${r.failureCode}, ${r.failureMessage}, ${r.version}::int, ${r.updatedAt.toISOString()}::timestamptz)`,
-        );
-      await this.tx.execute(sql`
-        update payouts as p set
-          status = v.status, queued_reason = v.queued_reason, provider_payout_id = v.provider_payout_id,
-          provider_status = v.provider_status, utr = v.utr, fees = v.fees, tax = v.tax,
-          failure_code = v.failure_code, failure_message = v.failure_message, version = v.version,
-          updated_at = v.updated_at
-        from (values ${sql.join(values, sql`, `)}) as v(id, status, queued_reason, provider_payout_id,
-          provider_status, utr, fees, tax, failure_code, failure_message, version, updated_at)
-        where p.id = v.id`);
-    }
-    for (let i = 0; i < this.history.length; i += 2000) {
-      await this.tx.insert(payoutEvents).values(this.history.slice(i, i + 2000));
-    }
+    // One UPDATE and one INSERT for the whole batch instead of a statement per payout: the
+    // batch's payouts are already locked, so this is the same change in a fraction of the round
+    // trips, with the rows sent as one jsonb parameter (see insertRows on why not drizzle's values()).
+    const dirty = [...this.dirty].map((id) => {
+      const r = this.rows.get(id)!;
+      return {
+        id: r.id,
+        status: r.status,
+        queuedReason: r.queuedReason,
+        providerPayoutId: r.providerPayoutId,
+        providerStatus: r.providerStatus,
+        utr: r.utr,
+        fees: r.fees,
+        tax: r.tax,
+        failureCode: r.failureCode,
+        failureMessage: r.failureMessage,
+        version: r.version,
+        updatedAt: r.updatedAt,
+      };
+    });
+    await updateRows(this.tx, payouts, 'id', dirty);
+    await insertRows(this.tx, payoutEvents, this.history);
+    // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
+    return this.outbox.write();
   }
 }
 

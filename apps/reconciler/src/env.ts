@@ -1,7 +1,10 @@
-import { baseEnv, parseEnv, z } from '@payouts/config';
+import { baseEnv, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import type { WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export const reconcilerEnvSchema = z.object({
   ...baseEnv,
+  ...metricsPortEnv(9465),
+  ...tracingEnv,
   /** Events applied in one database transaction, at most. */
   RECONCILER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** How long the first event of a batch waits for company. */
@@ -10,9 +13,36 @@ export const reconcilerEnvSchema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** A payout untouched this long, with no live job, is re-driven from Postgres. */
   SWEEP_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * The workers' reversal watch (same name, same default): processed payouts this recent whose
+   * poll chain Redis lost are re-driven by the sweeper.
+   */
+  REVERSAL_WATCH_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60_000),
+  /** Outbound webhooks (docs/webhooks.md): POSTs in flight at once, per process. */
+  WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** One delivery attempt's limit, response included. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How often due deliveries are looked for, besides the nudge after each commit. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** The first retry delay; later ones are multiples of it (5 s → about 24 h over 11 attempts). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(11),
 });
 export type ReconcilerEnv = z.infer<typeof reconcilerEnvSchema>;
 
 export function readReconcilerEnv(env: NodeJS.ProcessEnv = process.env): ReconcilerEnv {
   return parseEnv(reconcilerEnvSchema, env);
+}
+
+export function webhookDeliverySettings(env: ReconcilerEnv): WebhookDeliverySettings {
+  return {
+    concurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    retry: { baseMs: env.WEBHOOK_RETRY_BASE_MS, maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
+  };
 }

@@ -3,3 +3,4 @@ export * from './env.ts';
 export * from './group-commit.ts';
 export * from './reconciler.ts';
 export * from './sweeper.ts';
+export * from './webhooks/index.ts';

@@ -1,13 +1,19 @@
 import { migrateDatabase, openDatabase } from '@payouts/db';
-import { createLogger } from '@payouts/observability';
+import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
-import { readReconcilerEnv } from './env.ts';
+import { readReconcilerEnv, webhookDeliverySettings } from './env.ts';
 import { startReconciler } from './reconciler.ts';
 
 const env = readReconcilerEnv();
 const logger = createLogger({ name: 'reconciler', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
+const tracing = startTracing({
+  enabled: env.OTEL_TRACING_ENABLED,
+  serviceName: 'payouts-reconciler',
+  endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+if (tracing) onShutdown('tracing', () => tracing.shutdown());
 
 const database = await openDatabase(env.DATABASE_URL, { max: 10 });
 onShutdown('database', () => database.close());
@@ -33,6 +39,12 @@ const reconciler = startReconciler({
   },
   sweepIntervalMs: env.SWEEP_INTERVAL_MS,
   sweepAfterMs: env.SWEEP_AFTER_MS,
+  reversalWatchMs: env.REVERSAL_WATCH_MS,
+  webhooks: webhookDeliverySettings(env),
 });
 onShutdown('reconciler', () => reconciler.close());
-logger.info('reconciler started');
+if (env.METRICS_PORT > 0) {
+  const metrics = await serveMetrics(reconciler.registry, env.METRICS_PORT);
+  onShutdown('metrics', () => metrics.close());
+}
+logger.info({ metricsPort: env.METRICS_PORT || null }, 'reconciler started');

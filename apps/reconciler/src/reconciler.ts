@@ -1,10 +1,19 @@
 import type { Database } from '@payouts/db';
-import type { Logger } from '@payouts/observability';
-import { createRedis, type Queues, RECONCILER_QUEUE, type ReconcilerJobName, reconcilerJobs } from '@payouts/queue';
+import { createRegistry, type Logger, type Registry, reconcilerMetrics } from '@payouts/observability';
+import {
+  createRedis,
+  type JobTrace,
+  type Queues,
+  RECONCILER_QUEUE,
+  type ReconcilerJobName,
+  reconcilerJobs,
+} from '@payouts/queue';
 import { type Job, Worker } from 'bullmq';
-import { applyEvents, type EventResult, type ReconcilerEvent } from './apply-events.ts';
+import { applyEvents, type BatchOutcome, type EventResult, type ReconcilerEvent } from './apply-events.ts';
 import { type GroupCommitOptions, GroupCommitter } from './group-commit.ts';
+import { recordBatch, registerReconcilerGauges } from './metrics.ts';
 import { sweep } from './sweeper.ts';
+import { DEFAULT_WEBHOOK_DELIVERY, WebhookDeliverer, type WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export interface ReconcilerOptions {
   db: Database;
@@ -15,21 +24,45 @@ export interface ReconcilerOptions {
   batch: GroupCommitOptions;
   sweepIntervalMs: number;
   sweepAfterMs: number;
+  /** REVERSAL_WATCH_MS: see SweeperOptions. */
+  reversalWatchMs?: number;
+  /** Where this process's metrics go (served on METRICS_PORT by main.ts); a fresh one by default. */
+  registry?: Registry;
+  /** Outbound webhook delivery (docs/webhooks.md); defaults when absent. */
+  webhooks?: WebhookDeliverySettings;
 }
 
 export interface RunningReconciler {
-  /** Stops taking jobs, finishes the batches in flight, then stops the sweeper. */
+  registry: Registry;
+  /** Stops taking jobs, finishes the batches in flight, then stops webhook delivery and the sweeper. */
   close(deadlineMs?: number): Promise<void>;
   sweepNow(): ReturnType<typeof sweep>;
 }
 
 export function startReconciler(o: ReconcilerOptions): RunningReconciler {
+  const registry = o.registry ?? createRegistry('reconciler');
+  const metrics = reconcilerMetrics(registry);
+  registerReconcilerGauges(registry, o.db, o.queues);
+  const deliverer = new WebhookDeliverer({
+    ...(o.webhooks ?? DEFAULT_WEBHOOK_DELIVERY),
+    db: o.db,
+    logger: o.logger.child({ component: 'webhooks' }),
+  }).start();
   const committer = new GroupCommitter<ReconcilerEvent, EventResult>(async (events) => {
-    const outcome = await applyEvents(o.db, events);
-    // Only after the commit: a submit job for a payout whose hold rolled back would pay unfunded.
-    // If this enqueue fails, the jobs fail and are retried; the retry re-enqueues (see accepted()).
-    await o.queues.submitAll(outcome.submits);
-    return outcome.results;
+    const started = performance.now();
+    let outcome: BatchOutcome | null = null;
+    try {
+      outcome = await applyEvents(o.db, events);
+      // Committed: its webhook deliveries go out now rather than at the next poll.
+      if (outcome.webhookDeliveries > 0) deliverer.nudge();
+      // Only after the commit: a submit job for a payout whose hold rolled back would pay unfunded.
+      // If this enqueue fails, the jobs fail and are retried; the retry re-enqueues (see accepted()).
+      const traces = tracesOf(events);
+      await o.queues.submitAll(outcome.submits.map((s) => ({ ...s, trace: traces.get(s.payoutId) })));
+      return outcome.results;
+    } finally {
+      recordBatch(metrics, events.length, (performance.now() - started) / 1000, outcome);
+    }
   }, o.batch);
 
   const connection = createRedis(o.redisUrl, 'worker');
@@ -40,7 +73,10 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
       const schema = reconcilerJobs[name];
       if (!schema) throw new Error(`unknown reconciler job ${job.name}`);
       const data = schema.parse(job.data);
-      return committer.add({ name, data } as ReconcilerEvent);
+      const result = await committer.add({ name, data } as ReconcilerEvent);
+      const requestId = 'requestId' in data ? data.requestId : undefined;
+      o.logger.debug({ requestId, job: name, jobId: job.id, ...result }, 'reconciler event applied');
+      return result;
     },
     {
       connection,
@@ -57,24 +93,41 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
   );
   worker.on('error', (error) => o.logger.error({ err: error }, 'reconciler worker error'));
 
+  const sweepOptions = { sweepAfterMs: o.sweepAfterMs, reversalWatchMs: o.reversalWatchMs };
   let sweeping: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    sweeping = sweep(o.db, o.queues, { sweepAfterMs: o.sweepAfterMs }, o.logger).catch((error) =>
+    sweeping = sweep(o.db, o.queues, sweepOptions, o.logger).catch((error) =>
       o.logger.error({ err: error }, 'sweep failed'),
     );
   }, o.sweepIntervalMs);
   timer.unref();
 
   return {
-    sweepNow: () => sweep(o.db, o.queues, { sweepAfterMs: o.sweepAfterMs }, o.logger),
+    registry,
+    sweepNow: () => sweep(o.db, o.queues, sweepOptions, o.logger),
     async close(deadlineMs = 10_000) {
       clearInterval(timer);
       // worker.close() waits for active jobs, which wait for their batch: bounded by a deadline so a
       // stuck database cannot hold shutdown forever (unfinished jobs are retried by another process).
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
       await committer.drain();
+      await deliverer.close(deadlineMs);
       await sweeping;
       connection.disconnect();
     },
   };
+}
+
+/**
+ * The request id and trace of each payout's event in a batch, handed on to its submit job: the
+ * batch runs outside any one job's context, so they are passed explicitly.
+ */
+function tracesOf(events: ReconcilerEvent[]): Map<string, JobTrace> {
+  const traces = new Map<string, JobTrace>();
+  for (const e of events) {
+    if (!('payoutId' in e.data)) continue;
+    const { requestId, traceparent } = e.data;
+    if (requestId || traceparent) traces.set(e.data.payoutId, { requestId, traceparent });
+  }
+  return traces;
 }

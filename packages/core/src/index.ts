@@ -4,3 +4,4 @@ export * from './json.ts';
 export * from './money.ts';
 export * from './payout-states.ts';
 export * from './providers.ts';
+export * from './webhook-events.ts';

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
-import { type BatchRowError, payoutBatches, payoutEvents, payouts } from '@payouts/db';
+import { type Currency, isId, newId } from '@payouts/core';
+import {
+  type BatchRowError,
+  batchResource,
+  batchStatusResource,
+  insertRows,
+  payoutBatches,
+  payoutEvents,
+  payouts,
+} from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
-import { BATCH_JOB_PRIORITY, jobIds } from '@payouts/queue';
+import { BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import express, { type Request, Router } from 'express';
@@ -11,7 +19,8 @@ import { columnOf, csvField, csvRecordToPayout, unknownColumns } from '../batch-
 import type { ApiDeps } from '../deps.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
-import { HttpProblem, problems } from '../problem.ts';
+import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
+import { verifySignedBody } from '../request-signing.ts';
 import { z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseQuery } from '../validation.ts';
@@ -48,101 +57,120 @@ interface Parsed {
   print: string;
 }
 
+/** A CSV upload is streamed by its route, which verifies a request signature while it reads. */
+export function isStreamedBatch(req: Request): boolean {
+  return req.method === 'POST' && req.path === '/payout-batches' && Boolean(req.is('text/csv'));
+}
+
 export function batchRoutes(deps: ApiDeps): Router {
   const router = Router();
   // Its own body handling: a run is far larger than the 1 MB every other route accepts.
-  router.post('/payout-batches', express.json({ limit: '128mb' }), async (req, res) => {
-    const { tenantId, keyId } = requireTenant(req);
-    const key = readIdempotencyKey(req);
-    const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
-    // A retry of an upload replays its first answer before anything is judged again: the wallet
-    // may have been spent since, and that must not turn a replay into a refusal.
-    const earlier = await findReplay(deps.db, tenantId, key, parsed.print);
-    if (earlier) {
-      res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
-      return;
-    }
-    const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
-    const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
-    if (accepted.length === 0 || (parsed.options.mode === 'all_or_nothing' && refused.length > 0)) {
-      throw batchInvalid(refused, parsed.rows.length);
-    }
+  router.post(
+    '/payout-batches',
+    express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
+    async (req, res) => {
+      const { tenantId, keyId } = requireTenant(req);
+      const key = readIdempotencyKey(req);
+      const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+      // A retry of an upload replays its first answer before anything is judged again: the wallet
+      // may have been spent since, and that must not turn a replay into a refusal.
+      const earlier = await findReplay(deps.db, tenantId, key, parsed.print);
+      if (earlier) {
+        res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
+        return;
+      }
+      const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
+      const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
+      if (accepted.length === 0 || (parsed.options.mode === 'all_or_nothing' && refused.length > 0)) {
+        throw batchInvalid(refused, parsed.rows.length);
+      }
 
-    // Pre-flight: totals per currency and provider, checked against the wallet before anything is queued.
-    const totals = totalsOf(accepted.map((r) => r.payout));
-    const short = await shortfalls(
-      deps,
-      tenantId,
-      accepted.map((r) => r.payout),
-    );
-    if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse') {
-      throw new HttpProblem(
-        422,
-        'insufficient_funds',
-        'The wallet cannot cover this run (amounts plus fee reserves); fund it, or upload with on_insufficient_funds=queue.',
-        short.map((s) => ({ path: 'currency', message: `${s.currency}: needs ${s.needed}, available ${s.available}` })),
+      // Pre-flight: totals per currency and provider, checked against the wallet before anything is queued.
+      const totals = totalsOf(accepted.map((r) => r.payout));
+      const short = await shortfalls(
+        deps,
+        tenantId,
+        accepted.map((r) => r.payout),
       );
-    }
-    const queueIfLow = short.length > 0 ? true : undefined;
-    const batchId = newId('batch');
+      if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse') {
+        throw new HttpProblem(
+          422,
+          'insufficient_funds',
+          'The wallet cannot cover this run (amounts plus fee reserves); fund it, or upload with on_insufficient_funds=queue.',
+          short.map((s) => ({
+            path: 'currency',
+            message: `${s.currency}: needs ${s.needed}, available ${s.available}`,
+          })),
+        );
+      }
+      const queueIfLow = short.length > 0 ? true : undefined;
+      const batchId = newId('batch');
 
-    const { response, replayed } = await withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
-      const [batch] = await tx
-        .insert(payoutBatches)
-        .values({
-          id: batchId,
-          tenantId,
-          mode: parsed.options.mode,
-          onInsufficientFunds: parsed.options.on_insufficient_funds,
-          source: parsed.source,
-          totalRows: parsed.rows.length,
-          acceptedRows: accepted.length,
-          rejectedRows: parsed.rows.length - accepted.length,
-          rowErrors: refused,
-          totals,
-        })
-        .returning();
-      for (let i = 0; i < accepted.length; i += 2000) {
-        const chunk = accepted.slice(i, i + 2000);
-        await tx
-          .insert(payouts)
-          .values(
+      const { response, replayed } = await withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
+        const [batch] = await tx
+          .insert(payoutBatches)
+          .values({
+            id: batchId,
+            tenantId,
+            mode: parsed.options.mode,
+            onInsufficientFunds: parsed.options.on_insufficient_funds,
+            source: parsed.source,
+            totalRows: parsed.rows.length,
+            acceptedRows: accepted.length,
+            rejectedRows: parsed.rows.length - accepted.length,
+            rowErrors: refused,
+            totals,
+          })
+          .returning();
+        // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
+        // drizzle's per-value parameters cost more than the inserts themselves.
+        for (let i = 0; i < accepted.length; i += 10_000) {
+          const chunk = accepted.slice(i, i + 10_000);
+          await insertRows(
+            tx,
+            payouts,
             chunk.map((r) =>
               payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
             ),
           );
-        await tx.insert(payoutEvents).values(
-          chunk.map((r) => ({
-            payoutId: r.payout.id,
-            fromStatus: null,
-            toStatus: 'accepted',
-            applied: true,
-            source: 'api',
-            detail: { keyId, batchId },
-          })),
-        );
-      }
-      return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
-    });
-
-    if (!replayed) {
-      // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
-      try {
-        for (let i = 0; i < accepted.length; i += 5000) {
-          await deps.queues.reconciler.addBulk(
-            accepted.slice(i, i + 5000).map((r) => ({
-              name: 'payout.accepted',
-              data: { payoutId: r.payout.id },
-              opts: { jobId: jobIds.accepted(r.payout.id), priority: BATCH_JOB_PRIORITY },
+          await insertRows(
+            tx,
+            payoutEvents,
+            chunk.map((r) => ({
+              payoutId: r.payout.id,
+              fromStatus: null,
+              toStatus: 'accepted',
+              applied: true,
+              source: 'api',
+              detail: { keyId, batchId },
             })),
           );
         }
-      } catch (error) {
-        req.log.warn({ err: error, batchId }, 'batch enqueue after commit failed; the sweeper will re-drive');
+        return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
+      });
+
+      if (!replayed) {
+        // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
+        try {
+          // The request id and trace follow every payout of the run (toReconcilerBulk would add
+          // them too, but also re-validate the 100k job payloads this route has just built).
+          const trace = jobContext.getStore() ?? {};
+          for (let i = 0; i < accepted.length; i += 5000) {
+            await deps.queues.reconciler.addBulk(
+              accepted.slice(i, i + 5000).map((r) => ({
+                name: 'payout.accepted',
+                data: { ...trace, payoutId: r.payout.id },
+                opts: { jobId: jobIds.accepted(r.payout.id), priority: BATCH_JOB_PRIORITY },
+              })),
+            );
+          }
+        } catch (error) {
+          req.log.warn({ err: error, batchId }, 'batch enqueue after commit failed; the sweeper will re-drive');
+        }
       }
-    }
-    res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
-  });
+      res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
+    },
+  );
 
   router.get('/payout-batches/:id', async (req, res) => {
     const { tenantId } = requireTenant(req);
@@ -278,7 +306,19 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
   );
-  req.on('data', (chunk: Buffer) => hash.update(chunk));
+  const tooLarge = () =>
+    new HttpProblem(413, 'body_too_large', `A batch upload may be at most ${BATCH_BODY_LIMIT_BYTES} bytes.`, [
+      { path: 'body', message: `is larger than ${BATCH_BODY_LIMIT_BYTES} bytes` },
+    ]);
+  if (Number(req.headers['content-length'] ?? 0) > BATCH_BODY_LIMIT_BYTES) throw tooLarge();
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    // A signing tenant's CSV is verified as it streams, and judged before anything is written.
+    req.signature?.update(chunk);
+    bytes += chunk.length;
+    if (bytes > BATCH_BODY_LIMIT_BYTES) parser.destroy(tooLarge());
+  });
   let headerProblem: HttpProblem | null = null;
   const parser = req.pipe(
     parse({
@@ -320,6 +360,10 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
       { path: e.lines ? `line ${e.lines}` : 'body', message: e.message ?? 'invalid CSV' },
     ]);
   }
+  // Verified once the whole body was read: a bad signature answers 401, whatever the rows held.
+  // (When the loop stopped early on a bad header, the rest of the body was never signed-checked,
+  // and the answer is an error anyway.)
+  if (!headerProblem) req.signature?.verify();
   if (headerProblem) throw headerProblem;
   if (rows.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
   return { source: 'csv', options: opts, rows, print: hash.digest('hex') };
@@ -367,23 +411,8 @@ async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPay
 
 type BatchRow = typeof payoutBatches.$inferSelect;
 
-function batchResource(b: BatchRow) {
-  return {
-    id: b.id,
-    object: 'payout_batch' as const,
-    mode: b.mode,
-    on_insufficient_funds: b.onInsufficientFunds,
-    source: b.source,
-    rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
-    totals: b.totals.map((t) => ({ ...t, amount: Number(t.amount) })),
-    created_at: b.createdAt.toISOString(),
-  };
-}
-
-const FINAL = ['processed', 'failed', 'rejected', 'cancelled', 'reversed'];
-
 async function batchStatus(deps: ApiDeps, batch: BatchRow) {
-  const rows = await deps.db
+  const groups = await deps.db
     .select({
       status: payouts.status,
       currency: payouts.currency,
@@ -394,31 +423,8 @@ async function batchStatus(deps: ApiDeps, batch: BatchRow) {
     .from(payouts)
     .where(eq(payouts.batchId, batch.id))
     .groupBy(payouts.status, payouts.currency);
-  const counts: Record<string, number> = {};
-  const amounts: Record<string, Record<string, number>> = {};
-  let final = 0;
-  let last = batch.createdAt.getTime();
-  for (const r of rows) {
-    counts[r.status] = (counts[r.status] ?? 0) + r.count;
-    amounts[r.currency] ??= {};
-    amounts[r.currency]![r.status] = toJsonAmount(BigInt(r.amount));
-    if (FINAL.includes(r.status)) final += r.count;
-    last = Math.max(last, new Date(r.last).getTime());
-  }
-  const done = final === batch.acceptedRows;
-  return {
-    ...batchResource(batch),
-    status: done ? 'completed' : 'processing',
-    counts,
-    amounts,
-    progress: {
-      final,
-      total: batch.acceptedRows,
-      percent: batch.acceptedRows ? Math.floor((final * 1000) / batch.acceptedRows) / 10 : 100,
-    },
-    completed_at: done ? new Date(last).toISOString() : null,
-    elapsed_ms: (done ? last : Date.now()) - batch.createdAt.getTime(),
-  };
+  // The same serializer the reconciler's `batch.completed` webhook uses.
+  return batchStatusResource(batch, groups);
 }
 
 async function findBatch(deps: ApiDeps, tenantId: string, id: string): Promise<BatchRow> {

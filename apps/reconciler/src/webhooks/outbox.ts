@@ -1,0 +1,213 @@
+import { FINAL_STATUSES, newId, type PayoutStatus, payoutEventType, type WebhookEventType } from '@payouts/core';
+import {
+  batchStatusResource,
+  insertRows,
+  payoutBatches,
+  payoutResource,
+  payouts,
+  type Transaction,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookEvents,
+} from '@payouts/db';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+
+type PayoutRow = typeof payouts.$inferSelect;
+type EventInsert = typeof webhookEvents.$inferInsert;
+type DeliveryInsert = typeof webhookDeliveries.$inferInsert;
+
+interface Endpoint {
+  id: string;
+  enabledEvents: string[] | null;
+}
+
+const FINAL = [...FINAL_STATUSES];
+
+/**
+ * A payout of each batch last seen unfinished, across transactions of this process: while it is
+ * still unfinished the batch cannot be complete, which one primary-key read shows. Only a hint —
+ * it is checked again under the batch's lock, and a final payout never becomes unfinished.
+ */
+const unfinishedHint = new Map<string, string>();
+
+/**
+ * The outbound-webhook outbox of one reconciler transaction (docs/webhooks.md): every payout
+ * transition and every batch completion of the transaction becomes a `webhook_events` row, with
+ * one `webhook_deliveries` row per enabled endpoint of its tenant that wants its type — written
+ * in the same transaction, so an event exists exactly when its change committed, and its payload
+ * is the state at that version, never a later one.
+ *
+ * The tenants' endpoints are read once per transaction; a tenant without any costs nothing more
+ * (no serializing, no insert), so the hot path stays as it was for them.
+ */
+export class WebhookOutbox {
+  private readonly endpoints = new Map<string, Endpoint[]>();
+  private readonly events: EventInsert[] = [];
+  private readonly deliveries: DeliveryInsert[] = [];
+  /** Batches that had a payout become final here, of tenants that want `batch.completed`. */
+  private readonly batches = new Map<string, string>();
+
+  constructor(
+    private readonly tx: Transaction,
+    private readonly now: Date,
+  ) {}
+
+  async load(tenantIds: Iterable<string>): Promise<void> {
+    const ids = [...new Set(tenantIds)];
+    if (ids.length === 0) return;
+    const rows = await this.tx
+      .select({
+        id: webhookEndpoints.id,
+        tenantId: webhookEndpoints.tenantId,
+        enabledEvents: webhookEndpoints.enabledEvents,
+      })
+      .from(webhookEndpoints)
+      .where(and(inArray(webhookEndpoints.tenantId, ids), eq(webhookEndpoints.disabled, false)));
+    for (const r of rows) {
+      const list = this.endpoints.get(r.tenantId) ?? [];
+      list.push({ id: r.id, enabledEvents: r.enabledEvents });
+      this.endpoints.set(r.tenantId, list);
+    }
+  }
+
+  private subscribers(tenantId: string, type: WebhookEventType): Endpoint[] {
+    const list = this.endpoints.get(tenantId);
+    if (!list) return [];
+    return list.filter((e) => e.enabledEvents === null || e.enabledEvents.includes(type));
+  }
+
+  /** Call after the row holds its new state and version. */
+  payoutChanged(row: PayoutRow, from: PayoutStatus): void {
+    if (!this.endpoints.has(row.tenantId)) return;
+    const to = row.status as Exclude<PayoutStatus, 'accepted'>;
+    const type = payoutEventType(to);
+    const targets = this.subscribers(row.tenantId, type);
+    if (targets.length > 0) {
+      const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
+      this.events.push(event);
+      this.deliveries.push(...deliveries);
+    }
+    if (
+      row.batchId &&
+      FINAL_STATUSES.has(to) &&
+      !FINAL_STATUSES.has(from) &&
+      this.subscribers(row.tenantId, 'batch.completed').length > 0
+    ) {
+      this.batches.set(row.batchId, row.tenantId);
+    }
+  }
+
+  private build(
+    tenantId: string,
+    type: WebhookEventType,
+    subjectId: string,
+    subjectVersion: number,
+    data: unknown,
+    targets: Endpoint[],
+  ): { event: EventInsert; deliveries: DeliveryInsert[] } {
+    const id = newId('webhookEvent');
+    return {
+      event: {
+        id,
+        tenantId,
+        type,
+        subjectId,
+        subjectVersion,
+        payload: { type, timestamp: this.now.toISOString(), data },
+        createdAt: this.now,
+      },
+      deliveries: targets.map((endpoint) => ({
+        id: newId('webhookDelivery'),
+        eventId: id,
+        endpointId: endpoint.id,
+        tenantId,
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: this.now,
+        createdAt: this.now,
+        updatedAt: this.now,
+      })),
+    };
+  }
+
+  /**
+   * Writes the events and deliveries: one INSERT each (insertRows: the rows as one parameter). Call after the payouts'
+   * UPDATE, so batch completion sees this transaction's states. Returns the deliveries written.
+   */
+  async write(): Promise<number> {
+    let written = 0;
+    if (this.batches.size > 0) written += await this.completedBatches();
+    await insertRows(this.tx, webhookEvents, this.events);
+    await insertRows(this.tx, webhookDeliveries, this.deliveries);
+    return written + this.deliveries.length;
+  }
+
+  /**
+   * `batch.completed`, once per batch. Two transactions may finish the last payouts of one batch
+   * at the same time, each seeing the other's still unfinished: the batch row's lock orders them
+   * (taken last, after payouts and accounts, in id order: no deadlock), so the second, reading
+   * after the first committed, sees the batch complete. Both may see it complete on a replay: the
+   * unique (subject, version, type) keeps one event.
+   */
+  private async completedBatches(): Promise<number> {
+    const locked = await this.tx
+      .select()
+      .from(payoutBatches)
+      .where(inArray(payoutBatches.id, [...this.batches.keys()]))
+      .orderBy(asc(payoutBatches.id))
+      .for('update');
+    let written = 0;
+    for (const batch of locked) {
+      if (!(await this.complete(batch.id))) continue;
+      const groups = await this.tx
+        .select({
+          status: payouts.status,
+          currency: payouts.currency,
+          count: sql<number>`count(*)::int`,
+          amount: sql<string>`sum(${payouts.amount})::text`,
+          last: sql<Date>`max(${payouts.updatedAt})`,
+        })
+        .from(payouts)
+        .where(eq(payouts.batchId, batch.id))
+        .groupBy(payouts.status, payouts.currency);
+      const data = batchStatusResource(batch, groups, this.now);
+      if (data.status !== 'completed') continue;
+      const targets = this.subscribers(batch.tenantId, 'batch.completed');
+      if (targets.length === 0) continue;
+      const { event, deliveries } = this.build(batch.tenantId, 'batch.completed', batch.id, 1, data, targets);
+      const inserted = await insertRows(this.tx, webhookEvents, [event], {
+        onConflictDoNothing: ['subject_id', 'subject_version', 'type'],
+        returning: ['id'],
+      });
+      if (inserted.length === 0) continue;
+      await insertRows(this.tx, webhookDeliveries, deliveries);
+      written += deliveries.length;
+    }
+    return written;
+  }
+
+  /**
+   * Whether every payout of the batch is final. Scans the batch from its last row back, where
+   * unfinished payouts usually are (a run is enqueued in row order), and remembers the one found.
+   */
+  private async complete(batchId: string): Promise<boolean> {
+    const hint = unfinishedHint.get(batchId);
+    if (hint) {
+      const [row] = await this.tx.select({ status: payouts.status }).from(payouts).where(eq(payouts.id, hint));
+      if (row && !FINAL_STATUSES.has(row.status as PayoutStatus)) return false;
+    }
+    const [open] = await this.tx
+      .select({ id: payouts.id })
+      .from(payouts)
+      .where(and(eq(payouts.batchId, batchId), notInArray(payouts.status, FINAL)))
+      .orderBy(desc(payouts.batchRow))
+      .limit(1);
+    if (open) {
+      if (unfinishedHint.size >= 10_000) unfinishedHint.clear();
+      unfinishedHint.set(batchId, open.id);
+      return false;
+    }
+    unfinishedHint.delete(batchId);
+    return true;
+  }
+}

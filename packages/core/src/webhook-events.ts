@@ -1,0 +1,28 @@
+import { PAYOUT_STATUSES, type PayoutStatus } from './payout-states.ts';
+
+/**
+ * Outbound webhook event types (docs/webhooks.md). One `payout.<state>` per state a payout can
+ * move into — every target of the transition table; `accepted` is a payout's first state, answered
+ * by the POST that created it, never reached by a transition — and `batch.completed` when every
+ * payout of a batch is final. The API validates `enabled_events` against this list; the
+ * reconciler names its events from it.
+ */
+export const PAYOUT_EVENT_STATUSES = PAYOUT_STATUSES.filter(
+  (s): s is Exclude<PayoutStatus, 'accepted'> => s !== 'accepted',
+);
+
+export type PayoutEventType = `payout.${Exclude<PayoutStatus, 'accepted'>}`;
+export type WebhookEventType = PayoutEventType | 'batch.completed';
+
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  ...PAYOUT_EVENT_STATUSES.map((s) => `payout.${s}` as const),
+  'batch.completed',
+];
+
+export function payoutEventType(status: Exclude<PayoutStatus, 'accepted'>): PayoutEventType {
+  return `payout.${status}`;
+}
+
+export function isWebhookEventType(value: unknown): value is WebhookEventType {
+  return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
