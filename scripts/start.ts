@@ -15,7 +15,7 @@ import { ensureOperatorKey, generateApiKey, hashApiKey, keyPrefix, readApiEnv, s
 import { parseEnv, z } from '@payouts/config';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
-import { createLogger } from '@payouts/observability';
+import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
 import { createRedis, Queues } from '@payouts/queue';
 import { readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
@@ -168,6 +168,7 @@ const reconciler = startReconciler({
   },
   sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
   sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+  reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
 });
 onShutdown('reconciler', () => reconciler.close());
 
@@ -184,6 +185,27 @@ const workers = startWorkers({
   settings: workerSettings(workerEnv),
 });
 onShutdown('workers', () => workers.close());
+
+// Each app's metrics on its own port, as when they run apart (0 turns one off; a taken port only warns).
+async function metricsOn(name: string, registry: Registry, port: number): Promise<MetricsServer | null> {
+  if (port === 0) return null;
+  try {
+    const server = await serveMetrics(registry, port, '127.0.0.1');
+    onShutdown(`${name} metrics`, () => server.close());
+    return server;
+  } catch (error) {
+    logger.warn({ err: error, port }, `${name} metrics not served: port taken (set METRICS_PORT)`);
+    return null;
+  }
+}
+const workerMetrics = await metricsOn('worker', workers.registry, workerEnv.METRICS_PORT);
+const reconcilerMetrics = await metricsOn('reconciler', reconciler.registry, reconcilerEnv.METRICS_PORT);
+const tracing = startTracing({
+  enabled: workerEnv.OTEL_TRACING_ENABLED,
+  serviceName: 'payouts',
+  endpoint: workerEnv.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+if (tracing) onShutdown('tracing', () => tracing.shutdown());
 
 const apiEnv = readApiEnv(env);
 await ensureOperatorKey(database.db, opKey);
@@ -216,6 +238,8 @@ process.stdout.write(
     `  API             ${base}`,
     `  API docs        ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
     `  Health          ${base}/readyz`,
+    `  Queues          ${base}/admin/queues   (user: anything, password: the operator key below)`,
+    `  Metrics         ${base}/metrics${workerMetrics ? `, worker ${workerMetrics.url}` : ''}${reconcilerMetrics ? `, reconciler ${reconcilerMetrics.url}` : ''}`,
     `  Sandbox         ${sandbox.url}  (admin: ${sandbox.url}/_admin/razorpayx/payouts)`,
     `  Database        ${databaseUrl.startsWith('pglite:') ? `embedded PGlite in ${databaseUrl.slice(7)}` : 'DATABASE_URL'}`,
     `  Redis           ${redisUrl}`,

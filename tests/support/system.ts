@@ -1,12 +1,16 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { createRedis, Queues } from '@payouts/queue';
-import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
+import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
+import {
+  type RunningReconciler,
+  readReconcilerEnv,
+  startReconciler,
+  webhookDeliverySettings,
+} from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
 import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
-import type { Redis } from 'ioredis';
 
 /**
  * The whole system in this test process — api, reconciler, worker and sandbox — each built from
@@ -17,10 +21,12 @@ export interface TestSystem {
   api: RunningApi;
   sandbox: RunningSandbox;
   db: TestDatabase;
-  redis: Redis;
+  redis: RedisConnection;
   queues: Queues;
   /** The running reconciler (throws while processing is stopped). */
   readonly reconciler: RunningReconciler;
+  /** The running workers (throws while processing is stopped). */
+  readonly workers: RunningWorkers;
   prefix: string;
   /** Stops (and restarts) the reconciler and workers, as a crash or a deploy would. */
   stopProcessing(): Promise<void>;
@@ -34,7 +40,15 @@ export interface TestSystem {
 export const OPERATOR_KEY = 'op_test_key_0123456789abcdef';
 
 export async function startTestSystem(
-  options: { sandbox?: ProviderConfigPatch; env?: Record<string, string>; webhooks?: boolean } = {},
+  options: {
+    sandbox?: ProviderConfigPatch;
+    env?: Record<string, string>;
+    webhooks?: boolean;
+    /** Another Redis than the tests' own, e.g. `redis+cluster://…` from tests/support/redis-cluster.ts. */
+    redisUrl?: string;
+    /** Where every app's log lines go (one JSON object per line), e.g. to capture them in a test. */
+    logDestination?: NodeJS.WritableStream;
+  } = {},
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const config = { progressDelayMs: 40, ...options.sandbox };
@@ -47,7 +61,7 @@ export async function startTestSystem(
   });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: options.redisUrl ?? testRedisUrl(),
     QUEUE_PREFIX: testQueuePrefix(),
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -68,7 +82,7 @@ export async function startTestSystem(
     SWEEP_INTERVAL_MS: '60000',
     ...options.env,
   };
-  const logger = createLogger({ name: 'test', level: env.LOG_LEVEL });
+  const logger = createLogger({ name: 'test', level: env.LOG_LEVEL, destination: options.logDestination });
   const redis = createRedis(env.REDIS_URL!, 'worker');
   const queues = new Queues(redis, env.QUEUE_PREFIX!);
 
@@ -89,6 +103,9 @@ export async function startTestSystem(
       },
       sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
       sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
+      reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
+      // WEBHOOK_* in options.env (e.g. a tiny WEBHOOK_RETRY_BASE_MS) reach the deliverer from here.
+      webhooks: webhookDeliverySettings(reconcilerEnv),
     }),
     workers: startWorkers({
       db: db.db,
@@ -136,6 +153,10 @@ export async function startTestSystem(
       if (!processing) throw new Error('processing is stopped');
       return processing.reconciler;
     },
+    get workers() {
+      if (!processing) throw new Error('processing is stopped');
+      return processing.workers;
+    },
     prefix: env.QUEUE_PREFIX!,
     stopProcessing,
     startProcessing() {
@@ -143,12 +164,15 @@ export async function startTestSystem(
     },
     async flushQueues() {
       // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      // SCAN walks one server: on a cluster, each master in turn.
+      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+          if (keys.length > 0) await node.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
     },
     operatorKey: OPERATOR_KEY,
     async stop() {

@@ -1,7 +1,76 @@
 import { providersConfigFromEnv } from '@payouts/config';
-import { createAdapters } from '@payouts/providers';
+import {
+  type Context,
+  type Logger,
+  SpanKind,
+  SpanStatusCode,
+  type WorkerMetrics,
+  withSpan,
+} from '@payouts/observability';
+import { createAdapters, type ProviderAdapter, ProviderError } from '@payouts/providers';
 import type { WorkerEnv } from './env.ts';
 
 export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(providersConfigFromEnv(env));
+}
+
+type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance';
+
+/**
+ * The adapter as one job sees it: every call to the provider is timed and counted
+ * (`payouts_provider_requests_total`, `payouts_provider_request_duration_seconds`), logged with the
+ * job's request id, and — when tracing is on — a client span, child of the job's trace. Adapters
+ * stay pure translators; this is the engine watching them.
+ */
+export function instrumentAdapter(
+  adapter: ProviderAdapter,
+  o: { metrics?: WorkerMetrics; logger: Logger; parent?: Context; payoutId?: string },
+): ProviderAdapter {
+  const call = <T>(operation: Operation, fn: () => Promise<T>): Promise<T> =>
+    withSpan(
+      `provider ${adapter.id} ${operation}`,
+      {
+        parent: o.parent,
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'payouts.provider': adapter.id,
+          'payouts.operation': operation,
+          ...(o.payoutId ? { 'payouts.payout_id': o.payoutId } : {}),
+        },
+      },
+      async (span) => {
+        const started = performance.now();
+        let outcome = 'ok';
+        try {
+          return await fn();
+        } catch (error) {
+          outcome = error instanceof ProviderError ? error.kind : 'error';
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+          throw error;
+        } finally {
+          const seconds = (performance.now() - started) / 1000;
+          o.metrics?.providerDuration.observe({ provider: adapter.id, operation }, seconds);
+          o.metrics?.providerRequests.inc({ provider: adapter.id, operation, outcome });
+          span.setAttribute('payouts.outcome', outcome);
+          o.logger.debug(
+            { payoutId: o.payoutId, operation, outcome, durationMs: Math.round(seconds * 1000) },
+            'provider call',
+          );
+        }
+      },
+    );
+  return {
+    id: adapter.id,
+    currencies: adapter.currencies,
+    capabilities: adapter.capabilities,
+    methods: adapter.methods,
+    feeReserve: (payout) => adapter.feeReserve(payout),
+    validate: (payout) => adapter.validate(payout),
+    verifyWebhook: (rawBody, headers) => adapter.verifyWebhook(rawBody, headers),
+    submit: (payout) => call('submit', () => adapter.submit(payout)),
+    lookupById: (id) => call('lookup_by_id', () => adapter.lookupById(id)),
+    lookupByReference: (payout) => call('lookup_by_reference', () => adapter.lookupByReference(payout)),
+    cancel: (id) => call('cancel', () => adapter.cancel(id)),
+    getBalance: () => call('get_balance', () => adapter.getBalance()),
+  };
 }

@@ -1,4 +1,4 @@
-import { baseEnv, parseEnv, providerEnv, z } from '@payouts/config';
+import { baseEnv, metricsPortEnv, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
 import { PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import type { ProviderWorkerSettings } from './worker.ts';
 
@@ -7,6 +7,8 @@ const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback
 export const workerEnvSchema = z.object({
   ...baseEnv,
   ...providerEnv(),
+  ...metricsPortEnv(9464),
+  ...tracingEnv,
   /** Comma-separated provider ids this process serves; default: every provider with an adapter. */
   WORKER_PROVIDERS: z
     .string()

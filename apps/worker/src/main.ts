@@ -1,5 +1,5 @@
 import { openDatabase } from '@payouts/db';
-import { createLogger } from '@payouts/observability';
+import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { adaptersFromEnv } from './adapters.ts';
@@ -9,6 +9,12 @@ import { startWorkers } from './worker.ts';
 const env = readWorkerEnv();
 const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
+const tracing = startTracing({
+  enabled: env.OTEL_TRACING_ENABLED,
+  serviceName: 'payouts-worker',
+  endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+if (tracing) onShutdown('tracing', () => tracing.shutdown());
 
 const database = await openDatabase(env.DATABASE_URL, { max: 10 });
 onShutdown('database', () => database.close());
@@ -32,4 +38,8 @@ const workers = startWorkers({
   settings: workerSettings(env),
 });
 onShutdown('workers', () => workers.close());
-logger.info({ providers }, 'worker started');
+if (env.METRICS_PORT > 0) {
+  const metrics = await serveMetrics(workers.registry, env.METRICS_PORT);
+  onShutdown('metrics', () => metrics.close());
+}
+logger.info({ providers, metricsPort: env.METRICS_PORT || null }, 'worker started');

@@ -1,9 +1,26 @@
 import type { ProviderId } from '@payouts/core';
 import type { Database } from '@payouts/db';
-import type { Logger } from '@payouts/observability';
+import {
+  contextFromTraceparent,
+  createRegistry,
+  type Logger,
+  type Registry,
+  registerCircuitMetrics,
+  registerQueueMetrics,
+  workerMetrics,
+} from '@payouts/observability';
 import type { ProviderAdapter } from '@payouts/providers';
-import { createRedis, ProviderGate, providerJobs, providerQueueName, type Queues } from '@payouts/queue';
+import {
+  createRedis,
+  type JobTrace,
+  jobContext,
+  ProviderGate,
+  providerJobs,
+  providerQueueName,
+  type Queues,
+} from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
+import { instrumentAdapter } from './adapters.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handleConfirm, handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
@@ -27,15 +44,21 @@ export interface WorkerOptions {
   providers: readonly ProviderId[];
   settings: (provider: ProviderId) => ProviderWorkerSettings;
   now?: () => number;
+  /** Where this process's metrics go (served on METRICS_PORT by main.ts); a fresh one by default. */
+  registry?: Registry;
 }
 
 export interface RunningWorkers {
+  registry: Registry;
   close(deadlineMs?: number): Promise<void>;
 }
 
 export function startWorkers(o: WorkerOptions): RunningWorkers {
   const workers: Worker[] = [];
   const connection = createRedis(o.redisUrl, 'worker');
+  const registry = o.registry ?? createRegistry('worker');
+  const metrics = workerMetrics(registry);
+  const gates: Array<{ provider: ProviderId; gate: ProviderGate }> = [];
   for (const provider of o.providers) {
     const adapter = o.adapters.get(provider);
     if (!adapter) throw new Error(`no adapter configured for provider ${provider}`);
@@ -47,12 +70,14 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       gate: new ProviderGate(o.queues.connection, o.prefix, provider),
       schedule: settings.schedule,
       logger: o.logger.child({ provider }),
+      metrics,
       now: o.now ?? Date.now,
     };
+    gates.push({ provider, gate: ctx.gate });
     const worker: Worker = new Worker(
       providerQueueName(provider),
       async (job: Job, token?: string) => {
-        const control = await dispatch(ctx, job);
+        const control = await runTraced(ctx, job);
         return applyControl(worker, job, token, control);
       },
       {
@@ -71,7 +96,16 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     worker.on('error', (error) => ctx.logger.error({ err: error }, 'provider worker error'));
     workers.push(worker);
   }
+  registerQueueMetrics(registry, () => o.providers.map((p) => o.queues.provider(p)));
+  registerCircuitMetrics(registry, () =>
+    gates.map(({ provider, gate }) => ({
+      provider,
+      circuitState: () => gate.circuitState(),
+      isLowBalance: () => gate.isLowBalance(),
+    })),
+  );
   return {
+    registry,
     async close(deadlineMs = 10_000) {
       // Stop taking jobs and wait for the ones in flight; past the deadline, hand them back
       // (the lock expires and another worker picks them up as stalled).
@@ -82,6 +116,33 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Runs a job in the context of the request that started its payout: its log lines carry the
+ * request id, the jobs it enqueues carry it on (see `jobContext`), and its provider calls are spans
+ * of the request's trace.
+ */
+function runTraced(base: HandlerContext, job: Job): Promise<JobControl> {
+  const data = (job.data ?? {}) as JobTrace & { payoutId?: string };
+  const trace: JobTrace = {};
+  if (typeof data.requestId === 'string') trace.requestId = data.requestId;
+  if (typeof data.traceparent === 'string') trace.traceparent = data.traceparent;
+  const logger = base.logger.child({
+    ...(trace.requestId ? { requestId: trace.requestId } : {}),
+    job: job.name,
+  });
+  const ctx: HandlerContext = {
+    ...base,
+    logger,
+    adapter: instrumentAdapter(base.adapter, {
+      metrics: base.metrics,
+      logger,
+      parent: contextFromTraceparent(trace.traceparent),
+      payoutId: data.payoutId,
+    }),
+  };
+  return jobContext.run(trace, () => dispatch(ctx, job));
 }
 
 function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {

@@ -8,23 +8,64 @@ export type { Logger };
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
+  'req.headers.cookie',
   'req.headers["x-api-key"]',
   'req.headers["x-signature"]',
   'req.headers["x-razorpay-signature"]',
+  'req.headers["webhook-signature"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
+  '*.headers.authorization',
   'authorization',
+  '*.authorization',
   'apiKey',
+  '*.apiKey',
+  'api_key',
+  '*.api_key',
   'key',
   'secret',
+  '*.secret',
+  'keySecret',
+  '*.keySecret',
+  'apiSecret',
+  '*.apiSecret',
+  'webhookSecret',
+  '*.webhookSecret',
+  'webhook_secret',
+  '*.webhook_secret',
   'password',
+  '*.password',
   'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'apiToken',
+  '*.apiToken',
   'account_number',
   'accountNumber',
   '*.account_number',
   '*.accountNumber',
   'beneficiary.account_number',
   '*.beneficiary.account_number',
+  '*.beneficiary.accountNumber',
 ];
+
+/**
+ * Secrets recognisable by their shape, masked wherever they appear in a line — in a message, an
+ * error's text, a URL — as a second line of defence behind the structured paths above: our API
+ * keys (`sk_test_…`, `sk_live_…`), webhook secrets (`whsec_…`) and bearer credentials.
+ */
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+  [/\bsk_(?:test|live)_[A-Za-z0-9]+/g, 'sk_[redacted]'],
+  [/\bwhsec_[A-Za-z0-9+/=_-]+/g, 'whsec_[redacted]'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
+];
+
+export function redactSecrets(line: string): string {
+  let out = line;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
 
 export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
   const config: LoggerOptions = {
@@ -34,6 +75,7 @@ export function createLogger(options: { name: string; level?: string; destinatio
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    hooks: { streamWrite: redactSecrets },
   };
   // biome-ignore lint/suspicious/noExplicitAny: pino accepts any writable as destination
   return options.destination ? pino(config, options.destination as any) : pino(config);

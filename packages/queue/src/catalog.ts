@@ -8,6 +8,17 @@ import { z } from 'zod';
  */
 const minorUnits = z.string().regex(/^-?\d+$/);
 
+/**
+ * Carried along with a payout's jobs, never decided by them: the API request's id (so one id
+ * follows a payout through every log line) and its W3C `traceparent` (so a provider call is a span
+ * of the request's trace). Optional: the sweeper and operator tooling start work of their own.
+ */
+export const jobTraceFields = {
+  requestId: z.string().max(64).optional(),
+  traceparent: z.string().max(128).optional(),
+};
+export type JobTrace = { requestId?: string; traceparent?: string };
+
 export const providerReportSchema = z.object({
   payoutId: z.string(),
   /** What the provider said, already mapped to our vocabulary by the adapter. */
@@ -22,12 +33,13 @@ export const providerReportSchema = z.object({
   source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
   /** When the worker saw it (ms since epoch); kept in the payout's history. */
   observedAt: z.number(),
+  ...jobTraceFields,
 });
 export type ProviderReport = z.infer<typeof providerReportSchema>;
 
 export const reconcilerJobs = {
   /** A new payout was stored by the API: place its hold and hand it to its provider. */
-  'payout.accepted': z.object({ payoutId: z.string() }),
+  'payout.accepted': z.object({ payoutId: z.string(), ...jobTraceFields }),
   /** A worker or webhook learned something about a payout at its provider. */
   'payout.report': providerReportSchema,
   /** A client or operator asks to cancel a payout that the provider does not have yet. */
@@ -36,6 +48,7 @@ export const reconcilerJobs = {
     tenantId: z.string().nullable(),
     source: z.enum(['api', 'operator']),
     actor: z.string(),
+    ...jobTraceFields,
   }),
   /** An operator funds a wallet (idempotent on `reference`); queued payouts are then released. */
   'wallet.fund': z.object({
@@ -44,6 +57,7 @@ export const reconcilerJobs = {
     amount: minorUnits,
     reference: z.string(),
     actor: z.string(),
+    ...jobTraceFields,
   }),
   /** Release payouts queued on a wallet, first in, first out, as far as its balance goes. */
   'wallet.release': z.object({ tenantId: z.string(), currency: z.string() }),
@@ -51,7 +65,7 @@ export const reconcilerJobs = {
 
 export const providerJobs = {
   /** Submit the payout to its provider (after claiming it). */
-  submit: z.object({ payoutId: z.string() }),
+  submit: z.object({ payoutId: z.string(), ...jobTraceFields }),
   /**
    * Look the payout up at its provider. One poll job per payout (id `poll-<payoutId>`), moved back
    * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
@@ -64,12 +78,13 @@ export const providerJobs = {
      * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
      */
     providerPayoutId: z.string().optional(),
+    ...jobTraceFields,
   }),
   /**
    * A provider webhook said something about a payout: look it up now and report what the provider
    * answers (a webhook is a hint to look, never a reason to move money by itself).
    */
-  confirm: z.object({ payoutId: z.string(), eventId: z.string() }),
+  confirm: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
 } as const;
 
 export type ReconcilerJobName = keyof typeof reconcilerJobs;

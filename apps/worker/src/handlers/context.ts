@@ -1,6 +1,6 @@
 import type { PayoutStatus } from '@payouts/core';
 import type { Database } from '@payouts/db';
-import type { Logger } from '@payouts/observability';
+import type { Logger, WorkerMetrics } from '@payouts/observability';
 import type { ProviderAdapter, ProviderPayoutState } from '@payouts/providers';
 import { jobIds, type ProviderGate, type ProviderReport, type Queues } from '@payouts/queue';
 import type { PollSchedule } from '../poll-schedule.ts';
@@ -14,7 +14,16 @@ export interface HandlerContext {
   gate: ProviderGate;
   schedule: PollSchedule;
   logger: Logger;
+  /** Absent where a handler runs outside a worker process (a test calling it directly). */
+  metrics?: WorkerMetrics;
   now(): number;
+}
+
+/** Why provider work was tried again later: the `reason` label of `payouts_retries_total`. */
+export type RetryReason = 'in_call' | 'queue_backoff' | 'rate_limited' | 'lookup' | 'parked' | 'lookup_failed';
+
+export function countRetry(ctx: HandlerContext, reason: RetryReason): void {
+  ctx.metrics?.retries.inc({ provider: ctx.adapter.id, reason });
 }
 
 /** What a handler asks of the queue once it is done; the worker turns it into BullMQ calls. */

@@ -4,7 +4,7 @@ import type { ProviderReport } from '@payouts/queue';
 import { loadPayout, type PayoutRow, toCanonical } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
-import { bareReport, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import { bareReport, countRetry, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
 import { noteProviderFailure } from './submit.ts';
 
 /**
@@ -39,6 +39,7 @@ async function observe(
   } catch (error) {
     await noteProviderFailure(ctx, error);
     const decision = decideLookupFailure(error);
+    countRetry(ctx, decision.action === 'rate_limit' ? 'rate_limited' : 'lookup_failed');
     ctx.logger.warn({ payoutId: row.id, err: error }, 'lookup failed');
     return {
       kind: 'failed',

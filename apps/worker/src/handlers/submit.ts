@@ -4,7 +4,15 @@ import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
 import { claimSubmission, loadPayout, toCanonical } from '../payout-record.ts';
 import { decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
-import { bareReport, ensurePolling, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import {
+  bareReport,
+  countRetry,
+  ensurePolling,
+  type HandlerContext,
+  type JobControl,
+  report,
+  reportFromState,
+} from './context.ts';
 
 /**
  * Sends a reserved payout to its provider, always with the idempotency key minted at ingestion.
@@ -52,7 +60,11 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
       minTimeout: 100,
       maxTimeout: 500,
       randomize: true,
-      shouldRetry: ({ error }) => isRetryableInCall(error),
+      shouldRetry: ({ error }) => {
+        const again = isRetryableInCall(error);
+        if (again) countRetry(ctx, 'in_call');
+        return again;
+      },
     });
     await report(ctx, reportFromState(row.id, state, ctx.now()));
     await ensurePolling(ctx, row.id, state.providerPayoutId);
@@ -71,6 +83,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
         );
         return { kind: 'done', result: 'failed' };
       case 'lookup':
+        countRetry(ctx, 'lookup');
         await report(ctx, bareReport(row.id, 'unknown', ctx.now()));
         await ensurePolling(ctx, row.id);
         return { kind: 'done', result: 'unknown' };
@@ -82,6 +95,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
         return { kind: 'done', result: 'found_existing' };
       }
       case 'park': {
+        countRetry(ctx, 'parked');
         const probeInMs = await ctx.gate.markLowBalance();
         if (row.status !== 'queued') {
           await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_low_balance' }));
@@ -89,8 +103,10 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
         return { kind: 'again', delayMs: probeInMs + jitter(probeInMs), data: { payoutId: row.id } };
       }
       case 'rate_limit':
+        countRetry(ctx, 'rate_limited');
         return { kind: 'rate_limited', delayMs: decision.delayMs };
       case 'retry':
+        countRetry(ctx, 'queue_backoff');
         return { kind: 'retry', reason: decision.reason };
     }
   }
@@ -107,7 +123,9 @@ export async function noteProviderFailure(ctx: HandlerContext, error: unknown): 
   const down = error.kind === 'unavailable' || (error.kind === 'outcome_unknown' && (error.httpStatus ?? 500) >= 500);
   if (!down) return;
   const opened = await ctx.gate.recordFailure();
-  if (opened !== null) ctx.logger.warn({ cooldownMs: opened }, 'provider circuit opened: submissions paused');
+  if (opened === null) return;
+  ctx.metrics?.circuitOpened.inc({ provider: ctx.adapter.id });
+  ctx.logger.warn({ cooldownMs: opened }, 'provider circuit opened: submissions paused');
 }
 
 /** The probe went through: the provider has funds again; release what was parked, oldest first. */
