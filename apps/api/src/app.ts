@@ -1,22 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { apiMetrics, createRegistry, type Registry } from '@payouts/observability';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { authenticate } from './auth.ts';
+import { authenticate, createAuthenticator } from './auth.ts';
+import { QUEUE_DASHBOARD_PATH, queueDashboard, requireOperatorKey } from './bull-board.ts';
 import type { ApiDeps } from './deps.ts';
+import { metricsEndpoint, observeRequests } from './metrics.ts';
 import { buildOpenApiDocument, renderDocsPage } from './openapi.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
+import { RateLimiter, rateLimit } from './rate-limit.ts';
+import { requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balances.ts';
-import { batchRoutes } from './routes/batches.ts';
+import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { webhookDeliveryAdminRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createApp(deps: ApiDeps): Express {
+export interface AppObservability {
+  /** The API's metrics, served at `GET /metrics`. */
+  registry?: Registry;
+  /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+}
+
+export function createApp(deps: ApiDeps, observability: AppObservability = {}): Express {
   const app = express();
+  const registry = observability.registry ?? createRegistry('api');
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(
@@ -30,6 +44,9 @@ export function createApp(deps: ApiDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // Every line logged for a request (req.log) carries its id under the same key as the
+      // worker's and reconciler's lines, so one search finds a payout's whole path.
+      customProps: (req) => ({ requestId: req.id }),
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       serializers: {
@@ -38,7 +55,10 @@ export function createApp(deps: ApiDeps): Express {
       },
     }),
   );
+  app.use(observeRequests(apiMetrics(registry)));
   app.use(healthRoutes(deps));
+  app.get('/metrics', metricsEndpoint(registry, observability.metricsToken));
+  app.use(QUEUE_DASHBOARD_PATH, requireOperatorKey(authenticate(deps.db)), queueDashboard(deps.queues));
 
   const openapi = buildOpenApiDocument();
   app.get('/openapi.json', (_req, res) => {
@@ -52,14 +72,28 @@ export function createApp(deps: ApiDeps): Express {
   // API-key authentication and before any JSON parsing.
   app.use('/v1', webhookRoutes(deps));
   // Authentication first: a caller without a key learns nothing, not even that its JSON is bad.
-  app.use('/v1', authenticate(deps.db));
+  // Then the key's rate limit, then its tenant's request signature (docs/security.md).
+  const auth = createAuthenticator(deps.db);
+  app.use('/v1', auth.middleware);
+  app.use(
+    '/v1',
+    rateLimit(
+      deps.rateLimit
+        ? new RateLimiter(deps.redis, { ...deps.rateLimit, prefix: deps.queues.prefix }, deps.logger)
+        : null,
+    ),
+  );
+  app.use('/v1', requestSigning({ streamed: isStreamedBatch }));
   // Batches read their own (much larger, or CSV) bodies.
   app.use('/v1', batchRoutes(deps));
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, verify: verifySignedBody }));
+  app.use('/v1', requireVerifiedSignature);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
-  app.use('/v1/admin', adminRoutes(deps));
+  app.use('/v1', webhookEndpointRoutes(deps));
+  app.use('/v1/admin', adminRoutes(deps, auth));
   app.use('/v1/admin', operationRoutes(deps));
+  app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));
   app.use(errorHandler);
   return app;

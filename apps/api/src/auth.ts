@@ -1,19 +1,24 @@
-import { apiKeys, type Database } from '@payouts/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { apiKeys, type Database, tenants } from '@payouts/db';
+import { eq, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { hashApiKey } from './api-keys.ts';
+import { hashApiKey, sameHash } from './api-keys.ts';
 import { problems } from './problem.ts';
+import type { PendingSignature } from './request-signing.ts';
 
 export interface Principal {
   keyId: string;
   role: 'tenant' | 'operator';
   tenantId: string | null;
+  /** The tenant's request-signing secret, when it signs its requests (cached with the key). */
+  signingSecret: string | null;
 }
 
 declare global {
   namespace Express {
     interface Request {
       principal?: Principal;
+      /** Set for a tenant that signs its requests, until its signature is verified. */
+      signature?: PendingSignature;
     }
   }
 }
@@ -23,17 +28,29 @@ interface CacheEntry {
   expires: number;
 }
 
+/** Compared against when no row matched, so an unknown key does the same work as a known one. */
+const NO_MATCH = hashApiKey('no key matches this digest');
+const INVALID_KEY = 'The API key is not valid or has been revoked.';
+
+export interface Authenticator {
+  middleware: RequestHandler;
+  /** Drops cached lookups of one key (revoked) or of a tenant's keys (its signing secret changed). */
+  forget(match: { keyId?: string; tenantId?: string }): void;
+}
+
 /**
  * Bearer API keys, looked up by their SHA-256 (the hash is the index, so the lookup is an equality
- * on a digest: no timing signal about the key itself). A short cache keeps the hot path off the
- * database; a revoked key stops working within `cacheMs`.
+ * on a digest: no timing signal about the key itself), then compared again in constant time, and
+ * only then judged revoked or not: an unknown key and a revoked key take the same path and get the
+ * same 401. A short cache keeps the hot path off the database; a revoked key stops working at once
+ * on the instance that revoked it and within `cacheMs` on every other one.
  */
-export function authenticate(db: Database, options: { cacheMs?: number } = {}): RequestHandler {
+export function createAuthenticator(db: Database, options: { cacheMs?: number } = {}): Authenticator {
   const cacheMs = options.cacheMs ?? 10_000;
   const cache = new Map<string, CacheEntry>();
   const lastTouched = new Map<string, number>();
 
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  const middleware = async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const header = req.header('authorization');
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -43,20 +60,33 @@ export function authenticate(db: Database, options: { cacheMs?: number } = {}): 
       let entry = cache.get(hash);
       if (!entry || entry.expires < now) {
         const [row] = await db
-          .select({ id: apiKeys.id, role: apiKeys.role, tenantId: apiKeys.tenantId })
+          .select({
+            id: apiKeys.id,
+            hash: apiKeys.hash,
+            role: apiKeys.role,
+            tenantId: apiKeys.tenantId,
+            revokedAt: apiKeys.revokedAt,
+            signingSecret: tenants.requestSigningSecret,
+          })
           .from(apiKeys)
-          .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
+          .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+          .where(eq(apiKeys.hash, hash));
+        const matches = sameHash(row?.hash ?? NO_MATCH, hash) && row !== undefined;
         entry = {
-          principal: row ? { keyId: row.id, role: row.role, tenantId: row.tenantId } : null,
+          principal:
+            matches && row.revokedAt === null
+              ? { keyId: row.id, role: row.role, tenantId: row.tenantId, signingSecret: row.signingSecret ?? null }
+              : null,
           expires: now + cacheMs,
         };
         if (cache.size > 10_000) cache.clear();
         cache.set(hash, entry);
       }
-      if (!entry.principal) throw problems.unauthorized('The API key is not valid or has been revoked.');
+      if (!entry.principal) throw problems.unauthorized(INVALID_KEY);
       req.principal = entry.principal;
       // last_used_at at most once a minute per key: useful to operators, not worth a write per request.
       if ((lastTouched.get(entry.principal.keyId) ?? 0) < now - 60_000) {
+        if (lastTouched.size > 10_000) lastTouched.clear();
         lastTouched.set(entry.principal.keyId, now);
         void db
           .update(apiKeys)
@@ -69,6 +99,21 @@ export function authenticate(db: Database, options: { cacheMs?: number } = {}): 
       next(error);
     }
   };
+
+  return {
+    middleware,
+    forget({ keyId, tenantId }) {
+      for (const [hash, entry] of cache) {
+        const p = entry.principal;
+        if (p && ((keyId && p.keyId === keyId) || (tenantId && p.tenantId === tenantId))) cache.delete(hash);
+      }
+    },
+  };
+}
+
+/** The middleware alone, for callers that never revoke through this process. */
+export function authenticate(db: Database, options: { cacheMs?: number } = {}): RequestHandler {
+  return createAuthenticator(db, options).middleware;
 }
 
 export function requireTenant(req: Request): { tenantId: string; keyId: string } {

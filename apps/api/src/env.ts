@@ -1,4 +1,4 @@
-import { apiPortEnv, baseEnv, parseEnv, providerEnv, z } from '@payouts/config';
+import { apiPortEnv, baseEnv, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES } from '@payouts/providers';
 
@@ -6,8 +6,22 @@ export const apiEnvSchema = z.object({
   ...baseEnv,
   ...apiPortEnv,
   ...providerEnv(),
+  ...tracingEnv,
+  /**
+   * When set, `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open like
+   * `/healthz` (the series carry no tenant data; keep the port inside the cluster network).
+   */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** The first operator key; stored hashed at start. Without it, operator routes have no key. */
   OPERATOR_API_KEY: z.string().min(16, 'OPERATOR_API_KEY must be at least 16 characters').optional(),
+  /**
+   * Requests per second per API key, refilled continuously (fractions allowed: 0.5 is one request
+   * every 2 s); 0 turns the limit off. Generous by default: the limit protects the service from one
+   * runaway client, it is not a billing quota (docs/security.md).
+   */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  /** How many requests a key may send at once before the rate applies (default: two seconds' worth). */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */
   PROVIDER_ROUTES: z
     .string()

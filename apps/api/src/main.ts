@@ -1,5 +1,5 @@
 import { migrateDatabase, openDatabase } from '@payouts/db';
-import { createLogger } from '@payouts/observability';
+import { createLogger, startTracing } from '@payouts/observability';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { readApiEnv } from './env.ts';
 import { startApi } from './server.ts';
@@ -7,6 +7,12 @@ import { startApi } from './server.ts';
 const env = readApiEnv();
 const logger = createLogger({ name: 'api', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
+const tracing = startTracing({
+  enabled: env.OTEL_TRACING_ENABLED,
+  serviceName: 'payouts-api',
+  endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
+if (tracing) onShutdown('tracing', () => tracing.shutdown());
 
 const database = await openDatabase(env.DATABASE_URL, { max: 20 });
 onShutdown('database', () => database.close());

@@ -1,7 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES } from '@payouts/core';
+import { registerWebhookEndpointPaths } from './routes/webhook-endpoints.ts';
 import {
   apiKeySchema,
+  apiKeySummarySchema,
   balancesSchema,
   createApiKeySchema,
   createFundingSchema,
@@ -13,6 +15,8 @@ import {
   payoutListSchema,
   payoutSchema,
   problemSchema,
+  requestSigningBodySchema,
+  requestSigningSchema,
   tenantSchema,
   z,
 } from './schemas.ts';
@@ -36,6 +40,8 @@ export function buildOpenApiDocument() {
     401: problem('Missing or invalid API key'),
     404: problem('Not found (or another tenant’s)'),
     422: problem('Validation failed; `errors` names each field'),
+    413: problem('Body over the limit (1 MB; batches 128 MB)'),
+    429: problem('Over the API key’s rate limit: see Retry-After and RateLimit-* headers'),
   };
   const json = (schema: z.ZodType, description: string) => ({
     description,
@@ -141,6 +147,45 @@ export function buildOpenApiDocument() {
       409: problem('Reference reused with another amount'),
     },
   });
+  registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/tenants/{id}/api-keys',
+    summary: "A tenant's API keys (operator): prefix, role, last use, revocation; never the key or its hash",
+    security,
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: json(z.object({ data: z.array(apiKeySummarySchema) }), 'The keys'),
+      ...errors,
+      403: problem('Not an operator key'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/api-keys/{id}/revoke',
+    summary: 'Revoke an API key for good (operator); idempotent, recorded as an operator action',
+    security,
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: json(apiKeySummarySchema.extend({ tenant_id: z.string().nullable() }), 'Revoked'),
+      ...errors,
+      403: problem('Not an operator key'),
+      409: problem('An operator key cannot revoke itself'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/tenants/{id}/request-signing',
+    summary:
+      'Turn request signing on (a new secret, shown once) or off for a tenant (operator). Signed requests carry X-Signature-Timestamp and X-Signature: v1=HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path?query>.<raw body>"); see docs/security.md',
+    security,
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { 'application/json': { schema: requestSigningBodySchema } } },
+    },
+    responses: { 200: json(requestSigningSchema, 'The new setting'), ...errors, 403: problem('Not an operator key') },
+  });
+
   for (const path of ['/healthz', '/readyz']) {
     registry.registerPath({
       method: 'get',

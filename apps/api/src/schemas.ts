@@ -9,7 +9,10 @@ extendZodWithOpenApi(z);
  * provider's own rules are applied on top by its adapter's `validate`. Objects are strict: an
  * unknown field is an error naming it, not silently dropped.
  */
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Postgres text and jsonb cannot hold U+0000: refused here, naming the field, not a 500 at insert. */
+const NUL_MESSAGE = 'must not contain NUL (U+0000) characters';
+const noNul = (s: string) => !s.includes('\u0000');
+const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, NUL_MESSAGE);
 
 export const addressSchema = z.strictObject({
   line1: text(200).optional(),
@@ -65,7 +68,7 @@ export const createPayoutSchema = z
     beneficiary: beneficiarySchema,
     queue_if_low_balance: z.boolean().default(false),
     metadata: z
-      .record(z.string().min(1).max(64), z.string().max(500))
+      .record(z.string().min(1).max(64).refine(noNul, NUL_MESSAGE), z.string().max(500).refine(noNul, NUL_MESSAGE))
       .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
       .optional(),
   })
@@ -95,6 +98,7 @@ export const payoutSchema = z
     utr: z.string().nullable(),
     failure: z.object({ code: z.string(), message: z.string() }).nullable(),
     queued_reason: z.enum(QUEUED_REASONS).nullable(),
+    version: z.number().int().openapi({ description: 'Grows by one on every state change.' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -145,6 +149,30 @@ export const apiKeySchema = z
     created_at: z.string(),
   })
   .openapi('ApiKey');
+/** A key as operators list it: never the key, never its hash. */
+export const apiKeySummarySchema = z
+  .object({
+    id: z.string(),
+    prefix: z.string().openapi({ description: 'The first characters of the key, to tell keys apart.' }),
+    role: z.enum(['tenant', 'operator']),
+    created_at: z.string(),
+    last_used_at: z.string().nullable().openapi({ description: 'Updated at most once a minute.' }),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi('ApiKeySummary');
+export const requestSigningBodySchema = z
+  .strictObject({ enabled: z.boolean({ error: 'must be true or false' }) })
+  .openapi('RequestSigningSettings');
+export const requestSigningSchema = z
+  .object({
+    tenant_id: z.string(),
+    enabled: z.boolean(),
+    secret: z
+      .string()
+      .optional()
+      .openapi({ description: 'Shown once, when signing is enabled (each call issues a new secret).' }),
+  })
+  .openapi('RequestSigning');
 
 export const createFundingSchema = z
   .strictObject({

@@ -2,19 +2,22 @@ import type { Server } from 'node:http';
 import { providersConfigFromEnv } from '@payouts/config';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database } from '@payouts/db';
-import type { Logger } from '@payouts/observability';
+import { createRegistry, type Logger, type Registry } from '@payouts/observability';
 import { createAdapters } from '@payouts/providers';
-import { createRedis, Queues, RECONCILER_QUEUE } from '@payouts/queue';
+import { createRedis, Queues, RECONCILER_QUEUE, whenReady } from '@payouts/queue';
 import { QueueEvents } from 'bullmq';
 import { hashApiKey, keyPrefix } from './api-keys.ts';
 import { createApp } from './app.ts';
 import type { ApiEnv } from './env.ts';
+import { answerClientError } from './problem.ts';
 import { ReconcilerClient } from './reconciler-client.ts';
 
 export interface RunningApi {
   url: string;
   port: number;
   server: Server;
+  /** The API's metrics (served at `GET /metrics`). */
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export async function startApi(options: {
 }): Promise<RunningApi> {
   const { env, db, logger } = options;
   const redis = createRedis(env.REDIS_URL, 'producer');
+  // Not fatal: without Redis the API still stores payouts (the sweeper enqueues them later).
+  if (!(await whenReady(redis, 10_000))) logger.warn('Redis is not ready after 10 s; starting anyway');
   const queues = new Queues(redis, env.QUEUE_PREFIX);
   const events = new QueueEvents(RECONCILER_QUEUE, {
     connection: createRedis(env.REDIS_URL, 'worker'),
@@ -35,26 +40,41 @@ export async function startApi(options: {
   const adapters = createAdapters(providersConfigFromEnv(env));
   if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
 
-  const app = createApp({
-    db,
-    redis,
-    queues,
-    reconciler: new ReconcilerClient(queues, events),
-    logger,
-    adapters,
-    routes: env.PROVIDER_ROUTES,
-  });
+  const registry = createRegistry('api');
+  const app = createApp(
+    {
+      db,
+      redis,
+      queues,
+      reconciler: new ReconcilerClient(queues, events),
+      logger,
+      adapters,
+      routes: env.PROVIDER_ROUTES,
+      rateLimit:
+        env.RATE_LIMIT_PER_SECOND > 0
+          ? {
+              perSecond: env.RATE_LIMIT_PER_SECOND,
+              burst: env.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(env.RATE_LIMIT_PER_SECOND * 2)),
+            }
+          : undefined,
+    },
+    { registry, metricsToken: env.METRICS_TOKEN },
+  );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(env.PORT, options.host ?? '0.0.0.0', () => resolve(s));
   });
   // Slightly above typical load-balancer idle timeouts, so the balancer closes first.
   server.keepAliveTimeout = 65_000;
+  // Requests Node's HTTP parser refuses before express sees them (a URL or headers over the
+  // 16 KB limit, a malformed request line) still get a problem+json answer.
+  server.on('clientError', answerClientError);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     server,
+    registry,
     async close() {
       // Stop accepting, let requests in flight finish, then close connections to Redis.
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -27,9 +27,24 @@ export function expectNoBody(req: Request): void {
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  // Postgres text cannot hold U+0000: a filter holding one is the client's mistake, not a 500.
+  for (const [key, value] of Object.entries(req.query as Record<string, unknown>)) {
+    if (hasNul(value) || key.includes('\u0000')) {
+      throw new HttpProblem(400, 'invalid_query', 'The query string is not valid.', [
+        { path: key || '""', message: 'must not contain NUL (U+0000) characters' },
+      ]);
+    }
+  }
   const result = schema.safeParse(req.query);
   if (!result.success) {
     throw new HttpProblem(400, 'invalid_query', 'The query string is not valid.', zodIssues(result.error));
   }
   return result.data;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+  return false;
 }

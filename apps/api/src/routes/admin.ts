@@ -1,19 +1,20 @@
 import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
 import { fundingTransaction, verifyLedger, walletBalances } from '@payouts/ledger';
-import { eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { generateApiKey, hashApiKey, keyPrefix } from '../api-keys.ts';
-import { requireOperator } from '../auth.ts';
+import { type Authenticator, requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
-import { createApiKeySchema, createFundingSchema, createTenantSchema } from '../schemas.ts';
-import { parseBody } from '../validation.ts';
+import { generateSigningSecret } from '../request-signing.ts';
+import { createApiKeySchema, createFundingSchema, createTenantSchema, requestSigningBodySchema } from '../schemas.ts';
+import { expectNoBody, parseBody } from '../validation.ts';
 
 /** Operator routes (DESIGN §5): operator keys only, never a tenant's. */
-export function adminRoutes(deps: ApiDeps): Router {
+export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>): Router {
   const router = Router();
   router.use((req, _res, next) => {
     requireOperator(req);
@@ -75,6 +76,62 @@ export function adminRoutes(deps: ApiDeps): Router {
     res
       .status(201)
       .json({ id: row!.id, key, prefix: row!.prefix, tenant_id: tenant.id, created_at: row!.createdAt.toISOString() });
+  });
+
+  /** A tenant's keys, revoked ones included: never the key, never its hash. */
+  router.get('/tenants/:id/api-keys', async (req, res) => {
+    const tenant = await findTenant(deps, req.params.id);
+    const rows = await deps.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id)).orderBy(asc(apiKeys.id));
+    res.json({ data: rows.map(apiKeySummary) });
+  });
+
+  /**
+   * Revokes a key for good (idempotent: revoking a revoked key answers the same). It stops working
+   * at once on this API instance and within the key cache's 10 s on the others.
+   */
+  router.post('/api-keys/:id/revoke', async (req, res) => {
+    const operator = requireOperator(req);
+    expectNoBody(req);
+    const id = req.params.id;
+    if (!isId(id, 'apiKey')) throw problems.notFound('The API key');
+    if (id === operator.keyId) {
+      throw problems.conflict('api_key_in_use', 'An operator key cannot revoke itself; use another operator key.');
+    }
+    const [row] = await deps.db
+      .update(apiKeys)
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+      .where(eq(apiKeys.id, id))
+      .returning();
+    if (!row) throw problems.notFound('The API key');
+    auth?.forget({ keyId: row.id });
+    await recordOperatorAction(deps.db, {
+      actor: operator.keyId,
+      action: 'api_key.revoke',
+      target: row.id,
+      result: { tenant_id: row.tenantId, prefix: row.prefix, revoked_at: row.revokedAt?.toISOString() ?? null },
+    });
+    res.json({ ...apiKeySummary(row), tenant_id: row.tenantId });
+  });
+
+  /**
+   * Turns request signing on (a new secret, shown once: enabling again rotates it) or off. From
+   * then on every request with the tenant's keys must be signed (docs/security.md).
+   */
+  router.post('/tenants/:id/request-signing', async (req, res) => {
+    const operator = requireOperator(req);
+    const tenant = await findTenant(deps, req.params.id);
+    const body = parseBody(requestSigningBodySchema, req);
+    const secret = body.enabled ? generateSigningSecret() : null;
+    await deps.db.update(tenants).set({ requestSigningSecret: secret }).where(eq(tenants.id, tenant.id));
+    auth?.forget({ tenantId: tenant.id });
+    await recordOperatorAction(deps.db, {
+      actor: operator.keyId,
+      action: body.enabled ? 'request_signing.enable' : 'request_signing.disable',
+      target: tenant.id,
+      params: body,
+      result: { rotated: body.enabled && tenant.requestSigningSecret !== null },
+    });
+    res.json({ tenant_id: tenant.id, enabled: body.enabled, ...(secret ? { secret } : {}) });
   });
 
   /** Funds a wallet through the reconciler (the only ledger writer); idempotent on `reference`. */
@@ -147,6 +204,17 @@ export function adminRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+function apiKeySummary(row: typeof apiKeys.$inferSelect) {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    role: row.role,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
 }
 
 async function findTenant(deps: ApiDeps, id: string) {

@@ -31,7 +31,12 @@ const FINAL = [...FINAL_STATUSES];
 const deadLetterFilters = z.strictObject({
   provider: z.enum(PROVIDER_IDS).optional(),
   state: z.enum(PAYOUT_STATUSES).optional(),
-  reason: z.string().min(1).max(100).optional(),
+  reason: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL (U+0000) characters')
+    .optional(),
   /** Seconds since the payout last moved (default 300); `needs_attention` is listed at any age. */
   older_than: z.coerce
     .number()

@@ -1,6 +1,7 @@
-import { type Command, Option } from 'commander';
+import { isId } from '@payouts/core';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Context } from '../context.ts';
-import { fields } from '../format.ts';
+import { fields, table } from '../format.ts';
 import { JSON_HELP, parseTenantId } from '../options.ts';
 
 interface ApiKey {
@@ -9,6 +10,22 @@ interface ApiKey {
   prefix: string;
   tenant_id: string;
   created_at: string;
+}
+
+interface KeySummary {
+  id: string;
+  prefix: string;
+  role: string;
+  tenant_id?: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+function parseKeyId(value: string): string {
+  if (!isId(value, 'apiKey'))
+    throw new InvalidArgumentError('expected an API key id such as key_01JD3… (see keys list).');
+  return value;
 }
 
 export function registerKeys(program: Command, ctx: Context): void {
@@ -30,6 +47,45 @@ export function registerKeys(program: Command, ctx: Context): void {
           ['key id', body.id],
           ['tenant', body.tenant_id],
           ['created at', body.created_at],
+        ]),
+      );
+    });
+
+  keys
+    .command('list')
+    .description("a tenant's keys: prefix, last use, revocation (never the key itself)")
+    .argument('<tenantId>', 'the tenant (ten_…)', parseTenantId)
+    .option('--json', JSON_HELP)
+    .action(async (tenantId: string, _opts: unknown, cmd: Command) => {
+      const { body } = await ctx
+        .client(cmd)
+        .get<{ data: KeySummary[] }>(`/v1/admin/tenants/${encodeURIComponent(tenantId)}/api-keys`);
+      ctx.emit(cmd, body, () =>
+        table<KeySummary>(
+          [
+            { header: 'key id', value: (k) => k.id },
+            { header: 'prefix', value: (k) => k.prefix },
+            { header: 'created', value: (k) => k.created_at },
+            { header: 'last used', value: (k) => k.last_used_at },
+            { header: 'revoked', value: (k) => k.revoked_at },
+          ],
+          body.data,
+        ),
+      );
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key for good (recorded as an operator action)')
+    .argument('<keyId>', 'the key (key_…), from keys list', parseKeyId)
+    .option('--json', JSON_HELP)
+    .action(async (keyId: string, _opts: unknown, cmd: Command) => {
+      const { body } = await ctx.client(cmd).post<KeySummary>(`/v1/admin/api-keys/${encodeURIComponent(keyId)}/revoke`);
+      ctx.emit(cmd, body, () =>
+        fields([
+          ['key id', body.id],
+          ['prefix', body.prefix],
+          ['tenant', body.tenant_id],
+          ['revoked at', body.revoked_at],
         ]),
       );
     });

@@ -1,0 +1,454 @@
+import {
+  idempotencyKeys,
+  ledgerEntries,
+  ledgerTransactions,
+  operatorActions,
+  payoutBatches,
+  payoutEvents,
+  payouts,
+  webhookEvents,
+} from '@payouts/db';
+import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPayoutSchema } from '../../apps/api/src/schemas.ts';
+import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+
+/**
+ * Property-based fuzzing of every input of the public API (DESIGN §9, bad input): generated
+ * bodies (near-valid payouts mutated field by field, arbitrary JSON, malformed text), headers
+ * (Idempotency-Key, Content-Type, Content-Encoding), query strings and path ids, and JSON batches.
+ * Every answer must be below 500; every 4xx must be problem+json, and a validation answer must
+ * name fields that exist in the request or the schema; and nothing may be written except by the
+ * requests that were answered 2xx (the reconciler and workers are stopped, so the counts move
+ * only by the API's own writes).
+ */
+let system: TestSystem;
+let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
+let batchId: string;
+
+const TABLES = {
+  payouts,
+  payout_events: payoutEvents,
+  payout_batches: payoutBatches,
+  idempotency_keys: idempotencyKeys,
+  ledger_transactions: ledgerTransactions,
+  ledger_entries: ledgerEntries,
+  operator_actions: operatorActions,
+  webhook_events: webhookEvents,
+};
+type Counts = Record<keyof typeof TABLES, number>;
+
+async function counts(): Promise<Counts> {
+  const out = {} as Counts;
+  for (const [name, table] of Object.entries(TABLES)) {
+    const [row] = await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table);
+    out[name as keyof Counts] = row!.n;
+  }
+  return out;
+}
+
+/** What each kind of request may write when it is answered 2xx; a 4xx may write nothing. */
+const accepted = { payouts: 0, batches: 0, batchPayouts: 0 };
+
+const SCHEMA_FIELDS = Object.keys(createPayoutSchema.shape);
+const HEADER_FIELDS = ['Idempotency-Key', 'Content-Type', 'Authorization'];
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: a response body under test
+  body: any;
+}
+
+async function send(
+  method: string,
+  path: string,
+  init: { body?: string; headers?: Record<string, string>; key?: string } = {},
+): Promise<Answer> {
+  const res = await fetch(`${system.api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${init.key ?? tenant.key}`, ...init.headers },
+    body: init.body,
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, contentType: res.headers.get('content-type'), body };
+}
+
+let unique = 0;
+const idemKey = () => `fuzz-${process.pid}-${++unique}`;
+
+/** The judgement every answer gets. `sentFields`: the request's own top-level field names. */
+function judge(answer: Answer, context: unknown, sentFields: string[] = []): void {
+  const why = () =>
+    `${answer.status} ${JSON.stringify(answer.body).slice(0, 500)} for ${JSON.stringify(context).slice(0, 500)}`;
+  if (answer.status >= 500) throw new Error(`5xx: ${why()}`);
+  if (answer.status < 400) return;
+  if (!answer.contentType?.startsWith('application/problem+json')) throw new Error(`not problem+json: ${why()}`);
+  const b = answer.body;
+  if (typeof b !== 'object' || b === null || b.status !== answer.status || typeof b.code !== 'string') {
+    throw new Error(`not a problem: ${why()}`);
+  }
+  if ([400, 413, 415, 422, 431].includes(answer.status)) {
+    const fields: unknown[] = Array.isArray(b.errors) ? b.errors.map((e: { field: unknown }) => e.field) : [];
+    if (fields.length === 0 || fields.some((f) => typeof f !== 'string' || f.length === 0)) {
+      throw new Error(`a ${answer.status} that names no field: ${why()}`);
+    }
+    if (b.code === 'validation_failed') {
+      const sent = sentFields.map((f) => (f === '' ? '""' : f));
+      const known = new Set(['body', ...SCHEMA_FIELDS, ...sent, ...HEADER_FIELDS]);
+      const stray = (fields as string[]).filter((f) => !known.has(f) && !known.has(f.split(/[.[]/)[0]!));
+      if (stray.length > 0) throw new Error(`fields not in the request: ${stray.join(', ')}: ${why()}`);
+    }
+  }
+}
+
+// ---- generators ---------------------------------------------------------------------------------
+
+const junk: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(0, -0, 0.5, -1, 99, 1e300, Number.MAX_SAFE_INTEGER + 2, 2 ** 63),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', ' ', '\u0000', '\u202e', '😀', 'NaN', '-1', '1e400', '<script>', "'; drop table payouts;--"),
+  fc.constantFrom('x'.repeat(300), 'é'.repeat(5000), '9'.repeat(400)),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+);
+
+const PATHS = [
+  'amount',
+  'currency',
+  'provider',
+  'method',
+  'purpose',
+  'reference_id',
+  'narration',
+  'description',
+  'beneficiary',
+  'beneficiary.name',
+  'beneficiary.account_number',
+  'beneficiary.bank_code',
+  'beneficiary.email',
+  'beneficiary.phone',
+  'beneficiary.country',
+  'beneficiary.address',
+  'beneficiary.address.city',
+  'beneficiary.provider_account_id',
+  'queue_if_low_balance',
+  'metadata',
+  'metadata.note',
+  'colour',
+  'beneficiary.iban',
+  '__proto__',
+  'constructor',
+];
+
+type Mutation = { path: string; op: 'set'; value: unknown } | { path: string; op: 'delete' };
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ path: fc.constantFrom(...PATHS), op: fc.constant('set' as const), value: junk }),
+  },
+  { weight: 1, arbitrary: fc.record({ path: fc.constantFrom(...PATHS), op: fc.constant('delete' as const) }) },
+);
+
+/** A valid INR payout with one to three fields changed to something wrong (or removed). */
+function mutated(mutations: Mutation[]): Record<string, unknown> {
+  const body = structuredClone(inrPayout({ reference_id: `fz${unique}` })) as Record<string, unknown>;
+  for (const m of mutations) {
+    const parts = m.path.split('.');
+    let target = body as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) {
+      if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
+      target = target[p] as Record<string, unknown>;
+    }
+    const last = parts[parts.length - 1]!;
+    if (m.op === 'delete') delete target[last];
+    else Object.defineProperty(target, last, { value: m.value, enumerable: true, writable: true, configurable: true });
+  }
+  return body;
+}
+
+async function postPayout(body: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const answer = await send('POST', '/v1/payouts', {
+    body,
+    headers: { 'content-type': 'application/json', 'idempotency-key': idemKey(), ...headers },
+  });
+  if (answer.status === 202) accepted.payouts++;
+  return answer;
+}
+
+// ---- the properties -------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  tenant = await createFundedTenant(system, 'fuzz');
+  const batch = await tenant.api(
+    'POST',
+    '/v1/payout-batches',
+    { items: [inrPayout({ reference_id: 'fz-batch' })] },
+    {
+      'idempotency-key': 'fz-batch',
+    },
+  );
+  expect(batch.status).toBe(202);
+  batchId = batch.body.id;
+  // Nothing moves but what the API itself writes.
+  await system.stopProcessing();
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('fuzzing the API', () => {
+  let before: Counts;
+  beforeAll(async () => {
+    before = await counts();
+  });
+
+  test('near-valid payouts, mutated field by field: no 5xx, problems name fields', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+        const body = mutated(mutations);
+        judge(await postPayout(JSON.stringify(body)), mutations, Object.keys(body));
+      }),
+      { numRuns: 700 },
+    );
+  });
+
+  test('arbitrary JSON and malformed text as a payout body', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null'),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.constantFrom(
+            '{"amount": 5',
+            '{"__proto__": {"admin": true}, "amount": 500}',
+            '{"amount": 1e999}',
+            '[]',
+            '""',
+            '{"amount": 50000, "amount": "x"}',
+            `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+            '\ufeff{}',
+          ),
+        ),
+        async (text) => {
+          const answer = await postPayout(text);
+          let fields: string[] = [];
+          try {
+            const parsed = JSON.parse(text);
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = Object.keys(parsed);
+          } catch {}
+          judge(answer, text, fields);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('headers: Idempotency-Key, Content-Type and Content-Encoding variants', async () => {
+    const headerValue = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c === 0x7f ? 0x20 : c)),
+      maxLength: 300,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          key: fc.option(fc.oneof(headerValue, fc.constantFrom('', ' ', 'a'.repeat(255), 'a'.repeat(256))), {
+            nil: undefined,
+          }),
+          type: fc.option(
+            fc.oneof(
+              fc.constantFrom(
+                'application/json',
+                'application/json; charset=utf-8',
+                'application/json; charset=latin1',
+                'application/json; charset=utf-16',
+                'application/json; charset=bogus',
+                'APPLICATION/JSON',
+                'application/merge-patch+json',
+                'application/*',
+                'text/plain',
+                'text/csv',
+                'multipart/form-data; boundary=x',
+                'application/x-www-form-urlencoded',
+                '',
+              ),
+              headerValue,
+            ),
+            { nil: undefined },
+          ),
+          encoding: fc.option(fc.constantFrom('identity', 'gzip', 'deflate', 'br', 'x-unknown'), { nil: undefined }),
+          valid: fc.boolean(),
+        }),
+        async (h) => {
+          const headers: Record<string, string> = {};
+          if (h.key !== undefined) headers['idempotency-key'] = h.key;
+          if (h.type !== undefined) headers['content-type'] = h.type;
+          if (h.encoding !== undefined) headers['content-encoding'] = h.encoding;
+          const body = JSON.stringify(h.valid ? inrPayout({ reference_id: `fh${unique}` }) : { amount: 'x' });
+          const answer = await send('POST', '/v1/payouts', { body, headers });
+          if (answer.status === 202) accepted.payouts++;
+          judge(answer, h, h.valid ? Object.keys(inrPayout()) : ['amount']);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('query strings and path ids of the read routes', async () => {
+    const queryKey = fc.oneof(
+      fc.constantFrom(
+        'status',
+        'provider',
+        'batch_id',
+        'reference_id',
+        'limit',
+        'cursor',
+        'after_row',
+        'older_than',
+        'state',
+        'reason',
+        'target',
+        'limit[]',
+        'status[x]',
+      ),
+      fc.string({ maxLength: 10 }),
+    );
+    const queryValue = fc.oneof(
+      junk.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))),
+      fc.constantFrom(
+        'processed',
+        'razorpayx',
+        '0',
+        '500',
+        '501',
+        '-1',
+        '1.5',
+        'bm90LWFuLWlk',
+        'cG9fMDFKREE4WjZCOVk0WDNXMlYxVDBTOVI4UTc',
+      ),
+    );
+    const raw = fc.constantFrom('%', '%zz', '%E0%A4%A', '&&&', '=', '==x', '?', '#frag', '%00', '+');
+    const route = fc.constantFrom(
+      { path: '/v1/payouts', operator: false },
+      { path: '/v1/balances', operator: false },
+      { path: `/v1/payout-batches/{batch}/payouts`, operator: false },
+      { path: `/v1/payout-batches/{batch}`, operator: false },
+      { path: '/v1/admin/dead-letters', operator: true },
+      { path: '/v1/admin/operator-actions', operator: true },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        route,
+        fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }),
+        fc.option(raw, { nil: undefined }),
+        async (r, pairs, extra) => {
+          const qs = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+          const path = `${r.path.replace('{batch}', batchId)}?${qs}${extra ?? ''}`;
+          judge(await send('GET', path, { key: r.operator ? system.operatorKey : tenant.key }), path, [
+            ...pairs.map(([k]) => k),
+          ]);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          '/v1/payouts/',
+          '/v1/payouts/{}/events',
+          '/v1/payout-batches/',
+          '/v1/payout-batches/{}/results.csv',
+        ),
+        fc.oneof(
+          fc.string({ maxLength: 40 }).map(encodeURIComponent),
+          raw,
+          fc.constantFrom('po_', 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7', '..', '%2e%2e'),
+        ),
+        async (template, id) => {
+          const path = template.includes('{}') ? template.replace('{}', id) : `${template}${id}`;
+          judge(await send('GET', path), path);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('JSON batches: mutated items and junk options', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(mutation, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 4 }),
+        fc.option(junk, { nil: undefined }),
+        fc.option(fc.oneof(junk, fc.constantFrom('all_or_nothing', 'accept_valid')), { nil: undefined }),
+        fc.option(fc.dictionary(fc.string({ maxLength: 6 }), junk, { maxKeys: 2 }), { nil: undefined }),
+        async (items, onInsufficient, mode, extra) => {
+          const body: Record<string, unknown> = { ...extra, items: items.map((m) => mutated(m)) };
+          if (mode !== undefined) body.mode = mode;
+          if (onInsufficient !== undefined) body.on_insufficient_funds = onInsufficient;
+          const answer = await send('POST', '/v1/payout-batches', {
+            body: JSON.stringify(body),
+            headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+          });
+          if (answer.status === 202) {
+            accepted.batches++;
+            accepted.batchPayouts += answer.body.rows.accepted;
+          }
+          judge(answer, body, ['items', 'rows', 'mode', 'on_insufficient_funds', 'currency', ...Object.keys(body)]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('what fuzzing found, pinned: NUL characters, empty keys, over-long URLs', async () => {
+    // Each was a 500 (Postgres refuses U+0000 in text and jsonb) or a problem naming no field.
+    const nulName = mutated([{ path: 'beneficiary.name', op: 'set', value: 'A\u0000' }]);
+    judge(await postPayout(JSON.stringify(nulName)), 'NUL in a name', Object.keys(nulName));
+    const nulMeta = mutated([{ path: 'metadata', op: 'set', value: { 'k\u0000': 'v' } }]);
+    judge(await postPayout(JSON.stringify(nulMeta)), 'NUL in a metadata key', Object.keys(nulMeta));
+    const emptyKey = await postPayout('{"":1}');
+    judge(emptyKey, 'an empty key', ['']);
+    expect(emptyKey.body.errors.map((e: { field: string }) => e.field)).toContain('""');
+    for (const path of [
+      '/v1/payouts?reference_id=%00',
+      `/v1/payout-batches/${batchId}/payouts?status=%00`,
+      '/v1/admin/operator-actions?target=%00',
+      '/v1/admin/dead-letters?reason=a%00',
+      `/v1/payouts?status=${'x'.repeat(20_000)}`,
+    ]) {
+      const answer = await send('GET', path, { key: path.startsWith('/v1/admin') ? system.operatorKey : tenant.key });
+      judge(answer, path);
+      expect(answer.status, path).toBeGreaterThanOrEqual(400);
+    }
+    const replays = await send('POST', '/v1/admin/replays', {
+      key: system.operatorKey,
+      body: JSON.stringify({ dry_run: true, filters: { reason: '\u0000' } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    judge(replays, 'NUL in a replay filter', ['filters', 'dry_run']);
+    expect(replays.status).toBe(422);
+  });
+
+  test('nothing was written but what the 2xx answers created', async () => {
+    const after = await counts();
+    const created = accepted.payouts + accepted.batchPayouts;
+    expect(after).toEqual({
+      ...before,
+      payouts: before.payouts + created,
+      payout_events: before.payout_events + created,
+      payout_batches: before.payout_batches + accepted.batches,
+      idempotency_keys: before.idempotency_keys + accepted.payouts + accepted.batches,
+    });
+  });
+});

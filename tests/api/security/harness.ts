@@ -1,0 +1,282 @@
+import { ensureOperatorKey, hashApiKey } from '@payouts/api';
+import { apiKeys } from '@payouts/db';
+import { waitFor } from '@payouts/testing';
+import { eq } from 'drizzle-orm';
+import { expect, test } from 'vitest';
+import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../../support/system.ts';
+
+/**
+ * Route-by-route security (issue: security of the API). Every route of the API is in `ROUTES`
+ * with who may call it; `routes.security.test.ts` fails when the app has a route this list lacks,
+ * so a new route cannot ship without its security tests. Each `*.security.test.ts` runs the same
+ * checks over its routes: no key → 401, a revoked key → 401, the wrong kind of key → 403, and
+ * another tenant's resource → 404 (never 403, which would confirm it exists).
+ */
+export type Access = 'tenant' | 'operator' | 'public' | 'provider';
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Express path; `:id` and friends are filled from the fixture. */
+  path: string;
+  access: Access;
+  /** A body that would be accepted, so only the key decides the answer. */
+  body?: (f: Fixture) => unknown;
+  /** The security test file that covers it. */
+  file: string;
+}
+
+export const ROUTES: RouteSpec[] = [
+  // payouts.security.test.ts
+  { method: 'POST', path: '/v1/payouts', access: 'tenant', body: () => inrPayout(), file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts', access: 'tenant', file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/:id', access: 'tenant', file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/:id/events', access: 'tenant', file: 'payouts' },
+  { method: 'POST', path: '/v1/payouts/:id/cancel', access: 'tenant', file: 'payouts' },
+  // batches.security.test.ts
+  {
+    method: 'POST',
+    path: '/v1/payout-batches',
+    access: 'tenant',
+    body: () => ({ items: [inrPayout()] }),
+    file: 'batches',
+  },
+  { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', file: 'batches' },
+  { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', file: 'batches' },
+  { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', file: 'batches' },
+  // balances.security.test.ts
+  { method: 'GET', path: '/v1/balances', access: 'tenant', file: 'balances' },
+  // admin.security.test.ts
+  { method: 'POST', path: '/v1/admin/tenants', access: 'operator', body: () => ({ name: 'x' }), file: 'admin' },
+  { method: 'POST', path: '/v1/admin/tenants/:id/api-keys', access: 'operator', body: () => ({}), file: 'admin' },
+  { method: 'GET', path: '/v1/admin/tenants/:id/api-keys', access: 'operator', file: 'admin' },
+  { method: 'POST', path: '/v1/admin/api-keys/:id/revoke', access: 'operator', file: 'admin' },
+  {
+    method: 'POST',
+    path: '/v1/admin/tenants/:id/request-signing',
+    access: 'operator',
+    body: () => ({ enabled: false }),
+    file: 'admin',
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/tenants/:id/fundings',
+    access: 'operator',
+    body: () => ({ currency: 'INR', amount: 100, reference: 'sec-test' }),
+    file: 'admin',
+  },
+  { method: 'GET', path: '/v1/admin/tenants/:id/balances', access: 'operator', file: 'admin' },
+  { method: 'GET', path: '/v1/admin/ledger/verify', access: 'operator', file: 'admin' },
+  // operations.security.test.ts
+  { method: 'GET', path: '/v1/admin/dead-letters', access: 'operator', file: 'operations' },
+  { method: 'POST', path: '/v1/admin/payouts/:id/replay', access: 'operator', file: 'operations' },
+  {
+    method: 'POST',
+    path: '/v1/admin/replays',
+    access: 'operator',
+    body: () => ({ dry_run: true }),
+    file: 'operations',
+  },
+  { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
+  { method: 'POST', path: '/v1/admin/providers/:provider/funded', access: 'operator', file: 'operations' },
+  { method: 'GET', path: '/v1/admin/operator-actions', access: 'operator', file: 'operations' },
+  // webhook-endpoints.security.test.ts
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints',
+    access: 'tenant',
+    body: () => ({ url: 'https://example.com/hooks/sec' }),
+    file: 'webhook-endpoints',
+  },
+  { method: 'GET', path: '/v1/webhook-endpoints', access: 'tenant', file: 'webhook-endpoints' },
+  { method: 'GET', path: '/v1/webhook-endpoints/:id', access: 'tenant', file: 'webhook-endpoints' },
+  {
+    method: 'PATCH',
+    path: '/v1/webhook-endpoints/:id',
+    access: 'tenant',
+    body: () => ({ description: 'changed' }),
+    file: 'webhook-endpoints',
+  },
+  { method: 'DELETE', path: '/v1/webhook-endpoints/:id', access: 'tenant', file: 'webhook-endpoints' },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/:id/rotate-secret',
+    access: 'tenant',
+    body: () => ({ expires_in_seconds: 0 }),
+    file: 'webhook-endpoints',
+  },
+  { method: 'GET', path: '/v1/webhook-endpoints/:id/deliveries', access: 'tenant', file: 'webhook-endpoints' },
+  { method: 'GET', path: '/v1/admin/webhook-deliveries', access: 'operator', file: 'webhook-endpoints' },
+  { method: 'POST', path: '/v1/admin/webhook-deliveries/:id/replay', access: 'operator', file: 'webhook-endpoints' },
+  // Provider webhooks authenticate by the provider's signature (tests/e2e/webhooks.test.ts).
+  { method: 'POST', path: '/v1/webhooks/:provider', access: 'provider', file: 'provider webhooks' },
+];
+
+export interface Fixture {
+  system: TestSystem;
+  a: Awaited<ReturnType<typeof createFundedTenant>>;
+  b: Awaited<ReturnType<typeof createFundedTenant>>;
+  /** A's payout, batch and webhook endpoint: what B must not see. */
+  payoutId: string;
+  batchId: string;
+  endpointId: string;
+  /** A key of A's, then revoked; and a second operator key, revoked. */
+  revokedTenantKey: string;
+  revokedOperatorKey: string;
+  /** A key of A's, not revoked, used only to revoke it from the admin route under test. */
+  spareKeyId: string;
+}
+
+export async function createFixture(): Promise<Fixture> {
+  const system = await startTestSystem();
+  const op = client(system.api.url, system.operatorKey);
+  const a = await createFundedTenant(system, 'sec-a');
+  const b = await createFundedTenant(system, 'sec-b');
+  // The account ends in 0003: it stays in progress, so it can be cancelled and replayed.
+  const payout = await a.api('POST', '/v1/payouts', inrPayout({ beneficiary: stuckBeneficiary }), {
+    'idempotency-key': 'sec-payout',
+  });
+  expect(payout.status).toBe(202);
+  // Past acceptance (its hold placed), so operator routes see a payout that is in flight.
+  await waitFor(async () => (await a.api('GET', `/v1/payouts/${payout.body.id}`)).body.status !== 'accepted', {
+    timeoutMs: 30_000,
+    message: 'the payout to move past accepted',
+  });
+  const batch = await a.api(
+    'POST',
+    '/v1/payout-batches',
+    { items: [inrPayout({ reference_id: 'sec-batch-1' })] },
+    {
+      'idempotency-key': 'sec-batch',
+    },
+  );
+  expect(batch.status).toBe(202);
+
+  const endpoint = await a.api(
+    'POST',
+    '/v1/webhook-endpoints',
+    { url: 'https://example.com/hooks/a' },
+    {
+      'idempotency-key': 'sec-endpoint',
+    },
+  );
+  expect(endpoint.status).toBe(201);
+
+  const revokedTenant = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
+  expect((await op('POST', `/v1/admin/api-keys/${revokedTenant.body.id}/revoke`)).status).toBe(200);
+  const spare = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
+
+  // A second operator key, as an operator would add one (stored hashed), then revoked.
+  const revokedOperatorKey = 'op_revoked_key_0123456789abcdef';
+  await ensureOperatorKey(system.db.db, revokedOperatorKey);
+  const [opRow] = await system.db.db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.hash, hashApiKey(revokedOperatorKey)));
+  expect((await op('POST', `/v1/admin/api-keys/${opRow!.id}/revoke`)).status).toBe(200);
+
+  return {
+    system,
+    a,
+    b,
+    payoutId: payout.body.id,
+    batchId: batch.body.id,
+    endpointId: endpoint.body.id,
+    revokedTenantKey: revokedTenant.body.key,
+    revokedOperatorKey,
+    spareKeyId: spare.body.id,
+  };
+}
+
+export const stuckBeneficiary = { name: 'Asha Rao', account_number: '555566660003', bank_code: 'HDFC0001234' };
+
+/** The route's path with A's ids in it. */
+export function pathFor(route: RouteSpec, f: Fixture): string {
+  return route.path
+    .replace(':id', () => {
+      if (route.path.startsWith('/v1/payout-batches')) return f.batchId;
+      if (route.path.startsWith('/v1/admin/tenants')) return f.a.id;
+      if (route.path.startsWith('/v1/admin/api-keys')) return f.spareKeyId;
+      if (route.path.startsWith('/v1/webhook-endpoints')) return f.endpointId;
+      if (route.path.startsWith('/v1/admin/webhook-deliveries')) return 'whd_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
+      return f.payoutId;
+    })
+    .replace(':provider', 'razorpayx');
+}
+
+export async function call(f: Fixture, route: RouteSpec, key: string | undefined, n = 0) {
+  const body = route.body?.(f);
+  return client(f.system.api.url, key)(
+    route.method,
+    pathFor(route, f),
+    body,
+    route.method === 'POST' ? { 'idempotency-key': `sec-${route.path}-${n}-${Math.random()}` } : {},
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a response body under test
+export function expectProblem(res: { status: number; body: any; headers: Headers }, status: number, code?: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  if (code) expect(res.body.code).toBe(code);
+}
+
+/**
+ * The checks every route gets. `fixture()` is read inside each test (set in the file's beforeAll).
+ * Routes that act on a resource must answer 404 to another tenant's key, exactly as for an id that
+ * does not exist, and change nothing.
+ */
+export function securityChecks(file: string, fixture: () => Fixture): void {
+  const routes = ROUTES.filter((r) => r.file === file);
+  expect(routes.length).toBeGreaterThan(0);
+
+  test.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no key → 401', async (_n, route) => {
+    const f = fixture();
+    expectProblem(await call(f, route, undefined), 401, 'unauthorized');
+    expectProblem(await call(f, route, 'sk_test_notakey0000000000000000000000'), 401, 'unauthorized');
+  });
+
+  test.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: a revoked key → 401, the same answer as an unknown key',
+    async (_n, route) => {
+      const f = fixture();
+      const revoked = await call(f, route, route.access === 'operator' ? f.revokedOperatorKey : f.revokedTenantKey);
+      const unknown = await call(f, route, 'sk_test_notakey0000000000000000000000');
+      expectProblem(revoked, 401, 'unauthorized');
+      expect(revoked.body.detail).toBe(unknown.body.detail);
+    },
+  );
+
+  test.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: the other kind of key → 403',
+    async (_n, route) => {
+      const f = fixture();
+      const wrong = route.access === 'operator' ? f.a.key : f.system.operatorKey;
+      expectProblem(await call(f, route, wrong), 403, 'forbidden');
+    },
+  );
+
+  const scoped = routes.filter((r) => r.access === 'tenant' && r.path.includes(':id'));
+  if (scoped.length > 0) {
+    test.each(scoped.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      "%s: tenant B's key on tenant A's resource → 404, as if it did not exist",
+      async (_n, route) => {
+        const f = fixture();
+        const other = await call(f, route, f.b.key);
+        expectProblem(other, 404, 'not_found');
+        const missingId = route.path.startsWith('/v1/payout-batches')
+          ? 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7'
+          : route.path.startsWith('/v1/webhook-endpoints')
+            ? 'we_01JDA8Z6B9Y4X3W2V1T0S9R8Q7'
+            : 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
+        const missing = await client(f.system.api.url, f.b.key)(
+          route.method,
+          route.path.replace(':id', missingId),
+          route.body?.(f),
+          route.method === 'POST' ? { 'idempotency-key': `sec-missing-${Math.random()}` } : {},
+        );
+        expect(other.body.detail).toBe(missing.body.detail);
+        // And A still reaches it (a cancel may answer 409 for a payout already at its provider).
+        expect([401, 403, 404]).not.toContain((await call(f, route, f.a.key)).status);
+      },
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTestSystem, type TestSystem } from '../../support/system.ts';
+import { ROUTES } from './harness.ts';
+
+/**
+ * Every route the app serves is either in `ROUTES` (and so in a security test file), or a service
+ * route outside `/v1` that needs no key. A route added without its security tests fails here.
+ */
+const SERVICE_PREFIXES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/admin/queues'];
+
+interface Layer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+  rawPath?: string | string[];
+}
+
+/** Walks express's router stack: routes with their mount paths joined on. */
+function routesOf(stack: Layer[], prefix = ''): { method: string; path: string }[] {
+  return stack.flatMap((layer) => {
+    if (layer.route) {
+      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+      return paths.flatMap((p) =>
+        Object.keys(layer.route!.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => ({ method: m.toUpperCase(), path: `${prefix}${p}` })),
+      );
+    }
+    if (layer.handle?.stack) {
+      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
+      return routesOf(layer.handle.stack, `${prefix}${mount}`);
+    }
+    return [];
+  });
+}
+
+let system: TestSystem;
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('the security route list', () => {
+  test('holds every route the app serves, and only those', () => {
+    const app = system.api.server.listeners('request')[0] as unknown as { router: { stack: Layer[] } };
+    const served = routesOf(app.router.stack);
+    // The walk itself works: it finds routes we know are there.
+    expect(served).toContainEqual({ method: 'POST', path: '/v1/payouts' });
+    expect(served).toContainEqual({ method: 'GET', path: '/v1/admin/dead-letters' });
+
+    const listed = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    const missing = served
+      .filter((r) => !SERVICE_PREFIXES.some((p) => r.path === p || r.path.startsWith(`${p}/`)))
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((r) => !listed.has(r));
+    expect(missing, 'routes without security tests: add them to ROUTES in tests/api/security/harness.ts').toEqual([]);
+
+    const servedSet = new Set(served.map((r) => `${r.method} ${r.path}`));
+    expect(
+      [...listed].filter((r) => !servedSet.has(r)),
+      'ROUTES lists routes the app does not serve',
+    ).toEqual([]);
+  });
+});
