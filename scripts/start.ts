@@ -200,7 +200,7 @@ async function metricsOn(name: string, registry: Registry, port: number): Promis
 }
 const workerMetrics = await metricsOn('worker', workers.registry, workerEnv.METRICS_PORT);
 const reconcilerMetrics = await metricsOn('reconciler', reconciler.registry, reconcilerEnv.METRICS_PORT);
-const tracing = startTracing({
+const tracing = await startTracing({
   enabled: workerEnv.OTEL_TRACING_ENABLED,
   serviceName: 'payouts',
   endpoint: workerEnv.OTEL_EXPORTER_OTLP_ENDPOINT,

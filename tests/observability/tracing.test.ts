@@ -1,4 +1,11 @@
-import { InMemorySpanExporter, SpanKind, startTracing, type Tracing, tracingEnabled } from '@payouts/observability';
+import {
+  createMemorySpanExporter,
+  type InMemorySpanExporter,
+  SpanKind,
+  startTracing,
+  type Tracing,
+  tracingEnabled,
+} from '@payouts/observability';
 import { waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -10,11 +17,12 @@ import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from 
  */
 let system: TestSystem;
 let tracing: Tracing | null;
-const exporter = new InMemorySpanExporter();
+let exporter: InMemorySpanExporter;
 
 beforeAll(async () => {
   expect(tracingEnabled()).toBe(false); // off by default
-  tracing = startTracing({ enabled: true, serviceName: 'payouts-test', exporter });
+  exporter = await createMemorySpanExporter();
+  tracing = await startTracing({ enabled: true, serviceName: 'payouts-test', exporter });
   system = await startTestSystem();
 });
 afterAll(async () => {
@@ -23,8 +31,8 @@ afterAll(async () => {
 });
 
 describe('tracing', () => {
-  test('is off unless enabled', () => {
-    expect(startTracing({ enabled: false, serviceName: 'x' })).toBeNull();
+  test('is off unless enabled', async () => {
+    expect(await startTracing({ enabled: false, serviceName: 'x' })).toBeNull();
   });
 
   test('the provider call is a span of the API request that accepted the payout', async () => {

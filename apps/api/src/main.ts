@@ -7,7 +7,7 @@ import { startApi } from './server.ts';
 const env = readApiEnv();
 const logger = createLogger({ name: 'api', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
-const tracing = startTracing({
+const tracing = await startTracing({
   enabled: env.OTEL_TRACING_ENABLED,
   serviceName: 'payouts-api',
   endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

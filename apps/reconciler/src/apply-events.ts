@@ -35,7 +35,9 @@ import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
 import { and, eq, inArray } from 'drizzle-orm';
 import { WebhookOutbox } from './webhooks/outbox.ts';
 
-export type ReconcilerEvent = { [N in ReconcilerJobName]: { name: N; data: ReconcilerJobData<N> } }[ReconcilerJobName];
+/** What a batch applies: every reconciler job but the batch-run slices, which are expanded first. */
+export type AppliedJobName = Exclude<ReconcilerJobName, 'payouts.accepted'>;
+export type ReconcilerEvent = { [N in AppliedJobName]: { name: N; data: ReconcilerJobData<N> } }[AppliedJobName];
 
 export interface EventResult {
   outcome: 'applied' | 'unchanged' | 'ignored' | 'refused';

@@ -8,7 +8,7 @@ import { startReconciler } from './reconciler.ts';
 const env = readReconcilerEnv();
 const logger = createLogger({ name: 'reconciler', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
-const tracing = startTracing({
+const tracing = await startTracing({
   enabled: env.OTEL_TRACING_ENABLED,
   serviceName: 'payouts-reconciler',
   endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

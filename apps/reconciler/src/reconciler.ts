@@ -5,6 +5,7 @@ import {
   type JobTrace,
   type Queues,
   RECONCILER_QUEUE,
+  type ReconcilerJobData,
   type ReconcilerJobName,
   reconcilerJobs,
 } from '@payouts/queue';
@@ -73,6 +74,21 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
       const schema = reconcilerJobs[name];
       if (!schema) throw new Error(`unknown reconciler job ${job.name}`);
       const data = schema.parse(job.data);
+      if (name === 'payouts.accepted') {
+        // A batch run's slice: its payouts go through the committer like single acceptances (and
+        // so into one batch); the job is done when every one is applied, and retried, all of
+        // them, if any failed (each is idempotent: a payout already reserved is left as it is).
+        const { payoutIds, requestId, traceparent } = data as ReconcilerJobData<'payouts.accepted'>;
+        const settled = await Promise.allSettled(
+          payoutIds.map((payoutId) =>
+            committer.add({ name: 'payout.accepted', data: { payoutId, requestId, traceparent } }),
+          ),
+        );
+        const failed = settled.filter((s) => s.status === 'rejected');
+        if (failed.length > 0) throw (failed[0] as PromiseRejectedResult).reason;
+        o.logger.debug({ requestId, job: name, jobId: job.id, payouts: payoutIds.length }, 'batch slice applied');
+        return { outcome: 'applied', payouts: payoutIds.length };
+      }
       const result = await committer.add({ name, data } as ReconcilerEvent);
       const requestId = 'requestId' in data ? data.requestId : undefined;
       o.logger.debug({ requestId, job: name, jobId: job.id, ...result }, 'reconciler event applied');

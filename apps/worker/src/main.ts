@@ -9,7 +9,7 @@ import { startWorkers } from './worker.ts';
 const env = readWorkerEnv();
 const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
-const tracing = startTracing({
+const tracing = await startTracing({
   enabled: env.OTEL_TRACING_ENABLED,
   serviceName: 'payouts-worker',
   endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,

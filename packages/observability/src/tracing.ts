@@ -8,16 +8,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { InMemorySpanExporter, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry tracing, off by default. Spans are manual (no auto-instrumentation): one around the
@@ -26,9 +17,14 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
  * provider call is a child of the API request that accepted its payout.
  */
 
-export type { Context, Span };
+export type { Context, InMemorySpanExporter, Span };
+export { SpanKind, SpanStatusCode };
+
 /** For tests: an exporter that keeps finished spans in memory. */
-export { InMemorySpanExporter, SpanKind, SpanStatusCode };
+export async function createMemorySpanExporter(): Promise<InMemorySpanExporter> {
+  const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+  return new InMemorySpanExporter();
+}
 
 export interface TracingOptions {
   enabled: boolean;
@@ -52,9 +48,23 @@ export function tracingEnabled(): boolean {
 /**
  * Registers the process's tracer provider (with the W3C propagator and an AsyncLocalStorage
  * context manager). Returns null when tracing is off: the API then hands out no-op spans.
+ * The SDK is loaded only when tracing is on: it is some 25 MB of every process's memory.
  */
-export function startTracing(options: TracingOptions): Tracing | null {
+export async function startTracing(options: TracingOptions): Promise<Tracing | null> {
   if (!options.enabled) return null;
+  const [
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, SimpleSpanProcessor },
+    { NodeTracerProvider },
+    { ATTR_SERVICE_NAME },
+  ] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
   const exporter = options.exporter ?? new OTLPTraceExporter(options.endpoint ? { url: options.endpoint } : {});
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),

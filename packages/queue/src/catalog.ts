@@ -37,9 +37,21 @@ export const providerReportSchema = z.object({
 });
 export type ProviderReport = z.infer<typeof providerReportSchema>;
 
+/** Payouts per `payouts.accepted` job: the reconciler's default batch, so one slice fills one batch. */
+export const ACCEPTED_SLICE = 500;
+
 export const reconcilerJobs = {
   /** A new payout was stored by the API: place its hold and hand it to its provider. */
   'payout.accepted': z.object({ payoutId: z.string(), ...jobTraceFields }),
+  /**
+   * A slice of a batch run stored by the API: `payout.accepted` for each of its payouts, applied
+   * together. One job per slice instead of one per payout: enqueueing 100k jobs took longer than
+   * storing the 100k payouts. The reconciler expands it before anything is applied.
+   */
+  'payouts.accepted': z.object({
+    payoutIds: z.array(z.string()).min(1).max(ACCEPTED_SLICE),
+    ...jobTraceFields,
+  }),
   /** A worker or webhook learned something about a payout at its provider. */
   'payout.report': providerReportSchema,
   /** A client or operator asks to cancel a payout that the provider does not have yet. */
@@ -102,6 +114,7 @@ export const PROVIDER_QUEUES = PROVIDER_IDS.map(providerQueueName);
 /** Job ids: a transport optimisation that collapses duplicate enqueues, never the business guard. */
 export const jobIds = {
   accepted: (payoutId: string) => `accepted-${payoutId}`,
+  acceptedSlice: (batchId: string, slice: number) => `accepted-${batchId}-${slice}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,

@@ -4,13 +4,12 @@ import {
   type BatchRowError,
   batchResource,
   batchStatusResource,
-  insertRows,
+  insertRowsSql,
   payoutBatches,
-  payoutEvents,
   payouts,
 } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
-import { BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
+import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import express, { type Request, Router } from 'express';
@@ -126,25 +125,18 @@ export function batchRoutes(deps: ApiDeps): Router {
         // drizzle's per-value parameters cost more than the inserts themselves.
         for (let i = 0; i < accepted.length; i += 10_000) {
           const chunk = accepted.slice(i, i + 10_000);
-          await insertRows(
-            tx,
+          // The payouts, and their first event made from what was inserted, in one statement.
+          const inserted = insertRowsSql(
             payouts,
             chunk.map((r) =>
               payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
             ),
+            { returning: ['id'] },
           );
-          await insertRows(
-            tx,
-            payoutEvents,
-            chunk.map((r) => ({
-              payoutId: r.payout.id,
-              fromStatus: null,
-              toStatus: 'accepted',
-              applied: true,
-              source: 'api',
-              detail: { keyId, batchId },
-            })),
-          );
+          await tx.execute(sql`
+            with p as (${inserted})
+            insert into payout_events (payout_id, from_status, to_status, applied, source, detail)
+            select p.id, null, 'accepted', true, 'api', ${JSON.stringify({ keyId, batchId })}::jsonb from p order by p.id`);
         }
         return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
       });
@@ -152,18 +144,19 @@ export function batchRoutes(deps: ApiDeps): Router {
       if (!replayed) {
         // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
         try {
-          // The request id and trace follow every payout of the run (toReconcilerBulk would add
-          // them too, but also re-validate the 100k job payloads this route has just built).
-          const trace = jobContext.getStore() ?? {};
-          for (let i = 0; i < accepted.length; i += 5000) {
-            await deps.queues.reconciler.addBulk(
-              accepted.slice(i, i + 5000).map((r) => ({
-                name: 'payout.accepted',
-                data: { ...trace, payoutId: r.payout.id },
-                opts: { jobId: jobIds.accepted(r.payout.id), priority: BATCH_JOB_PRIORITY },
-              })),
-            );
+          // One job per slice of ACCEPTED_SLICE payouts (a reconciler batch's worth), behind
+          // single payouts; the request id and trace ride along.
+          const slices = [];
+          for (let i = 0; i < accepted.length; i += ACCEPTED_SLICE) {
+            slices.push({
+              data: {
+                ...jobContext.getStore(),
+                payoutIds: accepted.slice(i, i + ACCEPTED_SLICE).map((r) => r.payout.id),
+              },
+              opts: { jobId: jobIds.acceptedSlice(batchId, i / ACCEPTED_SLICE), priority: BATCH_JOB_PRIORITY },
+            });
           }
+          await deps.queues.toReconcilerBulk('payouts.accepted', slices);
         } catch (error) {
           req.log.warn({ err: error, batchId }, 'batch enqueue after commit failed; the sweeper will re-drive');
         }

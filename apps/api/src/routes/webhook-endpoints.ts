@@ -446,10 +446,11 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
       );
     }
     const now = new Date();
-    await deps.db
+    const [updated] = await deps.db
       .update(webhookDeliveries)
       .set({ status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now })
-      .where(eq(webhookDeliveries.id, id));
+      .where(eq(webhookDeliveries.id, id))
+      .returning();
     await recordOperatorAction(deps.db, {
       actor: operator.keyId,
       action: 'webhook_delivery.replay',
@@ -457,12 +458,17 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
       params: {},
       result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
     });
-    const [row] = await deps.db
-      .select(deliveryColumns)
-      .from(webhookDeliveries)
-      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-      .where(eq(webhookDeliveries.id, id));
-    res.json(deliveryResource(row!, true));
+    const [event] = await deps.db
+      .select({
+        type: webhookEvents.type,
+        subjectId: webhookEvents.subjectId,
+        subjectVersion: webhookEvents.subjectVersion,
+      })
+      .from(webhookEvents)
+      .where(eq(webhookEvents.id, updated!.eventId));
+    // The delivery as the replay left it: a deliverer may claim it the moment it is pending, so
+    // reading it back could show an attempt already under way.
+    res.json(deliveryResource({ delivery: updated!, ...event! }, true));
   });
 
   return router;
