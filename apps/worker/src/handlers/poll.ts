@@ -85,7 +85,11 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
     return { kind: 'done', result: outcome };
   }
   if (outcome === 'processed')
-    return inReversalWatch(ctx, row) ? next(ctx, data) : { kind: 'done', result: 'processed' };
+    // Watching for a reversal: a few looks spread over the window, not the in-flight pace (with
+    // the defaults that was ~13 lookups per processed payout, most of a batch run's provider calls).
+    return inReversalWatch(ctx, row)
+      ? next(ctx, data, ctx.schedule.reversalWatchMs / WATCH_LOOKS)
+      : { kind: 'done', result: 'processed' };
   if (ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
     if (status !== 'needs_attention') {
       await report(ctx, bareReport(row.id, 'needs_attention', ctx.now(), { rawStatus: seen.state.rawStatus }));
@@ -112,10 +116,13 @@ export async function handleConfirm(
 
 type PollData = { payoutId: string; attempt: number; providerPayoutId?: string };
 
-function next(ctx: HandlerContext, data: PollData): JobControl {
+/** Looks at a processed payout during its reversal watch (then one closing look after it). */
+const WATCH_LOOKS = 4;
+
+function next(ctx: HandlerContext, data: PollData, atLeastMs = 0): JobControl {
   return {
     kind: 'again',
-    delayMs: pollDelay(ctx.schedule, data.attempt + 1),
+    delayMs: Math.max(pollDelay(ctx.schedule, data.attempt + 1), atLeastMs),
     data: { ...data, attempt: data.attempt + 1 },
   };
 }
