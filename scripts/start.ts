@@ -17,7 +17,7 @@ import { newId } from '@payouts/core';
 import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
 import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
 import { createRedis, Queues } from '@payouts/queue';
-import { readReconcilerEnv, startReconciler } from '@payouts/reconciler';
+import { readReconcilerEnv, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { startSandbox } from '@payouts/sandbox';
 import { adaptersFromEnv, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
@@ -147,6 +147,8 @@ const env: Record<string, string | undefined> = {
   KRAYON_BASE_URL: process.env.KRAYON_BASE_URL ?? `${sandbox.url}/krayon`,
   THAI_GATEWAY_BASE_URL: process.env.THAI_GATEWAY_BASE_URL ?? `${sandbox.url}/thai-gateway`,
   DRUO_BASE_URL: process.env.DRUO_BASE_URL ?? `${sandbox.url}/druo`,
+  // A local stack: client webhook endpoints on this machine (http://localhost:…) are expected.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
 };
 
 const producer = createRedis(redisUrl, 'worker');
@@ -169,6 +171,7 @@ const reconciler = startReconciler({
   sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
   sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
   reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
+  webhooks: webhookDeliverySettings(reconcilerEnv),
 });
 onShutdown('reconciler', () => reconciler.close());
 

@@ -64,6 +64,8 @@ export async function startTestSystem(
     REDIS_URL: options.redisUrl ?? testRedisUrl(),
     QUEUE_PREFIX: testQueuePrefix(),
     PORT: '0',
+    // The tests' webhook receivers listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPERATOR_API_KEY: OPERATOR_KEY,
     RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,

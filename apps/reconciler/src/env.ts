@@ -31,6 +31,14 @@ export const reconcilerEnvSchema = z.object({
   /** The first retry delay; later ones are multiples of it (5 s → about 24 h over 11 attempts). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(11),
+  /**
+   * Deliver to endpoints on private addresses (loopback, RFC 1918, link-local). Off: a tenant's
+   * URL must not reach into our own network. `pnpm start` and the tests turn it on.
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 });
 export type ReconcilerEnv = z.infer<typeof reconcilerEnvSchema>;
 
@@ -41,6 +49,7 @@ export function readReconcilerEnv(env: NodeJS.ProcessEnv = process.env): Reconci
 export function webhookDeliverySettings(env: ReconcilerEnv): WebhookDeliverySettings {
   return {
     concurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+    allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
     retry: { baseMs: env.WEBHOOK_RETRY_BASE_MS, maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },

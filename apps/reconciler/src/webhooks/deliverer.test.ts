@@ -26,7 +26,7 @@ beforeAll(async () => {
     req.resume();
     const how = behaviour.get(req.url ?? '') ?? 200;
     if (how === 'hang') return;
-    res.writeHead(how).end('busy');
+    res.writeHead(how, how === 429 ? { 'retry-after': '60' } : {}).end('busy');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -63,11 +63,13 @@ async function pendingDelivery(path: string) {
   return id;
 }
 
-function deliverer(settings: { maxAttempts: number; timeoutMs?: number }) {
+function deliverer(settings: { maxAttempts: number; timeoutMs?: number; allowPrivateTargets?: boolean }) {
   return new WebhookDeliverer({
     db: db.db,
     logger: createLogger({ name: 'test', level: 'silent' }),
     concurrency: 4,
+    // The receiver here is on 127.0.0.1.
+    allowPrivateTargets: settings.allowPrivateTargets ?? true,
     timeoutMs: settings.timeoutMs ?? 2000,
     pollIntervalMs: 20,
     retry: { baseMs: 1, maxAttempts: settings.maxAttempts },
@@ -106,6 +108,43 @@ test('no answer within the timeout counts as a failed attempt to retry, with the
       return r.status === 'failed' ? r : undefined;
     });
     expect(row).toMatchObject({ attempts: 2, lastStatusCode: null, lastError: 'no answer within 200 ms' });
+  } finally {
+    await running.close(1000);
+  }
+});
+
+test('a private target is refused for good, without a request, unless private targets are allowed', async () => {
+  behaviour.set('/inside', 200);
+  const id = await pendingDelivery('/inside');
+  const before = requests;
+  const running = deliverer({ maxAttempts: 5, allowPrivateTargets: false });
+  try {
+    const row = await waitFor(async () => {
+      const r = await deliveryRow(id);
+      return r.status === 'failed' ? r : undefined;
+    });
+    expect(row).toMatchObject({
+      attempts: 1,
+      lastStatusCode: null,
+      lastError: 'refused: target address 127.0.0.1 is private',
+    });
+    expect(requests - before).toBe(0);
+  } finally {
+    await running.close(1000);
+  }
+});
+
+test('a Retry-After from the receiver pushes the next attempt out that far', async () => {
+  behaviour.set('/slow-down', 429);
+  const id = await pendingDelivery('/slow-down');
+  const running = deliverer({ maxAttempts: 5 });
+  try {
+    const row = await waitFor(async () => {
+      const r = await deliveryRow(id);
+      return r.attempts === 1 && r.lastStatusCode === 429 && r.status === 'pending' ? r : undefined;
+    });
+    // The schedule alone would retry after 1 ms (base 1 ms here); the receiver asked for 60 s.
+    expect(row.nextAttemptAt!.getTime() - row.lastAttemptAt!.getTime()).toBeGreaterThanOrEqual(59_000);
   } finally {
     await running.close(1000);
   }

@@ -3,11 +3,17 @@ import type { Logger } from '@payouts/observability';
 import { and, eq, sql } from 'drizzle-orm';
 import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule, retryDelayMs } from './backoff.ts';
 import { signedHeaders } from './sign.ts';
+import { postWebhook, TargetRefused } from './transport.ts';
 
 /** How the deliverer runs; from the reconciler's environment (env.ts), defaults there. */
 export interface WebhookDeliverySettings {
   /** POSTs in flight at once, per process. */
   concurrency: number;
+  /**
+   * Whether endpoints may be private addresses (loopback, RFC 1918, link-local): for local
+   * development and tests only; in production that would let a tenant reach our own network.
+   */
+  allowPrivateTargets?: boolean;
   /** One attempt's limit, response body included. */
   timeoutMs: number;
   /** How often due deliveries are looked for besides the nudge after each commit. */
@@ -175,27 +181,35 @@ export class WebhookDeliverer {
     const body = JSON.stringify(event.payload);
     let status: number | null = null;
     let error: string | null = null;
+    let retryAfterMs: number | null = null;
     try {
-      const res = await fetch(endpoint.url, {
-        method: 'POST',
+      // Redirects are not followed (a 3xx is retried like any other non-2xx answer).
+      const res = await postWebhook(endpoint.url, {
         headers: {
           ...signedHeaders(event.id, body, endpoint, this.now()),
           'content-type': 'application/json',
           'user-agent': 'payout-engine-webhooks/1',
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        timeoutMs: this.o.timeoutMs,
+        allowPrivate: this.o.allowPrivateTargets ?? false,
+        maxBody: 200,
       });
       status = res.status;
-      const text = await excerpt(res, outcomeOf(status) === 'succeeded' ? 0 : 200);
-      if (outcomeOf(status) !== 'succeeded') error = `HTTP ${status}${text ? `: ${text}` : ''}`;
+      retryAfterMs = res.retryAfterMs;
+      if (outcomeOf(status) !== 'succeeded') error = `HTTP ${status}${res.body ? `: ${res.body}` : ''}`;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      error =
-        err.name === 'TimeoutError'
-          ? `no answer within ${this.o.timeoutMs} ms`
-          : (err.cause?.code ?? err.cause?.message ?? err.message);
+      const err = e as NodeJS.ErrnoException;
+      if (err instanceof TargetRefused) {
+        // Not the receiver's answer but our rule: sending again cannot help.
+        await this.record(c, 'failed', null, `refused: ${err.message}`);
+        this.o.logger.warn(
+          { deliveryId: c.id, endpointId: endpoint.id, reason: err.message },
+          'webhook target refused',
+        );
+        return;
+      }
+      error = err.code ?? err.message;
     }
 
     const outcome = outcomeOf(status);
@@ -205,7 +219,10 @@ export class WebhookDeliverer {
         this.o.logger.warn({ deliveryId: c.id, eventId: event.id, status }, 'webhook refused by the endpoint: failed');
       return;
     }
-    const delay = retryDelayMs(c.attempts, this.o.retry, this.random);
+    const scheduled = retryDelayMs(c.attempts, this.o.retry, this.random);
+    // A receiver that says when to come back (429, 503) is not asked sooner — nor made to wait
+    // more than an hour on its word alone.
+    const delay = scheduled === null ? null : Math.max(scheduled, Math.min(retryAfterMs ?? 0, 3_600_000));
     if (delay === null) {
       await this.record(c, 'failed', status, error);
       this.o.logger.warn(
@@ -237,22 +254,4 @@ export class WebhookDeliverer {
         ),
       );
   }
-}
-
-/** The start of a response body, for the delivery's record; the rest is not read. */
-async function excerpt(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return text.slice(0, max).trim();
 }

@@ -1,0 +1,141 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * The one HTTP POST of a webhook delivery. Tenants choose the URL, so without a guard a tenant
+ * could make the engine POST into its own network (the metrics ports, Redis' HTTP-speaking
+ * neighbours, a cloud metadata service): server-side request forgery. Unless private targets are
+ * allowed (local development, tests), every address a host name resolves to must be public, and
+ * the connection goes to the address that was checked — not to a second resolution, which a
+ * hostile DNS server could answer differently (DNS rebinding).
+ */
+export class TargetRefused extends Error {
+  override readonly name = 'TargetRefused';
+}
+
+/** Loopback, private, link-local (cloud metadata), carrier-grade NAT, multicast and reserved ranges. */
+const PRIVATE = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
+
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return PRIVATE.check(address, 'ipv4');
+  if (family === 6) {
+    // An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
+    return PRIVATE.check(address, 'ipv6');
+  }
+  return true; // not an address at all: refuse rather than guess
+}
+
+export interface PostResult {
+  status: number;
+  /** The start of the body (at most `maxBody` characters). */
+  body: string;
+  /** A `Retry-After` the receiver sent (seconds or an HTTP date), in ms from now. */
+  retryAfterMs: number | null;
+}
+
+export function parseRetryAfter(value: string | undefined, now: number): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+export async function postWebhook(
+  url: string,
+  options: { headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean; maxBody: number },
+): Promise<PostResult> {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    throw new TargetRefused(`unsupported scheme ${target.protocol}`);
+  }
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+    throw new TargetRefused(`target address ${host} is private`);
+  }
+  const lookup = (
+    hostname: string,
+    lookupOptions: object,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    dnsLookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as LookupAddress[];
+      const refused = options.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
+      if (refused)
+        return callback(new TargetRefused(`${hostname} resolves to private address ${refused.address}`), '', 0);
+      // The checked addresses are the ones connected to.
+      if ((lookupOptions as { all?: boolean }).all) return callback(null, list);
+      return callback(null, list[0]!.address, list[0]!.family);
+    });
+  };
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<PostResult>((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: 'POST',
+        headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
+        lookup,
+        timeout: options.timeoutMs,
+      },
+      (res: IncomingMessage) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < options.maxBody) body += chunk;
+          else res.destroy(); // the rest is not read
+        });
+        const retryAfter = res.headers['retry-after'];
+        const done = () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: body.slice(0, options.maxBody).trim(),
+            retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+          });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      },
+    );
+    // One deadline for the whole attempt, answer included.
+    const timer = setTimeout(() => req.destroy(new TimeoutError(options.timeoutMs)), options.timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('timeout', () => req.destroy(new TimeoutError(options.timeoutMs)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
