@@ -82,6 +82,26 @@ describe('signed requests', () => {
     expect(res.status).toBe(202);
   });
 
+  test('a signed write sent again (a captured request replayed inside the window): 401 signature_replayed', async () => {
+    const body = JSON.stringify(inrPayout({ reference_id: 'signed-replay' }));
+    const headers = { ...sign('POST', '/v1/payouts', body), 'idempotency-key': 'signed-replay' };
+    expect((await send('POST', '/v1/payouts', { body, headers })).status).toBe(202);
+    const again = await send('POST', '/v1/payouts', { body, headers });
+    expect(again.status).toBe(401);
+    expect(again.body.code).toBe('signature_replayed');
+    expect(again.body.errors[0].field).toBe('X-Signature');
+    // Signed afresh, the same retry is served (and replayed from its Idempotency-Key).
+    const resigned = await send('POST', '/v1/payouts', {
+      body,
+      headers: {
+        ...sign('POST', '/v1/payouts', body, Math.floor(Date.now() / 1000) + 1),
+        'idempotency-key': 'signed-replay',
+      },
+    });
+    expect(resigned.status).toBe(202);
+    expect(resigned.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   test('without the headers: 401 signature_missing, naming the header', async () => {
     const res = await send('GET', '/v1/balances');
     expect(res.status).toBe(401);
@@ -197,7 +217,11 @@ describe('signed requests', () => {
     const csvBad = await send('POST', path, {
       body: csv.replace('50000', '90000'),
       contentType: 'text/csv',
-      headers: { ...sign('POST', path, csv), 'idempotency-key': 'signed-batch-csv-bad' },
+      // Signed afresh (a reused signature is refused as replayed before its body is read).
+      headers: {
+        ...sign('POST', path, csv, Math.floor(Date.now() / 1000) + 2),
+        'idempotency-key': 'signed-batch-csv-bad',
+      },
     });
     expect(csvBad.status).toBe(401);
     expect(csvBad.body.code).toBe('signature_invalid');

@@ -9,7 +9,7 @@ import { metricsEndpoint, observeRequests } from './metrics.ts';
 import { buildOpenApiDocument, renderDocsPage } from './openapi.ts';
 import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
-import { requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
+import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
@@ -83,7 +83,15 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
         : null,
     ),
   );
-  app.use('/v1', requestSigning({ streamed: isStreamedBatch }));
+  app.use(
+    '/v1',
+    requestSigning({
+      streamed: isStreamedBatch,
+      seen: redisSeenSignatures(deps.redis, deps.queues.prefix, (error) =>
+        deps.logger.warn({ err: error }, 'signature replay check unavailable: request let through'),
+      ),
+    }),
+  );
   // Batches read their own (much larger, or CSV) bodies.
   app.use('/v1', batchRoutes(deps));
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, verify: verifySignedBody }));

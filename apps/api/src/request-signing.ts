@@ -132,6 +132,36 @@ export function verifySignedBody(req: Request, _res: Response, raw: Buffer): voi
   }
 }
 
+/**
+ * Records a signature as used; resolves false when it was used before. Kept for twice the window,
+ * so a signature is remembered for as long as its timestamp could be accepted.
+ */
+export type SeenSignatures = (tenantId: string, signature: string) => Promise<boolean>;
+
+export function redisSeenSignatures(
+  redis: { set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown> },
+  prefix: string,
+  log: (error: unknown) => void,
+): SeenSignatures {
+  return async (tenantId, signature) => {
+    try {
+      const first = await redis.set(
+        `${prefix}:signature:${tenantId}:${signature}`,
+        '1',
+        'PX',
+        2 * REPLAY_WINDOW_SECONDS * 1000,
+        'NX',
+      );
+      return first === 'OK';
+    } catch (error) {
+      // Redis down: the timestamp window still bounds a replay, and creates still need an unused
+      // Idempotency-Key to write anything; refusing every signed write would be an outage.
+      log(error);
+      return true;
+    }
+  };
+}
+
 /** Whether this request's body is streamed by its route, which then verifies the signature itself. */
 export type StreamedBody = (req: Request) => boolean;
 
@@ -142,15 +172,32 @@ export type StreamedBody = (req: Request) => boolean;
  * before anything is written; any other body is read here (up to 1 MB) and verified.
  * `requireVerifiedSignature` after the parsers refuses anything still unverified.
  */
-export function requestSigning(options: { now?: () => number; streamed?: StreamedBody } = {}): RequestHandler {
+export function requestSigning(
+  options: { now?: () => number; streamed?: StreamedBody; seen?: SeenSignatures } = {},
+): RequestHandler {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const readOther = express.raw({ type: () => true, limit: '1mb' });
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const secret = req.principal?.signingSecret;
     if (!secret) return next();
     let pending: PendingSignature;
     try {
       pending = beginSignature(req, secret, now());
+      // A write's signature is good once: a captured request sent again inside the window is
+      // refused. Reads are left alone (repeating one changes nothing, and two identical reads in
+      // the same second are normal).
+      const write = req.method !== 'GET' && req.method !== 'HEAD';
+      if (
+        write &&
+        options.seen &&
+        !(await options.seen(req.principal!.tenantId ?? '', req.header(SIGNATURE_HEADER)!))
+      ) {
+        throw signatureProblem(
+          'signature_replayed',
+          `This ${SIGNATURE_HEADER} was already used: sign every request afresh, retries included (the Idempotency-Key makes a retry safe).`,
+          SIGNATURE_HEADER,
+        );
+      }
     } catch (error) {
       return next(error);
     }
