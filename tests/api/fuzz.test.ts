@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_TYPES } from '@payouts/core';
 import {
   idempotencyKeys,
   ledgerEntries,
@@ -6,6 +7,7 @@ import {
   payoutBatches,
   payoutEvents,
   payouts,
+  webhookEndpoints,
   webhookEvents,
 } from '@payouts/db';
 import { sql } from 'drizzle-orm';
@@ -36,6 +38,7 @@ const TABLES = {
   ledger_entries: ledgerEntries,
   operator_actions: operatorActions,
   webhook_events: webhookEvents,
+  webhook_endpoints: webhookEndpoints,
 };
 type Counts = Record<keyof typeof TABLES, number>;
 
@@ -49,7 +52,7 @@ async function counts(): Promise<Counts> {
 }
 
 /** What each kind of request may write when it is answered 2xx; a 4xx may write nothing. */
-const accepted = { payouts: 0, batches: 0, batchPayouts: 0 };
+const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0 };
 
 const SCHEMA_FIELDS = Object.keys(createPayoutSchema.shape);
 const HEADER_FIELDS = ['Idempotency-Key', 'Content-Type', 'Authorization'];
@@ -59,6 +62,8 @@ interface Answer {
   contentType: string | null;
   // biome-ignore lint/suspicious/noExplicitAny: a response body under test
   body: any;
+  /** Answered from an Idempotency-Key record: the first answer again, nothing new written. */
+  replayed: boolean;
 }
 
 async function send(
@@ -76,7 +81,12 @@ async function send(
   try {
     body = JSON.parse(text);
   } catch {}
-  return { status: res.status, contentType: res.headers.get('content-type'), body };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body,
+    replayed: res.headers.get('idempotent-replayed') === 'true',
+  };
 }
 
 let unique = 0;
@@ -183,7 +193,7 @@ async function postPayout(body: string, headers: Record<string, string> = {}): P
     body,
     headers: { 'content-type': 'application/json', 'idempotency-key': idemKey(), ...headers },
   });
-  if (answer.status === 202) accepted.payouts++;
+  if (answer.status === 202 && !answer.replayed) accepted.payouts++;
   return answer;
 }
 
@@ -298,7 +308,7 @@ describe('fuzzing the API', () => {
           if (h.encoding !== undefined) headers['content-encoding'] = h.encoding;
           const body = JSON.stringify(h.valid ? inrPayout({ reference_id: `fh${unique}` }) : { amount: 'x' });
           const answer = await send('POST', '/v1/payouts', { body, headers });
-          if (answer.status === 202) accepted.payouts++;
+          if (answer.status === 202 && !answer.replayed) accepted.payouts++;
           judge(answer, h, h.valid ? Object.keys(inrPayout()) : ['amount']);
         },
       ),
@@ -400,7 +410,7 @@ describe('fuzzing the API', () => {
             body: JSON.stringify(body),
             headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
           });
-          if (answer.status === 202) {
+          if (answer.status === 202 && !answer.replayed) {
             accepted.batches++;
             accepted.batchPayouts += answer.body.rows.accepted;
           }
@@ -408,6 +418,59 @@ describe('fuzzing the API', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  test('webhook endpoints: generated create and update bodies', async () => {
+    const url = fc.oneof(
+      junk,
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.constantFrom(
+        'http://example.com/hook', // http is for localhost only
+        'https://user:pass@example.com/hook',
+        'javascript:alert(1)',
+        'ftp://example.com/x',
+        'https://10.0.0.1/hook',
+        'https://[::1]/hook',
+        'https://example.com/\u0000',
+        `https://example.com/${'a'.repeat(5000)}`,
+        'https://hooks.example.com/payouts',
+      ),
+    );
+    const events = fc.oneof(junk, fc.array(fc.oneof(fc.constantFrom(...WEBHOOK_EVENT_TYPES), junk), { maxLength: 4 }));
+    const body = fc.record(
+      {
+        url,
+        description: fc.oneof(junk, fc.string({ maxLength: 300 })),
+        enabled_events: events,
+        disabled: junk,
+        extra: junk,
+      },
+      { requiredKeys: [] },
+    );
+    const created = await send('POST', '/v1/webhook-endpoints', {
+      body: JSON.stringify({ url: 'https://hooks.example.com/fuzz' }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+    });
+    expect(created.status).toBe(201);
+    accepted.endpoints++;
+    const fields = ['url', 'description', 'enabled_events', 'disabled', 'expires_in_seconds'];
+    await fc.assert(
+      fc.asyncProperty(body, fc.boolean(), async (b, create) => {
+        const answer = create
+          ? await send('POST', '/v1/webhook-endpoints', {
+              body: JSON.stringify(b),
+              headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+            })
+          : await send('PATCH', `/v1/webhook-endpoints/${created.body.id}`, {
+              body: JSON.stringify(b),
+              headers: { 'content-type': 'application/json' },
+            });
+        if (create && answer.status === 201) accepted.endpoints++;
+        judge(answer, b, [...fields, ...Object.keys(b)]);
+      }),
+      // Few creates succeed (a tenant has at most 20 endpoints; then 409, also judged).
+      { numRuns: 300 },
     );
   });
 
@@ -448,7 +511,8 @@ describe('fuzzing the API', () => {
       payouts: before.payouts + created,
       payout_events: before.payout_events + created,
       payout_batches: before.payout_batches + accepted.batches,
-      idempotency_keys: before.idempotency_keys + accepted.payouts + accepted.batches,
+      idempotency_keys: before.idempotency_keys + accepted.payouts + accepted.batches + accepted.endpoints,
+      webhook_endpoints: before.webhook_endpoints + accepted.endpoints,
     });
   });
 });
