@@ -17,7 +17,7 @@ import { newId } from '@payouts/core';
 import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
 import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
 import { createRedis, Queues } from '@payouts/queue';
-import { readReconcilerEnv, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
+import { readReconcilerEnv, recheckSettings, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { startSandbox } from '@payouts/sandbox';
 import { adaptersFromEnv, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
@@ -171,6 +171,7 @@ const reconciler = startReconciler({
   sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
   sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
   reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
+  recheck: recheckSettings(reconcilerEnv),
   webhooks: webhookDeliverySettings(reconcilerEnv),
 });
 onShutdown('reconciler', () => reconciler.close());

@@ -4,6 +4,7 @@ import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/q
 import {
   type RunningReconciler,
   readReconcilerEnv,
+  recheckSettings,
   startReconciler,
   webhookDeliverySettings,
 } from '@payouts/reconciler';
@@ -106,6 +107,7 @@ export async function startTestSystem(
       sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
       sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
       reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
+      recheck: recheckSettings(reconcilerEnv),
       // WEBHOOK_* in options.env (e.g. a tiny WEBHOOK_RETRY_BASE_MS) reach the deliverer from here.
       webhooks: webhookDeliverySettings(reconcilerEnv),
     }),

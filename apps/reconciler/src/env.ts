@@ -22,6 +22,21 @@ export const reconcilerEnvSchema = z.object({
     .int()
     .min(0)
     .default(10 * 60_000),
+  /**
+   * Late reversals at providers without webhooks: processed payouts there are looked at again
+   * once a day for RECHECK_DAYS days; this is how often a slice of them is taken (0 turns it off).
+   */
+  RECHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(3600_000),
+  RECHECK_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  RECHECK_PROVIDERS: z
+    .string()
+    .default('krayon,druo')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** Outbound webhooks (docs/webhooks.md): POSTs in flight at once, per process. */
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** One delivery attempt's limit, response included. */
@@ -54,4 +69,8 @@ export function webhookDeliverySettings(env: ReconcilerEnv): WebhookDeliverySett
     pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
     retry: { baseMs: env.WEBHOOK_RETRY_BASE_MS, maxAttempts: env.WEBHOOK_MAX_ATTEMPTS },
   };
+}
+
+export function recheckSettings(env: ReconcilerEnv) {
+  return { providers: env.RECHECK_PROVIDERS, days: env.RECHECK_DAYS, intervalMs: env.RECHECK_INTERVAL_MS };
 }

@@ -2,7 +2,7 @@ import { migrateDatabase, openDatabase } from '@payouts/db';
 import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
-import { readReconcilerEnv, webhookDeliverySettings } from './env.ts';
+import { readReconcilerEnv, recheckSettings, webhookDeliverySettings } from './env.ts';
 import { startReconciler } from './reconciler.ts';
 
 const env = readReconcilerEnv();
@@ -40,6 +40,7 @@ const reconciler = startReconciler({
   sweepIntervalMs: env.SWEEP_INTERVAL_MS,
   sweepAfterMs: env.SWEEP_AFTER_MS,
   reversalWatchMs: env.REVERSAL_WATCH_MS,
+  recheck: recheckSettings(env),
   webhooks: webhookDeliverySettings(env),
 });
 onShutdown('reconciler', () => reconciler.close());

@@ -13,7 +13,7 @@ import { type Job, Worker } from 'bullmq';
 import { applyEvents, type BatchOutcome, type EventResult, type ReconcilerEvent } from './apply-events.ts';
 import { type GroupCommitOptions, GroupCommitter } from './group-commit.ts';
 import { recordBatch, registerReconcilerGauges } from './metrics.ts';
-import { sweep } from './sweeper.ts';
+import { type RecheckOptions, recheckProcessed, sweep } from './sweeper.ts';
 import { DEFAULT_WEBHOOK_DELIVERY, WebhookDeliverer, type WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export interface ReconcilerOptions {
@@ -27,6 +27,8 @@ export interface ReconcilerOptions {
   sweepAfterMs: number;
   /** REVERSAL_WATCH_MS: see SweeperOptions. */
   reversalWatchMs?: number;
+  /** The daily re-check of processed payouts at providers without webhooks; off when absent. */
+  recheck?: RecheckOptions;
   /** Where this process's metrics go (served on METRICS_PORT by main.ts); a fresh one by default. */
   registry?: Registry;
   /** Outbound webhook delivery (docs/webhooks.md); defaults when absent. */
@@ -38,6 +40,8 @@ export interface RunningReconciler {
   /** Stops taking jobs, finishes the batches in flight, then stops webhook delivery and the sweeper. */
   close(deadlineMs?: number): Promise<void>;
   sweepNow(): ReturnType<typeof sweep>;
+  /** One run of the late-reversal re-check (`now` shifts the clock, for tests). */
+  recheckNow(now?: number): ReturnType<typeof recheckProcessed>;
 }
 
 export function startReconciler(o: ReconcilerOptions): RunningReconciler {
@@ -117,18 +121,33 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     );
   }, o.sweepIntervalMs);
   timer.unref();
+  const recheck = o.recheck;
+  let rechecking: Promise<unknown> = Promise.resolve();
+  const recheckTimer =
+    recheck && recheck.intervalMs > 0
+      ? setInterval(() => {
+          rechecking = recheckProcessed(o.db, o.queues, recheck, o.logger).catch((error) =>
+            o.logger.error({ err: error }, 'late-reversal re-check failed'),
+          );
+        }, recheck.intervalMs)
+      : null;
+  recheckTimer?.unref();
 
   return {
     registry,
     sweepNow: () => sweep(o.db, o.queues, sweepOptions, o.logger),
+    recheckNow: (now?: number) =>
+      recheck ? recheckProcessed(o.db, o.queues, recheck, o.logger, now) : Promise.resolve({ rechecked: 0 }),
     async close(deadlineMs = 10_000) {
       clearInterval(timer);
+      if (recheckTimer) clearInterval(recheckTimer);
       // worker.close() waits for active jobs, which wait for their batch: bounded by a deadline so a
       // stuck database cannot hold shutdown forever (unfinished jobs are retried by another process).
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
       await committer.drain();
       await deliverer.close(deadlineMs);
       await sweeping;
+      await rechecking;
       connection.disconnect();
     },
   };

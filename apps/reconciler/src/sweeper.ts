@@ -1,7 +1,7 @@
 import { type Database, payouts } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 
 /**
  * Redis is transport, Postgres the truth (DESIGN §1.1). An enqueue after a commit can be lost
@@ -83,4 +83,55 @@ export async function sweep(
   if (result.redriven > 0 || result.watched > 0)
     logger?.warn({ sweep: result, sample: redriven.slice(0, 5) }, 'sweeper re-drove payouts');
   return result;
+}
+
+/** Below batch runs (BATCH_JOB_PRIORITY 10): a re-check never delays a submission. */
+const RECHECK_PRIORITY = 100;
+const DAY_MS = 24 * 3600_000;
+
+export interface RecheckOptions {
+  /** Providers whose reversals are learnt only by looking (no webhooks): Krayon and DRUO. */
+  providers: string[];
+  /** For how many days after `processed` a payout is looked at again, once a day. */
+  days: number;
+  /** How often this runs; each run takes the payouts processed in one interval-long slice of each past day. */
+  intervalMs: number;
+  limit?: number;
+}
+
+/**
+ * Late reversals at providers without webhooks (docs/operations.md): a bank can return a payout
+ * days after `processed`, and nothing tells us unless we look. Each run looks again at the payouts
+ * processed exactly 1, 2, … `days` days ago, within one interval's slice, so every processed payout
+ * is looked at once a day for `days` days, with no state kept: the slices tile each day. The look
+ * is a poll job at the lowest priority; a reversal it finds is reported and posted like any other.
+ */
+export async function recheckProcessed(
+  db: Database,
+  queues: Queues,
+  options: RecheckOptions,
+  logger?: Logger,
+  now: number = Date.now(),
+): Promise<{ rechecked: number }> {
+  if (options.providers.length === 0 || options.days <= 0) return { rechecked: 0 };
+  let rechecked = 0;
+  for (let day = 1; day <= options.days; day++) {
+    const to = new Date(now - day * DAY_MS);
+    const from = new Date(to.getTime() - options.intervalMs);
+    const due = await db
+      .select({ id: payouts.id, provider: payouts.provider })
+      .from(payouts)
+      .where(
+        and(
+          eq(payouts.status, 'processed'),
+          inArray(payouts.provider, options.providers),
+          gte(payouts.updatedAt, from),
+          lt(payouts.updatedAt, to),
+        ),
+      )
+      .limit(options.limit ?? 10_000);
+    rechecked += (await redriveReversalWatch(queues, due, { priority: RECHECK_PRIORITY })).length;
+  }
+  if (rechecked > 0) logger?.info({ rechecked }, 'processed payouts looked at again for late reversals');
+  return { rechecked };
 }

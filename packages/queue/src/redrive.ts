@@ -61,16 +61,22 @@ export async function redrive(queues: Queues, targets: RedriveTarget[]): Promise
  * restarted Redis): their chain is started again, so a reversal at a provider without webhooks is
  * still seen. A payout whose chain is alive is left alone.
  */
-export async function redriveReversalWatch(queues: Queues, targets: { id: string; provider: string }[]) {
+export async function redriveReversalWatch(
+  queues: Queues,
+  targets: { id: string; provider: string }[],
+  options: { priority?: number } = {},
+) {
   return addUnlessAlive(
     queues,
     targets.map((t) => ({ queue: t.provider as ProviderId, name: 'poll', jobId: jobIds.poll(t.id), payoutId: t.id })),
+    options.priority,
   );
 }
 
 async function addUnlessAlive(
   queues: Queues,
   jobs: { queue: 'reconciler' | ProviderId; name: string; jobId: string; payoutId: string }[],
+  priority?: number,
 ): Promise<string[]> {
   const driven: string[] = [];
   const byQueue = new Map<Queue, { name: string; jobId: string; payoutId: string }[]>();
@@ -89,7 +95,11 @@ async function addUnlessAlive(
       if (state === 'failed' || state === 'completed') await queue.remove(j.jobId);
       else if (state === 'orphan') await queues.connection.del(`${queues.prefix}:${queue.name}:${j.jobId}`);
       else if (state !== undefined) continue; // alive: it will move the payout on by itself
-      toAdd.push({ name: j.name, data: dataFor(j.name, j.payoutId), opts: { jobId: j.jobId } });
+      toAdd.push({
+        name: j.name,
+        data: dataFor(j.name, j.payoutId),
+        opts: priority === undefined ? { jobId: j.jobId } : { jobId: j.jobId, priority },
+      });
       driven.push(j.payoutId);
     }
     if (toAdd.length > 0) await queue.addBulk(toAdd);
