@@ -96,7 +96,8 @@ describe('losing Redis', () => {
 
   // The flush here deletes keys in chunks while workers run, so a job added between two chunks can
   // keep its hash and lose its place in the queue's lists: an orphan. Re-driving must see through
-  // it (queues.jobStates), or the payout waits forever — which is how this case once stalled in CI.
+  // it (queues.jobStates), or the payout waits forever: the likeliest reason this case stalled in CI
+  // runs before orphans were handled (it passed alone; the stall was never caught in the act).
   test('after holds were placed and submits queued: re-driven, still one provider payout each', async () => {
     // Let the reconciler place holds, but no worker submit: stop, then flush what it queued.
     await system.stopProcessing();
