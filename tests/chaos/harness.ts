@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type DatabaseHandle, migrateDatabase, openDatabase, payoutEvents, payouts, rowsOf } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
+import { freePort } from '@payouts/testing';
 import { asc, inArray, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 
@@ -175,17 +176,8 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
+// The multi-process test and bench import it from here with the rest of this machinery.
+export { freePort };
 
 export function tail(path: string, lines = 30): string {
   if (!existsSync(path)) return '(no log)';

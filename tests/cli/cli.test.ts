@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { waitFor } from '@payouts/testing';
+import { freePort, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -311,7 +310,7 @@ describe('exit codes', () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('could not reach the API at http://127.0.0.1:9');
 
-    const port = await closedPort();
+    const port = await freePort();
     const refused = await cli(['dead-letters', 'list'], {
       env: { PAYOUTS_API_URL: `http://127.0.0.1:${port}`, PAYOUTS_OPERATOR_KEY: system.operatorKey },
     });
@@ -362,12 +361,3 @@ describe('the binary', () => {
     expect(stdout).toContain('dead-letters');
   });
 });
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

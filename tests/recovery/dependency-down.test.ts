@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { type DatabaseHandle, openDatabase } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
-import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { freePort, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inrPayout } from '../support/system.ts';
 
@@ -14,17 +13,8 @@ import { inrPayout } from '../support/system.ts';
 let api: RunningApi;
 let handle: DatabaseHandle;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
-
 beforeAll(async () => {
-  const url = `postgres://postgres@127.0.0.1:${await closedPort()}/test`;
+  const url = `postgres://postgres@127.0.0.1:${await freePort()}/test`;
   handle = await openDatabase(url, { max: 2 });
   api = await startApi({
     env: readApiEnv({ DATABASE_URL: url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: testQueuePrefix(), PORT: '0' }),

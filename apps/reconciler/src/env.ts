@@ -1,4 +1,4 @@
-import { baseEnv, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import { baseEnv, flag, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
 import type { WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export const reconcilerEnvSchema = z.object({
@@ -50,10 +50,7 @@ export const reconcilerEnvSchema = z.object({
    * Deliver to endpoints on private addresses (loopback, RFC 1918, link-local). Off: a tenant's
    * URL must not reach into our own network. `pnpm start` and the tests turn it on.
    */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
-    .enum(['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
 });
 export type ReconcilerEnv = z.infer<typeof reconcilerEnvSchema>;
 

@@ -140,12 +140,16 @@ export const apiPortEnv = { PORT: port(3000) };
 /** Where a worker or reconciler process serves `GET /metrics` (its own port; 0 turns it off). */
 export const metricsPortEnv = (fallback: number) => ({ METRICS_PORT: port(fallback) });
 
+/** An on/off setting: `true`/`1` or `false`/`0`, anything else refused at start. */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
 /** OpenTelemetry tracing: off unless asked for; spans go to an OTLP/HTTP collector. */
 export const tracingEnv = {
-  OTEL_TRACING_ENABLED: z
-    .enum(['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  OTEL_TRACING_ENABLED: flag(false),
   /** e.g. `http://otel-collector:4318/v1/traces`; default: the OTLP exporter's own (localhost:4318). */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 };

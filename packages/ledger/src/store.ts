@@ -10,21 +10,6 @@ export interface LockedAccount {
   balance: bigint;
 }
 
-/** Creates any missing accounts (a no-op for existing ones) and returns them by key. */
-export async function ensureAccounts(tx: Executor, refs: AccountRef[]): Promise<Map<string, LockedAccount>> {
-  const unique = new Map(refs.map((r) => [r.key, r]));
-  if (unique.size === 0) return new Map();
-  await createMissing(
-    tx,
-    [...unique.keys()].sort().map((k) => unique.get(k)!),
-  );
-  const rows = await tx
-    .select({ id: ledgerAccounts.id, key: ledgerAccounts.key, balance: ledgerAccounts.balance })
-    .from(ledgerAccounts)
-    .where(inArray(ledgerAccounts.key, [...unique.keys()]));
-  return new Map(rows.map((r) => [r.key, r]));
-}
-
 /**
  * Locks accounts (`FOR UPDATE`) in key order — the same order in every process, so two
  * reconcilers can never deadlock on each other's wallets — and returns their balances.

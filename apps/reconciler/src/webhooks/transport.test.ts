@@ -1,5 +1,6 @@
+import { parseRetryAfter } from '@payouts/core';
 import { expect, test } from 'vitest';
-import { isPrivateAddress, parseRetryAfter, postWebhook, TargetRefused } from './transport.ts';
+import { isPrivateAddress, postWebhook, TargetRefused } from './transport.ts';
 
 test.each([
   ['127.0.0.1', true],
@@ -43,9 +44,10 @@ test('only http and https are sent to', async () => {
 
 test('Retry-After in seconds or as an HTTP date', () => {
   const now = Date.parse('2026-11-21T10:00:00Z');
-  expect(parseRetryAfter('120', now)).toBe(120_000);
-  expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
-  expect(parseRetryAfter('Sat, 21 Nov 2026 09:00:00 GMT', now)).toBe(0);
-  expect(parseRetryAfter('soon', now)).toBeNull();
-  expect(parseRetryAfter(undefined, now)).toBeNull();
+  const clock = () => now;
+  expect(parseRetryAfter('120', clock)).toBe(120_000);
+  expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:30 GMT', clock)).toBe(30_000);
+  expect(parseRetryAfter('Sat, 21 Nov 2026 09:00:00 GMT', clock)).toBe(0);
+  expect(parseRetryAfter('soon', clock)).toBeNull();
+  expect(parseRetryAfter(undefined, clock)).toBeNull();
 });

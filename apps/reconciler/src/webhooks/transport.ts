@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
+import { parseRetryAfter } from '@payouts/core';
 
 /**
  * The one HTTP POST of a webhook delivery. Tenants choose the URL, so without a guard a tenant
@@ -60,13 +61,6 @@ export interface PostResult {
   retryAfterMs: number | null;
 }
 
-export function parseRetryAfter(value: string | undefined, now: number): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
 export async function postWebhook(
   url: string,
   options: { headers: Record<string, string>; body: string; timeoutMs: number; allowPrivate: boolean; maxBody: number },
@@ -112,12 +106,12 @@ export async function postWebhook(
           if (body.length < options.maxBody) body += chunk;
           else res.destroy(); // the rest is not read
         });
-        const retryAfter = res.headers['retry-after'];
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         const done = () =>
           resolve({
             status: res.statusCode ?? 0,
             body: body.slice(0, options.maxBody).trim(),
-            retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+            retryAfterMs,
           });
         res.on('end', done);
         res.on('close', done);

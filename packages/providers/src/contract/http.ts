@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@payouts/core';
 import got, { type Got, type Method, RequestError } from 'got';
 import { ProviderError } from './errors.ts';
 
@@ -70,15 +71,8 @@ export function classifyTransportError(error: unknown, method: string): Provider
   });
 }
 
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | string[] | undefined, now: () => number = Date.now): number | null {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return null;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? null : Math.max(0, date - now());
-}
+// Shared with the outbound webhook deliverer (a receiver's Retry-After), so it lives in core.
+export { parseRetryAfter };
 
 /**
  * The status-code layer shared by every provider: 429 and 5xx mean the same everywhere. A 5xx on
