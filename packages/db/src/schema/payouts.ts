@@ -70,6 +70,9 @@ export const payouts = pgTable(
     index('payouts_unfinished_idx')
       .on(t.status, t.updatedAt)
       .where(sql`status not in ('processed','failed','rejected','cancelled','reversed')`),
+    // The sweeper's reversal-watch scan and the daily late-reversal re-check: processed payouts by
+    // when they were processed (without it, both scanned the whole table every pass).
+    index('payouts_processed_idx').on(t.updatedAt).where(sql`status = 'processed'`),
     // First-in-first-out release of payouts waiting for a wallet to be funded.
     index('payouts_wallet_queue_idx')
       .on(t.tenantId, t.currency, t.id)

@@ -1,0 +1,1 @@
+CREATE INDEX "payouts_processed_idx" ON "payouts" USING btree ("updated_at") WHERE status = 'processed';
