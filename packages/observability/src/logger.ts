@@ -77,6 +77,14 @@ export function createLogger(options: { name: string; level?: string; destinatio
     formatters: { level: (label) => ({ level: label }) },
     hooks: { streamWrite: redactSecrets },
   };
-  // biome-ignore lint/suspicious/noExplicitAny: pino accepts any writable as destination
-  return options.destination ? pino(config, options.destination as any) : pino(config);
+  if (options.destination) {
+    // biome-ignore lint/suspicious/noExplicitAny: pino accepts any writable as destination
+    return pino(config, options.destination as any);
+  }
+  // Synchronous writes to stdout. pino's default stream writes asynchronously on libuv's thread
+  // pool, and on process.exit flushes what is still buffered straight from the main thread: on a
+  // busy machine a chunk still queued in the pool then lands after lines logged later (a SIGTERM's
+  // "closed database" before "closed reconciler"), and a crash can lose the last lines. A log line
+  // is one small write; order and completeness are worth more than hiding it.
+  return pino(config, pino.destination({ dest: 1, sync: true }));
 }
