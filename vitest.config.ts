@@ -8,8 +8,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['packages/testing/src/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Ceilings for a hung test, not budgets: tests wait for conditions (PATIENCE_MS in
+    // @payouts/testing, 120 s), and a machine busy with other work can be many times slower than
+    // an idle one. Only a real failure should ever reach these.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     // Two cores: more forks only contend for the same Postgres and Redis.
     maxWorkers: 2,
     reporters: ['default', './packages/testing/src/summary-reporter.ts'],

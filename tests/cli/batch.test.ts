@@ -216,7 +216,7 @@ describe('batch submit', () => {
         const body = JSON.parse(status.stdout);
         return body.status === 'completed' ? body : undefined;
       },
-      { timeoutMs: 30_000, message: `batch ${batchId} to complete` },
+      { message: `batch ${batchId} to complete` },
     );
     expect(done).toMatchObject({
       id: batchId,

@@ -47,7 +47,7 @@ async function completed(id: string, api = tenant.api) {
       const res = await api('GET', `/v1/payout-batches/${id}`);
       return res.body.status === 'completed' ? res.body : undefined;
     },
-    { timeoutMs: 90_000, message: `batch ${id} to complete` },
+    { message: `batch ${id} to complete` },
   );
 }
 

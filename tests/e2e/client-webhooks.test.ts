@@ -132,7 +132,7 @@ async function settled(api: Awaited<ReturnType<typeof createFundedTenant>>['api'
       const res = await api('GET', `/v1/payouts/${id}`);
       return res.body.status === status ? res.body : undefined;
     },
-    { timeoutMs: 30_000, message: `payout ${id} to reach ${status}` },
+    { message: `payout ${id} to reach ${status}` },
   );
 }
 
@@ -433,9 +433,7 @@ describe('batches', () => {
     expect(upload.status).toBe(202);
     const batchId = upload.body.id as string;
 
-    const [event] = await waitFor(() => (receiver.about(batchId).length > 0 ? receiver.about(batchId) : undefined), {
-      timeoutMs: 30_000,
-    });
+    const [event] = await waitFor(() => (receiver.about(batchId).length > 0 ? receiver.about(batchId) : undefined), {});
     expect(event!.payload.type).toBe('batch.completed');
     expect(verifies(endpoint.secret, event!)).toBe(true);
     const status = await tenant.api('GET', `/v1/payout-batches/${batchId}`);

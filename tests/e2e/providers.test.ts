@@ -78,13 +78,13 @@ async function balance(currency: string) {
   return { available: b?.available ?? 0, held: b?.held ?? 0 };
 }
 
-async function settle(id: string, status: string, timeoutMs = 15_000) {
+async function settle(id: string, status: string) {
   return waitFor(
     async () => {
       const res = await tenant.api('GET', `/v1/payouts/${id}`);
       return res.body.status === status ? res.body : undefined;
     },
-    { timeoutMs, message: `payout ${id} to reach ${status}` },
+    { message: `payout ${id} to reach ${status}` },
   );
 }
 
@@ -145,7 +145,7 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
       const queued = await settle(p.id, 'queued');
       expect(queued.queued_reason).toBe('provider_low_balance');
       await sandbox(`/${provider}/balance`, 'POST', { amount: 1_000_000_000_000 });
-      await settle(p.id, 'processed', 20_000);
+      await settle(p.id, 'processed');
       expect(await providerPayoutsFor(provider, p.id)).toHaveLength(1);
     } finally {
       await sandbox(`/${provider}/balance`, 'POST', { amount: 1_000_000_000_000 });
@@ -169,7 +169,7 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
     } finally {
       await sandbox(`/${provider}/config`, 'PATCH', { timeoutAfterCommitShare: 0 });
     }
-    await settle(id, 'processed', 20_000);
+    await settle(id, 'processed');
     expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
   });
 
@@ -206,7 +206,7 @@ describe('a duplicate reference on retry means "it exists"', () => {
     } finally {
       system.startProcessing();
     }
-    await settle(id, 'processed', 20_000);
+    await settle(id, 'processed');
     expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
     const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
     expect(history.body.data.map((e: { to_status: string }) => e.to_status)).not.toContain('failed');

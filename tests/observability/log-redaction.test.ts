@@ -72,17 +72,16 @@ describe('logs', () => {
     expect(bad.status).toBe(422);
 
     await waitFor(async () => (await tenant.api('GET', `/v1/payouts/${id}`)).body.status === 'processed', {
-      timeoutMs: 20_000,
       message: 'the payout to be processed',
     });
     await waitFor(
       () =>
         capture.records().some((r) => r.app === 'worker' && r.requestId === REQUEST_ID && r.msg === 'provider call'),
-      { timeoutMs: 20_000, message: "the worker's provider call logged with the request id" },
+      { message: "the worker's provider call logged with the request id" },
     );
     await waitFor(
       () => capture.records().some((r) => r.app === 'reconciler' && r.requestId === REQUEST_ID && r.payoutId === id),
-      { timeoutMs: 20_000, message: "the reconciler's line for the payout with the request id" },
+      { message: "the reconciler's line for the payout with the request id" },
     );
     const records = capture.records();
     const apiLines = records.filter((r) => r.app === 'api' && r.requestId === REQUEST_ID);

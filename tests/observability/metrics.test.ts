@@ -33,11 +33,9 @@ beforeAll(async () => {
   expect(stuck.status).toBe(202);
   stuckId = stuck.body.id;
   await waitFor(async () => (await tenant.api('GET', `/v1/payouts/${processedId}`)).body.status === 'processed', {
-    timeoutMs: 20_000,
     message: 'the first payout to be processed',
   });
   await waitFor(async () => (await tenant.api('GET', `/v1/payouts/${stuckId}`)).body.status === 'processing', {
-    timeoutMs: 20_000,
     message: 'the second payout to be processing',
   });
 });

@@ -47,7 +47,7 @@ describe('tracing', () => {
         exporter
           .getFinishedSpans()
           .find((s) => s.name === 'provider razorpayx submit' && s.attributes['payouts.payout_id'] === id),
-      { timeoutMs: 20_000, message: 'the provider submit span' },
+      { message: 'the provider submit span' },
     );
     const request = exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/payouts');
     expect(request).toBeDefined();
@@ -64,7 +64,7 @@ describe('tracing', () => {
         exporter
           .getFinishedSpans()
           .find((s) => s.name === 'provider razorpayx lookup_by_id' && s.attributes['payouts.payout_id'] === id),
-      { timeoutMs: 20_000, message: 'a poll span' },
+      { message: 'a poll span' },
     );
     expect(poll.spanContext().traceId).toBe(request!.spanContext().traceId);
   });
@@ -80,7 +80,7 @@ describe('tracing', () => {
             .getFinishedSpans()
             .find((s) => s.name === 'provider razorpayx submit' && s.attributes['payouts.payout_id'] === id)
             ?.spanContext().traceId,
-        { timeoutMs: 20_000, message: `the submit span of ${id}` },
+        { message: `the submit span of ${id}` },
       );
     expect(await traceOf(a.body.id)).not.toBe(await traceOf(b.body.id));
   });

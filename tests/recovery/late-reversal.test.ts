@@ -36,7 +36,6 @@ async function processed(body: Record<string, unknown>, key: string) {
   expect(res.status).toBe(202);
   const id: string = res.body.id;
   await waitFor(async () => (await tenant.api('GET', `/v1/payouts/${id}`)).body.status === 'processed' || undefined, {
-    timeoutMs: 30_000,
     message: `${id} processed`,
   });
   return id;
@@ -71,7 +70,7 @@ describe('late reversals at a provider without webhooks', () => {
     expect(run.rechecked).toBe(1);
     await waitFor(
       async () => (await tenant.api('GET', `/v1/payouts/${reversedLate}`)).body.status === 'reversed' || undefined,
-      { timeoutMs: 30_000, message: 'the late reversal recorded' },
+      { message: 'the late reversal recorded' },
     );
     expect((await tenant.api('GET', `/v1/payouts/${outsideSlice}`)).body.status).toBe('processed');
     expect((await tenant.api('GET', `/v1/payouts/${withWebhooks}`)).body.status).toBe('processed');

@@ -137,7 +137,6 @@ describe('losing Redis', () => {
     });
     const id: string = res.body.id;
     await waitFor(async () => (await statuses([id])).get(id) === 'processed' || undefined, {
-      timeoutMs: 30_000,
       message: 'processed',
     });
     // Redis loses the poll chain that was still watching the payout for a reversal...
@@ -160,7 +159,6 @@ describe('losing Redis', () => {
     const swept = await system.reconciler.sweepNow();
     expect(swept.watched).toBeGreaterThanOrEqual(1);
     await waitFor(async () => (await statuses([id])).get(id) === 'reversed' || undefined, {
-      timeoutMs: 30_000,
       message: 'the reversal seen after the re-driven watch',
     });
     const report = await verifyLedger(system.db.db);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { PATIENCE_MS } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { type AppKind, AppProcess, freePort, type HttpAnswer, http, tail, waitUntil } from '../chaos/harness.ts';
 
@@ -140,7 +141,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     sandbox.start();
     await waitUntil(
       async () => (await http(`${sandboxUrl}/healthz`, { timeoutMs: 1000 })).status === 200,
-      60_000,
+      PATIENCE_MS,
       'sandbox /healthz',
     );
     api.start();
@@ -148,13 +149,13 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     for (const w of workers) w.start();
     await waitUntil(
       async () => (await http(`${apiUrl}/readyz`, { timeoutMs: 3000 })).status === 200,
-      90_000,
+      PATIENCE_MS,
       'api /readyz',
     );
     // Every worker and reconciler listening before any load, so each can take a share of it.
     await Promise.all([
-      ...reconcilers.map((r) => started(r, 'reconciler started', 90_000)),
-      ...workers.map((w) => started(w, 'worker started', 90_000)),
+      ...reconcilers.map((r) => started(r, 'reconciler started', PATIENCE_MS)),
+      ...workers.map((w) => started(w, 'worker started', PATIENCE_MS)),
     ]);
   } catch (error) {
     await stop();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { PATIENCE_MS } from '@payouts/testing';
 import { Redis } from 'ioredis';
 
 const run = promisify(execFile);
@@ -144,12 +145,12 @@ export async function startRedisCluster(options: { nodes?: number } = {}): Promi
       children.push(child);
     }
     for (const port of ports) {
-      await waitFor(async () => (await node(port).ping()) === 'PONG', 15_000, `redis-server on ${port}`);
+      await waitFor(async () => (await node(port).ping()) === 'PONG', PATIENCE_MS, `redis-server on ${port}`);
     }
     await run(
       'redis-cli',
       ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
-      { timeout: 30_000 },
+      { timeout: PATIENCE_MS },
     );
     for (const port of ports) {
       await waitFor(
@@ -161,7 +162,7 @@ export async function startRedisCluster(options: { nodes?: number } = {}): Promi
             /cluster_known_nodes:(\d+)/.exec(info)?.[1] === String(count)
           );
         },
-        30_000,
+        PATIENCE_MS,
         `cluster_state:ok on ${port}`,
       );
     }

@@ -1,4 +1,4 @@
-import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { PATIENCE_MS, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -62,7 +62,7 @@ describe('re-driving a payout from its recorded state', () => {
       { connection: redis.duplicate(), prefix: queues.prefix },
     );
     const dead = await queue.getJob(jobIds.submit('po_dead'));
-    await expect.poll(async () => dead?.getState(), { timeout: 10_000 }).toBe('failed');
+    await expect.poll(async () => dead?.getState(), { timeout: PATIENCE_MS }).toBe('failed');
     await worker.close();
 
     const driven = await redrive(queues, [

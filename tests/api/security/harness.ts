@@ -137,7 +137,6 @@ export async function createFixture(): Promise<Fixture> {
   expect(payout.status).toBe(202);
   // Past acceptance (its hold placed), so operator routes see a payout that is in flight.
   await waitFor(async () => (await a.api('GET', `/v1/payouts/${payout.body.id}`)).body.status !== 'accepted', {
-    timeoutMs: 30_000,
     message: 'the payout to move past accepted',
   });
   const batch = await a.api(

@@ -7,12 +7,17 @@ import type { WebhookAttempt } from './webhooks.ts';
  * Helpers for tests that talk to a running sandbox over HTTP. Not imported by the app.
  */
 
-/** Polls until `check` returns something other than undefined, or fails after `timeoutMs`. */
+/**
+ * Polls until `check` returns something other than undefined, or fails after `timeoutMs`. The
+ * default ceiling is generous on purpose (the same as @payouts/testing's PATIENCE_MS): simulated
+ * progress runs on real timers, and a machine busy with other work may take many times longer
+ * than an idle one; only a real failure should reach the ceiling.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined> | T | undefined,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
