@@ -129,7 +129,7 @@ describe('losing Redis', () => {
     for (const id of ids) expect(counts.get(id)).toBe(1);
     const report = await verifyLedger(system.db.db);
     expect(report.problems).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 
   test('after a payout was processed: a lost reversal watch is restarted, and a later reversal is seen', async () => {
     const res = await tenant.api('POST', '/v1/payouts', inrPayout({ amount: 30_000 }), {

@@ -40,7 +40,7 @@ beforeAll(async () => {
     reconcilers: 2,
     logDir,
   });
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await system?.stop();
@@ -57,7 +57,7 @@ afterAll(async () => {
   }
   await db?.drop();
   if (logDir) rmSync(logDir, { recursive: true, force: true });
-}, 60_000);
+});
 
 test('600 payouts through 3 workers and 2 reconcilers: each paid once, the ledger exact, the work shared', async () => {
   // --- A tenant, its key, its wallets (fundings go through a reconciler) ----------------------

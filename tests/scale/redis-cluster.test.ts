@@ -23,7 +23,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
     cluster = await startRedisCluster();
     system = await startTestSystem({ redisUrl: cluster.url });
     tenant = await createFundedTenant(system, 'clustered', { INR: 500_000_000, THB: 500_000_000, USD: 500_000_000 });
-  }, 120_000);
+  });
   afterAll(async () => {
     await system?.stop();
     await cluster?.stop();
@@ -129,7 +129,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
     } finally {
       await sandbox('/krayon/balance', 'POST', { amount: 1_000_000_000_000 });
     }
-  }, 120_000);
+  });
 
   test('a payout queued on a short wallet is cancelled, its hold never taken', async () => {
     const poor = await createFundedTenant(system, 'clustered-poor', 0);
@@ -142,7 +142,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
     expect(balances.body.data.find((b: { currency: string }) => b.currency === 'INR') ?? { held: 0 }).toMatchObject({
       held: 0,
     });
-  }, 60_000);
+  });
 
   test('the ledger balances to the unit, nothing left held', async () => {
     const report = await verifyLedger(system.db.db);
