@@ -163,10 +163,11 @@ describe('progress and test account numbers', () => {
     expect(await client.admin.balance()).toBe(before);
   });
 
-  test('0002 completes, then is reversed with amount and fee credited back', async () => {
+  test('0002 ends REVERSED with amount and fee credited back', async () => {
+    // Only the end state on real timers: COMPLETED lasts one progressDelayMs (20 ms), which a busy
+    // machine's polling can miss. The manual-scheduler test below pins COMPLETED, then REVERSED.
     const before = await client.admin.balance();
     const created = await client.created(toAccount('9876540002'));
-    await client.waitForStatus(created.id, 'COMPLETED');
     await client.waitForStatus(created.id, 'REVERSED');
     expect(await client.admin.balance()).toBe(before);
   });

@@ -193,18 +193,28 @@ describe('progress and test account numbers', () => {
   });
 
   test('0001 fails at the beneficiary bank and the balance is refunded', async () => {
-    const before = await client.admin.balance();
-    const payout = await client.created(payoutBody({ fund_account_id: 'fa_00000000000001' }));
-    expect(await client.admin.balance()).toBe(before - 1000000 - 1180);
-    const failed = await client.waitForStatus(payout.id, 'failed');
-    expect(failed.status_details).toMatchObject({ source: 'beneficiary_bank', reason: 'beneficiary_bank_rejected' });
-    expect(failed.failure_reason).toEqual(expect.any(String));
-    expect(failed.error).toEqual({
-      description: failed.status_details?.description,
-      source: 'beneficiary_bank',
-      reason: 'beneficiary_bank_rejected',
-    });
-    expect(await client.admin.balance()).toBe(before);
+    // Stepped by hand: on real timers the debit lasts one progressDelayMs, which a busy machine's
+    // balance read can miss.
+    const scheduler = new ManualScheduler();
+    const manual = await startRazorpayX({ scheduler, razorpayx: { config: { progressDelayMs: 1000 } } });
+    try {
+      const before = await manual.admin.balance();
+      const payout = await manual.created(payoutBody({ fund_account_id: 'fa_00000000000001' }));
+      expect(await manual.admin.balance()).toBe(before - 1000000 - 1180);
+      scheduler.advance(1000);
+      const failed = (await manual.get(payout.id)).body;
+      expect(failed.status).toBe('failed');
+      expect(failed.status_details).toMatchObject({ source: 'beneficiary_bank', reason: 'beneficiary_bank_rejected' });
+      expect(failed.failure_reason).toEqual(expect.any(String));
+      expect(failed.error).toEqual({
+        description: failed.status_details?.description,
+        source: 'beneficiary_bank',
+        reason: 'beneficiary_bank_rejected',
+      });
+      expect(await manual.admin.balance()).toBe(before);
+    } finally {
+      await manual.sandbox.close();
+    }
   });
 
   test('0001 on a composite bank account number fails too', async () => {
@@ -215,14 +225,26 @@ describe('progress and test account numbers', () => {
   });
 
   test('0002 is processed, then reversed with amount and fees credited back', async () => {
-    const before = await client.admin.balance();
-    const payout = await client.created(payoutBody({ fund_account_id: 'fa_00000000000002' }));
-    const processed = await client.waitForStatus(payout.id, 'processed');
-    expect(processed.utr).toMatch(/^SBX\d{12}$/);
-    const reversed = await client.waitForStatus(payout.id, 'reversed');
-    expect(reversed.status_details).toMatchObject({ source: 'beneficiary_bank', reason: 'payout_reversed' });
-    expect(reversed.utr).toBe(processed.utr);
-    expect(await client.admin.balance()).toBe(before);
+    // Stepped by hand: on real timers `processed` lasts one progressDelayMs, which polling on a busy
+    // machine can miss.
+    const scheduler = new ManualScheduler();
+    const manual = await startRazorpayX({ scheduler, razorpayx: { config: { progressDelayMs: 1000 } } });
+    try {
+      const before = await manual.admin.balance();
+      const payout = await manual.created(payoutBody({ fund_account_id: 'fa_00000000000002' }));
+      scheduler.advance(1000);
+      const processed = (await manual.get(payout.id)).body;
+      expect(processed.status).toBe('processed');
+      expect(processed.utr).toMatch(/^SBX\d{12}$/);
+      scheduler.advance(1000);
+      const reversed = (await manual.get(payout.id)).body;
+      expect(reversed.status).toBe('reversed');
+      expect(reversed.status_details).toMatchObject({ source: 'beneficiary_bank', reason: 'payout_reversed' });
+      expect(reversed.utr).toBe(processed.utr);
+      expect(await manual.admin.balance()).toBe(before);
+    } finally {
+      await manual.sandbox.close();
+    }
   });
 
   test('0003 stays processing until the admin API settles it', async () => {

@@ -172,16 +172,28 @@ describe('progress and test account numbers (customerBankAccountNumber)', () => 
   });
 
   test('0002 is completed, then reversed with the amount credited back', async () => {
-    const before = await client.admin.balance();
-    const withdraw = await client.created(withdrawBody({ customerBankAccountNumber: '9876540002' }));
-    const completed = await client.waitForStatus(withdraw.id, 'completed');
-    expect(completed.paidAt).toMatch(ISO);
-    const reversed = await client.waitForStatus(withdraw.id, 'reversed');
-    expect(reversed).toMatchObject({
-      paidAt: completed.paidAt,
-      failureReason: 'Transfer returned by the beneficiary bank',
-    });
-    expect(await client.admin.balance()).toBe(before);
+    // Stepped by hand: on real timers `completed` lasts one progressDelayMs, which polling on a busy
+    // machine can miss.
+    const scheduler = new ManualScheduler();
+    const manual = await startThaiGateway({ scheduler, thaiGateway: { config: { progressDelayMs: 1000 } } });
+    try {
+      const before = await manual.admin.balance();
+      const withdraw = await manual.created(withdrawBody({ customerBankAccountNumber: '9876540002' }));
+      scheduler.advance(2000);
+      const completed = (await manual.get(withdraw.id)).body.data;
+      expect(completed.status).toBe('completed');
+      expect(completed.paidAt).toMatch(ISO);
+      scheduler.advance(1000);
+      const reversed = (await manual.get(withdraw.id)).body.data;
+      expect(reversed).toMatchObject({
+        status: 'reversed',
+        paidAt: completed.paidAt,
+        failureReason: 'Transfer returned by the beneficiary bank',
+      });
+      expect(await manual.admin.balance()).toBe(before);
+    } finally {
+      await manual.sandbox.close();
+    }
   });
 
   test('0003 stays processing until the admin API settles it', async () => {
