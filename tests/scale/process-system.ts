@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { createRedis } from '@payouts/queue';
 import { sql } from 'drizzle-orm';
 import { type AppKind, AppProcess, freePort, type HttpAnswer, http, tail, waitUntil } from '../chaos/harness.ts';
 
 export interface ProcessSystemOptions {
-  /** A migrated database. */
+  /** The database: migrated, or empty (the API and the reconciler migrate it at start). */
   databaseUrl: string;
   redisUrl: string;
   prefix: string;
@@ -34,6 +35,8 @@ export interface ProcessSystem {
   operatorKey: string;
   workers: AppProcess[];
   reconcilers: AppProcess[];
+  /** `GET /metrics` of each worker and reconciler, by process name (`worker-1`, …). */
+  metricsUrls: Record<string, string>;
   /** Processes that exited without being told to, with their last log lines. */
   unexpectedExits: string[];
   /** A call to the API with the operator key (or another key). */
@@ -111,14 +114,17 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
   const sandbox = app('sandbox', 'sandbox', { LOG_LEVEL: 'warn' });
   const api = app('api', 'api', { LOG_LEVEL: 'warn' });
   // Several processes of a kind on one host: each its own metrics port.
+  const metricsUrls: Record<string, string> = {};
   const named = async (kind: 'worker' | 'reconciler', n: number) => {
     const out: AppProcess[] = [];
     for (let i = 1; i <= n; i++) {
       const name = `${kind}-${i}`;
+      const metricsPort = await freePort();
+      metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
       out.push(
         app(name, kind, {
           DATABASE_URL: withApplicationName(o.databaseUrl, name),
-          METRICS_PORT: String(await freePort()),
+          METRICS_PORT: String(metricsPort),
         }),
       );
     }
@@ -168,6 +174,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     operatorKey,
     workers,
     reconcilers,
+    metricsUrls,
     unexpectedExits,
     call: (method, path, body, key = operatorKey) =>
       http(`${apiUrl}${path}`, {
@@ -226,4 +233,19 @@ export async function workByProcess(db: Database): Promise<Record<string, Record
   const out: Record<string, Record<string, number>> = {};
   for (const r of rows) out[r.what] = { ...out[r.what], [r.app]: Number(r.n) };
   return out;
+}
+
+/** Deletes every BullMQ key under `prefix`, after the processes that used it stopped. */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl, 'worker');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
