@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS_FOLDER, migrateDatabase, openDatabase, rowsOf } from '@payouts/db';
-import { createEmptyTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
+import { createEmptyTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, test } from 'vitest';
-import { deleteQueueKeys, type ProcessSystem, startProcessSystem } from './process-system.ts';
+import { deleteQueueKeys, type ProcessSystem, payOnePayout, startProcessSystem } from './process-system.ts';
 
 /**
  * A first deployment: the API, the reconciler and a worker start at the same moment on an empty
@@ -85,46 +85,7 @@ describe('the three apps started at once on an empty database', () => {
     await migratedOnce(db);
 
     // The schema works end to end: a tenant, a funding, a payout paid.
-    const tenant = await system.call('POST', '/v1/admin/tenants', { name: 'fresh-database' });
-    expect(tenant.status, JSON.stringify(tenant.body)).toBe(201);
-    const issued = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/api-keys`, {});
-    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
-    const funding = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/fundings`, {
-      currency: 'INR',
-      amount: 1_000_000,
-      reference: 'fresh-1',
-    });
-    // 202: the reconciler had not answered yet; the funding is applied all the same.
-    expect([201, 202], JSON.stringify(funding.body)).toContain(funding.status);
-    await waitFor(
-      async () => {
-        const balances = await system!.call('GET', `/v1/admin/tenants/${tenant.body.id}/balances`);
-        return balances.body.data?.some((b: { available: number }) => b.available === 1_000_000);
-      },
-      { timeoutMs: 60_000, intervalMs: 200, message: 'the wallet to be funded' },
-    );
-    const payout = await system.call(
-      'POST',
-      '/v1/payouts',
-      {
-        amount: 50_000,
-        currency: 'INR',
-        method: 'IMPS',
-        purpose: 'payout',
-        narration: 'fresh db',
-        beneficiary: { name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' },
-      },
-      issued.body.key,
-    );
-    expect(payout.status, JSON.stringify(payout.body)).toBe(202);
-    await waitFor(
-      async () => {
-        if (system!.unexpectedExits.length > 0) throw new Error(system!.unexpectedExits.join('\n'));
-        const read = await system!.call('GET', `/v1/payouts/${payout.body.id}`, undefined, issued.body.key);
-        return read.body.status === 'processed';
-      },
-      { timeoutMs: 90_000, intervalMs: 200, message: 'the payout to be processed' },
-    );
+    await payOnePayout(system, 'fresh-database');
     expect(system.unexpectedExits).toEqual([]);
   }, 240_000);
 });

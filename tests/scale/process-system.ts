@@ -198,6 +198,61 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
 }
 
 /**
+ * The whole system at work once: a tenant with an API key and a funded INR wallet, and one payout
+ * paid through the sandbox. Throws, with the answer that went wrong, if any step does not happen.
+ */
+export async function payOnePayout(system: ProcessSystem, name: string): Promise<{ payoutId: string }> {
+  const expectStatus = (what: string, answer: HttpAnswer, statuses: number[]) => {
+    if (!statuses.includes(answer.status))
+      throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
+  };
+  const tenant = await system.call('POST', '/v1/admin/tenants', { name });
+  expectStatus('create the tenant', tenant, [201]);
+  const issued = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/api-keys`, {});
+  expectStatus('issue its API key', issued, [201]);
+  const amount = 1_000_000;
+  const funding = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/fundings`, {
+    currency: 'INR',
+    amount,
+    reference: `${name}-funding`,
+  });
+  // 202: the reconciler had not answered in time; the funding is applied all the same.
+  expectStatus('fund its wallet', funding, [201, 202]);
+  await waitUntil(
+    async () => {
+      const balances = await system.call('GET', `/v1/admin/tenants/${tenant.body.id}/balances`);
+      return (balances.body?.data ?? []).some((b: { available: number }) => b.available === amount);
+    },
+    60_000,
+    'the wallet funded',
+  );
+  const payout = await system.call(
+    'POST',
+    '/v1/payouts',
+    {
+      amount: 50_000,
+      currency: 'INR',
+      method: 'IMPS',
+      purpose: 'payout',
+      narration: 'One payout',
+      beneficiary: { name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' },
+    },
+    issued.body.key,
+  );
+  expectStatus('post a payout', payout, [202]);
+  await waitUntil(
+    async () => {
+      if (system.unexpectedExits.length > 0) throw new Error(system.unexpectedExits.join('\n'));
+      const read = await system.call('GET', `/v1/payouts/${payout.body.id}`, undefined, issued.body.key);
+      return read.body?.status === 'processed';
+    },
+    90_000,
+    'the payout processed',
+  );
+  return { payoutId: payout.body.id };
+}
+
+/**
  * Observation only, in a throwaway database (never a migration): triggers that note which process
  * (its Postgres `application_name`) claimed each submission — the worker's claim, just before it
  * calls the provider — and wrote each ledger transaction. Read back with `workByProcess`.
