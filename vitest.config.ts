@@ -2,9 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 // One runner for the whole workspace: every test talks to the same local Postgres and Redis,
 // each file isolated in its own database (cloned from a migrated template) and queue prefix.
-// The tests that run the apps as separate processes (chaos: six, SIGKILLed; multi-process: seven)
-// run after everything else and one at a time: they saturate both cores on purpose, which would
-// starve the timing of whatever ran beside them.
+// The tests that run the apps as separate processes (chaos: six, SIGKILLed; multi-process: seven;
+// fresh-database: five; promtool: four) run after everything else and one at a time: they saturate
+// both cores on purpose, which would starve the timing of whatever ran beside them.
+const PROCESS_TESTS = [
+  'tests/scale/multi-process.test.ts',
+  'tests/scale/fresh-database.test.ts',
+  'tests/observability/promtool.test.ts',
+];
+
 export default defineConfig({
   test: {
     globalSetup: ['packages/testing/src/global-setup.ts'],
@@ -22,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-          exclude: ['tests/chaos/**', 'tests/scale/multi-process.test.ts', '**/node_modules/**'],
+          exclude: ['tests/chaos/**', ...PROCESS_TESTS, '**/node_modules/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -30,7 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'processes',
-          include: ['tests/chaos/**/*.test.ts', 'tests/scale/multi-process.test.ts'],
+          include: ['tests/chaos/**/*.test.ts', ...PROCESS_TESTS],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

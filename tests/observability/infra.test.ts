@@ -13,11 +13,12 @@ import {
 import { readReconcilerEnv } from '@payouts/reconciler';
 import { readWorkerEnv } from '@payouts/worker';
 import { describe, expect, test } from 'vitest';
+import { promtool } from './promtool.ts';
 
 /**
  * The Prometheus configuration, alert rules and Grafana dashboard in infra/ against the metrics
  * the code actually registers: a renamed metric breaks this test, not a dashboard nobody looks at
- * until the night it is needed. (promtool is not available here; this is the check we can run.)
+ * until the night it is needed; and promtool's own checks of the configuration and the rules.
  */
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -84,6 +85,15 @@ describe('infra/ against the metrics in code', () => {
     ]) {
       expect(alerts).toMatch(new RegExp(`- alert: ${alert}\\n`));
     }
+  });
+
+  test('promtool accepts the alert rules and the Prometheus configuration', () => {
+    const rules = promtool(['check', 'rules', resolve(root, 'infra/prometheus/alerts.yml')]);
+    expect(rules.status, rules.output).toBe(0);
+    expect(rules.output).toMatch(/SUCCESS: \d+ rules found/);
+    // The rule file is named by its path inside the container (/etc/prometheus), so the syntax only.
+    const config = promtool(['check', 'config', '--syntax-only', resolve(root, 'infra/prometheus/prometheus.yml')]);
+    expect(config.status, config.output).toBe(0);
   });
 
   test('every dashboard panel queries metrics that exist', () => {

@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { createRedis } from '@payouts/queue';
 import { PATIENCE_MS } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { type AppKind, AppProcess, freePort, type HttpAnswer, http, tail, waitUntil } from '../chaos/harness.ts';
 
 export interface ProcessSystemOptions {
-  /** A migrated database. */
+  /** The database: migrated, or empty (the API and the reconciler migrate it at start). */
   databaseUrl: string;
   redisUrl: string;
   prefix: string;
@@ -35,6 +36,8 @@ export interface ProcessSystem {
   operatorKey: string;
   workers: AppProcess[];
   reconcilers: AppProcess[];
+  /** `GET /metrics` of each worker and reconciler, by process name (`worker-1`, …). */
+  metricsUrls: Record<string, string>;
   /** Processes that exited without being told to, with their last log lines. */
   unexpectedExits: string[];
   /** A call to the API with the operator key (or another key). */
@@ -112,14 +115,17 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
   const sandbox = app('sandbox', 'sandbox', { LOG_LEVEL: 'warn' });
   const api = app('api', 'api', { LOG_LEVEL: 'warn' });
   // Several processes of a kind on one host: each its own metrics port.
+  const metricsUrls: Record<string, string> = {};
   const named = async (kind: 'worker' | 'reconciler', n: number) => {
     const out: AppProcess[] = [];
     for (let i = 1; i <= n; i++) {
       const name = `${kind}-${i}`;
+      const metricsPort = await freePort();
+      metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
       out.push(
         app(name, kind, {
           DATABASE_URL: withApplicationName(o.databaseUrl, name),
-          METRICS_PORT: String(await freePort()),
+          METRICS_PORT: String(metricsPort),
         }),
       );
     }
@@ -169,6 +175,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     operatorKey,
     workers,
     reconcilers,
+    metricsUrls,
     unexpectedExits,
     call: (method, path, body, key = operatorKey) =>
       http(`${apiUrl}${path}`, {
@@ -189,6 +196,61 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
       process.removeListener('exit', killEverything);
     },
   };
+}
+
+/**
+ * The whole system at work once: a tenant with an API key and a funded INR wallet, and one payout
+ * paid through the sandbox. Throws, with the answer that went wrong, if any step does not happen.
+ */
+export async function payOnePayout(system: ProcessSystem, name: string): Promise<{ payoutId: string }> {
+  const expectStatus = (what: string, answer: HttpAnswer, statuses: number[]) => {
+    if (!statuses.includes(answer.status))
+      throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 500)}`);
+  };
+  const tenant = await system.call('POST', '/v1/admin/tenants', { name });
+  expectStatus('create the tenant', tenant, [201]);
+  const issued = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/api-keys`, {});
+  expectStatus('issue its API key', issued, [201]);
+  const amount = 1_000_000;
+  const funding = await system.call('POST', `/v1/admin/tenants/${tenant.body.id}/fundings`, {
+    currency: 'INR',
+    amount,
+    reference: `${name}-funding`,
+  });
+  // 202: the reconciler had not answered in time; the funding is applied all the same.
+  expectStatus('fund its wallet', funding, [201, 202]);
+  await waitUntil(
+    async () => {
+      const balances = await system.call('GET', `/v1/admin/tenants/${tenant.body.id}/balances`);
+      return (balances.body?.data ?? []).some((b: { available: number }) => b.available === amount);
+    },
+    PATIENCE_MS,
+    'the wallet funded',
+  );
+  const payout = await system.call(
+    'POST',
+    '/v1/payouts',
+    {
+      amount: 50_000,
+      currency: 'INR',
+      method: 'IMPS',
+      purpose: 'payout',
+      narration: 'One payout',
+      beneficiary: { name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' },
+    },
+    issued.body.key,
+  );
+  expectStatus('post a payout', payout, [202]);
+  await waitUntil(
+    async () => {
+      if (system.unexpectedExits.length > 0) throw new Error(system.unexpectedExits.join('\n'));
+      const read = await system.call('GET', `/v1/payouts/${payout.body.id}`, undefined, issued.body.key);
+      return read.body?.status === 'processed';
+    },
+    PATIENCE_MS,
+    'the payout processed',
+  );
+  return { payoutId: payout.body.id };
 }
 
 /**
@@ -227,4 +289,19 @@ export async function workByProcess(db: Database): Promise<Record<string, Record
   const out: Record<string, Record<string, number>> = {};
   for (const r of rows) out[r.what] = { ...out[r.what], [r.app]: Number(r.n) };
   return out;
+}
+
+/** Deletes every BullMQ key under `prefix`, after the processes that used it stopped. */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl, 'worker');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

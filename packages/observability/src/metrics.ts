@@ -9,11 +9,25 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  */
 export { Registry };
 
+/**
+ * prom-client's default metrics that break the Prometheus naming rules (`promtool check metrics`):
+ * gauges ending in `_total`, a suffix reserved for counters. Each is the sum of its per-type
+ * sibling (`nodejs_active_handles{type}` and so on), which stays: `sum without (type) (…)` gives it.
+ */
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export function createRegistry(app: string, options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   // `app` tells the series of one process apart from another's when they share a scrape job.
   registry.setDefaultLabels({ app });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   return registry;
 }
 

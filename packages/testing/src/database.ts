@@ -13,12 +13,21 @@ export interface TestDatabase extends DatabaseHandle {
 
 /** A fresh, migrated database of its own, cloned from the run's template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase(`template "${inject('templateDatabase')}"`);
+}
+
+/** A fresh database with nothing in it, not even the migrations table: what a first deployment finds. */
+export async function createEmptyTestDatabase(): Promise<TestDatabase> {
+  // template0, not the default template1, to which a local admin may have added objects.
+  return createDatabase('template template0');
+}
+
+async function createDatabase(template: string): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
-  const template = inject('templateDatabase');
   const name = `payouts_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${template}"`);
+    await admin.unsafe(`create database "${name}" ${template}`);
   } finally {
     await admin.end({ timeout: 1 });
   }
