@@ -61,7 +61,7 @@ async function resultsCsv(id: string) {
 
 describe('a JSON run', () => {
   test('accept_valid: valid rows go ahead, invalid rows come back with row, field and message; the export has every row', async () => {
-    const items = Array.from({ length: 40 }, (_, i) => inr(i + 1));
+    const items: Record<string, unknown>[] = Array.from({ length: 40 }, (_, i) => inr(i + 1));
     items[4] = { ...inr(5), amount: 50 }; // under RazorpayX's 100 paise
     items[9] = { ...inr(10), narration: 'Salary, March!' };
     items[19] = { ...inr(20), currency: 'XYZ' };
