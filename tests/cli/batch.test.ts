@@ -195,8 +195,9 @@ describe('batch submit', () => {
     expect(report.stdout).toMatch(/^rows:\s+12 \(plus the header line\)$/m);
     const lines = (await readFile(output, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(13);
-    expect(lines[3]).toMatch(/^3,,,invalid,.*beneficiary_bank_code/);
-    expect(lines[10]).toMatch(/^10,,,invalid,.*amount/);
+    // A refused row still says which of the run's payouts it was.
+    expect(lines[3]).toMatch(/^3,mar-2025-e103,,invalid,.*beneficiary_bank_code/);
+    expect(lines[10]).toMatch(/^10,mar-2025-e110,,invalid,.*amount/);
     expect(lines[1]).toMatch(/^1,mar-2025-e101,po_[0-9A-Z]{26},processed,4520000,INR,razorpayx,/);
   });
 

@@ -61,25 +61,33 @@ async function resultsCsv(id: string) {
 
 describe('a JSON run', () => {
   test('accept_valid: valid rows go ahead, invalid rows come back with row, field and message; the export has every row', async () => {
-    const items = Array.from({ length: 40 }, (_, i) => inr(i + 1));
+    const items: Record<string, unknown>[] = Array.from({ length: 40 }, (_, i) => inr(i + 1));
     items[4] = { ...inr(5), amount: 50 }; // under RazorpayX's 100 paise
     items[9] = { ...inr(10), narration: 'Salary, March!' };
     items[19] = { ...inr(20), currency: 'XYZ' };
+    // Refused rows echo the reference they gave, whatever it was: none, too long, a formula.
+    const { reference_id: _, ...unreferenced } = inr(25);
+    items[24] = { ...unreferenced, amount: 50 };
+    items[29] = { ...inr(30), reference_id: `r${'x'.repeat(299)}` };
+    items[34] = { ...inr(35), reference_id: '=HYPERLINK("x")', amount: 50 };
     const res = await upload({ items, mode: 'accept_valid' }, 'run-1');
     expect(res.status).toBe(202);
-    expect(res.body.rows).toEqual({ total: 40, accepted: 37, rejected: 3 });
+    expect(res.body.rows).toEqual({ total: 40, accepted: 34, rejected: 6 });
     expect(res.body.errors).toEqual([
-      { row: 5, field: 'amount', message: expect.any(String) },
-      { row: 10, field: 'narration', message: expect.any(String) },
-      { row: 20, field: 'currency', message: expect.any(String) },
+      { row: 5, field: 'amount', message: expect.any(String), reference_id: 'emp-5' },
+      { row: 10, field: 'narration', message: expect.any(String), reference_id: 'emp-10' },
+      { row: 20, field: 'currency', message: expect.any(String), reference_id: 'emp-20' },
+      { row: 25, field: 'amount', message: expect.any(String) },
+      { row: 30, field: 'reference_id', message: expect.any(String), reference_id: `r${'x'.repeat(254)}` },
+      { row: 35, field: 'amount', message: expect.any(String), reference_id: '=HYPERLINK("x")' },
     ]);
     expect(res.body.totals).toEqual([
-      { currency: 'INR', provider: 'razorpayx', count: 37, amount: expect.any(Number) },
+      { currency: 'INR', provider: 'razorpayx', count: 34, amount: expect.any(Number) },
     ]);
 
     const done = await completed(res.body.id);
-    expect(done.counts).toEqual({ processed: 37 });
-    expect(done.progress).toEqual({ final: 37, total: 37, percent: 100 });
+    expect(done.counts).toEqual({ processed: 34 });
+    expect(done.progress).toEqual({ final: 34, total: 34, percent: 100 });
     expect(done.completed_at).toEqual(expect.any(String));
 
     const lines = await resultsCsv(res.body.id);
@@ -87,7 +95,11 @@ describe('a JSON run', () => {
       'row,reference_id,payout_id,status,amount,currency,provider,fees,tax,failure_code,failure_message,utr',
     );
     expect(lines).toHaveLength(41);
-    expect(lines[5]).toMatch(/^5,,,invalid,/);
+    expect(lines[5]).toMatch(/^5,emp-5,,invalid,/);
+    expect(lines[10]).toMatch(/^10,emp-10,,invalid,/);
+    expect(lines[25]).toMatch(/^25,,,invalid,/);
+    expect(lines[30]).toMatch(new RegExp(`^30,r${'x'.repeat(254)},,invalid,`));
+    expect(lines[35]).toMatch(/^35,"'=HYPERLINK\(""x""\)",,invalid,/);
     expect(lines[1]).toMatch(/^1,emp-1,po_[0-9A-Z]{26},processed,10001,INR,razorpayx,500,90,,,\S+$/);
 
     const page = await tenant.api('GET', `/v1/payout-batches/${res.body.id}/payouts?limit=10`);
@@ -107,7 +119,9 @@ describe('a JSON run', () => {
     const res = await upload({ items }, 'run-2');
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('batch_invalid');
-    expect(res.body.row_errors).toEqual([{ row: 2, field: 'beneficiary.account_number', message: expect.any(String) }]);
+    expect(res.body.row_errors).toEqual([
+      { row: 2, field: 'beneficiary.account_number', message: expect.any(String), reference_id: 'emp-2' },
+    ]);
     expect(res.body.errors[0].field).toBe('rows[2].beneficiary.account_number');
     expect((await system.db.db.select().from(payouts)).length).toBe(before);
   });
@@ -141,7 +155,9 @@ describe('a CSV run', () => {
     const res = await upload(`${csv}`, 'csv-1', tenant.api, 'text/csv').then((r) => r);
     // mode defaults to all_or_nothing: the CSV had one bad row.
     expect(res.status).toBe(422);
-    expect(res.body.row_errors).toEqual([{ row: 7, field: 'amount', message: expect.any(String) }]);
+    expect(res.body.row_errors).toEqual([
+      { row: 7, field: 'amount', message: expect.any(String), reference_id: 'csv-7' },
+    ]);
 
     const ok = await fetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
       method: 'POST',
@@ -158,7 +174,7 @@ describe('a CSV run', () => {
     expect(done.counts).toEqual({ processed: 120 });
     const lines = await resultsCsv(ok.body.id);
     expect(lines).toHaveLength(122);
-    expect(lines[7]).toMatch(/^7,,,invalid,.*amount/);
+    expect(lines[7]).toMatch(/^7,csv-7,,invalid,.*amount/);
     expect(lines[121]).toMatch(/^121,csv-thb,po_\w+,processed,100000,THB,thai-gateway/);
   });
 

@@ -18,4 +18,9 @@ export interface ApiDeps {
   routes: Readonly<Partial<Record<Currency, ProviderId>>>;
   /** Per-API-key rate limit (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); absent or 0: no limit. */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_TARGETS: webhook endpoints may be on private addresses (local development,
+   * tests). Off (the default), registration refuses what delivery would refuse.
+   */
+  allowPrivateWebhookTargets?: boolean;
 }

@@ -1,4 +1,4 @@
-import { apiPortEnv, baseEnv, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
+import { apiPortEnv, baseEnv, flag, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES } from '@payouts/providers';
 
@@ -22,6 +22,12 @@ export const apiEnvSchema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
   /** How many requests a key may send at once before the rate applies (default: two seconds' worth). */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  /**
+   * Webhook endpoints may be on private addresses (loopback, RFC 1918, link-local, …): for local
+   * development and tests. Off, registering one is refused, as delivering to one is (the reconciler
+   * reads the same setting).
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */
   PROVIDER_ROUTES: z
     .string()

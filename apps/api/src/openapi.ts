@@ -48,6 +48,13 @@ export function buildOpenApiDocument() {
     content: { 'application/json': { schema } },
   });
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const cancelResponses = {
+    200: json(payoutSchema, 'Cancelled: by this call, or already (a retry of a cancel that took effect)'),
+    202: json(payoutSchema, 'Not applied within 10 s (the reconciler is slow or down): the cancel stays queued'),
+    ...errors,
+    409: problem('Not cancellable: the payout is at its provider (or claimed for it), or final'),
+    503: problem('The cancel was lost before it was applied; nothing changed: retry it'),
+  };
 
   registry.registerPath({
     method: 'post',
@@ -94,12 +101,7 @@ export function buildOpenApiDocument() {
     summary: 'Cancel a payout not yet sent to its provider',
     security,
     request: { params: payoutId },
-    responses: {
-      200: json(payoutSchema, 'Cancelled'),
-      202: json(payoutSchema, 'Cancel accepted, still being applied'),
-      ...errors,
-      409: problem('Not cancellable in its state'),
-    },
+    responses: cancelResponses,
   });
   registry.registerPath({
     method: 'get',
@@ -142,10 +144,20 @@ export function buildOpenApiDocument() {
     responses: {
       201: json(fundingSchema, 'Funded'),
       200: json(fundingSchema, 'This reference had funded already'),
+      202: json(fundingSchema, 'Not confirmed within 10 s: the funding still applies; a retry says which'),
+      503: problem('The funding was lost before it was applied; nothing changed: retry it'),
       ...errors,
       403: problem('Not an operator key'),
       409: problem('Reference reused with another amount'),
     },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/payouts/{id}/cancel',
+    summary: 'Cancel any tenant’s payout not yet sent to its provider (operator); recorded',
+    security,
+    request: { params: payoutId },
+    responses: { ...cancelResponses, 403: problem('Not an operator key') },
   });
   registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
   registry.registerPath({

@@ -1,7 +1,7 @@
 import {
-  CLIENT_CANCELLABLE,
   type Currency,
   canTransition,
+  isCancellable,
   type PayoutStatus,
   type ProviderId,
   type TransitionSource,
@@ -332,8 +332,7 @@ class Batch {
       return { outcome: 'refused', payoutId: c.payoutId, reason: 'payout_not_found' };
     }
     const status = row.status as PayoutStatus;
-    const atProvider = this.claimed.has(row.id) || (status === 'queued' && row.queuedReason === 'provider_low_balance');
-    if (!CLIENT_CANCELLABLE.has(status) || atProvider) {
+    if (!isCancellable(row, this.claimed.has(row.id))) {
       this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
       return { outcome: 'refused', payoutId: row.id, status, reason: 'not_cancellable' };
     }

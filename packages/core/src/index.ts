@@ -1,3 +1,4 @@
+export * from './addresses.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './ids.ts';

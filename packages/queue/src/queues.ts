@@ -17,7 +17,8 @@ import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
 /**
  * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
- * Postgres keeps the history. Attempts are the transport's retries; the engine's own retry
+ * Postgres keeps the history. (The jobs the API waits on keep their answer a while: see
+ * apps/api/src/reconciler-client.ts.) Attempts are the transport's retries; the engine's own retry
  * decisions (backoff, unknown outcomes, parking) are made in the handlers.
  */
 /** Jobs of batch runs queue behind single payouts' (which carry no priority and so run first). */

@@ -151,13 +151,23 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
         'reference',
       );
     }
-    const answer = await deps.reconciler.call('wallet.fund', {
+    const reply = await deps.reconciler.call('wallet.fund', {
       tenantId: tenant.id,
       currency: body.currency,
       amount: String(body.amount),
       reference: body.reference,
       actor: operator.keyId,
     });
+    if (reply.state === 'finished') {
+      // Its answer is gone with its job. Funded (by this call or an earlier one with this
+      // reference): `202` as if still running — a retry answers which. Not funded: the job was lost.
+      const [funding] = await deps.db
+        .select({ id: ledgerTransactions.id })
+        .from(ledgerTransactions)
+        .where(eq(ledgerTransactions.idempotencyKey, spec.idempotencyKey));
+      if (!funding) throw problems.unavailable('The funding was lost before it could be applied: retry it.');
+    }
+    const answer = reply.state === 'answered' ? reply.answer : null;
     await recordOperatorAction(deps.db, {
       actor: operator.keyId,
       action: 'wallet.fund',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Currency, isId, newId } from '@payouts/core';
+import { type Currency, type FieldIssue, isId, newId } from '@payouts/core';
 import {
   type BatchRowError,
   batchResource,
@@ -223,8 +223,9 @@ export function batchRoutes(deps: ApiDeps): Router {
           .get(r)!
           .map((e) => `${e.field}: ${e.message}`)
           .join('; ');
+        const said = refused.get(r)![0]!.reference_id ?? '';
         await write(
-          [r, '', '', 'invalid', '', '', '', '', '', 'validation_failed', message, ''].map(csvField).join(','),
+          [r, said, '', 'invalid', '', '', '', '', '', 'validation_failed', message, ''].map(csvField).join(','),
         );
       }
     };
@@ -281,9 +282,7 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
     throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
   const rows = body.data.items.map((item, i) => {
     const prepared = preparePayout(deps, item);
-    return prepared.ok
-      ? { row: i + 1, payout: prepared.payout }
-      : { row: i + 1, errors: prepared.issues.map((e) => ({ row: i + 1, field: e.path, message: e.message })) };
+    return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
     source: 'json',
@@ -339,11 +338,16 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
       const row = rows.length + 1;
       if (row > MAX_BATCH_ROWS)
         throw problems.invalid([{ path: 'body', message: `a batch may hold at most ${MAX_BATCH_ROWS} rows` }]);
-      const prepared = preparePayout(deps, csvRecordToPayout(record as Record<string, string>));
+      const payout = csvRecordToPayout(record as Record<string, string>);
+      const prepared = preparePayout(deps, payout);
       rows.push(
         prepared.ok
           ? { row, payout: prepared.payout }
-          : { row, errors: prepared.issues.map((e) => ({ row, field: columnOf(e.path), message: e.message })) },
+          : refusedRow(
+              row,
+              prepared.issues.map((e) => ({ ...e, path: columnOf(e.path) })),
+              payout,
+            ),
       );
     }
   } catch (error) {
@@ -360,6 +364,33 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
   if (headerProblem) throw headerProblem;
   if (rows.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
   return { source: 'csv', options: opts, rows, print: hash.digest('hex') };
+}
+
+/**
+ * A refused row's errors, each with the `reference_id` the row gave (when it gave one), so the
+ * answer and the results CSV tell the client which of its payouts it was.
+ */
+function refusedRow(row: number, issues: FieldIssue[], item: unknown): { row: number; errors: BatchRowError[] } {
+  const said = saidReference(item);
+  return {
+    row,
+    errors: issues.map((e) => ({ row, field: e.path, message: e.message, ...(said ? { reference_id: said } : {}) })),
+  };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The row's `reference_id` as it said it, valid or not: its first 255 characters, with what jsonb
+ * cannot store (NUL, a lone surrogate) replaced by U+FFFD. Absent when the row gave none (or an
+ * object or array).
+ */
+function saidReference(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const value = (item as Record<string, unknown>).reference_id;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+  const said = String(value).slice(0, 255).replace(LONE_SURROGATE, '\uFFFD').replaceAll('\u0000', '\uFFFD');
+  return said === '' ? undefined : said;
 }
 
 function batchInvalid(errors: BatchRowError[], total: number): HttpProblem {

@@ -15,9 +15,11 @@ import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
+import type { ReconcilerReply } from '../reconciler-client.ts';
 import { z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseBody, parseQuery } from '../validation.ts';
+import { cancelOutcome } from './payouts.ts';
 
 /**
  * What operators need when things go wrong (issue: never lost, never paid twice): the payouts that
@@ -160,27 +162,36 @@ export function operationRoutes(deps: ApiDeps): Router {
   router.post('/payouts/:id/cancel', async (req, res) => {
     const operator = requireOperator(req);
     const row = await findAnyPayout(deps, req.params.id);
-    const answer = await deps.reconciler.call('payout.cancel', {
-      payoutId: row.id,
-      tenantId: null,
-      source: 'operator',
-      actor: operator.keyId,
-    });
+    // A retry of a cancel that took effect answers what happened, as the first one did.
+    const reply: ReconcilerReply | null =
+      row.status === 'cancelled'
+        ? null
+        : await deps.reconciler.call('payout.cancel', {
+            payoutId: row.id,
+            tenantId: null,
+            source: 'operator',
+            actor: operator.keyId,
+          });
+    const current = reply ? await findAnyPayout(deps, row.id) : row;
+    const outcome = reply ? await cancelOutcome(deps, current, reply) : 'cancelled';
+    const said = reply?.state === 'answered' ? reply.answer.outcome : null;
     await record(
       operator.keyId,
       'payout.cancel',
       row.id,
       {},
-      { outcome: answer?.outcome ?? 'pending', status: answer?.status ?? row.status },
+      {
+        outcome: said ?? (reply === null ? 'unchanged' : outcome === 'cancelled' ? 'applied' : outcome),
+        status: current.status,
+      },
     );
-    if (answer?.outcome === 'refused') {
+    if (outcome === 'refused') {
       throw problems.conflict(
         'payout_not_cancellable',
-        `The payout is ${answer.status ?? row.status} and may already be at its provider: it can no longer be cancelled here.`,
+        `The payout is ${current.status} and may already be at its provider: it can no longer be cancelled here.`,
       );
     }
-    const [current] = await deps.db.select().from(payouts).where(eq(payouts.id, row.id));
-    res.status(answer ? 200 : 202).json(payoutResource(current!));
+    res.status(outcome === 'pending' ? 202 : 200).json(payoutResource(current));
   });
 
   router.post('/providers/:provider/funded', async (req, res) => {

@@ -1,5 +1,5 @@
-import { CLIENT_CANCELLABLE, isId, type PayoutStatus } from '@payouts/core';
-import { insertRowsSql, payoutEvents, payouts } from '@payouts/db';
+import { isCancellable, isId } from '@payouts/core';
+import { insertRowsSql, payoutEvents, payouts, providerSubmissions } from '@payouts/db';
 import { jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { acceptedRecord, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
+import type { ReconcilerReply } from '../reconciler-client.ts';
 import { listPayoutsQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
@@ -104,21 +105,49 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const { tenantId, keyId } = requireTenant(req);
     expectNoBody(req);
     const payout = await findPayout(deps, tenantId, req.params.id);
-    if (!CLIENT_CANCELLABLE.has(payout.status as PayoutStatus) || payout.queuedReason === 'provider_low_balance') {
-      throw notCancellable(payout.status);
+    // A retry of a cancel that took effect answers what happened, as the first one did.
+    if (payout.status === 'cancelled') {
+      res.json(payoutResource(payout));
+      return;
     }
-    const answer = await deps.reconciler.call('payout.cancel', {
+    if (!isCancellable(payout, false)) throw notCancellable(payout.status);
+    const reply = await deps.reconciler.call('payout.cancel', {
       payoutId: payout.id,
       tenantId,
       source: 'api',
       actor: keyId,
     });
-    if (answer?.outcome === 'refused') throw notCancellable(answer.status ?? payout.status);
     const current = await findPayout(deps, tenantId, payout.id);
-    res.status(answer ? 200 : 202).json(payoutResource(current));
+    const outcome = await cancelOutcome(deps, current, reply);
+    if (outcome === 'refused') throw notCancellable(current.status);
+    res.status(outcome === 'pending' ? 202 : 200).json(payoutResource(current));
   });
 
   return router;
+}
+
+/**
+ * What a cancel did, from the payout as Postgres has it after the reconciler's turn (the source of
+ * truth, whatever became of the job): `cancelled` (by this call or an earlier one), `refused` (the
+ * payout had moved on, or a worker had claimed it), or `pending` (the reconciler has not applied it
+ * within the wait; it still will).
+ */
+export async function cancelOutcome(
+  deps: ApiDeps,
+  payout: typeof payouts.$inferSelect,
+  reply: ReconcilerReply,
+): Promise<'cancelled' | 'refused' | 'pending'> {
+  if (payout.status === 'cancelled') return 'cancelled';
+  if (reply.state === 'pending') return 'pending';
+  if (reply.state === 'answered') return 'refused';
+  const [claim] = await deps.db
+    .select({ payoutId: providerSubmissions.payoutId })
+    .from(providerSubmissions)
+    .where(eq(providerSubmissions.payoutId, payout.id))
+    .limit(1);
+  if (!isCancellable(payout, claim !== undefined)) return 'refused';
+  // The job is gone and the payout could still be cancelled: Redis lost the job before it ran.
+  throw problems.unavailable('The cancel was lost before it could be applied, and nothing changed: retry it.');
 }
 
 function notCancellable(status: string) {

@@ -6,11 +6,12 @@ import { and, count, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { requireOperator, requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
+import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
 import { z } from '../schemas.ts';
 import { parseBody, parseQuery } from '../validation.ts';
+import { privateTargetReason } from '../webhook-targets.ts';
 
 /**
  * Outbound webhook endpoints (docs/webhooks.md): a tenant registers where its events go and gets
@@ -233,6 +234,17 @@ function optionalBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> 
 export function webhookEndpointRoutes(deps: ApiDeps): Router {
   const router = Router();
 
+  /** 422 naming `url` for a target delivery would refuse (unless private targets are allowed). */
+  async function refusePrivateTarget(url: string): Promise<void> {
+    if (deps.allowPrivateWebhookTargets) return;
+    const reason = await privateTargetReason(url);
+    if (reason) {
+      throw problems.invalid([
+        { path: 'url', message: `must be a public address: its host ${reason}, and webhooks are never sent there` },
+      ]);
+    }
+  }
+
   async function findEndpoint(tenantId: string, id: string): Promise<EndpointRow> {
     if (!isId(id, 'webhookEndpoint')) throw problems.notFound('The webhook endpoint');
     const [row] = await deps.db
@@ -247,37 +259,39 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
     const { tenantId } = requireTenant(req);
     const key = readIdempotencyKey(req);
     const body = parseBody(createWebhookEndpointSchema, req);
-    const { response, replayed } = await withIdempotency(
-      deps.db,
-      tenantId,
-      key,
-      fingerprint(req, req.body),
-      async (tx) => {
-        const [active] = await tx
-          .select({ n: count() })
-          .from(webhookEndpoints)
-          .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.disabled, false)));
-        if ((active?.n ?? 0) >= MAX_ENDPOINTS) {
-          throw problems.conflict(
-            'webhook_endpoint_limit',
-            `A tenant may have ${MAX_ENDPOINTS} enabled webhook endpoints; disable one first.`,
-          );
-        }
-        const secret = newSecret();
-        const [row] = await tx
-          .insert(webhookEndpoints)
-          .values({
-            id: newId('webhookEndpoint'),
-            tenantId,
-            url: body.url,
-            description: body.description ?? null,
-            enabledEvents: body.enabled_events ?? null,
-            secret,
-          })
-          .returning();
-        return { status: 201, body: endpointResource(row!, secret) };
-      },
-    );
+    const print = fingerprint(req, req.body);
+    // A retry replays its first answer, whatever DNS says now.
+    const earlier = await findReplay(deps.db, tenantId, key, print);
+    if (earlier) {
+      res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
+      return;
+    }
+    await refusePrivateTarget(body.url);
+    const { response, replayed } = await withIdempotency(deps.db, tenantId, key, print, async (tx) => {
+      const [active] = await tx
+        .select({ n: count() })
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.disabled, false)));
+      if ((active?.n ?? 0) >= MAX_ENDPOINTS) {
+        throw problems.conflict(
+          'webhook_endpoint_limit',
+          `A tenant may have ${MAX_ENDPOINTS} enabled webhook endpoints; disable one first.`,
+        );
+      }
+      const secret = newSecret();
+      const [row] = await tx
+        .insert(webhookEndpoints)
+        .values({
+          id: newId('webhookEndpoint'),
+          tenantId,
+          url: body.url,
+          description: body.description ?? null,
+          enabledEvents: body.enabled_events ?? null,
+          secret,
+        })
+        .returning();
+      return { status: 201, body: endpointResource(row!, secret) };
+    });
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
 
@@ -305,6 +319,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
     const { tenantId } = requireTenant(req);
     const body = parseBody(updateWebhookEndpointSchema, req);
     const endpoint = await findEndpoint(tenantId, req.params.id);
+    if (body.url !== undefined) await refusePrivateTarget(body.url);
     const [row] = await deps.db
       .update(webhookEndpoints)
       .set({
@@ -494,6 +509,9 @@ export function registerWebhookEndpointPaths(
     .openapi('WebhookDeliveryList');
   const jsonBody = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
   const { security, errors } = h;
+  const privateTarget = h.problem(
+    'Validation failed; `errors` names each field. `url` also when its host is, or resolves to, a private address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS)',
+  );
 
   registry.registerPath({
     method: 'post',
@@ -508,6 +526,7 @@ export function registerWebhookEndpointPaths(
       201: h.json(webhookEndpointSchema, 'Created, with `secret`'),
       ...errors,
       409: h.problem('Too many endpoints, or the same Idempotency-Key in flight'),
+      422: privateTarget,
     },
   });
   registry.registerPath({
@@ -532,7 +551,7 @@ export function registerWebhookEndpointPaths(
     summary: 'Change a webhook endpoint: url, description, enabled_events, disabled',
     security,
     request: { params: id, body: jsonBody(updateWebhookEndpointSchema) },
-    responses: { 200: h.json(webhookEndpointSchema, 'Changed'), ...errors },
+    responses: { 200: h.json(webhookEndpointSchema, 'Changed'), ...errors, 422: privateTarget },
   });
   registry.registerPath({
     method: 'delete',

@@ -1,8 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
-import { parseRetryAfter } from '@payouts/core';
+import { isIP } from 'node:net';
+import { isPrivateAddress, parseRetryAfter } from '@payouts/core';
 
 /**
  * The one HTTP POST of a webhook delivery. Tenants choose the URL, so without a guard a tenant
@@ -10,47 +10,11 @@ import { parseRetryAfter } from '@payouts/core';
  * neighbours, a cloud metadata service): server-side request forgery. Unless private targets are
  * allowed (local development, tests), every address a host name resolves to must be public, and
  * the connection goes to the address that was checked — not to a second resolution, which a
- * hostile DNS server could answer differently (DNS rebinding).
+ * hostile DNS server could answer differently (DNS rebinding). The classifier is core's
+ * `classifyAddress`, the one endpoint registration refuses with too.
  */
 export class TargetRefused extends Error {
   override readonly name = 'TargetRefused';
-}
-
-/** Loopback, private, link-local (cloud metadata), carrier-grade NAT, multicast and reserved ranges. */
-const PRIVATE = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv6');
-
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family === 6) {
-    // An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-    return PRIVATE.check(address, 'ipv6');
-  }
-  return true; // not an address at all: refuse rather than guess
 }
 
 export interface PostResult {

@@ -6,6 +6,8 @@ export interface BatchRowError {
   row: number;
   field: string;
   message: string;
+  /** What the row gave as its `reference_id` (valid or not), echoed in the results CSV. */
+  reference_id?: string;
 }
 
 /**
