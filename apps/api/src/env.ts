@@ -23,6 +23,11 @@ export const apiEnvSchema = z.object({
   /** How many requests a key may send at once before the rate applies (default: two seconds' worth). */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   /**
+   * How long a cancel or a funding waits for the reconciler to apply it before answering 202 (the
+   * event still runs; a retry tells the outcome).
+   */
+  RECONCILER_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
    * Webhook endpoints may be on private addresses (loopback, RFC 1918, link-local, …): for local
    * development and tests. Off, registering one is refused, as delivering to one is (the reconciler
    * reads the same setting).

@@ -46,7 +46,7 @@ export async function startApi(options: {
       db,
       redis,
       queues,
-      reconciler: new ReconcilerClient(queues, events),
+      reconciler: new ReconcilerClient(queues, events, env.RECONCILER_ANSWER_TIMEOUT_MS),
       logger,
       adapters,
       routes: env.PROVIDER_ROUTES,
