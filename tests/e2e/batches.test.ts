@@ -172,6 +172,53 @@ describe('a CSV run', () => {
   });
 });
 
+describe('the amount limit (10^15 minor units)', () => {
+  test('a row over it is a row error naming amount, in JSON and CSV; nothing is stored', async () => {
+    const before = (await system.db.db.select().from(payouts)).length;
+    const json = await upload({ items: [inr(1), { ...inr(2), amount: Number.MAX_SAFE_INTEGER }] }, 'limit-1');
+    expect(json.status).toBe(422);
+    expect(json.body.code).toBe('batch_invalid');
+    expect(json.body.row_errors).toEqual([
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+    ]);
+    expect(json.body.errors[0].field).toBe('rows[2].amount');
+
+    const header =
+      'amount,currency,method,purpose,reference_id,narration,beneficiary_name,beneficiary_account_number,beneficiary_bank_code';
+    const csv = [
+      header,
+      '10000,INR,IMPS,salary,l-1,Salary March,Asha,600000000101,HDFC0001234',
+      '1000000000000001,INR,IMPS,salary,l-2,Salary March,Asha,600000000102,HDFC0001234',
+      '99999999999999999999,INR,IMPS,salary,l-3,Salary March,Asha,600000000103,HDFC0001234',
+    ].join('\n');
+    const res = await upload(csv, 'limit-2', tenant.api, 'text/csv');
+    expect(res.status).toBe(422);
+    expect(res.body.row_errors).toEqual([
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+      { row: 3, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+    ]);
+    expect((await system.db.db.select().from(payouts)).length).toBe(before);
+  });
+
+  test('a run totalling more than a wallet may hold in one currency is refused, even to be queued', async () => {
+    const before = (await system.db.db.select().from(payouts)).length;
+    const items = [
+      { ...inr(1), amount: 600_000_000_000_000 },
+      { ...inr(2), amount: 400_000_000_000_000 },
+      { ...inr(3), amount: 1 * 100 },
+    ];
+    for (const mode of ['all_or_nothing', 'accept_valid']) {
+      const res = await upload({ items, mode, on_insufficient_funds: 'queue' }, `limit-total-${mode}`);
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('batch_total_too_large');
+      expect(res.body.errors).toEqual([
+        { field: 'currency', message: 'INR: the rows total 1000000000000100, more than 1000000000000000' },
+      ]);
+    }
+    expect((await system.db.db.select().from(payouts)).length).toBe(before);
+  });
+});
+
 describe('pre-flight against the wallet', () => {
   test('a run the wallet cannot cover is refused, or queued when asked, and released by a funding', async () => {
     const small = await createFundedTenant(system, 'small-payroll', 30_000);

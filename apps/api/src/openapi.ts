@@ -200,7 +200,7 @@ export function buildOpenApiDocument() {
     info: {
       title: 'Payout engine API',
       version: '1.0.0',
-      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units. Errors are application/problem+json.`,
+      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units, at most 10^15 (and so is every balance and total). Errors are application/problem+json.`,
     },
     servers: [{ url: '/' }],
   });

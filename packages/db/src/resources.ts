@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, maskAccountNumber, type PayoutStatus, toJsonAmount } from '@payouts/core';
+import { FINAL_STATUSES, jsonAmount, maskAccountNumber, type PayoutStatus } from '@payouts/core';
 import type { payoutBatches } from './schema/batches.ts';
 import type { payouts } from './schema/payouts.ts';
 
@@ -18,7 +18,7 @@ export function payoutResource(row: PayoutRow) {
     id: row.id,
     object: 'payout' as const,
     status: row.status,
-    amount: toJsonAmount(row.amount),
+    amount: jsonAmount(row.amount),
     currency: row.currency,
     provider: row.provider,
     method: row.method,
@@ -30,8 +30,8 @@ export function payoutResource(row: PayoutRow) {
     beneficiary: { ...beneficiary, account_number: maskAccountNumber(account_number) },
     queue_if_low_balance: row.queueIfLowBalance,
     metadata: row.metadata ?? {},
-    fees: row.fees === null ? null : toJsonAmount(row.fees),
-    tax: row.tax === null ? null : toJsonAmount(row.tax),
+    fees: row.fees === null ? null : jsonAmount(row.fees),
+    tax: row.tax === null ? null : jsonAmount(row.tax),
     provider_payout_id: row.providerPayoutId,
     utr: row.utr,
     failure: row.failureCode ? { code: row.failureCode, message: row.failureMessage ?? '' } : null,
@@ -54,7 +54,7 @@ export function batchResource(b: BatchRow) {
     on_insufficient_funds: b.onInsufficientFunds,
     source: b.source,
     rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
-    totals: b.totals.map((t) => ({ ...t, amount: Number(t.amount) })),
+    totals: b.totals.map((t) => ({ ...t, amount: jsonAmount(BigInt(t.amount)) })),
     created_at: b.createdAt.toISOString(),
   };
 }
@@ -76,13 +76,13 @@ export interface BatchStatusGroup {
  */
 export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[], now: Date = new Date()) {
   const counts: Record<string, number> = {};
-  const amounts: Record<string, Record<string, number>> = {};
+  const amounts: Record<string, Record<string, number | string>> = {};
   let final = 0;
   let last = batch.createdAt.getTime();
   for (const r of groups) {
     counts[r.status] = (counts[r.status] ?? 0) + r.count;
     amounts[r.currency] ??= {};
-    amounts[r.currency]![r.status] = toJsonAmount(BigInt(r.amount));
+    amounts[r.currency]![r.status] = jsonAmount(BigInt(r.amount));
     if (FINAL_STATUSES.has(r.status as PayoutStatus)) final += r.count;
     last = Math.max(last, new Date(r.last).getTime());
   }

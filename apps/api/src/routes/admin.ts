@@ -1,4 +1,4 @@
-import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
+import { type Currency, isId, jsonAmount, newId } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
 import { fundingTransaction, verifyLedger, walletBalances } from '@payouts/ledger';
 import { asc, eq, sql } from 'drizzle-orm';
@@ -177,7 +177,7 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
       reference: body.reference,
       funded: answer?.funded ?? false,
       released: answer?.released ?? 0,
-      balance: { available: toJsonAmount(balance?.available ?? 0n), held: toJsonAmount(balance?.held ?? 0n) },
+      balance: { available: jsonAmount(balance?.available ?? 0n), held: jsonAmount(balance?.held ?? 0n) },
     });
   });
 
@@ -187,8 +187,8 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     res.json({
       data: rows.map((b) => ({
         currency: b.currency,
-        available: toJsonAmount(b.available),
-        held: toJsonAmount(b.held),
+        available: jsonAmount(b.available),
+        held: jsonAmount(b.held),
       })),
     });
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Currency, isId, newId } from '@payouts/core';
+import { type Currency, isId, MAX_AMOUNT_MINOR, newId } from '@payouts/core';
 import {
   type BatchRowError,
   batchResource,
@@ -86,6 +86,18 @@ export function batchRoutes(deps: ApiDeps): Router {
 
       // Pre-flight: totals per currency and provider, checked against the wallet before anything is queued.
       const totals = totalsOf(accepted.map((r) => r.payout));
+      const over = overLimit(accepted.map((r) => r.payout));
+      if (over.length > 0) {
+        throw new HttpProblem(
+          422,
+          'batch_total_too_large',
+          `A run may total at most ${MAX_AMOUNT_MINOR} minor units per currency, the most a wallet may hold; split it into smaller runs. Nothing was stored.`,
+          over.map((o) => ({
+            path: 'currency',
+            message: `${o.currency}: the rows total ${o.total}, more than ${MAX_AMOUNT_MINOR}`,
+          })),
+        );
+      }
       const short = await shortfalls(
         deps,
         tenantId,
@@ -383,6 +395,18 @@ function totalsOf(prepared: PreparedPayout[]) {
     totals.set(k, t);
   }
   return [...totals.values()].map((t) => ({ ...t, amount: t.amount.toString() }));
+}
+
+/**
+ * Currencies whose rows total more than a wallet may ever hold (`MAX_AMOUNT_MINOR`): such a run
+ * could never be paid, and its totals would leave JSON's exact integers.
+ */
+function overLimit(prepared: PreparedPayout[]) {
+  const totals = new Map<string, bigint>();
+  for (const p of prepared) totals.set(p.body.currency, (totals.get(p.body.currency) ?? 0n) + p.canonical.amount);
+  return [...totals].flatMap(([currency, total]) =>
+    total > MAX_AMOUNT_MINOR ? [{ currency, total: total.toString() }] : [],
+  );
 }
 
 /** Currencies whose wallet cannot cover the run's amounts plus the fee reserves held with them. */
