@@ -144,7 +144,10 @@ export function buildOpenApiDocument() {
       200: json(fundingSchema, 'This reference had funded already'),
       ...errors,
       403: problem('Not an operator key'),
-      409: problem('Reference reused with another amount'),
+      409: problem('funding_reference_reused: the reference funded another amount or currency'),
+      422: problem(
+        'validation_failed (`errors` names each field), or balance_limit_exceeded: the wallet would hold more than 10^15 minor units; nothing is written',
+      ),
     },
   });
   registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
