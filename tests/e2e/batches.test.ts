@@ -112,6 +112,39 @@ describe('a JSON run', () => {
     expect((await system.db.db.select().from(payouts)).length).toBe(before);
   });
 
+  test('results.csv and the payouts show fees and tax as charged: 0 for a payout the bank failed or reversed', async () => {
+    const items = [
+      inr(201),
+      { ...inr(202), beneficiary: { name: 'Fail Case', account_number: '999900010001', bank_code: 'HDFC0001234' } },
+      { ...inr(203), beneficiary: { name: 'Reversal Case', account_number: '999900020002', bank_code: 'HDFC0001234' } },
+    ];
+    const res = await upload({ items }, 'charged-1');
+    expect(res.status).toBe(202);
+    await waitFor(
+      async () => {
+        const b = await tenant.api('GET', `/v1/payout-batches/${res.body.id}`);
+        return b.body.counts.reversed === 1 && b.body.counts.failed === 1 && b.body.counts.processed === 1
+          ? b
+          : undefined;
+      },
+      { timeoutMs: 90_000, message: 'one processed, one failed, one reversed' },
+    );
+    const lines = await resultsCsv(res.body.id);
+    expect(lines.slice(1).map((l) => l.split(',').slice(3, 9))).toEqual([
+      ['processed', '10201', 'INR', 'razorpayx', '500', '90'],
+      ['failed', '10202', 'INR', 'razorpayx', '0', '0'],
+      ['reversed', '10203', 'INR', 'razorpayx', '0', '0'],
+    ]);
+    const page = await tenant.api('GET', `/v1/payout-batches/${res.body.id}/payouts`);
+    expect(page.body.data.map((p: { status: string; fees: number; tax: number }) => [p.status, p.fees, p.tax])).toEqual(
+      [
+        ['processed', 500, 90],
+        ['failed', 0, 0],
+        ['reversed', 0, 0],
+      ],
+    );
+  });
+
   test('the same upload with the same Idempotency-Key is recognised: one batch, no second payouts', async () => {
     const body = { items: [inr(101), inr(102)] };
     const first = await upload(body, 'run-3');

@@ -146,6 +146,29 @@ describe('applying reconciler events', () => {
     expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
   });
 
+  test('a posted payout keeps the fees it was charged: a later report cannot change them, and a reversal returns them', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    await applyEvents(db.db, [accepted(id), report(id, 'processed', { fees: '500', tax: '90' })]);
+    expect(await wallet()).toEqual({ available: 50_000n - 20_590n, held: 0n });
+    await applyEvents(db.db, [report(id, 'processed', { fees: '700', tax: '126', utr: 'UTR9' })]);
+    const row = await status(id);
+    expect({ fees: row.fees, tax: row.tax, utr: row.utr }).toEqual({ fees: 500n, tax: 90n, utr: 'UTR9' });
+    await applyEvents(db.db, [report(id, 'reversed', { fees: '700', tax: '126' })]);
+    expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
+    expect((await status(id)).fees).toBe(500n);
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
+  test('processed without fees from the provider posts none, and the row says 0: what was charged', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    await applyEvents(db.db, [accepted(id), report(id, 'processed')]);
+    const row = await status(id);
+    expect({ fees: row.fees, tax: row.tax }).toEqual({ fees: 0n, tax: 0n });
+    expect(await wallet()).toEqual({ available: 30_000n, held: 0n });
+  });
+
   test('reversed seen straight from processing posts and compensates in one go', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);

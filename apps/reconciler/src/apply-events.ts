@@ -319,8 +319,12 @@ class Batch {
       details.providerPayoutId = r.providerPayoutId;
     if (r.rawStatus && row.providerStatus !== r.rawStatus) details.providerStatus = r.rawStatus;
     if (r.utr && row.utr !== r.utr) details.utr = r.utr;
-    if (r.fees !== null && row.fees !== BigInt(r.fees)) details.fees = BigInt(r.fees);
-    if (r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
+    // Once posted, a payout's fees and tax are what the ledger charged: a later report that says
+    // otherwise cannot change the charge, so it does not change the row either, and a reversal
+    // returns exactly what was charged.
+    const posted = row.status === 'processed' || row.status === 'reversed';
+    if (!posted && r.fees !== null && row.fees !== BigInt(r.fees)) details.fees = BigInt(r.fees);
+    if (!posted && r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
 
     const to = r.outcome;
     const detail = { rawStatus: r.rawStatus, providerPayoutId: r.providerPayoutId, observedAt: r.observedAt };
@@ -346,6 +350,11 @@ class Batch {
     const m = money(row);
     const fees = details.fees ?? row.fees ?? 0n;
     const tax = details.tax ?? row.tax ?? 0n;
+    if (to === 'processed' || (to === 'reversed' && !posted)) {
+      // The row keeps what was posted (0 when the provider named no fees): what was charged.
+      details.fees = fees;
+      details.tax = tax;
+    }
     if (to === 'processed') {
       this.post(postTransaction(m, fees, tax));
     } else if (to === 'reversed') {

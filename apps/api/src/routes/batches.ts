@@ -4,6 +4,7 @@ import {
   type BatchRowError,
   batchResource,
   batchStatusResource,
+  chargedFees,
   insertRowsSql,
   payoutBatches,
   payouts,
@@ -250,6 +251,7 @@ export function batchRoutes(deps: ApiDeps): Router {
         .limit(5000);
       for (const p of page) {
         await flushRefusedBefore(p.batchRow!);
+        const charged = chargedFees(p);
         await write(
           [
             p.batchRow,
@@ -259,8 +261,8 @@ export function batchRoutes(deps: ApiDeps): Router {
             p.amount,
             p.currency,
             p.provider,
-            p.fees,
-            p.tax,
+            charged.fees,
+            charged.tax,
             p.failureCode,
             p.failureMessage,
             p.utr,
