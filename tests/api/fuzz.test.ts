@@ -1,4 +1,4 @@
-import { WEBHOOK_EVENT_TYPES } from '@payouts/core';
+import { MAX_AMOUNT, WEBHOOK_EVENT_TYPES } from '@payouts/core';
 import {
   idempotencyKeys,
   ledgerEntries,
@@ -125,6 +125,7 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(0, -0, 0.5, -1, 99, 1e300, Number.MAX_SAFE_INTEGER + 2, 2 ** 63),
+  fc.constantFrom(MAX_AMOUNT, MAX_AMOUNT + 1, Number.MAX_SAFE_INTEGER, 2 ** 53, 2 ** 64),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -471,6 +472,75 @@ describe('fuzzing the API', () => {
       }),
       // Few creates succeed (a tenant has at most 20 endpoints; then 409, also judged).
       { numRuns: 300 },
+    );
+  });
+
+  test('amounts around the limit (10^15 minor units): payouts, JSON and CSV batch rows, fundings', async () => {
+    // Over the limit is always a 4xx naming amount; at or under it a payout is accepted. No
+    // amount may be a 5xx, or leave a balance or a total that JSON cannot carry exactly.
+    const near = fc.oneof(
+      fc.bigInt({ min: BigInt(MAX_AMOUNT) - 3n, max: BigInt(MAX_AMOUNT) + 3n }),
+      fc.bigInt({ min: BigInt(MAX_AMOUNT), max: 2n ** 70n }),
+      fc.constantFrom(BigInt(Number.MAX_SAFE_INTEGER), 2n ** 53n, 2n ** 63n - 1n, 2n ** 64n, 10n ** 400n),
+    );
+    const over = (a: bigint) => a > BigInt(MAX_AMOUNT);
+    const names = (answer: Answer) => (answer.body.errors ?? []).map((e: { field: string }) => e.field);
+    await fc.assert(
+      fc.asyncProperty(near, fc.constantFrom('payout', 'json-batch', 'csv-batch', 'funding'), async (amount, where) => {
+        // The amount as a client writes it: JSON text of any length, not a rounded double.
+        const digits = amount.toString();
+        if (where === 'payout') {
+          const body = JSON.stringify(inrPayout({ reference_id: `fa${unique}`, amount: 0 })).replace(
+            '"amount":0',
+            `"amount":${digits}`,
+          );
+          const answer = await postPayout(body);
+          judge(answer, digits, Object.keys(inrPayout()));
+          if (over(amount)) expect(names(answer)).toEqual(['amount']);
+          else expect(answer.status).toBe(202);
+        } else if (where === 'json-batch') {
+          const item = JSON.stringify(inrPayout({ reference_id: `fb${unique}`, amount: 0 })).replace(
+            '"amount":0',
+            `"amount":${digits}`,
+          );
+          const answer = await send('POST', '/v1/payout-batches', {
+            body: `{"items":[${item}],"on_insufficient_funds":"queue"}`,
+            headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+          });
+          if (answer.status === 202 && !answer.replayed) {
+            accepted.batches++;
+            accepted.batchPayouts += answer.body.rows.accepted;
+          }
+          judge(answer, digits, ['items', 'rows', 'currency']);
+          if (over(amount))
+            expect(answer.body.row_errors).toEqual([{ row: 1, field: 'amount', message: expect.any(String) }]);
+          else expect(answer.status).toBe(202);
+        } else if (where === 'csv-batch') {
+          const csv = `amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,fc${unique},Asha Rao,123456789012,HDFC0001234\n`;
+          const answer = await send('POST', '/v1/payout-batches?on_insufficient_funds=queue', {
+            body: csv,
+            headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
+          });
+          if (answer.status === 202 && !answer.replayed) {
+            accepted.batches++;
+            accepted.batchPayouts += answer.body.rows.accepted;
+          }
+          judge(answer, digits, ['rows', 'currency']);
+          if (over(amount))
+            expect(answer.body.row_errors).toEqual([{ row: 1, field: 'amount', message: expect.any(String) }]);
+          else expect(answer.status).toBe(202);
+        } else if (over(amount)) {
+          // Fundings under the limit would wait for the (stopped) reconciler; over it, none is queued.
+          const answer = await send('POST', `/v1/admin/tenants/${tenant.id}/fundings`, {
+            key: system.operatorKey,
+            body: `{"currency":"INR","amount":${digits},"reference":"fuzz-${unique}"}`,
+            headers: { 'content-type': 'application/json' },
+          });
+          judge(answer, digits, ['currency', 'amount', 'reference']);
+          expect(names(answer)).toEqual(['amount']);
+        }
+      }),
+      { numRuns: 120 },
     );
   });
 

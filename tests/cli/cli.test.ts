@@ -250,6 +250,8 @@ describe('exit codes', () => {
       [['dead-letters', 'list', '--state', 'stuck'], /Allowed choices/],
       [['fund', tenantId, 'INR', '12.5', '--reference', 'r-1'], /integer in minor units/],
       [['fund', tenantId, 'INR', '1.234', '--major', '--reference', 'r-1'], /more than 2 decimals/],
+      [['fund', tenantId, 'INR', '1000000000000001', '--reference', 'r-1'], /at most 1000000000000000 minor units/],
+      [['fund', tenantId, 'INR', '10000000000000.01', '--major', '--reference', 'r-1'], /at most 1000000000000000/],
       [['fund', tenantId, 'XYZ', '100', '--reference', 'r-1'], /INR, THB, USD, COP/],
       [['fund', tenantId, 'INR', '100'], /--reference/],
       [['fund', 'acme', 'INR', '100', '--reference', 'r-1'], /tenant id/],

@@ -126,6 +126,39 @@ describe('a JSON run', () => {
     expect((await system.db.db.select().from(payouts)).length).toBe(before);
   });
 
+  test('results.csv and the payouts show fees and tax as charged: 0 for a payout the bank failed or reversed', async () => {
+    const items = [
+      inr(201),
+      { ...inr(202), beneficiary: { name: 'Fail Case', account_number: '999900010001', bank_code: 'HDFC0001234' } },
+      { ...inr(203), beneficiary: { name: 'Reversal Case', account_number: '999900020002', bank_code: 'HDFC0001234' } },
+    ];
+    const res = await upload({ items }, 'charged-1');
+    expect(res.status).toBe(202);
+    await waitFor(
+      async () => {
+        const b = await tenant.api('GET', `/v1/payout-batches/${res.body.id}`);
+        return b.body.counts.reversed === 1 && b.body.counts.failed === 1 && b.body.counts.processed === 1
+          ? b
+          : undefined;
+      },
+      { timeoutMs: 90_000, message: 'one processed, one failed, one reversed' },
+    );
+    const lines = await resultsCsv(res.body.id);
+    expect(lines.slice(1).map((l) => l.split(',').slice(3, 9))).toEqual([
+      ['processed', '10201', 'INR', 'razorpayx', '500', '90'],
+      ['failed', '10202', 'INR', 'razorpayx', '0', '0'],
+      ['reversed', '10203', 'INR', 'razorpayx', '0', '0'],
+    ]);
+    const page = await tenant.api('GET', `/v1/payout-batches/${res.body.id}/payouts`);
+    expect(page.body.data.map((p: { status: string; fees: number; tax: number }) => [p.status, p.fees, p.tax])).toEqual(
+      [
+        ['processed', 500, 90],
+        ['failed', 0, 0],
+        ['reversed', 0, 0],
+      ],
+    );
+  });
+
   test('the same upload with the same Idempotency-Key is recognised: one batch, no second payouts', async () => {
     const body = { items: [inr(101), inr(102)] };
     const first = await upload(body, 'run-3');
@@ -185,6 +218,53 @@ describe('a CSV run', () => {
     const malformed = await upload(`${header}\n"unclosed,INR\n`, 'csv-4', tenant.api, 'text/csv');
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('malformed_csv');
+  });
+});
+
+describe('the amount limit (10^15 minor units)', () => {
+  test('a row over it is a row error naming amount, in JSON and CSV; nothing is stored', async () => {
+    const before = (await system.db.db.select().from(payouts)).length;
+    const json = await upload({ items: [inr(1), { ...inr(2), amount: Number.MAX_SAFE_INTEGER }] }, 'limit-1');
+    expect(json.status).toBe(422);
+    expect(json.body.code).toBe('batch_invalid');
+    expect(json.body.row_errors).toEqual([
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+    ]);
+    expect(json.body.errors[0].field).toBe('rows[2].amount');
+
+    const header =
+      'amount,currency,method,purpose,reference_id,narration,beneficiary_name,beneficiary_account_number,beneficiary_bank_code';
+    const csv = [
+      header,
+      '10000,INR,IMPS,salary,l-1,Salary March,Asha,600000000101,HDFC0001234',
+      '1000000000000001,INR,IMPS,salary,l-2,Salary March,Asha,600000000102,HDFC0001234',
+      '99999999999999999999,INR,IMPS,salary,l-3,Salary March,Asha,600000000103,HDFC0001234',
+    ].join('\n');
+    const res = await upload(csv, 'limit-2', tenant.api, 'text/csv');
+    expect(res.status).toBe(422);
+    expect(res.body.row_errors).toEqual([
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+      { row: 3, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+    ]);
+    expect((await system.db.db.select().from(payouts)).length).toBe(before);
+  });
+
+  test('a run totalling more than a wallet may hold in one currency is refused, even to be queued', async () => {
+    const before = (await system.db.db.select().from(payouts)).length;
+    const items = [
+      { ...inr(1), amount: 600_000_000_000_000 },
+      { ...inr(2), amount: 400_000_000_000_000 },
+      { ...inr(3), amount: 1 * 100 },
+    ];
+    for (const mode of ['all_or_nothing', 'accept_valid']) {
+      const res = await upload({ items, mode, on_insufficient_funds: 'queue' }, `limit-total-${mode}`);
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('batch_total_too_large');
+      expect(res.body.errors).toEqual([
+        { field: 'currency', message: 'INR: the rows total 1000000000000100, more than 1000000000000000' },
+      ]);
+    }
+    expect((await system.db.db.select().from(payouts)).length).toBe(before);
   });
 });
 

@@ -186,6 +186,18 @@ describe('events of a payout', () => {
     expect(recorded.every((d) => d.attempts === 1 && d.last_status_code === 200 && d.subject_id === id)).toBe(true);
   });
 
+  test('a failed payout is sent with fees and tax 0: what its wallet was charged, as GET says', async () => {
+    const { tenant, receiver } = await setup({ enabled_events: ['payout.failed'] });
+    const id = await payout(tenant.api, {
+      beneficiary: { name: 'Fail Case', account_number: '999900010001', bank_code: 'HDFC0001234' },
+    });
+    const final = await settled(tenant.api, id, 'failed');
+    const [event] = await waitFor(() => (receiver.about(id).length > 0 ? receiver.about(id) : undefined));
+    expect(event!.payload.type).toBe('payout.failed');
+    expect(event!.payload.data).toMatchObject({ fees: 0, tax: 0 });
+    expect(event!.payload.data).toEqual(final);
+  });
+
   test('a 500 is retried, and the next version waits until the earlier one is through', async () => {
     const { tenant, receiver, endpoint } = await setup();
     let first = true;

@@ -1,5 +1,7 @@
+import { payouts } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -74,6 +76,10 @@ describe('a RazorpayX payout end to end', () => {
     const failed = await settle(res.body.id, 'failed');
     expect(failed.failure).toMatchObject({ code: expect.any(String), message: expect.any(String) });
     expect(await balance()).toEqual(before);
+    // RazorpayX states its fees (₹5 + GST) on the failed payout too, but the wallet paid none.
+    const row = await system.db.db.select().from(payouts).where(eq(payouts.id, res.body.id));
+    expect({ fees: row[0]!.fees, tax: row[0]!.tax }).toEqual({ fees: 500n, tax: 90n });
+    expect({ fees: failed.fees, tax: failed.tax }).toEqual({ fees: 0, tax: 0 });
   });
 
   test('a reversal after processed returns amount, fees and tax', async () => {
@@ -84,8 +90,14 @@ describe('a RazorpayX payout end to end', () => {
         beneficiary: { name: 'Reversal Case', account_number: '999900020002', bank_code: 'HDFC0001234' },
       }),
     );
-    await settle(res.body.id, 'reversed');
+    const reversed = await settle(res.body.id, 'reversed');
     expect(await balance()).toEqual(before);
+    // Charged on processed, returned by the reversal: the wallet paid no fees for it in the end.
+    expect({ fees: reversed.fees, tax: reversed.tax }).toEqual({ fees: 0, tax: 0 });
+    const events = await tenant.api('GET', `/v1/payouts/${res.body.id}/events`);
+    expect(
+      events.body.data.filter((e: { applied: boolean }) => e.applied).map((e: { to_status: string }) => e.to_status),
+    ).toContain('reversed');
   });
 
   test('the same Idempotency-Key twice gives one payout, at our end and at the provider', async () => {

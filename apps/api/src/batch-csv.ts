@@ -54,7 +54,8 @@ export function csvRecordToPayout(record: Record<string, string>): Record<string
     if (column.startsWith('metadata_')) metadata[column.slice('metadata_'.length)] = value;
     else if (column.startsWith('beneficiary_address_')) address[column.slice('beneficiary_address_'.length)] = value;
     else if (column.startsWith('beneficiary_')) beneficiary[column.slice('beneficiary_'.length)] = value;
-    else if (column === 'amount') payout.amount = /^\d{1,15}$/.test(value) ? Number(value) : value;
+    // Any run of digits is a number, so one too large is refused as too large (not as "not an integer").
+    else if (column === 'amount') payout.amount = /^\d+$/.test(value) ? Number(value) : value;
     else if (column === 'queue_if_low_balance')
       payout.queue_if_low_balance = value === 'true' ? true : value === 'false' ? false : value;
     else payout[column] = value;

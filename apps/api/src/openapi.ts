@@ -148,7 +148,10 @@ export function buildOpenApiDocument() {
       503: problem('The funding was lost before it was applied; nothing changed: retry it'),
       ...errors,
       403: problem('Not an operator key'),
-      409: problem('Reference reused with another amount'),
+      409: problem('funding_reference_reused: the reference funded another amount or currency'),
+      422: problem(
+        'validation_failed (`errors` names each field), or balance_limit_exceeded: the wallet would hold more than 10^15 minor units; nothing is written',
+      ),
     },
   });
   registry.registerPath({
@@ -212,7 +215,7 @@ export function buildOpenApiDocument() {
     info: {
       title: 'Payout engine API',
       version: '1.0.0',
-      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units. Errors are application/problem+json.`,
+      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units, at most 10^15 (and so is every balance and total). Errors are application/problem+json.`,
     },
     servers: [{ url: '/' }],
   });

@@ -9,6 +9,9 @@ export interface ReconcilerAnswer {
   status?: string;
   reason?: string;
   funded?: boolean;
+  /** wallet.fund: what the reference funded (minor units) and its currency; see apply-events.ts. */
+  amount?: string;
+  currency?: string;
   released?: number;
 }
 

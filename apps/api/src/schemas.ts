@@ -1,5 +1,5 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { CURRENCIES, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS } from '@payouts/core';
+import { CURRENCIES, MAX_AMOUNT, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS } from '@payouts/core';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -51,13 +51,32 @@ export const beneficiarySchema = z
   })
   .openapi('Beneficiary');
 
+/**
+ * An amount we accept (a payout, a batch row, a funding): integer minor units from 1 to
+ * `MAX_AMOUNT` (10^15), so that no balance or total made of them leaves JSON's exact range.
+ */
+const amountIn = () =>
+  z
+    .number({ error: 'must be an integer amount in minor units' })
+    .positive('must be greater than zero')
+    // Checked before `int`, which refuses numbers beyond 2^53 as not integers: a huge amount is
+    // told it is too large, once.
+    .max(MAX_AMOUNT, { message: `must be at most ${MAX_AMOUNT} minor units`, abort: true })
+    .int('must be an integer amount in minor units');
+
+/**
+ * A balance as answered: an integer of minor units; the exact decimal string only if the stored
+ * value is beyond JSON's exact integers (2^53 − 1), which nothing the API accepts can produce.
+ */
+const balanceOut = () =>
+  z.union([z.number().int(), z.string().regex(/^-?\d+$/)]).openapi({
+    description:
+      'Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited).',
+  });
+
 export const createPayoutSchema = z
   .strictObject({
-    amount: z
-      .number({ error: 'must be an integer amount in minor units' })
-      .int('must be an integer amount in minor units')
-      .positive('must be greater than zero')
-      .max(Number.MAX_SAFE_INTEGER),
+    amount: amountIn(),
     currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
     provider: z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
     method: text(32),
@@ -130,7 +149,7 @@ export const payoutEventSchema = z
 
 export const balancesSchema = z
   .object({
-    data: z.array(z.object({ currency: z.enum(CURRENCIES), available: z.number().int(), held: z.number().int() })),
+    data: z.array(z.object({ currency: z.enum(CURRENCIES), available: balanceOut(), held: balanceOut() })),
   })
   .openapi('Balances');
 
@@ -177,7 +196,7 @@ export const requestSigningSchema = z
 export const createFundingSchema = z
   .strictObject({
     currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
-    amount: z.number().int('must be an integer amount in minor units').positive().max(Number.MAX_SAFE_INTEGER),
+    amount: amountIn(),
     reference: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1 to 100 letters, digits or ._:-')
@@ -193,7 +212,7 @@ export const fundingSchema = z
     reference: z.string(),
     funded: z.boolean().openapi({ description: 'False when this reference had already funded the wallet.' }),
     released: z.number().int().openapi({ description: 'Queued payouts released by this funding.' }),
-    balance: z.object({ available: z.number().int(), held: z.number().int() }),
+    balance: z.object({ available: balanceOut(), held: balanceOut() }),
   })
   .openapi('Funding');
 

@@ -1,5 +1,5 @@
-import { newId } from '@payouts/core';
-import { ledgerTransactions, payoutEvents, payouts, providerSubmissions, tenants } from '@payouts/db';
+import { MAX_AMOUNT_MINOR, newId } from '@payouts/core';
+import { ledgerTransactions, operatorActions, payoutEvents, payouts, providerSubmissions, tenants } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
 import { createTestDatabase, type TestDatabase } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
@@ -20,13 +20,21 @@ beforeEach(async () => {
   await db.db.insert(tenants).values({ id: tenantId, name: 'test' });
 });
 
-async function fund(amount: number, reference = `f-${Math.random()}`) {
-  const [r] = (
-    await applyEvents(db.db, [
-      { name: 'wallet.fund', data: { tenantId, currency: 'INR', amount: String(amount), reference, actor: 'test' } },
-    ])
-  ).results;
+const funding = (amount: number | bigint, reference = `f-${Math.random()}`, currency = 'INR'): ReconcilerEvent => ({
+  name: 'wallet.fund',
+  data: { tenantId, currency, amount: String(amount), reference, actor: 'key_test' },
+});
+
+async function fund(amount: number | bigint, reference = `f-${Math.random()}`, currency = 'INR') {
+  const [r] = (await applyEvents(db.db, [funding(amount, reference, currency)])).results;
   return r!;
+}
+
+async function fundActions() {
+  return db.db
+    .select({ params: operatorActions.params, result: operatorActions.result, actor: operatorActions.actor })
+    .from(operatorActions)
+    .where(eq(operatorActions.target, tenantId));
 }
 
 async function newPayout(amount = 10_000, extra: Partial<typeof payouts.$inferInsert> = {}) {
@@ -138,6 +146,29 @@ describe('applying reconciler events', () => {
     expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
   });
 
+  test('a posted payout keeps the fees it was charged: a later report cannot change them, and a reversal returns them', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    await applyEvents(db.db, [accepted(id), report(id, 'processed', { fees: '500', tax: '90' })]);
+    expect(await wallet()).toEqual({ available: 50_000n - 20_590n, held: 0n });
+    await applyEvents(db.db, [report(id, 'processed', { fees: '700', tax: '126', utr: 'UTR9' })]);
+    const row = await status(id);
+    expect({ fees: row.fees, tax: row.tax, utr: row.utr }).toEqual({ fees: 500n, tax: 90n, utr: 'UTR9' });
+    await applyEvents(db.db, [report(id, 'reversed', { fees: '700', tax: '126' })]);
+    expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
+    expect((await status(id)).fees).toBe(500n);
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
+  test('processed without fees from the provider posts none, and the row says 0: what was charged', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    await applyEvents(db.db, [accepted(id), report(id, 'processed')]);
+    const row = await status(id);
+    expect({ fees: row.fees, tax: row.tax }).toEqual({ fees: 0n, tax: 0n });
+    expect(await wallet()).toEqual({ available: 30_000n, held: 0n });
+  });
+
   test('reversed seen straight from processing posts and compensates in one go', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);
@@ -168,8 +199,81 @@ describe('applying reconciler events', () => {
 
   test('a funding reference funds once', async () => {
     expect(await fund(1_000, 'ref-1')).toMatchObject({ funded: true });
-    expect(await fund(1_000, 'ref-1')).toMatchObject({ funded: false });
+    expect(await fund(1_000, 'ref-1')).toMatchObject({ outcome: 'unchanged', funded: false, amount: '1000' });
     expect(await wallet()).toEqual({ available: 1_000n, held: 0n });
+  });
+
+  test('a reference reused with another amount or currency is refused, naming what it funded; nothing moves', async () => {
+    expect(await fund(1_000, 'ref-2')).toMatchObject({ outcome: 'applied', funded: true, amount: '1000' });
+    const refused = { outcome: 'refused', reason: 'funding_reference_reused', funded: false, amount: '1000' };
+    expect(await fund(1_001, 'ref-2')).toMatchObject({ ...refused, currency: 'INR' });
+    expect(await fund(1_000, 'ref-2', 'USD')).toMatchObject({ ...refused, currency: 'INR' });
+    // Within one batch too: the first decides, the rest are judged against it.
+    const out = await applyEvents(db.db, [funding(5, 'ref-3'), funding(6, 'ref-3'), funding(5, 'ref-3')]);
+    expect(out.results.map((r) => [r.outcome, r.amount])).toEqual([
+      ['applied', '5'],
+      ['refused', '5'],
+      ['unchanged', '5'],
+    ]);
+    expect(await wallet()).toEqual({ available: 1_005n, held: 0n });
+    const usd = (await walletBalances(db.db, tenantId)).find((w) => w.currency === 'USD');
+    expect(usd?.available ?? 0n).toBe(0n);
+    // One operator action per funding that moved money, with what it funded.
+    expect((await fundActions()).map((a) => a.params)).toEqual(
+      expect.arrayContaining([
+        { currency: 'INR', amount: 1_000, reference: 'ref-2' },
+        { currency: 'INR', amount: 5, reference: 'ref-3' },
+      ]),
+    );
+    expect(await fundActions()).toHaveLength(2);
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
+  test('concurrent batches with one reference and 50 amounts fund once; every other answer is judged against it', async () => {
+    const amounts = Array.from({ length: 50 }, (_, i) => 1_000 + i);
+    // In four currencies too: each currency's wallet has its own locks, the reference is one.
+    const currencies = ['INR', 'USD', 'THB', 'COP'];
+    const results = await Promise.all(
+      amounts.map(async (a, i) => (await applyEvents(db.db, [funding(a, 'race', currencies[i % 4])])).results[0]!),
+    );
+    const applied = results.filter((r) => r.outcome === 'applied');
+    expect(applied).toHaveLength(1);
+    const winner = applied[0]!;
+    for (const r of results) {
+      if (r === winner) continue;
+      expect(r).toMatchObject({ outcome: 'refused', reason: 'funding_reference_reused', amount: winner.amount });
+    }
+    const [action] = await fundActions();
+    expect(await fundActions()).toHaveLength(1);
+    expect(action!.params).toEqual({ currency: winner.currency, amount: Number(winner.amount), reference: 'race' });
+    const balances = await walletBalances(db.db, tenantId);
+    expect(balances.map((b) => [b.currency, b.available])).toEqual(
+      balances.map((b) => [b.currency, b.currency === winner.currency ? BigInt(winner.amount!) : 0n]),
+    );
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
+  test('a funding that would take the wallet (available + held) past the limit is refused and writes nothing', async () => {
+    await fund(MAX_AMOUNT_MINOR - 20_000n);
+    const id = await newPayout(10_000);
+    await applyEvents(db.db, [accepted(id)]); // 11,000 held, 9,000 left
+    expect(await fund(20_001, 'too-much')).toMatchObject({
+      outcome: 'refused',
+      reason: 'balance_limit_exceeded',
+      funded: false,
+      amount: String(MAX_AMOUNT_MINOR - 20_000n),
+    });
+    // Within one batch, each funding counts the ones before it.
+    const out = await applyEvents(db.db, [funding(15_000, 'fits'), funding(5_001, 'no-room'), funding(5_000, 'last')]);
+    expect(out.results.map((r) => r.outcome)).toEqual(['applied', 'refused', 'applied']);
+    expect(await wallet()).toEqual({ available: MAX_AMOUNT_MINOR - 11_000n, held: 11_000n });
+    const refs = await db.db
+      .select({ key: ledgerTransactions.idempotencyKey })
+      .from(ledgerTransactions)
+      .where(eq(ledgerTransactions.tenantId, tenantId));
+    expect(refs.map((r) => r.key).filter((k) => /too-much|no-room/.test(k))).toEqual([]);
+    expect(await fundActions()).toHaveLength(3);
+    expect(await fund(1, 'over')).toMatchObject({ outcome: 'refused', reason: 'balance_limit_exceeded' });
   });
 
   test('cancel voids the hold before submission, and is refused once a worker has claimed the payout', async () => {

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import {
   type Currency,
   canTransition,
   isCancellable,
+  MAX_AMOUNT_MINOR,
+  newId,
   type PayoutStatus,
   type ProviderId,
   type TransitionSource,
@@ -10,6 +13,7 @@ import {
   type Database,
   insertRows,
   ledgerTransactions,
+  operatorActions,
   payoutEvents,
   payouts,
   providerSubmissions,
@@ -32,7 +36,7 @@ import {
   voidTransaction,
 } from '@payouts/ledger';
 import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { WebhookOutbox } from './webhooks/outbox.ts';
 
 /** What a batch applies: every reconciler job but the batch-run slices, which are expanded first. */
@@ -46,6 +50,12 @@ export interface EventResult {
   reason?: string;
   /** wallet.fund: whether this call added money (false for a repeated reference). */
   funded?: boolean;
+  /**
+   * wallet.fund: what the reference funded (minor units, and its currency), this call or an
+   * earlier one; for `balance_limit_exceeded`, the wallet's balance (available + held) instead.
+   */
+  amount?: string;
+  currency?: string;
   /** wallet.fund / wallet.release: payouts released from the wallet queue. */
   released?: number;
 }
@@ -65,6 +75,17 @@ type EventRow = typeof payoutEvents.$inferInsert;
 
 /** How many queued payouts one funding looks at; the sweeper releases any rest on its next pass. */
 const RELEASE_SCAN_LIMIT = 1000;
+
+/** First key of the advisory locks that serialise fundings by reference (the second is the reference's hash). */
+const FUNDING_LOCK_SPACE = 0x46554e44; // "FUND"
+
+/**
+ * A funding reference's advisory lock: 32 bits of the SHA-256 of its ledger key. Two references
+ * sharing one only wait for each other.
+ */
+function fundingLock(ledgerKey: string): number {
+  return createHash('sha256').update(ledgerKey).digest().readInt32BE(0);
+}
 
 function money(row: PayoutRow): PayoutMoney {
   return {
@@ -118,7 +139,11 @@ class Batch {
   private readonly specKeys = new Set<string>();
   /** Available balance of each wallet this batch may hold against, tracked as holds are placed. */
   private readonly available = new Map<string, bigint>();
-  private readonly existingFundings = new Set<string>();
+  /** What each funding reference of this batch funded, in the ledger already or in this batch. */
+  private readonly fundings = new Map<string, { currency: string; amount: bigint }>();
+  /** Money this batch's fundings add to each wallet, on top of its locked balances. */
+  private readonly funded = new Map<string, bigint>();
+  private readonly actions: (typeof operatorActions.$inferInsert)[] = [];
   private readonly claimed = new Set<string>();
   /** The accounts this batch locked, handed to the ledger so it need not look them up again. */
   private locked = new Map<string, LockedAccount>();
@@ -132,6 +157,26 @@ class Batch {
   }
 
   async load(events: ReconcilerEvent[]): Promise<void> {
+    const fundingKeys = [
+      ...new Set(
+        events.flatMap((e) =>
+          e.name === 'wallet.fund'
+            ? [fundingTransaction(e.data.tenantId, e.data.currency as Currency, 0n, e.data.reference).idempotencyKey]
+            : [],
+        ),
+      ),
+    ];
+    if (fundingKeys.length > 0) {
+      // Fundings of one reference are decided one after the other, whatever their currency (a
+      // reference funds once, in one currency, while each currency's wallet has its own locks):
+      // these locks come first, in one order (by lock id), before any row lock of the batch.
+      const locks = [...new Set(fundingKeys.map(fundingLock))].sort((a, b) => a - b);
+      await this.tx.execute(
+        sql`select pg_advisory_xact_lock(${FUNDING_LOCK_SPACE}::int, (l.id)::int)
+            from jsonb_array_elements(${JSON.stringify(locks)}::jsonb) as l(id)`,
+      );
+    }
+
     const ids = new Set<string>();
     for (const e of events) if ('payoutId' in e.data) ids.add(e.data.payoutId);
 
@@ -193,17 +238,19 @@ class Batch {
     for (const [key, account] of lockedAccounts)
       if (key.endsWith(':available')) this.available.set(key, account.balance);
 
-    const fundingKeys = events.flatMap((e) =>
-      e.name === 'wallet.fund'
-        ? [fundingTransaction(e.data.tenantId, e.data.currency as Currency, 0n, e.data.reference).idempotencyKey]
-        : [],
-    );
     if (fundingKeys.length > 0) {
+      // Read under the reference's lock: a funding committed by another batch is seen here.
       const found = await this.tx
-        .select({ key: ledgerTransactions.idempotencyKey })
+        .select({
+          key: ledgerTransactions.idempotencyKey,
+          currency: ledgerTransactions.currency,
+          metadata: ledgerTransactions.metadata,
+        })
         .from(ledgerTransactions)
         .where(inArray(ledgerTransactions.idempotencyKey, fundingKeys));
-      for (const f of found) this.existingFundings.add(f.key);
+      for (const f of found) {
+        this.fundings.set(f.key, { currency: f.currency, amount: BigInt(String(f.metadata?.amount ?? '0')) });
+      }
     }
 
     const cancelIds = events.flatMap((e) => (e.name === 'payout.cancel' ? [e.data.payoutId] : []));
@@ -272,8 +319,12 @@ class Batch {
       details.providerPayoutId = r.providerPayoutId;
     if (r.rawStatus && row.providerStatus !== r.rawStatus) details.providerStatus = r.rawStatus;
     if (r.utr && row.utr !== r.utr) details.utr = r.utr;
-    if (r.fees !== null && row.fees !== BigInt(r.fees)) details.fees = BigInt(r.fees);
-    if (r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
+    // Once posted, a payout's fees and tax are what the ledger charged: a later report that says
+    // otherwise cannot change the charge, so it does not change the row either, and a reversal
+    // returns exactly what was charged.
+    const posted = row.status === 'processed' || row.status === 'reversed';
+    if (!posted && r.fees !== null && row.fees !== BigInt(r.fees)) details.fees = BigInt(r.fees);
+    if (!posted && r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
 
     const to = r.outcome;
     const detail = { rawStatus: r.rawStatus, providerPayoutId: r.providerPayoutId, observedAt: r.observedAt };
@@ -299,6 +350,11 @@ class Batch {
     const m = money(row);
     const fees = details.fees ?? row.fees ?? 0n;
     const tax = details.tax ?? row.tax ?? 0n;
+    if (to === 'processed' || (to === 'reversed' && !posted)) {
+      // The row keeps what was posted (0 when the provider named no fees): what was charged.
+      details.fees = fees;
+      details.tax = tax;
+    }
     if (to === 'processed') {
       this.post(postTransaction(m, fees, tax));
     } else if (to === 'reversed') {
@@ -351,17 +407,56 @@ class Batch {
     return { outcome: 'applied', payoutId: row.id, status: 'cancelled' };
   }
 
+  /**
+   * A reference funds once. Decided here, under the reference's lock and the wallet's, so that
+   * concurrent fundings with one reference give one funding: the same amount and currency again
+   * is `unchanged` (answered with what was funded), anything else is refused, and so is a funding
+   * that would take the wallet (available + held) past `MAX_AMOUNT_MINOR`. Only the funding that
+   * moves money is recorded as the operator's action, in this transaction, with what it funded.
+   */
   private fund(f: ReconcilerJobData<'wallet.fund'>): EventResult {
     const currency = f.currency as Currency;
-    const spec = fundingTransaction(f.tenantId, currency, BigInt(f.amount), f.reference);
-    const funded = !this.existingFundings.has(spec.idempotencyKey) && !this.specKeys.has(spec.idempotencyKey);
-    if (funded) {
-      spec.metadata = { ...spec.metadata, actor: f.actor };
-      this.post(spec);
-      const key = accounts.available(f.tenantId, currency).key;
-      this.available.set(key, (this.available.get(key) ?? 0n) + BigInt(f.amount));
+    const amount = BigInt(f.amount);
+    const spec = fundingTransaction(f.tenantId, currency, amount, f.reference);
+    const earlier = this.fundings.get(spec.idempotencyKey);
+    if (earlier) {
+      const what = { funded: false, amount: earlier.amount.toString(), currency: earlier.currency };
+      if (earlier.currency !== currency || earlier.amount !== amount) {
+        return { outcome: 'refused', reason: 'funding_reference_reused', ...what, released: 0 };
+      }
+      return { outcome: 'unchanged', ...what, released: this.release(f.tenantId, currency) };
     }
-    return { outcome: funded ? 'applied' : 'unchanged', funded, released: this.release(f.tenantId, currency) };
+    const wallet = walletKey(f.tenantId, currency);
+    const balance =
+      (this.locked.get(accounts.available(f.tenantId, currency).key)?.balance ?? 0n) +
+      (this.locked.get(accounts.held(f.tenantId, currency).key)?.balance ?? 0n) +
+      (this.funded.get(wallet) ?? 0n);
+    if (balance + amount > MAX_AMOUNT_MINOR) {
+      return {
+        outcome: 'refused',
+        reason: 'balance_limit_exceeded',
+        funded: false,
+        amount: balance.toString(),
+        currency,
+      };
+    }
+    spec.metadata = { ...spec.metadata, actor: f.actor };
+    this.post(spec);
+    this.fundings.set(spec.idempotencyKey, { currency, amount });
+    this.funded.set(wallet, (this.funded.get(wallet) ?? 0n) + amount);
+    const key = accounts.available(f.tenantId, currency).key;
+    this.available.set(key, (this.available.get(key) ?? 0n) + amount);
+    const released = this.release(f.tenantId, currency);
+    this.actions.push({
+      id: newId('operatorAction'),
+      actor: f.actor,
+      action: 'wallet.fund',
+      target: f.tenantId,
+      params: { currency, amount: Number(amount), reference: f.reference },
+      result: { outcome: 'applied', funded: true, released },
+      createdAt: this.now,
+    });
+    return { outcome: 'applied', funded: true, amount: amount.toString(), currency, released };
   }
 
   /**
@@ -450,6 +545,7 @@ class Batch {
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
+    await insertRows(this.tx, operatorActions, this.actions);
     // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
     return this.outbox.write();
   }

@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { add, fromMajorString, money, subtract, toJsonAmount, toMajorString } from './money.ts';
+import {
+  add,
+  fromMajorString,
+  jsonAmount,
+  MAX_AMOUNT,
+  MAX_AMOUNT_MINOR,
+  money,
+  subtract,
+  toJsonAmount,
+  toMajorString,
+} from './money.ts';
 
 describe('money', () => {
   test.each([
@@ -38,5 +48,23 @@ describe('money', () => {
     expect(() => money(2 ** 53, 'INR')).toThrow(RangeError);
     expect(() => toJsonAmount(2n ** 60n)).toThrow(RangeError);
     expect(toJsonAmount(42n)).toBe(42);
+  });
+
+  test('the amount limit leaves room for sums of a few limited amounts in a JSON number', () => {
+    expect(MAX_AMOUNT_MINOR).toBe(10n ** 15n);
+    expect(BigInt(MAX_AMOUNT)).toBe(MAX_AMOUNT_MINOR);
+    // A wallet at the limit plus a payout at the limit returned to it, and its reserve: still exact.
+    expect(Number.isSafeInteger(Number(2n * MAX_AMOUNT_MINOR + 10n ** 13n))).toBe(true);
+    expect(Number.isSafeInteger(Number(9n * MAX_AMOUNT_MINOR))).toBe(true);
+    expect(Number.isSafeInteger(Number(10n * MAX_AMOUNT_MINOR))).toBe(false);
+  });
+
+  test('jsonAmount answers a number when exact, else the exact decimal string, never a rounded number', () => {
+    expect(jsonAmount(0n)).toBe(0);
+    expect(jsonAmount(-150n)).toBe(-150);
+    expect(jsonAmount(BigInt(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(jsonAmount(BigInt(Number.MAX_SAFE_INTEGER) + 1n)).toBe('9007199254740992');
+    expect(jsonAmount(2n * BigInt(Number.MAX_SAFE_INTEGER) + 1000n)).toBe('18014398509482982');
+    expect(jsonAmount(-(2n ** 63n) + 1n)).toBe('-9223372036854775807');
   });
 });

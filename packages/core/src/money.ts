@@ -67,9 +67,33 @@ export function fromMajorString(value: string, currency: Currency): bigint {
   return sign === '-' ? -minor : minor;
 }
 
+/**
+ * The most the system accepts, in minor units, for one amount: a payout, a batch row, a funding,
+ * and also for every total it forms from them: a wallet (available + held, refused at funding), a
+ * batch's total per currency (refused at upload). 10^15 minor units is ten trillion rupees, dollars
+ * or baht, and about USD 2.5 billion in Colombian pesos, far above any real payout or wallet, yet
+ * nine times below 2^53 − 1 (`Number.MAX_SAFE_INTEGER`, the largest integer a JSON reader is
+ * sure to read exactly). That margin keeps every sum of a few such values exact in JSON: an
+ * amount plus its fee reserve, available plus held, a wallet that a returned payout (a reversal,
+ * credited whatever the balance) takes past the limit.
+ */
+export const MAX_AMOUNT = 1_000_000_000_000_000;
+export const MAX_AMOUNT_MINOR = BigInt(MAX_AMOUNT);
+
 /** For JSON: bigint minor units to a number, refusing values that would lose precision. */
 export function toJsonAmount(amount: bigint): number {
   const n = Number(amount);
   if (!Number.isSafeInteger(n)) throw new RangeError(`amount ${amount} exceeds JSON safe integer range`);
   return n;
+}
+
+/**
+ * For what we answer from stored values (balances, payouts, batch totals): a number whenever it
+ * is exact, otherwise the exact decimal string. Nothing the API accepts can produce the string
+ * (see `MAX_AMOUNT`); a database written before the limit existed, or by hand, can, and a read
+ * must then still answer, and never with a rounded amount.
+ */
+export function jsonAmount(amount: bigint): number | string {
+  const n = Number(amount);
+  return Number.isSafeInteger(n) ? n : amount.toString();
 }

@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, maskAccountNumber, type PayoutStatus, toJsonAmount } from '@payouts/core';
+import { FINAL_STATUSES, jsonAmount, maskAccountNumber, type PayoutStatus } from '@payouts/core';
 import type { payoutBatches } from './schema/batches.ts';
 import type { payouts } from './schema/payouts.ts';
 
@@ -11,14 +11,40 @@ import type { payouts } from './schema/payouts.ts';
 type PayoutRow = typeof payouts.$inferSelect;
 type BatchRow = typeof payoutBatches.$inferSelect;
 
+/**
+ * A payout's fees and tax as its wallet is charged for them (docs/api.md), the same in the API,
+ * outbound webhooks and a batch's results.csv. The row keeps what the provider said, which is
+ * what `processed` posts; but a payout that failed, was rejected or cancelled had its hold
+ * released in full, and a reversal returned amount, fees and tax: the wallet paid no fees.
+ * In flight nothing is charged yet, and the provider's word so far (or null) is what
+ * `processed` will charge.
+ */
+export function chargedFees(row: Pick<PayoutRow, 'status' | 'fees' | 'tax'>): {
+  fees: bigint | null;
+  tax: bigint | null;
+} {
+  switch (row.status as PayoutStatus) {
+    case 'processed':
+      return { fees: row.fees ?? 0n, tax: row.tax ?? 0n };
+    case 'failed':
+    case 'rejected':
+    case 'cancelled':
+    case 'reversed':
+      return { fees: 0n, tax: 0n };
+    default:
+      return { fees: row.fees, tax: row.tax };
+  }
+}
+
 /** The public payout object. Account numbers are masked; nothing else is secret. */
 export function payoutResource(row: PayoutRow) {
   const { account_number, ...beneficiary } = row.beneficiary;
+  const charged = chargedFees(row);
   return {
     id: row.id,
     object: 'payout' as const,
     status: row.status,
-    amount: toJsonAmount(row.amount),
+    amount: jsonAmount(row.amount),
     currency: row.currency,
     provider: row.provider,
     method: row.method,
@@ -30,8 +56,8 @@ export function payoutResource(row: PayoutRow) {
     beneficiary: { ...beneficiary, account_number: maskAccountNumber(account_number) },
     queue_if_low_balance: row.queueIfLowBalance,
     metadata: row.metadata ?? {},
-    fees: row.fees === null ? null : toJsonAmount(row.fees),
-    tax: row.tax === null ? null : toJsonAmount(row.tax),
+    fees: charged.fees === null ? null : jsonAmount(charged.fees),
+    tax: charged.tax === null ? null : jsonAmount(charged.tax),
     provider_payout_id: row.providerPayoutId,
     utr: row.utr,
     failure: row.failureCode ? { code: row.failureCode, message: row.failureMessage ?? '' } : null,
@@ -54,7 +80,7 @@ export function batchResource(b: BatchRow) {
     on_insufficient_funds: b.onInsufficientFunds,
     source: b.source,
     rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
-    totals: b.totals.map((t) => ({ ...t, amount: Number(t.amount) })),
+    totals: b.totals.map((t) => ({ ...t, amount: jsonAmount(BigInt(t.amount)) })),
     created_at: b.createdAt.toISOString(),
   };
 }
@@ -76,13 +102,13 @@ export interface BatchStatusGroup {
  */
 export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[], now: Date = new Date()) {
   const counts: Record<string, number> = {};
-  const amounts: Record<string, Record<string, number>> = {};
+  const amounts: Record<string, Record<string, number | string>> = {};
   let final = 0;
   let last = batch.createdAt.getTime();
   for (const r of groups) {
     counts[r.status] = (counts[r.status] ?? 0) + r.count;
     amounts[r.currency] ??= {};
-    amounts[r.currency]![r.status] = toJsonAmount(BigInt(r.amount));
+    amounts[r.currency]![r.status] = jsonAmount(BigInt(r.amount));
     if (FINAL_STATUSES.has(r.status as PayoutStatus)) final += r.count;
     last = Math.max(last, new Date(r.last).getTime());
   }

@@ -107,6 +107,11 @@ export function reverseTransaction(p: PayoutMoney, fees: bigint, tax: bigint): T
 }
 
 /** An operator funds a wallet; idempotent on the operator's reference. */
+/** A funding's ledger key: one per tenant and reference, whatever the amount or currency asked. */
+export function fundingTransactionKey(tenantId: string, reference: string): string {
+  return `funding:${tenantId}:${reference}`;
+}
+
 export function fundingTransaction(
   tenantId: string,
   currency: Currency,
@@ -115,7 +120,7 @@ export function fundingTransaction(
 ): TransactionSpec {
   return {
     kind: 'funding',
-    idempotencyKey: `funding:${tenantId}:${reference}`,
+    idempotencyKey: fundingTransactionKey(tenantId, reference),
     currency,
     tenantId,
     metadata: { reference, amount: amount.toString() },

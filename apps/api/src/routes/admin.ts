@@ -1,6 +1,6 @@
-import { type Currency, isId, newId, toJsonAmount } from '@payouts/core';
+import { type Currency, isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
-import { fundingTransaction, verifyLedger, walletBalances } from '@payouts/ledger';
+import { fundingTransactionKey, verifyLedger, walletBalances } from '@payouts/ledger';
 import { asc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { generateApiKey, hashApiKey, keyPrefix } from '../api-keys.ts';
@@ -8,7 +8,7 @@ import { type Authenticator, requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { recordOperatorAction } from '../operator-log.ts';
-import { problems } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import { generateSigningSecret } from '../request-signing.ts';
 import { createApiKeySchema, createFundingSchema, createTenantSchema, requestSigningBodySchema } from '../schemas.ts';
 import { expectNoBody, parseBody } from '../validation.ts';
@@ -134,23 +134,17 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     res.json({ tenant_id: tenant.id, enabled: body.enabled, ...(secret ? { secret } : {}) });
   });
 
-  /** Funds a wallet through the reconciler (the only ledger writer); idempotent on `reference`. */
+  /**
+   * Funds a wallet through the reconciler (the only ledger writer); idempotent on `reference`.
+   * Whether this reference funded before, with what, and whether the wallet has room, is decided
+   * by the reconciler under the reference's lock, in the transaction that writes the funding and
+   * its `wallet.fund` operator action: a check here, before the write, would let concurrent
+   * requests with one reference race past it.
+   */
   router.post('/tenants/:id/fundings', async (req, res) => {
     const operator = requireOperator(req);
     const tenant = await findTenant(deps, req.params.id);
     const body = parseBody(createFundingSchema, req);
-    const spec = fundingTransaction(tenant.id, body.currency, BigInt(body.amount), body.reference);
-    const [existing] = await deps.db
-      .select({ currency: ledgerTransactions.currency, metadata: ledgerTransactions.metadata })
-      .from(ledgerTransactions)
-      .where(eq(ledgerTransactions.idempotencyKey, spec.idempotencyKey));
-    if (existing && (existing.currency !== body.currency || existing.metadata?.amount !== String(body.amount))) {
-      throw problems.conflict(
-        'funding_reference_reused',
-        'This reference already funded the wallet with another amount or currency.',
-        'reference',
-      );
-    }
     const reply = await deps.reconciler.call('wallet.fund', {
       tenantId: tenant.id,
       currency: body.currency,
@@ -164,30 +158,38 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
       const [funding] = await deps.db
         .select({ id: ledgerTransactions.id })
         .from(ledgerTransactions)
-        .where(eq(ledgerTransactions.idempotencyKey, spec.idempotencyKey));
+        .where(eq(ledgerTransactions.idempotencyKey, fundingTransactionKey(tenant.id, body.reference)));
       if (!funding) throw problems.unavailable('The funding was lost before it could be applied: retry it.');
     }
     const answer = reply.state === 'answered' ? reply.answer : null;
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: 'wallet.fund',
-      target: tenant.id,
-      params: body,
-      result: {
-        outcome: answer?.outcome ?? 'pending',
-        funded: answer?.funded ?? null,
-        released: answer?.released ?? null,
-      },
-    });
+    if (answer?.outcome === 'refused' && answer.reason === 'funding_reference_reused') {
+      throw problems.conflict(
+        'funding_reference_reused',
+        `This reference already funded the wallet with ${answer.currency} ${answer.amount} (minor units); a reference funds once.`,
+        'reference',
+      );
+    }
+    if (answer?.outcome === 'refused' && answer.reason === 'balance_limit_exceeded') {
+      throw new HttpProblem(
+        422,
+        'balance_limit_exceeded',
+        `The ${body.currency} wallet holds ${answer.amount} (available + held); with this funding it would hold more than ${MAX_AMOUNT} minor units, the most a wallet may hold. Nothing was funded.`,
+        [{ path: 'amount', message: `would take the wallet past ${MAX_AMOUNT} minor units` }],
+      );
+    }
+    if (answer && answer.outcome !== 'applied' && answer.outcome !== 'unchanged') {
+      throw new Error(`wallet.fund answered ${answer.outcome} (${answer.reason ?? 'no reason'})`);
+    }
+    // The funding is committed (or will be, 202): from here on nothing may turn it into an error.
     const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
     res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
       tenant_id: tenant.id,
       currency: body.currency as Currency,
-      amount: body.amount,
+      amount: answer?.amount === undefined ? body.amount : jsonAmount(BigInt(answer.amount)),
       reference: body.reference,
       funded: answer?.funded ?? false,
       released: answer?.released ?? 0,
-      balance: { available: toJsonAmount(balance?.available ?? 0n), held: toJsonAmount(balance?.held ?? 0n) },
+      balance: { available: jsonAmount(balance?.available ?? 0n), held: jsonAmount(balance?.held ?? 0n) },
     });
   });
 
@@ -197,8 +199,8 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     res.json({
       data: rows.map((b) => ({
         currency: b.currency,
-        available: toJsonAmount(b.available),
-        held: toJsonAmount(b.held),
+        available: jsonAmount(b.available),
+        held: jsonAmount(b.held),
       })),
     });
   });

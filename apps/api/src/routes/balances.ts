@@ -1,4 +1,4 @@
-import { toJsonAmount } from '@payouts/core';
+import { jsonAmount } from '@payouts/core';
 import { walletBalances } from '@payouts/ledger';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
@@ -12,8 +12,8 @@ export function balanceRoutes(deps: ApiDeps): Router {
     res.json({
       data: rows.map((b) => ({
         currency: b.currency,
-        available: toJsonAmount(b.available),
-        held: toJsonAmount(b.held),
+        available: jsonAmount(b.available),
+        held: jsonAmount(b.held),
       })),
     });
   });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type Currency, type FieldIssue, isId, newId } from '@payouts/core';
+import { type Currency, type FieldIssue, isId, MAX_AMOUNT_MINOR, newId } from '@payouts/core';
 import {
   type BatchRowError,
   batchResource,
   batchStatusResource,
+  chargedFees,
   insertRowsSql,
   payoutBatches,
   payouts,
@@ -86,6 +87,18 @@ export function batchRoutes(deps: ApiDeps): Router {
 
       // Pre-flight: totals per currency and provider, checked against the wallet before anything is queued.
       const totals = totalsOf(accepted.map((r) => r.payout));
+      const over = overLimit(accepted.map((r) => r.payout));
+      if (over.length > 0) {
+        throw new HttpProblem(
+          422,
+          'batch_total_too_large',
+          `A run may total at most ${MAX_AMOUNT_MINOR} minor units per currency, the most a wallet may hold; split it into smaller runs. Nothing was stored.`,
+          over.map((o) => ({
+            path: 'currency',
+            message: `${o.currency}: the rows total ${o.total}, more than ${MAX_AMOUNT_MINOR}`,
+          })),
+        );
+      }
       const short = await shortfalls(
         deps,
         tenantId,
@@ -239,6 +252,7 @@ export function batchRoutes(deps: ApiDeps): Router {
         .limit(5000);
       for (const p of page) {
         await flushRefusedBefore(p.batchRow!);
+        const charged = chargedFees(p);
         await write(
           [
             p.batchRow,
@@ -248,8 +262,8 @@ export function batchRoutes(deps: ApiDeps): Router {
             p.amount,
             p.currency,
             p.provider,
-            p.fees,
-            p.tax,
+            charged.fees,
+            charged.tax,
             p.failureCode,
             p.failureMessage,
             p.utr,
@@ -414,6 +428,18 @@ function totalsOf(prepared: PreparedPayout[]) {
     totals.set(k, t);
   }
   return [...totals.values()].map((t) => ({ ...t, amount: t.amount.toString() }));
+}
+
+/**
+ * Currencies whose rows total more than a wallet may ever hold (`MAX_AMOUNT_MINOR`): such a run
+ * could never be paid, and its totals would leave JSON's exact integers.
+ */
+function overLimit(prepared: PreparedPayout[]) {
+  const totals = new Map<string, bigint>();
+  for (const p of prepared) totals.set(p.body.currency, (totals.get(p.body.currency) ?? 0n) + p.canonical.amount);
+  return [...totals].flatMap(([currency, total]) =>
+    total > MAX_AMOUNT_MINOR ? [{ currency, total: total.toString() }] : [],
+  );
 }
 
 /** Currencies whose wallet cannot cover the run's amounts plus the fee reserves held with them. */

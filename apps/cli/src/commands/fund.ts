@@ -1,4 +1,4 @@
-import { fromMajorString } from '@payouts/core';
+import { fromMajorString, MAX_AMOUNT_MINOR } from '@payouts/core';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { amount, fields } from '../format.ts';
@@ -11,7 +11,8 @@ interface Funding {
   reference: string;
   funded: boolean;
   released: number;
-  balance: { available: number; held: number };
+  /** A string only for a stored balance beyond 2^53 − 1 (docs/api.md). */
+  balance: { available: number | string; held: number | string };
 }
 
 export function registerFund(program: Command, ctx: Context): void {
@@ -53,7 +54,9 @@ export function registerFund(program: Command, ctx: Context): void {
           minor = BigInt(value);
         }
         if (minor <= 0n) cmd.error('error: amount must be more than zero');
-        if (minor > BigInt(Number.MAX_SAFE_INTEGER)) cmd.error('error: amount is too large');
+        if (minor > MAX_AMOUNT_MINOR) {
+          cmd.error(`error: amount must be at most ${MAX_AMOUNT_MINOR} minor units (the most a wallet may hold)`);
+        }
         if (!/^[A-Za-z0-9._:-]{1,100}$/.test(opts.reference)) {
           cmd.error('error: --reference must be 1 to 100 letters, digits or ._:-');
         }
