@@ -227,8 +227,9 @@ describe('the amount limit (10^15 minor units)', () => {
     const json = await upload({ items: [inr(1), { ...inr(2), amount: Number.MAX_SAFE_INTEGER }] }, 'limit-1');
     expect(json.status).toBe(422);
     expect(json.body.code).toBe('batch_invalid');
+    // A refused row echoes the reference it gave.
     expect(json.body.row_errors).toEqual([
-      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units', reference_id: 'emp-2' },
     ]);
     expect(json.body.errors[0].field).toBe('rows[2].amount');
 
@@ -243,8 +244,8 @@ describe('the amount limit (10^15 minor units)', () => {
     const res = await upload(csv, 'limit-2', tenant.api, 'text/csv');
     expect(res.status).toBe(422);
     expect(res.body.row_errors).toEqual([
-      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
-      { row: 3, field: 'amount', message: 'must be at most 1000000000000000 minor units' },
+      { row: 2, field: 'amount', message: 'must be at most 1000000000000000 minor units', reference_id: 'l-2' },
+      { row: 3, field: 'amount', message: 'must be at most 1000000000000000 minor units', reference_id: 'l-3' },
     ]);
     expect((await system.db.db.select().from(payouts)).length).toBe(before);
   });
