@@ -18,7 +18,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { webhookDeliveryAdminRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { refuseUnstorableBody } from './validation.ts';
+import { refuseUnstorableBody, requireJsonBody } from './validation.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -97,8 +97,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', batchRoutes(deps));
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, verify: verifySignedBody }));
   app.use('/v1', requireVerifiedSignature);
-  // No route below ever sees text Postgres cannot store.
-  app.use('/v1', refuseUnstorableBody);
+  // Every route below reads JSON or nothing, and never text Postgres cannot store.
+  app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1', webhookEndpointRoutes(deps));

@@ -40,6 +40,24 @@ export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infe
   return result.data;
 }
 
+/** Methods whose body a route may read; a body on any of them must be JSON (batches and provider webhooks read their own). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * `415` for a body that is not JSON, on every route that reads one. express.json leaves such a
+ * body unparsed, and a route with optional fields would otherwise act on its defaults as if
+ * nothing had been sent (an API key issued, a secret rotated, from a `text/plain` body).
+ */
+export const requireJsonBody: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
+  if (BODY_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) throw notJson();
+  next();
+};
+
+/** A body of at least one byte is announced (an empty body with a Content-Type is no body). */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
 /**
  * `400` for a parsed JSON body holding text Postgres cannot store (a lone surrogate, U+0000) in
  * any string or key, or a `__proto__` key (JSON.parse makes it an own property, but every object
