@@ -128,3 +128,37 @@ describe('when the audit entry cannot be written, the change is not made either'
     expect(after.filter((a) => !entriesBefore.includes(a.id)).map((a) => a.action)).toEqual(['tenant.create']);
   });
 });
+
+describe('fundings and operator cancels, applied by the reconciler', () => {
+  test('are recorded once, by the reconciler, in the transaction that applies them', async () => {
+    await refuseAuditEntries(false);
+    system.startProcessing();
+    const funding = await op('POST', `/v1/admin/tenants/${tenant.id}/fundings`, {
+      currency: 'INR',
+      amount: 12_345,
+      reference: 'audited-funding',
+    });
+    expect(funding.status).toBe(201);
+    const fundings = (await recorded('wallet.fund')).filter((a) => a.params?.reference === 'audited-funding');
+    expect(fundings).toEqual([
+      expect.objectContaining({
+        actor: expect.stringMatching(/^key_/),
+        target: tenant.id,
+        params: { currency: 'INR', amount: 12_345, reference: 'audited-funding' },
+        result: { outcome: 'applied', funded: true, released: 0 },
+      }),
+    ]);
+
+    const poor = await createFundedTenant(system, 'audited-poor', 0);
+    const waiting = await poor.api('POST', '/v1/payouts', inrPayout({ queue_if_low_balance: true }), {
+      'idempotency-key': 'audited-wait',
+    });
+    await waitFor(
+      async () => (await poor.api('GET', `/v1/payouts/${waiting.body.id}`)).body.status === 'queued' || undefined,
+      { message: 'the payout to wait for funds' },
+    );
+    expect((await op('POST', `/v1/admin/payouts/${waiting.body.id}/cancel`)).status).toBe(200);
+    const cancels = (await recorded('payout.cancel')).filter((a) => a.target === waiting.body.id);
+    expect(cancels).toEqual([expect.objectContaining({ result: { outcome: 'applied', status: 'cancelled' } })]);
+  });
+});

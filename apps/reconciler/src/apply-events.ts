@@ -2,6 +2,7 @@ import {
   CLIENT_CANCELLABLE,
   type Currency,
   canTransition,
+  newId,
   type PayoutStatus,
   type ProviderId,
   type TransitionSource,
@@ -10,6 +11,7 @@ import {
   type Database,
   insertRows,
   ledgerTransactions,
+  operatorActions,
   payoutEvents,
   payouts,
   providerSubmissions,
@@ -123,6 +125,11 @@ class Batch {
   /** The accounts this batch locked, handed to the ledger so it need not look them up again. */
   private locked = new Map<string, LockedAccount>();
   private readonly walletQueues = new Map<string, string[]>();
+  /**
+   * Operator actions applied by this batch (fundings, operator cancels): their audit entries are
+   * written in the transaction that applies them, so the change and its record commit together.
+   */
+  private readonly audit: (typeof operatorActions.$inferInsert)[] = [];
   private readonly now = new Date();
 
   private readonly outbox: WebhookOutbox;
@@ -335,6 +342,8 @@ class Batch {
     const atProvider = this.claimed.has(row.id) || (status === 'queued' && row.queuedReason === 'provider_low_balance');
     if (!CLIENT_CANCELLABLE.has(status) || atProvider) {
       this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
+      if (c.source === 'operator')
+        this.recordOperator(c.actor, 'payout.cancel', row.id, {}, { outcome: 'refused', status });
       return { outcome: 'refused', payoutId: row.id, status, reason: 'not_cancellable' };
     }
     if (hasHold(row)) this.post(voidTransaction(money(row)));
@@ -349,6 +358,9 @@ class Batch {
       },
       { actor: c.actor },
     );
+    if (c.source === 'operator') {
+      this.recordOperator(c.actor, 'payout.cancel', row.id, {}, { outcome: 'applied', status: 'cancelled' });
+    }
     return { outcome: 'applied', payoutId: row.id, status: 'cancelled' };
   }
 
@@ -362,7 +374,29 @@ class Batch {
       const key = accounts.available(f.tenantId, currency).key;
       this.available.set(key, (this.available.get(key) ?? 0n) + BigInt(f.amount));
     }
-    return { outcome: funded ? 'applied' : 'unchanged', funded, released: this.release(f.tenantId, currency) };
+    const result: EventResult = {
+      outcome: funded ? 'applied' : 'unchanged',
+      funded,
+      released: this.release(f.tenantId, currency),
+    };
+    this.recordOperator(
+      f.actor,
+      'wallet.fund',
+      f.tenantId,
+      { currency, amount: Number(f.amount), reference: f.reference },
+      { outcome: result.outcome, funded: result.funded, released: result.released },
+    );
+    return result;
+  }
+
+  private recordOperator(
+    actor: string,
+    action: string,
+    target: string,
+    params: Record<string, unknown>,
+    result: Record<string, unknown>,
+  ): void {
+    this.audit.push({ id: newId('operatorAction'), actor, action, target, params, result, createdAt: this.now });
   }
 
   /**
@@ -451,6 +485,7 @@ class Batch {
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
+    if (this.audit.length > 0) await this.tx.insert(operatorActions).values(this.audit);
     // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
     return this.outbox.write();
   }

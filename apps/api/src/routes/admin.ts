@@ -169,17 +169,7 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
       reference: body.reference,
       actor: operator.keyId,
     });
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: 'wallet.fund',
-      target: tenant.id,
-      params: body,
-      result: {
-        outcome: answer?.outcome ?? 'pending',
-        funded: answer?.funded ?? null,
-        released: answer?.released ?? null,
-      },
-    });
+    // Recorded as an operator action by the reconciler, in the transaction that applies it.
     const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
     res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
       tenant_id: tenant.id,

@@ -195,13 +195,7 @@ export function operationRoutes(deps: ApiDeps): Router {
       source: 'operator',
       actor: operator.keyId,
     });
-    await record(
-      operator.keyId,
-      'payout.cancel',
-      row.id,
-      {},
-      { outcome: answer?.outcome ?? 'pending', status: answer?.status ?? row.status },
-    );
+    // Recorded as an operator action by the reconciler, in the transaction that applies it.
     if (answer?.outcome === 'refused') {
       throw problems.conflict(
         'payout_not_cancellable',
