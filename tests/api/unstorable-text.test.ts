@@ -124,11 +124,7 @@ describe('lone surrogates and NUL are refused at the edge, naming the field', ()
     const header = 'amount,currency,method,purpose,beneficiary_name,beneficiary_account_number,beneficiary_bank_code';
     const csv = `${header}\n50000,INR,IMPS,payout,Asha Rao,123456789012,HDFC0001234\n50000,INR,IMPS,payout,Ravi\u0000,123456789012,HDFC0001234\n`;
     const upload = (query: string, key: string) =>
-      fetch(`${system.api.url}/v1/payout-batches${query}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': key },
-        body: csv,
-      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      tenant.api('POST', `/v1/payout-batches${query}`, csv, { 'content-type': 'text/csv', 'idempotency-key': key });
     const before = await counts();
     const whole = await upload('', 'lone-csv-1');
     expect(whole.status).toBe(422);
