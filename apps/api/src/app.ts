@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { apiMetrics, createRegistry, type Registry } from '@payouts/observability';
+import { apiMetrics, createRegistry, type Registry, serializeError } from '@payouts/observability';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { authenticate, createAuthenticator } from './auth.ts';
@@ -53,6 +53,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
+        // pino-http puts pino's stock error serializer on its child logger unless given one.
+        err: serializeError,
       },
     }),
   );

@@ -9,6 +9,7 @@ import {
   type ProviderId,
 } from '@payouts/core';
 import { operatorActions, parkedPayouts, payouts, providerSubmissions } from '@payouts/db';
+import { maskText } from '@payouts/observability';
 import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } from '@payouts/queue';
 import { and, desc, eq, inArray, lt, notInArray, or, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
@@ -254,7 +255,8 @@ async function jobFor(deps: ApiDeps, row: PayoutRow): Promise<JobInfo> {
   return {
     id: target.jobId,
     state: await job.getState(),
-    failed_reason: job.failedReason ?? null,
+    // A job's error text can quote a failed query's values: masked as the logs mask them.
+    failed_reason: job.failedReason ? maskText(job.failedReason) : null,
     attempts: job.attemptsMade,
   };
 }
