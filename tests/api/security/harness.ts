@@ -297,6 +297,31 @@ export function securityChecks(file: string, fixture: () => Fixture): void {
     );
   }
 
+  if (withBody.length > 0) {
+    test.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: text Postgres cannot store, or a __proto__ key → 400 naming it, and nothing changes',
+      async (_n, route) => {
+        const f = fixture();
+        const key = route.access === 'operator' ? f.system.operatorKey : f.a.key;
+        const valid = JSON.stringify(route.body?.(f) ?? {}).slice(1, -1);
+        const before = await snapshot(f);
+        for (const [body, field, code] of [
+          [`{${valid}${valid ? ',' : ''}"note":"Evil\\ud800Corp"}`, 'note', 'invalid_text'],
+          [`{${valid}${valid ? ',' : ''}"n\\u0000":1}`, 'n\ufffd', 'invalid_text'],
+          [`{"__proto__":{"admin":true}${valid ? ',' : ''}${valid}}`, '__proto__', 'reserved_key'],
+        ]) {
+          const res = await client(f.system.api.url, key)(route.method, pathFor(route, f), body, {
+            'content-type': 'application/json',
+            'idempotency-key': `sec-text-${Math.random()}`,
+          });
+          expectProblem(res, 400, code);
+          expect(res.body.errors).toEqual([{ field, message: expect.any(String) }]);
+        }
+        expect(await snapshot(f)).toEqual(before);
+      },
+    );
+  }
+
   const scoped = routes.filter((r) => r.access === 'tenant' && r.path.includes(':id'));
   if (scoped.length > 0) {
     test.each(scoped.map((r) => [`${r.method} ${r.path}`, r] as const))(
