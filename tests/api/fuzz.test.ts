@@ -7,6 +7,7 @@ import {
   payoutBatches,
   payoutEvents,
   payouts,
+  tenants,
   webhookEndpoints,
   webhookEvents,
 } from '@payouts/db';
@@ -39,6 +40,7 @@ const TABLES = {
   operator_actions: operatorActions,
   webhook_events: webhookEvents,
   webhook_endpoints: webhookEndpoints,
+  tenants,
 };
 type Counts = Record<keyof typeof TABLES, number>;
 
@@ -52,7 +54,7 @@ async function counts(): Promise<Counts> {
 }
 
 /** What each kind of request may write when it is answered 2xx; a 4xx may write nothing. */
-const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0 };
+const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0, tenants: 0 };
 
 const SCHEMA_FIELDS = Object.keys(createPayoutSchema.shape);
 const HEADER_FIELDS = ['Idempotency-Key', 'Content-Type', 'Authorization'];
@@ -117,9 +119,45 @@ function judge(answer: Answer, context: unknown, sentFields: string[] = []): voi
   }
 }
 
+/**
+ * Whether a request's JSON text holds what must be refused before any rule is judged (400): a lone
+ * surrogate or NUL (JSON.stringify escapes both; a surrogate pair is written as is) or a
+ * `__proto__` key. Judged on the text sent, independently of how the API finds them.
+ */
+function hostileJson(text: string): boolean {
+  return /\\u0000|\\ud[89a-f][0-9a-f]{2}|"__proto__":/i.test(text);
+}
+
+/**
+ * encodeURIComponent, except that a lone surrogate (which it refuses) is sent as the three bytes
+ * UTF-8 would give it (`%ED%A0%80`): invalid UTF-8, as a hostile client can send it.
+ */
+function percentEncode(value: string): string {
+  return value.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (c) => {
+    const unit = c.charCodeAt(0);
+    if (c.length === 1 && unit >= 0xd800 && unit <= 0xdfff) {
+      return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    }
+    return encodeURIComponent(c);
+  });
+}
+
 // ---- generators ---------------------------------------------------------------------------------
 
+/** Text Postgres cannot store: lone surrogates (high, low, at either end) and NUL. */
+const unstorable = fc.constantFrom(
+  'Evil\ud800Corp',
+  '\udc00',
+  'ends high \ud83d',
+  '\ude00\ud83d',
+  'a\u0000b',
+  '\u0000',
+);
+
 const junk: fc.Arbitrary<unknown> = fc.oneof(
+  unstorable,
   fc.constant(null),
   fc.boolean(),
   fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
@@ -161,6 +199,11 @@ const PATHS = [
   'beneficiary.iban',
   '__proto__',
   'constructor',
+  'metadata.__proto__',
+  'metadata.constructor',
+  'beneficiary.address.__proto__',
+  'metadata.k\ud800',
+  'beneficiary.n\u0000',
 ];
 
 type Mutation = { path: string; op: 'set'; value: unknown } | { path: string; op: 'delete' };
@@ -230,7 +273,10 @@ describe('fuzzing the API', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
         const body = mutated(mutations);
-        judge(await postPayout(JSON.stringify(body)), mutations, Object.keys(body));
+        const text = JSON.stringify(body);
+        const answer = await postPayout(text);
+        judge(answer, mutations, Object.keys(body));
+        if (hostileJson(text)) expect(answer.status, text).toBe(400);
       }),
       { numRuns: 700 },
     );
@@ -365,7 +411,7 @@ describe('fuzzing the API', () => {
         fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }),
         fc.option(raw, { nil: undefined }),
         async (r, pairs, extra) => {
-          const qs = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+          const qs = pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
           const path = `${r.path.replace('{batch}', batchId)}?${qs}${extra ?? ''}`;
           judge(await send('GET', path, { key: r.operator ? system.operatorKey : tenant.key }), path, [
             ...pairs.map(([k]) => k),
@@ -407,8 +453,9 @@ describe('fuzzing the API', () => {
           const body: Record<string, unknown> = { ...extra, items: items.map((m) => mutated(m)) };
           if (mode !== undefined) body.mode = mode;
           if (onInsufficient !== undefined) body.on_insufficient_funds = onInsufficient;
+          const text = JSON.stringify(body);
           const answer = await send('POST', '/v1/payout-batches', {
-            body: JSON.stringify(body),
+            body: text,
             headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
           });
           if (answer.status === 202 && !answer.replayed) {
@@ -416,6 +463,7 @@ describe('fuzzing the API', () => {
             accepted.batchPayouts += answer.body.rows.accepted;
           }
           judge(answer, body, ['items', 'rows', 'mode', 'on_insufficient_funds', 'currency', ...Object.keys(body)]);
+          if (hostileJson(text)) expect(answer.status, text).toBe(400);
         },
       ),
       { numRuns: 200 },
@@ -544,6 +592,32 @@ describe('fuzzing the API', () => {
     );
   });
 
+  test('operator bodies: tenant names and keys with lone surrogates, NUL and __proto__', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(junk, fc.string({ maxLength: 40 }), unstorable),
+        fc.option(fc.constantFrom('__proto__', 'constructor', 'n\ud800', 'n\u0000', '', 'colour'), { nil: undefined }),
+        junk,
+        async (name, key, value) => {
+          const body: Record<string, unknown> = { name };
+          if (key !== undefined) {
+            Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
+          }
+          const text = JSON.stringify(body);
+          const answer = await send('POST', '/v1/admin/tenants', {
+            key: system.operatorKey,
+            body: text,
+            headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+          });
+          if (answer.status === 201 && !answer.replayed) accepted.tenants++;
+          judge(answer, body, Object.keys(body));
+          if (hostileJson(text)) expect(answer.status, text).toBe(400);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   test('what fuzzing found, pinned: NUL characters, empty keys, over-long URLs', async () => {
     // Each was a 500 (Postgres refuses U+0000 in text and jsonb) or a problem naming no field.
     const nulName = mutated([{ path: 'beneficiary.name', op: 'set', value: 'A\u0000' }]);
@@ -570,7 +644,8 @@ describe('fuzzing the API', () => {
       headers: { 'content-type': 'application/json' },
     });
     judge(replays, 'NUL in a replay filter', ['filters', 'dry_run']);
-    expect(replays.status).toBe(422);
+    expect(replays.status).toBe(400);
+    expect(replays.body.errors.map((e: { field: string }) => e.field)).toEqual(['filters.reason']);
   });
 
   test('nothing was written but what the 2xx answers created', async () => {
@@ -581,8 +656,12 @@ describe('fuzzing the API', () => {
       payouts: before.payouts + created,
       payout_events: before.payout_events + created,
       payout_batches: before.payout_batches + accepted.batches,
-      idempotency_keys: before.idempotency_keys + accepted.payouts + accepted.batches + accepted.endpoints,
+      idempotency_keys:
+        before.idempotency_keys + accepted.payouts + accepted.batches + accepted.endpoints + accepted.tenants,
       webhook_endpoints: before.webhook_endpoints + accepted.endpoints,
+      // A tenant and its audit entry are written together (with its idempotency record), or neither.
+      tenants: before.tenants + accepted.tenants,
+      operator_actions: before.operator_actions + accepted.tenants,
     });
   });
 });

@@ -164,6 +164,10 @@ describe('dead letters and replay', () => {
     expect(dry.stdout).toContain('nothing was changed');
     const dryJson = await cli(['replay', '--all', '--state', 'needs_attention', '--dry-run', '--json']);
     expect(JSON.parse(dryJson.stdout)).toMatchObject({ dry_run: true, replayed: 0 });
+    // --all without a filter: every replayable payout, which the API wants said as `all: true`.
+    const everything = await cli(['replay', '--all', '--dry-run', '--json']);
+    expect(everything.code).toBe(0);
+    expect(JSON.parse(everything.stdout)).toMatchObject({ dry_run: true, replayed: 0 });
     expect((await payoutStatus(stuck.id)).status).toBe('needs_attention'); // a dry run changes nothing
 
     // The bank settles it; the operator replays it: one look, and it is processed.

@@ -87,6 +87,23 @@ describe('RazorpayX webhooks', () => {
     expect((await system.db.db.select().from(providerEvents)).length).toBe(before);
   });
 
+  test('a signed event holding text Postgres cannot store is a 400 naming it, and stores nothing', async () => {
+    const before = (await system.db.db.select().from(providerEvents)).length;
+    for (const [event, id] of [
+      ['payout.\\u0000', 'evt_nul_0001'],
+      ['payout.\\ud800', 'evt_lone_0001'],
+    ]) {
+      const body = `{"entity":"event","account_id":"acc_x","event":"${event}","contains":[],"payload":{},"created_at":1}`;
+      const signature = createHmac('sha256', 'sandbox_webhook_secret').update(body).digest('hex');
+      const res = await send(body, { 'x-razorpay-signature': signature, 'x-razorpay-event-id': id! });
+      expect(res.status, event).toBe(400);
+      const problem = (await res.json()) as { code: string; errors: { field: string }[] };
+      expect(problem.code).toBe('invalid_webhook');
+      expect(problem.errors.map((e) => e.field)).toEqual(['event_type']);
+    }
+    expect((await system.db.db.select().from(providerEvents)).length).toBe(before);
+  });
+
   test('the same event id twice is stored once and reported as a duplicate', async () => {
     const body = JSON.stringify({
       entity: 'event',

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
+import { newId } from '@payouts/core';
+import { payouts } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
 import { waitFor } from '@payouts/testing';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, OPERATOR_KEY, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -96,6 +99,106 @@ describe('logs', () => {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/sk_(test|live)_[A-Za-z0-9]{8,}/);
+  });
+
+  test('a database error on a request carrying a beneficiary is logged usefully, without the account number', async () => {
+    // A constraint the insert breaks: Postgres refuses the row and quotes it whole in `detail`,
+    // and drizzle spells the query's values out in its error's message, stack and `params`.
+    await system.db.db.execute(
+      sql`alter table payouts add constraint log_test_no_evil check (beneficiary->>'name' <> 'Evil Corp')`,
+    );
+    try {
+      const tenant = await createFundedTenant(system, 'logs-db-error');
+      const res = await tenant.api(
+        'POST',
+        '/v1/payouts',
+        inrPayout({ beneficiary: { name: 'Evil Corp', account_number: ACCOUNT_NUMBER, bank_code: 'HDFC0001234' } }),
+        { 'idempotency-key': 'log-db-error', 'x-request-id': 'req-db-error-5e1d' },
+      );
+      expect(res.status).toBe(500);
+      const line = await waitFor(
+        () => capture.records().find((r) => r.requestId === 'req-db-error-5e1d' && r.msg === 'unhandled error'),
+        { message: 'the unhandled error to be logged' },
+      );
+      expect(capture.text).not.toContain(ACCOUNT_NUMBER);
+      // Still worth reading: what failed, where, and why.
+      const err = line.err as Record<string, unknown> & { cause: Record<string, unknown> };
+      expect(err.type).toBe('DrizzleQueryError');
+      expect(err.message).toMatch(/^Failed query: [\s\S]*insert into "payouts"[\s\S]*\nparams: \[redacted\]$/);
+      expect(err.params).toBe('[redacted]');
+      expect(err.stack).toMatch(/\n {4}at /);
+      expect(err.cause).toMatchObject({
+        type: 'PostgresError',
+        code: '23514',
+        constraint_name: 'log_test_no_evil',
+        table_name: 'payouts',
+      });
+      // Postgres quotes the row (each value cut at 64 bytes, so here the number is cut off anyway).
+      expect(err.cause.detail).toMatch(/^Failing row contains \(po_/);
+    } finally {
+      await system.db.db.execute(sql`alter table payouts drop constraint log_test_no_evil`);
+    }
+  });
+
+  test('every error shape is redacted: driver errors, their causes, query parameters, under any key', async () => {
+    const sink = new Capture();
+    const logger = createLogger({ name: 'redaction', level: 'info', destination: sink });
+    // A real driver error: a payout for a tenant that does not exist (a foreign key violation),
+    // with the beneficiary among the query's values.
+    const failed = await system.db.db
+      .insert(payouts)
+      .values({
+        id: newId('payout'),
+        tenantId: newId('tenant'),
+        status: 'accepted',
+        amount: 50_000n,
+        currency: 'INR',
+        provider: 'razorpayx',
+        method: 'IMPS',
+        beneficiary: { name: 'Meera Iyer', account_number: ACCOUNT_NUMBER, bank_code: 'HDFC0001234' },
+        providerIdempotencyKey: newId('payout'),
+      })
+      .then(
+        () => null,
+        (error: unknown) => error as Error & { cause?: Error },
+      );
+    expect(failed?.message).toContain(ACCOUNT_NUMBER); // the raw error does carry it
+    logger.error({ err: failed }, 'insert failed');
+    logger.error(failed!); // the message taken from the error itself
+    logger.warn({ error: failed, job: { name: 'x', failure: failed } }, 'under other keys');
+    logger.error({ err: new Error('wrapped', { cause: failed }) }, 'a chain');
+    logger.error({ err: new AggregateError([failed, new Error('second')], 'many') }, 'aggregated');
+    // postgres.js in debug mode, and Postgres quoting the JSON it could not parse in `where`.
+    const driver = Object.assign(new Error('invalid input syntax for type json'), {
+      code: '22P02',
+      parameters: ['po_1', ACCOUNT_NUMBER, { account_number: ACCOUNT_NUMBER }],
+      query: 'insert into payouts (id, beneficiary) values ($1, $2)',
+      where: `JSON data, line 1: {"name":"Meera","account_number":"${ACCOUNT_NUMBER}","x":"\ud800`,
+      detail: `Failing row contains (po_1, {"account_number": "${ACCOUNT_NUMBER}"}).`,
+    });
+    logger.error({ err: driver, attempt: 1 }, 'driver');
+
+    const text = sink.text;
+    expect(text).not.toContain(ACCOUNT_NUMBER);
+    const records = sink.records();
+    expect(records).toHaveLength(6);
+    // biome-ignore lint/suspicious/noExplicitAny: log lines under test
+    const [first, second, third, fourth, fifth, sixth] = records as Array<Record<string, any>>;
+    expect(first!.err).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]', cause: { code: '23503' } });
+    expect(first!.err.message).toMatch(/^Failed query: insert into "payouts"/);
+    expect(second!.msg).toMatch(/^Failed query: [\s\S]*params: \[redacted\]$/);
+    expect(third!.error).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
+    expect(third!.job.failure).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
+    expect(fourth!.err).toMatchObject({
+      message: 'wrapped',
+      cause: { type: 'DrizzleQueryError', cause: { code: '23503' } },
+    });
+    expect(fifth!.err.errors).toEqual([
+      expect.objectContaining({ type: 'DrizzleQueryError' }),
+      expect.objectContaining({ message: 'second' }),
+    ]);
+    expect(sixth!.err).toMatchObject({ code: '22P02', parameters: '[redacted]', query: driver.query });
+    expect(sixth!.err.where).toContain('"account_number":"[redacted]"');
   });
 
   test('structured fields and free text are both redacted', () => {

@@ -1,4 +1,6 @@
+import { operatorActions } from '@payouts/db';
 import { waitFor } from '@payouts/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -97,6 +99,43 @@ describe('dead letters and replay', () => {
     const replay = await op('POST', `/v1/admin/payouts/${res.body.id}/replay`);
     expect(replay.status).toBe(409);
     expect(replay.body.code).toBe('payout_not_replayable');
+  });
+
+  test('a bulk replay names its payouts (a filter, or all: true) and is a dry run unless told otherwise', async () => {
+    const recorded = async () =>
+      (await system.db.db.select().from(operatorActions).where(eq(operatorActions.action, 'payouts.replay'))).length;
+    const before = await recorded();
+    for (const body of [{}, { filters: {} }, { all: false }, { dry_run: false }, { all: false, limit: 5 }]) {
+      const res = await op('POST', '/v1/admin/replays', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.code).toBe('replay_filters_missing');
+      expect(res.body.errors).toEqual([{ field: 'filters', message: expect.stringContaining('"all": true') }]);
+    }
+
+    const res = await tenant.api(
+      'POST',
+      '/v1/payouts',
+      inrPayout({ beneficiary: { name: 'Stuck', account_number: '999900040003', bank_code: 'HDFC0001234' } }),
+      { 'idempotency-key': 'stuck-dry-1' },
+    );
+    const stuck = await settle(res.body.id, 'needs_attention');
+
+    const filtered = await op('POST', '/v1/admin/replays', { filters: { state: 'needs_attention', older_than: 0 } });
+    const everything = await op('POST', '/v1/admin/replays', { all: true });
+    for (const answer of [filtered, everything]) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ dry_run: true, replayed: 0 });
+      expect(answer.body.payouts.map((p: { payout_id: string }) => p.payout_id)).toContain(stuck.id);
+    }
+    // Dry runs: nothing re-driven, so nothing recorded (a real bulk replay is recorded).
+    expect(await recorded()).toBe(before);
+
+    const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
+      components: { schemas: Record<string, { properties: Record<string, { default?: unknown }> }> };
+      paths: Record<string, unknown>;
+    };
+    expect(doc.paths['/v1/admin/replays']).toBeDefined();
+    expect(doc.components.schemas.ReplayRequest!.properties).toMatchObject({ all: {}, dry_run: { default: true } });
   });
 
   test('operator routes refuse tenant keys, and replays validate their filters', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { apiMetrics, createRegistry, type Registry } from '@payouts/observability';
+import { apiMetrics, createRegistry, type Registry, serializeError } from '@payouts/observability';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { authenticate, createAuthenticator } from './auth.ts';
@@ -18,6 +18,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { webhookDeliveryAdminRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { refuseUnstorableBody, requireJsonBody } from './validation.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -52,6 +53,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res) => ({ statusCode: res.statusCode }),
+        // pino-http puts pino's stock error serializer on its child logger unless given one.
+        err: serializeError,
       },
     }),
   );
@@ -96,6 +99,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', batchRoutes(deps));
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, verify: verifySignedBody }));
   app.use('/v1', requireVerifiedSignature);
+  // Every route below reads JSON or nothing, and never text Postgres cannot store.
+  app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1', webhookEndpointRoutes(deps));

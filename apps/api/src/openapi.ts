@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES } from '@payouts/core';
+import { registerOperationPaths } from './routes/operations.ts';
 import { registerWebhookEndpointPaths } from './routes/webhook-endpoints.ts';
 import {
   apiKeySchema,
@@ -36,11 +37,14 @@ export function buildOpenApiDocument() {
     content: { 'application/problem+json': { schema: problemSchema } },
   });
   const errors = {
-    400: problem('Malformed request, missing header'),
+    400: problem(
+      'Malformed request, missing header, text that cannot be stored (`invalid_text`: a lone UTF-16 surrogate or NUL) or a `__proto__` key (`reserved_key`); `errors` names the field',
+    ),
     401: problem('Missing or invalid API key'),
     404: problem('Not found (or another tenant’s)'),
     422: problem('Validation failed; `errors` names each field'),
     413: problem('Body over the limit (1 MB; batches 128 MB)'),
+    415: problem('A body that is not application/json (batches: or text/csv)'),
     429: problem('Over the API key’s rate limit: see Retry-After and RateLimit-* headers'),
   };
   const json = (schema: z.ZodType, description: string) => ({
@@ -163,6 +167,7 @@ export function buildOpenApiDocument() {
     responses: { ...cancelResponses, 403: problem('Not an operator key') },
   });
   registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
+  registerOperationPaths(registry, { security, errors, problem, json });
   registry.registerPath({
     method: 'get',
     path: '/v1/admin/tenants/{id}/api-keys',

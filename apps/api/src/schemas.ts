@@ -1,5 +1,5 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { CURRENCIES, MAX_AMOUNT, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS } from '@payouts/core';
+import { CURRENCIES, MAX_AMOUNT, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS, unstorableText } from '@payouts/core';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -9,10 +9,15 @@ extendZodWithOpenApi(z);
  * provider's own rules are applied on top by its adapter's `validate`. Objects are strict: an
  * unknown field is an error naming it, not silently dropped.
  */
-/** Postgres text and jsonb cannot hold U+0000: refused here, naming the field, not a 500 at insert. */
-const NUL_MESSAGE = 'must not contain NUL (U+0000) characters';
-const noNul = (s: string) => !s.includes('\u0000');
-const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, NUL_MESSAGE);
+/**
+ * Postgres cannot store U+0000 or a lone surrogate. A JSON body holding one is refused before any
+ * route runs (validation.ts); this refinement says the same for what arrives otherwise, a CSV cell.
+ */
+const storable = (value: string, ctx: z.RefinementCtx) => {
+  const message = unstorableText(value);
+  if (message) ctx.addIssue({ code: 'custom', message });
+};
+const text = (max: number) => z.string().trim().min(1).max(max).superRefine(storable);
 
 export const addressSchema = z.strictObject({
   line1: text(200).optional(),
@@ -87,7 +92,7 @@ export const createPayoutSchema = z
     beneficiary: beneficiarySchema,
     queue_if_low_balance: z.boolean().default(false),
     metadata: z
-      .record(z.string().min(1).max(64).refine(noNul, NUL_MESSAGE), z.string().max(500).refine(noNul, NUL_MESSAGE))
+      .record(z.string().min(1).max(64).superRefine(storable), z.string().max(500).superRefine(storable))
       .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
       .optional(),
   })

@@ -2,7 +2,7 @@ import { MAX_AMOUNT_MINOR, newId } from '@payouts/core';
 import { ledgerTransactions, operatorActions, payoutEvents, payouts, providerSubmissions, tenants } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
 import { createTestDatabase, type TestDatabase } from '@payouts/testing';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { applyEvents, type ReconcilerEvent } from './apply-events.ts';
 
@@ -317,5 +317,83 @@ describe('applying reconciler events', () => {
     }
     expect(await wallet()).toEqual({ available: 10_000_000n - 40n * (1_000n + 12n), held: 0n });
     expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+});
+
+describe('operator actions applied here are recorded in the transaction that applies them', () => {
+  const cancel = (payoutId: string, source: 'api' | 'operator', actor: string): ReconcilerEvent => ({
+    name: 'payout.cancel',
+    data: { payoutId, tenantId: source === 'operator' ? null : tenantId, source, actor },
+  });
+  const entries = async (target: string) =>
+    db.db.select().from(operatorActions).where(eq(operatorActions.target, target)).orderBy(operatorActions.id);
+
+  test('a funding and an operator cancel are recorded with what they did; a tenant cancel is not an operator action', async () => {
+    await applyEvents(db.db, [
+      {
+        name: 'wallet.fund',
+        data: { tenantId, currency: 'INR', amount: '100000', reference: 'op-1', actor: 'key_op' },
+      },
+    ]);
+    const byOperator = await newPayout();
+    const byTenant = await newPayout();
+    await applyEvents(db.db, [accepted(byOperator), accepted(byTenant)]);
+    await applyEvents(db.db, [cancel(byOperator, 'operator', 'key_op'), cancel(byTenant, 'api', 'key_tenant')]);
+    // Cancelled already: refused, and recorded as such.
+    await applyEvents(db.db, [cancel(byOperator, 'operator', 'key_op')]);
+
+    expect(await entries(tenantId)).toEqual([
+      expect.objectContaining({
+        actor: 'key_op',
+        action: 'wallet.fund',
+        params: { currency: 'INR', amount: 100_000, reference: 'op-1' },
+        result: { outcome: 'applied', funded: true, released: 0 },
+      }),
+    ]);
+    expect(await entries(byOperator)).toEqual([
+      expect.objectContaining({
+        actor: 'key_op',
+        action: 'payout.cancel',
+        result: { outcome: 'applied', status: 'cancelled' },
+      }),
+      expect.objectContaining({
+        actor: 'key_op',
+        action: 'payout.cancel',
+        result: { outcome: 'refused', status: 'cancelled' },
+      }),
+    ]);
+    expect(await entries(byTenant)).toEqual([]);
+  });
+
+  test('when the audit entry cannot be written, neither the funding nor the cancel is applied', async () => {
+    await fund(100_000);
+    const payout = await newPayout();
+    await applyEvents(db.db, [accepted(payout)]);
+    const before = await wallet();
+    const recorded = await entries(tenantId); // the funding above
+    await db.db.execute(sql`
+      create or replace function refuse_audit() returns trigger language plpgsql as $$
+      begin raise exception 'the audit log refuses this entry (test)'; end $$`);
+    await db.db.execute(
+      sql`create trigger refuse_audit before insert on operator_actions for each row execute function refuse_audit()`,
+    );
+    try {
+      await expect(
+        applyEvents(db.db, [
+          {
+            name: 'wallet.fund',
+            data: { tenantId, currency: 'INR', amount: '5000', reference: 'op-2', actor: 'key_op' },
+          },
+        ]),
+      ).rejects.toThrow();
+      await expect(applyEvents(db.db, [cancel(payout, 'operator', 'key_op')])).rejects.toThrow();
+    } finally {
+      await db.db.execute(sql`drop trigger refuse_audit on operator_actions`);
+    }
+    expect(await wallet()).toEqual(before);
+    expect((await status(payout)).status).toBe('reserved');
+    expect(await ledgerKinds(payout)).toEqual(['hold']);
+    expect(await entries(tenantId)).toEqual(recorded);
+    expect(await entries(payout)).toEqual([]);
   });
 });

@@ -143,11 +143,15 @@ class Batch {
   private readonly fundings = new Map<string, { currency: string; amount: bigint }>();
   /** Money this batch's fundings add to each wallet, on top of its locked balances. */
   private readonly funded = new Map<string, bigint>();
-  private readonly actions: (typeof operatorActions.$inferInsert)[] = [];
   private readonly claimed = new Set<string>();
   /** The accounts this batch locked, handed to the ledger so it need not look them up again. */
   private locked = new Map<string, LockedAccount>();
   private readonly walletQueues = new Map<string, string[]>();
+  /**
+   * Operator actions applied by this batch (fundings, operator cancels): their audit entries are
+   * written in the transaction that applies them, so the change and its record commit together.
+   */
+  private readonly audit: (typeof operatorActions.$inferInsert)[] = [];
   private readonly now = new Date();
 
   private readonly outbox: WebhookOutbox;
@@ -390,6 +394,18 @@ class Batch {
     const status = row.status as PayoutStatus;
     if (!isCancellable(row, this.claimed.has(row.id))) {
       this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
+      if (c.source === 'operator')
+        // A second cancel of one already cancelled (two at once) changed nothing: it was not refused.
+        this.recordOperator(
+          c.actor,
+          'payout.cancel',
+          row.id,
+          {},
+          {
+            outcome: status === 'cancelled' ? 'unchanged' : 'refused',
+            status,
+          },
+        );
       return { outcome: 'refused', payoutId: row.id, status, reason: 'not_cancellable' };
     }
     if (hasHold(row)) this.post(voidTransaction(money(row)));
@@ -404,6 +420,9 @@ class Batch {
       },
       { actor: c.actor },
     );
+    if (c.source === 'operator') {
+      this.recordOperator(c.actor, 'payout.cancel', row.id, {}, { outcome: 'applied', status: 'cancelled' });
+    }
     return { outcome: 'applied', payoutId: row.id, status: 'cancelled' };
   }
 
@@ -447,16 +466,24 @@ class Batch {
     const key = accounts.available(f.tenantId, currency).key;
     this.available.set(key, (this.available.get(key) ?? 0n) + amount);
     const released = this.release(f.tenantId, currency);
-    this.actions.push({
-      id: newId('operatorAction'),
-      actor: f.actor,
-      action: 'wallet.fund',
-      target: f.tenantId,
-      params: { currency, amount: Number(amount), reference: f.reference },
-      result: { outcome: 'applied', funded: true, released },
-      createdAt: this.now,
-    });
+    this.recordOperator(
+      f.actor,
+      'wallet.fund',
+      f.tenantId,
+      { currency, amount: Number(amount), reference: f.reference },
+      { outcome: 'applied', funded: true, released },
+    );
     return { outcome: 'applied', funded: true, amount: amount.toString(), currency, released };
+  }
+
+  private recordOperator(
+    actor: string,
+    action: string,
+    target: string,
+    params: Record<string, unknown>,
+    result: Record<string, unknown>,
+  ): void {
+    this.audit.push({ id: newId('operatorAction'), actor, action, target, params, result, createdAt: this.now });
   }
 
   /**
@@ -545,7 +572,7 @@ class Batch {
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
-    await insertRows(this.tx, operatorActions, this.actions);
+    if (this.audit.length > 0) await insertRows(this.tx, operatorActions, this.audit);
     // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
     return this.outbox.write();
   }

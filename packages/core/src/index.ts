@@ -6,4 +6,5 @@ export * from './json.ts';
 export * from './money.ts';
 export * from './payout-states.ts';
 export * from './providers.ts';
+export * from './text.ts';
 export * from './webhook-events.ts';

@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { maskText, serializeError, serializeErrorsIn, TEXT_MASKS } from './error-serializer.ts';
 
 export type { Logger };
 
@@ -52,13 +53,18 @@ export const REDACTED_PATHS = [
 
 /**
  * Secrets recognisable by their shape, masked wherever they appear in a line — in a message, an
- * error's text, a URL — as a second line of defence behind the structured paths above: our API
- * keys (`sk_test_…`, `sk_live_…`), webhook secrets (`whsec_…`) and bearer credentials.
+ * error's text, a URL — as a second line of defence behind the structured paths above and the
+ * error serializer: our API keys (`sk_test_…`, `sk_live_…`), webhook secrets (`whsec_…`), bearer
+ * credentials, a failed query's values and account numbers quoted after their key.
  */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bsk_(?:test|live)_[A-Za-z0-9]+/g, 'sk_[redacted]'],
   [/\bwhsec_[A-Za-z0-9+/=_-]+/g, 'whsec_[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
+  // A failed query's values, as drizzle appends them to its message, inside a JSON string of the
+  // line (where a newline is written `\n`): up to the string's end or its next line.
+  [/\\nparams: (?:[^"\\]|\\[^n])*/g, '\\nparams: [redacted]'],
+  ...TEXT_MASKS,
 ];
 
 export function redactSecrets(line: string): string {
@@ -72,9 +78,12 @@ export function createLogger(options: { name: string; level?: string; destinatio
     name: options.name,
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Errors are serialized by our serializer under any key (the formatter runs first), and a
+    // message taken from an error (`logger.error(err)`) is masked the same way.
+    serializers: { err: serializeError, msg: (msg: unknown) => (typeof msg === 'string' ? maskText(msg) : msg) },
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: serializeErrorsIn },
     hooks: { streamWrite: redactSecrets },
   };
   if (options.destination) {

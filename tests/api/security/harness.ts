@@ -1,7 +1,7 @@
 import { ensureOperatorKey, hashApiKey } from '@payouts/api';
-import { apiKeys } from '@payouts/db';
+import { apiKeys, idempotencyKeys, operatorActions, payoutBatches, tenants, webhookEndpoints } from '@payouts/db';
 import { waitFor } from '@payouts/testing';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../../support/system.ts';
 
@@ -72,7 +72,7 @@ export const ROUTES: RouteSpec[] = [
     method: 'POST',
     path: '/v1/admin/replays',
     access: 'operator',
-    body: () => ({ dry_run: true }),
+    body: () => ({ all: true, dry_run: true }),
     file: 'operations',
   },
   { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
@@ -185,6 +185,24 @@ export async function createFixture(): Promise<Fixture> {
   };
 }
 
+/** What a route that acted would have changed: keys, secrets, signing, creations, the audit log. */
+async function snapshot(f: Fixture) {
+  const db = f.system.db.db;
+  const count = async (table: typeof operatorActions | typeof idempotencyKeys | typeof payoutBatches) =>
+    (await db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+  return {
+    actions: await count(operatorActions),
+    idempotency: await count(idempotencyKeys),
+    batches: await count(payoutBatches),
+    keys: await db.select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(apiKeys.id),
+    endpoints: await db.select().from(webhookEndpoints).orderBy(webhookEndpoints.id),
+    signing: await db
+      .select({ id: tenants.id, secret: tenants.requestSigningSecret })
+      .from(tenants)
+      .orderBy(tenants.id),
+  };
+}
+
 export const stuckBeneficiary = { name: 'Asha Rao', account_number: '555566660003', bank_code: 'HDFC0001234' };
 
 /** The route's path with A's ids in it. */
@@ -252,6 +270,56 @@ export function securityChecks(file: string, fixture: () => Fixture): void {
       expectProblem(await call(f, route, wrong), 403, 'forbidden');
     },
   );
+
+  const withBody = routes.filter((r) => r.method !== 'GET' && (r.access === 'tenant' || r.access === 'operator'));
+  if (withBody.length > 0) {
+    test.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: a body that is not JSON → 415 naming Content-Type, and nothing changes',
+      async (_n, route) => {
+        const f = fixture();
+        const key = route.access === 'operator' ? f.system.operatorKey : f.a.key;
+        const before = await snapshot(f);
+        for (const [type, body] of [
+          ['text/plain', 'mode=live&expires_in_seconds=0&enabled=true'],
+          ['application/xml', '<request><all>true</all><dry_run>false</dry_run></request>'],
+          ['application/x-www-form-urlencoded', 'name=x&mode=live'],
+        ]) {
+          const res = await client(f.system.api.url, key)(route.method, pathFor(route, f), body, {
+            'content-type': type!,
+            'idempotency-key': `sec-type-${Math.random()}`,
+          });
+          expectProblem(res, 415, 'unsupported_media_type');
+          expect(res.body.errors).toEqual([{ field: 'Content-Type', message: expect.any(String) }]);
+        }
+        expect(await snapshot(f)).toEqual(before);
+      },
+    );
+  }
+
+  if (withBody.length > 0) {
+    test.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: text Postgres cannot store, or a __proto__ key → 400 naming it, and nothing changes',
+      async (_n, route) => {
+        const f = fixture();
+        const key = route.access === 'operator' ? f.system.operatorKey : f.a.key;
+        const valid = JSON.stringify(route.body?.(f) ?? {}).slice(1, -1);
+        const before = await snapshot(f);
+        for (const [body, field, code] of [
+          [`{${valid}${valid ? ',' : ''}"note":"Evil\\ud800Corp"}`, 'note', 'invalid_text'],
+          [`{${valid}${valid ? ',' : ''}"n\\u0000":1}`, 'n\ufffd', 'invalid_text'],
+          [`{"__proto__":{"admin":true}${valid ? ',' : ''}${valid}}`, '__proto__', 'reserved_key'],
+        ]) {
+          const res = await client(f.system.api.url, key)(route.method, pathFor(route, f), body, {
+            'content-type': 'application/json',
+            'idempotency-key': `sec-text-${Math.random()}`,
+          });
+          expectProblem(res, 400, code);
+          expect(res.body.errors).toEqual([{ field, message: expect.any(String) }]);
+        }
+        expect(await snapshot(f)).toEqual(before);
+      },
+    );
+  }
 
   const scoped = routes.filter((r) => r.access === 'tenant' && r.path.includes(':id'));
   if (scoped.length > 0) {

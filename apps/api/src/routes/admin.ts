@@ -34,18 +34,16 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
           .insert(tenants)
           .values({ id: newId('tenant'), name: body.name })
           .returning();
+        // In the transaction of the tenant and its idempotency record: all three, or none.
+        await recordOperatorAction(tx, {
+          actor: requireOperator(req).keyId,
+          action: 'tenant.create',
+          target: row!.id,
+          params: body,
+        });
         return { status: 201, body: { id: row!.id, name: row!.name, created_at: row!.createdAt.toISOString() } };
       },
     );
-    if (!replayed) {
-      const tenant = response.body as { id: string };
-      await recordOperatorAction(deps.db, {
-        actor: requireOperator(req).keyId,
-        action: 'tenant.create',
-        target: tenant.id,
-        params: body,
-      });
-    }
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
 
@@ -57,25 +55,28 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     const tenant = await findTenant(deps, req.params.id);
     const body = req.body === undefined ? createApiKeySchema.parse({}) : parseBody(createApiKeySchema, req);
     const key = generateApiKey(body.mode);
-    const [row] = await deps.db
-      .insert(apiKeys)
-      .values({
-        id: newId('apiKey'),
-        tenantId: tenant.id,
-        role: 'tenant',
-        prefix: keyPrefix(key),
-        hash: hashApiKey(key),
-      })
-      .returning();
-    await recordOperatorAction(deps.db, {
-      actor: requireOperator(req).keyId,
-      action: 'api_key.issue',
-      target: tenant.id,
-      result: { key_id: row!.id, prefix: row!.prefix },
+    const row = await deps.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(apiKeys)
+        .values({
+          id: newId('apiKey'),
+          tenantId: tenant.id,
+          role: 'tenant',
+          prefix: keyPrefix(key),
+          hash: hashApiKey(key),
+        })
+        .returning();
+      await recordOperatorAction(tx, {
+        actor: requireOperator(req).keyId,
+        action: 'api_key.issue',
+        target: tenant.id,
+        result: { key_id: inserted!.id, prefix: inserted!.prefix },
+      });
+      return inserted!;
     });
     res
       .status(201)
-      .json({ id: row!.id, key, prefix: row!.prefix, tenant_id: tenant.id, created_at: row!.createdAt.toISOString() });
+      .json({ id: row.id, key, prefix: row.prefix, tenant_id: tenant.id, created_at: row.createdAt.toISOString() });
   });
 
   /** A tenant's keys, revoked ones included: never the key, never its hash. */
@@ -97,19 +98,27 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     if (id === operator.keyId) {
       throw problems.conflict('api_key_in_use', 'An operator key cannot revoke itself; use another operator key.');
     }
-    const [row] = await deps.db
-      .update(apiKeys)
-      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-      .where(eq(apiKeys.id, id))
-      .returning();
-    if (!row) throw problems.notFound('The API key');
-    auth?.forget({ keyId: row.id });
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: 'api_key.revoke',
-      target: row.id,
-      result: { tenant_id: row.tenantId, prefix: row.prefix, revoked_at: row.revokedAt?.toISOString() ?? null },
+    const row = await deps.db.transaction(async (tx) => {
+      const [revoked] = await tx
+        .update(apiKeys)
+        .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+        .where(eq(apiKeys.id, id))
+        .returning();
+      if (!revoked) throw problems.notFound('The API key');
+      await recordOperatorAction(tx, {
+        actor: operator.keyId,
+        action: 'api_key.revoke',
+        target: revoked.id,
+        result: {
+          tenant_id: revoked.tenantId,
+          prefix: revoked.prefix,
+          revoked_at: revoked.revokedAt?.toISOString() ?? null,
+        },
+      });
+      return revoked;
     });
+    // After the commit: forgetting first could let a concurrent request cache the key as valid again.
+    auth?.forget({ keyId: row.id });
     res.json({ ...apiKeySummary(row), tenant_id: row.tenantId });
   });
 
@@ -122,15 +131,17 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     const tenant = await findTenant(deps, req.params.id);
     const body = parseBody(requestSigningBodySchema, req);
     const secret = body.enabled ? generateSigningSecret() : null;
-    await deps.db.update(tenants).set({ requestSigningSecret: secret }).where(eq(tenants.id, tenant.id));
-    auth?.forget({ tenantId: tenant.id });
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: body.enabled ? 'request_signing.enable' : 'request_signing.disable',
-      target: tenant.id,
-      params: body,
-      result: { rotated: body.enabled && tenant.requestSigningSecret !== null },
+    await deps.db.transaction(async (tx) => {
+      await tx.update(tenants).set({ requestSigningSecret: secret }).where(eq(tenants.id, tenant.id));
+      await recordOperatorAction(tx, {
+        actor: operator.keyId,
+        action: body.enabled ? 'request_signing.enable' : 'request_signing.disable',
+        target: tenant.id,
+        params: body,
+        result: { rotated: body.enabled && tenant.requestSigningSecret !== null },
+      });
     });
+    auth?.forget({ tenantId: tenant.id });
     res.json({ tenant_id: tenant.id, enabled: body.enabled, ...(secret ? { secret } : {}) });
   });
 

@@ -23,7 +23,7 @@ import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
 import { z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
-import { parseQuery } from '../validation.ts';
+import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts';
 
 /**
  * Salary and refund runs (issue: batches at scale). A batch is validated row by row with exactly
@@ -68,6 +68,7 @@ export function batchRoutes(deps: ApiDeps): Router {
   router.post(
     '/payout-batches',
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
+    refuseUnstorableBody,
     async (req, res) => {
       const { tenantId, keyId } = requireTenant(req);
       const key = readIdempotencyKey(req);
@@ -333,6 +334,12 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
       trim: true,
       max_record_size: 64 * 1024,
       columns: (header: string[]) => {
+        // A `metadata___proto__` column would name the key every object copy drops: refused, not lost.
+        const reserved = header.find((h) => h === 'metadata___proto__');
+        if (reserved) {
+          headerProblem = reservedKey(reserved);
+          return header;
+        }
         const unknown = unknownColumns(header);
         if (unknown.length > 0 || !header.includes('amount')) {
           headerProblem = problems.invalid(

@@ -1,3 +1,4 @@
+import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import {
   FINAL_STATUSES,
   isId,
@@ -8,6 +9,7 @@ import {
   type ProviderId,
 } from '@payouts/core';
 import { operatorActions, parkedPayouts, payouts, providerSubmissions } from '@payouts/db';
+import { maskText } from '@payouts/observability';
 import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } from '@payouts/queue';
 import { and, desc, eq, inArray, lt, notInArray, or, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
@@ -16,7 +18,7 @@ import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { z } from '../schemas.ts';
+import { payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
@@ -50,12 +52,30 @@ const deadLetterFilters = z.strictObject({
 });
 type DeadLetterFilters = z.infer<typeof deadLetterFilters>;
 
-const replaysBody = z.strictObject({
-  filters: deadLetterFilters.omit({ limit: true }).partial().default({}),
-  dry_run: z.boolean().default(false),
-  /** At most this many payouts per call (the rest on the next call). */
-  limit: z.number().int().min(1).max(10_000).default(1000),
+const operatorActionsQuery = z.strictObject({
+  target: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+export const replaysBody = z
+  .strictObject({
+    filters: deadLetterFilters
+      .omit({ limit: true })
+      .partial()
+      .optional()
+      .openapi({ description: 'Which payouts: the dead-letter filters. Without any, `all: true` is required.' }),
+    all: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'true: every replayable payout (within `limit`), when no filter is given.' }),
+    dry_run: z
+      .boolean()
+      .default(true)
+      .openapi({ description: 'Default true: list what would be replayed and change nothing.' }),
+    /** At most this many payouts per call (the rest on the next call). */
+    limit: z.number().int().min(1).max(10_000).default(1000),
+  })
+  .openapi('ReplayRequest');
 
 export function operationRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -146,7 +166,17 @@ export function operationRoutes(deps: ApiDeps): Router {
   router.post('/replays', async (req, res) => {
     const operator = requireOperator(req);
     const body = parseBody(replaysBody, req);
-    const rows = await deps.db.select().from(payouts).where(where(body.filters)).orderBy(payouts.id).limit(body.limit);
+    // An empty body once meant "everything replayable": a bulk replay now says what it means.
+    const named = Object.keys((req.body as { filters?: object }).filters ?? {});
+    if (named.length === 0 && body.all !== true) {
+      throw problems.badRequest(
+        'replay_filters_missing',
+        'Name the payouts to replay with at least one filter, or send "all": true to replay every replayable payout.',
+        'filters',
+      );
+    }
+    const filters = body.filters ?? {};
+    const rows = await deps.db.select().from(payouts).where(where(filters)).orderBy(payouts.id).limit(body.limit);
     const replayed = body.dry_run ? [] : await replay(deps, rows);
     const result = {
       dry_run: body.dry_run,
@@ -174,17 +204,11 @@ export function operationRoutes(deps: ApiDeps): Router {
           });
     const current = reply ? await findAnyPayout(deps, row.id) : row;
     const outcome = reply ? await cancelOutcome(deps, current, reply) : 'cancelled';
-    const said = reply?.state === 'answered' ? reply.answer.outcome : null;
-    await record(
-      operator.keyId,
-      'payout.cancel',
-      row.id,
-      {},
-      {
-        outcome: said ?? (reply === null ? 'unchanged' : outcome === 'cancelled' ? 'applied' : outcome),
-        status: current.status,
-      },
-    );
+    // The reconciler records the operator's cancel in the transaction that applies (or refuses)
+    // it; a retry of one already applied reaches no reconciler, so it is recorded here.
+    if (reply === null) {
+      await record(operator.keyId, 'payout.cancel', row.id, {}, { outcome: 'unchanged', status: current.status });
+    }
     if (outcome === 'refused') {
       throw problems.conflict(
         'payout_not_cancellable',
@@ -206,10 +230,7 @@ export function operationRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/operator-actions', async (req, res) => {
-    const q = parseQuery(
-      z.strictObject({ target: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-      req,
-    );
+    const q = parseQuery(operatorActionsQuery, req);
     const rows = await deps.db
       .select()
       .from(operatorActions)
@@ -245,7 +266,8 @@ async function jobFor(deps: ApiDeps, row: PayoutRow): Promise<JobInfo> {
   return {
     id: target.jobId,
     state: await job.getState(),
-    failed_reason: job.failedReason ?? null,
+    // A job's error text can quote a failed query's values: masked as the logs mask them.
+    failed_reason: job.failedReason ? maskText(job.failedReason) : null,
     attempts: job.attemptsMade,
   };
 }
@@ -286,4 +308,139 @@ async function findAnyPayout(deps: ApiDeps, id: string): Promise<PayoutRow> {
   const [row] = await deps.db.select().from(payouts).where(eq(payouts.id, id));
   if (!row) throw problems.notFound('The payout');
   return row;
+}
+
+/** The OpenAPI entries of these routes; openapi.ts hands over its shared pieces. */
+export function registerOperationPaths(
+  registry: OpenAPIRegistry,
+  h: {
+    security: Record<string, string[]>[];
+    errors: Record<number, ResponseConfig>;
+    problem: (description: string) => ResponseConfig;
+    json: (schema: z.ZodType, description: string) => ResponseConfig;
+  },
+): void {
+  const { security, errors } = h;
+  const operatorErrors = { ...errors, 403: h.problem('Not an operator key') };
+  const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const deadLetter = z
+    .object({
+      payout_id: z.string(),
+      tenant_id: z.string(),
+      provider: z.enum(PROVIDER_IDS),
+      status: z.enum(PAYOUT_STATUSES),
+      reason: z.string(),
+      failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+      queued_reason: z.string().nullable(),
+      provider_payout_id: z.string().nullable(),
+      submission_attempts: z.number().int(),
+      job: z
+        .object({ id: z.string(), state: z.string(), failed_reason: z.string().nullable(), attempts: z.number().int() })
+        .nullable(),
+      age_seconds: z.number().int(),
+      created_at: z.string(),
+      updated_at: z.string(),
+    })
+    .openapi('DeadLetter');
+  const replayResult = z
+    .object({
+      dry_run: z.boolean(),
+      matched: z.number().int(),
+      replayed: z.number().int(),
+      payouts: z.array(z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), provider: z.string() })),
+    })
+    .openapi('ReplayResult');
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/dead-letters',
+    summary: 'Payouts that need a person or have not moved, with the reason (operator)',
+    security,
+    request: { query: deadLetterFilters },
+    responses: {
+      200: h.json(z.object({ data: z.array(deadLetter), count: z.number().int() }), 'The dead letters'),
+      ...operatorErrors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/payouts/{id}/replay',
+    summary: 'Re-drive an unfinished payout from its recorded state now (operator; recorded)',
+    security,
+    request: { params: payoutId },
+    responses: {
+      200: h.json(
+        z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), replayed: z.boolean() }),
+        'Re-driven, or left alone because its job is live (replayed: false)',
+      ),
+      ...operatorErrors,
+      409: h.problem('The payout is final'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/replays',
+    summary:
+      'Re-drive every payout matching the filters, or every replayable one with all: true (operator). A dry run unless dry_run is false; a real one is recorded',
+    security,
+    request: { body: { content: { 'application/json': { schema: replaysBody } } } },
+    responses: {
+      200: h.json(replayResult, 'What matched, and what was re-driven (nothing in a dry run)'),
+      ...operatorErrors,
+      400: h.problem('Neither a filter nor all: true (`replay_filters_missing`, field `filters`), or a malformed body'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/payouts/{id}/cancel',
+    summary: "Cancel any tenant's payout not yet at its provider (operator; recorded)",
+    security,
+    request: { params: payoutId },
+    responses: {
+      200: h.json(payoutSchema, 'Cancelled'),
+      202: h.json(payoutSchema, 'Cancel accepted, still being applied'),
+      ...operatorErrors,
+      409: h.problem('Not cancellable in its state'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/providers/{provider}/funded',
+    summary: "Clear a provider's low-float mark and release its parked payouts, oldest first (operator; recorded)",
+    security,
+    request: { params: z.object({ provider: z.enum(PROVIDER_IDS) }) },
+    responses: {
+      200: h.json(
+        z.object({ provider: z.enum(PROVIDER_IDS), was_low: z.boolean(), released: z.number().int() }),
+        'Released',
+      ),
+      ...operatorErrors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/operator-actions',
+    summary: 'Every operator action: who (the operator key), what, on what, with what result, when (operator)',
+    security,
+    request: { query: operatorActionsQuery },
+    responses: {
+      200: h.json(
+        z.object({
+          data: z.array(
+            z.object({
+              id: z.string(),
+              actor: z.string(),
+              action: z.string(),
+              target: z.string().nullable(),
+              params: z.record(z.string(), z.unknown()).nullable(),
+              result: z.record(z.string(), z.unknown()).nullable(),
+              created_at: z.string(),
+            }),
+          ),
+        }),
+        'Newest first',
+      ),
+      ...operatorErrors,
+    },
+  });
 }

@@ -461,17 +461,20 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
       );
     }
     const now = new Date();
-    const [updated] = await deps.db
-      .update(webhookDeliveries)
-      .set({ status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now })
-      .where(eq(webhookDeliveries.id, id))
-      .returning();
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: 'webhook_delivery.replay',
-      target: id,
-      params: {},
-      result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
+    const updated = await deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(webhookDeliveries)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now })
+        .where(eq(webhookDeliveries.id, id))
+        .returning();
+      await recordOperatorAction(tx, {
+        actor: operator.keyId,
+        action: 'webhook_delivery.replay',
+        target: id,
+        params: {},
+        result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
+      });
+      return row;
     });
     const [event] = await deps.db
       .select({

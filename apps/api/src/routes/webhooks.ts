@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
 import { HttpProblem, problems } from '../problem.ts';
+import { findUnstorable } from '../validation.ts';
 
 /**
  * `POST /v1/webhooks/{provider}`: authenticated by the provider's signature over the raw body
@@ -39,6 +40,20 @@ export function webhookRoutes(deps: ApiDeps): Router {
         ]);
       }
       throw error;
+    }
+
+    // What is stored from the event must be text Postgres can store (a NUL would fail the insert).
+    const unstorable = findUnstorable({
+      event_id: event.eventId,
+      event_type: event.eventType,
+      provider_payout_id: event.providerPayoutId,
+      reference: event.reference,
+      raw_status: event.state?.rawStatus ?? null,
+    });
+    if (unstorable) {
+      throw new HttpProblem(400, 'invalid_webhook', `${unstorable.path}: ${unstorable.message}`, [
+        { path: unstorable.path, message: unstorable.message },
+      ]);
     }
 
     const payoutId = await resolvePayout(deps, provider as ProviderId, event.providerPayoutId, event.reference);

@@ -62,7 +62,9 @@ export function registerReplay(program: Command, ctx: Context): void {
         );
         return;
       }
-      const request = { filters: wireFilters(opts), dry_run: opts.dryRun ?? false, limit: opts.limit };
+      // The API replays everything replayable only when told so in as many words (`all: true`).
+      const scope = filtersGiven ? { filters: wireFilters(opts) } : { all: true };
+      const request = { ...scope, dry_run: opts.dryRun ?? false, limit: opts.limit };
       const { body } = await ctx.client(cmd).post<ReplayMany>('/v1/admin/replays', { body: request });
       ctx.emit(cmd, body, () => {
         const summary = fields([
