@@ -547,7 +547,8 @@ describe('fuzzing the API', () => {
           if (over(amount)) expect(names(answer)).toEqual(['amount']);
           else expect(answer.status).toBe(202);
         } else if (where === 'json-batch') {
-          const item = JSON.stringify(inrPayout({ reference_id: `fb${unique}`, amount: 0 })).replace(
+          const reference = `fb${unique}`;
+          const item = JSON.stringify(inrPayout({ reference_id: reference, amount: 0 })).replace(
             '"amount":0',
             `"amount":${digits}`,
           );
@@ -561,10 +562,13 @@ describe('fuzzing the API', () => {
           }
           judge(answer, digits, ['items', 'rows', 'currency']);
           if (over(amount))
-            expect(answer.body.row_errors).toEqual([{ row: 1, field: 'amount', message: expect.any(String) }]);
+            expect(answer.body.row_errors).toEqual([
+              { row: 1, field: 'amount', message: expect.any(String), reference_id: reference },
+            ]);
           else expect(answer.status).toBe(202);
         } else if (where === 'csv-batch') {
-          const csv = `amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,fc${unique},Asha Rao,123456789012,HDFC0001234\n`;
+          const reference = `fc${unique}`;
+          const csv = `amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,${reference},Asha Rao,123456789012,HDFC0001234\n`;
           const answer = await send('POST', '/v1/payout-batches?on_insufficient_funds=queue', {
             body: csv,
             headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
@@ -575,7 +579,9 @@ describe('fuzzing the API', () => {
           }
           judge(answer, digits, ['rows', 'currency']);
           if (over(amount))
-            expect(answer.body.row_errors).toEqual([{ row: 1, field: 'amount', message: expect.any(String) }]);
+            expect(answer.body.row_errors).toEqual([
+              { row: 1, field: 'amount', message: expect.any(String), reference_id: reference },
+            ]);
           else expect(answer.status).toBe(202);
         } else if (over(amount)) {
           // Fundings under the limit would wait for the (stopped) reconciler; over it, none is queued.

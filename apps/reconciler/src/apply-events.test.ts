@@ -339,7 +339,7 @@ describe('operator actions applied here are recorded in the transaction that app
     const byTenant = await newPayout();
     await applyEvents(db.db, [accepted(byOperator), accepted(byTenant)]);
     await applyEvents(db.db, [cancel(byOperator, 'operator', 'key_op'), cancel(byTenant, 'api', 'key_tenant')]);
-    // Cancelled already: refused, and recorded as such.
+    // Cancelled already: nothing changes, recorded as `unchanged` (the API answers such a retry 200).
     await applyEvents(db.db, [cancel(byOperator, 'operator', 'key_op')]);
 
     expect(await entries(tenantId)).toEqual([
@@ -359,7 +359,7 @@ describe('operator actions applied here are recorded in the transaction that app
       expect.objectContaining({
         actor: 'key_op',
         action: 'payout.cancel',
-        result: { outcome: 'refused', status: 'cancelled' },
+        result: { outcome: 'unchanged', status: 'cancelled' },
       }),
     ]);
     expect(await entries(byTenant)).toEqual([]);
