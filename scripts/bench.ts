@@ -7,7 +7,7 @@
  * its own and removes them afterwards. See docs/benchmarks.md.
  *
  *   pnpm bench                        everything (about 6 minutes)
- *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis, scale)
+ *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis, scale, webhooks)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +33,7 @@ import { run as ledger } from '../bench/ledger.ts';
 import { run as rawBaselines } from '../bench/raw-baselines.ts';
 import { run as redisMemory } from '../bench/redis-memory.ts';
 import { run as scaleOut } from '../bench/scale-out.ts';
+import { run as webhookClaim } from '../bench/webhook-claim.ts';
 import { run as workerRss } from '../bench/worker-rss.ts';
 
 const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => Promise<void> }[] = [
@@ -44,6 +45,7 @@ const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => P
   { name: 'rss', title: 'worker RSS with 50k payouts being polled', run: workerRss },
   { name: 'redis', title: 'Redis bytes per payout in flight', run: redisMemory },
   { name: 'scale', title: 'scale-out: 1+1 vs 2+2 worker and reconciler processes', run: scaleOut },
+  { name: 'webhooks', title: 'client webhook claim with a 10k / 100k backlog', run: webhookClaim },
 ];
 
 const args = process.argv.slice(2);

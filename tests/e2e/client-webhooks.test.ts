@@ -426,6 +426,71 @@ describe('endpoints through the API', () => {
   });
 });
 
+describe('disabling an endpoint', () => {
+  test('ends its pending deliveries at once as cancelled (PATCH and DELETE); an operator replays one once enabled again', async () => {
+    const { tenant, receiver, endpoint } = await setup();
+    const second = await Receiver.start();
+    receivers.push(second);
+    const other = await tenant.api(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: second.url },
+      { 'idempotency-key': `we-${Math.random()}` },
+    );
+    expect(other.status).toBe(201);
+    // Both receivers are down: the first version of the payout is retried, the later ones wait.
+    receiver.answer = () => 503;
+    second.answer = () => 503;
+    const id = await payout(tenant.api);
+    await settled(tenant.api, id, 'processed');
+    for (const endpointId of [endpoint.id, other.body.id as string]) {
+      await waitFor(async () => {
+        const list = await deliveries(tenant.api, endpointId, '&status=pending');
+        return list.some((d) => d.event_type === 'payout.processed') && list.some((d) => d.attempts > 0);
+      });
+    }
+
+    const patched = await tenant.api('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { disabled: true });
+    expect(patched.status).toBe(200);
+    const deleted = await tenant.api('DELETE', `/v1/webhook-endpoints/${other.body.id}`);
+    expect(deleted.status).toBe(200);
+    for (const endpointId of [endpoint.id, other.body.id as string]) {
+      // At once: in the answer's own transaction, not as the deliverer gets round to it.
+      expect(await deliveries(tenant.api, endpointId, '&status=pending')).toEqual([]);
+      const cancelled = await deliveries(tenant.api, endpointId, '&status=cancelled');
+      expect(cancelled.map((d) => d.event_type)).toContain('payout.reserved');
+      expect(cancelled.map((d) => d.event_type)).toContain('payout.processed');
+      expect(cancelled.every((d) => d.subject_id === id)).toBe(true);
+    }
+    const op = client(system.api.url, system.operatorKey);
+    const listed = await op('GET', `/v1/admin/webhook-deliveries?status=cancelled&endpoint_id=${endpoint.id}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.every((d: { last_error: string }) => d.last_error === 'the endpoint was disabled')).toBe(
+      true,
+    );
+    const processed = (await deliveries(tenant.api, endpoint.id, '&status=cancelled')).find(
+      (d) => d.event_type === 'payout.processed',
+    )!;
+    expect((await op('POST', `/v1/admin/webhook-deliveries/${processed.id}/replay`)).status).toBe(409);
+
+    receiver.answer = () => 200;
+    const before = receiver.about(id).length;
+    expect((await tenant.api('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { disabled: false })).status).toBe(200);
+    const replayed = await op('POST', `/v1/admin/webhook-deliveries/${processed.id}/replay`);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ id: processed.id, status: 'pending', attempts: 0 });
+    await waitFor(async () =>
+      (await deliveries(tenant.api, endpoint.id, '&status=succeeded')).some((d) => d.id === processed.id),
+    );
+    expect(
+      receiver
+        .about(id)
+        .slice(before)
+        .map((r) => r.payload.type),
+    ).toEqual(['payout.processed']);
+  });
+});
+
 test('the OpenAPI document lists the webhook routes and the payout version', async () => {
   const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
     paths: Record<string, Record<string, unknown>>;
@@ -435,6 +500,8 @@ test('the OpenAPI document lists the webhook routes and the payout version', asy
   expect(doc.paths['/v1/webhook-endpoints/{id}/rotate-secret']?.post).toBeDefined();
   expect(doc.paths['/v1/admin/webhook-deliveries/{id}/replay']?.post).toBeDefined();
   expect(doc.components.schemas.Payout?.properties?.version).toBeDefined();
+  const status = doc.components.schemas.WebhookDelivery?.properties?.status as { enum?: string[] } | undefined;
+  expect(status?.enum).toEqual(['pending', 'succeeded', 'failed', 'cancelled']);
 });
 
 describe('batches', () => {

@@ -8,6 +8,7 @@ import {
   registerLedgerMetrics,
   registerPayoutStateMetrics,
   registerQueueMetrics,
+  registerWebhookMetrics,
   workerMetrics,
 } from '@payouts/observability';
 import { readReconcilerEnv } from '@payouts/reconciler';
@@ -32,6 +33,7 @@ function registeredNames(): Set<string> {
   registerCircuitMetrics(registry, () => []);
   registerPayoutStateMetrics(registry, async () => []);
   registerLedgerMetrics(registry, async () => []);
+  registerWebhookMetrics(registry, async () => ({ groups: [], lagSeconds: 0 }));
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     names.add(m.name);
@@ -82,6 +84,7 @@ describe('infra/ against the metrics in code', () => {
       'PayoutsQueueBacklog',
       'PayoutsLedgerImbalance',
       'PayoutsCircuitOpen',
+      'PayoutsWebhookDeliveryLag',
     ]) {
       expect(alerts).toMatch(new RegExp(`- alert: ${alert}\\n`));
     }

@@ -150,6 +150,12 @@ describe('metrics', () => {
     expect(sample(samples, 'payouts_ledger_imbalance', { currency: 'INR' })?.value).toBe(0);
     expect(sample(samples, 'payouts_queue_jobs', { queue: 'reconciler', state: 'waiting' })).toBeDefined();
     expect(sample(samples, 'payouts_queue_jobs', { queue: 'provider-druo', state: 'waiting' })?.value).toBe(0);
+    // No client webhook endpoints here: every endpoint state is reported, at zero.
+    for (const state of ['enabled', 'circuit_open', 'disabled']) {
+      expect(sample(samples, 'payouts_webhook_deliveries_pending', { state })?.value, state).toBe(0);
+      expect(sample(samples, 'payouts_webhook_oldest_pending_age_seconds', { state })?.value, state).toBe(0);
+    }
+    expect(sample(samples, 'payouts_webhook_delivery_lag_seconds')?.value).toBe(0);
     noPayoutIds(samples);
   });
 

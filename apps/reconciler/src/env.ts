@@ -39,6 +39,10 @@ export const reconcilerEnvSchema = z.object({
     ),
   /** Outbound webhooks (docs/webhooks.md): POSTs in flight at once, per process. */
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Outbound webhooks in flight at once to one endpoint, per process: a slow one cannot take every slot. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Failed attempts in a row (5xx, 408, 429, timeout, network) that open an endpoint's circuit. */
+  WEBHOOK_CIRCUIT_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
   /** One delivery attempt's limit, response included. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** How often due deliveries are looked for, besides the nudge after each commit. */
@@ -61,6 +65,8 @@ export function readReconcilerEnv(env: NodeJS.ProcessEnv = process.env): Reconci
 export function webhookDeliverySettings(env: ReconcilerEnv): WebhookDeliverySettings {
   return {
     concurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+    endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+    circuitThreshold: env.WEBHOOK_CIRCUIT_THRESHOLD,
     allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,

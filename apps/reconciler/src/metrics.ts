@@ -6,11 +6,15 @@ import {
   registerLedgerMetrics,
   registerPayoutStateMetrics,
   registerQueueMetrics,
+  registerWebhookMetrics,
   type UnfinishedGroup,
+  type WebhookBacklog,
+  type WebhookEndpointState,
 } from '@payouts/observability';
 import type { Queues } from '@payouts/queue';
 import { sql } from 'drizzle-orm';
 import type { BatchOutcome } from './apply-events.ts';
+import { endpointsWithPending } from './webhooks/deliverer.ts';
 
 /**
  * The reconciler's scrape-time gauges: every queue (its own and each provider's), unfinished
@@ -21,6 +25,44 @@ export function registerReconcilerGauges(registry: Registry, db: Database, queue
   registerQueueMetrics(registry, () => [queues.reconciler, ...PROVIDER_IDS.map((p) => queues.provider(p))]);
   registerPayoutStateMetrics(registry, () => unfinishedPayouts(db));
   registerLedgerMetrics(registry, () => ledgerSums(db));
+  registerWebhookMetrics(registry, () => webhookBacklog(db));
+}
+
+/**
+ * Outbound webhook deliveries still pending, by their endpoint's state, and the deliverer's lag.
+ * The count reads the partial index of pending deliveries (their number, not the table's); the
+ * lag, one probe per endpoint with something ready (as a claim does). An endpoint whose circuit
+ * is open waits by design, so the lag counts only endpoints that may be sent to, from the latest
+ * of: its oldest due delivery's time, its last claim, its circuit's end.
+ */
+export async function webhookBacklog(db: Database): Promise<WebhookBacklog> {
+  const groups = rowsOf<{ state: WebhookEndpointState; count: string | number; oldest: string | number }>(
+    await db.execute(sql`
+      select case when e.disabled then 'disabled' when e.circuit_open_until is not null then 'circuit_open'
+          else 'enabled' end as state,
+        count(*) as count, extract(epoch from (now() - min(d.created_at))) as oldest
+      from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+      where d.status = 'pending'
+      group by 1`),
+  );
+  const [lag] = rowsOf<{ lag: string | number | null }>(
+    await db.execute(sql`
+      with recursive ${endpointsWithPending('ready')}
+      select max(extract(epoch from (now() - greatest(h.head, e.last_claimed_at, e.circuit_open_until)))) as lag
+      from busy join webhook_endpoints e on e.id = busy.endpoint_id
+      cross join lateral (
+        select min(d.next_attempt_at) as head from webhook_deliveries d
+        where d.endpoint_id = e.id and d.status = 'pending' and d.next_attempt_at is not null) h
+      where not e.disabled and (e.circuit_open_until is null or e.circuit_open_until <= now()) and h.head <= now()`),
+  );
+  return {
+    groups: groups.map((g) => ({
+      state: g.state,
+      count: Number(g.count),
+      oldestAgeSeconds: Math.max(0, Number(g.oldest)),
+    })),
+    lagSeconds: Math.max(0, Number(lag?.lag ?? 0)),
+  };
 }
 
 /**

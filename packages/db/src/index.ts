@@ -3,3 +3,4 @@ export * from './client.ts';
 export * from './queries.ts';
 export * from './resources.ts';
 export * from './schema/index.ts';
+export * from './webhook-deliveries.ts';

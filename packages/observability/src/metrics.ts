@@ -293,6 +293,68 @@ export function registerPayoutStateMetrics(
   });
 }
 
+/** The states of an endpoint that `payouts_webhook_*{state}` reports, every one of them always. */
+export const WEBHOOK_ENDPOINT_STATES = ['enabled', 'circuit_open', 'disabled'] as const;
+export type WebhookEndpointState = (typeof WEBHOOK_ENDPOINT_STATES)[number];
+
+export interface WebhookBacklog {
+  /** Pending deliveries and the age of the oldest, by the state of their endpoint. */
+  groups: Array<{ state: WebhookEndpointState; count: number; oldestAgeSeconds: number }>;
+  /** The longest an endpoint that may be sent to has had something due without being served. */
+  lagSeconds: number;
+}
+
+/**
+ * `payouts_webhook_deliveries_pending{state}`, `payouts_webhook_oldest_pending_age_seconds{state}`
+ * and `payouts_webhook_delivery_lag_seconds`, from Postgres at scrape time (cached).
+ */
+export function registerWebhookMetrics(
+  registry: Registry,
+  readBacklog: () => Promise<WebhookBacklog>,
+  options: { ttlMs?: number } = {},
+): void {
+  const read = cached(readBacklog, options.ttlMs ?? 10_000);
+  const byState = (backlog: WebhookBacklog | null, pick: (g: WebhookBacklog['groups'][number]) => number) =>
+    WEBHOOK_ENDPOINT_STATES.map((state) => {
+      const group = backlog?.groups.find((g) => g.state === state);
+      return { state, value: group ? pick(group) : 0 };
+    });
+  new Gauge({
+    name: 'payouts_webhook_deliveries_pending',
+    help: 'Outbound webhook deliveries not yet done, by the state of their endpoint (enabled, circuit_open, disabled).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const backlog = await read();
+      this.reset();
+      if (!backlog) return;
+      for (const { state, value } of byState(backlog, (g) => g.count)) this.set({ state }, value);
+    },
+  });
+  new Gauge({
+    name: 'payouts_webhook_oldest_pending_age_seconds',
+    help: 'Seconds since the oldest pending outbound webhook delivery was written, by the state of its endpoint.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const backlog = await read();
+      this.reset();
+      if (!backlog) return;
+      for (const { state, value } of byState(backlog, (g) => g.oldestAgeSeconds)) this.set({ state }, value);
+    },
+  });
+  new Gauge({
+    name: 'payouts_webhook_delivery_lag_seconds',
+    help: 'The longest an endpoint that can be sent to has had a delivery due without the deliverer serving it.',
+    registers: [registry],
+    async collect() {
+      const backlog = await read();
+      this.reset();
+      if (backlog) this.set(backlog.lagSeconds);
+    },
+  });
+}
+
 /**
  * `payouts_ledger_imbalance{currency}`: the sum of every ledger account's balance per currency, in
  * minor units. Every transaction sums to zero, so this is 0 unless the ledger is broken.

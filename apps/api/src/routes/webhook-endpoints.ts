@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { type IdKind, isId, newId, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@payouts/core';
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from '@payouts/db';
-import { and, count, desc, eq, lt, type SQL } from 'drizzle-orm';
+import {
+  cancelPendingDeliveries,
+  type Executor,
+  waitingLinks,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookEvents,
+} from '@payouts/db';
+import { and, count, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { requireOperator, requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -123,9 +130,15 @@ export const webhookDeliverySchema = z
     event_type: z.enum(eventTypes),
     subject_id: z.string(),
     subject_version: z.number().int(),
-    status: z.enum(['pending', 'succeeded', 'failed']),
+    status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).openapi({
+      description:
+        '`cancelled`: the endpoint was disabled or deleted while the delivery was pending (`last_error` says so); an operator can replay it once the endpoint is enabled again.',
+    }),
     attempts: z.number().int(),
-    next_attempt_at: z.string().nullable(),
+    next_attempt_at: z.string().nullable().openapi({
+      description:
+        'When it is tried next while `pending`; null while it waits for an earlier version of its subject to this endpoint, and once it is done.',
+    }),
     last_attempt_at: z.string().nullable(),
     last_status_code: z.number().int().nullable(),
     last_error: z.string().nullable(),
@@ -138,7 +151,7 @@ const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().trim().min(1).max(200).optional(),
 };
-const deliveryStatus = z.enum(['pending', 'succeeded', 'failed']);
+const deliveryStatus = z.enum(['pending', 'succeeded', 'failed', 'cancelled']);
 export const listDeliveriesQuery = z.strictObject({ status: deliveryStatus.optional(), ...pageQuery });
 export const adminListDeliveriesQuery = z.strictObject({
   status: deliveryStatus.optional(),
@@ -223,6 +236,14 @@ function page<T extends { id: string }>(rows: T[], limit: number) {
   const data = rows.slice(0, limit);
   const hasMore = rows.length > limit;
   return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.id) : null };
+}
+
+/**
+ * A disabled endpoint's pending deliveries end at once, in the transaction that disables it: a
+ * tenant turning off a dead endpoint must not leave thousands of deliveries to be tried one by one.
+ */
+async function cancelPending(tx: Executor, endpointId: string): Promise<void> {
+  await cancelPendingDeliveries(tx, [endpointId], new Date(), 'the endpoint was disabled');
 }
 
 /** Bodiless POSTs may send nothing at all: the schema's defaults apply. */
@@ -320,30 +341,44 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
     const body = parseBody(updateWebhookEndpointSchema, req);
     const endpoint = await findEndpoint(tenantId, req.params.id);
     if (body.url !== undefined) await refusePrivateTarget(body.url);
-    const [row] = await deps.db
-      .update(webhookEndpoints)
-      .set({
-        ...(body.url !== undefined ? { url: body.url } : {}),
-        ...(body.description !== undefined ? { description: body.description } : {}),
-        ...(body.enabled_events !== undefined ? { enabledEvents: body.enabled_events } : {}),
-        ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(webhookEndpoints.id, endpoint.id))
-      .returning();
-    res.json(endpointResource(row!));
+    // A new URL, or enabling again, is a fresh start: the circuit of the old one closes.
+    const freshStart = body.url !== undefined || body.disabled === false;
+    const row = await deps.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(webhookEndpoints)
+        .set({
+          ...(body.url !== undefined ? { url: body.url } : {}),
+          ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.enabled_events !== undefined ? { enabledEvents: body.enabled_events } : {}),
+          ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          ...(freshStart ? { consecutiveFailures: 0, circuitOpenUntil: null } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(webhookEndpoints.id, endpoint.id))
+        .returning();
+      if (body.disabled === true) await cancelPending(tx, endpoint.id);
+      return updated!;
+    });
+    res.json(endpointResource(row));
   });
 
-  /** Disables rather than deletes: its deliveries stay on record, and nothing more is sent to it. */
+  /**
+   * Disables rather than deletes: its deliveries stay on record (the pending ones cancelled), and
+   * nothing more is sent to it.
+   */
   router.delete('/webhook-endpoints/:id', async (req, res) => {
     const { tenantId } = requireTenant(req);
     const endpoint = await findEndpoint(tenantId, req.params.id);
-    const [row] = await deps.db
-      .update(webhookEndpoints)
-      .set({ disabled: true, updatedAt: new Date() })
-      .where(eq(webhookEndpoints.id, endpoint.id))
-      .returning();
-    res.json(endpointResource(row!));
+    const row = await deps.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(webhookEndpoints)
+        .set({ disabled: true, updatedAt: new Date() })
+        .where(eq(webhookEndpoints.id, endpoint.id))
+        .returning();
+      await cancelPending(tx, endpoint.id);
+      return updated!;
+    });
+    res.json(endpointResource(row));
   });
 
   /**
@@ -460,22 +495,6 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
         'The delivery’s endpoint is disabled; the tenant enables it again (PATCH disabled=false) before a replay.',
       );
     }
-    const now = new Date();
-    const updated = await deps.db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(webhookDeliveries)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now })
-        .where(eq(webhookDeliveries.id, id))
-        .returning();
-      await recordOperatorAction(tx, {
-        actor: operator.keyId,
-        action: 'webhook_delivery.replay',
-        target: id,
-        params: {},
-        result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
-      });
-      return row;
-    });
     const [event] = await deps.db
       .select({
         type: webhookEvents.type,
@@ -483,10 +502,51 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
         subjectVersion: webhookEvents.subjectVersion,
       })
       .from(webhookEvents)
-      .where(eq(webhookEvents.id, updated!.eventId));
+      .where(eq(webhookEvents.id, found.delivery.eventId));
+    const now = new Date();
+    const updated = await deps.db.transaction(async (tx) => {
+      // Version order holds for a replay too: behind an earlier version still pending to the
+      // endpoint, it waits for that one (which hands over when done) instead of overtaking it.
+      const waiting = await waitingLinks(tx, [
+        {
+          endpointId: found.delivery.endpointId,
+          subjectId: event!.subjectId,
+          subjectVersion: event!.subjectVersion,
+          eventId: found.delivery.eventId,
+        },
+      ]);
+      const [row] = await tx
+        .update(webhookDeliveries)
+        .set({
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: waiting.size > 0 ? null : now,
+          // Deliveries written before their subject was kept on them get it now.
+          subjectId: event!.subjectId,
+          subjectVersion: event!.subjectVersion,
+          updatedAt: now,
+        })
+        .where(eq(webhookDeliveries.id, id))
+        .returning();
+      // An endpoint whose circuit is open is probed now rather than at its next probe: the
+      // operator replays because the receiver is expected to answer again.
+      await tx
+        .update(webhookEndpoints)
+        .set({ circuitOpenUntil: now })
+        .where(and(eq(webhookEndpoints.id, found.delivery.endpointId), gt(webhookEndpoints.circuitOpenUntil, now)));
+      // Recorded in the replay's own transaction: the change and its audit entry commit together.
+      await recordOperatorAction(tx, {
+        actor: operator.keyId,
+        action: 'webhook_delivery.replay',
+        target: id,
+        params: {},
+        result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
+      });
+      return row!;
+    });
     // The delivery as the replay left it: a deliverer may claim it the moment it is pending, so
     // reading it back could show an attempt already under way.
-    res.json(deliveryResource({ delivery: updated!, ...event! }, true));
+    res.json(deliveryResource({ delivery: updated, ...event! }, true));
   });
 
   return router;
@@ -552,6 +612,8 @@ export function registerWebhookEndpointPaths(
     method: 'patch',
     path: '/v1/webhook-endpoints/{id}',
     summary: 'Change a webhook endpoint: url, description, enabled_events, disabled',
+    description:
+      '`disabled: true` ends its pending deliveries at once as `cancelled`. A new `url`, or `disabled: false`, closes its circuit (docs/webhooks.md).',
     security,
     request: { params: id, body: jsonBody(updateWebhookEndpointSchema) },
     responses: { 200: h.json(webhookEndpointSchema, 'Changed'), ...errors, 422: privateTarget },
@@ -559,7 +621,7 @@ export function registerWebhookEndpointPaths(
   registry.registerPath({
     method: 'delete',
     path: '/v1/webhook-endpoints/{id}',
-    summary: 'Disable a webhook endpoint (its deliveries stay on record)',
+    summary: 'Disable a webhook endpoint (its deliveries stay on record; the pending ones are cancelled)',
     security,
     request: { params: id },
     responses: { 200: h.json(webhookEndpointSchema, 'Disabled'), ...errors },
@@ -595,7 +657,9 @@ export function registerWebhookEndpointPaths(
   registry.registerPath({
     method: 'post',
     path: '/v1/admin/webhook-deliveries/{id}/replay',
-    summary: 'Send a webhook delivery again now (operator; recorded)',
+    summary: 'Send a webhook delivery again now, whatever its status (operator; recorded)',
+    description:
+      'Back to `pending` with `attempts` 0, due at once — or, behind an earlier version of its subject still pending to the endpoint, waiting for it (`next_attempt_at` null). An open circuit of the endpoint is probed at once.',
     security,
     request: { params: z.object({ id: z.string() }) },
     responses: {

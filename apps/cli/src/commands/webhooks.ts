@@ -13,7 +13,7 @@ export interface WebhookDelivery {
   event_type: string;
   subject_id: string;
   subject_version: number;
-  status: 'pending' | 'succeeded' | 'failed';
+  status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
   attempts: number;
   next_attempt_at: string | null;
   last_attempt_at: string | null;
@@ -35,7 +35,12 @@ export function registerWebhooks(program: Command, ctx: Context): void {
     .command('deliveries')
     .description('list webhook deliveries, newest first')
     .addOption(
-      new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'failed']),
+      new Option('--status <status>', 'only deliveries in this state').choices([
+        'pending',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
     )
     .option('--tenant <tenantId>', 'only this tenant (ten_…)', parseTenantId)
     .option('--limit <n>', 'at most this many (API default 20, at most 100)', parsePositiveInt)

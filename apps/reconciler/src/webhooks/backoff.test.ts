@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE, retryDelayMs } from './backoff.ts';
+import { circuitDelayMs, DEFAULT_RETRY_SCHEDULE, retryDelayMs } from './backoff.ts';
 import { outcomeOf } from './deliverer.ts';
 
 const SECOND = 1000;
@@ -70,5 +70,18 @@ describe('what an answer means', () => {
     [null, 'retry'],
   ] as const)('%s → %s', (status, outcome) => {
     expect(outcomeOf(status)).toBe(outcome);
+  });
+});
+
+describe('circuit schedule', () => {
+  test('without jitter, an open circuit waits 5 s, 30 s, 2 min, 10 min, 30 min, then every hour', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 20].map((n) => circuitDelayMs(n, DEFAULT_RETRY_SCHEDULE, noJitter));
+    expect(delays).toEqual([5 * SECOND, 30 * SECOND, 2 * MINUTE, 10 * MINUTE, 30 * MINUTE, HOUR, HOUR, HOUR]);
+  });
+
+  test('jitter stays within ±20 %, and there is no opening before the first', () => {
+    expect(circuitDelayMs(2, DEFAULT_RETRY_SCHEDULE, () => 0)).toBe(24 * SECOND);
+    expect(circuitDelayMs(2, DEFAULT_RETRY_SCHEDULE, () => 0.999999)).toBeLessThanOrEqual(36 * SECOND);
+    expect(() => circuitDelayMs(0)).toThrow(RangeError);
   });
 });

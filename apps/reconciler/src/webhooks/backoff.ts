@@ -33,3 +33,22 @@ export function retryDelayMs(
   const jitter = 0.8 + 0.4 * random();
   return Math.round(schedule.baseMs * step * jitter);
 }
+
+/** The circuit's steps stop at an hour (720 × 5 s): a receiver that comes back is heard within it. */
+const CIRCUIT_STEPS = [1, 6, 24, 120, 360, 720] as const;
+
+/**
+ * How long an endpoint's circuit stays open after its `openings`-th failure in a row past the
+ * threshold (1 for the failure that opened it): with the default 5 s base, 5 s, 30 s, 2 min,
+ * 10 min, 30 min, then every hour, ±20 % so that endpoints that failed together are not all
+ * probed at once. Then one delivery probes it; its answer closes the circuit or opens it again.
+ */
+export function circuitDelayMs(
+  openings: number,
+  schedule: RetrySchedule = DEFAULT_RETRY_SCHEDULE,
+  random: () => number = Math.random,
+): number {
+  if (openings < 1) throw new RangeError(`openings must be at least 1, got ${openings}`);
+  const step = CIRCUIT_STEPS[Math.min(openings, CIRCUIT_STEPS.length) - 1]!;
+  return Math.round(schedule.baseMs * step * (0.8 + 0.4 * random()));
+}

@@ -131,7 +131,46 @@ describe('the webhook outbox', () => {
     expect(out.webhookDeliveries).toBe(4);
     expect(deliveries.filter((d) => d.endpointId === all)).toHaveLength(3);
     expect(deliveries.filter((d) => d.endpointId === processedOnly).map((d) => d.eventId)).toEqual([events[2]!.id]);
-    expect(deliveries.every((d) => d.status === 'pending' && d.attempts === 0 && d.nextAttemptAt !== null)).toBe(true);
+    expect(deliveries.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    // Version order: to `all`, only version 1 has a time; 2 and 3 wait behind it. The one
+    // delivery to `processedOnly` has nothing before it.
+    const timed = (d: (typeof deliveries)[number]) => d.nextAttemptAt !== null;
+    const toAll = new Map(deliveries.filter((d) => d.endpointId === all).map((d) => [d.eventId, d]));
+    expect(events.map((e) => timed(toAll.get(e.id)!))).toEqual([true, false, false]);
+    expect(deliveries.filter((d) => d.endpointId === processedOnly).every(timed)).toBe(true);
+  });
+
+  test('a later transaction writes a version to wait while an earlier one is pending, and not once it is done', async () => {
+    await fund('INR', 100_000);
+    const target = await endpoint();
+    const id = await newPayout();
+    await applyEvents(db.db, [accepted(id)]);
+    await applyEvents(db.db, [report(id, 'processing')]);
+    const rows = async () => {
+      const list = await db.db
+        .select({ delivery: webhookDeliveries, version: webhookEvents.subjectVersion })
+        .from(webhookDeliveries)
+        .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+        .where(eq(webhookDeliveries.endpointId, target))
+        .orderBy(asc(webhookEvents.subjectVersion));
+      return list.map((r) => ({
+        version: r.version,
+        status: r.delivery.status,
+        timed: r.delivery.nextAttemptAt !== null,
+      }));
+    };
+    expect(await rows()).toEqual([
+      { version: 1, status: 'pending', timed: true },
+      { version: 2, status: 'pending', timed: false },
+    ]);
+
+    // Versions 1 and 2 delivered (as the deliverer records them), then version 3 is written.
+    await db.db
+      .update(webhookDeliveries)
+      .set({ status: 'succeeded', nextAttemptAt: null })
+      .where(eq(webhookDeliveries.endpointId, target));
+    await applyEvents(db.db, [report(id, 'processed')]);
+    expect((await rows()).at(-1)).toEqual({ version: 3, status: 'pending', timed: true });
   });
 
   test('an ignored transition writes no event', async () => {

@@ -1,11 +1,14 @@
 import { FINAL_STATUSES, newId, type PayoutStatus, payoutEventType, type WebhookEventType } from '@payouts/core';
 import {
   batchStatusResource,
+  type ChainLink,
+  chainKey,
   insertRows,
   payoutBatches,
   payoutResource,
   payouts,
   type Transaction,
+  waitingLinks,
   webhookDeliveries,
   webhookEndpoints,
   webhookEvents,
@@ -44,6 +47,8 @@ export class WebhookOutbox {
   private readonly endpoints = new Map<string, Endpoint[]>();
   private readonly events: EventInsert[] = [];
   private readonly deliveries: DeliveryInsert[] = [];
+  /** Each delivery's place in its version chain (subject and version to its endpoint). */
+  private readonly links: ChainLink[] = [];
   /** Batches that had a payout become final here, of tenants that want `batch.completed`. */
   private readonly batches = new Map<string, string>();
 
@@ -86,6 +91,13 @@ export class WebhookOutbox {
       const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
       this.events.push(event);
       this.deliveries.push(...deliveries);
+      for (const d of deliveries)
+        this.links.push({
+          endpointId: d.endpointId,
+          subjectId: row.id,
+          subjectVersion: row.version,
+          eventId: event.id!,
+        });
     }
     if (
       row.batchId &&
@@ -121,6 +133,8 @@ export class WebhookOutbox {
         eventId: id,
         endpointId: endpoint.id,
         tenantId,
+        subjectId,
+        subjectVersion,
         status: 'pending' as const,
         attempts: 0,
         nextAttemptAt: this.now,
@@ -137,9 +151,37 @@ export class WebhookOutbox {
   async write(): Promise<number> {
     let written = 0;
     if (this.batches.size > 0) written += await this.completedBatches();
+    await this.chain();
     await insertRows(this.tx, webhookEvents, this.events);
     await insertRows(this.tx, webhookDeliveries, this.deliveries);
     return written + this.deliveries.length;
+  }
+
+  /**
+   * Version order (docs/webhooks.md): a delivery behind an earlier version of its payout to the
+   * same endpoint — written here, or still pending from before — waits without a time; the
+   * deliverer gives it one when that earlier delivery is done. The payout's row lock, held by
+   * this transaction, orders its versions, so the earlier one is committed or written here.
+   */
+  private async chain(): Promise<void> {
+    const first = new Map<string, number>();
+    const waitHere = new Set<number>();
+    this.links.forEach((l, i) => {
+      const chain = `${l.endpointId} ${l.subjectId}`;
+      const j = first.get(chain);
+      if (j === undefined) first.set(chain, i);
+      else if (this.links[j]!.subjectVersion < l.subjectVersion) waitHere.add(i);
+      else {
+        waitHere.add(j);
+        first.set(chain, i);
+      }
+    });
+    // A payout's first version has nothing before it.
+    const heads = [...first.values()].map((i) => this.links[i]!).filter((l) => l.subjectVersion > 1);
+    const waiting = heads.length > 0 ? await waitingLinks(this.tx, heads) : new Set<string>();
+    this.links.forEach((l, i) => {
+      if (waitHere.has(i) || waiting.has(chainKey(l))) this.deliveries[i]!.nextAttemptAt = null;
+    });
   }
 
   /**

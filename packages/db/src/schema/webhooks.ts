@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
 
@@ -6,6 +7,10 @@ import { tenants } from './tenants.ts';
  * because signing needs it; it is shown in full only when created or rotated. During a rotation
  * the previous secret keeps signing (a second `v1,` signature) until `previousSecretExpiresAt`,
  * so receivers can switch without a window where every signature fails.
+ *
+ * Delivery health, kept by the deliverer: an endpoint whose attempts keep failing opens its
+ * circuit (`circuitOpenUntil`): none of its deliveries is claimed until then, and then a single
+ * one probes it. `lastClaimedAt` orders endpoints in a claim, least recently served first.
  */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
@@ -22,6 +27,11 @@ export const webhookEndpoints = pgTable(
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
     disabled: boolean('disabled').notNull().default(false),
+    /** Attempts in a row that failed in a way worth retrying (5xx, 408, 429, timeout, network). */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** Set while the circuit is open (and while its probe is in flight); null when closed. */
+    circuitOpenUntil: timestamp('circuit_open_until', { withTimezone: true }),
+    lastClaimedAt: timestamp('last_claimed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -53,7 +63,16 @@ export const webhookEvents = pgTable(
   ],
 );
 
-/** One event to one endpoint: its attempts, outcome and next try. */
+/**
+ * One event to one endpoint: its attempts, outcome and next try. `cancelled`: its endpoint was
+ * disabled (or deleted) while it was pending; an operator can still replay it.
+ *
+ * A pending delivery with `nextAttemptAt` null waits for an earlier version of its subject to the
+ * same endpoint (version order; the chain is `webhook_deliveries_chain_idx`); the one that
+ * finishes that earlier delivery gives it a time. So
+ * every row in `webhook_deliveries_ready_idx` can be sent when its time comes, and a claim reads
+ * only the rows it takes, however many wait behind them.
+ */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
@@ -65,7 +84,13 @@ export const webhookDeliveries = pgTable(
       .notNull()
       .references(() => webhookEndpoints.id),
     tenantId: text('tenant_id').notNull(),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+    /**
+     * The event's subject and version, copied here so that a version chain is one index range:
+     * set on every delivery written since migration 0006, and on those pending then.
+     */
+    subjectId: text('subject_id'),
+    subjectVersion: integer('subject_version'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'cancelled'] })
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -80,5 +105,12 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_event_endpoint_uq').on(t.eventId, t.endpointId),
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+    index('webhook_deliveries_ready_idx')
+      .on(t.endpointId, t.nextAttemptAt)
+      .where(sql`status = 'pending' and next_attempt_at is not null`),
+    // Also every pending delivery of an endpoint (its leading column): cancelling, the sweep.
+    index('webhook_deliveries_chain_idx')
+      .on(t.endpointId, t.subjectId, t.subjectVersion)
+      .where(sql`status = 'pending'`),
   ],
 );
