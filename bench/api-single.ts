@@ -3,7 +3,7 @@
  * the API runs in this process (startApi + readApiEnv, as its main.ts), the reconciler and
  * workers do not — this measures ingestion: authenticate, validate, one transaction (payout,
  * its first event, the idempotency record), enqueue. Every request has its own Idempotency-Key.
- * DESIGN §8: ≥ 4,000 req/s at p99 ≤ 25 ms. Baseline: raw Postgres single-row commits (20 clients).
+ * Target (docs/benchmarks.md): ≥ 4,000 req/s at p99 ≤ 25 ms. Baseline: raw Postgres single-row commits (20 clients).
  */
 import {
   type BenchContext,

@@ -2,7 +2,7 @@
  * 8. Batch ingestion: `POST /v1/payout-batches` with `{items: [...], mode: "accept_valid"}`; the
  * answer (201/202, `{id, counts: {total, accepted, rejected}}`) means every accepted payout is
  * durable and enqueued. API in this process, reconciler and workers not running.
- * DESIGN §8: ≥ 20,000 payouts/s and ≥ 0.6 × raw BullMQ addBulk. While the route answers 404 (it
+ * Target (docs/benchmarks.md): ≥ 20,000 payouts/s and ≥ 0.6 × raw BullMQ addBulk. While the route answers 404 (it
  * is being built), the row says "not available".
  */
 import { performance } from 'node:perf_hooks';

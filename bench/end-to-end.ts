@@ -7,7 +7,7 @@
  * 5. Accept → submit latency: at half the maximum end-to-end rate, `provider_submissions.first_at`
  * (the worker's claim, just before its provider call) minus the payout's `created_at`.
  * A last, profiled run splits this process's CPU by package (node:inspector sampling profiler).
- * DESIGN §8: ≥ 2,000/s; ≥ 1,500/s at 200 ms; accept → submit p50 ≤ 20 ms, p99 ≤ 100 ms.
+ * Targets (docs/benchmarks.md): ≥ 2,000/s; ≥ 1,500/s at 200 ms; accept → submit p50 ≤ 20 ms, p99 ≤ 100 ms.
  */
 import { performance } from 'node:perf_hooks';
 import { type Database, rowsOf } from '@payouts/db';

@@ -5,7 +5,7 @@
  *  (b) ours — the reconciler's real group-commit path, `applyEvents`, on batches of 500
  *      `payout.report … processed` events for reserved payouts (holds placed beforehand), two
  *      batches at once as RECONCILER_CONCURRENT_BATCHES defaults to.
- * DESIGN §8: ≥ 20,000 postings/s and ≥ 18 × (a).
+ * Target (docs/benchmarks.md): ≥ 20,000 postings/s and ≥ 18 × (a).
  */
 import { performance } from 'node:perf_hooks';
 import type { Currency, ProviderId } from '@payouts/core';

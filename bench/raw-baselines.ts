@@ -117,7 +117,7 @@ async function bullmq(ctx: BenchContext): Promise<void> {
         unit: 'jobs/s',
         baselineValue: addBulk,
         baselineLabel: 'jobs/s',
-        target: 'reference ≈ 31,000/s (DESIGN §8)',
+        target: 'reference ≈ 31,000/s',
         met: null,
         details: {
           jobs: JOBS,

@@ -3,7 +3,7 @@
  * poll jobs are waiting (delayed, exactly as the worker's ensurePolling adds them through
  * @payouts/queue, job options included), divided by 20,000; cross-checked with MEMORY USAGE summed
  * over the prefix's keys. Baseline: the same number of bare delayed BullMQ jobs (empty data,
- * default options). DESIGN §8: ≤ 2 KB.
+ * default options). Target (docs/benchmarks.md): ≤ 2 KB.
  */
 import { newId } from '@payouts/core';
 import { createRedis, jobIds, Queues } from '@payouts/queue';

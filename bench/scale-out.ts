@@ -7,7 +7,7 @@
  * measurement. Each worker process runs RazorpayX at a concurrency of 10, so that what bounds a
  * process is the provider's latency (10 calls in flight at 200 ms each), not this shared 2-core
  * machine's CPU: a second worker process brings 10 more calls in flight, which is what scaling out
- * buys against a slow provider. No target in DESIGN §8: the figures and their ratio are recorded.
+ * buys against a slow provider. No target (docs/benchmarks.md): the figures and their ratio are recorded.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,7 +169,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       ours: ours(two),
       baselineValue: one.rate,
       baselineLabel: '1 + 1 processes',
-      // DESIGN §8 sets no figure: the ratio column says how much the second pair of processes added.
+      // No target figure: the ratio column says how much the second pair of processes added.
       target: '—',
       met: null,
       details: { ...two, concurrencyPerWorker: CONCURRENCY, latencyMs: LATENCY_MS },

@@ -3,7 +3,7 @@
  * known to the sandbox as a `…0003` payout that stays in progress; their 50k poll jobs enqueued as
  * the worker enqueues them; ONE worker process (`node --import tsx apps/worker/src/main.ts`, the
  * production entry point) polls them for 45 s while its VmRSS is sampled from /proc.
- * Baseline: the same process's RSS once started, before any job. DESIGN §8: ≤ 200 MB.
+ * Baseline: the same process's RSS once started, before any job. Target (docs/benchmarks.md): ≤ 200 MB.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';

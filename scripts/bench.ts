@@ -1,5 +1,5 @@
 /**
- * `pnpm bench` (DESIGN §8): every performance figure beside the raw baseline that bounds it,
+ * `pnpm bench` (docs/benchmarks.md): every performance figure beside the raw baseline that bounds it,
  * measured in the same run on this machine. Prints a table (measurement | ours | baseline | ratio |
  * target | met?) and writes the same figures, with the machine, to bench-results.json at the
  * repository root. Needs Postgres (DATABASE_URL, else 127.0.0.1:5432 as postgres, then root) and

@@ -1,5 +1,5 @@
 /**
- * `pnpm chaos`: the long chaos run of DESIGN §9 — by default 20,000 payouts through the apps as
+ * `pnpm chaos`: the long chaos run (docs/architecture.md#guarantees) — by default 20,000 payouts through the apps as
  * separate processes while workers and reconcilers are SIGKILLed, Redis is restarted and flushed
  * and the simulated providers inject faults — then prints the figures and exits non-zero if any
  * invariant failed (a payout lost, not final, paid twice, the ledger or a wallet off by a unit).

@@ -1,5 +1,5 @@
 /**
- * `pnpm start`: the whole system in one process tree on this machine (DESIGN §7) — api, workers,
+ * `pnpm start`: the whole system in one process tree on this machine (README, "Quick start") — api, workers,
  * reconciler and the provider sandbox — with no setup:
  * - Redis: REDIS_URL, else whatever answers on 127.0.0.1:6379, else a `redis-server` started here
  *   (AOF on, noeviction, data in .data/redis) and stopped on exit;

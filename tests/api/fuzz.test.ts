@@ -18,7 +18,7 @@ import { createPayoutSchema } from '../../apps/api/src/schemas.ts';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
- * Property-based fuzzing of every input of the public API (DESIGN §9, bad input): generated
+ * Property-based fuzzing of every input of the public API (docs/architecture.md#guarantees, bad input): generated
  * bodies (near-valid payouts mutated field by field, arbitrary JSON, malformed text), headers
  * (Idempotency-Key, Content-Type, Content-Encoding), query strings and path ids, and JSON batches.
  * Every answer must be below 500; every 4xx must be problem+json, and a validation answer must

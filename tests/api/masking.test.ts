@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
- * Account numbers are masked in every response that shows a beneficiary (DESIGN §1.6): a payout
+ * Account numbers are masked in every response that shows a beneficiary (docs/security.md#account-numbers): a payout
  * with a distinctive number is created singly and in batches, then every route that returns it —
  * tenant and operator, JSON and CSV, fresh and replayed — is read, and the raw response text must
  * never hold the number.

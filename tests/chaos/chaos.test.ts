@@ -2,9 +2,10 @@ import { expect, test } from 'vitest';
 import { type ChaosReport, formatReport, runChaos } from './harness.ts';
 
 /**
- * The short chaos run (DESIGN §9; `pnpm chaos` is the long one): the apps as separate processes on
- * a private Redis and database, ~400 payouts over all four providers while workers and reconcilers
- * are SIGKILLed, Redis is restarted once and flushed once, and the providers inject faults. Then:
+ * The short chaos run (docs/architecture.md#guarantees; `pnpm chaos` is the long one): the apps as
+ * separate processes on a private Redis and database, ~400 payouts over all four providers while
+ * workers and reconcilers are SIGKILLed, Redis is restarted once and flushed once, and the
+ * providers inject faults. Then:
  * every payout final, none lost, one provider-side payout each at most, ledger and wallets exact.
  */
 const PAYOUTS = 400;

@@ -1,7 +1,8 @@
 /**
- * The chaos run (DESIGN §9): the apps as separate processes, exactly as `pnpm start:*` starts them,
- * on a private Redis and a private Postgres database. Payouts are pushed through the public API
- * while workers and reconcilers are killed with SIGKILL at random moments, Redis is restarted once
+ * The chaos run (docs/architecture.md#guarantees): the apps as separate processes, exactly as
+ * `pnpm start:*` starts them, on a private Redis and a private Postgres database. Payouts are
+ * pushed through the public API while workers and reconcilers are killed with SIGKILL at random
+ * moments, Redis is restarted once
  * and flushed once, and the simulated providers inject faults. Then the run waits for every payout
  * to be final and checks, from Postgres and from the simulator's own records:
  *   1. none lost: every id the API returned is in Postgres, and nothing else is;

@@ -108,7 +108,7 @@ describe('docker-compose.yml', () => {
     expect(defaultServices).toEqual(['api', 'migrate', 'postgres', 'reconciler', 'redis', 'sandbox', 'worker']);
   });
 
-  test("every environment variable a service sets is one its app parses (DESIGN §6, the apps' env.ts)", () => {
+  test("every environment variable a service sets is one its app parses (the apps' env.ts)", () => {
     const parsed = appEnvNames();
     for (const [service, app] of Object.entries(APP_SERVICES)) {
       const env = services[service]!.environment;

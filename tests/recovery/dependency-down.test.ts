@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inrPayout } from '../support/system.ts';
 
 /**
- * DESIGN §9: with Postgres unreachable the API answers 503 with a clear problem and a
+ * docs/architecture.md#guarantees: with Postgres unreachable the API answers 503 with a clear problem and a
  * Retry-After — not a 500 — so a client retries the same request, and nothing half-done is left.
  * The API here talks to a real postgres driver pointed at a port where nothing listens.
  */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
- * Redis is transport, Postgres the truth (DESIGN §1.1). Every queue message is deleted at the
+ * Redis is transport, Postgres the truth (docs/architecture.md#principles). Every queue message is deleted at the
  * worst moments — after the API committed, and again after holds were placed and submits queued —
  * and the sweeper must re-drive every payout from Postgres: none lost, none paid twice.
  */

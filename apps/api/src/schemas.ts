@@ -5,7 +5,7 @@ import { z } from 'zod';
 extendZodWithOpenApi(z);
 
 /**
- * Request and response schemas of the public API (DESIGN §5). These are the canonical rules; each
+ * Request and response schemas of the public API (docs/api.md). These are the canonical rules; each
  * provider's own rules are applied on top by its adapter's `validate`. Objects are strict: an
  * unknown field is an error naming it, not silently dropped.
  */

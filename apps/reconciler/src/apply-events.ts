@@ -113,7 +113,7 @@ function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId:
 
 /**
  * Applies a batch of events in one database transaction. This is the only code that changes a
- * payout's state or writes the ledger (DESIGN §2). Locks are taken in one global order — payout
+ * payout's state or writes the ledger (docs/architecture.md). Locks are taken in one global order — payout
  * rows by id, then every ledger account the batch may touch by key — so concurrent reconcilers
  * wait for each other but never deadlock. Every change is compare-and-set against the locked row
  * and the transition table, and every ledger posting carries a unique key, so replaying any event

@@ -4,7 +4,7 @@ import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
 import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 
 /**
- * Redis is transport, Postgres the truth (DESIGN §1.1). An enqueue after a commit can be lost
+ * Redis is transport, Postgres the truth (docs/architecture.md#principles). An enqueue after a commit can be lost
  * (a crash in between, a flushed or failed-over Redis), and a job can die for good after its
  * retries; so the sweeper looks for payouts that have not moved for a while and have no live
  * job, and re-drives them from their recorded state (`redrive` in @payouts/queue). Re-driving is

@@ -21,7 +21,7 @@ const sandboxEnvSchema = z.object({
 
 export type SandboxEnv = z.infer<typeof sandboxEnvSchema>;
 
-/** The sandbox's whole environment, read once at start (DESIGN §6); it fails fast on bad values. */
+/** The sandbox's whole environment, read once at start, like every app's; it fails fast on bad values. */
 export function loadEnv(env: Record<string, string | undefined> = process.env): SandboxEnv {
   return parseEnv(sandboxEnvSchema, env);
 }

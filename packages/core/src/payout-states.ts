@@ -1,5 +1,6 @@
 /**
- * The payout state machine (DESIGN §3). The transition table below is the only place that
+ * The payout state machine (docs/architecture.md#the-state-machine, which lists this table and is
+ * checked against it by tests/infra/docs.test.ts). The transition table below is the only place that
  * says which state may follow which; the reconciler checks every change against it.
  * A transition not in the table (a late `processing` after `processed`, a duplicate webhook)
  * is recorded in the payout's history and otherwise ignored.

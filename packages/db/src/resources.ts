@@ -3,7 +3,7 @@ import type { payoutBatches } from './schema/batches.ts';
 import type { payouts } from './schema/payouts.ts';
 
 /**
- * The public objects (DESIGN §5), as the API answers them and as outbound webhooks carry them.
+ * The public objects (docs/api.md), as the API answers them and as outbound webhooks carry them.
  * They live here, beside the rows they are made from, so the API and the reconciler (which
  * writes webhook events in the transaction of each change) serialize with the same code:
  * a webhook's `data` is exactly what `GET` would have answered at that version.

@@ -1,6 +1,6 @@
 import type { Currency, ProviderId } from '@payouts/core';
 
-/** Account keys name every account of the ledger (DESIGN §4). */
+/** Account keys name every account of the ledger (docs/architecture.md#the-ledger). */
 export type AccountKind =
   | 'wallet_available'
   | 'wallet_held'

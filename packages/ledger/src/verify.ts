@@ -8,7 +8,7 @@ export interface LedgerReport {
 }
 
 /**
- * The ledger's invariants (DESIGN §4), checked from the entries themselves:
+ * The ledger's invariants (docs/architecture.md#the-ledger), checked from the entries themselves:
  * every transaction sums to zero; every account's balance equals the sum of its entries; no
  * wallet is below zero or beyond JSON's exact integers; held equals the sum of open holds; no
  * payout is both posted and voided.

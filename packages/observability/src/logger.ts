@@ -5,7 +5,7 @@ export type { Logger };
 
 /**
  * Paths redacted from every log line: secrets, credentials and bank details must never reach
- * the logs (DESIGN §1.6). Keep this list the single place that says what is sensitive.
+ * the logs (docs/architecture.md#principles). Keep this list the single place that says what is sensitive.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',

@@ -6,8 +6,9 @@ import { createRazorpayxAdapter, type RazorpayxConfig } from './razorpayx/index.
 import { createThaiGatewayAdapter, type ThaiGatewayConfig } from './thai-gateway/index.ts';
 
 /**
- * The providers the engine knows. Adding one is a folder like `razorpayx/` and a line here;
- * nothing else changes. A provider without configuration is simply not enabled.
+ * The providers the engine knows. Adding one takes a folder like `razorpayx/`, a line here and
+ * more (docs/architecture.md#adding-a-provider-today). A provider without configuration is simply
+ * not enabled.
  */
 export interface ProvidersConfig {
   timeoutMs: number;
@@ -27,7 +28,7 @@ export function createAdapters(config: ProvidersConfig): Map<ProviderId, Provide
   return adapters;
 }
 
-/** Default routing when a payout names no provider (DESIGN §5): by currency, configurable. */
+/** Default routing when a payout names no provider (docs/api.md): by currency, configurable. */
 export const DEFAULT_ROUTES: Readonly<Partial<Record<Currency, ProviderId>>> = {
   INR: 'razorpayx',
   THB: 'thai-gateway',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * The job catalog: every job the system runs, its queue and its payload schema. Payloads carry
- * ids and provider facts only — never bank details (DESIGN §1.6). Amounts travel as decimal
+ * ids and provider facts only — never bank details (docs/architecture.md#principles). Amounts travel as decimal
  * strings of minor units because JSON has no bigint.
  */
 const minorUnits = z.string().regex(/^-?\d+$/);

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 
 /**
- * Where the tests find real Postgres and Redis (DESIGN §7): the env URLs first, then local
+ * Where the tests find real Postgres and Redis (README, "Tests"): the env URLs first, then local
  * services on the default ports, then testcontainers when a Docker engine exists; otherwise a
  * clear message saying what to start. Tests never mock our own infrastructure.
  */

@@ -13,7 +13,7 @@ import { generateSigningSecret } from '../request-signing.ts';
 import { createApiKeySchema, createFundingSchema, createTenantSchema, requestSigningBodySchema } from '../schemas.ts';
 import { expectNoBody, parseBody } from '../validation.ts';
 
-/** Operator routes (DESIGN §5): operator keys only, never a tenant's. */
+/** Operator routes (docs/api.md): operator keys only, never a tenant's. */
 export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>): Router {
   const router = Router();
   router.use((req, _res, next) => {

@@ -44,7 +44,7 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export const providerConfigPatchSchema = providerConfigSchema.partial();
 export type ProviderConfigPatch = z.infer<typeof providerConfigPatchSchema>;
 
-/** DESIGN §10: no faults, every step of a payout's progress well within a second; webhooks off. */
+/** No faults, every step of a payout's progress well within a second; webhooks off (docs/sandbox.md). */
 export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   latencyMs: 0,
   progressDelayMs: 300,

@@ -2,7 +2,8 @@ import type { Response } from 'express';
 
 /**
  * Requests held open after their payout was committed (the "timeout after commit" fault): the
- * client gives up not knowing the outcome, which is exactly what DESIGN §1.3 must survive.
+ * client gives up not knowing the outcome, which the engine must survive by looking the payout up
+ * instead of resubmitting blindly (docs/architecture.md#principles).
  */
 export class HangingRequests {
   private readonly held = new Map<Response, NodeJS.Timeout>();

@@ -5,10 +5,10 @@ import { chance, type Random } from './random.ts';
 export type Outcome = 'succeed' | 'fail' | 'reverse' | 'hold';
 
 /**
- * DESIGN §10, like the test account numbers of real providers: the last four characters of the
- * beneficiary account (or of the provider-side account id) decide. `0003` holds the payout in
- * progress until the admin API settles it. Everything else is processed, except for the
- * configured random shares, which exist for chaos runs.
+ * Like the test account numbers of real providers (docs/sandbox.md#test-accounts): the last four
+ * characters of the beneficiary account (or of the provider-side account id) decide. `0003` holds
+ * the payout in progress until the admin API settles it. Everything else is processed, except for
+ * the configured random shares, which exist for chaos runs.
  */
 export function decideOutcome(accountRef: string, config: ProviderConfig, random: Random): Outcome {
   switch (accountRef.slice(-4)) {

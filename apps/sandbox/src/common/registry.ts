@@ -1,7 +1,7 @@
 /**
  * Every payout a simulator created, in creation order. Kept separately from any index by
- * reference or key because the admin API counts provider-side payouts exactly (DESIGN §9: zero
- * duplicates at the provider), and a list that deduplicated anything would hide the bug it counts.
+ * reference or key because the admin API counts provider-side payouts exactly (the chaos run checks
+ * for zero duplicates at the provider), and a list that deduplicated anything would hide the bug it counts.
  */
 export class PayoutRegistry<T extends { readonly id: string }> {
   private readonly byId = new Map<string, T>();

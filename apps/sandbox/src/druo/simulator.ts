@@ -23,7 +23,7 @@ export interface DruoCredentials {
 interface PayoutRecord {
   readonly id: string;
   readonly payout: DruoTransaction;
-  /** `destination_account_id`: its last four characters decide the outcome (DESIGN §10). */
+  /** `destination_account_id`: its last four characters decide the outcome (docs/sandbox.md). */
   readonly accountRef: string;
   /** The pending automatic step, cancelled when an operator forces a transition. */
   cancelStep?: () => void;

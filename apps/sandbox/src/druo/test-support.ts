@@ -27,7 +27,7 @@ export function payoutBody(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
-/** A destination account ending in the given four characters (DESIGN §10's test accounts). */
+/** A destination account ending in the given four characters (docs/sandbox.md#test-accounts). */
 export function accountEnding(lastFour: string): string {
   return `acc_7985e8a4-8f38-4eab-8b27-a5d1c6db${lastFour}`;
 }

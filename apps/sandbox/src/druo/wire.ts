@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /*
- * DRUO's wire shapes, from shared/providers/druo-payouts.txt, NOTES.md and the assumptions in
+ * DRUO's wire shapes, from its "Create Payout" page and the assumptions in
  * packages/providers/src/druo/ASSUMPTIONS.md (which this simulator and the adapter share). The
  * simulator validates what the page says DRUO validates, so an adapter bug shows up here and not
  * in production.

@@ -21,7 +21,7 @@ interface WithdrawalRecord {
   /** Paise, as debited from the balance (amount + fee) and credited back on FAILED / REVERSED. */
   readonly amount: number;
   readonly fee: number;
-  /** `customer.account_number`: its last four characters decide the outcome (DESIGN §10). */
+  /** `customer.account_number`: its last four characters decide the outcome (docs/sandbox.md). */
   readonly accountRef: string;
   /** Unix seconds, for the admin list. */
   readonly createdAt: number;

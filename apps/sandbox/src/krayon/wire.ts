@@ -2,7 +2,7 @@ import { fromMajorString } from '@payouts/core';
 import { z } from 'zod';
 
 /*
- * Krayon Digital's wire shapes, from shared/providers/krayon-withdrawals.txt and NOTES.md. Where
+ * Krayon Digital's wire shapes, from its "Generate Withdrawals (Pay-Out)" page. Where
  * the page is silent the simulator follows the assumptions in
  * packages/providers/src/krayon/ASSUMPTIONS.md, the same ones the engine's adapter makes.
  */

@@ -29,7 +29,7 @@ interface PayoutRecord {
   readonly id: string;
   readonly payout: RazorpayXPayout;
   readonly idempotencyKey: string;
-  /** Last four characters decide the outcome (DESIGN §10): fund account id or bank account number. */
+  /** Last four characters decide the outcome (docs/sandbox.md): fund account id or bank account number. */
   readonly accountRef: string;
   /** The pending automatic step, cancelled when an operator forces a transition. */
   cancelStep?: () => void;
@@ -52,7 +52,7 @@ export type CancelResult =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'not_queued' };
 
-/** NOTES.md: an idempotency key is valid for 7 days. */
+/** RazorpayX keeps an idempotency key for 7 days (its public docs). */
 const IDEMPOTENCY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const QUEUED_LOW_BALANCE: StatusDetails = {
@@ -114,7 +114,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
     const known = this.keys.get(idempotencyKey);
     if (known && known.expiresAt > now) {
       if (known.fingerprint !== bodyFingerprint) return { kind: 'idempotency_conflict' };
-      // NOTES.md: a duplicate returns the current state of the first payout, not its first answer.
+      // As RazorpayX documents: a duplicate returns the current state of the first payout, not its first answer.
       return { kind: 'replayed', payout: this.view(this.payouts.get(known.payoutId)!) };
     }
 
@@ -317,7 +317,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
 
   /**
    * FIFO, but a payout the balance still cannot cover is skipped for the next one that fits
-   * (NOTES.md), so one large payout does not block many small ones.
+   * (RazorpayX's documented queue behaviour), so one large payout does not block many small ones.
    */
   private releaseQueue(): string[] {
     const released: string[] = [];
@@ -363,7 +363,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
     this.queue = this.queue.filter((r) => r !== record);
   }
 
-  /** Money coming back is money that may fund the queue (NOTES.md: released when funds arrive). */
+  /** Money coming back may fund the queue (RazorpayX releases queued payouts when funds arrive). */
   private refund(record: PayoutRecord): void {
     this.runtime.config.balance += record.payout.amount + (record.payout.fees ?? 0);
     this.releaseQueue();

@@ -4,9 +4,9 @@ import type { WebhookEvent } from '../common/webhooks.ts';
 import type { PayoutStatus, RazorpayXPayout } from './wire.ts';
 
 /*
- * RazorpayX's payout webhooks (NOTES.md): a JSON event naming the payout's new state, signed with
- * the webhook secret as hex HMAC-SHA256 of the raw body, with no timestamp; receivers deduplicate
- * on `X-Razorpay-Event-Id`. Delivered at least once and possibly out of order.
+ * RazorpayX's payout webhooks, as its public docs describe them: a JSON event naming the payout's
+ * new state, signed with the webhook secret as hex HMAC-SHA256 of the raw body, with no timestamp;
+ * receivers deduplicate on `X-Razorpay-Event-Id`. Delivered at least once and possibly out of order.
  */
 
 export const SIGNATURE_HEADER = 'X-Razorpay-Signature';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /*
- * RazorpayX's wire shapes, from shared/providers/razorpayx-payouts.txt and NOTES.md. The
+ * RazorpayX's wire shapes, from its "Create a Payout" page and RazorpayX's public API docs. The
  * simulator validates what the real API validates, so an adapter bug shows up here and not in
  * production.
  */
@@ -11,7 +11,7 @@ export const PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill
 export const PAYOUT_STATUSES = ['queued', 'processing', 'processed', 'failed', 'reversed', 'cancelled'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
-/** 4–36 characters of `[A-Za-z0-9-_ ]` (NOTES.md, mandatory since 2025-03-15). */
+/** 4–36 characters of `[A-Za-z0-9-_ ]`; RazorpayX's docs make the header mandatory since 2025-03-15. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9\-_ ]{4,36}$/;
 const IFSC_PATTERN = /^[A-Z]{4}0[A-Z0-9]{6}$/;
 const NARRATION_PATTERN = /^[a-zA-Z0-9 ]*$/;

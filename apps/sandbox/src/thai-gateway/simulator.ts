@@ -26,7 +26,7 @@ interface WithdrawRecord {
   readonly satang: number;
   /** The client's key; null when it sent none (the gateway's auto-generated key is never shown). */
   readonly idempotencyKey: string | null;
-  /** Last four characters decide the outcome (DESIGN §10): `customerBankAccountNumber`. */
+  /** Last four characters decide the outcome (docs/sandbox.md): `customerBankAccountNumber`. */
   readonly outcome: Outcome;
   /** The pending automatic step, cancelled when an operator forces a transition. */
   cancelStep?: () => void;
@@ -54,7 +54,7 @@ const FORCEABLE: Record<WithdrawStatus, readonly WithdrawStatus[]> = {
 /**
  * The gateway's side of a withdraw: one merchant balance in satang, withdraws, idempotency keys and
  * unique reference ids. There is no provider-side queue: a create the balance cannot cover is an
- * INSUFFICIENT_BALANCE error (NOTES.md). The amount is debited at create and credited back when the
+ * INSUFFICIENT_BALANCE error (ASSUMPTIONS.md #9). The amount is debited at create and credited back when the
  * withdraw fails, is canceled or is reversed; no fees are documented, so none are charged.
  */
 export class ThaiGatewaySimulator implements ProviderSimulator {

@@ -2,7 +2,7 @@ import { fromMajorString } from '@payouts/core';
 import { z } from 'zod';
 
 /*
- * The Thai gateway's wire shapes, from shared/providers/thai-gateway-withdraws.txt, NOTES.md and the
+ * The Thai gateway's wire shapes, from its "Create Withdraw" page and the
  * assumptions in packages/providers/src/thai-gateway/ASSUMPTIONS.md. The simulator validates what
  * the real API validates, so an adapter bug shows up here and not in production.
  */

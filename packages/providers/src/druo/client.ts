@@ -12,7 +12,7 @@ import {
 
 /**
  * One method per DRUO endpoint, no mapping: wire in, parsed wire out (the `{payout}` envelope
- * unwrapped), or a ProviderError. Only the create is documented (shared/providers/druo-payouts.txt);
+ * unwrapped), or a ProviderError. Only the create is documented (its "Create Payout" page);
  * the two reads are assumed (ASSUMPTIONS.md).
  */
 export interface DruoClient {

@@ -2,9 +2,8 @@ import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../
 import type { DruoConfig } from './adapter.ts';
 
 /**
- * Test fixtures. The JSON texts are copied verbatim from DRUO's "Create Payout" page
- * (shared/providers/druo-payouts.txt), so the tests pin the adapter to what the provider
- * publishes, not to what we believe it sends.
+ * Test fixtures. The JSON texts are copied verbatim from DRUO's "Create Payout" page, so the
+ * tests pin the adapter to what the provider publishes, not to what we believe it sends.
  */
 
 /** The page's curl example: its `--data '…'` body. */

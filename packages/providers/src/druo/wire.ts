@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * DRUO's wire shapes, from its "Create Payout" page (shared/providers/druo-payouts.txt) and the
+ * DRUO's wire shapes, from its "Create Payout" page and the
  * assumptions in ASSUMPTIONS.md beside this file (lookups, statuses, errors: the page is silent).
  * Responses are parsed with loose objects: DRUO adds fields over time and an unknown field must
  * never fail a payout. Requests are strict: we build them, so an unexpected key is our bug.

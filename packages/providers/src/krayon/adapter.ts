@@ -102,7 +102,7 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
 }
 
 /**
- * Krayon's request rules (its page, NOTES.md and ASSUMPTIONS.md), reported against OUR canonical
+ * Krayon's request rules (its page and ASSUMPTIONS.md), reported against OUR canonical
  * field paths so the API can name the field the client sent. Pure; the order of issues follows
  * the request.
  */

@@ -3,7 +3,7 @@ import type { KrayonConfig } from './adapter.ts';
 
 /**
  * Test fixtures. The two JSON texts are copied verbatim from Krayon's "Generate Withdrawals
- * (Pay-Out)" page (shared/providers/krayon-withdrawals.txt), so the tests pin the adapter to what
+ * (Pay-Out)" page, so the tests pin the adapter to what
  * the provider publishes, not to what we believe it sends.
  */
 
@@ -40,7 +40,7 @@ export const PAGE_REQUEST_BODY = `{
 
 /**
  * The page's response. `amount: 100.0` and `symbol: "USDT"` disagree with the request's "500" INR:
- * sample data, not a conversion rule (NOTES.md). `payment_fee` and `net_amount` are 0 at PENDING.
+ * sample data, not a conversion rule (ASSUMPTIONS.md). `payment_fee` and `net_amount` are 0 at PENDING.
  */
 export const PAGE_RESPONSE = `{
 "data": {

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { parseJsonBody } from '../contract/index.ts';
 
 /**
- * Krayon Digital's wire shapes, from its "Generate Withdrawals (Pay-Out)" page
- * (shared/providers/krayon-withdrawals.txt) and NOTES.md. A withdrawal is a deposit request with
- * `"type": "WITHDRAWAL"`. Responses are parsed with loose objects (an unknown field must never fail
- * a payout); requests are strict (we build them, so an unexpected key is our bug). Everything the
- * page leaves out is an assumption shared with the sandbox, listed in ASSUMPTIONS.md.
+ * Krayon Digital's wire shapes, from its "Generate Withdrawals (Pay-Out)" page, whose URL typo
+ * (`https:/api…`) and invalid example JSON are read as ASSUMPTIONS.md says. A withdrawal is a
+ * deposit request with `"type": "WITHDRAWAL"`. Responses are parsed with loose objects (an unknown
+ * field must never fail a payout); requests are strict (we build them, so an unexpected key is our
+ * bug). Everything the page leaves out is an assumption shared with the sandbox, listed in
+ * ASSUMPTIONS.md.
  */
 
 /** `payment_method` values. The page shows IMPS only, for INR. */

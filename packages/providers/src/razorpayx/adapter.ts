@@ -135,7 +135,7 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
 }
 
 /**
- * RazorpayX's request rules (its page, NOTES.md), reported against OUR canonical field paths so the
+ * RazorpayX's request rules (its page and public docs), reported against OUR canonical field paths so the
  * API can name the field the client sent. Pure; the order of issues follows the request.
  */
 export function validateRazorpayxPayout(payout: CanonicalPayout): FieldIssue[] {

@@ -2,9 +2,8 @@ import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../
 import type { RazorpayxConfig } from './adapter.ts';
 
 /**
- * Test fixtures. The two JSON texts are copied verbatim from RazorpayX's "Create a Payout" page
- * (shared/providers/razorpayx-payouts.txt), so the tests pin the adapter to what the provider
- * publishes, not to what we believe it sends.
+ * Test fixtures. The two JSON texts are copied verbatim from RazorpayX's "Create a Payout" page, so
+ * the tests pin the adapter to what the provider publishes, not to what we believe it sends.
  */
 
 /** The page's curl example: its `-H "X-Payout-Idempotency: …"` value and its `-d '…'` body. */

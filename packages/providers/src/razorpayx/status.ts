@@ -1,6 +1,6 @@
 import type { ProviderOutcome } from '../contract/index.ts';
 
-/** Every status RazorpayX documents (NOTES.md; the page itself lists all but `scheduled` and `failed`). */
+/** Every status RazorpayX's public docs list (the Create page itself shows all but `scheduled` and `failed`). */
 export const RAZORPAYX_STATUSES = [
   'queued',
   'pending',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * RazorpayX's wire shapes, from its "Create a Payout" page (shared/providers/razorpayx-payouts.txt)
- * and the public docs summarised in shared/providers/NOTES.md. Responses are parsed with loose
+ * RazorpayX's wire shapes, from its "Create a Payout" page and RazorpayX's public API docs
+ * (statuses, idempotency, webhooks: docs/providers.md). Responses are parsed with loose
  * objects: RazorpayX adds fields over time and an unknown field must never fail a payout. Requests
  * are strict: we build them, so an unexpected key is our bug.
  */
@@ -30,7 +30,7 @@ export const RAZORPAYX_LIMITS = {
   noteValueMaxLength: 256,
   /** IFSC: 4 letters (bank), a zero, 6 alphanumerics (branch). */
   ifscPattern: /^[A-Z]{4}0[A-Z0-9]{6}$/,
-  /** X-Payout-Idempotency: 4–36 characters of letters, digits, `-`, `_` and space (NOTES.md). */
+  /** X-Payout-Idempotency: 4–36 characters of letters, digits, `-`, `_` and space (RazorpayX's docs). */
   idempotencyKeyPattern: /^[A-Za-z0-9_\- ]{4,36}$/,
 } as const;
 

@@ -103,7 +103,7 @@ export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAda
 }
 
 /**
- * The gateway's request rules (its page, NOTES.md), reported against OUR canonical field paths so
+ * The gateway's request rules (its page, ASSUMPTIONS.md), reported against OUR canonical field paths so
  * the API can name the field the client sent. Pure; the order of issues follows the request.
  */
 export function validateThaiGatewayPayout(payout: CanonicalPayout): FieldIssue[] {

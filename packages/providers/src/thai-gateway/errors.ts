@@ -71,7 +71,7 @@ export function toProviderError(res: HttpResponse, ctx: RequestContext): Provide
     return make(ctx.method === 'GET' ? 'unavailable' : 'outcome_unknown');
   }
   if (code === 'INSUFFICIENT_BALANCE') return make('insufficient_balance');
-  // NOTES.md: on a retry this means "it exists already": look it up, don't fail the payout.
+  // The reference is our payout id: on a retry this means "it exists already": look it up, don't fail it.
   if (code === 'DUPLICATE_REFERENCE_ID') return make('duplicate', { field: 'reference_id' });
   // VALIDATION_ERROR, INVALID_AMOUNT, INVALID_BANK_CODE and anything else the gateway refuses.
   const field = canonicalField(error?.metadata?.field) ?? fieldOfCode(code);

@@ -2,8 +2,8 @@ import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../
 import type { ThaiGatewayConfig } from './adapter.ts';
 
 /**
- * Test fixtures from the gateway's "Create Withdraw" page (shared/providers/thai-gateway-withdraws.txt),
- * so the tests pin the adapter to what the provider publishes, not to what we believe it sends.
+ * Test fixtures from the gateway's "Create Withdraw" page, so the tests pin the adapter to what the
+ * provider publishes, not to what we believe it sends.
  */
 
 /** The page's example calls `Date.now()` for the timestamp and ids; tests fix it here. */

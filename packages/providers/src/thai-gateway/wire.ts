@@ -1,10 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The Thai gateway's wire shapes, from its "Create Withdraw" page
- * (shared/providers/thai-gateway-withdraws.txt) and the assumptions in ASSUMPTIONS.md. Responses are
- * parsed with loose objects: a field added by the gateway must never fail a payout. Requests are
- * strict: we build them, so an unexpected key is our bug.
+ * The Thai gateway's wire shapes, from its "Create Withdraw" page and the assumptions in
+ * ASSUMPTIONS.md. Responses are parsed with loose objects: a field added by the gateway must never
+ * fail a payout. Requests are strict: we build them, so an unexpected key is our bug.
  */
 
 /** `destinationType` values, as the page spells them (they are also our canonical methods). */
