@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { accountEnding, type DruoTestClient, payoutBody, startDruo } from '../../test/druo/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG } from '../common/config.ts';
 import { seededRandom } from '../common/random.ts';
-import { accountEnding, type DruoTestClient, payoutBody, startDruo } from './test-support.ts';
 
 let client: DruoTestClient;
 

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  ACCOUNT,
+  accountEnding,
+  type DruoTestClient,
+  payoutBody,
+  startDruo,
+  TENANT_ID,
+} from '../../test/druo/test-support.ts';
 import { ManualScheduler } from '../common/manual-scheduler.ts';
-import { ACCOUNT, accountEnding, type DruoTestClient, payoutBody, startDruo, TENANT_ID } from './test-support.ts';
 
 let client: DruoTestClient;
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { payoutBody, type RazorpayXTestClient, startRazorpayX } from '../../test/razorpayx/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG } from '../common/config.ts';
 import { seededRandom } from '../common/random.ts';
-import { payoutBody, type RazorpayXTestClient, startRazorpayX } from './test-support.ts';
 
 let client: RazorpayXTestClient;
 

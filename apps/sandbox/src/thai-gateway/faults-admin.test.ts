@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from '../../test/thai-gateway/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG } from '../common/config.ts';
 import { seededRandom } from '../common/random.ts';
-import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from './test-support.ts';
 
 let client: ThaiGatewayTestClient;
 

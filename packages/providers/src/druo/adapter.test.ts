@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import {
+  declinedForFunds,
+  envelope,
+  fakeHttp,
+  json,
+  pagePayout,
+  pageTransaction,
+  TEST_CONFIG,
+} from '../../test/druo/fixtures.ts';
 import { ProviderError } from '../contract/index.ts';
 import { createDruoAdapter } from './adapter.ts';
-import { declinedForFunds, envelope, fakeHttp, json, pagePayout, pageTransaction, TEST_CONFIG } from './fixtures.ts';
 import { DRUO_CURRENCIES, DRUO_METHODS, DRUO_VERSION, createDruoAdapter as fromIndex } from './index.ts';
 
 const list = (...payouts: unknown[]) => ({ payouts });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { druoError, envelope, fakeHttp, json, pagePayout, TEST_CONFIG } from '../../test/druo/fixtures.ts';
 import { type HttpResponse, ProviderError } from '../contract/index.ts';
 import { createDruoAdapter } from './adapter.ts';
 import { canonicalField } from './errors.ts';
-import { druoError, envelope, fakeHttp, json, pagePayout, TEST_CONFIG } from './fixtures.ts';
 
 function adapterAnswering(...responses: Array<HttpResponse | Error>) {
   return createDruoAdapter({ ...TEST_CONFIG, http: fakeHttp(...responses) });

@@ -1,8 +1,8 @@
 import type { Currency } from '@payouts/core';
 import { describe, expect, it } from 'vitest';
+import { pagePayout } from '../../test/druo/fixtures.ts';
 import type { CanonicalPayout } from '../contract/index.ts';
 import { validateDruoPayout } from './adapter.ts';
-import { pagePayout } from './fixtures.ts';
 
 function paths(overrides: Partial<CanonicalPayout>): string[] {
   return validateDruoPayout(pagePayout(overrides)).map((issue) => issue.path);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import {
+  fakeHttp,
+  json,
+  PAGE_PAYOUT_ID,
+  pageDeposit,
+  pagePayout,
+  pageResponse,
+  TEST_CONFIG,
+} from '../../test/krayon/fixtures.ts';
 import { ProviderError } from '../contract/index.ts';
 import { createKrayonAdapter } from './adapter.ts';
-import { fakeHttp, json, PAGE_PAYOUT_ID, pageDeposit, pagePayout, pageResponse, TEST_CONFIG } from './fixtures.ts';
 import { createKrayonAdapter as fromIndex, KRAYON_PAYMENT_METHODS } from './index.ts';
 
 async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fakeHttp, json, krayonError, pagePayout, pageResponse, TEST_CONFIG } from '../../test/krayon/fixtures.ts';
 import { type HttpResponse, ProviderError } from '../contract/index.ts';
 import { createKrayonAdapter } from './adapter.ts';
 import { canonicalField } from './errors.ts';
-import { fakeHttp, json, krayonError, pagePayout, pageResponse, TEST_CONFIG } from './fixtures.ts';
 
 function adapterAnswering(...responses: Array<HttpResponse | Error>) {
   return createKrayonAdapter({ ...TEST_CONFIG, http: fakeHttp(...responses) });

@@ -1,8 +1,8 @@
 import type { Currency } from '@payouts/core';
 import { describe, expect, it } from 'vitest';
+import { pagePayout } from '../../test/krayon/fixtures.ts';
 import type { Beneficiary, CanonicalPayout } from '../contract/index.ts';
 import { validateKrayonPayout } from './adapter.ts';
-import { pagePayout } from './fixtures.ts';
 
 function paths(overrides: Partial<CanonicalPayout>): string[] {
   return validateKrayonPayout(pagePayout(overrides)).map((issue) => issue.path);

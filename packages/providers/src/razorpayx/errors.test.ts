@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import {
+  fakeHttp,
+  json,
+  pagePayout,
+  pageResponse,
+  razorpayxError,
+  TEST_CONFIG,
+} from '../../test/razorpayx/fixtures.ts';
 import { type HttpResponse, ProviderError } from '../contract/index.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
 import { canonicalField } from './errors.ts';
-import { fakeHttp, json, pagePayout, pageResponse, razorpayxError, TEST_CONFIG } from './fixtures.ts';
 
 function adapterAnswering(...responses: Array<HttpResponse | Error>) {
   return createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp(...responses) });

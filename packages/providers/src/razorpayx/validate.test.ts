@@ -1,8 +1,8 @@
 import type { Currency } from '@payouts/core';
 import { describe, expect, it } from 'vitest';
+import { pagePayout } from '../../test/razorpayx/fixtures.ts';
 import type { CanonicalPayout } from '../contract/index.ts';
 import { validateRazorpayxPayout } from './adapter.ts';
-import { pagePayout } from './fixtures.ts';
 
 const bankBeneficiary = { name: 'Gaurav Kumar', account_number: '1121431121541121', bank_code: 'HDFC0000053' };
 

@@ -1,8 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import {
+  fakeHttp,
+  OUR_PAYOUT_ID,
+  PAGE_SUCCESS_RESPONSE,
+  pageResponse,
+  TEST_CONFIG,
+} from '../../test/razorpayx/fixtures.ts';
 import { ProviderError } from '../contract/index.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
-import { fakeHttp, OUR_PAYOUT_ID, PAGE_SUCCESS_RESPONSE, pageResponse, TEST_CONFIG } from './fixtures.ts';
 
 const SECRET = TEST_CONFIG.webhookSecret;
 const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });

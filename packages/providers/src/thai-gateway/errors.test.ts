@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type HttpResponse, ProviderError } from '../contract/index.ts';
-import { createThaiGatewayAdapter } from './adapter.ts';
-import { canonicalField } from './errors.ts';
 import {
   fakeHttp,
   gatewayError,
@@ -10,7 +7,10 @@ import {
   pagePayout,
   pageResponse,
   TEST_CONFIG,
-} from './fixtures.ts';
+} from '../../test/thai-gateway/fixtures.ts';
+import { type HttpResponse, ProviderError } from '../contract/index.ts';
+import { createThaiGatewayAdapter } from './adapter.ts';
+import { canonicalField } from './errors.ts';
 
 function adapterAnswering(...responses: Array<HttpResponse | Error>) {
   return createThaiGatewayAdapter({ ...TEST_CONFIG, http: fakeHttp(...responses) });

@@ -1,8 +1,8 @@
 import type { Currency } from '@payouts/core';
 import { describe, expect, it } from 'vitest';
+import { pagePayout } from '../../test/thai-gateway/fixtures.ts';
 import type { CanonicalPayout } from '../contract/index.ts';
 import { validateThaiGatewayPayout } from './adapter.ts';
-import { pagePayout } from './fixtures.ts';
 
 const beneficiary = { name: 'John Doe', account_number: '1234567890', bank_code: '004' };
 

@@ -1,8 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import {
+  fakeHttp,
+  OUR_PAYOUT_ID,
+  PAGE_NOW,
+  PAGE_WITHDRAW_ID,
+  pageWithdraw,
+  TEST_CONFIG,
+} from '../../test/thai-gateway/fixtures.ts';
 import { ProviderError } from '../contract/index.ts';
 import { createThaiGatewayAdapter } from './adapter.ts';
-import { fakeHttp, OUR_PAYOUT_ID, PAGE_NOW, PAGE_WITHDRAW_ID, pageWithdraw, TEST_CONFIG } from './fixtures.ts';
 
 const SECRET = TEST_CONFIG.apiSecret;
 let now = PAGE_NOW;

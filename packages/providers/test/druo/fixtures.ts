@@ -1,5 +1,5 @@
-import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../contract/index.ts';
-import type { DruoConfig } from './adapter.ts';
+import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../../src/contract/index.ts';
+import type { DruoConfig } from '../../src/druo/adapter.ts';
 
 /**
  * Test fixtures. The JSON texts are copied verbatim from DRUO's "Create Payout" page

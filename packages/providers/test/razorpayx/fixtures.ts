@@ -1,5 +1,5 @@
-import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../contract/index.ts';
-import type { RazorpayxConfig } from './adapter.ts';
+import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../../src/contract/index.ts';
+import type { RazorpayxConfig } from '../../src/razorpayx/adapter.ts';
 
 /**
  * Test fixtures. The two JSON texts are copied verbatim from RazorpayX's "Create a Payout" page

@@ -1,5 +1,5 @@
-import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../contract/index.ts';
-import type { KrayonConfig } from './adapter.ts';
+import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../../src/contract/index.ts';
+import type { KrayonConfig } from '../../src/krayon/adapter.ts';
 
 /**
  * Test fixtures. The two JSON texts are copied verbatim from Krayon's "Generate Withdrawals

@@ -1,5 +1,5 @@
-import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../contract/index.ts';
-import type { ThaiGatewayConfig } from './adapter.ts';
+import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../../src/contract/index.ts';
+import type { ThaiGatewayConfig } from '../../src/thai-gateway/adapter.ts';
 
 /**
  * Test fixtures from the gateway's "Create Withdraw" page (shared/providers/thai-gateway-withdraws.txt),
