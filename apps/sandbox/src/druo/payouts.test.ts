@@ -256,3 +256,13 @@ describe('progress and test accounts', () => {
     }
   });
 });
+
+describe('faults (DRUO only: the others refuse or queue what they cannot fund)', () => {
+  test('a declined create can hang too: the decline exists, and moved no money', async () => {
+    await client.admin.setBalance(0);
+    await client.admin.patchConfig({ timeoutAfterCommitShare: 1, hangMs: 50 });
+    await expect(client.create(payoutBody({ primary_reference: 'po_hung_2' }))).rejects.toThrow();
+    expect(await client.admin.payouts()).toMatchObject([{ reference: 'po_hung_2', status: 'DECLINED' }]);
+    expect(client.balance('USD')).toBe(0);
+  });
+});
