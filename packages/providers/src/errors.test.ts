@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as druoFixtures from '../test/druo/fixtures.ts';
 import { type FakeHttp, fakeHttp, json } from '../test/http.ts';
 import * as krayonFixtures from '../test/krayon/fixtures.ts';
+import { errorOf } from '../test/provider-error.ts';
 import * as razorpayxFixtures from '../test/razorpayx/fixtures.ts';
 import * as thaiFixtures from '../test/thai-gateway/fixtures.ts';
 import {
@@ -444,17 +445,6 @@ const thaiGateway: ProviderErrors = {
     },
   ],
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a ProviderError, got a result');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe.each([druo, krayon, razorpayx, thaiGateway].map((provider) => [provider.name, provider] as const))(
   '%s errors → ProviderError kinds',

@@ -8,22 +8,11 @@ import {
   pageTransaction,
   TEST_CONFIG,
 } from '../../test/druo/fixtures.ts';
-import { ProviderError } from '../contract/index.ts';
+import { errorOf } from '../../test/provider-error.ts';
 import { createDruoAdapter } from './adapter.ts';
 import { DRUO_CURRENCIES, DRUO_METHODS, DRUO_VERSION, createDruoAdapter as fromIndex } from './index.ts';
 
 const list = (...payouts: unknown[]) => ({ payouts });
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a ProviderError, got a result');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('DRUO adapter', () => {
   it('declares what DRUO can do: no idempotent submit, webhooks, cancel or balance', () => {

@@ -8,15 +8,9 @@ import {
   pageResponse,
   TEST_CONFIG,
 } from '../../test/krayon/fixtures.ts';
-import { ProviderError } from '../contract/index.ts';
+import { errorOf } from '../../test/provider-error.ts';
 import { createKrayonAdapter } from './adapter.ts';
 import { createKrayonAdapter as fromIndex, KRAYON_PAYMENT_METHODS } from './index.ts';
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('Krayon adapter', () => {
   it('declares submit and lookups only: no idempotent create, cancel, webhooks or balance', () => {
