@@ -1,8 +1,8 @@
 import { createLogger } from '@payouts/observability';
 import { beforeEach, describe, expect, test } from 'vitest';
+import { waitFor } from '../../test/common/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG, type ProviderConfig } from './config.ts';
 import { ManualScheduler } from './manual-scheduler.ts';
-import { waitFor } from './test-support.ts';
 import { type WebhookEvent, WebhookSender } from './webhooks.ts';
 
 /*

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ACCESS_TOKEN, type DruoTestClient, payoutBody, startDruo } from './test-support.ts';
+import { ACCESS_TOKEN, type DruoTestClient, payoutBody, startDruo } from '../../test/druo/test-support.ts';
 
 let client: DruoTestClient;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { accountEnding, type DruoTestClient, payoutBody, startDruo } from '../../test/druo/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG } from '../common/config.ts';
-import { accountEnding, type DruoTestClient, payoutBody, startDruo } from './test-support.ts';
 
 let client: DruoTestClient;
 

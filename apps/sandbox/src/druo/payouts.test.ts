@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  ACCOUNT,
+  accountEnding,
+  type DruoTestClient,
+  payoutBody,
+  startDruo,
+  TENANT_ID,
+} from '../../test/druo/test-support.ts';
 import { ManualScheduler } from '../common/manual-scheduler.ts';
-import { ACCOUNT, accountEnding, type DruoTestClient, payoutBody, startDruo, TENANT_ID } from './test-support.ts';
 
 let client: DruoTestClient;
 
@@ -247,5 +254,15 @@ describe('progress and test accounts', () => {
     } finally {
       await timed.sandbox.close();
     }
+  });
+});
+
+describe('faults (DRUO only: the others refuse or queue what they cannot fund)', () => {
+  test('a declined create can hang too: the decline exists, and moved no money', async () => {
+    await client.admin.setBalance(0);
+    await client.admin.patchConfig({ timeoutAfterCommitShare: 1, hangMs: 50 });
+    await expect(client.create(payoutBody({ primary_reference: 'po_hung_2' }))).rejects.toThrow();
+    expect(await client.admin.payouts()).toMatchObject([{ reference: 'po_hung_2', status: 'DECLINED' }]);
+    expect(client.balance('USD')).toBe(0);
   });
 });

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { API_TOKEN, type KrayonTestClient, PAGE_REQUEST_BODY, startKrayon, withdrawalBody } from './test-support.ts';
+import {
+  API_TOKEN,
+  type KrayonTestClient,
+  PAGE_REQUEST_BODY,
+  startKrayon,
+  withdrawalBody,
+} from '../../test/krayon/test-support.ts';
 
 let client: KrayonTestClient;
 

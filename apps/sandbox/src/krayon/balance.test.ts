@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type KrayonTestClient, startKrayon, toAccount, withdrawalBody } from './test-support.ts';
+import { type KrayonTestClient, startKrayon, toAccount, withdrawalBody } from '../../test/krayon/test-support.ts';
 
 let client: KrayonTestClient;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type KrayonTestClient, startKrayon, toAccount, withdrawalBody } from '../../test/krayon/test-support.ts';
 import { DEFAULT_PROVIDER_CONFIG } from '../common/config.ts';
 import { ManualScheduler } from '../common/manual-scheduler.ts';
-import { type KrayonTestClient, startKrayon, toAccount, withdrawalBody } from './test-support.ts';
 
 let client: KrayonTestClient;
 

@@ -6,7 +6,7 @@ import {
   payoutBody,
   type RazorpayXTestClient,
   startRazorpayX,
-} from './test-support.ts';
+} from '../../test/razorpayx/test-support.ts';
 
 let client: RazorpayXTestClient;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { payoutBody, type RazorpayXTestClient, startRazorpayX } from './test-support.ts';
+import { payoutBody, type RazorpayXTestClient, startRazorpayX } from '../../test/razorpayx/test-support.ts';
 
 let client: RazorpayXTestClient;
 

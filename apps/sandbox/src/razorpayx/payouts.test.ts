@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { ManualScheduler } from '../common/manual-scheduler.ts';
 import {
   ACCOUNT_NUMBER,
   compositeFundAccount,
   payoutBody,
   type RazorpayXTestClient,
   startRazorpayX,
-} from './test-support.ts';
+} from '../../test/razorpayx/test-support.ts';
+import { ManualScheduler } from '../common/manual-scheduler.ts';
 
 let client: RazorpayXTestClient;
 

@@ -1,8 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type ReceivedWebhook, WebhookReceiver, waitFor } from '../../test/common/test-support.ts';
+import {
+  compositeFundAccount,
+  payoutBody,
+  type RazorpayXTestClient,
+  startRazorpayX,
+} from '../../test/razorpayx/test-support.ts';
 import { ManualScheduler } from '../common/manual-scheduler.ts';
-import { type ReceivedWebhook, WebhookReceiver, waitFor } from '../common/test-support.ts';
-import { compositeFundAccount, payoutBody, type RazorpayXTestClient, startRazorpayX } from './test-support.ts';
 import type { RazorpayXEventBody } from './webhooks.ts';
 
 const WEBHOOK_SECRET = 'whsec_test_razorpayx';

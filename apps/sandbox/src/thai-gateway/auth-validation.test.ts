@@ -6,7 +6,7 @@ import {
   startThaiGateway,
   type ThaiGatewayTestClient,
   withdrawBody,
-} from './test-support.ts';
+} from '../../test/thai-gateway/test-support.ts';
 
 let client: ThaiGatewayTestClient;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from './test-support.ts';
+import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from '../../test/thai-gateway/test-support.ts';
 
 let client: ThaiGatewayTestClient;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from '../../test/thai-gateway/test-support.ts';
 import { ManualScheduler } from '../common/manual-scheduler.ts';
-import { startThaiGateway, type ThaiGatewayTestClient, withdrawBody } from './test-support.ts';
 
 let client: ThaiGatewayTestClient;
 

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../contract/index.ts';
+import {
+  declinedForFunds,
+  envelope,
+  fakeHttp,
+  json,
+  pagePayout,
+  pageTransaction,
+  TEST_CONFIG,
+} from '../../test/druo/fixtures.ts';
+import { errorOf } from '../../test/provider-error.ts';
 import { createDruoAdapter } from './adapter.ts';
-import { declinedForFunds, envelope, fakeHttp, json, pagePayout, pageTransaction, TEST_CONFIG } from './fixtures.ts';
 import { DRUO_CURRENCIES, DRUO_METHODS, DRUO_VERSION, createDruoAdapter as fromIndex } from './index.ts';
 
 const list = (...payouts: unknown[]) => ({ payouts });
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a ProviderError, got a result');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('DRUO adapter', () => {
   it('declares what DRUO can do: no idempotent submit, webhooks, cancel or balance', () => {

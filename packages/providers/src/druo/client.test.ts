@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import {
+  envelope,
+  fakeHttp,
+  json,
+  OUR_PAYOUT_ID,
+  PAGE_REQUEST_BODY,
+  pagePayout,
+  TEST_CONFIG,
+} from '../../test/druo/fixtures.ts';
 import { createDruoAdapter } from './adapter.ts';
-import { envelope, fakeHttp, json, OUR_PAYOUT_ID, PAGE_REQUEST_BODY, pagePayout, TEST_CONFIG } from './fixtures.ts';
 
 const HEADERS = { Authorization: 'Bearer druo_test_token', 'DRUO-Version': '2021-11-22' };
 

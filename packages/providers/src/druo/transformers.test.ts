@@ -8,7 +8,7 @@ import {
   PAGE_TENANT_ID,
   pagePayout,
   pageTransaction,
-} from './fixtures.ts';
+} from '../../test/druo/fixtures.ts';
 import { isDeclinedForFunds, referenceFor, toCreatePayoutRequest, toPayoutState } from './transformers.ts';
 import { createPayoutRequestSchema, payoutEnvelopeSchema, payoutSchema } from './wire.ts';
 

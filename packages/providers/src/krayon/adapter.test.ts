@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../contract/index.ts';
+import {
+  fakeHttp,
+  json,
+  PAGE_PAYOUT_ID,
+  pageDeposit,
+  pagePayout,
+  pageResponse,
+  TEST_CONFIG,
+} from '../../test/krayon/fixtures.ts';
+import { errorOf } from '../../test/provider-error.ts';
 import { createKrayonAdapter } from './adapter.ts';
-import { fakeHttp, json, PAGE_PAYOUT_ID, pageDeposit, pagePayout, pageResponse, TEST_CONFIG } from './fixtures.ts';
 import { createKrayonAdapter as fromIndex, KRAYON_PAYMENT_METHODS } from './index.ts';
-
-async function errorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('Krayon adapter', () => {
   it('declares submit and lookups only: no idempotent create, cancel, webhooks or balance', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createKrayonAdapter } from './adapter.ts';
 import {
   expectedPageRequest,
   fakeHttp,
@@ -8,7 +7,8 @@ import {
   pagePayout,
   pageResponse,
   TEST_CONFIG,
-} from './fixtures.ts';
+} from '../../test/krayon/fixtures.ts';
+import { createKrayonAdapter } from './adapter.ts';
 
 const BEARER = 'Bearer krayon_test_token';
 

@@ -8,7 +8,7 @@ import {
   pageDeposit,
   pagePayout,
   repairedPageRequest,
-} from './fixtures.ts';
+} from '../../test/krayon/fixtures.ts';
 import {
   fromKrayonAmount,
   referenceFor,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fakeHttp, json, OUR_PAYOUT_ID, pagePayout, pageResponse, TEST_CONFIG } from '../../test/razorpayx/fixtures.ts';
 import { ProviderError } from '../contract/index.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
-import { fakeHttp, json, OUR_PAYOUT_ID, pagePayout, pageResponse, TEST_CONFIG } from './fixtures.ts';
 import { createRazorpayxAdapter as fromIndex, RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './index.ts';
 
 const collection = (...items: unknown[]) => ({ entity: 'collection', count: items.length, items });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createRazorpayxAdapter } from './adapter.ts';
 import {
   fakeHttp,
   json,
@@ -9,7 +8,8 @@ import {
   pagePayout,
   pageResponse,
   TEST_CONFIG,
-} from './fixtures.ts';
+} from '../../test/razorpayx/fixtures.ts';
+import { createRazorpayxAdapter } from './adapter.ts';
 
 const BASIC = `Basic ${Buffer.from('rzp_test_key:rzp_test_secret').toString('base64')}`;
 

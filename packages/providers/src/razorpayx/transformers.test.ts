@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OUR_PAYOUT_ID, PAGE_REQUEST_BODY, PAGE_SUCCESS_RESPONSE, pagePayout, pageResponse } from './fixtures.ts';
+import {
+  OUR_PAYOUT_ID,
+  PAGE_REQUEST_BODY,
+  PAGE_SUCCESS_RESPONSE,
+  pagePayout,
+  pageResponse,
+} from '../../test/razorpayx/fixtures.ts';
 import { referenceFor, referenceOf, toCreatePayoutRequest, toPayoutState } from './transformers.ts';
 import { createPayoutRequestSchema, payoutSchema } from './wire.ts';
 

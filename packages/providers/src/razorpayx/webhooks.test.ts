@@ -1,8 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../contract/index.ts';
+import { rejection } from '../../test/provider-error.ts';
+import {
+  fakeHttp,
+  OUR_PAYOUT_ID,
+  PAGE_SUCCESS_RESPONSE,
+  pageResponse,
+  TEST_CONFIG,
+} from '../../test/razorpayx/fixtures.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
-import { fakeHttp, OUR_PAYOUT_ID, PAGE_SUCCESS_RESPONSE, pageResponse, TEST_CONFIG } from './fixtures.ts';
 
 const SECRET = TEST_CONFIG.webhookSecret;
 const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
@@ -26,16 +32,6 @@ const sign = (body: Buffer, secret = SECRET) => createHmac('sha256', secret).upd
 
 function headers(body: Buffer, extra: Record<string, string | string[] | undefined> = {}) {
   return { 'x-razorpay-signature': sign(body), 'x-razorpay-event-id': 'evt_00000000000001', ...extra };
-}
-
-function rejection(fn: () => unknown): ProviderError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
 }
 
 describe('RazorpayX webhooks', () => {

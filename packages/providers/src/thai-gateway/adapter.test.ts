@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../contract/index.ts';
-import { createThaiGatewayAdapter } from './adapter.ts';
 import {
   fakeHttp,
   json,
@@ -10,7 +8,9 @@ import {
   pageResponse,
   pageWithdraw,
   TEST_CONFIG,
-} from './fixtures.ts';
+} from '../../test/thai-gateway/fixtures.ts';
+import { ProviderError } from '../contract/index.ts';
+import { createThaiGatewayAdapter } from './adapter.ts';
 import { createThaiGatewayAdapter as fromIndex, THAI_GATEWAY_DESTINATION_TYPES } from './index.ts';
 
 const list = (...data: unknown[]) => ({ success: true, data });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createThaiGatewayAdapter } from './adapter.ts';
 import {
   fakeHttp,
   json,
@@ -9,7 +8,8 @@ import {
   pagePayout,
   pageResponse,
   TEST_CONFIG,
-} from './fixtures.ts';
+} from '../../test/thai-gateway/fixtures.ts';
+import { createThaiGatewayAdapter } from './adapter.ts';
 import { signature } from './signing.ts';
 
 describe('Thai gateway requests on the wire', () => {

@@ -1,7 +1,15 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import {
+  fakeHttp,
+  json,
+  PAGE_NOW,
+  pagePayout,
+  pageRequestBody,
+  pageResponse,
+  TEST_CONFIG,
+} from '../../test/thai-gateway/fixtures.ts';
 import { createThaiGatewayAdapter } from './adapter.ts';
-import { fakeHttp, json, PAGE_NOW, pagePayout, pageRequestBody, pageResponse, TEST_CONFIG } from './fixtures.ts';
 import { REPLAY_WINDOW_MS, signature, signedHeaders, signingMessage, verifySignature } from './signing.ts';
 
 describe('Thai gateway request signing', () => {

@@ -7,7 +7,7 @@ import {
   pageRequestBody,
   pageResponse,
   pageWithdraw,
-} from './fixtures.ts';
+} from '../../test/thai-gateway/fixtures.ts';
 import {
   fromWireAmount,
   referenceFor,

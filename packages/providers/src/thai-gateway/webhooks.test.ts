@@ -1,8 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../contract/index.ts';
+import { rejection } from '../../test/provider-error.ts';
+import {
+  fakeHttp,
+  OUR_PAYOUT_ID,
+  PAGE_NOW,
+  PAGE_WITHDRAW_ID,
+  pageWithdraw,
+  TEST_CONFIG,
+} from '../../test/thai-gateway/fixtures.ts';
 import { createThaiGatewayAdapter } from './adapter.ts';
-import { fakeHttp, OUR_PAYOUT_ID, PAGE_NOW, PAGE_WITHDRAW_ID, pageWithdraw, TEST_CONFIG } from './fixtures.ts';
 
 const SECRET = TEST_CONFIG.apiSecret;
 let now = PAGE_NOW;
@@ -28,16 +35,6 @@ function sign(body: Buffer, timestamp = String(PAGE_NOW), secret = SECRET): stri
 
 function headers(body: Buffer, extra: Record<string, string | string[] | undefined> = {}) {
   return { 'x-timestamp': String(PAGE_NOW), 'x-signature': sign(body), ...extra };
-}
-
-function rejection(fn: () => unknown): ProviderError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
 }
 
 describe('Thai gateway webhooks (assumed: signed like requests, with the API secret)', () => {

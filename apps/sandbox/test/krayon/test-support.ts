@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { KrayonErrorBody } from '../../src/krayon/errors.ts';
+import type { DepositStatus, KrayonDeposit } from '../../src/krayon/wire.ts';
+import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/server.ts';
 import { AdminClient, type JsonResponse, requestJson, waitFor } from '../common/test-support.ts';
-import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../server.ts';
-import type { KrayonErrorBody } from './errors.ts';
-import type { DepositStatus, KrayonDeposit } from './wire.ts';
 
 /*
  * Test helpers for the Krayon simulator: a running sandbox with fast progress and a client that

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AdminPayoutEntry } from './provider.ts';
-import type { WebhookAttempt } from './webhooks.ts';
+import type { AdminPayoutEntry } from '../../src/common/provider.ts';
+import type { WebhookAttempt } from '../../src/common/webhooks.ts';
 
 /*
  * Helpers for tests that talk to a running sandbox over HTTP. Not imported by the app.

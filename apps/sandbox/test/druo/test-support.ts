@@ -1,8 +1,8 @@
+import type { DruoErrorBody } from '../../src/druo/errors.ts';
+import type { DruoSimulator } from '../../src/druo/simulator.ts';
+import type { DruoCurrency, DruoTransaction, PayoutStatus } from '../../src/druo/wire.ts';
+import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/server.ts';
 import { AdminClient, type JsonResponse, requestJson, waitFor } from '../common/test-support.ts';
-import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../server.ts';
-import type { DruoErrorBody } from './errors.ts';
-import type { DruoSimulator } from './simulator.ts';
-import type { DruoCurrency, DruoTransaction, PayoutStatus } from './wire.ts';
 
 /*
  * Test helpers for the DRUO simulator: a running sandbox with fast progress and a client that

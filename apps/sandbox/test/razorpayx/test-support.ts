@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { RazorpayXErrorBody } from '../../src/razorpayx/errors.ts';
+import type { PayoutStatus, RazorpayXPayout } from '../../src/razorpayx/wire.ts';
+import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/server.ts';
 import { AdminClient, type JsonResponse, requestJson, waitFor } from '../common/test-support.ts';
-import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../server.ts';
-import type { RazorpayXErrorBody } from './errors.ts';
-import type { PayoutStatus, RazorpayXPayout } from './wire.ts';
 
 /*
  * Test helpers for the RazorpayX simulator: a running sandbox with fast progress and a client

@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/server.ts';
+import type { ThaiGatewayErrorBody } from '../../src/thai-gateway/errors.ts';
+import type { ThaiGatewayWithdraw, WithdrawStatus } from '../../src/thai-gateway/wire.ts';
 import { AdminClient, type JsonResponse, requestJson, waitFor } from '../common/test-support.ts';
-import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../server.ts';
-import type { ThaiGatewayErrorBody } from './errors.ts';
-import type { ThaiGatewayWithdraw, WithdrawStatus } from './wire.ts';
 
 /*
  * Test helpers for the Thai gateway simulator: a running sandbox with fast progress and a client

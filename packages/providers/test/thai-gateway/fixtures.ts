@@ -1,5 +1,7 @@
-import type { CanonicalPayout, HttpClient, HttpRequest, HttpResponse } from '../contract/index.ts';
-import type { ThaiGatewayConfig } from './adapter.ts';
+import type { CanonicalPayout } from '../../src/contract/index.ts';
+import type { ThaiGatewayConfig } from '../../src/thai-gateway/adapter.ts';
+
+export { type FakeHttp, fakeHttp, json } from '../http.ts';
 
 /**
  * Test fixtures from the gateway's "Create Withdraw" page, so the tests pin the adapter to what the
@@ -109,29 +111,6 @@ export const TEST_CONFIG: Omit<ThaiGatewayConfig, 'http'> = {
   timeoutMs: 1000,
   now: () => PAGE_NOW,
 };
-
-export interface FakeHttp extends HttpClient {
-  readonly requests: HttpRequest[];
-}
-
-/** An HttpClient answering from a script, in order; it records every request. No network. */
-export function fakeHttp(...responses: Array<Partial<HttpResponse> | Error>): FakeHttp {
-  const requests: HttpRequest[] = [];
-  return {
-    requests,
-    async request(req) {
-      requests.push(req);
-      const next = responses.shift();
-      if (next === undefined) throw new Error(`unexpected request ${req.method} ${req.url}`);
-      if (next instanceof Error) throw next;
-      return { status: 200, headers: {}, body: '', ...next };
-    },
-  };
-}
-
-export function json(status: number, body: unknown, headers: HttpResponse['headers'] = {}): HttpResponse {
-  return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) };
-}
 
 /** The page's error format. */
 export function gatewayError(code: string, message: string, field?: string): unknown {
