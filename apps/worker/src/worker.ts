@@ -24,14 +24,7 @@ import { instrumentAdapter } from './adapters.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handleConfirm, handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
-import type { PollSchedule } from './poll-schedule.ts';
-
-export interface ProviderWorkerSettings {
-  concurrency: number;
-  /** Jobs per second across every worker process of this provider (BullMQ's global limiter). */
-  ratePerSecond: number;
-  schedule: PollSchedule;
-}
+import type { ProviderWorkerSettings } from './settings.ts';
 
 export interface WorkerOptions {
   db: Database;
