@@ -6,7 +6,7 @@
  * default options). Target (docs/benchmarks.md): ≤ 2 KB.
  */
 import { newId } from '@payouts/core';
-import { createRedis, jobIds, Queues } from '@payouts/queue';
+import { createRedis, jobIds, jobOptions, Queues } from '@payouts/queue';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type BenchContext, benchPrefix, benchRedis, deletePrefix, round, row, sleep } from './harness.ts';
@@ -76,7 +76,7 @@ export async function run(ctx: BenchContext): Promise<void> {
           ids.slice(i, i + 1000).map((payoutId) => ({
             name: 'poll',
             data: { payoutId, attempt: 3 },
-            opts: { jobId: jobIds.poll(payoutId), delay: 600_000 },
+            opts: jobOptions('poll', { jobId: jobIds.poll(payoutId), delay: 600_000 }),
           })),
         );
       }

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newId } from '@payouts/core';
 import { payouts } from '@payouts/db';
-import { createRedis, jobIds, Queues } from '@payouts/queue';
+import { createRedis, jobIds, jobOptions, Queues } from '@payouts/queue';
 import { startSandbox } from '@payouts/sandbox';
 import {
   type BenchContext,
@@ -137,7 +137,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         ids.slice(i, i + 1000).map((payoutId) => ({
           name: 'poll',
           data: { payoutId, attempt: 0 },
-          opts: { jobId: jobIds.poll(payoutId), delay: Math.floor(Math.random() * 2000) },
+          opts: jobOptions('poll', { jobId: jobIds.poll(payoutId), delay: Math.floor(Math.random() * 2000) }),
         })),
       );
     }

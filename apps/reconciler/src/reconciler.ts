@@ -75,9 +75,9 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     RECONCILER_QUEUE,
     async (job: Job) => {
       const name = job.name as ReconcilerJobName;
-      const schema = reconcilerJobs[name];
-      if (!schema) throw new Error(`unknown reconciler job ${job.name}`);
-      const data = schema.parse(job.data);
+      const entry = reconcilerJobs[name];
+      if (!entry) throw new Error(`unknown reconciler job ${job.name}`);
+      const data = entry.schema.parse(job.data);
       if (name === 'payouts.accepted') {
         // A batch run's slice: its payouts go through the committer like single acceptances (and
         // so into one batch); the job is done when every one is applied, and retried, all of

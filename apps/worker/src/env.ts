@@ -1,6 +1,6 @@
 import { baseEnv, metricsPortEnv, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
 import { PROVIDER_IDS, type ProviderId } from '@payouts/core';
-import type { ProviderWorkerSettings } from './worker.ts';
+import type { ProviderWorkerSettings } from './settings.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 

@@ -3,4 +3,5 @@ export * from './env.ts';
 export { loadPayout, toCanonical } from './payout-record.ts';
 export * from './poll-schedule.ts';
 export * from './retry-policy.ts';
+export * from './settings.ts';
 export * from './worker.ts';

@@ -24,14 +24,7 @@ import { instrumentAdapter } from './adapters.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handleConfirm, handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
-import type { PollSchedule } from './poll-schedule.ts';
-
-export interface ProviderWorkerSettings {
-  concurrency: number;
-  /** Jobs per second across every worker process of this provider (BullMQ's global limiter). */
-  ratePerSecond: number;
-  schedule: PollSchedule;
-}
+import type { ProviderWorkerSettings } from './settings.ts';
 
 export interface WorkerOptions {
   db: Database;
@@ -148,11 +141,11 @@ function runTraced(base: HandlerContext, job: Job): Promise<JobControl> {
 function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
   switch (job.name) {
     case 'submit':
-      return handleSubmit(ctx, providerJobs.submit.parse(job.data));
+      return handleSubmit(ctx, providerJobs.submit.schema.parse(job.data));
     case 'poll':
-      return handlePoll(ctx, providerJobs.poll.parse(job.data));
+      return handlePoll(ctx, providerJobs.poll.schema.parse(job.data));
     case 'confirm':
-      return handleConfirm(ctx, providerJobs.confirm.parse(job.data));
+      return handleConfirm(ctx, providerJobs.confirm.schema.parse(job.data));
     default:
       throw new Error(`unknown provider job ${job.name}`);
   }

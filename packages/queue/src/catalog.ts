@@ -2,8 +2,9 @@ import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { z } from 'zod';
 
 /**
- * The job catalog: every job the system runs, its queue and its payload schema. Payloads carry
- * ids and provider facts only — never bank details (docs/architecture.md#principles). Amounts travel as decimal
+ * The job catalog: every job the system runs, its queue, its payload schema and how the transport
+ * retries it. Payloads carry ids and provider facts only — never bank details
+ * (docs/architecture.md#principles). Amounts travel as decimal
  * strings of minor units because JSON has no bigint.
  */
 const minorUnits = z.string().regex(/^-?\d+$/);
@@ -37,72 +38,114 @@ export const providerReportSchema = z.object({
 });
 export type ProviderReport = z.infer<typeof providerReportSchema>;
 
+/**
+ * How BullMQ retries a job whose handler threw (Postgres or Redis out of reach, a serialization
+ * failure, a crash mid-job): tries in all, the first included, spaced by an exponential backoff.
+ * A job that runs out of tries fails and stays failed until the sweeper or an operator re-drives
+ * the payout from its recorded state. These are the transport's retries only: the engine's own
+ * decisions (a provider's backoff, an unknown outcome, parking) are made in the handlers.
+ * No timeout is carried: BullMQ's job options have none (a provider call's deadline is its HTTP
+ * client's `timeoutMs`).
+ */
+export interface JobRetry {
+  readonly attempts: number;
+  readonly backoff: { readonly type: 'exponential'; readonly delay: number; readonly jitter: number };
+}
+
+/**
+ * The retry every job has today: eight tries, the waits doubling from 0.5 s (about a minute in
+ * all), with jitter to spread apart the retries of many jobs that failed together (a provider
+ * outage). Each job below names its retry, so a new job chooses one rather than inheriting it.
+ */
+const TRANSPORT_RETRY: JobRetry = { attempts: 8, backoff: { type: 'exponential', delay: 500, jitter: 0.5 } };
+
 /** Payouts per `payouts.accepted` job: the reconciler's default batch, so one slice fills one batch. */
 export const ACCEPTED_SLICE = 500;
 
 export const reconcilerJobs = {
   /** A new payout was stored by the API: place its hold and hand it to its provider. */
-  'payout.accepted': z.object({ payoutId: z.string(), ...jobTraceFields }),
+  'payout.accepted': { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
    * A slice of a batch run stored by the API: `payout.accepted` for each of its payouts, applied
    * together. One job per slice instead of one per payout: enqueueing 100k jobs took longer than
    * storing the 100k payouts. The reconciler expands it before anything is applied.
    */
-  'payouts.accepted': z.object({
-    payoutIds: z.array(z.string()).min(1).max(ACCEPTED_SLICE),
-    ...jobTraceFields,
-  }),
+  'payouts.accepted': {
+    schema: z.object({ payoutIds: z.array(z.string()).min(1).max(ACCEPTED_SLICE), ...jobTraceFields }),
+    retry: TRANSPORT_RETRY,
+  },
   /** A worker or webhook learned something about a payout at its provider. */
-  'payout.report': providerReportSchema,
+  'payout.report': { schema: providerReportSchema, retry: TRANSPORT_RETRY },
   /** A client or operator asks to cancel a payout that the provider does not have yet. */
-  'payout.cancel': z.object({
-    payoutId: z.string(),
-    tenantId: z.string().nullable(),
-    source: z.enum(['api', 'operator']),
-    actor: z.string(),
-    ...jobTraceFields,
-  }),
+  'payout.cancel': {
+    schema: z.object({
+      payoutId: z.string(),
+      tenantId: z.string().nullable(),
+      source: z.enum(['api', 'operator']),
+      actor: z.string(),
+      ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
   /** An operator funds a wallet (idempotent on `reference`); queued payouts are then released. */
-  'wallet.fund': z.object({
-    tenantId: z.string(),
-    currency: z.string(),
-    amount: minorUnits,
-    reference: z.string(),
-    actor: z.string(),
-    ...jobTraceFields,
-  }),
+  'wallet.fund': {
+    schema: z.object({
+      tenantId: z.string(),
+      currency: z.string(),
+      amount: minorUnits,
+      reference: z.string(),
+      actor: z.string(),
+      ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
   /** Release payouts queued on a wallet, first in, first out, as far as its balance goes. */
-  'wallet.release': z.object({ tenantId: z.string(), currency: z.string() }),
+  'wallet.release': { schema: z.object({ tenantId: z.string(), currency: z.string() }), retry: TRANSPORT_RETRY },
 } as const;
 
 export const providerJobs = {
   /** Submit the payout to its provider (after claiming it). */
-  submit: z.object({ payoutId: z.string(), ...jobTraceFields }),
+  submit: { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
    * Look the payout up at its provider. One poll job per payout (id `poll-<payoutId>`), moved back
    * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
    */
-  poll: z.object({
-    payoutId: z.string(),
-    attempt: z.number().int().nonnegative(),
-    /**
-     * The provider's id, when the submission learned it: the first polls can run before the
-     * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
-     */
-    providerPayoutId: z.string().optional(),
-    ...jobTraceFields,
-  }),
+  poll: {
+    schema: z.object({
+      payoutId: z.string(),
+      attempt: z.number().int().nonnegative(),
+      /**
+       * The provider's id, when the submission learned it: the first polls can run before the
+       * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
+       */
+      providerPayoutId: z.string().optional(),
+      ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
   /**
    * A provider webhook said something about a payout: look it up now and report what the provider
    * answers (a webhook is a hint to look, never a reason to move money by itself).
    */
-  confirm: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
+  confirm: {
+    schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
+    retry: TRANSPORT_RETRY,
+  },
 } as const;
 
 export type ReconcilerJobName = keyof typeof reconcilerJobs;
-export type ReconcilerJobData<N extends ReconcilerJobName> = z.infer<(typeof reconcilerJobs)[N]>;
+export type ReconcilerJobData<N extends ReconcilerJobName> = z.infer<(typeof reconcilerJobs)[N]['schema']>;
 export type ProviderJobName = keyof typeof providerJobs;
-export type ProviderJobData<N extends ProviderJobName> = z.infer<(typeof providerJobs)[N]>;
+export type ProviderJobData<N extends ProviderJobName> = z.infer<(typeof providerJobs)[N]['schema']>;
+
+function isReconcilerJob(name: string): name is ReconcilerJobName {
+  return Object.hasOwn(reconcilerJobs, name);
+}
+
+/** A job's retry, by its name (the reconciler's and the providers' job names do not overlap). */
+export function jobRetry(name: ReconcilerJobName | ProviderJobName): JobRetry {
+  return isReconcilerJob(name) ? reconcilerJobs[name].retry : providerJobs[name].retry;
+}
 
 export const RECONCILER_QUEUE = 'reconciler';
 /** One queue per provider, so each scales and rate-limits alone. */

@@ -4,6 +4,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import {
   type JobTrace,
   jobIds,
+  jobRetry,
   type ProviderJobData,
   type ProviderJobName,
   providerJobs,
@@ -15,22 +16,27 @@ import {
 } from './catalog.ts';
 import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
-/**
- * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
- * Postgres keeps the history. (The jobs the API waits on keep their answer a while: see
- * apps/api/src/reconciler-client.ts.) Attempts are the transport's retries; the engine's own retry
- * decisions (backoff, unknown outcomes, parking) are made in the handlers.
- */
 /** Jobs of batch runs queue behind single payouts' (which carry no priority and so run first). */
 export const BATCH_JOB_PRIORITY = 10;
 
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+/**
+ * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
+ * Postgres keeps the history. (The jobs the API waits on keep their answer a while: see
+ * apps/api/src/reconciler-client.ts.) Retries are each job's own, from the catalog (`jobOptions`).
+ */
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 24 * 3600, count: 10_000 },
-  attempts: 8,
-  // Jitter spreads the retries of many jobs that failed together (a provider outage) apart.
-  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
 };
+
+/**
+ * The options a job is added with: its retry from the catalog, then the caller's own (a job id, a
+ * delay, a priority), which win. Every add goes through here, the re-drive's included.
+ */
+export function jobOptions(name: ReconcilerJobName | ProviderJobName, opts: JobsOptions = {}): JobsOptions {
+  const { attempts, backoff } = jobRetry(name);
+  return { attempts, backoff: { ...backoff }, ...opts };
+}
 
 export type JobPresence = 'alive' | 'failed' | 'completed' | 'orphan';
 
@@ -93,8 +99,8 @@ export class Queues {
 
   async toReconciler<N extends ReconcilerJobName>(name: N, data: ReconcilerJobData<N>, opts: JobsOptions = {}) {
     const payload = traced(data);
-    reconcilerJobs[name].parse(payload);
-    return this.reconciler.add(name, payload, opts);
+    reconcilerJobs[name].schema.parse(payload);
+    return this.reconciler.add(name, payload, jobOptions(name, opts));
   }
 
   async toReconcilerBulk<N extends ReconcilerJobName>(
@@ -103,7 +109,11 @@ export class Queues {
   ) {
     if (items.length === 0) return [];
     return this.reconciler.addBulk(
-      items.map((i) => ({ name, data: reconcilerJobs[name].parse(traced(i.data)), opts: i.opts })),
+      items.map((i) => ({
+        name,
+        data: reconcilerJobs[name].schema.parse(traced(i.data)),
+        opts: jobOptions(name, i.opts),
+      })),
     );
   }
 
@@ -114,8 +124,8 @@ export class Queues {
     opts: JobsOptions = {},
   ) {
     const payload = traced(data);
-    providerJobs[name].parse(payload);
-    return this.provider(provider).add(name, payload, opts);
+    providerJobs[name].schema.parse(payload);
+    return this.provider(provider).add(name, payload, jobOptions(name, opts));
   }
 
   /**
@@ -134,7 +144,10 @@ export class Queues {
           group.map((i) => ({
             name: 'submit',
             data: { ...i.trace, payoutId: i.payoutId },
-            opts: { jobId: jobIds.submit(i.payoutId), ...(i.batch ? { priority: BATCH_JOB_PRIORITY } : {}) },
+            opts: jobOptions('submit', {
+              jobId: jobIds.submit(i.payoutId),
+              ...(i.batch ? { priority: BATCH_JOB_PRIORITY } : {}),
+            }),
           })),
         ),
       ),

@@ -1,7 +1,9 @@
 import type { ProviderId } from '@payouts/core';
 import type { Queue } from 'bullmq';
-import { jobIds } from './catalog.ts';
-import type { Queues } from './queues.ts';
+import { jobIds, type ProviderJobName, type ReconcilerJobName } from './catalog.ts';
+import { jobOptions, type Queues } from './queues.ts';
+
+type JobName = ReconcilerJobName | ProviderJobName;
 
 /** What the re-drive needs to know of a payout: its recorded state, from Postgres. */
 export interface RedriveTarget {
@@ -13,7 +15,9 @@ export interface RedriveTarget {
 }
 
 /** The job that moves a payout on from its recorded state, or null when nothing can (final states). */
-export function redriveJob(p: RedriveTarget): { queue: 'reconciler' | ProviderId; name: string; jobId: string } | null {
+export function redriveJob(
+  p: RedriveTarget,
+): { queue: 'reconciler' | ProviderId; name: JobName; jobId: string } | null {
   switch (p.status) {
     case 'accepted':
       return { queue: 'reconciler', name: 'payout.accepted', jobId: jobIds.accepted(p.id) };
@@ -36,7 +40,7 @@ export function redriveJob(p: RedriveTarget): { queue: 'reconciler' | ProviderId
   }
 }
 
-function dataFor(name: string, payoutId: string): Record<string, unknown> {
+function dataFor(name: JobName, payoutId: string): Record<string, unknown> {
   return name === 'poll' ? { payoutId, attempt: 0 } : { payoutId };
 }
 
@@ -75,11 +79,11 @@ export async function redriveReversalWatch(
 
 async function addUnlessAlive(
   queues: Queues,
-  jobs: { queue: 'reconciler' | ProviderId; name: string; jobId: string; payoutId: string }[],
+  jobs: { queue: 'reconciler' | ProviderId; name: JobName; jobId: string; payoutId: string }[],
   priority?: number,
 ): Promise<string[]> {
   const driven: string[] = [];
-  const byQueue = new Map<Queue, { name: string; jobId: string; payoutId: string }[]>();
+  const byQueue = new Map<Queue, { name: JobName; jobId: string; payoutId: string }[]>();
   for (const job of jobs) {
     const queue = job.queue === 'reconciler' ? queues.reconciler : queues.provider(job.queue);
     byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
@@ -98,7 +102,7 @@ async function addUnlessAlive(
       toAdd.push({
         name: j.name,
         data: dataFor(j.name, j.payoutId),
-        opts: priority === undefined ? { jobId: j.jobId } : { jobId: j.jobId, priority },
+        opts: jobOptions(j.name, priority === undefined ? { jobId: j.jobId } : { jobId: j.jobId, priority }),
       });
       driven.push(j.payoutId);
     }

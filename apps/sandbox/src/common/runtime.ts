@@ -1,19 +1,9 @@
-import type { Logger } from '@payouts/observability';
 import { type ProviderConfig, type ProviderConfigPatch, resolveProviderConfig } from './config.ts';
+import type { RuntimeDeps } from './deps.ts';
 import { HangingRequests } from './hanging-requests.ts';
-import { chance, type Random } from './random.ts';
-import type { Scheduler } from './scheduler.ts';
+import { chance } from './random.ts';
 import { TaskGroup } from './task-group.ts';
 import { WebhookSender } from './webhooks.ts';
-
-/** What every simulator is given: time, randomness and a scheduler, all injectable for tests. */
-export interface RuntimeDeps {
-  readonly random: Random;
-  readonly scheduler: Scheduler;
-  /** Milliseconds since the epoch. */
-  readonly now: () => number;
-  readonly logger: Logger;
-}
 
 /**
  * The provider-neutral half of a simulator: its live configuration (faults, delays, balance),

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from './config.ts';
+import type { RuntimeDeps } from './deps.ts';
 import { chance } from './random.ts';
-import type { RuntimeDeps } from './runtime.ts';
 import { TaskGroup } from './task-group.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { DEFAULT_PROVIDER_CONFIG, type ProviderConfigPatch, resolveProviderConfig } from '../common/config.ts';
+import type { RuntimeDeps } from '../common/deps.ts';
 import type { ProviderMount } from '../common/provider.ts';
-import { ProviderRuntime, type RuntimeDeps } from '../common/runtime.ts';
+import { ProviderRuntime } from '../common/runtime.ts';
 import { druoRouter } from './routes.ts';
 import { type DruoCredentials, DruoSimulator } from './simulator.ts';
 

@@ -9,8 +9,8 @@ import type { PayoutStatus, RazorpayXPayout } from './wire.ts';
  * receivers deduplicate on `X-Razorpay-Event-Id`. Delivered at least once and possibly out of order.
  */
 
-export const SIGNATURE_HEADER = 'X-Razorpay-Signature';
-export const EVENT_ID_HEADER = 'X-Razorpay-Event-Id';
+const SIGNATURE_HEADER = 'X-Razorpay-Signature';
+const EVENT_ID_HEADER = 'X-Razorpay-Event-Id';
 /** The merchant account id events name; the sandbox has one account. */
 export const WEBHOOK_ACCOUNT_ID = 'acc_sandbox';
 

@@ -11,7 +11,6 @@ import { z } from 'zod';
 export const DRUO_VERSION = '2021-11-22';
 
 export const DRUO_CURRENCIES = ['USD', 'COP'] as const;
-export type DruoCurrency = (typeof DRUO_CURRENCIES)[number];
 
 /** DRUO pays to pre-registered destination accounts only: one canonical method. */
 export const DRUO_METHODS = ['bank_account'] as const;
@@ -107,4 +106,3 @@ export const errorResponseSchema = z.looseObject({
     field: z.string().nullish(),
   }),
 });
-export type DruoErrorResponse = z.infer<typeof errorResponseSchema>;

@@ -119,7 +119,6 @@ export const errorResponseSchema = z.looseObject({
     field: z.string().nullish(),
   }),
 });
-export type KrayonErrorResponse = z.infer<typeof errorResponseSchema>;
 
 /**
  * Raw text through a wire schema. Never throws: text that is not JSON (the page's own request

@@ -9,7 +9,6 @@ import { z } from 'zod';
 
 /** `mode` values; the page says they are case-sensitive. */
 export const RAZORPAYX_MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
-export type RazorpayxMode = (typeof RAZORPAYX_MODES)[number];
 
 /**
  * The default purposes. Accounts can add their own on the dashboard only; we accept the defaults,
@@ -160,7 +159,6 @@ export const errorResponseSchema = z.looseObject({
     field: z.string().nullish(),
   }),
 });
-export type RazorpayxErrorResponse = z.infer<typeof errorResponseSchema>;
 
 /**
  * A webhook delivery. Payout events carry `payload.payout.entity`; others that share the
@@ -176,4 +174,3 @@ export const webhookEnvelopeSchema = z.looseObject({
   }),
   created_at: z.int(),
 });
-export type RazorpayxWebhookEnvelope = z.infer<typeof webhookEnvelopeSchema>;

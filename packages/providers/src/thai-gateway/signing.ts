@@ -11,7 +11,7 @@ import { constantTimeEqual, hmacSha256Hex } from '../contract/index.ts';
  * change; the window (below) is what limits a replay.
  */
 
-export const API_KEY_HEADER = 'X-API-Key';
+const API_KEY_HEADER = 'X-API-Key';
 export const TIMESTAMP_HEADER = 'X-Timestamp';
 export const SIGNATURE_HEADER = 'X-Signature';
 export const SIGNATURE_PREFIX = 'sha256=';

@@ -8,7 +8,6 @@ import { z } from 'zod';
 
 /** `destinationType` values, as the page spells them (they are also our canonical methods). */
 export const THAI_GATEWAY_DESTINATION_TYPES = ['bank_account', 'wallet'] as const;
-export type ThaiGatewayDestinationType = (typeof THAI_GATEWAY_DESTINATION_TYPES)[number];
 
 /** The page's request limits, shared by the request schema and the adapter's `validate`. */
 export const THAI_GATEWAY_LIMITS = {
@@ -89,7 +88,6 @@ export const errorResponseSchema = z.looseObject({
     metadata: z.looseObject({ field: z.string().nullish() }).nullish(),
   }),
 });
-export type ThaiGatewayErrorResponse = z.infer<typeof errorResponseSchema>;
 
 /** A webhook delivery (assumed, ASSUMPTIONS.md): `{id: "evt_…", type: "withdraw.<status>", createdAt, data}`. */
 export const webhookEventSchema = z.looseObject({
@@ -98,4 +96,3 @@ export const webhookEventSchema = z.looseObject({
   createdAt: z.string().nullish(),
   data: withdrawSchema,
 });
-export type ThaiGatewayWebhookEvent = z.infer<typeof webhookEventSchema>;

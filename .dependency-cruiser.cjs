@@ -1,0 +1,92 @@
+// Import rules for the workspace, checked by `pnpm lint`. Workspace imports are resolved to real
+// files (`@payouts/db` is packages/db/src/index.ts), so the rules below speak in folders.
+//
+// Imports flow apps -> domain packages (ledger, queue) -> db -> core, and:
+// - no package imports an app, and no app imports another app (they talk over HTTP and queues);
+// - core imports no other workspace package; db imports only core;
+// - providers (the adapters) import only core: they see canonical payouts, never the database;
+// - config, observability and runtime know nothing of payouts: core at most;
+// - packages/testing is for test files only;
+// - tests/, scripts/ and bench/ start and drive the apps, so they may import any app and its sources;
+// - no cycles, type-only imports included.
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'No import cycles, type-only imports included: a cycle means two modules are one concern or a type lives in the wrong place.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'package-imports-app',
+      severity: 'error',
+      comment: 'Packages sit below the apps: an app may import a package, never the other way round.',
+      from: { path: '^packages/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'app-imports-other-app',
+      severity: 'error',
+      comment: 'Apps talk over HTTP and queues, not imports: an app never imports another app.',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'core-imports-workspace',
+      severity: 'error',
+      comment: 'core is the bottom layer: it imports no other workspace package.',
+      from: { path: '^packages/core/' },
+      to: { path: '^(packages|apps)/', pathNot: '^packages/core/' },
+    },
+    {
+      name: 'infrastructure-beyond-core',
+      severity: 'error',
+      comment: 'config, observability and runtime know nothing of payouts: they may import core at most.',
+      from: { path: '^packages/(config|observability|runtime)/' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/$1/', '^packages/core/'] },
+    },
+    {
+      name: 'db-beyond-core',
+      severity: 'error',
+      comment: 'db imports only core.',
+      from: { path: '^packages/db/' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/db/', '^packages/core/'] },
+    },
+    {
+      name: 'providers-beyond-core',
+      severity: 'error',
+      comment: 'Provider adapters import only core: they see canonical payouts, never the database or the queues.',
+      from: { path: '^packages/providers/' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/providers/', '^packages/core/'] },
+    },
+    {
+      name: 'testing-outside-tests',
+      severity: 'error',
+      comment: 'packages/testing (databases, waits, fixtures) is for tests only, never shipped code.',
+      from: {
+        path: '^(apps|packages)/',
+        pathNot: ['\\.test\\.ts$', '^packages/testing/'],
+      },
+      to: { path: '^packages/testing/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|^packages/db/migrations/' },
+    // TypeScript 7 has no JavaScript API for the cruiser to parse with; swc reads the sources as written,
+    // so `import type` is seen (and counted in cycles) like any other import.
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+    skipAnalysisNotInRules: true,
+  },
+};
