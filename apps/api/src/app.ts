@@ -16,7 +16,8 @@ import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
-import { webhookDeliveryAdminRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
+import { webhookDeliveryAdminRoutes } from './routes/webhook-deliveries.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { refuseUnstorableBody, requireJsonBody } from './validation.ts';
 

@@ -1,7 +1,6 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES } from '@payouts/core';
 import { registerOperationPaths } from './routes/operations.ts';
-import { registerWebhookEndpointPaths } from './routes/webhook-endpoints.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
@@ -21,6 +20,16 @@ import {
   tenantSchema,
   z,
 } from './schemas.ts';
+import {
+  adminListDeliveriesQuery,
+  createWebhookEndpointSchema,
+  listDeliveriesQuery,
+  listEndpointsQuery,
+  rotateSecretSchema,
+  updateWebhookEndpointSchema,
+  webhookDeliverySchema,
+  webhookEndpointSchema,
+} from './webhook-schemas.ts';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument() {
@@ -223,6 +232,128 @@ export function buildOpenApiDocument() {
       description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units, at most 10^15 (and so is every balance and total). Errors are application/problem+json.`,
     },
     servers: [{ url: '/' }],
+  });
+}
+
+/**
+ * The entries of the webhook endpoint and delivery routes (routes/webhook-endpoints.ts,
+ * routes/webhook-deliveries.ts); buildOpenApiDocument hands over its shared pieces.
+ */
+function registerWebhookEndpointPaths(
+  registry: OpenAPIRegistry,
+  h: {
+    security: Record<string, string[]>[];
+    idempotencyKey: z.ZodType;
+    errors: Record<number, ResponseConfig>;
+    problem: (description: string) => ResponseConfig;
+    json: (schema: z.ZodType, description: string) => ResponseConfig;
+  },
+): void {
+  const id = z.object({ id: z.string().openapi({ example: 'we_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const endpointList = z
+    .object({ data: z.array(webhookEndpointSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .openapi('WebhookEndpointList');
+  const deliveryList = z
+    .object({ data: z.array(webhookDeliverySchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .openapi('WebhookDeliveryList');
+  const jsonBody = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  const { security, errors } = h;
+  const privateTarget = h.problem(
+    'Validation failed; `errors` names each field. `url` also when its host is, or resolves to, a private address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS)',
+  );
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/webhook-endpoints',
+    summary: 'Register a webhook endpoint; its signing secret is shown once',
+    security,
+    request: {
+      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
+      body: jsonBody(createWebhookEndpointSchema),
+    },
+    responses: {
+      201: h.json(webhookEndpointSchema, 'Created, with `secret`'),
+      ...errors,
+      409: h.problem('Too many endpoints, or the same Idempotency-Key in flight'),
+      422: privateTarget,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/webhook-endpoints',
+    summary: 'List webhook endpoints, newest first',
+    security,
+    request: { query: listEndpointsQuery },
+    responses: { 200: h.json(endpointList, 'A page of endpoints'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/webhook-endpoints/{id}',
+    summary: 'Get a webhook endpoint (without its secret)',
+    security,
+    request: { params: id },
+    responses: { 200: h.json(webhookEndpointSchema, 'The endpoint'), ...errors },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/webhook-endpoints/{id}',
+    summary: 'Change a webhook endpoint: url, description, enabled_events, disabled',
+    description:
+      '`disabled: true` ends its pending deliveries at once as `cancelled`. A new `url`, or `disabled: false`, closes its circuit (docs/webhooks.md).',
+    security,
+    request: { params: id, body: jsonBody(updateWebhookEndpointSchema) },
+    responses: { 200: h.json(webhookEndpointSchema, 'Changed'), ...errors, 422: privateTarget },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/webhook-endpoints/{id}',
+    summary: 'Disable a webhook endpoint (its deliveries stay on record; the pending ones are cancelled)',
+    security,
+    request: { params: id },
+    responses: { 200: h.json(webhookEndpointSchema, 'Disabled'), ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    summary: 'Rotate the signing secret; the previous one keeps signing until it expires',
+    security,
+    request: {
+      params: id,
+      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
+      body: jsonBody(rotateSecretSchema),
+    },
+    responses: { 200: h.json(webhookEndpointSchema, 'Rotated, with the new `secret`'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/webhook-endpoints/{id}/deliveries',
+    summary: 'Deliveries to this endpoint, newest first',
+    security,
+    request: { params: id, query: listDeliveriesQuery },
+    responses: { 200: h.json(deliveryList, 'A page of deliveries'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/webhook-deliveries',
+    summary: 'Webhook deliveries across tenants (operator)',
+    security,
+    request: { query: adminListDeliveriesQuery },
+    responses: { 200: h.json(deliveryList, 'A page of deliveries'), ...errors, 403: h.problem('Not an operator key') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/webhook-deliveries/{id}/replay',
+    summary: 'Send a webhook delivery again now, whatever its status (operator; recorded)',
+    description:
+      'Back to `pending` with `attempts` 0, due at once — or, behind an earlier version of its subject still pending to the endpoint, waiting for it (`next_attempt_at` null). An open circuit of the endpoint is probed at once.',
+    security,
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: h.json(webhookDeliverySchema, 'Queued again'),
+      ...errors,
+      403: h.problem('Not an operator key'),
+      409: h.problem('The endpoint is disabled'),
+    },
   });
 }
 
