@@ -15,15 +15,27 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { FINAL_STATUSES } from '@payouts/core';
 import { type DatabaseHandle, migrateDatabase, openDatabase, payoutEvents, payouts, rowsOf } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
-import { freePort } from '@payouts/testing';
+import {
+  type AppKind,
+  AppProcess,
+  findPostgresAdminUrl,
+  freePort,
+  type HttpAnswer,
+  http,
+  inheritedEnv,
+  portIsFree,
+  redisAnswers,
+  tail,
+  waitUntil,
+  withDatabase,
+} from '@payouts/testing';
 import { asc, inArray, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 
@@ -32,8 +44,6 @@ export type Provider = (typeof PROVIDERS)[number];
 export const CURRENCIES = ['INR', 'THB', 'USD', 'COP'] as const;
 /** How long processed payouts are watched for a reversal in a run (the apps' REVERSAL_WATCH_MS). */
 const REVERSAL_WATCH_MS = 8000;
-const FINAL = new Set(['processed', 'failed', 'rejected', 'cancelled', 'reversed']);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Sandbox faults while the chaos runs (PATCH /_admin/<provider>/config); all zero while settling. */
 export interface SandboxFaults {
@@ -148,139 +158,7 @@ type Log = (line: string) => void;
 
 const between = ([min, max]: [number, number]) => min + Math.random() * (max - min);
 const randomInt = (min: number, maxExclusive: number) => min + Math.floor(Math.random() * (maxExclusive - min));
-
-export async function waitUntil<T>(
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-// The multi-process test and bench import it from here with the rest of this machinery.
-export { freePort };
-
-export function tail(path: string, lines = 30): string {
-  if (!existsSync(path)) return '(no log)';
-  return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
-}
-
-export interface HttpAnswer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely and checked where used
-  body: any;
-}
-
-export async function http(
-  url: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<HttpAnswer> {
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: res.status, body };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-export type AppKind = 'sandbox' | 'api' | 'worker' | 'reconciler';
-
-/** One app, run as `pnpm start:<app>` runs it (`tsx src/main.ts` in its folder), but without pnpm in between. */
-export class AppProcess {
-  private current: { child: ChildProcess; expected: boolean; exited: Promise<void> } | null = null;
-  starts = 0;
-
-  constructor(
-    readonly name: string,
-    readonly kind: AppKind,
-    private readonly env: NodeJS.ProcessEnv,
-    readonly logPath: string,
-    private readonly onUnexpectedExit: (app: AppProcess, code: number | null, signal: string | null) => void,
-  ) {}
-
-  get alive(): boolean {
-    return this.current !== null;
-  }
-
-  start(): void {
-    if (this.current) return;
-    const fd = openSync(this.logPath, 'a');
-    this.starts++;
-    writeSync(fd, `\n--- ${this.name} start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: join(ROOT, 'apps', this.kind),
-      env: this.env,
-      stdio: ['ignore', fd, fd],
-    });
-    closeSync(fd);
-    const entry = {
-      child,
-      expected: false,
-      exited: new Promise<void>((done) => {
-        child.once('exit', (code, signal) => {
-          if (this.current === entry) this.current = null;
-          if (!entry.expected) this.onUnexpectedExit(this, code, signal);
-          done();
-        });
-      }),
-    };
-    child.once('error', (error) => {
-      const fdErr = openSync(this.logPath, 'a');
-      writeSync(fdErr, `--- spawn error: ${String(error)}\n`);
-      closeSync(fdErr);
-    });
-    this.current = entry;
-  }
-
-  /** Sends the signal and waits for the exit (SIGKILL after `timeoutMs`). */
-  async stop(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 5000): Promise<void> {
-    const entry = this.current;
-    if (!entry) return;
-    entry.expected = true;
-    entry.child.kill(signal);
-    const timedOut = await Promise.race([entry.exited.then(() => false), sleep(timeoutMs).then(() => true)]);
-    if (timedOut) {
-      entry.child.kill('SIGKILL');
-      await Promise.race([entry.exited, sleep(2000)]);
-    }
-  }
-
-  /** For an exit handler: no waiting possible. */
-  killNow(): void {
-    if (!this.current) return;
-    this.current.expected = true;
-    this.current.child.kill('SIGKILL');
-  }
-}
+const isFinal = (status: string) => (FINAL_STATUSES as ReadonlySet<string>).has(status);
 
 function portLockPath(port: number): string {
   return join(tmpdir(), `payouts-chaos-redis-${port}.lock`);
@@ -408,16 +286,7 @@ class RedisServer {
   }
 
   private async ping(): Promise<boolean> {
-    const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
+    return redisAnswers(this.url);
   }
 
   async stop(): Promise<void> {
@@ -457,27 +326,9 @@ class RedisServer {
 // Postgres
 
 async function adminUrl(): Promise<string> {
-  const fromEnv = process.env.DATABASE_URL;
-  const candidates = fromEnv?.startsWith('postgres')
-    ? [fromEnv]
-    : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
-  for (const url of candidates) {
-    const handle = await openDatabase(url, { max: 1 });
-    try {
-      await handle.db.execute(sql`select 1`);
-      return url;
-    } catch {
-    } finally {
-      await handle.close().catch(() => {});
-    }
-  }
-  throw new Error(`no Postgres answers (tried ${candidates.join(', ')}); set DATABASE_URL`);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
+  const { url, tried } = await findPostgresAdminUrl(process.env);
+  if (url) return url;
+  throw new Error(`no Postgres answers (tried ${tried.join(', ')}); set DATABASE_URL`);
 }
 
 async function adminExec(url: string, statement: string): Promise<void> {
@@ -728,15 +579,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const operatorKey = `op_chaos_${randomBytes(16).toString('hex')}`;
     const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    // The apps get this run's settings only: nothing of the engine's configuration is inherited
-    // (a PROVIDER_ROUTES or WORKER_PROVIDERS in the caller's shell would change what is tested),
-    // nor the test runner's own variables.
-    const ENGINE_VARIABLE =
-      /^(VITEST|NODE_OPTIONS$|TEST$|TINYPOOL|RAZORPAYX_|KRAYON_|THAI_GATEWAY_|DRUO_|POLL_|SWEEP_|RECONCILER_|PROVIDER_|WORKER_|REVERSAL_|SANDBOX_|DATABASE_URL$|REDIS_URL$|QUEUE_PREFIX$|LOG_LEVEL$|PORT$|METRICS_PORT$|OPERATOR_API_KEY$)/;
-    const baseEnv: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!ENGINE_VARIABLE.test(k)) baseEnv[k] = v;
     const env: NodeJS.ProcessEnv = {
-      ...baseEnv,
+      ...inheritedEnv(),
       DATABASE_URL: dbUrl,
       REDIS_URL: redis.url,
       QUEUE_PREFIX: '{chaos}',
@@ -1029,7 +873,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     while (Date.now() < settleBy && !halted()) {
       const counts = await statusCounts();
       const open = Object.entries(counts)
-        .filter(([s]) => !FINAL.has(s))
+        .filter(([s]) => !isFinal(s))
         .reduce((n, [, c]) => n + c, 0);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       if (open === 0 && total >= ids.length) {
@@ -1039,7 +883,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (Date.now() - lastLog > 5000) {
         lastLog = Date.now();
         const openStates = Object.entries(counts)
-          .filter(([s]) => !FINAL.has(s))
+          .filter(([s]) => !isFinal(s))
           .map(([s, c]) => `${s}=${c}`)
           .join(' ');
         log(`settling: ${open} open (${openStates})`);
@@ -1100,12 +944,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // 2. Every payout final.
     for (const r of rows) report.states[r.status] = (report.states[r.status] ?? 0) + 1;
-    const open = rows.filter((r) => !FINAL.has(r.status));
+    const open = rows.filter((r) => !isFinal(r.status));
     report.notFinal = open.length;
     if (open.length > 0) {
       violation(
         `${open.length} payouts not final: ${Object.entries(report.states)
-          .filter(([s]) => !FINAL.has(s))
+          .filter(([s]) => !isFinal(s))
           .map(([s, n]) => `${s}=${n}`)
           .join(', ')}`,
       );
@@ -1152,7 +996,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         violation(`payout ${r.id} is ${r.status} but ${r.provider} has no payout for it`);
       }
       // The provider's final word must agree with ours: otherwise money moved that the ledger did not record.
-      if (at.length === 1 && FINAL.has(r.status)) {
+      if (at.length === 1 && isFinal(r.status)) {
         const theirs = providerOutcome(at[0]!.row.status);
         const ours = r.status === 'processed' || r.status === 'reversed' ? r.status : 'failed';
         if (theirs !== ours) {
