@@ -1,5 +1,5 @@
 /**
- * The apps as separate OS processes, as `pnpm start:*` starts them (the chaos harness's
+ * The apps as separate OS processes, as `pnpm start:*` starts them (packages/testing's
  * AppProcess): one sandbox, one API, and any number of workers and reconcilers on one Redis (or
  * Redis Cluster) and one Postgres database. Each worker and reconciler connects to Postgres with
  * its own `application_name` (its name, e.g. `worker-2`), so what each process did can be read
