@@ -10,6 +10,7 @@
  * Targets (docs/benchmarks.md): ≥ 2,000/s; ≥ 1,500/s at 200 ms; accept → submit p50 ≤ 20 ms, p99 ≤ 100 ms.
  */
 import { performance } from 'node:perf_hooks';
+import { FINAL_STATUSES } from '@payouts/core';
 import { type Database, rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -342,7 +343,8 @@ async function patchSandbox(system: System, patch: Record<string, unknown>): Pro
   }
 }
 
-const FINAL = ['processed', 'failed', 'rejected', 'cancelled', 'reversed', 'needs_attention'];
+/** Settled, or parked for an operator: either way the engine is done with it for this measurement. */
+const FINAL: readonly string[] = [...FINAL_STATUSES, 'needs_attention'];
 
 async function waitForFinal(
   db: Database,

@@ -22,6 +22,7 @@ import { createLogger } from '@payouts/observability';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
+import { findPostgresAdminUrl, withDatabase } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
 import { Redis } from 'ioredis';
 
@@ -97,32 +98,11 @@ export function rawClient(handle: DatabaseHandle): RawSql {
   return (handle.db as unknown as { $client: RawSql }).$client;
 }
 
-const LOCAL_POSTGRES = ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
-
-export function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  let handle: DatabaseHandle | null = null;
-  try {
-    handle = await openDatabase(url, { max: 1 });
-    await rawClient(handle).unsafe('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
-
 /** DATABASE_URL when it is a postgres URL, else the local server as postgres, then as root. */
 export async function resolveAdminUrl(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const candidates = env.DATABASE_URL?.startsWith('postgres') ? [env.DATABASE_URL] : LOCAL_POSTGRES;
-  for (const url of candidates) if (await postgresAnswers(url)) return url;
-  throw new Error(`pnpm bench needs Postgres: none answered at ${candidates.join(', ')} (set DATABASE_URL)`);
+  const { url, tried } = await findPostgresAdminUrl(env);
+  if (url) return url;
+  throw new Error(`pnpm bench needs Postgres: none answered at ${tried.join(', ')} (set DATABASE_URL)`);
 }
 
 export function resolveRedisUrl(env: NodeJS.ProcessEnv = process.env): string {

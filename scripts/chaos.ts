@@ -11,7 +11,8 @@
  * Needs Postgres (DATABASE_URL, else 127.0.0.1:5432) and `redis-server` on PATH: it starts a
  * Redis of its own and never touches the one on 6379.
  */
-import { formatReport, runChaos } from '../tests/chaos/harness.ts';
+import { runChaos } from '../tests/chaos/harness.ts';
+import { formatReport } from '../tests/chaos/report.ts';
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);

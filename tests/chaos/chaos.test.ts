@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { type ChaosReport, formatReport, runChaos } from './harness.ts';
+import { runChaos } from './harness.ts';
+import { type ChaosReport, formatReport } from './report.ts';
 
 /**
  * The short chaos run (docs/architecture.md#guarantees; `pnpm chaos` is the long one): the apps as

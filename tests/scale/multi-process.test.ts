@@ -7,7 +7,7 @@ import { createRedis } from '@payouts/queue';
 import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CURRENCIES, PROVIDERS, planPayout } from '../chaos/harness.ts';
+import { CURRENCIES, PROVIDERS, planPayout } from '../chaos/payloads.ts';
 import { installWorkObservers, type ProcessSystem, startProcessSystem, workByProcess } from './process-system.ts';
 
 /**

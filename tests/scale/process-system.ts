@@ -1,5 +1,5 @@
 /**
- * The apps as separate OS processes, as `pnpm start:*` starts them (the chaos harness's
+ * The apps as separate OS processes, as `pnpm start:*` starts them (packages/testing's
  * AppProcess): one sandbox, one API, and any number of workers and reconcilers on one Redis (or
  * Redis Cluster) and one Postgres database. Each worker and reconciler connects to Postgres with
  * its own `application_name` (its name, e.g. `worker-2`), so what each process did can be read
@@ -13,9 +13,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
 import { createRedis } from '@payouts/queue';
-import { PATIENCE_MS } from '@payouts/testing';
+import {
+  type AppKind,
+  AppProcess,
+  freePort,
+  type HttpAnswer,
+  http,
+  inheritedEnv,
+  PATIENCE_MS,
+  tail,
+  waitUntil,
+} from '@payouts/testing';
 import { sql } from 'drizzle-orm';
-import { type AppKind, AppProcess, freePort, type HttpAnswer, http, tail, waitUntil } from '../chaos/harness.ts';
 
 export interface ProcessSystemOptions {
   /** The database: migrated, or empty (the API and the reconciler migrate it at start). */
@@ -47,11 +56,6 @@ export interface ProcessSystem {
   stop(): Promise<void>;
 }
 
-// The apps get these settings only: none of the engine's configuration is inherited from the
-// caller's shell, nor the test runner's variables (as in the chaos harness).
-const ENGINE_VARIABLE =
-  /^(VITEST|NODE_OPTIONS$|TEST$|TINYPOOL|RAZORPAYX_|KRAYON_|THAI_GATEWAY_|DRUO_|POLL_|SWEEP_|RECONCILER_|PROVIDER_|WORKER_|REVERSAL_|SANDBOX_|DATABASE_URL$|REDIS_URL$|QUEUE_PREFIX$|LOG_LEVEL$|PORT$|OPERATOR_API_KEY$|METRICS_)/;
-
 function withApplicationName(url: string, name: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(name)}`;
 }
@@ -73,10 +77,8 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
   const operatorKey = `op_scale_${randomBytes(16).toString('hex')}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!ENGINE_VARIABLE.test(k)) base[k] = v;
   const env: NodeJS.ProcessEnv = {
-    ...base,
+    ...inheritedEnv(),
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
     QUEUE_PREFIX: o.prefix,

@@ -6,12 +6,11 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { PATIENCE_MS } from '@payouts/testing';
+import { PATIENCE_MS, portIsFree, waitUntil } from '@payouts/testing';
 import { Redis } from 'ioredis';
 
 const run = promisify(execFile);
@@ -34,14 +33,6 @@ export function redisClusterUnavailable(): string | null {
   return null;
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
 /** Three ports from 7100–7899 with their cluster-bus ports (+10000) free, chosen at random. */
 async function freeClusterPorts(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -51,21 +42,6 @@ async function freeClusterPorts(count: number): Promise<number[]> {
     if (free.every(Boolean)) return ports;
   }
   throw new Error('no free ports for a Redis Cluster in 7100–7899');
-}
-
-async function waitFor<T>(check: () => Promise<T | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
 }
 
 export async function startRedisCluster(options: { nodes?: number } = {}): Promise<RedisCluster> {
@@ -145,7 +121,7 @@ export async function startRedisCluster(options: { nodes?: number } = {}): Promi
       children.push(child);
     }
     for (const port of ports) {
-      await waitFor(async () => (await node(port).ping()) === 'PONG', PATIENCE_MS, `redis-server on ${port}`);
+      await waitUntil(async () => (await node(port).ping()) === 'PONG', PATIENCE_MS, `redis-server on ${port}`, 100);
     }
     await run(
       'redis-cli',
@@ -153,7 +129,7 @@ export async function startRedisCluster(options: { nodes?: number } = {}): Promi
       { timeout: PATIENCE_MS },
     );
     for (const port of ports) {
-      await waitFor(
+      await waitUntil(
         async () => {
           const info = String(await node(port).cluster('INFO'));
           return (
@@ -164,6 +140,7 @@ export async function startRedisCluster(options: { nodes?: number } = {}): Promi
         },
         PATIENCE_MS,
         `cluster_state:ok on ${port}`,
+        100,
       );
     }
     return {

@@ -32,7 +32,8 @@ async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url` (one attempt, no retries). */
+export async function redisAnswers(url: string): Promise<boolean> {
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -49,18 +50,23 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * DATABASE_URL when it is a postgres URL, else the local server as postgres, then as root: the
+ * first that answers, and the candidates tried (for the caller's message when none did).
+ */
+export async function findPostgresAdminUrl(env: NodeJS.ProcessEnv): Promise<{ url?: string; tried: string[] }> {
+  const tried = env.DATABASE_URL?.startsWith('postgres') ? [env.DATABASE_URL] : LOCAL_POSTGRES;
+  for (const url of tried) if (await postgresAnswers(url)) return { url, tried };
+  return { tried };
+}
+
 export async function resolveTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
   const stops: Array<() => Promise<void>> = [];
   let postgresAdminUrl: string | undefined;
   let redisUrl: string | undefined;
 
-  const pgCandidates = env.DATABASE_URL?.startsWith('postgres') ? [env.DATABASE_URL] : LOCAL_POSTGRES;
-  for (const url of pgCandidates) {
-    if (await postgresAnswers(url)) {
-      postgresAdminUrl = url;
-      break;
-    }
-  }
+  const found = await findPostgresAdminUrl(env);
+  if (found.url) postgresAdminUrl = found.url;
   const redisCandidate = env.REDIS_URL ?? LOCAL_REDIS;
   if (await redisAnswers(redisCandidate)) redisUrl = redisCandidate;
 

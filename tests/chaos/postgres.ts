@@ -1,0 +1,39 @@
+/** The chaos run's own database: created on the admin URL for the run, dropped after it. */
+import { openDatabase, rowsOf } from '@payouts/db';
+import { findPostgresAdminUrl } from '@payouts/testing';
+import { sql } from 'drizzle-orm';
+
+export async function adminUrl(): Promise<string> {
+  const { url, tried } = await findPostgresAdminUrl(process.env);
+  if (url) return url;
+  throw new Error(`no Postgres answers (tried ${tried.join(', ')}); set DATABASE_URL`);
+}
+
+export async function adminExec(url: string, statement: string): Promise<void> {
+  const handle = await openDatabase(url, { max: 1 });
+  try {
+    await handle.db.execute(sql.raw(statement));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Chaos databases left by a run that was killed; anything older than an hour is garbage. */
+export async function dropStaleChaosDatabases(url: string): Promise<void> {
+  const handle = await openDatabase(url, { max: 1 });
+  try {
+    const rows = rowsOf<{ datname: string }>(
+      await handle.db.execute(sql`
+        select datname from pg_database
+        where datname like 'payouts_chaos_%'
+          and (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification < now() - interval '1 hour'`),
+    );
+    for (const { datname } of rows) {
+      await handle.db.execute(sql.raw(`drop database if exists "${datname}" with (force)`)).catch(() => {});
+    }
+  } catch {
+    // Reading file dates needs privileges we may not have: then nothing is cleaned, which is fine.
+  } finally {
+    await handle.close();
+  }
+}
