@@ -70,35 +70,33 @@ function closingOrder(out: string, names: string[]): number[] {
 }
 
 describe('graceful shutdown on SIGTERM', () => {
-  test('the reconciler stops taking work, then closes queues, Redis and Postgres, and exits 0', async () => {
-    const out = await stopsCleanly('reconciler', /reconciler started/);
-    const order = closingOrder(out, ['metrics', 'reconciler', 'queues', 'redis', 'database']);
-    expect(
-      order.every((i) => i >= 0),
-      out,
-    ).toBe(true);
-    expect(
-      [...order].sort((a, b) => a - b),
-      out,
-    ).toEqual(order);
-  });
-
-  test('a worker stops its provider workers, then closes queues, Redis and Postgres, and exits 0', async () => {
-    const out = await stopsCleanly('worker', /worker started/);
-    const order = closingOrder(out, ['metrics', 'workers', 'queues', 'redis', 'database']);
-    expect(
-      order.every((i) => i >= 0),
-      out,
-    ).toBe(true);
-    expect(
-      [...order].sort((a, b) => a - b),
-      out,
-    ).toEqual(order);
-  });
-
-  test('the API stops listening before it closes its connections', async () => {
-    const out = await stopsCleanly('api', /api listening/, { PORT: '0' });
-    const order = closingOrder(out, ['api', 'database']);
+  // Each app closes in the reverse order it opened: it stops taking work before it closes the
+  // connections that work needs.
+  test.each([
+    [
+      'the reconciler stops taking work, then closes queues, Redis and Postgres',
+      'reconciler',
+      /reconciler started/,
+      {},
+      ['metrics', 'reconciler', 'queues', 'redis', 'database'],
+    ],
+    [
+      'a worker stops its provider workers, then closes queues, Redis and Postgres',
+      'worker',
+      /worker started/,
+      {},
+      ['metrics', 'workers', 'queues', 'redis', 'database'],
+    ],
+    [
+      'the API stops listening before it closes its connections',
+      'api',
+      /api listening/,
+      { PORT: '0' },
+      ['api', 'database'],
+    ],
+  ] as const)('%s, and exits 0', async (_what, app, ready, extra, closes) => {
+    const out = await stopsCleanly(app, ready, extra);
+    const order = closingOrder(out, [...closes]);
     expect(
       order.every((i) => i >= 0),
       out,

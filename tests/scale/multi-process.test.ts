@@ -3,12 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payouts, rowsOf } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
-import { createRedis } from '@payouts/queue';
 import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CURRENCIES, PROVIDERS, planPayout } from '../chaos/payloads.ts';
-import { installWorkObservers, type ProcessSystem, startProcessSystem, workByProcess } from './process-system.ts';
+import {
+  deleteQueueKeys,
+  installWorkObservers,
+  type ProcessSystem,
+  startProcessSystem,
+  workByProcess,
+} from './process-system.ts';
 
 /**
  * Scale-out: three worker processes and two reconciler processes (separate OS processes, as
@@ -44,17 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
-  const redis = createRedis(testRedisUrl(), 'worker');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteQueueKeys(testRedisUrl(), prefix);
   await db?.drop();
   if (logDir) rmSync(logDir, { recursive: true, force: true });
 });

@@ -314,35 +314,33 @@ export function registerWebhookMetrics(
   options: { ttlMs?: number } = {},
 ): void {
   const read = cached(readBacklog, options.ttlMs ?? 10_000);
-  const byState = (backlog: WebhookBacklog | null, pick: (g: WebhookBacklog['groups'][number]) => number) =>
-    WEBHOOK_ENDPOINT_STATES.map((state) => {
-      const group = backlog?.groups.find((g) => g.state === state);
-      return { state, value: group ? pick(group) : 0 };
+  // One gauge per figure of the backlog, labelled by endpoint state (0 for a state with nothing).
+  const perState = (name: string, help: string, pick: (g: WebhookBacklog['groups'][number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        const backlog = await read();
+        this.reset();
+        if (!backlog) return;
+        for (const state of WEBHOOK_ENDPOINT_STATES) {
+          const group = backlog.groups.find((g) => g.state === state);
+          this.set({ state }, group ? pick(group) : 0);
+        }
+      },
     });
-  new Gauge({
-    name: 'payouts_webhook_deliveries_pending',
-    help: 'Outbound webhook deliveries not yet done, by the state of their endpoint (enabled, circuit_open, disabled).',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      const backlog = await read();
-      this.reset();
-      if (!backlog) return;
-      for (const { state, value } of byState(backlog, (g) => g.count)) this.set({ state }, value);
-    },
-  });
-  new Gauge({
-    name: 'payouts_webhook_oldest_pending_age_seconds',
-    help: 'Seconds since the oldest pending outbound webhook delivery was written, by the state of its endpoint.',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      const backlog = await read();
-      this.reset();
-      if (!backlog) return;
-      for (const { state, value } of byState(backlog, (g) => g.oldestAgeSeconds)) this.set({ state }, value);
-    },
-  });
+  perState(
+    'payouts_webhook_deliveries_pending',
+    'Outbound webhook deliveries not yet done, by the state of their endpoint (enabled, circuit_open, disabled).',
+    (g) => g.count,
+  );
+  perState(
+    'payouts_webhook_oldest_pending_age_seconds',
+    'Seconds since the oldest pending outbound webhook delivery was written, by the state of its endpoint.',
+    (g) => g.oldestAgeSeconds,
+  );
   new Gauge({
     name: 'payouts_webhook_delivery_lag_seconds',
     help: 'The longest an endpoint that can be sent to has had a delivery due without the deliverer serving it.',

@@ -1,14 +1,15 @@
 import { isId } from '@payouts/core';
 import { waitingLinks, webhookDeliveries, webhookEndpoints, webhookEvents } from '@payouts/db';
-import { and, desc, eq, gt, lt, type SQL } from 'drizzle-orm';
+import { and, eq, gt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
-import { decodeCursor, page } from '../pagination.ts';
+import { page } from '../pagination.ts';
 import { problems } from '../problem.ts';
-import { deliveryColumns, deliveryResource } from '../serialize.ts';
+import { deliveryResource } from '../serialize.ts';
 import { parseQuery } from '../validation.ts';
+import { deliveriesPage } from '../webhook-delivery-list.ts';
 import { adminListDeliveriesQuery } from '../webhook-schemas.ts';
 
 /** Operator routes: deliveries across tenants, and replaying one. Mounted under /v1/admin. */
@@ -22,14 +23,7 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
     if (q.status) filters.push(eq(webhookDeliveries.status, q.status));
     if (q.tenant_id) filters.push(eq(webhookDeliveries.tenantId, q.tenant_id));
     if (q.endpoint_id) filters.push(eq(webhookDeliveries.endpointId, q.endpoint_id));
-    if (q.cursor) filters.push(lt(webhookDeliveries.id, decodeCursor(q.cursor, 'webhookDelivery')));
-    const rows = await deps.db
-      .select(deliveryColumns)
-      .from(webhookDeliveries)
-      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-      .where(and(...filters))
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(q.limit + 1);
+    const rows = await deliveriesPage(deps.db, filters, q.cursor, q.limit);
     res.json(
       page(
         rows.map((r) => deliveryResource(r, true)),

@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isId, newId } from '@payouts/core';
-import {
-  cancelPendingDeliveries,
-  type Executor,
-  webhookDeliveries,
-  webhookEndpoints,
-  webhookEvents,
-} from '@payouts/db';
+import { cancelPendingDeliveries, type Executor, webhookDeliveries, webhookEndpoints } from '@payouts/db';
 import { and, count, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { requireTenant } from '../auth.ts';
@@ -15,8 +9,9 @@ import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '..
 import { decodeCursor, page } from '../pagination.ts';
 import { problems } from '../problem.ts';
 import type { z } from '../schemas.ts';
-import { deliveryColumns, deliveryResource, type EndpointRow, endpointResource } from '../serialize.ts';
+import { deliveryResource, type EndpointRow, endpointResource } from '../serialize.ts';
 import { parseBody, parseQuery } from '../validation.ts';
+import { deliveriesPage } from '../webhook-delivery-list.ts';
 import {
   createWebhookEndpointSchema,
   listDeliveriesQuery,
@@ -230,14 +225,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
     const endpoint = await findEndpoint(tenantId, req.params.id);
     const filters: SQL[] = [eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.tenantId, tenantId)];
     if (q.status) filters.push(eq(webhookDeliveries.status, q.status));
-    if (q.cursor) filters.push(lt(webhookDeliveries.id, decodeCursor(q.cursor, 'webhookDelivery')));
-    const rows = await deps.db
-      .select(deliveryColumns)
-      .from(webhookDeliveries)
-      .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-      .where(and(...filters))
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(q.limit + 1);
+    const rows = await deliveriesPage(deps.db, filters, q.cursor, q.limit);
     const p = page(
       rows.map((r) => deliveryResource(r)),
       q.limit,
