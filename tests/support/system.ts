@@ -12,6 +12,7 @@ import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@pa
 import type { TestDatabase } from '@payouts/testing';
 import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
+import { assertDocumented } from './openapi.ts';
 
 /**
  * The whole system in this test process — api, reconciler, worker and sandbox — each built from
@@ -213,6 +214,14 @@ export function client(baseUrl: string, key?: string) {
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {}
+    // Every answer a test sees is held to the OpenAPI document: a drift fails the test that saw it.
+    assertDocumented({
+      method,
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: parsed,
+    });
     return { status: res.status, body: parsed, headers: res.headers };
   };
 }
