@@ -38,7 +38,8 @@ export class DocumentedAnswers {
     this.templates = Object.keys(doc.paths ?? {})
       .map((template) => ({
         template,
-        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        // As express routes (neither strict nor case-sensitive): `/V1/Payouts/` is `/v1/payouts`.
+        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}/?$`, 'i'),
         // A literal segment beats a parameter: `/v1/payouts/{id}` never takes a literal route's call.
         literal: template.split('/').filter((s) => s && !s.startsWith('{')).length,
       }))

@@ -226,6 +226,28 @@ export function client(baseUrl: string, key?: string) {
   };
 }
 
+/**
+ * `fetch` for a test that needs the raw request or response (a CSV upload, headers, a signature),
+ * with the answer held to the OpenAPI document like the client's; the body stays readable.
+ */
+export async function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  const { pathname, search } = new URL(url);
+  assertDocumented({
+    method: init.method ?? 'GET',
+    url: `${pathname}${search}`,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body,
+  });
+  return res;
+}
+
 /** A tenant with its key and funded wallets (a number funds INR only). */
 export async function createFundedTenant(
   system: TestSystem,
