@@ -98,6 +98,11 @@ describe('the document', () => {
     expect(answers.problems({ ...answer, status: 200, body: { ...payout, amount: '100' } })).toEqual([
       expect.stringContaining('/amount'),
     ]);
+    const create = { method: 'POST', url: '/v1/payouts', status: 202, contentType: 'application/json', body: payout };
+    expect(answers.problems({ ...create, headers: new Headers({ 'Idempotent-Replayed': 'false' }) })).toEqual([]);
+    expect(answers.problems({ ...create, headers: new Headers() })).toEqual([
+      expect.stringContaining('header Idempotent-Replayed missing'),
+    ]);
     expect(answers.problems({ ...answer, status: 418, body: payout })).toEqual([
       expect.stringContaining('status not documented'),
     ]);

@@ -18,10 +18,12 @@ export interface Answer {
   status: number;
   contentType: string | null;
   body: unknown;
+  /** When given, every header the document lists for the answer must be there. */
+  headers?: Headers;
 }
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
 }
 
 /** Not this API's: the queue dashboard is a third-party UI with routes of its own. */
@@ -77,13 +79,19 @@ export class DocumentedAnswers {
     if (!response) {
       return [`${where}: status not documented (documented: ${Object.keys(operation.responses).join(', ')})`];
     }
+    const missing = Object.keys(response.headers ?? {})
+      .filter((name) => answer.headers && !answer.headers.has(name))
+      .map((name) => `${where}: header ${name} missing`);
     const content = response.content ?? {};
-    if (Object.keys(content).length === 0) return [];
+    if (Object.keys(content).length === 0) return missing;
     if (!mediaType || !(mediaType in content)) {
-      return [`${where}: content type ${mediaType} not documented (documented: ${Object.keys(content).join(', ')})`];
+      return [
+        ...missing,
+        `${where}: content type ${mediaType} not documented (documented: ${Object.keys(content).join(', ')})`,
+      ];
     }
     const pointer = `#/paths/${pointerToken(template!)}/${method}/responses/${answer.status in operation.responses ? answer.status : 'default'}/content/${pointerToken(mediaType)}/schema`;
-    return this.check(pointer, [], answer.body).map((p) => `${where}: ${p}`);
+    return [...missing, ...this.check(pointer, [], answer.body).map((p) => `${where}: ${p}`)];
   }
 
   private check(pointer: string, found: string[], body: unknown): string[] {

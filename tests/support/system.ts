@@ -221,6 +221,7 @@ export function client(baseUrl: string, key?: string) {
       status: res.status,
       contentType: res.headers.get('content-type'),
       body: parsed,
+      headers: res.headers,
     });
     return { status: res.status, body: parsed, headers: res.headers };
   };
@@ -244,6 +245,7 @@ export async function apiFetch(url: string, init: RequestInit = {}): Promise<Res
     status: res.status,
     contentType: res.headers.get('content-type'),
     body,
+    headers: res.headers,
   });
   return res;
 }

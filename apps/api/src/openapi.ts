@@ -76,6 +76,24 @@ const json = (schema: z.ZodType, description: string): ResponseConfig => ({
 
 type Statuses = Partial<Record<number, string | ResponseConfig>>;
 
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until a retry may pass.', schema: { type: 'integer' as const } },
+  'RateLimit-Limit': { description: 'The key’s burst.', schema: { type: 'integer' as const } },
+  'RateLimit-Remaining': { description: 'Requests left in the burst.', schema: { type: 'integer' as const } },
+  'RateLimit-Reset': { description: 'Seconds until the burst is full again.', schema: { type: 'integer' as const } },
+};
+
+/** An answer stored under an Idempotency-Key: a retry gets it again, saying so. */
+const replayable = (config: ResponseConfig): ResponseConfig => ({
+  ...config,
+  headers: {
+    'Idempotent-Replayed': {
+      description: '`true` when this is the stored answer to an earlier request with the same key and body.',
+      schema: { type: 'string', enum: ['true', 'false'] },
+    },
+  },
+});
+
 /**
  * The problem answers of a `/v1` route behind an API key: those every such route can give, and
  * `extra` (a status with the default text, or one said precisely for this route).
@@ -95,6 +113,7 @@ function answers(statuses: Statuses): Record<number, ResponseConfig> {
       given === undefined || typeof given === 'string'
         ? problem(given ?? PROBLEM_TEXT[status] ?? `HTTP ${status}`)
         : given;
+    if (status === 429) out[status] = { ...out[status]!, headers: RATE_LIMIT_HEADERS };
   }
   return out;
 }
@@ -158,7 +177,9 @@ export function buildOpenApiDocument() {
       },
     },
     responses: keyed('tenant', 'post', {
-      202: json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
+      202: replayable(
+        json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
+      ),
       400: IDEMPOTENT_400,
       409: undefined,
       422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list).`,
@@ -255,7 +276,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
       },
     },
     responses: keyed('tenant', 'post', {
-      202: json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)'),
+      202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
       400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
       409: undefined,
       413: 'Over 128 MB (`body_too_large`)',
@@ -324,7 +345,7 @@ function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenant
       body: { required: true, content: { 'application/json': { schema: createTenantSchema } } },
     },
     responses: keyed('operator', 'post', {
-      201: json(tenantSchema, 'Created'),
+      201: replayable(json(tenantSchema, 'Created')),
       400: IDEMPOTENT_400,
       409: undefined,
       422: IDEMPOTENT_422,
@@ -460,7 +481,7 @@ function registerWebhookEndpointPaths(registry: OpenAPIRegistry, h: OpenApiHelpe
       body: jsonBody(createWebhookEndpointSchema),
     },
     responses: keyed('tenant', 'post', {
-      201: json(webhookEndpointSchema, 'Created, with `secret`'),
+      201: replayable(json(webhookEndpointSchema, 'Created, with `secret`')),
       400: IDEMPOTENT_400,
       409: '20 enabled endpoints already (`webhook_endpoint_limit`), or the same Idempotency-Key in flight (`idempotency_key_in_use`)',
       422: `${privateTarget}; or the Idempotency-Key was used with another request (\`idempotency_key_reused\`)`,
@@ -515,7 +536,7 @@ function registerWebhookEndpointPaths(registry: OpenAPIRegistry, h: OpenApiHelpe
       body: jsonBody(rotateSecretSchema, false),
     },
     responses: keyed('tenant', 'post', {
-      200: json(webhookEndpointSchema, 'Rotated, with the new `secret`'),
+      200: replayable(json(webhookEndpointSchema, 'Rotated, with the new `secret`')),
       400: IDEMPOTENT_400,
       404: undefined,
       409: undefined,
