@@ -8,21 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { payouts } from '@payouts/db';
 import { sql } from 'drizzle-orm';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  INR_PAYOUT,
-  Meter,
-  round,
-  row,
-  startProfiler,
-  startSystem,
-  usageText,
-} from './harness.ts';
+import { Meter, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { startProfiler } from './profiler.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
+import { INR_PAYOUT, startSystem } from './system.ts';
 
 const SIZES = [10_000, 50_000];
 const TARGET = '≥ 20,000/s and ≥ 0.6× addBulk';

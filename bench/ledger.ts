@@ -21,17 +21,10 @@ import {
 } from '@payouts/ledger';
 import { applyEvents, type ReconcilerEvent } from '@payouts/reconciler';
 import { eq, inArray, sql } from 'drizzle-orm';
-import {
-  type BenchContext,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  Meter,
-  rawClient,
-  round,
-  row,
-  usageText,
-} from './harness.ts';
+import { Meter, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant, rawClient } from './postgres.ts';
+import { benchRedis } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
 
 const PER_PAYOUT_CLIENTS = 20;
 const PER_PAYOUT_SECONDS = 5;

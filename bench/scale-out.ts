@@ -12,22 +12,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import { startProcessSystem } from '../tests/scale/process-system.ts';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  fmt,
-  INR_PAYOUT,
-  round,
-  row,
-  sleep,
-} from './harness.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, fmt, round, row } from './results.ts';
+import { INR_PAYOUT } from './system.ts';
 
 const PAYOUTS = 500;
 const CONCURRENCY = 10;

@@ -19,7 +19,8 @@ import { tenants, webhookEndpoints } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
 import { claimQuery, WebhookDeliverer } from '@payouts/reconciler';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { type BenchContext, createBenchDatabase, percentile, type RawSql, rawClient, round, row } from './harness.ts';
+import { createBenchDatabase, type RawSql, rawClient } from './postgres.ts';
+import { type BenchContext, percentile, round, row } from './results.ts';
 
 const SIZES = [10_000, 100_000] as const;
 const CLAIMS = 40;

@@ -25,6 +25,7 @@ import { walletBalances } from '@payouts/ledger';
 import {
   type AppKind,
   AppProcess,
+  adminExec,
   freePort,
   type HttpAnswer,
   http,
@@ -43,7 +44,7 @@ import {
   type Provider,
   planPayout,
 } from './payloads.ts';
-import { adminExec, adminUrl, dropStaleChaosDatabases } from './postgres.ts';
+import { adminUrl, dropStaleChaosDatabases } from './postgres.ts';
 import { RedisServer } from './redis-server.ts';
 import { type ChaosReport, emptyReport } from './report.ts';
 

@@ -1,6 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
+import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
   readReconcilerEnv,
@@ -10,7 +10,7 @@ import {
 } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
-import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { createTestDatabase, deleteKeysUnder, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
 
 /**
@@ -168,15 +168,7 @@ export async function startTestSystem(
     },
     async flushQueues() {
       // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
-      // SCAN walks one server: on a cluster, each master in turn.
-      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-          if (keys.length > 0) await node.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await deleteKeysUnder(redis, env.QUEUE_PREFIX!);
     },
     operatorKey: OPERATOR_KEY,
     async stop() {
