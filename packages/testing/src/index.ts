@@ -1,5 +1,6 @@
 export * from './database.ts';
 export * from './http.ts';
+export * from './must.ts';
 export * from './ports.ts';
 export * from './processes.ts';
 export * from './redis.ts';
