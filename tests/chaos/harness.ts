@@ -487,12 +487,13 @@ async function loadUnderChaos(
       for (;;) {
         if (halted() || laneError) return;
         const i = next++;
-        if (i >= plans.length) return;
+        const plan = plans[i];
+        if (plan === undefined) return;
         if (o.loadRatePerSecond) {
           const due = loadStart + (i * 1000) / o.loadRatePerSecond;
           if (due > Date.now()) await sleep(due - Date.now());
         }
-        await post(plans[i]!);
+        await post(plan);
       }
     };
     await Promise.all(
