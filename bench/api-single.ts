@@ -13,7 +13,7 @@ import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
 import { type BenchContext, round, row } from './results.ts';
 import { INR_PAYOUT, startSystem } from './system.ts';
 
-const CONNECTIONS = [32, 64];
+const CONNECTIONS = [32, 64] as const;
 const SECONDS = 15;
 const WARMUP_SECONDS = 3;
 const PROFILE_SECONDS = 5;
@@ -70,7 +70,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     }
     // Where the API's CPU goes: a short profiled run (not counted above).
     const profiler = await startProfiler();
-    const profiled = await load(CONNECTIONS[0]!, PROFILE_SECONDS, 'profiled');
+    const profiled = await load(CONNECTIONS[0], PROFILE_SECONDS, 'profiled');
     const { cpuByPackage, topFunctions } = await profiler.stop();
     ctx.log(
       `  API CPU by package (profiled ${PROFILE_SECONDS} s, ${Math.round(profiled.rps)} req/s): ${cpuByPackage

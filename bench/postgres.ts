@@ -90,8 +90,10 @@ export async function createTenant(
   await db.transaction(async (tx) => {
     await postTransactions(
       tx,
-      Object.entries(funds).map(([currency, amount]) =>
-        fundingTransaction(tenantId, currency as Currency, amount!, `bench-${name}-${currency}`),
+      Object.entries(funds).flatMap(([currency, amount]) =>
+        amount === undefined
+          ? []
+          : [fundingTransaction(tenantId, currency as Currency, amount, `bench-${name}-${currency}`)],
       ),
     );
   });

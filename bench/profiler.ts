@@ -1,5 +1,6 @@
 /** A CPU profile of this process (V8's sampling profiler), its self time grouped by package. */
 import { Session } from 'node:inspector/promises';
+import { must } from '@payouts/testing';
 import { round } from './results.ts';
 
 /** Starts V8's sampling profiler on this process; stop() returns self time by package and the hottest functions. */
@@ -58,8 +59,8 @@ function bucket(url: string, functionName: string): string {
   if (url.startsWith('node:')) return 'node core';
   const modules = url.split('/node_modules/');
   if (modules.length > 1) {
-    const last = modules[modules.length - 1]!.split('/');
-    return last[0]!.startsWith('@') ? `${last[0]}/${last[1]}` : last[0]!;
+    const [scope = '', name] = must(modules.at(-1), `the package of ${url}`).split('/');
+    return scope.startsWith('@') ? `${scope}/${name}` : scope;
   }
   const own = /\/(apps|packages|bench)\/([^/]+)\//.exec(url);
   if (own) return own[1] === 'bench' ? 'bench' : `${own[1]}/${own[2]}`;

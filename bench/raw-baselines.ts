@@ -75,7 +75,7 @@ async function bullmq(ctx: BenchContext): Promise<void> {
     const hop = new Worker(
       'hop',
       async (job) => {
-        const t0 = started.get(job.id!);
+        const t0 = job.id === undefined ? undefined : started.get(job.id);
         if (t0 !== undefined) latencies.push(performance.now() - t0);
       },
       { connection: hopConnection, prefix, concurrency: 10 },

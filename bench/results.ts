@@ -52,7 +52,7 @@ export function fmt(n: number): string {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
+  return sorted[i] ?? Number.NaN;
 }
 
 export function round(n: number, digits: number): number {

@@ -8,6 +8,7 @@ import { createLogger } from '@payouts/observability';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
+import { must } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
 import type { BenchDatabase } from './postgres.ts';
 
@@ -92,8 +93,9 @@ export async function startSystem(options: {
     ...options.env,
   };
   const logger = createLogger({ name: 'bench', level: env.LOG_LEVEL });
-  const producer = createRedis(env.REDIS_URL!, 'worker');
-  const queues = new Queues(producer, env.QUEUE_PREFIX!);
+  // options.env may have replaced either.
+  const producer = createRedis(must(env.REDIS_URL, 'REDIS_URL'), 'worker');
+  const queues = new Queues(producer, must(env.QUEUE_PREFIX, 'QUEUE_PREFIX'));
 
   let reconciler: RunningReconciler | null = null;
   let workers: RunningWorkers | null = null;
