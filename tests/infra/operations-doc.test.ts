@@ -81,13 +81,13 @@ describe('docs/operations.md', () => {
     const commands = new Set([...sources.matchAll(/\.command\('([a-z][a-z-]*)/g)].map((m) => m[1]!));
     expect(commands.size).toBeGreaterThan(10);
     const invocations = [
-      ...[...doc.matchAll(/pnpm cli ([^`\n]+)/g)].map((m) => m[1]!),
+      ...[...doc.matchAll(/pnpm (?:cli|exec payouts) ([^`\n]+)/g)].map((m) => m[1]!),
       ...codeSpans(section('The CLI')),
     ];
     let checked = 0;
     for (const invocation of invocations) {
       const words = invocation
-        .replace(/^pnpm cli\s+/, '')
+        .replace(/^pnpm (?:cli|exec payouts)\s+/, '')
         .trim()
         .split(/\s+/);
       if (!/^[a-z][a-z-]*$/.test(words[0]!)) continue; // an option, a placeholder, a URL, a file
