@@ -71,6 +71,8 @@ module.exports = {
           '^packages/db/',
           '^packages/core/',
           '^packages/providers/src/(index|contract/)',
+          // its tests' databases (testing-outside-tests keeps testing out of the shipped code)
+          '^packages/testing/',
         ],
       },
     },
