@@ -1,4 +1,4 @@
-import { type Currency, isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
+import { isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
 import { fundingTransactionKey, verifyLedger, walletBalances } from '@payouts/ledger';
 import { and, asc, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
@@ -217,7 +217,7 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
     res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
       tenant_id: tenant.id,
-      currency: body.currency as Currency,
+      currency: body.currency,
       amount: answer?.amount === undefined ? body.amount : jsonAmount(BigInt(answer.amount)),
       reference: body.reference,
       funded: answer?.funded ?? false,
