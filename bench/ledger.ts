@@ -96,7 +96,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       const slice = ids.slice(i, i + 1000);
       await batchDb.transaction(async (tx) => {
         await tx.insert(payouts).values(
-          slice.map((id) => ({
+          slice.map((id): typeof payouts.$inferInsert => ({
             id,
             tenantId,
             status: 'reserved',
@@ -231,7 +231,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     // A small batch, as the reconciler runs at low load: 5 `payout.accepted` events (hold + reserve).
     const fresh = Array.from({ length: SMALL_BATCHES * SMALL_BATCH }, () => newId('payout'));
     await batchDb.insert(payouts).values(
-      fresh.map((id) => ({
+      fresh.map((id): typeof payouts.$inferInsert => ({
         id,
         tenantId,
         status: 'accepted',

@@ -59,7 +59,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     ctx.log(`  creating ${PAYOUTS} payouts at the sandbox and in Postgres`);
     const ids: string[] = [];
     for (let i = 0; i < PAYOUTS; i += 1000) {
-      const values = [];
+      const values: (typeof payouts.$inferInsert)[] = [];
       for (let j = i; j < Math.min(PAYOUTS, i + 1000); j++) {
         const id = newId('payout');
         const input = {

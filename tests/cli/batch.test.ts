@@ -252,6 +252,11 @@ describe('batch submit', () => {
     lines.slice(1).forEach((line, i) => {
       expect(line).toMatch(new RegExp(`^${i + 1},mar-2025-e${101 + i},po_[0-9A-Z]{26},processed,\\d+,(INR|THB|USD),`));
     });
+
+    // `--output -`: the same file on standard output, and nothing else there, for a pipe.
+    const piped = await cli(['batch', 'report', batchId, '--output', '-']);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    expect(piped.stdout).toBe(await readFile(output, 'utf8'));
   });
 
   test('Ctrl-C while waiting stops waiting (exit 130); the run goes on and says how to check it', async () => {

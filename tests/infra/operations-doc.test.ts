@@ -84,13 +84,13 @@ describe('docs/operations.md', () => {
     );
     expect(commands.size).toBeGreaterThan(10);
     const invocations = [
-      ...[...doc.matchAll(/pnpm cli ([^`\n]+)/g)].map((m) => must(m[1], 'a CLI invocation')),
+      ...[...doc.matchAll(/pnpm (?:cli|exec payouts) ([^`\n]+)/g)].map((m) => must(m[1], 'a CLI invocation')),
       ...codeSpans(section('The CLI')),
     ];
     let checked = 0;
     for (const invocation of invocations) {
       const [command = '', subcommand] = invocation
-        .replace(/^pnpm cli\s+/, '')
+        .replace(/^pnpm (?:cli|exec payouts)\s+/, '')
         .trim()
         .split(/\s+/);
       if (!/^[a-z][a-z-]*$/.test(command)) continue; // an option, a placeholder, a URL, a file

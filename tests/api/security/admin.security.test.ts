@@ -16,6 +16,40 @@ describe('admin routes: keys and tenant isolation', () => {
   securityChecks('admin', () => fixture);
 });
 
+describe('the tenant list', () => {
+  const op = () => client(fixture.system.api.url, fixture.system.operatorKey);
+
+  test('pages newest first through every tenant, each once, and refuses a forged cursor', async () => {
+    const created = [];
+    for (const name of ['list-a', 'list-b', 'list-c'])
+      created.push((await createFundedTenant(fixture.system, name, 0)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await op()('GET', `/v1/admin/tenants?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data.map((t: { id: string }) => t.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    // Newest first: the three just created lead, in reverse order of creation.
+    expect(seen.slice(0, 3)).toEqual([...created].reverse());
+    expect(seen).toEqual(expect.arrayContaining([fixture.a.id, fixture.b.id]));
+
+    expectProblem(
+      await op()('GET', `/v1/admin/tenants?cursor=${Buffer.from('po_x').toString('base64url')}`),
+      400,
+      'invalid_cursor',
+    );
+    for (const query of ['limit=0', 'limit=101', 'color=red']) {
+      const res = await op()('GET', `/v1/admin/tenants?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+});
+
 describe('fundings under attack: huge amounts and racing references', () => {
   const op = () => client(fixture.system.api.url, fixture.system.operatorKey);
   const fund = (tenantId: string, amount: unknown, reference: string) =>

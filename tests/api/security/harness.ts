@@ -46,6 +46,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/balances', access: 'tenant', file: 'balances' },
   // admin.security.test.ts
   { method: 'POST', path: '/v1/admin/tenants', access: 'operator', body: () => ({ name: 'x' }), file: 'admin' },
+  { method: 'GET', path: '/v1/admin/tenants', access: 'operator', file: 'admin' },
   { method: 'POST', path: '/v1/admin/tenants/:id/api-keys', access: 'operator', body: () => ({}), file: 'admin' },
   { method: 'GET', path: '/v1/admin/tenants/:id/api-keys', access: 'operator', file: 'admin' },
   { method: 'POST', path: '/v1/admin/api-keys/:id/revoke', access: 'operator', file: 'admin' },

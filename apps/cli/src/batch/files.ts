@@ -88,3 +88,18 @@ export async function save(client: ApiClient, res: Response, target: string): Pr
   if (last !== 0x0a) lines++; // a last line without its newline
   return Math.max(0, lines - 1);
 }
+
+/**
+ * Streams a download to standard output as it arrives (`--output -`), for a pipe into another
+ * tool: constant memory whatever the size, and nothing else is printed on stdout.
+ */
+export async function copyToOutput(client: ApiClient, res: Response, out: (s: string) => void): Promise<void> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) out(decoder.decode(chunk, { stream: true }));
+  } catch (error) {
+    throw new ApiUnreachable(client.baseUrl, `the download was cut off: ${(error as Error).message}`);
+  }
+  out(decoder.decode());
+}
