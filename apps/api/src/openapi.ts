@@ -18,12 +18,14 @@ import {
   fundingSchema,
   ledgerReportSchema,
   listPayoutsQuery,
+  listTenantsQuery,
   payoutEventSchema,
   payoutListSchema,
   payoutSchema,
   problemSchema,
   requestSigningBodySchema,
   requestSigningSchema,
+  tenantListSchema,
   tenantSchema,
   webhookReceiptSchema,
   z,
@@ -350,6 +352,14 @@ function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenant
       409: undefined,
       422: IDEMPOTENT_422,
     }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/tenants',
+    summary: 'List tenants (operator), newest first',
+    security,
+    request: { query: listTenantsQuery },
+    responses: { 200: json(tenantListSchema, 'A page of tenants'), ...errors, 403: problem('Not an operator key') },
   });
   registry.registerPath({
     method: 'post',

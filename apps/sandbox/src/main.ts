@@ -1,8 +1,9 @@
+import { readConfigOrExit } from '@payouts/config';
 import { createLogger } from '@payouts/observability';
 import { loadEnv } from './env.ts';
 import { startSandbox } from './server.ts';
 
-const env = loadEnv();
+const env = readConfigOrExit('sandbox', loadEnv);
 const logger = createLogger({ name: 'sandbox', level: env.LOG_LEVEL });
 const webhooksTo = (provider: string) =>
   env.SANDBOX_WEBHOOK_BASE_URL ? { webhookUrl: `${env.SANDBOX_WEBHOOK_BASE_URL}/v1/webhooks/${provider}` } : {};
