@@ -359,7 +359,7 @@ function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenant
     summary: 'List tenants (operator), newest first',
     security,
     request: { query: listTenantsQuery },
-    responses: { 200: json(tenantListSchema, 'A page of tenants'), ...errors, 403: problem('Not an operator key') },
+    responses: keyed('operator', 'get', { 200: json(tenantListSchema, 'A page of tenants') }),
   });
   registry.registerPath({
     method: 'post',
