@@ -7,8 +7,8 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createDruoClient } from './client.ts';
 import { isDeclinedForFunds, referenceFor, toCreatePayoutRequest, toPayoutState } from './transformers.ts';
 import { DRUO_CURRENCIES, DRUO_LIMITS, DRUO_METHODS, type DruoPayout } from './wire.ts';
@@ -59,7 +59,7 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
     return payouts.find((p) => p.primary_reference === reference && !isDeclinedForFunds(p)) ?? null;
   }
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: DRUO_CURRENCIES,
     capabilities: CAPABILITIES,
@@ -71,16 +71,6 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
     },
     validate: validateDruoPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching DRUO.
-      const issues = validateDruoPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       const wire = await client.createPayout(toCreatePayoutRequest(payout, config.tenantId));
       if (isDeclinedForFunds(wire)) {
         // DRUO answers low funds with a transaction already DECLINED (HTTP 200), not an error.
@@ -101,16 +91,7 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
       const found = await findByReference(payout);
       return found ? toPayoutState(found) : null;
     },
-    async cancel() {
-      throw unsupported(PROVIDER, 'cancel');
-    },
-    verifyWebhook() {
-      throw unsupported(PROVIDER, 'webhooks');
-    },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 function isDruoCurrency(currency: string): boolean {

@@ -7,8 +7,8 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createKrayonClient } from './client.ts';
 import { referenceFor, toCreateWithdrawalRequest, toPayoutState } from './transformers.ts';
 import { isKrayonBankCode, KRAYON_LIMITS, KRAYON_PAYMENT_METHODS } from './wire.ts';
@@ -46,7 +46,7 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
     http: config.http ?? createHttpClient({ timeoutMs: config.timeoutMs }),
   });
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: ['INR'],
     capabilities: CAPABILITIES,
@@ -57,16 +57,6 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
     },
     validate: validateKrayonPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching Krayon.
-      const issues = validateKrayonPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       return toPayoutState(await client.createWithdrawal(toCreateWithdrawalRequest(payout)));
     },
     async lookupById(providerPayoutId: string): Promise<ProviderPayoutState> {
@@ -89,16 +79,7 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
         },
       );
     },
-    async cancel() {
-      throw unsupported(PROVIDER, 'cancel');
-    },
-    verifyWebhook() {
-      throw unsupported(PROVIDER, 'webhooks');
-    },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 /**

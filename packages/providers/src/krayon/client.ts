@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { HttpClient, HttpRequest } from '../contract/index.ts';
-import { type RequestContext, toProviderError, unreadableResponse } from './errors.ts';
+import type { RequestContext } from '../kit/index.ts';
+import { toProviderError, unreadableResponse } from './errors.ts';
 import {
   type CreateWithdrawalRequest,
   depositListResponseSchema,
