@@ -30,7 +30,11 @@ const PROVIDER = 'druo';
  * The page documents no idempotency key, so no `idempotent_submit`: the engine looks a payout up
  * by reference before any resubmission. No webhooks, cancel or balance endpoint is documented.
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lookup_by_id', 'lookup_by_reference']);
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'submit',
+  'lookup_by_id',
+  'lookup_by_reference',
+]);
 
 /**
  * Held on top of the amount until the real fee is known. The page's example charges a 2% variable
@@ -40,7 +44,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lo
 const VARIABLE_FEE_PERCENT = 2n;
 const FIXED_FEE_MARGIN = 100n;
 
-export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
+export function createDruoAdapter(config: DruoConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createDruoClient({
     baseUrl: config.baseUrl,
     accessToken: config.accessToken,

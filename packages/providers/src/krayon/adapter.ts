@@ -31,7 +31,11 @@ const PROVIDER = 'krayon';
  * `cancel`, `webhooks` (the response's `webhook_url` is empty and no format is documented) or
  * `balance`: nothing on the page.
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lookup_by_id', 'lookup_by_reference']);
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'submit',
+  'lookup_by_id',
+  'lookup_by_reference',
+]);
 
 /**
  * Held on top of the amount until the real fee is known. The page shows `payment_fee` but no fee
@@ -39,7 +43,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lo
  */
 const INR_FEE_RESERVE = 1000n;
 
-export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
+export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createKrayonClient({
     baseUrl: config.baseUrl,
     apiToken: config.apiToken,

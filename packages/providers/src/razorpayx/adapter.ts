@@ -35,7 +35,7 @@ export interface RazorpayxConfig {
 const PROVIDER = 'razorpayx';
 
 /** No `balance`: the page documents no balance endpoint, so the engine cannot ask. */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
   'lookup_by_id',
   'lookup_by_reference',
@@ -61,7 +61,7 @@ const LIST_PAGE_SIZE = 100;
 /** A bound on paging, so a reference reused without end cannot keep a worker busy forever. */
 const LIST_MAX_PAGES = 50;
 
-export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter {
+export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createRazorpayxClient({
     baseUrl: config.baseUrl,
     keyId: config.keyId,

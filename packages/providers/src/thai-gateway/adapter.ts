@@ -37,7 +37,7 @@ const PROVIDER = 'thai-gateway';
  * No `cancel` and no `balance`: the page documents neither endpoint. `idempotent_submit` is
  * documented (`idempotencyKey`, and `referenceId` is unique per merchant).
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
   'lookup_by_id',
   'lookup_by_reference',
@@ -45,7 +45,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'idempotent_submit',
 ]);
 
-export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAdapter {
+export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAdapter<typeof PROVIDER> {
   const now = config.now ?? Date.now;
   const client = createThaiGatewayClient({
     baseUrl: config.baseUrl,
