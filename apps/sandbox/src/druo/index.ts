@@ -4,7 +4,6 @@ import { druoRouter } from './routes.ts';
 import { type DruoCredentials, DruoSimulator } from './simulator.ts';
 
 export type { DruoCredentials } from './simulator.ts';
-export { DruoSimulator } from './simulator.ts';
 
 /** `config.balance` is each currency's. */
 export type DruoOptions = SimulatorOptions<DruoCredentials>;

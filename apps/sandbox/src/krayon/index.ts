@@ -4,7 +4,6 @@ import { krayonRouter } from './routes.ts';
 import { type KrayonCredentials, KrayonSimulator } from './simulator.ts';
 
 export type { KrayonCredentials } from './simulator.ts';
-export { KrayonSimulator } from './simulator.ts';
 
 export type KrayonOptions = SimulatorOptions<KrayonCredentials>;
 

@@ -4,7 +4,6 @@ import { razorpayxRouter } from './routes.ts';
 import { type RazorpayXCredentials, RazorpayXSimulator } from './simulator.ts';
 
 export type { RazorpayXCredentials } from './simulator.ts';
-export { RazorpayXSimulator } from './simulator.ts';
 
 export type RazorpayXOptions = SimulatorOptions<RazorpayXCredentials>;
 

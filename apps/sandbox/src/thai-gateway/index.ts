@@ -4,7 +4,6 @@ import { thaiGatewayRouter } from './routes.ts';
 import { type ThaiGatewayCredentials, ThaiGatewaySimulator } from './simulator.ts';
 
 export type { ThaiGatewayCredentials } from './simulator.ts';
-export { ThaiGatewaySimulator } from './simulator.ts';
 
 /** `config.balance` is in satang. */
 export type ThaiGatewayOptions = SimulatorOptions<ThaiGatewayCredentials>;

@@ -1,6 +1,6 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import type { z } from 'zod';
-import type { Capability, ProviderAdapter } from '../contract/index.ts';
+import type { Capability, HttpClient, ProviderAdapter } from '../contract/index.ts';
 
 /** A provider's environment fragment: variable name → schema, defaults pointing at the local sandbox. */
 export type EnvShape = Readonly<Record<string, z.ZodType>>;
@@ -14,6 +14,13 @@ export interface WorkerDefaults {
   readonly ratePerSecond: number;
 }
 
+/** What every adapter takes besides its own settings. */
+export interface AdapterOptions {
+  timeoutMs: number;
+  /** Injected in tests; defaults to got with retries off. */
+  http?: HttpClient;
+}
+
 /** What a provider folder writes in its `registration.ts`, typed end to end. */
 export interface ProviderSpec<Id extends string, S extends EnvShape, Settings> {
   readonly id: Id;
@@ -22,7 +29,7 @@ export interface ProviderSpec<Id extends string, S extends EnvShape, Settings> {
   env(sandboxUrl: string): S;
   /** The adapter's settings from the parsed variables. */
   settings(env: Parsed<S>): Settings;
-  create(config: Settings & { timeoutMs: number }): ProviderAdapter<NoInfer<Id>>;
+  create(config: Settings & AdapterOptions): ProviderAdapter<NoInfer<Id>>;
   /** Currencies routed here when a payout names no provider. */
   readonly defaultRoutes?: readonly Currency[];
   readonly worker: WorkerDefaults;
@@ -50,7 +57,7 @@ export interface ProviderRegistration<Id extends string = ProviderId> {
   readonly worker: WorkerDefaults;
   env(sandboxUrl: string): EnvShape;
   /** The adapter, from the parsed environment (every app parses the same variables). */
-  fromEnv(env: Readonly<Record<string, unknown>>, options: { timeoutMs: number }): ProviderAdapter<Id>;
+  fromEnv(env: Readonly<Record<string, unknown>>, options: AdapterOptions): ProviderAdapter<Id>;
 }
 
 /** `thai-gateway` → `THAI_GATEWAY`. */
@@ -82,9 +89,9 @@ export function defineProvider<Id extends string, S extends EnvShape, Settings>(
     defaultRoutes: spec.defaultRoutes ?? [],
     worker: spec.worker,
     env: (sandboxUrl) => spec.env(sandboxUrl),
-    fromEnv(env, { timeoutMs }) {
+    fromEnv(env, options) {
       // The keys were parsed by the schema `env` returned, so they have its types.
-      return spec.create({ ...spec.settings(env as Parsed<S>), timeoutMs });
+      return spec.create({ ...spec.settings(env as Parsed<S>), ...options });
     },
   };
 }
