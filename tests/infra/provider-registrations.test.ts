@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ROUTES, PROVIDERS, workerLimitNames } from '@payouts/providers';
 import { describe, expect, test } from 'vitest';
@@ -89,6 +90,11 @@ describe('infra/k8s', () => {
     const secret = configMap('secret.example.yaml', 'payouts-provider-credentials');
     expect(sorted(Object.keys(secret))).toEqual(sorted(PROVIDERS.flatMap(credentials)));
   });
+});
+
+test("turbo.json's globalEnv names every provider's variables", () => {
+  const turbo = JSON.parse(readFileSync(join(ROOT, 'turbo.json'), 'utf8')) as { globalEnv: string[] };
+  for (const provider of PROVIDERS) expect(turbo.globalEnv, provider.id).toContain(`${provider.envPrefix}_*`);
 });
 
 describe('the sandbox', () => {
