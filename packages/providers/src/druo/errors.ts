@@ -12,7 +12,7 @@ const INSUFFICIENT_FUNDS_CODES: ReadonlySet<string> = new Set(['INSUFFICIENT_FUN
 
 const METADATA_KEY_FIELD = /^metadata\.[^.]+$/;
 
-export const { toProviderError, unreadableResponse, canonicalField } = createErrorTranslator({
+export const { readAnswer, canonicalField } = createErrorTranslator({
   name: 'DRUO',
   read: (body) => {
     const parsed = errorResponseSchema.safeParse(body);

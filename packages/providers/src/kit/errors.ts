@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   classifyHttpStatus,
   type HttpResponse,
@@ -58,6 +59,12 @@ export interface ErrorTranslator {
   unreadableResponse(res: HttpResponse, ctx: RequestContext, cause: unknown): ProviderError;
   /** A wire field the provider blamed → our canonical field path, or null when the client sent nothing there. */
   canonicalField(wireField: string | null | undefined): string | null;
+  /**
+   * An answer's body through its wire schema, or the ProviderError the answer means: a non-2xx
+   * status, or a 2xx whose body the schema refuses. Transport failures never get here: the
+   * HttpClient has already classified them.
+   */
+  readAnswer<S extends z.ZodType>(res: HttpResponse, ctx: RequestContext, schema: S): z.infer<S>;
 }
 
 /**
@@ -77,8 +84,14 @@ export function createErrorTranslator(table: ErrorTable): ErrorTranslator {
   };
   const fieldOf = (answer: ErrorAnswer) => canonicalField(answer.field) ?? table.fieldOfCode?.(answer.code) ?? null;
 
-  return {
+  const translator: ErrorTranslator = {
     canonicalField,
+    readAnswer(res, ctx, schema) {
+      if (res.status < 200 || res.status >= 300) throw translator.toProviderError(res, ctx);
+      const parsed = schema.safeParse(parseJsonBody(res.body));
+      if (!parsed.success) throw translator.unreadableResponse(res, ctx, parsed.error);
+      return parsed.data;
+    },
     toProviderError(res, ctx) {
       const byStatus = classifyHttpStatus(res, ctx.method);
       if (byStatus) return byStatus;
@@ -126,4 +139,5 @@ export function createErrorTranslator(table: ErrorTable): ErrorTranslator {
       );
     },
   };
+  return translator;
 }

@@ -14,7 +14,7 @@ export const KRAYON_ERROR_CODES = {
   insufficientBalance: 'INSUFFICIENT_BALANCE',
 } as const;
 
-export const { toProviderError, unreadableResponse, canonicalField } = createErrorTranslator({
+export const { readAnswer, canonicalField } = createErrorTranslator({
   name: 'Krayon',
   read: (body) => {
     const parsed = errorResponseSchema.safeParse(body);

@@ -2,7 +2,7 @@ import { createErrorTranslator } from '../kit/index.ts';
 import { errorResponseSchema } from './wire.ts';
 
 /** RazorpayX answers → ProviderError kinds, from RazorpayX's own `error` object. */
-export const { toProviderError, unreadableResponse, canonicalField } = createErrorTranslator({
+export const { readAnswer, canonicalField } = createErrorTranslator({
   name: 'RazorpayX',
   read: (body) => {
     const parsed = errorResponseSchema.safeParse(body);

@@ -5,7 +5,7 @@ import { errorResponseSchema } from './wire.ts';
  * Thai gateway answers → ProviderError kinds, from the gateway's own `error.code` (the page's table),
  * with the HTTP status as a fallback where the page gives none.
  */
-export const { toProviderError, unreadableResponse, canonicalField } = createErrorTranslator({
+export const { readAnswer, canonicalField } = createErrorTranslator({
   name: 'Thai gateway',
   read: (body) => {
     const parsed = errorResponseSchema.safeParse(body);

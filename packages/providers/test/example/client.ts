@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { type HttpClient, type HttpRequest, parseJsonBody } from '../../src/contract/index.ts';
+import type { HttpClient, HttpRequest } from '../../src/contract/index.ts';
 import type { RequestContext } from '../../src/kit/index.ts';
-import { toProviderError, unreadableResponse } from './errors.ts';
+import { readAnswer } from './errors.ts';
 import { type CreatePayoutRequest, type ExamplePayout, payoutListSchema, payoutSchema } from './wire.ts';
 
 export function createExamplePayClient(options: { baseUrl: string; apiKey: string; http: HttpClient }) {
@@ -10,10 +10,7 @@ export function createExamplePayClient(options: { baseUrl: string; apiKey: strin
   async function call<S extends z.ZodType>(req: HttpRequest, schema: S, lookup: boolean): Promise<z.infer<S>> {
     const ctx: RequestContext = { method: req.method, lookup };
     const res = await options.http.request({ ...req, headers: { 'x-api-key': options.apiKey, ...req.headers } });
-    if (res.status < 200 || res.status >= 300) throw toProviderError(res, ctx);
-    const parsed = schema.safeParse(parseJsonBody(res.body));
-    if (!parsed.success) throw unreadableResponse(res, ctx, parsed.error);
-    return parsed.data;
+    return readAnswer(res, ctx, schema);
   }
 
   return {

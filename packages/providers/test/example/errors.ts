@@ -1,7 +1,7 @@
 import { createErrorTranslator } from '../../src/kit/index.ts';
 import { errorResponseSchema } from './wire.ts';
 
-export const { toProviderError, unreadableResponse } = createErrorTranslator({
+export const { readAnswer } = createErrorTranslator({
   name: 'Example Pay',
   read: (body) => {
     const parsed = errorResponseSchema.safeParse(body);
