@@ -10,7 +10,7 @@
  * Targets (docs/benchmarks.md): ≥ 2,000/s; ≥ 1,500/s at 200 ms; accept → submit p50 ≤ 20 ms, p99 ≤ 100 ms.
  */
 import { performance } from 'node:perf_hooks';
-import { FINAL_STATUSES } from '@payouts/core';
+import { FINAL_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { type Database, rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -333,7 +333,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 async function patchSandbox(system: System, patch: Record<string, unknown>): Promise<void> {
-  for (const provider of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+  for (const provider of PROVIDER_IDS) {
     const res = await fetch(`${system.sandbox.url}/_admin/${provider}/config`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },

@@ -510,10 +510,7 @@ export async function startSystem(options: {
     port: 0,
     host: '127.0.0.1',
     logger: requests.logger,
-    razorpayx: { config },
-    krayon: { config },
-    thaiGateway: { config },
-    druo: { config },
+    config,
   });
   const env: Record<string, string> = {
     DATABASE_URL: options.db.url,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { PROVIDERS, workerLimitNames } from '@payouts/providers';
 import { createRedis } from '@payouts/queue';
 import {
   type AppKind,
@@ -86,14 +87,12 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     PORT: String(apiPort),
     SANDBOX_PORT: String(sandboxPort),
     OPERATOR_API_KEY: operatorKey,
-    RAZORPAYX_BASE_URL: `${sandboxUrl}/razorpayx`,
-    KRAYON_BASE_URL: `${sandboxUrl}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandboxUrl}/thai-gateway`,
-    DRUO_BASE_URL: `${sandboxUrl}/druo`,
-    RAZORPAYX_RATE_PER_SECOND: '5000',
-    KRAYON_RATE_PER_SECOND: '5000',
-    THAI_GATEWAY_RATE_PER_SECOND: '5000',
-    DRUO_RATE_PER_SECOND: '5000',
+    ...Object.fromEntries(
+      PROVIDERS.flatMap((p) => [
+        [p.baseUrlEnv, `${sandboxUrl}/${p.id}`],
+        [workerLimitNames(p).ratePerSecond, '5000'],
+      ]),
+    ),
     PROVIDER_TIMEOUT_MS: '5000',
     POLL_FIRST_DELAY_MS: '100',
     POLL_MAX_DELAY_MS: '1000',

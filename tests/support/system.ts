@@ -1,5 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
+import { WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
@@ -53,13 +54,7 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const config = { progressDelayMs: 40, ...options.sandbox };
-  const sandbox = await startSandbox({
-    port: 0,
-    razorpayx: { config },
-    krayon: { config },
-    thaiGateway: { config },
-    druo: { config },
-  });
+  const sandbox = await startSandbox({ port: 0, config });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: options.redisUrl ?? testRedisUrl(),
@@ -137,7 +132,7 @@ export async function startTestSystem(
     host: '127.0.0.1',
   });
   if (options.webhooks) {
-    for (const provider of ['razorpayx', 'thai-gateway']) {
+    for (const provider of WEBHOOK_PROVIDERS) {
       const res = await fetch(`${sandbox.url}/_admin/${provider}/config`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },

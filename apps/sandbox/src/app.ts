@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from '@payouts/observability';
 import express from 'express';
 import { adminRouter } from './common/admin-routes.ts';
+import type { ProviderConfigPatch } from './common/config.ts';
 import type { ProviderMount, ProviderSimulator } from './common/provider.ts';
 import type { Random } from './common/random.ts';
 import type { SimulatorOptions, SimulatorRegistration } from './common/registration.ts';
@@ -17,6 +18,8 @@ export type SimulatorsOptions = { readonly [R in Simulator as R['key']]?: Option
 type Simulators = { readonly [R in Simulator as R['key']]: SimulatorOf<R> };
 
 export interface SandboxOptions extends SimulatorsOptions {
+  /** A starting configuration for every simulator; a simulator's own `config` is applied over it. */
+  readonly config?: ProviderConfigPatch;
   /** Drives fault injection and random outcomes; `seededRandom(n)` makes a run repeatable. */
   readonly random?: Random;
   /** Drives payout progress; `ManualScheduler` lets a test step it. */
@@ -48,11 +51,13 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
     logger,
   };
 
-  const mounts = SIMULATORS.map((registration) => ({
-    key: registration.key,
+  const mounts = SIMULATORS.map((registration) => {
+    const own = options[registration.key];
+    const config = { ...options.config, ...own?.config };
     // Each registration creates from its own options: the union of their types is no one's.
-    ...(registration.create as (d: typeof deps, o?: object) => ProviderMount)(deps, options[registration.key]),
-  }));
+    const create = registration.create as (d: typeof deps, o: object) => ProviderMount;
+    return { key: registration.key, ...create(deps, { ...own, config }) };
+  });
   const providers = new Map<string, ProviderSimulator>(mounts.map((m) => [m.simulator.id, m.simulator]));
 
   const state: SandboxState = {
