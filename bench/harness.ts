@@ -19,6 +19,7 @@ import { newId } from '@payouts/core';
 import { apiKeys, type Database, type DatabaseHandle, migrateDatabase, openDatabase, tenants } from '@payouts/db';
 import { fundingTransaction, postTransactions } from '@payouts/ledger';
 import { createLogger } from '@payouts/observability';
+import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
@@ -518,10 +519,7 @@ export async function startSystem(options: {
     QUEUE_PREFIX: options.prefix,
     PORT: '0',
     LOG_LEVEL: 'error',
-    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
-    DRUO_BASE_URL: `${sandbox.url}/druo`,
+    ...sandboxProviderEnv(sandbox.url),
     SWEEP_INTERVAL_MS: '60000',
     SWEEP_AFTER_MS: '120000',
     // The limiter runs on every request (its Redis round trip is part of what is measured), but

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
-import { PROVIDERS, workerLimitNames } from '@payouts/providers';
+import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis } from '@payouts/queue';
 import {
   type AppKind,
@@ -87,12 +87,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     PORT: String(apiPort),
     SANDBOX_PORT: String(sandboxPort),
     OPERATOR_API_KEY: operatorKey,
-    ...Object.fromEntries(
-      PROVIDERS.flatMap((p) => [
-        [p.baseUrlEnv, `${sandboxUrl}/${p.id}`],
-        [workerLimitNames(p).ratePerSecond, '5000'],
-      ]),
-    ),
+    ...sandboxProviderEnv(sandboxUrl, 5000),
     PROVIDER_TIMEOUT_MS: '5000',
     POLL_FIRST_DELAY_MS: '100',
     POLL_MAX_DELAY_MS: '1000',

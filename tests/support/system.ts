@@ -1,6 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { WEBHOOK_PROVIDERS } from '@payouts/providers';
+import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
@@ -64,14 +64,7 @@ export async function startTestSystem(
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPERATOR_API_KEY: OPERATOR_KEY,
-    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-    RAZORPAYX_RATE_PER_SECOND: '1000',
-    KRAYON_RATE_PER_SECOND: '1000',
-    THAI_GATEWAY_RATE_PER_SECOND: '1000',
-    DRUO_RATE_PER_SECOND: '1000',
-    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
-    DRUO_BASE_URL: `${sandbox.url}/druo`,
+    ...sandboxProviderEnv(sandbox.url, 1000),
     POLL_FIRST_DELAY_MS: '30',
     POLL_FACTOR: '1.5',
     POLL_MAX_DELAY_MS: '300',

@@ -21,6 +21,7 @@ import {
   providerEnv,
   providerWorkerEnv,
   RECHECK_PROVIDERS,
+  sandboxProviderEnv,
   WEBHOOK_PROVIDERS,
   workerLimits,
 } from './registry.ts';
@@ -207,5 +208,21 @@ describe('the list of registrations', () => {
     expect(DEFAULT_ROUTES).toEqual({ INR: 'razorpayx', THB: 'thai-gateway', USD: 'druo', COP: 'druo' });
     expect(RECHECK_PROVIDERS).toEqual(['krayon', 'druo']);
     expect(WEBHOOK_PROVIDERS).toEqual(['razorpayx', 'thai-gateway']);
+  });
+
+  it('points every provider at a running sandbox, with the rate it is given', () => {
+    const url = 'http://127.0.0.1:4321';
+    expect(sandboxProviderEnv(url)).toEqual({
+      RAZORPAYX_BASE_URL: `${url}/razorpayx`,
+      KRAYON_BASE_URL: `${url}/krayon`,
+      THAI_GATEWAY_BASE_URL: `${url}/thai-gateway`,
+      DRUO_BASE_URL: `${url}/druo`,
+    });
+    expect(sandboxProviderEnv(url, 2000)).toMatchObject({
+      RAZORPAYX_RATE_PER_SECOND: '2000',
+      KRAYON_RATE_PER_SECOND: '2000',
+      THAI_GATEWAY_RATE_PER_SECOND: '2000',
+      DRUO_RATE_PER_SECOND: '2000',
+    });
   });
 });

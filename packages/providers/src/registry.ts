@@ -56,6 +56,20 @@ export function workerLimits(
   return { concurrency: Number(env[names.concurrency]), ratePerSecond: Number(env[names.ratePerSecond]) };
 }
 
+/**
+ * Every provider pointed at a running sandbox (`pnpm start`, the tests, the benchmarks): its base
+ * URL under `sandboxUrl` and, when given, a rate for its queue (the sandbox takes far more than a
+ * real provider's few requests a second).
+ */
+export function sandboxProviderEnv(sandboxUrl: string, ratePerSecond?: number): Record<string, string> {
+  return Object.fromEntries(
+    PROVIDERS.flatMap((provider) => [
+      [provider.baseUrlEnv, `${sandboxUrl}/${provider.id}`],
+      ...(ratePerSecond === undefined ? [] : [[workerLimitNames(provider).ratePerSecond, String(ratePerSecond)]]),
+    ]),
+  );
+}
+
 type ProvidersEnv = Readonly<Record<string, unknown>> & { PROVIDER_TIMEOUT_MS: number };
 
 /**
