@@ -1,9 +1,11 @@
 // Import rules for the workspace, checked by `pnpm lint`. Workspace imports are resolved to real
 // files (`@payouts/db` is packages/db/src/index.ts), so the rules below speak in folders.
 //
-// Imports flow apps -> domain packages (ledger, queue) -> db -> core, and:
+// Imports flow apps -> domain packages (payouts, ledger, queue) -> db -> core, and:
 // - no package imports an app, and no app imports another app (they talk over HTTP and queues);
 // - core imports no other workspace package; db imports only core;
+// - payouts (the payout rules) imports db and core, and the providers' contract types; the other
+//   domain packages may build on it, never the other way round;
 // - providers (the adapters) import only core: they see canonical payouts, never the database;
 //   a provider folder imports only core, the contract, the kit and itself, never another provider;
 // - config, observability and runtime know nothing of payouts: core at most;
@@ -56,6 +58,24 @@ module.exports = {
       comment: 'db imports only core.',
       from: { path: '^packages/db/' },
       to: { path: '^(packages|apps)/', pathNot: ['^packages/db/', '^packages/core/'] },
+    },
+    {
+      name: 'payouts-beyond-db',
+      severity: 'error',
+      comment:
+        "payouts holds the payout rules: it imports db, core and the providers' contract types, never another domain package or the queues.",
+      from: { path: '^packages/payouts/' },
+      to: {
+        path: '^(packages|apps)/',
+        pathNot: [
+          '^packages/payouts/',
+          '^packages/db/',
+          '^packages/core/',
+          '^packages/providers/src/(index|contract/)',
+          // its tests' databases (testing-outside-tests keeps testing out of the shipped code)
+          '^packages/testing/',
+        ],
+      },
     },
     {
       name: 'providers-beyond-core',

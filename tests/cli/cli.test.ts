@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, waitFor } from '@payouts/testing';
+import { freePort, must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -153,7 +153,7 @@ describe('dead letters and replay', () => {
     const filtered = await cli(['dead-letters', 'list', '--older-than', '5m', '--limit', '3', '--reason', 'x']);
     expect(filtered.code).toBe(0);
     expect(filtered.stdout).toBe('No dead letters match.\n');
-    const query = new URL(filtered.requests[0]!).searchParams;
+    const query = new URL(must(filtered.requests[0], 'the dead-letters request')).searchParams;
     expect(Object.fromEntries(query)).toEqual({ older_than: '300', limit: '3', reason: 'x' });
 
     const dry = await cli(['replay', '--all', '--state', 'needs_attention', '--older-than', '0s', '--dry-run']);
@@ -192,6 +192,117 @@ describe('dead letters and replay', () => {
     const again = await cli(['replay', stuck.id]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('payout_not_replayable');
+  });
+});
+
+describe('payouts, balances and tenants: reading without curl', () => {
+  const asTenant = (key = tenant.key) => ({ PAYOUTS_API_URL: system.api.url, PAYOUTS_API_KEY: key });
+
+  test('payouts get shows a payout and its history; payouts list filters and pages as the API does', async () => {
+    const reader = await createFundedTenant(system, 'cli-reader', 1_000_000);
+    const ids: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const res = await reader.api('POST', '/v1/payouts', inrPayout({ reference_id: `cli-read-${i}` }), {
+        'idempotency-key': `cli-read-${i}`,
+      });
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+    }
+    for (const id of ids) await settle(id, 'processed', reader.api);
+
+    const got = await cli(['payouts', 'get', ids[0] as string], { env: asTenant(reader.key) });
+    expect(got).toMatchObject({ code: 0, stderr: '' });
+    expect(got.stdout).toMatch(new RegExp(`^payout:\\s+${ids[0]}$`, 'm'));
+    expect(got.stdout).toMatch(/^status:\s+processed$/m);
+    expect(got.stdout).toMatch(/^reference:\s+cli-read-1$/m);
+    expect(got.stdout).toMatch(/^AT\s+CHANGE\s+SOURCE\s+APPLIED$/m);
+    expect(got.stdout).toMatch(/\(new\) → accepted/);
+    expect(got.stdout).toMatch(/→ processed\s+\S+\s+yes$/m);
+    const gotJson = JSON.parse(
+      (await cli(['payouts', 'get', ids[0] as string, '--json'], { env: asTenant(reader.key) })).stdout,
+    );
+    expect(gotJson).toMatchObject({ id: ids[0], status: 'processed', reference_id: 'cli-read-1' });
+    expect(gotJson.events.map((e: { to_status: string }) => e.to_status)).toEqual(
+      expect.arrayContaining(['accepted', 'processed']),
+    );
+
+    const one = await cli(['payouts', 'list', '--reference', 'cli-read-2', '--status', 'processed'], {
+      env: asTenant(reader.key),
+    });
+    expect(one.code).toBe(0);
+    expect(one.stdout.split('\n')[0]).toMatch(/^PAYOUT\s+STATUS\s+AMOUNT\s+PROVIDER\s+REFERENCE\s+UPDATED$/);
+    expect(one.stdout).toMatch(
+      new RegExp(`^${ids[1]}\\s+processed\\s+INR 500\\.00\\s+razorpayx\\s+cli-read-2\\s`, 'm'),
+    );
+    expect(Object.fromEntries(new URL(one.requests[0] as string).searchParams)).toEqual({
+      reference_id: 'cli-read-2',
+      status: 'processed',
+    });
+
+    // One page of two says how to get the next; --all walks every page.
+    const paged = await cli(['payouts', 'list', '--limit', '2'], { env: asTenant(reader.key) });
+    expect(paged.stdout).toMatch(/^More: --cursor \S+$/m);
+    const cursor = /--cursor (\S+)/.exec(paged.stdout)?.[1] as string;
+    const next = JSON.parse(
+      (await cli(['payouts', 'list', '--limit', '2', '--cursor', cursor, '--json'], { env: asTenant(reader.key) }))
+        .stdout,
+    );
+    expect(next.data.map((p: { id: string }) => p.id)).toEqual([ids[0]]);
+    const all = await cli(['payouts', 'list', '--all', '--json'], { env: asTenant(reader.key) });
+    expect(all.code).toBe(0);
+    const lines = all.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string });
+    expect(lines.map((p) => p.id)).toEqual([...ids].reverse());
+    expect((await cli(['payouts', 'list', '--all'], { env: asTenant(reader.key) })).stdout).toMatch(/^3 payouts\.$/m);
+  });
+
+  test('balances read a wallet with the tenant key, and any wallet with the operator key: the same numbers', async () => {
+    const funded = await createFundedTenant(system, 'cli-balances', { INR: 250_000, USD: 1_000 });
+    const own = await cli(['balances', '--json'], { env: asTenant(funded.key) });
+    expect(own.code).toBe(0);
+    const byOperator = await cli(['balances', '--tenant', funded.id, '--json']);
+    expect(byOperator.code).toBe(0);
+    expect(JSON.parse(byOperator.stdout)).toEqual(JSON.parse(own.stdout));
+    expect(JSON.parse(own.stdout).data).toEqual(
+      expect.arrayContaining([
+        { currency: 'INR', available: 250_000, held: 0 },
+        { currency: 'USD', available: 1_000, held: 0 },
+      ]),
+    );
+    const readable = await cli(['balances'], { env: asTenant(funded.key) });
+    expect(readable.stdout).toMatch(/^INR\s+INR 2500\.00\s+INR 0\.00$/m);
+    const empty = await createFundedTenant(system, 'cli-balances-empty', 0);
+    expect((await cli(['balances'], { env: asTenant(empty.key) })).stdout).toBe(
+      'No balances yet: the wallet was never funded.\n',
+    );
+  });
+
+  test('tenants list shows every tenant, the newest first', async () => {
+    const listed = await cli(['tenants', 'list', '--json']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const ids = (JSON.parse(listed.stdout).data as { id: string }[]).map((t) => t.id);
+    expect(ids).toContain(tenant.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const table = await cli(['tenants', 'list']);
+    expect(table.stdout).toMatch(/^TENANT\s+NAME\s+CREATED$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${tenant.id}\\s+cli\\s`, 'm'));
+  });
+
+  test('bad arguments are usage errors that send nothing', async () => {
+    for (const [args, message] of [
+      [['payouts', 'list', '--limit', '101'], /expected at most 100/],
+      [['payouts', 'list', '--all', '--limit', '5'], /--all reads every page/],
+      [['payouts', 'list', '--status', 'paid'], /Allowed choices are/],
+      [['payouts', 'get', 'nope'], /expected a payout id/],
+      [['balances', '--tenant', 'acme'], /expected a tenant id/],
+    ] as [string[], RegExp][]) {
+      const res = await cli(args, { env: asTenant() });
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toMatch(message);
+      expect(res.requests).toEqual([]);
+    }
   });
 });
 
@@ -365,5 +476,28 @@ describe('the binary', () => {
     // execFile rejects on a non-zero exit, so reaching here means exit 0.
     expect(stdout).toContain('Usage: payouts');
     expect(stdout).toContain('dead-letters');
+  });
+
+  test('the payouts bin (pnpm exec payouts) prints only what the CLI says, and its exit code', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAYOUTS_API_URL: system.api.url,
+      PAYOUTS_OPERATOR_KEY: system.operatorKey,
+    };
+    delete env.PAYOUTS_API_KEY;
+    const bin = `${root}node_modules/.bin/payouts`;
+    const listed = await promisify(execFile)(bin, ['tenants', 'list', '--json'], { cwd: root, env });
+    expect(JSON.parse(listed.stdout).data.map((t: { id: string }) => t.id)).toContain(tenant.id);
+    // A usage error: exit 2, the CLI's own message on stderr and nothing from a package manager.
+    const failed = await promisify(execFile)(bin, ['payouts', 'list'], { cwd: root, env }).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toBe(
+      'error: no tenant API key: set PAYOUTS_API_KEY or pass --key <key>\n(add --help for usage)\n',
+    );
   });
 });

@@ -123,7 +123,8 @@ export async function withIdempotency(
  * payout): the advisory lock, the key record and every insert in ONE statement, so the hot path
  * is one round trip instead of a transaction of six. Each insert is guarded to run only if the
  * key record was inserted, so a replay writes nothing; a statement is atomic, so there is never
- * a payout without its key record or the other way round. `inserts` get the guard as `where`.
+ * a payout without its key record or the other way round. `inserts` get the guard as `where`
+ * and return the statement's further common table expressions (`name as (insert …)`).
  */
 export async function createOnce(
   db: Database,
@@ -134,7 +135,7 @@ export async function createOnce(
   inserts: (guard: SQL) => SQL[],
 ): Promise<{ response: StoredResponse; replayed: boolean }> {
   const guard = sql`exists (select 1 from k)`;
-  const parts = inserts(guard).map((statement, i) => sql`, ${sql.raw(`i${i}`)} as (${statement})`);
+  const parts = inserts(guard).map((cte) => sql`, ${cte}`);
   const [outcome] = rowsOf<{ locked: boolean; created: number }>(
     await db.execute(sql`
       with l as (select pg_try_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0)) as ok),

@@ -1,10 +1,11 @@
+import { readConfigOrExit } from '@payouts/config';
 import { migrateDatabase, openDatabase } from '@payouts/db';
 import { createLogger, startTracing } from '@payouts/observability';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { readApiEnv } from './env.ts';
 import { startApi } from './server.ts';
 
-const env = readApiEnv();
+const env = readConfigOrExit('api', readApiEnv);
 const logger = createLogger({ name: 'api', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
 const tracing = await startTracing({

@@ -11,12 +11,14 @@ import {
   createTenantSchema,
   fundingSchema,
   listPayoutsQuery,
+  listTenantsQuery,
   payoutEventSchema,
   payoutListSchema,
   payoutSchema,
   problemSchema,
   requestSigningBodySchema,
   requestSigningSchema,
+  tenantListSchema,
   tenantSchema,
   z,
 } from './schemas.ts';
@@ -133,6 +135,14 @@ export function buildOpenApiDocument() {
       body: { content: { 'application/json': { schema: createTenantSchema } } },
     },
     responses: { 201: json(tenantSchema, 'Created'), ...errors, 403: problem('Not an operator key') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/tenants',
+    summary: 'List tenants (operator), newest first',
+    security,
+    request: { query: listTenantsQuery },
+    responses: { 200: json(tenantListSchema, 'A page of tenants'), ...errors, 403: problem('Not an operator key') },
   });
   registry.registerPath({
     method: 'post',

@@ -1,5 +1,5 @@
 import { type FieldIssue, newId } from '@payouts/core';
-import type { payouts } from '@payouts/db';
+import type { NewPayout } from '@payouts/payouts';
 import type { CanonicalPayout, ProviderAdapter } from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
 import { zodIssues } from './problem.ts';
@@ -79,7 +79,7 @@ export function payoutRow(
   p: PreparedPayout,
   tenantId: string,
   extra: { batchId?: string; batchRow?: number; queueIfLowBalance?: boolean } = {},
-): typeof payouts.$inferInsert {
+): NewPayout {
   return {
     id: p.id,
     tenantId,
@@ -99,37 +99,5 @@ export function payoutRow(
     feeReserve: p.adapter.feeReserve(p.canonical),
     batchId: extra.batchId ?? null,
     batchRow: extra.batchRow ?? null,
-  };
-}
-
-/**
- * The row as Postgres will hold it right after the insert, defaults filled in: the single-payout
- * path answers from it without reading the row back, and inserts it exactly, times included, so
- * the stored row and the first response agree to the millisecond.
- */
-export function acceptedRecord(row: typeof payouts.$inferInsert, now: Date): typeof payouts.$inferSelect {
-  return {
-    ...row,
-    status: 'accepted',
-    queuedReason: null,
-    purpose: row.purpose ?? null,
-    referenceId: row.referenceId ?? null,
-    narration: row.narration ?? null,
-    description: row.description ?? null,
-    queueIfLowBalance: row.queueIfLowBalance ?? false,
-    metadata: row.metadata ?? null,
-    batchId: row.batchId ?? null,
-    batchRow: row.batchRow ?? null,
-    providerPayoutId: null,
-    providerStatus: null,
-    utr: null,
-    fees: null,
-    tax: null,
-    feeReserve: row.feeReserve ?? 0n,
-    failureCode: null,
-    failureMessage: null,
-    version: 0,
-    createdAt: now,
-    updatedAt: now,
   };
 }

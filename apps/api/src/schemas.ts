@@ -160,6 +160,13 @@ export const balancesSchema = z
 
 export const createTenantSchema = z.strictObject({ name: text(200) }).openapi('CreateTenant');
 export const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi('Tenant');
+export const listTenantsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: text(200).optional(),
+});
+export const tenantListSchema = z
+  .object({ data: z.array(tenantSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
+  .openapi('TenantList');
 
 export const createApiKeySchema = z
   .strictObject({ mode: z.enum(['test', 'live']).default('test') })

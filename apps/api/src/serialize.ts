@@ -1,10 +1,10 @@
 import { webhookDeliveries, type webhookEndpoints, webhookEvents } from '@payouts/db';
 
 /**
- * The public payout object lives in @payouts/db (beside its row), so the reconciler's outbound
- * webhooks serialize with exactly the code the API answers with; re-exported here for the routes.
+ * The public payout object lives in @payouts/payouts, so the reconciler's outbound webhooks
+ * serialize with exactly the code the API answers with; re-exported here for the routes.
  */
-export { payoutResource } from '@payouts/db';
+export { payoutResource } from '@payouts/payouts';
 
 /** The webhook endpoint and delivery objects (docs/webhooks.md), from their rows. */
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;

@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { ApiProblem, ApiUnreachable } from './api-client.ts';
 import { registerActions } from './commands/actions.ts';
+import { registerBalances } from './commands/balances.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
 import { registerFund } from './commands/fund.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerLedger } from './commands/ledger.ts';
-import { registerCancel } from './commands/payouts.ts';
+import { registerCancel, registerPayouts } from './commands/payouts.ts';
 import { registerProvider } from './commands/provider.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerTenants } from './commands/tenants.ts';
@@ -54,7 +55,7 @@ export function buildProgram(ctx: Context): Command {
     .description(
       "The operator tool of the payout engine, over its admin API (and a tenant's batch runs).\n" +
         `Configuration: PAYOUTS_API_URL (default ${DEFAULT_API_URL}) and PAYOUTS_OPERATOR_KEY, or the flags below;\n` +
-        'the batch commands use a tenant API key instead: PAYOUTS_API_KEY.\n' +
+        'the tenant commands (batch, payouts, balances) use a tenant API key instead: PAYOUTS_API_KEY.\n' +
         'Exit codes: 0 ok, 1 refused by the API, 2 usage error, 3 API unreachable or failing, 130 stopped waiting (Ctrl-C).',
     )
     // Set before any subcommand is added: subcommands inherit them.
@@ -68,13 +69,15 @@ export function buildProgram(ctx: Context): Command {
     .option('--api-url <url>', `the API's base URL (env PAYOUTS_API_URL, default ${DEFAULT_API_URL})`)
     .option(
       '--key <key>',
-      'the API key: the operator key (env PAYOUTS_OPERATOR_KEY), or for batch commands a tenant key ' +
+      'the API key: the operator key (env PAYOUTS_OPERATOR_KEY), or for tenant commands (batch, payouts, balances) a tenant key ' +
         '(env PAYOUTS_API_KEY); the variables keep it out of shell history',
     );
 
   registerDeadLetters(program, ctx);
   registerReplay(program, ctx);
+  registerPayouts(program, ctx);
   registerCancel(program, ctx);
+  registerBalances(program, ctx);
   registerFund(program, ctx);
   registerProvider(program, ctx);
   registerTenants(program, ctx);

@@ -31,7 +31,7 @@ const httpUrl = z.string().refine((s) => {
 export const cliEnvSchema = z.object({
   PAYOUTS_API_URL: httpUrl.default(DEFAULT_API_URL),
   PAYOUTS_OPERATOR_KEY: z.string().min(1).optional(),
-  /** A tenant's API key, for the tenant commands (batch). */
+  /** A tenant's API key, for the tenant commands (batch, payouts, balances). */
   PAYOUTS_API_KEY: z.string().min(1).optional(),
 });
 export type CliEnv = z.infer<typeof cliEnvSchema>;

@@ -135,6 +135,18 @@ describe('applying reconciler events', () => {
     expect(history.some((e) => e.toStatus === 'processing' && !e.applied)).toBe(true);
   });
 
+  test('a report cannot reserve a payout that holds no money: only the reconciler places holds', async () => {
+    await fund(100_000);
+    const id = await newPayout();
+    const out = await applyEvents(db.db, [report(id, 'reserved')]);
+    expect(out.results[0]).toMatchObject({ outcome: 'ignored', status: 'accepted', reason: 'hold_not_placed' });
+    expect(out.submits).toEqual([]);
+    expect((await status(id)).status).toBe('accepted');
+    expect(await ledgerKinds(id)).toEqual([]);
+    const history = await db.db.select().from(payoutEvents).where(eq(payoutEvents.payoutId, id));
+    expect(history.map((e) => [e.toStatus, e.applied])).toEqual([['reserved', false]]);
+  });
+
   test('failed voids the hold in full', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   type Currency,
   canTransition,
-  isCancellable,
   MAX_AMOUNT_MINOR,
   newId,
   type PayoutStatus,
@@ -35,6 +34,14 @@ import {
   type TransactionSpec,
   voidTransaction,
 } from '@payouts/ledger';
+import {
+  cancellable,
+  type LedgerStep,
+  ledgerSteps,
+  type PayoutRow,
+  waitsForWallet,
+  waitsForWalletSql,
+} from '@payouts/payouts';
 import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { WebhookOutbox } from './webhooks/outbox.ts';
@@ -70,7 +77,6 @@ export interface BatchOutcome {
   webhookDeliveries: number;
 }
 
-type PayoutRow = typeof payouts.$inferSelect;
 type EventRow = typeof payoutEvents.$inferInsert;
 
 /** How many queued payouts one funding looks at; the sweeper releases any rest on its next pass. */
@@ -91,16 +97,11 @@ function money(row: PayoutRow): PayoutMoney {
   return {
     id: row.id,
     tenantId: row.tenantId,
-    provider: row.provider as ProviderId,
-    currency: row.currency as Currency,
+    provider: row.provider,
+    currency: row.currency,
     amount: row.amount,
     feeReserve: row.feeReserve,
   };
-}
-
-/** A hold exists from `reserved` on; a payout still waiting for its wallet has none. */
-function hasHold(row: PayoutRow): boolean {
-  return !(row.status === 'accepted' || (row.status === 'queued' && row.queuedReason === 'wallet_low_balance'));
 }
 
 function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId: string; currency: Currency } | null {
@@ -108,7 +109,7 @@ function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId:
     return { tenantId: e.data.tenantId, currency: e.data.currency as Currency };
   }
   const row = rows.get(e.data.payoutId);
-  return row ? { tenantId: row.tenantId, currency: row.currency as Currency } : null;
+  return row ? { tenantId: row.tenantId, currency: row.currency } : null;
 }
 
 /**
@@ -194,9 +195,8 @@ class Batch {
         .where(
           and(
             eq(payouts.tenantId, e.data.tenantId),
-            eq(payouts.currency, e.data.currency),
-            eq(payouts.status, 'queued'),
-            eq(payouts.queuedReason, 'wallet_low_balance'),
+            eq(payouts.currency, e.data.currency as Currency),
+            waitsForWalletSql,
           ),
         )
         .orderBy(payouts.id)
@@ -230,8 +230,7 @@ class Batch {
       if (e.name === 'payout.report' || e.name === 'payout.cancel') {
         const row = this.rows.get(e.data.payoutId);
         if (row) {
-          const p = row.provider as ProviderId;
-          const c = row.currency as Currency;
+          const { provider: p, currency: c } = row;
           refs.push(accounts.clearing(p, c), accounts.fees(p, c), accounts.tax(p, c));
         }
       }
@@ -287,10 +286,10 @@ class Batch {
     if (!row) return { outcome: 'ignored', payoutId, reason: 'payout_not_found' };
     if (row.status === 'reserved') {
       // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
-      this.submits.push({ provider: row.provider as ProviderId, payoutId, batch: row.batchId !== null });
+      this.submits.push({ provider: row.provider, payoutId, batch: row.batchId !== null });
       return { outcome: 'unchanged', payoutId, status: row.status };
     }
-    if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status as PayoutStatus };
+    if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status };
     if (this.tryHold(row, 'reconciler')) return { outcome: 'applied', payoutId, status: 'reserved' };
     if (row.queueIfLowBalance) {
       this.transition(row, 'queued', 'reconciler', { queuedReason: 'wallet_low_balance' });
@@ -300,18 +299,18 @@ class Batch {
         failureMessage: `The ${row.currency} wallet's available balance cannot cover this payout.`,
       });
     }
-    return { outcome: 'applied', payoutId, status: row.status as PayoutStatus };
+    return { outcome: 'applied', payoutId, status: row.status };
   }
 
   private tryHold(row: PayoutRow, source: TransitionSource): boolean {
-    const key = accounts.available(row.tenantId, row.currency as Currency).key;
+    const key = accounts.available(row.tenantId, row.currency).key;
     const balance = this.available.get(key) ?? 0n;
     const needed = holdAmount(money(row));
     if (balance < needed) return false;
     this.available.set(key, balance - needed);
-    this.post(holdTransaction(money(row)));
+    this.postSteps(row, ledgerSteps(row, 'reserved'));
     this.transition(row, 'reserved', source, { queuedReason: null });
-    this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id, batch: row.batchId !== null });
+    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
     return true;
   }
 
@@ -341,35 +340,27 @@ class Batch {
       }
       return { outcome: 'unchanged', payoutId: row.id, status: to };
     }
-    if (!canTransition(row.status as PayoutStatus, to)) {
+    if (!canTransition(row.status, to)) {
       this.record(row, to, false, r.source, { ...detail, reason: 'transition_not_allowed' });
-      return {
-        outcome: 'ignored',
-        payoutId: row.id,
-        status: row.status as PayoutStatus,
-        reason: 'transition_not_allowed',
-      };
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'transition_not_allowed' };
+    }
+    const steps = ledgerSteps(row, to);
+    if (steps.includes('hold')) {
+      // Only the reconciler reserves a payout's money, against its wallet (`tryHold`): a report
+      // may move a held payout back to `reserved` (confirmed absent at the provider), never place a hold.
+      this.record(row, to, false, r.source, { ...detail, reason: 'hold_not_placed' });
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'hold_not_placed' };
     }
 
-    const m = money(row);
     const fees = details.fees ?? row.fees ?? 0n;
     const tax = details.tax ?? row.tax ?? 0n;
-    if (to === 'processed' || (to === 'reversed' && !posted)) {
+    if (steps.includes('post')) {
       // The row keeps what was posted (0 when the provider named no fees): what was charged.
       details.fees = fees;
       details.tax = tax;
     }
-    if (to === 'processed') {
-      this.post(postTransaction(m, fees, tax));
-    } else if (to === 'reversed') {
-      // A poll may see the reversal without having seen `processed`: post, then compensate.
-      if (row.status !== 'processed') this.post(postTransaction(m, fees, tax));
-      this.post(reverseTransaction(m, fees, tax));
-    } else if ((to === 'failed' || to === 'rejected' || to === 'cancelled') && hasHold(row)) {
-      this.post(voidTransaction(m));
-    }
-    if (to === 'reserved')
-      this.submits.push({ provider: row.provider as ProviderId, payoutId: row.id, batch: row.batchId !== null });
+    this.postSteps(row, steps, fees, tax);
+    if (to === 'reserved') this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
 
     const failure = to === 'failed' || to === 'rejected' || to === 'cancelled' || to === 'reversed' ? r.failure : null;
     this.transition(
@@ -391,8 +382,8 @@ class Batch {
     if (!row || (c.tenantId !== null && row.tenantId !== c.tenantId)) {
       return { outcome: 'refused', payoutId: c.payoutId, reason: 'payout_not_found' };
     }
-    const status = row.status as PayoutStatus;
-    if (!isCancellable(row, this.claimed.has(row.id))) {
+    const status = row.status;
+    if (!cancellable(row, this.claimed.has(row.id))) {
       this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
       if (c.source === 'operator')
         // A second cancel of one already cancelled (two at once) changed nothing: it was not refused.
@@ -408,7 +399,7 @@ class Batch {
         );
       return { outcome: 'refused', payoutId: row.id, status, reason: 'not_cancellable' };
     }
-    if (hasHold(row)) this.post(voidTransaction(money(row)));
+    this.postSteps(row, ledgerSteps(row, 'cancelled'));
     this.transition(
       row,
       'cancelled',
@@ -494,10 +485,34 @@ class Batch {
     let released = 0;
     for (const id of this.walletQueues.get(walletKey(tenantId, currency)) ?? []) {
       const row = this.rows.get(id);
-      if (row?.status !== 'queued' || row.queuedReason !== 'wallet_low_balance') continue;
+      if (!row || !waitsForWallet(row)) continue;
       if (this.tryHold(row, 'reconciler')) released++;
     }
     return released;
+  }
+
+  /**
+   * Writes a transition's ledger steps (`ledgerSteps` in @payouts/payouts says which), in order.
+   * `fees` and `tax` are what a posting charges: the provider's word, or 0.
+   */
+  private postSteps(row: PayoutRow, steps: LedgerStep[], fees = 0n, tax = 0n): void {
+    const m = money(row);
+    for (const step of steps) {
+      switch (step) {
+        case 'hold':
+          this.post(holdTransaction(m));
+          break;
+        case 'void':
+          this.post(voidTransaction(m));
+          break;
+        case 'post':
+          this.post(postTransaction(m, fees, tax));
+          break;
+        case 'reverse':
+          this.post(reverseTransaction(m, fees, tax));
+          break;
+      }
+    }
   }
 
   private post(spec: TransactionSpec): void {
@@ -513,23 +528,24 @@ class Batch {
     fields: Partial<PayoutRow>,
     detail: Record<string, unknown> = {},
   ): void {
-    if (!canTransition(row.status as PayoutStatus, to)) {
+    if (!canTransition(row.status, to)) {
       throw new Error(`bug: transition ${row.status} → ${to} for ${row.id} is not in the table`);
     }
     this.record(row, to, true, source, detail);
-    this.transitions.push({
-      from: row.status as PayoutStatus,
-      to,
-      provider: row.provider as ProviderId,
-      createdAt: row.createdAt,
-    });
-    const from = row.status as PayoutStatus;
+    this.transitions.push({ from: row.status, to, provider: row.provider, createdAt: row.createdAt });
+    const from = row.status;
     Object.assign(row, fields, { status: to, version: row.version + 1, updatedAt: this.now });
     this.dirty.add(row.id);
     this.outbox.payoutChanged(row, from);
   }
 
-  private record(row: PayoutRow, to: string, applied: boolean, source: string, detail: Record<string, unknown>): void {
+  private record(
+    row: PayoutRow,
+    to: PayoutStatus,
+    applied: boolean,
+    source: TransitionSource,
+    detail: Record<string, unknown>,
+  ): void {
     this.history.push({
       payoutId: row.id,
       fromStatus: row.status,

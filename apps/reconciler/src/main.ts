@@ -1,3 +1,4 @@
+import { readConfigOrExit } from '@payouts/config';
 import { migrateDatabase, openDatabase } from '@payouts/db';
 import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
@@ -5,7 +6,7 @@ import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { readReconcilerEnv, recheckSettings, webhookDeliverySettings } from './env.ts';
 import { startReconciler } from './reconciler.ts';
 
-const env = readReconcilerEnv();
+const env = readConfigOrExit('reconciler', readReconcilerEnv);
 const logger = createLogger({ name: 'reconciler', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
 const tracing = await startTracing({

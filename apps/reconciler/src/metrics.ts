@@ -1,5 +1,5 @@
 import { FINAL_STATUSES, PROVIDER_IDS } from '@payouts/core';
-import { type Database, rowsOf } from '@payouts/db';
+import { type Database, FINAL_STATUS_LIST, rowsOf } from '@payouts/db';
 import {
   type ReconcilerMetrics,
   type Registry,
@@ -75,7 +75,7 @@ export async function unfinishedPayouts(db: Database): Promise<UnfinishedGroup[]
       select status, provider, count(*) as count,
         extract(epoch from (now() - min(updated_at))) as oldest
       from payouts
-      where status not in ('processed','failed','rejected','cancelled','reversed')
+      where status not in ${FINAL_STATUS_LIST}
       group by status, provider`),
   );
   return rows.map((r) => ({

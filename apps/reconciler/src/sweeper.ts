@@ -1,7 +1,9 @@
+import { isProviderId } from '@payouts/core';
 import { type Database, payouts } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
+import { SWEPT_STATUSES, waitsForWalletSql } from '@payouts/payouts';
 import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
-import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
 
 /**
  * Redis is transport, Postgres the truth (docs/architecture.md#principles). An enqueue after a commit can be lost
@@ -29,8 +31,6 @@ export interface SweepResult {
   walletQueues: number;
 }
 
-const SWEPT = ['accepted', 'reserved', 'queued', 'submitted', 'unknown', 'processing'];
-
 export async function sweep(
   db: Database,
   queues: Queues,
@@ -48,7 +48,7 @@ export async function sweep(
       providerPayoutId: payouts.providerPayoutId,
     })
     .from(payouts)
-    .where(and(inArray(payouts.status, SWEPT), lt(payouts.updatedAt, cutoff)))
+    .where(and(inArray(payouts.status, [...SWEPT_STATUSES]), lt(payouts.updatedAt, cutoff)))
     .orderBy(asc(payouts.updatedAt))
     .limit(limit);
   const redriven = await redrive(queues, stale);
@@ -72,7 +72,7 @@ export async function sweep(
   const wallets = await db
     .selectDistinct({ tenantId: payouts.tenantId, currency: payouts.currency })
     .from(payouts)
-    .where(and(eq(payouts.status, 'queued'), sql`${payouts.queuedReason} = 'wallet_low_balance'`))
+    .where(waitsForWalletSql)
     .limit(limit);
   await queues.toReconcilerBulk(
     'wallet.release',
@@ -124,7 +124,7 @@ export async function recheckProcessed(
       .where(
         and(
           eq(payouts.status, 'processed'),
-          inArray(payouts.provider, options.providers),
+          inArray(payouts.provider, options.providers.filter(isProviderId)),
           gte(payouts.updatedAt, from),
           lt(payouts.updatedAt, to),
         ),

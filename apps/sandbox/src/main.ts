@@ -1,9 +1,10 @@
+import { readConfigOrExit } from '@payouts/config';
 import { createLogger } from '@payouts/observability';
 import { loadEnv } from './env.ts';
 import { startSandbox } from './server.ts';
 import { SIMULATORS } from './simulators.ts';
 
-const env = loadEnv();
+const env = readConfigOrExit('sandbox', loadEnv);
 const logger = createLogger({ name: 'sandbox', level: env.LOG_LEVEL });
 const values: Readonly<Record<string, unknown>> = env;
 /** A variable of the sandbox's environment: every simulator's are strings, with defaults. */

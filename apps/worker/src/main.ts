@@ -1,3 +1,4 @@
+import { readConfigOrExit } from '@payouts/config';
 import { openDatabase } from '@payouts/db';
 import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
@@ -6,7 +7,7 @@ import { adaptersFromEnv } from './adapters.ts';
 import { readWorkerEnv, workerSettings } from './env.ts';
 import { startWorkers } from './worker.ts';
 
-const env = readWorkerEnv();
+const env = readConfigOrExit('worker', readWorkerEnv);
 const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
 installSignalHandlers({ deadlineMs: 15_000, log: (msg, extra) => logger.info(extra ?? {}, msg) });
 const tracing = await startTracing({

@@ -1,30 +1,10 @@
-import type { Currency } from '@payouts/core';
 import { type Database, payouts, rowsOf } from '@payouts/db';
-import type { CanonicalPayout } from '@payouts/providers';
+import { type PayoutRow, submittableSql } from '@payouts/payouts';
 import { eq, sql } from 'drizzle-orm';
-
-export type PayoutRow = typeof payouts.$inferSelect;
 
 export async function loadPayout(db: Database, payoutId: string): Promise<PayoutRow | null> {
   const [row] = await db.select().from(payouts).where(eq(payouts.id, payoutId));
   return row ?? null;
-}
-
-export function toCanonical(row: PayoutRow): CanonicalPayout {
-  return {
-    id: row.id,
-    amount: row.amount,
-    currency: row.currency as Currency,
-    method: row.method,
-    purpose: row.purpose,
-    referenceId: row.referenceId,
-    narration: row.narration,
-    description: row.description,
-    beneficiary: row.beneficiary,
-    queueIfLowBalance: row.queueIfLowBalance,
-    metadata: row.metadata,
-    idempotencyKey: row.providerIdempotencyKey,
-  };
 }
 
 /**
@@ -33,15 +13,14 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
  * record of calls, not payout state: that stays the reconciler's. Returns the attempt number,
  * or null when the payout may no longer be submitted (cancelled meanwhile, already further on).
  * One statement: the row lock is held from the check to the insert, as a transaction would, in
- * one round trip instead of four. Submittable: `reserved`, or parked on the provider's float.
+ * one round trip instead of four.
  */
 export async function claimSubmission(db: Database, payoutId: string): Promise<number | null> {
   const [claim] = rowsOf<{ attempts: number }>(
     await db.execute(sql`
       with p as (
         select id from payouts
-        where id = ${payoutId}
-          and (status = 'reserved' or (status = 'queued' and queued_reason = 'provider_low_balance'))
+        where id = ${payoutId} and ${submittableSql}
         for update
       )
       insert into provider_submissions (payout_id) select id from p

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** A configuration an app cannot start with: the message names each variable and what is wrong. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
 /**
  * Each app parses its environment once, at start, with a zod schema built from these pieces,
  * and fails fast with a readable message. Nothing else reads `process.env`.
@@ -10,10 +18,34 @@ export function parseEnv<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+    const lines = result.error.issues.map((i) => {
+      const name = i.path.join('.') || '(env)';
+      // zod says "expected string, received undefined"; a person needs "set it".
+      const unset = i.code === 'invalid_type' && i.path.length === 1 && readVariable(env, i.path[0]) === undefined;
+      return `  ${name}: ${unset ? 'is not set (required)' : i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+function readVariable(env: Record<string, string | undefined>, key: PropertyKey | undefined): string | undefined {
+  return typeof key === 'string' ? env[key] : undefined;
+}
+
+/**
+ * An app's configuration, or the process ends with exit code 1 and one readable message on
+ * stderr: a person who forgot `DATABASE_URL` needs the variable's name, not a stack trace.
+ * Anything else thrown is a bug and keeps its stack.
+ */
+export function readConfigOrExit<T>(app: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${app}: ${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';

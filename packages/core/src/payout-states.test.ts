@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import {
   CLIENT_CANCELLABLE,
   canTransition,
-  isCancellable,
   PAYOUT_STATUSES,
   type PayoutStatus,
   TERMINAL_STATUSES,
@@ -58,15 +57,5 @@ describe('the payout transition table', () => {
   test('a client may cancel only before the provider has it', () => {
     expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'queued', 'reserved']);
     for (const s of CLIENT_CANCELLABLE) expect(canTransition(s, 'cancelled')).toBe(true);
-  });
-
-  test('a claimed payout, or one parked for the provider float, is not cancellable', () => {
-    expect(isCancellable({ status: 'reserved', queuedReason: null }, false)).toBe(true);
-    expect(isCancellable({ status: 'reserved', queuedReason: null }, true)).toBe(false);
-    expect(isCancellable({ status: 'queued', queuedReason: 'wallet_low_balance' }, false)).toBe(true);
-    expect(isCancellable({ status: 'queued', queuedReason: 'provider_low_balance' }, false)).toBe(false);
-    for (const s of PAYOUT_STATUSES.filter((s) => !CLIENT_CANCELLABLE.has(s))) {
-      expect(isCancellable({ status: s, queuedReason: null }, false)).toBe(false);
-    }
   });
 });

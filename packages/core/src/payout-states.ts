@@ -31,6 +31,10 @@ export const FINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set([...TERMINAL_ST
 export const QUEUED_REASONS = ['wallet_low_balance', 'provider_low_balance'] as const;
 export type QueuedReason = (typeof QUEUED_REASONS)[number];
 
+export function isQueuedReason(value: unknown): value is QueuedReason {
+  return typeof value === 'string' && (QUEUED_REASONS as readonly string[]).includes(value);
+}
+
 /** Who caused a transition; kept with every entry of the payout's history. */
 export const TRANSITION_SOURCES = ['api', 'reconciler', 'worker', 'webhook', 'sweeper', 'operator'] as const;
 export type TransitionSource = (typeof TRANSITION_SOURCES)[number];
@@ -67,13 +71,3 @@ export function isPayoutStatus(value: unknown): value is PayoutStatus {
 
 /** A client may cancel only before the provider has the payout, or while it waits for funds. */
 export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set(['accepted', 'reserved', 'queued']);
-
-/**
- * Whether a cancel asked for now is applied: the reconciler decides with it, and the API answers
- * with it. `claimed`: a worker has claimed the payout for submission (a provider submission
- * exists), so the provider may have it; a payout parked for the provider's float was there too.
- */
-export function isCancellable(payout: { status: string; queuedReason: string | null }, claimed: boolean): boolean {
-  if (!CLIENT_CANCELLABLE.has(payout.status as PayoutStatus) || claimed) return false;
-  return !(payout.status === 'queued' && payout.queuedReason === 'provider_low_balance');
-}

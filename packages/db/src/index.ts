@@ -1,6 +1,4 @@
 export * from './bulk.ts';
 export * from './client.ts';
-export * from './queries.ts';
-export * from './resources.ts';
 export * from './schema/index.ts';
 export * from './webhook-deliveries.ts';

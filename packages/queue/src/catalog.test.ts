@@ -1,3 +1,4 @@
+import type { PayoutStatus, ProviderId } from '@payouts/core';
 import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import {
   reconcilerJobs,
 } from './catalog.ts';
 import { BATCH_JOB_PRIORITY, Queues } from './queues.ts';
-import { redrive } from './redrive.ts';
+import { type RedriveTarget, redrive } from './redrive.ts';
 
 let redis: Redis;
 let queues: Queues;
@@ -32,7 +33,7 @@ function retryOf(job: Job | undefined) {
   return { attempts: job?.opts.attempts, backoff: job?.opts.backoff };
 }
 
-const target = (id: string, status: string, provider = 'razorpayx') => ({
+const target = (id: string, status: PayoutStatus, provider: ProviderId = 'razorpayx'): RedriveTarget => ({
   id,
   status,
   provider,

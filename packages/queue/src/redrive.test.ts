@@ -1,10 +1,11 @@
+import type { PayoutStatus, QueuedReason } from '@payouts/core';
 import { PATIENCE_MS, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jobIds } from './catalog.ts';
 import { Queues } from './queues.ts';
-import { redrive, redriveJob } from './redrive.ts';
+import { type RedriveTarget, redrive, redriveJob } from './redrive.ts';
 
 let redis: Redis;
 let queues: Queues;
@@ -20,9 +21,9 @@ afterAll(async () => {
 
 const target = (
   id: string,
-  status: string,
-  extra: Partial<{ queuedReason: string; providerPayoutId: string }> = {},
-) => ({
+  status: PayoutStatus,
+  extra: Partial<{ queuedReason: QueuedReason; providerPayoutId: string }> = {},
+): RedriveTarget => ({
   id,
   status,
   provider: 'razorpayx',
@@ -43,7 +44,7 @@ describe('re-driving a payout from its recorded state', () => {
     expect(redriveJob(target('po_x', status, extra))?.name).toBe(name);
   });
 
-  test.each(['processed', 'failed', 'rejected', 'cancelled', 'reversed'])(
+  test.each(['processed', 'failed', 'rejected', 'cancelled', 'reversed'] as const)(
     '%s is final: nothing to re-drive',
     (status) => {
       expect(redriveJob(target('po_x', status))).toBeNull();
@@ -100,10 +101,12 @@ describe('re-driving a payout from its recorded state', () => {
 
     const driven = await redrive(
       queues,
-      ['po_waiting', 'po_prio', 'po_orphan', 'po_half', 'po_none'].map((id) => ({
-        ...target(id, 'reserved'),
-        provider: 'druo',
-      })),
+      ['po_waiting', 'po_prio', 'po_orphan', 'po_half', 'po_none'].map(
+        (id): RedriveTarget => ({
+          ...target(id, 'reserved'),
+          provider: 'druo',
+        }),
+      ),
     );
     expect(driven.sort()).toEqual(['po_half', 'po_none', 'po_orphan']);
     const after = await queues.jobStates(queue, ids);

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@payouts/core';
+import { type PayoutState, redriveAction } from '@payouts/payouts';
 import type { Queue } from 'bullmq';
 import { jobIds, type ProviderJobName, type ReconcilerJobName } from './catalog.ts';
 import { jobOptions, type Queues } from './queues.ts';
@@ -6,36 +7,28 @@ import { jobOptions, type Queues } from './queues.ts';
 type JobName = ReconcilerJobName | ProviderJobName;
 
 /** What the re-drive needs to know of a payout: its recorded state, from Postgres. */
-export interface RedriveTarget {
+export interface RedriveTarget extends PayoutState {
   id: string;
-  status: string;
-  provider: string;
-  queuedReason: string | null;
+  provider: ProviderId;
   providerPayoutId: string | null;
 }
 
-/** The job that moves a payout on from its recorded state, or null when nothing can (final states). */
+/**
+ * The job that moves a payout on from its recorded state, or null when no job can (final states,
+ * a payout waiting for its wallet): which action is the payout rules' (`redriveAction` in
+ * @payouts/payouts); which queue and job id carry it is the queue's.
+ */
 export function redriveJob(
   p: RedriveTarget,
 ): { queue: 'reconciler' | ProviderId; name: JobName; jobId: string } | null {
-  switch (p.status) {
-    case 'accepted':
+  switch (redriveAction(p)) {
+    case 'accept':
       return { queue: 'reconciler', name: 'payout.accepted', jobId: jobIds.accepted(p.id) };
-    case 'reserved':
-      return { queue: p.provider as ProviderId, name: 'submit', jobId: jobIds.submit(p.id) };
-    case 'queued':
-      if (p.queuedReason === 'wallet_low_balance') return null; // released by a funding, not a job
-      // Parked before the provider had it: submit (the provider gate decides when); queued at
-      // the provider itself (RazorpayX's own queue): follow it.
-      return p.providerPayoutId
-        ? { queue: p.provider as ProviderId, name: 'poll', jobId: jobIds.poll(p.id) }
-        : { queue: p.provider as ProviderId, name: 'submit', jobId: jobIds.submit(p.id) };
-    case 'submitted':
-    case 'unknown':
-    case 'processing':
-    case 'needs_attention':
-      return { queue: p.provider as ProviderId, name: 'poll', jobId: jobIds.poll(p.id) };
-    default:
+    case 'submit':
+      return { queue: p.provider, name: 'submit', jobId: jobIds.submit(p.id) };
+    case 'poll':
+      return { queue: p.provider, name: 'poll', jobId: jobIds.poll(p.id) };
+    case null:
       return null;
   }
 }
@@ -67,12 +60,12 @@ export async function redrive(queues: Queues, targets: RedriveTarget[]): Promise
  */
 export async function redriveReversalWatch(
   queues: Queues,
-  targets: { id: string; provider: string }[],
+  targets: { id: string; provider: ProviderId }[],
   options: { priority?: number } = {},
 ) {
   return addUnlessAlive(
     queues,
-    targets.map((t) => ({ queue: t.provider as ProviderId, name: 'poll', jobId: jobIds.poll(t.id), payoutId: t.id })),
+    targets.map((t) => ({ queue: t.provider, name: 'poll', jobId: jobIds.poll(t.id), payoutId: t.id })),
     options.priority,
   );
 }

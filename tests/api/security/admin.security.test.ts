@@ -1,4 +1,5 @@
 import { MAX_AMOUNT } from '@payouts/core';
+import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant } from '../../support/system.ts';
 import { createFixture, expectProblem, type Fixture, securityChecks } from './harness.ts';
@@ -13,6 +14,40 @@ afterAll(async () => {
 
 describe('admin routes: keys and tenant isolation', () => {
   securityChecks('admin', () => fixture);
+});
+
+describe('the tenant list', () => {
+  const op = () => client(fixture.system.api.url, fixture.system.operatorKey);
+
+  test('pages newest first through every tenant, each once, and refuses a forged cursor', async () => {
+    const created = [];
+    for (const name of ['list-a', 'list-b', 'list-c'])
+      created.push((await createFundedTenant(fixture.system, name, 0)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await op()('GET', `/v1/admin/tenants?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.data.map((t: { id: string }) => t.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    // Newest first: the three just created lead, in reverse order of creation.
+    expect(seen.slice(0, 3)).toEqual([...created].reverse());
+    expect(seen).toEqual(expect.arrayContaining([fixture.a.id, fixture.b.id]));
+
+    expectProblem(
+      await op()('GET', `/v1/admin/tenants?cursor=${Buffer.from('po_x').toString('base64url')}`),
+      400,
+      'invalid_cursor',
+    );
+    for (const query of ['limit=0', 'limit=101', 'color=red']) {
+      const res = await op()('GET', `/v1/admin/tenants?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
 });
 
 describe('fundings under attack: huge amounts and racing references', () => {
@@ -43,7 +78,10 @@ describe('fundings under attack: huge amounts and racing references', () => {
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => fund(t.id, 2_000 + i, 'raced')));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409 && a.body.code === 'funding_reference_reused')).toHaveLength(29);
-    const funded = answers.find((a) => a.status === 201)!.body.amount;
+    const funded = must(
+      answers.find((a) => a.status === 201),
+      'the one funding that succeeded',
+    ).body.amount;
     expect((await t.api('GET', '/v1/balances')).body.data).toEqual([{ currency: 'INR', available: funded, held: 0 }]);
     const actions = await op()('GET', `/v1/admin/operator-actions?target=${t.id}`);
     expect(

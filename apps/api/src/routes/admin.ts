@@ -1,17 +1,24 @@
-import { type Currency, isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
+import { isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
 import { fundingTransactionKey, verifyLedger, walletBalances } from '@payouts/ledger';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { generateApiKey, hashApiKey, keyPrefix } from '../api-keys.ts';
 import { type Authenticator, requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { recordOperatorAction } from '../operator-log.ts';
+import { decodeCursor, page } from '../pagination.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { generateSigningSecret } from '../request-signing.ts';
-import { createApiKeySchema, createFundingSchema, createTenantSchema, requestSigningBodySchema } from '../schemas.ts';
-import { expectNoBody, parseBody } from '../validation.ts';
+import {
+  createApiKeySchema,
+  createFundingSchema,
+  createTenantSchema,
+  listTenantsQuery,
+  requestSigningBodySchema,
+} from '../schemas.ts';
+import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
 /** Operator routes (docs/api.md): operator keys only, never a tenant's. */
 export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>): Router {
@@ -41,10 +48,25 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
           target: row!.id,
           params: body,
         });
-        return { status: 201, body: { id: row!.id, name: row!.name, created_at: row!.createdAt.toISOString() } };
+        return { status: 201, body: tenantResource(row!) };
       },
     );
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
+  });
+
+  /** Every tenant, newest first, in keyset pages (the operator's way to find an id). */
+  router.get('/tenants', async (req, res) => {
+    const q = parseQuery(listTenantsQuery, req);
+    const filters: SQL[] = [];
+    if (q.cursor) filters.push(lt(tenants.id, decodeCursor(q.cursor, 'tenant')));
+    const rows = await deps.db
+      .select()
+      .from(tenants)
+      .where(and(...filters))
+      .orderBy(desc(tenants.id))
+      .limit(q.limit + 1);
+    const result = page(rows, q.limit);
+    res.json({ ...result, data: result.data.map(tenantResource) });
   });
 
   /**
@@ -195,7 +217,7 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
     const balance = (await walletBalances(deps.db, tenant.id)).find((b) => b.currency === body.currency);
     res.status(answer === null ? 202 : answer.funded ? 201 : 200).json({
       tenant_id: tenant.id,
-      currency: body.currency as Currency,
+      currency: body.currency,
       amount: answer?.amount === undefined ? body.amount : jsonAmount(BigInt(answer.amount)),
       reference: body.reference,
       funded: answer?.funded ?? false,
@@ -227,6 +249,10 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
   });
 
   return router;
+}
+
+function tenantResource(row: typeof tenants.$inferSelect) {
+  return { id: row.id, name: row.name, created_at: row.createdAt.toISOString() };
 }
 
 function apiKeySummary(row: typeof apiKeys.$inferSelect) {

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type Currency, type FieldIssue, isId, MAX_AMOUNT_MINOR, newId } from '@payouts/core';
+import { type Currency, type FieldIssue, isId, isPayoutStatus, MAX_AMOUNT_MINOR, newId } from '@payouts/core';
+import { type BatchRowError, payoutBatches, payouts } from '@payouts/db';
+import { walletBalances } from '@payouts/ledger';
 import {
-  type BatchRowError,
   batchResource,
+  batchStatusGroups,
   batchStatusResource,
   chargedFees,
-  insertRowsSql,
-  payoutBatches,
-  payouts,
-} from '@payouts/db';
-import { walletBalances } from '@payouts/ledger';
+  insertAcceptedPayouts,
+} from '@payouts/payouts';
 import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
@@ -140,17 +139,13 @@ export function batchRoutes(deps: ApiDeps): Router {
         for (let i = 0; i < accepted.length; i += 10_000) {
           const chunk = accepted.slice(i, i + 10_000);
           // The payouts, and their first event made from what was inserted, in one statement.
-          const inserted = insertRowsSql(
-            payouts,
+          await insertAcceptedPayouts(
+            tx,
             chunk.map((r) =>
               payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
             ),
-            { returning: ['id'] },
+            { keyId, batchId },
           );
-          await tx.execute(sql`
-            with p as (${inserted})
-            insert into payout_events (payout_id, from_status, to_status, applied, source, detail)
-            select p.id, null, 'accepted', true, 'api', ${JSON.stringify({ keyId, batchId })}::jsonb from p order by p.id`);
         }
         return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
       });
@@ -204,7 +199,8 @@ export function batchRoutes(deps: ApiDeps): Router {
           eq(payouts.batchId, batch.id),
           eq(payouts.tenantId, tenantId),
           gt(payouts.batchRow, q.after_row),
-          q.status ? eq(payouts.status, q.status) : undefined,
+          // Any text is accepted as a filter: one that names no state matches no payout.
+          q.status === undefined ? undefined : isPayoutStatus(q.status) ? eq(payouts.status, q.status) : sql`false`,
         ),
       )
       .orderBy(asc(payouts.batchRow))
@@ -451,7 +447,7 @@ function overLimit(prepared: PreparedPayout[]) {
 
 /** Currencies whose wallet cannot cover the run's amounts plus the fee reserves held with them. */
 async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPayout[]) {
-  const needed = new Map<string, bigint>();
+  const needed = new Map<Currency, bigint>();
   for (const p of prepared)
     needed.set(
       p.body.currency,
@@ -460,28 +456,15 @@ async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPay
   const wallets = new Map((await walletBalances(deps.db, tenantId)).map((w) => [w.currency, w.available]));
   return [...needed].flatMap(([currency, need]) => {
     const available = wallets.get(currency) ?? 0n;
-    return need > available
-      ? [{ currency: currency as Currency, needed: need.toString(), available: available.toString() }]
-      : [];
+    return need > available ? [{ currency, needed: need.toString(), available: available.toString() }] : [];
   });
 }
 
 type BatchRow = typeof payoutBatches.$inferSelect;
 
 async function batchStatus(deps: ApiDeps, batch: BatchRow) {
-  const groups = await deps.db
-    .select({
-      status: payouts.status,
-      currency: payouts.currency,
-      count: sql<number>`count(*)::int`,
-      amount: sql<string>`sum(${payouts.amount})::text`,
-      last: sql<Date>`max(${payouts.updatedAt})`,
-    })
-    .from(payouts)
-    .where(eq(payouts.batchId, batch.id))
-    .groupBy(payouts.status, payouts.currency);
-  // The same serializer the reconciler's `batch.completed` webhook uses.
-  return batchStatusResource(batch, groups);
+  // The same query and serializer the reconciler's `batch.completed` webhook uses.
+  return batchStatusResource(batch, await batchStatusGroups(deps.db, batch.id));
 }
 
 async function findBatch(deps: ApiDeps, tenantId: string, id: string): Promise<BatchRow> {

@@ -1,17 +1,10 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import {
-  FINAL_STATUSES,
-  isId,
-  isProviderId,
-  PAYOUT_STATUSES,
-  type PayoutStatus,
-  PROVIDER_IDS,
-  type ProviderId,
-} from '@payouts/core';
-import { operatorActions, parkedPayouts, payouts, providerSubmissions } from '@payouts/db';
+import { isId, isProviderId, isQueuedReason, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import { operatorActions, payouts, providerSubmissions } from '@payouts/db';
 import { maskText } from '@payouts/observability';
+import { isFinal, parkedPayouts, unfinishedSql, waitsForWallet } from '@payouts/payouts';
 import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } from '@payouts/queue';
-import { and, desc, eq, inArray, lt, notInArray, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -30,7 +23,6 @@ import { cancelOutcome } from './payouts.ts';
  * payout's own idempotency key, and providers without one are looked up first); operator cancels;
  * and releasing a provider's parked payouts once its float is funded. Every action is recorded.
  */
-const FINAL = [...FINAL_STATUSES];
 
 const deadLetterFilters = z.strictObject({
   provider: z.enum(PROVIDER_IDS).optional(),
@@ -96,16 +88,15 @@ export function operationRoutes(deps: ApiDeps): Router {
     const cutoff = new Date(Date.now() - (f.older_than ?? 300) * 1000);
     const filters: SQL[] = [];
     if (f.state) filters.push(eq(payouts.status, f.state));
-    else
-      filters.push(
-        or(
-          eq(payouts.status, 'needs_attention'),
-          and(notInArray(payouts.status, FINAL), lt(payouts.updatedAt, cutoff)),
-        )!,
-      );
+    else filters.push(or(eq(payouts.status, 'needs_attention'), and(unfinishedSql, lt(payouts.updatedAt, cutoff)))!);
     if (f.state && f.state !== 'needs_attention') filters.push(lt(payouts.updatedAt, cutoff));
     if (f.provider) filters.push(eq(payouts.provider, f.provider));
-    if (f.reason) filters.push(or(eq(payouts.failureCode, f.reason), eq(payouts.queuedReason, f.reason))!);
+    if (f.reason) {
+      const reason = f.reason;
+      filters.push(
+        or(eq(payouts.failureCode, reason), isQueuedReason(reason) ? eq(payouts.queuedReason, reason) : undefined)!,
+      );
+    }
     return and(...filters)!;
   }
 
@@ -152,7 +143,7 @@ export function operationRoutes(deps: ApiDeps): Router {
   router.post('/payouts/:id/replay', async (req, res) => {
     const operator = requireOperator(req);
     const row = await findAnyPayout(deps, req.params.id);
-    if (FINAL_STATUSES.has(row.status as PayoutStatus)) {
+    if (isFinal(row)) {
       throw problems.conflict(
         'payout_not_replayable',
         `The payout is ${row.status}: final. A replay re-drives unfinished payouts only; pay again with a new payout.`,
@@ -259,8 +250,7 @@ type JobInfo = { id: string; state: string; failed_reason: string | null; attemp
 async function jobFor(deps: ApiDeps, row: PayoutRow): Promise<JobInfo> {
   const target = redriveJob(row);
   if (!target) return null;
-  const queue =
-    target.queue === 'reconciler' ? deps.queues.reconciler : deps.queues.provider(target.queue as ProviderId);
+  const queue = target.queue === 'reconciler' ? deps.queues.reconciler : deps.queues.provider(target.queue);
   const job = await queue.getJob(target.jobId);
   if (!job) return { id: target.jobId, state: 'missing', failed_reason: null, attempts: 0 };
   return {
@@ -283,11 +273,11 @@ function reasonOf(row: PayoutRow, job: JobInfo): string {
 
 /** Re-drives now: a dead job is replaced, a delayed one is promoted, a wallet queue is released. */
 async function replay(deps: ApiDeps, rows: PayoutRow[]): Promise<string[]> {
-  const targets: RedriveTarget[] = rows.filter((r) => !FINAL_STATUSES.has(r.status as PayoutStatus));
+  const targets: RedriveTarget[] = rows.filter((r) => !isFinal(r));
   const driven = new Set(await redrive(deps.queues, targets));
   for (const t of targets) {
     if (driven.has(t.id)) continue;
-    if (t.status === 'queued' && t.queuedReason === 'wallet_low_balance') {
+    if (waitsForWallet(t)) {
       const row = rows.find((r) => r.id === t.id)!;
       await deps.queues.toReconciler('wallet.release', { tenantId: row.tenantId, currency: row.currency });
       driven.add(t.id);
@@ -295,7 +285,7 @@ async function replay(deps: ApiDeps, rows: PayoutRow[]): Promise<string[]> {
     }
     const job = redriveJob(t);
     if (!job) continue;
-    const queue = job.queue === 'reconciler' ? deps.queues.reconciler : deps.queues.provider(job.queue as ProviderId);
+    const queue = job.queue === 'reconciler' ? deps.queues.reconciler : deps.queues.provider(job.queue);
     const existing = await queue.getJob(job.jobId);
     if (existing && (await existing.isDelayed())) await existing.promote();
     driven.add(t.id);

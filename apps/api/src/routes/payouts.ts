@@ -1,12 +1,13 @@
-import { isCancellable, isId } from '@payouts/core';
-import { insertRowsSql, payoutEvents, payouts, providerSubmissions } from '@payouts/db';
+import { isId } from '@payouts/core';
+import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
+import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
-import { acceptedRecord, payoutRow, preparePayout } from '../payout-input.ts';
+import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { listPayoutsQuery, z } from '../schemas.ts';
@@ -31,14 +32,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
       key,
       fingerprint(req, req.body),
       { status: 202, body: payoutResource(record) },
-      (where) => [
-        insertRowsSql(payouts, [record], { where }),
-        insertRowsSql(
-          payoutEvents,
-          [{ payoutId: id, fromStatus: null, toStatus: 'accepted', applied: true, source: 'api', detail: { keyId } }],
-          { where },
-        ),
-      ],
+      (where) => acceptedPayoutsCtes([record], { keyId }, { where }),
     );
 
     if (!replayed) {
@@ -110,7 +104,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
       res.json(payoutResource(payout));
       return;
     }
-    if (!isCancellable(payout, false)) throw notCancellable(payout.status);
+    if (!cancellable(payout, false)) throw notCancellable(payout.status);
     const reply = await deps.reconciler.call('payout.cancel', {
       payoutId: payout.id,
       tenantId,
@@ -145,7 +139,7 @@ export async function cancelOutcome(
     .from(providerSubmissions)
     .where(eq(providerSubmissions.payoutId, payout.id))
     .limit(1);
-  if (!isCancellable(payout, claim !== undefined)) return 'refused';
+  if (!cancellable(payout, claim !== undefined)) return 'refused';
   // The job is gone and the payout could still be cancelled: Redis lost the job before it ran.
   throw problems.unavailable('The cancel was lost before it could be applied, and nothing changed: retry it.');
 }

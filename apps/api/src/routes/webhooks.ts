@@ -56,11 +56,11 @@ export function webhookRoutes(deps: ApiDeps): Router {
       ]);
     }
 
-    const payoutId = await resolvePayout(deps, provider as ProviderId, event.providerPayoutId, event.reference);
+    const payoutId = await resolvePayout(deps, adapter.id, event.providerPayoutId, event.reference);
     const inserted = await deps.db
       .insert(providerEvents)
       .values({
-        provider,
+        provider: adapter.id,
         eventId: event.eventId,
         eventType: event.eventType,
         payoutId,
@@ -75,7 +75,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
       // If this enqueue is lost, polling still finds the same state; the webhook only made it sooner.
       await deps.queues
         .toProvider(
-          provider as ProviderId,
+          adapter.id,
           'confirm',
           { payoutId, eventId: event.eventId },
           { jobId: jobIds.confirm(provider, event.eventId) },

@@ -70,7 +70,7 @@ export async function save(client: ApiClient, res: Response, target: string): Pr
         if (byte === 0x22) quoted = !quoted;
         else if (byte === 0x0a && !quoted) lines++;
       }
-      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+      last = chunk.at(-1) ?? last;
       done(null, chunk);
     },
   });
@@ -87,4 +87,19 @@ export async function save(client: ApiClient, res: Response, target: string): Pr
   }
   if (last !== 0x0a) lines++; // a last line without its newline
   return Math.max(0, lines - 1);
+}
+
+/**
+ * Streams a download to standard output as it arrives (`--output -`), for a pipe into another
+ * tool: constant memory whatever the size, and nothing else is printed on stdout.
+ */
+export async function copyToOutput(client: ApiClient, res: Response, out: (s: string) => void): Promise<void> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) out(decoder.decode(chunk, { stream: true }));
+  } catch (error) {
+    throw new ApiUnreachable(client.baseUrl, `the download was cut off: ${(error as Error).message}`);
+  }
+  out(decoder.decode());
 }

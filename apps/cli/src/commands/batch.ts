@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import { type ApiClient, ApiProblem, type ApiResponse, ApiUnreachable } from '../api-client.ts';
 import { describeFinished, describeStatus, describeSubmitted } from '../batch/describe.ts';
-import { checkReadable, checkWritable, fileKey, save } from '../batch/files.ts';
+import { checkReadable, checkWritable, copyToOutput, fileKey, save } from '../batch/files.ts';
 import { BarProgress, LineProgress, type Progress } from '../batch/progress.ts';
 import type { BatchCreated, BatchStatus, RowError } from '../batch/types.ts';
 import { CheckFailed, type Context, type GlobalOptions, Interrupted } from '../context.ts';
@@ -95,8 +95,17 @@ export function registerBatch(program: Command, ctx: Context): void {
     .command('report')
     .description("download a run's results: one CSV line per uploaded row, refused rows included")
     .argument('<batchId>', 'the batch (bat_…)', parseBatchId)
-    .option('--output <file>', 'where to write it (default: <batchId>-results.csv in this directory)')
+    .option(
+      '--output <file>',
+      'where to write it; - for standard output (default: <batchId>-results.csv in this directory)',
+    )
     .action(async (batchId: string, opts: { output?: string }, cmd: Command) => {
+      if (opts.output === '-') {
+        const client = ctx.client(cmd, 'tenant');
+        const res = await client.download(`${batchPath(batchId)}/results.csv`);
+        await copyToOutput(client, res, (s) => ctx.io.out(s));
+        return;
+      }
       const target = resolve(opts.output ?? `${batchId}-results.csv`);
       await checkWritable(cmd, target);
       const client = ctx.client(cmd, 'tenant');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { ApiProblem, ApiUnreachable } from '../api-client.ts';
 import type { Context } from '../context.ts';
-import { fields } from '../format.ts';
+import { fields, table } from '../format.ts';
 import { IDEMPOTENCY_KEY, JSON_HELP } from '../options.ts';
 
 interface Tenant {
@@ -11,8 +11,41 @@ interface Tenant {
   created_at: string;
 }
 
+interface TenantPage {
+  data: Tenant[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
 export function registerTenants(program: Command, ctx: Context): void {
   const tenants = program.command('tenants').description('tenants');
+  tenants
+    .command('list')
+    .description('every tenant, newest first')
+    .option('--json', JSON_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const client = ctx.client(cmd);
+      const all: Tenant[] = [];
+      let cursor: string | undefined;
+      // Tenants are few (one per customer backend), so every page is read before printing.
+      do {
+        const { body } = await client.get<TenantPage>('/v1/admin/tenants', { query: { limit: 100, cursor } });
+        all.push(...body.data);
+        cursor = body.has_more && body.next_cursor ? body.next_cursor : undefined;
+      } while (cursor);
+      ctx.emit(cmd, { data: all }, () =>
+        all.length === 0
+          ? 'No tenants yet.\n'
+          : table(
+              [
+                { header: 'tenant', value: (t: Tenant) => t.id },
+                { header: 'name', value: (t) => t.name, max: 60 },
+                { header: 'created', value: (t) => t.created_at },
+              ],
+              all,
+            ),
+      );
+    });
   tenants
     .command('create')
     .description('create a tenant (safe to retry with the same --idempotency-key)')

@@ -1,11 +1,9 @@
 import { FINAL_STATUSES, newId, type PayoutStatus, payoutEventType, type WebhookEventType } from '@payouts/core';
 import {
-  batchStatusResource,
   type ChainLink,
   chainKey,
   insertRows,
   payoutBatches,
-  payoutResource,
   payouts,
   type Transaction,
   waitingLinks,
@@ -13,9 +11,16 @@ import {
   webhookEndpoints,
   webhookEvents,
 } from '@payouts/db';
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import {
+  batchStatusGroups,
+  batchStatusResource,
+  isFinal,
+  type PayoutRow,
+  payoutResource,
+  unfinishedSql,
+} from '@payouts/payouts';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 
-type PayoutRow = typeof payouts.$inferSelect;
 type EventInsert = typeof webhookEvents.$inferInsert;
 type DeliveryInsert = typeof webhookDeliveries.$inferInsert;
 
@@ -23,8 +28,6 @@ interface Endpoint {
   id: string;
   enabledEvents: string[] | null;
 }
-
-const FINAL = [...FINAL_STATUSES];
 
 /**
  * A payout of each batch last seen unfinished, across transactions of this process: while it is
@@ -201,18 +204,7 @@ export class WebhookOutbox {
     let written = 0;
     for (const batch of locked) {
       if (!(await this.complete(batch.id))) continue;
-      const groups = await this.tx
-        .select({
-          status: payouts.status,
-          currency: payouts.currency,
-          count: sql<number>`count(*)::int`,
-          amount: sql<string>`sum(${payouts.amount})::text`,
-          last: sql<Date>`max(${payouts.updatedAt})`,
-        })
-        .from(payouts)
-        .where(eq(payouts.batchId, batch.id))
-        .groupBy(payouts.status, payouts.currency);
-      const data = batchStatusResource(batch, groups, this.now);
+      const data = batchStatusResource(batch, await batchStatusGroups(this.tx, batch.id), this.now);
       if (data.status !== 'completed') continue;
       const targets = this.subscribers(batch.tenantId, 'batch.completed');
       if (targets.length === 0) continue;
@@ -236,12 +228,12 @@ export class WebhookOutbox {
     const hint = unfinishedHint.get(batchId);
     if (hint) {
       const [row] = await this.tx.select({ status: payouts.status }).from(payouts).where(eq(payouts.id, hint));
-      if (row && !FINAL_STATUSES.has(row.status as PayoutStatus)) return false;
+      if (row && !isFinal(row)) return false;
     }
     const [open] = await this.tx
       .select({ id: payouts.id })
       .from(payouts)
-      .where(and(eq(payouts.batchId, batchId), notInArray(payouts.status, FINAL)))
+      .where(and(eq(payouts.batchId, batchId), unfinishedSql))
       .orderBy(desc(payouts.batchRow))
       .limit(1);
     if (open) {

@@ -1,7 +1,8 @@
 import { type PayoutStatus, TERMINAL_STATUSES } from '@payouts/core';
+import { type PayoutRow, toCanonical, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
 import type { ProviderReport } from '@payouts/queue';
-import { loadPayout, type PayoutRow, toCanonical } from '../payout-record.ts';
+import { loadPayout } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
 import { bareReport, countRetry, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
@@ -48,7 +49,7 @@ async function observe(
   }
   await ctx.gate.recordSuccess();
   if (state === null) {
-    const status = row.status as PayoutStatus;
+    const { status } = row;
     // A confirmed absence: the provider never got it. Only now may it be submitted again — with the
     // same idempotency key — which the reconciler arranges by moving it back to `reserved`.
     if (status === 'unknown' || status === 'submitted') {
@@ -67,9 +68,9 @@ async function observe(
 export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
-  const status = row.status as PayoutStatus;
+  const { status } = row;
   if (NOT_POLLED.has(status)) return { kind: 'done', result: `not_polled:${status}` };
-  if (status === 'queued' && row.queuedReason === 'wallet_low_balance') return { kind: 'done', result: 'wallet_queue' };
+  if (waitsForWallet(row)) return { kind: 'done', result: 'wallet_queue' };
   // A `processed` payout is still looked at once here even when its reversal watch has passed: a
   // chain that ran late (its worker was killed, the queue was paused) must not end without seeing
   // a reversal that happened inside the window. Providers without webhooks have no other signal.
@@ -106,7 +107,7 @@ export async function handleConfirm(
 ): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
-  if (row.status === 'accepted' || (row.status === 'queued' && row.queuedReason === 'wallet_low_balance')) {
+  if (row.status === 'accepted' || waitsForWallet(row)) {
     return { kind: 'done', result: `not_at_provider:${row.status}` };
   }
   const seen = await observe(ctx, row, 'webhook');

@@ -1,8 +1,8 @@
-import { parkedPayouts } from '@payouts/db';
+import { parkedPayouts, toCanonical } from '@payouts/payouts';
 import { ProviderError } from '@payouts/providers';
 import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
-import { claimSubmission, loadPayout, toCanonical } from '../payout-record.ts';
+import { claimSubmission, loadPayout } from '../payout-record.ts';
 import { decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
 import {
   bareReport,

@@ -1,3 +1,4 @@
+import type { Currency, ProviderId } from '@payouts/core';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
@@ -13,8 +14,8 @@ export const ledgerAccounts = pgTable('ledger_accounts', {
     enum: ['wallet_available', 'wallet_held', 'provider_clearing', 'fees', 'tax', 'external_funding'],
   }).notNull(),
   tenantId: text('tenant_id'),
-  provider: text('provider'),
-  currency: text('currency').notNull(),
+  provider: text('provider').$type<ProviderId>(),
+  currency: text('currency').$type<Currency>().notNull(),
   balance: bigint('balance', { mode: 'bigint' }).notNull().default(sql`0`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -31,7 +32,7 @@ export const ledgerTransactions = pgTable(
     idempotencyKey: text('idempotency_key').notNull().unique(),
     payoutId: text('payout_id'),
     tenantId: text('tenant_id'),
-    currency: text('currency').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,3 +1,12 @@
+import {
+  type Currency,
+  FINAL_STATUSES,
+  PAYOUT_STATUSES,
+  type PayoutStatus,
+  type ProviderId,
+  type QueuedReason,
+  type TransitionSource,
+} from '@payouts/core';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
@@ -18,6 +27,17 @@ export interface BeneficiaryRecord {
   provider_account_id?: string;
 }
 
+/**
+ * The final states as an SQL list literal, `('processed','failed',…)` in the table's order: written
+ * out rather than bound, so a query's `status not in` is the very text of the partial index's
+ * predicate below, which Postgres must see to use the index.
+ */
+export const FINAL_STATUS_LIST = sql.raw(
+  `(${PAYOUT_STATUSES.filter((s) => FINAL_STATUSES.has(s))
+    .map((s) => `'${s}'`)
+    .join(',')})`,
+);
+
 export const payouts = pgTable(
   'payouts',
   {
@@ -25,12 +45,12 @@ export const payouts = pgTable(
     tenantId: text('tenant_id')
       .notNull()
       .references(() => tenants.id),
-    status: text('status').notNull(),
+    status: text('status').$type<PayoutStatus>().notNull(),
     /** Why the payout waits in `queued`: the tenant's wallet or the provider's float. */
-    queuedReason: text('queued_reason'),
+    queuedReason: text('queued_reason').$type<QueuedReason>(),
     amount: bigint('amount', { mode: 'bigint' }).notNull(),
-    currency: text('currency').notNull(),
-    provider: text('provider').notNull(),
+    currency: text('currency').$type<Currency>().notNull(),
+    provider: text('provider').$type<ProviderId>().notNull(),
     method: text('method').notNull(),
     purpose: text('purpose'),
     referenceId: text('reference_id'),
@@ -67,9 +87,7 @@ export const payouts = pgTable(
     index('payouts_tenant_reference_idx').on(t.tenantId, t.referenceId),
     index('payouts_batch_row_idx').on(t.batchId, t.batchRow),
     // The sweeper's scan: unfinished payouts by age.
-    index('payouts_unfinished_idx')
-      .on(t.status, t.updatedAt)
-      .where(sql`status not in ('processed','failed','rejected','cancelled','reversed')`),
+    index('payouts_unfinished_idx').on(t.status, t.updatedAt).where(sql`status not in ${FINAL_STATUS_LIST}`),
     // The sweeper's reversal-watch scan and the daily late-reversal re-check: processed payouts by
     // when they were processed (without it, both scanned the whole table every pass).
     index('payouts_processed_idx').on(t.updatedAt).where(sql`status = 'processed'`),
@@ -92,10 +110,10 @@ export const payoutEvents = pgTable(
     payoutId: text('payout_id')
       .notNull()
       .references(() => payouts.id),
-    fromStatus: text('from_status'),
-    toStatus: text('to_status').notNull(),
+    fromStatus: text('from_status').$type<PayoutStatus>(),
+    toStatus: text('to_status').$type<PayoutStatus>().notNull(),
     applied: boolean('applied').notNull(),
-    source: text('source').notNull(),
+    source: text('source').$type<TransitionSource>().notNull(),
     detail: jsonb('detail').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,3 +1,4 @@
+import type { ProviderId } from '@payouts/core';
 import { bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
@@ -9,7 +10,7 @@ export const providerEvents = pgTable(
   'provider_events',
   {
     id: bigserial('id', { mode: 'bigint' }).primaryKey(),
-    provider: text('provider').notNull(),
+    provider: text('provider').$type<ProviderId>().notNull(),
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
     /** Our payout, when the event names one we know. */

@@ -1,14 +1,13 @@
-import { FINAL_STATUSES, jsonAmount, maskAccountNumber, type PayoutStatus } from '@payouts/core';
-import type { payoutBatches } from './schema/batches.ts';
-import type { payouts } from './schema/payouts.ts';
+import { type Currency, FINAL_STATUSES, jsonAmount, maskAccountNumber, type PayoutStatus } from '@payouts/core';
+import type { payoutBatches } from '@payouts/db';
+import type { PayoutRow } from './rows.ts';
 
 /**
  * The public objects (docs/api.md), as the API answers them and as outbound webhooks carry them.
- * They live here, beside the rows they are made from, so the API and the reconciler (which
- * writes webhook events in the transaction of each change) serialize with the same code:
- * a webhook's `data` is exactly what `GET` would have answered at that version.
+ * The API and the reconciler (which writes webhook events in the transaction of each change)
+ * serialize with this same code: a webhook's `data` is exactly what `GET` would have answered at
+ * that version.
  */
-type PayoutRow = typeof payouts.$inferSelect;
 type BatchRow = typeof payoutBatches.$inferSelect;
 
 /**
@@ -23,7 +22,7 @@ export function chargedFees(row: Pick<PayoutRow, 'status' | 'fees' | 'tax'>): {
   fees: bigint | null;
   tax: bigint | null;
 } {
-  switch (row.status as PayoutStatus) {
+  switch (row.status) {
     case 'processed':
       return { fees: row.fees ?? 0n, tax: row.tax ?? 0n };
     case 'failed':
@@ -87,8 +86,8 @@ export function batchResource(b: BatchRow) {
 
 /** One group of a batch's payouts, by state and currency (a `GROUP BY status, currency`). */
 export interface BatchStatusGroup {
-  status: string;
-  currency: string;
+  status: PayoutStatus;
+  currency: Currency;
   count: number;
   /** Sum of amounts in minor units, as text (a bigint sum). */
   amount: string;
@@ -109,7 +108,7 @@ export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[],
     counts[r.status] = (counts[r.status] ?? 0) + r.count;
     amounts[r.currency] ??= {};
     amounts[r.currency]![r.status] = jsonAmount(BigInt(r.amount));
-    if (FINAL_STATUSES.has(r.status as PayoutStatus)) final += r.count;
+    if (FINAL_STATUSES.has(r.status)) final += r.count;
     last = Math.max(last, new Date(r.last).getTime());
   }
   const done = final === batch.acceptedRows;

@@ -1,0 +1,6 @@
+export * from './accepted.ts';
+export * from './predicates.ts';
+export * from './queries.ts';
+export * from './resources.ts';
+export * from './rows.ts';
+export * from './state-rules.ts';

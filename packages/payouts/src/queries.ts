@@ -1,0 +1,42 @@
+import type { ProviderId } from '@payouts/core';
+import { type Executor, payouts } from '@payouts/db';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { waitsForFloatSql } from './predicates.ts';
+import type { BatchStatusGroup } from './resources.ts';
+
+/**
+ * Payouts parked because their provider's float was short, before the provider had them
+ * (RazorpayX's own queue releases itself), oldest first: the order they are released in.
+ */
+export function parkedPayouts(db: Executor, provider: ProviderId, limit = 5000) {
+  return db
+    .select({
+      id: payouts.id,
+      status: payouts.status,
+      provider: payouts.provider,
+      queuedReason: payouts.queuedReason,
+      providerPayoutId: payouts.providerPayoutId,
+    })
+    .from(payouts)
+    .where(and(eq(payouts.provider, provider), waitsForFloatSql, isNull(payouts.providerPayoutId)))
+    .orderBy(asc(payouts.id))
+    .limit(limit);
+}
+
+/**
+ * A batch's payouts by state and currency: what its progress is made of, for the API's answer
+ * and the reconciler's `batch.completed` webhook alike.
+ */
+export function batchStatusGroups(db: Executor, batchId: string): Promise<BatchStatusGroup[]> {
+  return db
+    .select({
+      status: payouts.status,
+      currency: payouts.currency,
+      count: sql<number>`count(*)::int`,
+      amount: sql<string>`sum(${payouts.amount})::text`,
+      last: sql<Date>`max(${payouts.updatedAt})`,
+    })
+    .from(payouts)
+    .where(eq(payouts.batchId, batchId))
+    .groupBy(payouts.status, payouts.currency);
+}
