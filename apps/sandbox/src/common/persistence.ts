@@ -76,7 +76,7 @@ export function keepState<S>({ dir, runtime, simulator, schema, startConfig }: K
       logger.info({ provider: runtime.id, path: file.path, savedAt: read.value.savedAt }, 'sandbox state restored');
     } catch (error) {
       simulator.reset();
-      setAside(file.path, `${String(error)}`, runtime);
+      setAside(file.path, String(error), runtime);
     }
   } else if (read.reason === 'missing') {
     logger.warn({ provider: runtime.id, path: file.path }, 'no saved sandbox state: starting empty');
@@ -94,14 +94,15 @@ export function keepState<S>({ dir, runtime, simulator, schema, startConfig }: K
 }
 
 function setAside(path: string, detail: string, runtime: ProviderRuntime): void {
-  const aside = `${path}.unreadable-${runtime.now()}`;
+  let movedTo: string | null = `${path}.unreadable-${runtime.now()}`;
   try {
-    renameSync(path, aside);
+    renameSync(path, movedTo);
   } catch {
-    // Nothing to move, or no right to: the next save overwrites it.
+    // Not ours to move (a directory, no permission): the next save replaces it or fails with a warning.
+    movedTo = null;
   }
   runtime.deps.logger.warn(
-    { provider: runtime.id, path, movedTo: aside, detail },
+    { provider: runtime.id, path, movedTo, detail },
     'saved sandbox state unreadable: starting empty',
   );
 }
