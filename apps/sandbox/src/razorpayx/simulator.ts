@@ -247,7 +247,7 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       'an idempotency key',
     );
     for (const [key, entry] of saved.idempotencyKeys) this.keys.set(key, entry);
-    // First in, first out: queued payouts join the queue when created and leave it only by its head or a cancel.
+    // Queued payouts joined the queue as they were created, and leaving it never reorders the rest.
     this.queue = this.payouts.all().filter((r) => r.payout.status === 'queued');
   }
 
