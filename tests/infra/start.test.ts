@@ -111,10 +111,19 @@ describe('pnpm start, from nothing and again', () => {
     await waitFor(async () => ((await api(`/v1/payouts/${payout.id}`)).status === 'processed' ? true : undefined), {
       message: 'the demo payout to be processed',
     });
+    const settled = (await api(`/v1/payouts/${payout.id}`)) as { provider_payout_id: string };
     expect(await first.stop()).toBe(0);
 
     const second = await start(ports);
     expect(keyIn(second.banner)).toBe(key);
+    // The sandbox kept its state in the data folder: the provider still knows the payout, as a
+    // real one would, instead of answering 404 to every lookup after a restart.
+    const atProvider = (await fetch(`http://127.0.0.1:${ports.sandbox}/_admin/razorpayx/payouts`).then((r) =>
+      r.json(),
+    )) as { data: { id: string; status: string }[] };
+    expect(atProvider.data.filter((p) => p.id === settled.provider_payout_id)).toEqual([
+      expect.objectContaining({ status: 'processed' }),
+    ]);
     const balances = (await api('/v1/balances')) as { data: { currency: 'INR'; available: number }[] };
     const inr = balances.data.find((b) => b.currency === 'INR');
     expect(inr?.available).toBeLessThan(100_000_000);
