@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES } from '@payouts/core';
+import { registerAuditPaths } from './routes/audit.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
   apiKeySchema,
@@ -187,6 +188,7 @@ export function buildOpenApiDocument() {
   });
   registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
   registerOperationPaths(registry, { security, errors, problem, json });
+  registerAuditPaths(registry, { security, errors, problem, json });
   registry.registerPath({
     method: 'get',
     path: '/v1/admin/tenants/{id}/api-keys',

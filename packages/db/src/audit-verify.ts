@@ -208,13 +208,13 @@ async function verifyOperatorActions(db: Executor, pageSize: number): Promise<Ch
     for (const a of page) {
       const seq = a.chainSeq!;
       expectedSeq++;
-      // The hash covers the place, so a renumbered row fails as edited; a gap is a deleted row
-      // (even one whose successor was re-hashed to hide it).
+      if (!walk.next(a.id, a, () => operatorActionHash(a, seq, a.prevHash))) break scan;
+      // The hash covers the place, so a renumbered row fails as edited; a gap whose links hold is a
+      // deleted row whose successor was re-hashed to hide it.
       if (seq !== expectedSeq) {
         walk.fail(a.id, 'link_broken', `seq ${expectedSeq}`, `seq ${seq}`);
         break scan;
       }
-      if (!walk.next(a.id, a, () => operatorActionHash(a, seq, a.prevHash))) break scan;
     }
     if (page.length < pageSize) break;
     after = page[page.length - 1]!.chainSeq;
