@@ -70,9 +70,14 @@ describe('a clean system', () => {
     // and then cancelled by an operator (both operator actions go on the operator chain).
     const waiting: string[] = [];
     for (const key of ['audit-wait-1', 'audit-wait-2']) {
-      const res = await tenant.api('POST', '/v1/payouts', inrPayout({ amount: 5_000_000, queue_if_low_balance: true }), {
-        'idempotency-key': key,
-      });
+      const res = await tenant.api(
+        'POST',
+        '/v1/payouts',
+        inrPayout({ amount: 5_000_000, queue_if_low_balance: true }),
+        {
+          'idempotency-key': key,
+        },
+      );
       expect(res.status).toBe(202);
       waiting.push(res.body.id);
     }
@@ -163,12 +168,21 @@ describe('history rewritten in SQL is found', () => {
   test('an edited operator_actions row: hash_mismatch on that row', async () => {
     const [first] = await system.db.db.select().from(operatorActions).orderBy(asc(operatorActions.chainSeq)).limit(1);
     editedAction = first!;
-    await system.db.db.update(operatorActions).set({ actor: 'key_someone_else' }).where(eq(operatorActions.id, first!.id));
+    await system.db.db
+      .update(operatorActions)
+      .set({ actor: 'key_someone_else' })
+      .where(eq(operatorActions.id, first!.id));
     const res = await verify();
     expect(res.status).toBe(500);
     expect(res.body.operator_actions).toMatchObject({ broken_chains: 1 });
     expect(res.body.operator_actions.broken).toEqual([
-      { chain: 'operator_actions', row: first!.id, reason: 'hash_mismatch', expected: expect.any(String), found: first!.hash },
+      {
+        chain: 'operator_actions',
+        row: first!.id,
+        reason: 'hash_mismatch',
+        expected: expect.any(String),
+        found: first!.hash,
+      },
     ]);
     expect(res.body.operator_actions.broken[0].expected).not.toBe(first!.hash);
   });
@@ -185,7 +199,13 @@ describe('history rewritten in SQL is found', () => {
     await system.db.db.delete(operatorActions).where(eq(operatorActions.id, rows[2]!.id));
     const res = await verify();
     expect(res.body.operator_actions.broken).toEqual([
-      { chain: 'operator_actions', row: rows[3]!.id, reason: 'link_broken', expected: rows[1]!.hash, found: rows[2]!.hash },
+      {
+        chain: 'operator_actions',
+        row: rows[3]!.id,
+        reason: 'link_broken',
+        expected: rows[1]!.hash,
+        found: rows[2]!.hash,
+      },
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiProblem, ApiUnreachable } from './api-client.ts';
-import { registerAudit } from './commands/audit.ts';
 import { registerActions } from './commands/actions.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerBalances } from './commands/balances.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';

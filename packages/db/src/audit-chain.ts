@@ -49,7 +49,9 @@ function canonical(value: Json): string {
 }
 
 function sha256(fields: unknown[]): string {
-  return createHash('sha256').update(canonical(stored(fields)), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonical(stored(fields)), 'utf8')
+    .digest('hex');
 }
 
 /** Timestamps are hashed to the millisecond, as writers store them. */

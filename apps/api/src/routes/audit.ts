@@ -37,7 +37,10 @@ const chainsSchema = z.object({
     .array(
       z.object({
         chain: z.string().openapi({ description: 'The payout id, or `operator_actions`' }),
-        row: z.string().nullable().openapi({ description: 'The first broken row (`payout_events.id` or the action id)' }),
+        row: z
+          .string()
+          .nullable()
+          .openapi({ description: 'The first broken row (`payout_events.id` or the action id)' }),
         reason: z.enum(['hash_mismatch', 'link_broken', 'hash_missing', 'head_mismatch']),
         expected: z.string().nullable(),
         found: z.string().nullable(),
