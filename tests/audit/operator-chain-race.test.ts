@@ -61,11 +61,11 @@ test('writers released together, each with its transaction open, never fork the 
   const expected = rounds * (writers / 2) * 3;
   expect(rows).toHaveLength(expected);
   // One line: places 1..n, each row linked to the one before, no two rows after the same one.
-  expect(rows.map((r) => r.chainSeq)).toEqual(Array.from({ length: expected }, (_, i) => BigInt(i + 1)));
+  expect(rows.map((r) => r.chainSeq)).toEqual(Array.from({ length: expected }, (_, i) => i + 1));
   expect(rows.map((r) => r.prevHash)).toEqual([null, ...rows.slice(0, -1).map((r) => r.hash)]);
   expect(new Set(rows.map((r) => r.prevHash)).size).toBe(rows.length);
   const [head] = await db.db.select().from(auditChainHeads);
-  expect(head).toEqual({ chain: 'operator_actions', seq: BigInt(expected), hash: rows.at(-1)!.hash });
+  expect(head).toEqual({ chain: 'operator_actions', seq: expected, hash: rows.at(-1)!.hash });
 
   const report = await verifyAuditChains(db.db, { pageSize: 7 });
   expect(report.ok).toBe(true);

@@ -107,7 +107,7 @@ export interface OperatorActionContent {
   createdAt: Date;
 }
 
-export function operatorActionHash(a: OperatorActionContent, seq: bigint, prevHash: string | null): string {
+export function operatorActionHash(a: OperatorActionContent, seq: number, prevHash: string | null): string {
   return sha256([
     'operator_action',
     seq.toString(),
@@ -143,7 +143,7 @@ export async function appendOperatorActions(tx: Executor, actions: OperatorActio
   let seq = head.seq;
   let prev = head.hash;
   const rows = actions.map((a) => {
-    seq += 1n;
+    seq += 1;
     const hash = operatorActionHash(a, seq, prev);
     const row = { ...a, chainSeq: seq, prevHash: prev, hash };
     prev = hash;

@@ -196,8 +196,8 @@ function payoutEventsPage(db: Executor, after: { payoutId: string; id: bigint } 
 async function verifyOperatorActions(db: Executor, pageSize: number): Promise<ChainsReport> {
   const report = emptyReport();
   const walk = new ChainWalk(OPERATOR_CHAIN);
-  let expectedSeq = 0n;
-  let after: bigint | null = null;
+  let expectedSeq = 0;
+  let after: number | null = null;
   scan: for (;;) {
     const page = await db
       .select()

@@ -17,9 +17,10 @@ export const operatorActions = pgTable(
     /**
      * The row's place in the one operator audit chain (1, 2, …), given under the chain head's
      * lock: the chain's order, which neither the ids nor the clocks of concurrent writers give.
-     * Null, like the hashes, on rows written before the chain existed.
+     * Null, like the hashes, on rows written before the chain existed. A JS number: exact to 2^53
+     * actions, and rows read back stay plain JSON.
      */
-    chainSeq: bigint('chain_seq', { mode: 'bigint' }),
+    chainSeq: bigint('chain_seq', { mode: 'number' }),
     /** The hash of the previous row in the chain (null for the first). */
     prevHash: text('prev_hash'),
     /** SHA-256 of this row's content, its place and `prev_hash` (`packages/db/src/audit-chain.ts`). */
@@ -41,6 +42,6 @@ export const operatorActions = pgTable(
 export const auditChainHeads = pgTable('audit_chain_heads', {
   /** The chain: `operator_actions`. */
   chain: text('chain').primaryKey(),
-  seq: bigint('seq', { mode: 'bigint' }).notNull().default(sql`0`),
+  seq: bigint('seq', { mode: 'number' }).notNull().default(sql`0`),
   hash: text('hash'),
 });
