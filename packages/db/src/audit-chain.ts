@@ -13,8 +13,8 @@ import type { payoutEvents } from './schema/payouts.ts';
  * link the verifier (`audit-verify.ts`) finds, and deleting the tail disagrees with the head.
  *
  * The hash is computed in TypeScript where the row is written, in the writer's transaction, and
- * the verifier recomputes it with these same functions from the row as read back. The encoding
- * (one line per field, `canonical JSON` of an array, hashed as UTF-8, hex digest):
+ * the verifier recomputes it with these same functions from the row as read back. The hash is the
+ * hex SHA-256 of the UTF-8 canonical JSON of one array per row:
  *
  *   payout_events:    ["payout_event", payout_id, from_status, to_status, applied, source,
  *                      detail, created_at, prev_hash]
