@@ -87,9 +87,14 @@ test('legacy rows are counted apart, chains start after them, and an unhashed ro
   const fresh = payoutRow();
   await insertAcceptedPayouts(db.db, [fresh], { keyId: 'key_legacy' });
   await chainNext(fresh.id);
-  await db.db
-    .insert(operatorActions)
-    .values({ id: newId('operatorAction'), actor: 'key_old', action: 'tenant.create', target: null });
+  // Written by the engine before 0007, a while before the first chained row.
+  await db.db.insert(operatorActions).values({
+    id: newId('operatorAction'),
+    actor: 'key_old',
+    action: 'tenant.create',
+    target: null,
+    createdAt: new Date(Date.now() - 60_000),
+  });
   await db.db.transaction((tx) =>
     appendOperatorActions(tx, [
       {
@@ -123,4 +128,14 @@ test('legacy rows are counted apart, chains start after them, and an unhashed ro
   expect(broken.payoutEvents.broken).toEqual([
     { chain: mixed, row: String(slipped!.id), reason: 'hash_missing', expected: expect.any(String), found: null },
   ]);
+
+  // An operator action written around the chain after it started is not a legacy row.
+  const sneaked = newId('operatorAction');
+  await db.db.insert(operatorActions).values({ id: sneaked, actor: 'key_x', action: 'tenant.create', target: null });
+  const unchained = await verifyAuditChains(db.db, { pageSize: 2 });
+  expect(unchained.operatorActions).toMatchObject({
+    legacyRows: 1,
+    brokenChains: 1,
+    broken: [{ chain: 'operator_actions', row: sneaked, reason: 'hash_missing', expected: null, found: null }],
+  });
 });

@@ -223,11 +223,28 @@ async function verifyOperatorActions(db: Executor, pageSize: number): Promise<Ch
     .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })
     .from(auditChainHeads)
     .where(eq(auditChainHeads.chain, OPERATOR_CHAIN));
-  const broken = walk.broken ?? (head ? walk.end(head.hash) : null);
+  let broken = walk.broken ?? (head ? walk.end(head.hash) : null);
+  // A row without a place written after the chain started did not come through the writers: a
+  // legacy row is one from before the first chained row.
+  const [start] = await db
+    .select({ at: sql<Date | null>`min(${operatorActions.createdAt})`.mapWith(operatorActions.createdAt) })
+    .from(operatorActions)
+    .where(isNotNull(operatorActions.chainSeq));
+  const unchained = start?.at
+    ? and(isNull(operatorActions.chainSeq), gt(operatorActions.createdAt, start.at))
+    : sql`false`;
+  const [slipped] = await db
+    .select({ id: operatorActions.id })
+    .from(operatorActions)
+    .where(unchained)
+    .orderBy(asc(operatorActions.createdAt))
+    .limit(1);
+  if (!broken && slipped)
+    broken = { chain: OPERATOR_CHAIN, row: slipped.id, reason: 'hash_missing', expected: null, found: null };
   const [legacy] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(operatorActions)
-    .where(isNull(operatorActions.chainSeq));
+    .where(and(isNull(operatorActions.chainSeq), start?.at ? sql`not (${unchained})` : undefined));
   report.legacyRows = legacy?.n ?? 0;
   report.rows = walk.rows;
   report.chains = walk.started ? 1 : 0;
