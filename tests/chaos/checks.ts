@@ -3,7 +3,7 @@
  * should be final (see harness.ts for the list); each broken one is a violation in the report.
  */
 import { FINAL_STATUSES } from '@payouts/core';
-import { type Database, payoutEvents, payouts } from '@payouts/db';
+import { type Database, payoutEvents, payouts, verifyAuditChains } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
 import { http, must } from '@payouts/testing';
 import { asc, inArray } from 'drizzle-orm';
@@ -162,6 +162,12 @@ export async function checkInvariants(
   for (const t of ledger.totals) report.ledgerTotals[t.currency] = t.sum.toString();
   for (const p of ledger.problems.slice(0, 20)) violation(`ledger: ${p}`);
   for (const t of ledger.totals) if (t.sum !== 0n) violation(`ledger in ${t.currency} sums to ${t.sum}, not 0`);
+
+  // 4b. The audit chains verify: the kills and restarts never left a payout's history forked.
+  const audit = await verifyAuditChains(db);
+  for (const b of [...audit.payoutEvents.broken, ...audit.operatorActions.broken].slice(0, 20)) {
+    violation(`audit chain ${b.chain}: ${b.reason} at row ${b.row} (expected ${b.expected}, found ${b.found})`);
+  }
 
   // 5. Wallets: nothing held; available = funded − Σ processed (amount + fees + tax).
   const spent: Record<string, bigint> = {};

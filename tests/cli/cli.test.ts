@@ -344,6 +344,32 @@ describe('provider and ledger', () => {
     expect(JSON.parse((await cli(['ledger', 'verify', '--json'])).stdout)).toMatchObject({ ok: true, problems: [] });
   });
 
+  test('audit verify says ok after everything above', async () => {
+    const verified = await cli(['audit', 'verify']);
+    expect(verified).toMatchObject({ code: 0, stderr: '' });
+    expect(verified.stdout).toContain('Audit chains ok');
+    expect(verified.stdout).toMatch(/operator log: [1-9]\d* rows in 1 chain, 0 broken/);
+    expect(JSON.parse((await cli(['audit', 'verify', '--json'])).stdout)).toMatchObject({
+      ok: true,
+      payout_events: { broken_chains: 0, broken: [] },
+      operator_actions: { broken_chains: 0, broken: [] },
+    });
+  });
+
+  test('a broken audit chain is a finding: exit 1 naming the row, expected and found', async () => {
+    const clean = { rows: 3, chains: 1, legacy_rows: 0, broken_chains: 0, broken: [] };
+    const link = { chain: 'po_x', row: '42', reason: 'hash_mismatch', expected: 'aaaa', found: 'bbbb' };
+    const broken = await cli(['audit', 'verify'], {
+      fetch: async () =>
+        Response.json(
+          { ok: false, payout_events: { ...clean, broken_chains: 1, broken: [link] }, operator_actions: clean },
+          { status: 500 },
+        ),
+    });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/po_x\s+42\s+hash_mismatch\s+aaaa\s+bbbb/);
+  });
+
   test('a ledger that does not verify is a finding: exit 1 with its problems', async () => {
     const broken = await cli(['ledger', 'verify'], {
       fetch: async () =>

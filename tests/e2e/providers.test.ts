@@ -1,3 +1,4 @@
+import { verifyAuditChains } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { type CanonicalPayout, createKrayonAdapter, createThaiGatewayAdapter } from '@payouts/providers';
 import { must, waitFor } from '@payouts/testing';
@@ -236,4 +237,12 @@ test('the ledger balances to the unit across all four providers', async () => {
   const report = await verifyLedger(system.db.db);
   expect(report.problems).toEqual([]);
   expect(report.totals.map((t) => t.currency).sort()).toEqual(['COP', 'INR', 'THB', 'USD']);
+});
+
+test('every payout history and the operator log verify as unbroken hash chains', async () => {
+  const audit = await verifyAuditChains(system.db.db);
+  expect(audit.payoutEvents).toMatchObject({ legacyRows: 0, brokenChains: 0, broken: [] });
+  expect(audit.operatorActions).toMatchObject({ legacyRows: 0, brokenChains: 0, broken: [] });
+  expect(audit.payoutEvents.rows).toBeGreaterThan(0);
+  expect(audit.ok).toBe(true);
 });

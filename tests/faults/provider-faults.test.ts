@@ -1,3 +1,4 @@
+import { verifyAuditChains } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { ProviderGate } from '@payouts/queue';
 import { waitFor } from '@payouts/testing';
@@ -99,5 +100,6 @@ describe('provider faults', () => {
     await allProcessed(ids);
     await waitFor(async () => (await gate.circuitState()) !== 'open' || undefined);
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+    expect((await verifyAuditChains(system.db.db)).payoutEvents).toMatchObject({ brokenChains: 0, broken: [] });
   });
 });

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
+import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
@@ -241,6 +242,7 @@ export function buildOpenApiDocument() {
     responses: cancelAnswers('operator'),
   });
   registerOperationPaths(registry, h);
+  registerAuditPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);
 

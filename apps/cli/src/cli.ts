@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiProblem, ApiUnreachable } from './api-client.ts';
 import { registerActions } from './commands/actions.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerBalances } from './commands/balances.ts';
 import { registerBatch } from './commands/batch.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
@@ -83,6 +84,7 @@ export function buildProgram(ctx: Context): Command {
   registerTenants(program, ctx);
   registerKeys(program, ctx);
   registerLedger(program, ctx);
+  registerAudit(program, ctx);
   registerActions(program, ctx);
   registerBatch(program, ctx);
   registerWebhooks(program, ctx);

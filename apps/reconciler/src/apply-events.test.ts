@@ -1,5 +1,13 @@
 import { MAX_AMOUNT_MINOR, newId } from '@payouts/core';
-import { ledgerTransactions, operatorActions, payoutEvents, payouts, providerSubmissions, tenants } from '@payouts/db';
+import {
+  ledgerTransactions,
+  operatorActions,
+  payoutEvents,
+  payouts,
+  providerSubmissions,
+  tenants,
+  verifyAuditChains,
+} from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
 import { createTestDatabase, type TestDatabase } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
@@ -329,6 +337,11 @@ describe('applying reconciler events', () => {
     }
     expect(await wallet()).toEqual({ available: 10_000_000n - 40n * (1_000n + 12n), held: 0n });
     expect((await verifyLedger(db.db)).problems).toEqual([]);
+    // Each payout's history was written by three batches at once (the repeats recorded as not
+    // applied): under the payout's row lock each chained after the last, so no chain forked.
+    const audit = await verifyAuditChains(db.db);
+    expect(audit.payoutEvents).toMatchObject({ brokenChains: 0, broken: [] });
+    expect(audit.payoutEvents.rows).toBeGreaterThan(ids.length * 3);
   });
 });
 

@@ -9,10 +9,12 @@ import {
   type TransitionSource,
 } from '@payouts/core';
 import {
+  appendOperatorActions,
+  chainedPayoutEvent,
   type Database,
   insertRows,
   ledgerTransactions,
-  operatorActions,
+  type OperatorActionContent,
   payoutEvents,
   payouts,
   providerSubmissions,
@@ -152,7 +154,7 @@ class Batch {
    * Operator actions applied by this batch (fundings, operator cancels): their audit entries are
    * written in the transaction that applies them, so the change and its record commit together.
    */
-  private readonly audit: (typeof operatorActions.$inferInsert)[] = [];
+  private readonly audit: OperatorActionContent[] = [];
   private readonly now = new Date();
 
   private readonly outbox: WebhookOutbox;
@@ -546,15 +548,15 @@ class Batch {
     source: TransitionSource,
     detail: Record<string, unknown>,
   ): void {
-    this.history.push({
-      payoutId: row.id,
-      fromStatus: row.status,
-      toStatus: to,
-      applied,
-      source,
-      detail,
-      createdAt: this.now,
-    });
+    // Chained after the payout's last row (its `history_hash`), under the payout's row lock taken
+    // in `load`: every history row a batch writes belongs to a locked row.
+    const event = chainedPayoutEvent(
+      { payoutId: row.id, fromStatus: row.status, toStatus: to, applied, source, detail, createdAt: this.now },
+      row.historyHash,
+    );
+    this.history.push(event);
+    row.historyHash = event.hash;
+    this.dirty.add(row.id);
   }
 
   /** Returns the outbound webhook deliveries written. */
@@ -583,14 +585,17 @@ class Batch {
         failureCode: r.failureCode,
         failureMessage: r.failureMessage,
         version: r.version,
+        historyHash: r.historyHash,
         updatedAt: r.updatedAt,
       };
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
-    if (this.audit.length > 0) await insertRows(this.tx, operatorActions, this.audit);
     // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
-    return this.outbox.write();
+    const deliveries = await this.outbox.write();
+    // Last: the operator chain's head lock is the last lock a transaction takes (appendOperatorActions).
+    await appendOperatorActions(this.tx, this.audit);
+    return deliveries;
   }
 }
 

@@ -1,3 +1,5 @@
+export * from './audit-chain.ts';
+export * from './audit-verify.ts';
 export * from './bulk.ts';
 export * from './client.ts';
 export * from './schema/index.ts';

@@ -1,4 +1,4 @@
-import { type Executor, insertRowsSql, payouts } from '@payouts/db';
+import { chainedPayoutEvent, type Executor, insertRowsSql, type PayoutEventContent, payouts } from '@payouts/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { NewPayout } from './rows.ts';
 
@@ -8,19 +8,44 @@ import type { NewPayout } from './rows.ts';
  * `accepted` history entries are made from what was inserted, in the same statement. Returned as
  * common table expressions so a caller can put them in a larger statement (the single route
  * writes them with its Idempotency-Key record, guarded by `where`).
+ *
+ * The first event starts the payout's audit chain (`packages/db/src/audit-chain.ts`): its hash is
+ * computed here, before the statement, and goes in with the payout as its `history_hash`, from
+ * which the event takes it, so the batch path stays one statement however many rows it has. No
+ * lock is needed: nobody else can see the payout before this statement commits.
  */
 export function acceptedPayoutsCtes(
   rows: NewPayout[],
   detail: Record<string, unknown>,
-  options: { where?: SQL } = {},
+  options: { where?: SQL; now?: Date } = {},
 ): SQL[] {
-  const inserted = insertRowsSql(payouts, rows, { returning: ['id'], ...options });
+  const createdAt = options.now ?? new Date();
+  const chained = rows.map((row) => ({
+    ...row,
+    historyHash: chainedPayoutEvent(acceptedEvent(row.id, detail, createdAt), null).hash,
+  }));
+  const inserted = insertRowsSql(payouts, chained, { returning: ['id', 'history_hash'], where: options.where });
   return [
     sql`accepted_payouts as (${inserted})`,
     sql`accepted_events as (
-      insert into payout_events (payout_id, from_status, to_status, applied, source, detail)
-      select id, null, 'accepted', true, 'api', ${JSON.stringify(detail)}::jsonb from accepted_payouts order by id)`,
+      insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
+      select id, null, 'accepted', true, 'api', ${JSON.stringify(detail)}::jsonb, ${createdAt.toISOString()}::timestamptz,
+             null, history_hash
+      from accepted_payouts order by id)`,
   ];
+}
+
+/** The first history row of a payout, as the statement above writes it. */
+function acceptedEvent(payoutId: string, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
+  return {
+    payoutId,
+    fromStatus: null,
+    toStatus: 'accepted',
+    applied: true,
+    source: 'api',
+    detail,
+    createdAt,
+  };
 }
 
 /** Inserts accepted payouts and their first events in one statement (see `acceptedPayoutsCtes`). */

@@ -51,6 +51,7 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     failureCode: null,
     failureMessage: null,
     version: 0,
+    historyHash: row.historyHash ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -66,6 +66,7 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', path: '/v1/admin/tenants/:id/balances', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/ledger/verify', access: 'operator', file: 'admin' },
+  { method: 'GET', path: '/v1/admin/audit/verify', access: 'operator', file: 'admin' },
   // operations.security.test.ts
   { method: 'GET', path: '/v1/admin/dead-letters', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/payouts/:id/replay', access: 'operator', file: 'operations' },

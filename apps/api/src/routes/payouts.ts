@@ -32,7 +32,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
       key,
       fingerprint(req, req.body),
       { status: 202, body: payoutResource(record) },
-      (where) => acceptedPayoutsCtes([record], { keyId }, { where }),
+      (where) => acceptedPayoutsCtes([record], { keyId }, { where, now: record.createdAt }),
     );
 
     if (!replayed) {

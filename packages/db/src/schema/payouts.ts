@@ -79,6 +79,12 @@ export const payouts = pgTable(
     failureMessage: text('failure_message'),
     /** Incremented on every applied transition; compare-and-set guard and a cheap change marker. */
     version: integer('version').notNull().default(0),
+    /**
+     * The hash of the payout's newest history row (`payout_events.hash`): the head of its audit
+     * chain, so a writer chains the next row without reading the last one, and a verifier sees a
+     * deleted tail. Null until the payout's first hashed row.
+     */
+    historyHash: text('history_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -116,6 +122,13 @@ export const payoutEvents = pgTable(
     source: text('source').$type<TransitionSource>().notNull(),
     detail: jsonb('detail').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The payout's audit chain (`packages/db/src/audit-chain.ts`): `prev_hash` is the hash of the
+     * payout's previous row (null for its first), `hash` the SHA-256 of this row's content and
+     * `prev_hash`. Both null on rows written before the chain existed.
+     */
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
   (t) => [index('payout_events_payout_idx').on(t.payoutId, t.id)],
 );
