@@ -52,6 +52,9 @@ export function buildOpenApiDocument() {
       'Malformed request, missing header, text that cannot be stored (`invalid_text`: a lone UTF-16 surrogate or NUL) or a `__proto__` key (`reserved_key`); `errors` names the field',
     ),
     401: problem('Missing or invalid API key'),
+    403: problem(
+      'The wrong kind of key (`forbidden`), or a tenant key whose role may not use the route (`role_forbidden`)',
+    ),
     404: problem('Not found (or another tenant’s)'),
     422: problem('Validation failed; `errors` names each field'),
     413: problem('Body over the limit (1 MB; batches 128 MB)'),
