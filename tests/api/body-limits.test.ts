@@ -34,7 +34,7 @@ describe('body size limits', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await res.json()) as { code: string; errors: { field: string }[] };
     expect(problem.code).toBe('body_too_large');
-    expect(problem.errors[0]!.field).toBe('body');
+    expect(problem.errors[0]?.field).toBe('body');
     expect(await system.db.db.select().from(payouts)).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { payoutBatches, payouts, tenants } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -242,8 +243,8 @@ describe('signed requests', () => {
     const op = client(system.api.url, system.operatorKey);
     const off = await op('POST', `/v1/admin/tenants/${tenant.id}/request-signing`, { enabled: false });
     expect(off.body).toEqual({ tenant_id: tenant.id, enabled: false });
-    const [row] = await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id));
-    expect(row!.requestSigningSecret).toBeNull();
+    const row = must((await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id)))[0], 'the tenant');
+    expect(row.requestSigningSecret).toBeNull();
     expect((await send('GET', '/v1/balances')).status).toBe(200);
     const bad = await op('POST', `/v1/admin/tenants/${tenant.id}/request-signing`, { enabled: 'yes' });
     expect(bad.status).toBe(422);

@@ -8,6 +8,7 @@ import {
   tenants,
   webhookEndpoints,
 } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -37,8 +38,11 @@ const TABLES = {
 async function counts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const [name, table] of Object.entries(TABLES)) {
-    const [row] = await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table);
-    out[name] = row!.n;
+    const row = must(
+      (await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0],
+      `the count of ${name}`,
+    );
+    out[name] = row.n;
   }
   return out;
 }
@@ -217,7 +221,7 @@ describe('__proto__ keys are refused, naming the field', () => {
     const res = await tenant.api('POST', '/v1/payouts', inrPayout({ metadata }), { 'idempotency-key': 'proto-5' });
     expect(res.status).toBe(202);
     expect(res.body.metadata).toEqual(metadata);
-    const [row] = await system.db.db.select().from(payouts).where(eq(payouts.id, res.body.id));
-    expect(row!.metadata).toEqual(metadata);
+    const row = must((await system.db.db.select().from(payouts).where(eq(payouts.id, res.body.id)))[0], 'the payout');
+    expect(row.metadata).toEqual(metadata);
   });
 });

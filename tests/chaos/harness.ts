@@ -25,6 +25,7 @@ import { walletBalances } from '@payouts/ledger';
 import {
   type AppKind,
   AppProcess,
+  adminExec,
   freePort,
   type HttpAnswer,
   http,
@@ -43,7 +44,7 @@ import {
   type Provider,
   planPayout,
 } from './payloads.ts';
-import { adminExec, adminUrl, dropStaleChaosDatabases } from './postgres.ts';
+import { adminUrl, dropStaleChaosDatabases } from './postgres.ts';
 import { RedisServer } from './redis-server.ts';
 import { type ChaosReport, emptyReport } from './report.ts';
 
@@ -486,12 +487,13 @@ async function loadUnderChaos(
       for (;;) {
         if (halted() || laneError) return;
         const i = next++;
-        if (i >= plans.length) return;
+        const plan = plans[i];
+        if (plan === undefined) return;
         if (o.loadRatePerSecond) {
           const due = loadStart + (i * 1000) / o.loadRatePerSecond;
           if (due > Date.now()) await sleep(due - Date.now());
         }
-        await post(plans[i]!);
+        await post(plan);
       }
     };
     await Promise.all(

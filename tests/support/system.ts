@@ -1,6 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
+import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
   readReconcilerEnv,
@@ -10,7 +10,7 @@ import {
 } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
-import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
 
 /**
@@ -86,8 +86,11 @@ export async function startTestSystem(
     ...options.env,
   };
   const logger = createLogger({ name: 'test', level: env.LOG_LEVEL, destination: options.logDestination });
-  const redis = createRedis(env.REDIS_URL!, 'worker');
-  const queues = new Queues(redis, env.QUEUE_PREFIX!);
+  // options.env may have replaced either.
+  const redisUrl = must(env.REDIS_URL, 'REDIS_URL');
+  const prefix = must(env.QUEUE_PREFIX, 'QUEUE_PREFIX');
+  const redis = createRedis(redisUrl, 'worker');
+  const queues = new Queues(redis, prefix);
 
   const reconcilerEnv = readReconcilerEnv(env);
   const workerEnv = readWorkerEnv(env);
@@ -161,22 +164,14 @@ export async function startTestSystem(
       if (!processing) throw new Error('processing is stopped');
       return processing.workers;
     },
-    prefix: env.QUEUE_PREFIX!,
+    prefix,
     stopProcessing,
     startProcessing() {
       processing ??= startProcessing();
     },
     async flushQueues() {
       // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
-      // SCAN walks one server: on a cluster, each master in turn.
-      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-          if (keys.length > 0) await node.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await deleteKeysUnder(redis, prefix);
     },
     operatorKey: OPERATOR_KEY,
     async stop() {

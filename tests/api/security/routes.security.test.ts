@@ -17,10 +17,11 @@ interface Layer {
 /** Walks express's router stack: routes with their mount paths joined on. */
 function routesOf(stack: Layer[], prefix = ''): { method: string; path: string }[] {
   return stack.flatMap((layer) => {
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+    const route = layer.route;
+    if (route) {
+      const paths = Array.isArray(route.path) ? route.path : [route.path];
       return paths.flatMap((p) =>
-        Object.keys(layer.route!.methods)
+        Object.keys(route.methods)
           .filter((m) => m !== '_all')
           .map((m) => ({ method: m.toUpperCase(), path: `${prefix}${p}` })),
       );
