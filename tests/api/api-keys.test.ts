@@ -140,6 +140,20 @@ describe('operator key management', () => {
       to_status: 'accepted',
       detail: { keyId: maker.body.id, keyLabel: 'Asha (payroll)' },
     });
+    const batch = await asMaker(
+      'POST',
+      '/v1/payout-batches',
+      { items: [inrPayout({ reference_id: 'keys-roles-b1' })] },
+      { 'idempotency-key': 'keys-roles-batch' },
+    );
+    expect(batch.status).toBe(202);
+    const [batchPayout] = (await asMaker('GET', `/v1/payout-batches/${batch.body.id}/payouts`)).body.data;
+    const batchEvents = await asMaker('GET', `/v1/payouts/${must(batchPayout, 'the batch payout').id}/events`);
+    expect(batchEvents.body.data[0]).toMatchObject({
+      to_status: 'accepted',
+      detail: { keyId: maker.body.id, keyLabel: 'Asha (payroll)', batchId: batch.body.id },
+    });
+
     // A cancel names the key's label too. Unfunded, the payout waits for its wallet, so it can be cancelled.
     const unfunded = await createFundedTenant(system, 'keys-roles-cancel', 0);
     const canceller = await op('POST', `/v1/admin/tenants/${unfunded.id}/api-keys`, { role: 'maker', label: 'Meera' });

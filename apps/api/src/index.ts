@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
 export * from './app.ts';
 export * from './env.ts';
+export { TENANT_ROUTE_ROLES } from './roles.ts';
 export * from './server.ts';

@@ -1,3 +1,4 @@
+import { TENANT_ROUTE_ROLES } from '@payouts/api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestSystem, type TestSystem } from '../../support/system.ts';
 import { ROUTES } from './harness.ts';
@@ -62,5 +63,15 @@ describe('the security route list', () => {
       [...listed].filter((r) => !servedSet.has(r)),
       'ROUTES lists routes the app does not serve',
     ).toEqual([]);
+  });
+
+  test("the API's role table names exactly the tenant routes, with the roles the security tests expect", () => {
+    const expected = Object.fromEntries(
+      ROUTES.filter((r) => r.access === 'tenant').map((r) => [`${r.method} ${r.path}`, [...(r.roles ?? [])].sort()]),
+    );
+    const table = Object.fromEntries(
+      Object.entries(TENANT_ROUTE_ROLES).map(([route, roles]) => [route, [...roles].sort()]),
+    );
+    expect(table).toEqual(expected);
   });
 });
