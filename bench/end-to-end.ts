@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FINAL_STATUSES } from '@payouts/core';
+import { FINAL_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { type Database, rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -320,7 +320,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 async function patchSandbox(system: System, patch: Record<string, unknown>): Promise<void> {
-  for (const provider of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+  for (const provider of PROVIDER_IDS) {
     const res = await fetch(`${system.sandbox.url}/_admin/${provider}/config`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },

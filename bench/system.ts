@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
+import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
@@ -70,10 +71,7 @@ export async function startSystem(options: {
     port: 0,
     host: '127.0.0.1',
     logger: requests.logger,
-    razorpayx: { config },
-    krayon: { config },
-    thaiGateway: { config },
-    druo: { config },
+    config,
   });
   const env: Record<string, string> = {
     DATABASE_URL: options.db.url,
@@ -81,10 +79,7 @@ export async function startSystem(options: {
     QUEUE_PREFIX: options.prefix,
     PORT: '0',
     LOG_LEVEL: 'error',
-    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
-    DRUO_BASE_URL: `${sandbox.url}/druo`,
+    ...sandboxProviderEnv(sandbox.url),
     SWEEP_INTERVAL_MS: '60000',
     SWEEP_AFTER_MS: '120000',
     // The limiter runs on every request (its Redis round trip is part of what is measured), but

@@ -16,6 +16,7 @@ import { parseEnv, z } from '@payouts/config';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
 import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
+import { PROVIDERS, WEBHOOK_PROVIDERS, workerLimitNames } from '@payouts/providers';
 import { createRedis, Queues } from '@payouts/queue';
 import { readReconcilerEnv, recheckSettings, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
@@ -138,15 +139,16 @@ const env: Record<string, string | undefined> = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   OPERATOR_API_KEY: opKey,
-  // The local sandbox takes far more than the real providers' few requests a second.
-  RAZORPAYX_RATE_PER_SECOND: process.env.RAZORPAYX_RATE_PER_SECOND ?? '500',
-  KRAYON_RATE_PER_SECOND: process.env.KRAYON_RATE_PER_SECOND ?? '500',
-  THAI_GATEWAY_RATE_PER_SECOND: process.env.THAI_GATEWAY_RATE_PER_SECOND ?? '500',
-  DRUO_RATE_PER_SECOND: process.env.DRUO_RATE_PER_SECOND ?? '500',
-  RAZORPAYX_BASE_URL: process.env.RAZORPAYX_BASE_URL ?? `${sandbox.url}/razorpayx`,
-  KRAYON_BASE_URL: process.env.KRAYON_BASE_URL ?? `${sandbox.url}/krayon`,
-  THAI_GATEWAY_BASE_URL: process.env.THAI_GATEWAY_BASE_URL ?? `${sandbox.url}/thai-gateway`,
-  DRUO_BASE_URL: process.env.DRUO_BASE_URL ?? `${sandbox.url}/druo`,
+  ...Object.fromEntries(
+    PROVIDERS.flatMap((provider) => {
+      const rate = workerLimitNames(provider).ratePerSecond;
+      return [
+        // The local sandbox takes far more than the real providers' few requests a second.
+        [rate, process.env[rate] ?? '500'],
+        [provider.baseUrlEnv, process.env[provider.baseUrlEnv] ?? `${sandbox.url}/${provider.id}`],
+      ];
+    }),
+  ),
   // A local stack: client webhook endpoints on this machine (http://localhost:…) are expected.
   WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
 };
@@ -217,7 +219,7 @@ const api = await startApi({ env: apiEnv, db: database.db, logger: logger.child(
 onShutdown('api', () => api.close());
 
 // The sandbox sends signed webhooks to our API, as the real providers would (those that have them).
-for (const provider of ['razorpayx', 'thai-gateway']) {
+for (const provider of WEBHOOK_PROVIDERS) {
   await fetch(`${sandbox.url}/_admin/${provider}/config`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },

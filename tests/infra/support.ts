@@ -7,7 +7,7 @@ import * as config from '@payouts/config';
 import { reconcilerEnvSchema } from '@payouts/reconciler';
 import { must } from '@payouts/testing';
 import { workerEnvSchema } from '@payouts/worker';
-import { loadEnv as loadSandboxEnv } from '../../apps/sandbox/src/env.ts';
+import { loadEnv as loadSandboxEnv, sandboxEnvSchema } from '../../apps/sandbox/src/env.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,20 +38,9 @@ export type App = 'api' | 'worker' | 'reconciler' | 'sandbox' | 'migrate';
 
 /**
  * The environment variable names each app parses, read from the code itself: the zod schemas of
- * api, worker and reconciler; the sandbox's schema (not exported) from its source, its spreads
- * resolved against @payouts/config; the migration step's `process.env.X` reads.
+ * api, worker, reconciler and sandbox; the migration step's `process.env.X` reads.
  */
 export function appEnvNames(): Record<App, Set<string>> {
-  const sandboxSource = readFileSync(join(ROOT, 'apps/sandbox/src/env.ts'), 'utf8');
-  const schemaBody = /z\.object\(\{([\s\S]*?)\n\}\)/.exec(sandboxSource)?.[1];
-  if (!schemaBody) throw new Error('apps/sandbox/src/env.ts: cannot find its z.object({ … }) schema');
-  const sandbox = new Set<string>();
-  for (const m of schemaBody.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)) sandbox.add(must(m[1], 'a sandbox env name'));
-  for (const m of schemaBody.matchAll(/\.\.\.(\w+)/g)) {
-    const spread = (config as Record<string, unknown>)[must(m[1], 'a spread name')];
-    if (!spread || typeof spread !== 'object') throw new Error(`sandbox env spreads unknown "${m[1]}"`);
-    for (const key of Object.keys(spread)) sandbox.add(key);
-  }
   const migrateSource = readFileSync(join(ROOT, 'packages/db/src/migrate-cli.ts'), 'utf8');
   const migrate = new Set(
     [...migrateSource.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => must(m[1], 'a migrate env name')),
@@ -60,7 +49,7 @@ export function appEnvNames(): Record<App, Set<string>> {
     api: new Set(Object.keys(apiEnvSchema.shape)),
     worker: new Set(Object.keys(workerEnvSchema.shape)),
     reconciler: new Set(Object.keys(reconcilerEnvSchema.shape)),
-    sandbox,
+    sandbox: new Set(Object.keys(sandboxEnvSchema.shape)),
     migrate,
   };
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis } from '@payouts/queue';
 import {
   type AppKind,
@@ -75,14 +76,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     PORT: String(apiPort),
     SANDBOX_PORT: String(sandboxPort),
     OPERATOR_API_KEY: operatorKey,
-    RAZORPAYX_BASE_URL: `${sandboxUrl}/razorpayx`,
-    KRAYON_BASE_URL: `${sandboxUrl}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandboxUrl}/thai-gateway`,
-    DRUO_BASE_URL: `${sandboxUrl}/druo`,
-    RAZORPAYX_RATE_PER_SECOND: '5000',
-    KRAYON_RATE_PER_SECOND: '5000',
-    THAI_GATEWAY_RATE_PER_SECOND: '5000',
-    DRUO_RATE_PER_SECOND: '5000',
+    ...sandboxProviderEnv(sandboxUrl, 5000),
     PROVIDER_TIMEOUT_MS: '5000',
     POLL_FIRST_DELAY_MS: '100',
     POLL_MAX_DELAY_MS: '1000',

@@ -1,5 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
+import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
@@ -53,13 +54,7 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const config = { progressDelayMs: 40, ...options.sandbox };
-  const sandbox = await startSandbox({
-    port: 0,
-    razorpayx: { config },
-    krayon: { config },
-    thaiGateway: { config },
-    druo: { config },
-  });
+  const sandbox = await startSandbox({ port: 0, config });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: options.redisUrl ?? testRedisUrl(),
@@ -69,14 +64,7 @@ export async function startTestSystem(
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPERATOR_API_KEY: OPERATOR_KEY,
-    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-    RAZORPAYX_RATE_PER_SECOND: '1000',
-    KRAYON_RATE_PER_SECOND: '1000',
-    THAI_GATEWAY_RATE_PER_SECOND: '1000',
-    DRUO_RATE_PER_SECOND: '1000',
-    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
-    DRUO_BASE_URL: `${sandbox.url}/druo`,
+    ...sandboxProviderEnv(sandbox.url, 1000),
     POLL_FIRST_DELAY_MS: '30',
     POLL_FACTOR: '1.5',
     POLL_MAX_DELAY_MS: '300',
@@ -140,7 +128,7 @@ export async function startTestSystem(
     host: '127.0.0.1',
   });
   if (options.webhooks) {
-    for (const provider of ['razorpayx', 'thai-gateway']) {
+    for (const provider of WEBHOOK_PROVIDERS) {
       const res = await fetch(`${sandbox.url}/_admin/${provider}/config`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
