@@ -17,7 +17,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPayoutSchema } from '../../apps/api/src/schemas.ts';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Property-based fuzzing of every input of the public API (docs/architecture.md#guarantees, bad input): generated
@@ -79,7 +79,7 @@ async function send(
   path: string,
   init: { body?: string; headers?: Record<string, string>; key?: string } = {},
 ): Promise<Answer> {
-  const res = await fetch(`${system.api.url}${path}`, {
+  const res = await apiFetch(`${system.api.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${init.key ?? tenant.key}`, ...init.headers },
     body: init.body,

@@ -4,7 +4,14 @@ import { payoutBatches, payouts, tenants } from '@payouts/db';
 import { must } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Request signing: once an operator enables it for a tenant, every request with that tenant's keys
@@ -26,7 +33,7 @@ async function send(
   path: string,
   options: { body?: string; contentType?: string; headers?: Record<string, string>; key?: string } = {},
 ) {
-  const res = await fetch(`${system.api.url}${path}`, {
+  const res = await apiFetch(`${system.api.url}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${options.key ?? tenant.key}`,

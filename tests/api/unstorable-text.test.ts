@@ -11,7 +11,14 @@ import {
 import { must } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Text Postgres cannot store — a lone UTF-16 surrogate (JSON escapes it as `\ud800`; `jsonb`
@@ -203,7 +210,7 @@ describe('__proto__ keys are refused, naming the field', () => {
       'items[0].metadata.__proto__',
       'reserved_key',
     );
-    const csv = await fetch(`${system.api.url}/v1/payout-batches`, {
+    const csv = await apiFetch(`${system.api.url}/v1/payout-batches`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': 'proto-4' },
       body: 'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,metadata___proto__\n50000,INR,IMPS,Asha Rao,123456789012,HDFC0001234,x\n',

@@ -4,7 +4,14 @@ import { must, waitFor } from '@payouts/testing';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Outbound webhooks to a tenant's endpoint (docs/webhooks.md), against a real receiver on this
@@ -498,7 +505,7 @@ describe('disabling an endpoint', () => {
 });
 
 test('the OpenAPI document lists the webhook routes and the payout version', async () => {
-  const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
+  const doc = (await apiFetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
     paths: Record<string, Record<string, unknown>>;
     components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
   };

@@ -3,7 +3,7 @@ import { providerEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * RazorpayX webhooks, end to end: the sandbox signs and sends them (with duplicates and out of
@@ -36,7 +36,7 @@ async function settle(id: string, status: string) {
 }
 
 const send = (body: string, headers: Record<string, string>) =>
-  fetch(`${system.api.url}/v1/webhooks/razorpayx`, {
+  apiFetch(`${system.api.url}/v1/webhooks/razorpayx`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,

@@ -13,6 +13,7 @@ import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@pa
 import type { TestDatabase } from '@payouts/testing';
 import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
+import { assertDocumented } from './openapi.ts';
 
 /**
  * The whole system in this test process — api, reconciler, worker and sandbox — each built from
@@ -196,8 +197,40 @@ export function client(baseUrl: string, key?: string) {
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {}
+    // Every answer a test sees is held to the OpenAPI document: a drift fails the test that saw it.
+    assertDocumented({
+      method,
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: parsed,
+      headers: res.headers,
+    });
     return { status: res.status, body: parsed, headers: res.headers };
   };
+}
+
+/**
+ * `fetch` for a test that needs the raw request or response (a CSV upload, headers, a signature),
+ * with the answer held to the OpenAPI document like the client's; the body stays readable.
+ */
+export async function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  const { pathname, search } = new URL(url);
+  assertDocumented({
+    method: init.method ?? 'GET',
+    url: `${pathname}${search}`,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body,
+    headers: res.headers,
+  });
+  return res;
 }
 
 /** A tenant with its key and funded wallets (a number funds INR only). */

@@ -1,5 +1,7 @@
 export * from './api-keys.ts';
 export * from './app.ts';
 export * from './env.ts';
+export * from './openapi.ts';
+export * from './provider-examples.ts';
 export { TENANT_ROUTE_ROLES } from './roles.ts';
 export * from './server.ts';
