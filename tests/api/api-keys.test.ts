@@ -1,9 +1,9 @@
 import { apiKeys, operatorActions } from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
-import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
+import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /** API keys: listed without secrets, revocable at once, last use recorded without a write per request. */
 let system: TestSystem;
@@ -29,8 +29,17 @@ describe('operator key management', () => {
     expect(list.status).toBe(200);
     expect(list.body.data).toHaveLength(2);
     for (const k of list.body.data) {
-      expect(Object.keys(k).sort()).toEqual(['created_at', 'id', 'last_used_at', 'prefix', 'revoked_at', 'role']);
-      expect(k).toMatchObject({ role: 'tenant', revoked_at: null });
+      expect(Object.keys(k).sort()).toEqual([
+        'created_at',
+        'id',
+        'label',
+        'last_used_at',
+        'prefix',
+        'revoked_at',
+        'role',
+      ]);
+      // Issued without a role: admin, what every tenant key was before roles.
+      expect(k).toMatchObject({ role: 'admin', label: null, revoked_at: null });
     }
     const text = JSON.stringify(list.body);
     const stored = must(
@@ -99,6 +108,94 @@ describe('operator key management', () => {
     expect((await op('GET', '/v1/admin/dead-letters')).status).toBe(200);
   });
 
+  test('a key is issued with a role and a label; the issue and the payouts it makes name the label', async () => {
+    const tenant = await createFundedTenant(system, 'keys-roles');
+    const maker = await op('POST', `/v1/admin/tenants/${tenant.id}/api-keys`, {
+      role: 'maker',
+      label: 'Asha (payroll)',
+    });
+    expect(maker.status).toBe(201);
+    expect(maker.body).toMatchObject({ tenant_id: tenant.id, role: 'maker', label: 'Asha (payroll)' });
+
+    const listed = await op('GET', `/v1/admin/tenants/${tenant.id}/api-keys`);
+    expect(listed.body.data.find((k: { id: string }) => k.id === maker.body.id)).toMatchObject({
+      role: 'maker',
+      label: 'Asha (payroll)',
+    });
+    const issues = await system.db.db
+      .select()
+      .from(operatorActions)
+      .where(and(eq(operatorActions.action, 'api_key.issue'), eq(operatorActions.target, tenant.id)))
+      .orderBy(operatorActions.createdAt);
+    expect(issues.map((a) => a.result)).toEqual([
+      expect.objectContaining({ key_id: expect.any(String), role: 'admin', label: null }),
+      expect.objectContaining({ key_id: maker.body.id, role: 'maker', label: 'Asha (payroll)' }),
+    ]);
+
+    const asMaker = client(system.api.url, maker.body.key);
+    const created = await asMaker('POST', '/v1/payouts', inrPayout(), { 'idempotency-key': 'keys-roles-1' });
+    expect(created.status).toBe(202);
+    const events = await asMaker('GET', `/v1/payouts/${created.body.id}/events`);
+    expect(events.body.data[0]).toMatchObject({
+      to_status: 'accepted',
+      detail: { keyId: maker.body.id, keyLabel: 'Asha (payroll)' },
+    });
+    const batch = await asMaker(
+      'POST',
+      '/v1/payout-batches',
+      { items: [inrPayout({ reference_id: 'keys-roles-b1' })] },
+      { 'idempotency-key': 'keys-roles-batch' },
+    );
+    expect(batch.status).toBe(202);
+    const [batchPayout] = (await asMaker('GET', `/v1/payout-batches/${batch.body.id}/payouts`)).body.data;
+    const batchEvents = await asMaker('GET', `/v1/payouts/${must(batchPayout, 'the batch payout').id}/events`);
+    expect(batchEvents.body.data[0]).toMatchObject({
+      to_status: 'accepted',
+      detail: { keyId: maker.body.id, keyLabel: 'Asha (payroll)', batchId: batch.body.id },
+    });
+
+    // A cancel names the key's label too. Unfunded, the payout waits for its wallet, so it can be cancelled.
+    const unfunded = await createFundedTenant(system, 'keys-roles-cancel', 0);
+    const canceller = await op('POST', `/v1/admin/tenants/${unfunded.id}/api-keys`, { role: 'maker', label: 'Meera' });
+    const asCanceller = client(system.api.url, canceller.body.key);
+    const waiting = await asCanceller('POST', '/v1/payouts', inrPayout({ queue_if_low_balance: true }), {
+      'idempotency-key': 'keys-roles-2',
+    });
+    await waitFor(async () => (await asCanceller('GET', `/v1/payouts/${waiting.body.id}`)).body.status === 'queued', {
+      message: 'the payout to wait for its wallet',
+    });
+    expect((await asCanceller('POST', `/v1/payouts/${waiting.body.id}/cancel`)).body.status).toBe('cancelled');
+    const history = (await asCanceller('GET', `/v1/payouts/${waiting.body.id}/events`)).body.data;
+    expect(history.at(-1)).toMatchObject({
+      to_status: 'cancelled',
+      applied: true,
+      detail: { actor: canceller.body.id, actorLabel: 'Meera' },
+    });
+
+    // The maker may not configure the tenant: a 403 naming its role.
+    const refused = await asMaker('GET', '/v1/webhook-endpoints');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'role_forbidden', detail: expect.stringContaining('maker') });
+  });
+
+  test('a role or label that is not valid is a 422 naming the field, and no key is issued', async () => {
+    const tenant = await createFundedTenant(system, 'keys-bad-role');
+    for (const [body, field] of [
+      [{ role: 'owner' }, 'role'],
+      [{ role: 'tenant' }, 'role'],
+      [{ role: 'maker', label: '' }, 'label'],
+      [{ label: 'x'.repeat(101) }, 'label'],
+      [{ label: 7 }, 'label'],
+    ] as const) {
+      const res = await op('POST', `/v1/admin/tenants/${tenant.id}/api-keys`, body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await op('GET', `/v1/admin/tenants/${tenant.id}/api-keys`)).body.data).toHaveLength(1);
+  });
+
   test('the CLI lists and revokes keys', async () => {
     const tenant = await createFundedTenant(system, 'keys-cli');
     const out: string[] = [];
@@ -110,10 +207,20 @@ describe('operator key management', () => {
         env: { PAYOUTS_API_URL: system.api.url, PAYOUTS_OPERATOR_KEY: system.operatorKey },
         fetch,
       });
+    expect(await cli(['keys', 'issue', tenant.id, '--role', 'approver', '--label', 'Ravi (finance)'])).toBe(0);
+    expect(out.join('')).toMatch(/role:\s+approver/);
+    expect(out.join('')).toMatch(/label:\s+Ravi \(finance\)/);
+    out.length = 0;
     expect(await cli(['keys', 'list', tenant.id, '--json'])).toBe(0);
-    const listed = JSON.parse(out.join('')).data as { id: string; revoked_at: string | null }[];
-    expect(listed).toHaveLength(1);
-    const key = must(listed[0], 'the listed key');
+    const all = JSON.parse(out.join('')).data as { id: string; role: string; label: string | null }[];
+    expect(all.map((k) => [k.role, k.label])).toEqual([
+      ['admin', null],
+      ['approver', 'Ravi (finance)'],
+    ]);
+    const key = must(
+      all.find((k) => k.role === 'admin'),
+      'the admin key',
+    );
     out.length = 0;
     expect(await cli(['keys', 'revoke', key.id])).toBe(0);
     expect(out.join('')).toMatch(/revoked at:\s+\d{4}-/);

@@ -1,5 +1,6 @@
 import { MAX_AMOUNT, WEBHOOK_EVENT_TYPES } from '@payouts/core';
 import {
+  apiKeys,
   idempotencyKeys,
   ledgerEntries,
   ledgerTransactions,
@@ -42,6 +43,7 @@ const TABLES = {
   webhook_events: webhookEvents,
   webhook_endpoints: webhookEndpoints,
   tenants,
+  api_keys: apiKeys,
 };
 type Counts = Record<keyof typeof TABLES, number>;
 
@@ -58,7 +60,7 @@ async function counts(): Promise<Counts> {
 }
 
 /** What each kind of request may write when it is answered 2xx; a 4xx may write nothing. */
-const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0, tenants: 0 };
+const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0, tenants: 0, keys: 0 };
 
 const SCHEMA_FIELDS = Object.keys(createPayoutSchema.shape);
 const HEADER_FIELDS = ['Idempotency-Key', 'Content-Type', 'Authorization'];
@@ -630,6 +632,33 @@ describe('fuzzing the API', () => {
     );
   });
 
+  test('operator bodies: issuing an API key with generated modes, roles and labels', async () => {
+    const body = fc.record(
+      {
+        mode: fc.oneof(junk, fc.constantFrom('test', 'live')),
+        role: fc.oneof(junk, fc.constantFrom('admin', 'maker', 'approver', 'viewer', 'operator', 'tenant', 'Admin')),
+        label: fc.oneof(junk, unstorable, fc.string({ maxLength: 120 })),
+        extra: junk,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const text = JSON.stringify(b);
+        const answer = await send('POST', `/v1/admin/tenants/${tenant.id}/api-keys`, {
+          key: system.operatorKey,
+          body: text,
+          headers: { 'content-type': 'application/json' },
+        });
+        if (answer.status === 201) accepted.keys++;
+        judge(answer, b, [...Object.keys(b), 'mode', 'role', 'label']);
+        if (hostileJson(text)) expect(answer.status, text).toBe(400);
+        if (answer.status === 201) expect(['admin', 'maker', 'approver', 'viewer']).toContain(answer.body.role);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('what fuzzing found, pinned: NUL characters, empty keys, over-long URLs', async () => {
     // Each was a 500 (Postgres refuses U+0000 in text and jsonb) or a problem naming no field.
     const nulName = mutated([{ path: 'beneficiary.name', op: 'set', value: 'A\u0000' }]);
@@ -673,7 +702,9 @@ describe('fuzzing the API', () => {
       webhook_endpoints: before.webhook_endpoints + accepted.endpoints,
       // A tenant and its audit entry are written together (with its idempotency record), or neither.
       tenants: before.tenants + accepted.tenants,
-      operator_actions: before.operator_actions + accepted.tenants,
+      // A key and its audit entry are written together, or neither.
+      api_keys: before.api_keys + accepted.keys,
+      operator_actions: before.operator_actions + accepted.tenants + accepted.keys,
     });
   });
 });

@@ -1,14 +1,20 @@
+import type { TenantKeyRole } from '@payouts/core';
 import { apiKeys, type Database, tenants } from '@payouts/db';
 import { eq, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hashApiKey, sameHash } from './api-keys.ts';
 import { problems } from './problem.ts';
 import type { PendingSignature } from './request-signing.ts';
+import { roleMayUse, TENANT_ROUTE_ROLES, type TenantRoute } from './roles.ts';
 
 export interface Principal {
   keyId: string;
   role: 'tenant' | 'operator';
   tenantId: string | null;
+  /** What a tenant key may do (apps/api/src/roles.ts); null for an operator key. */
+  tenantRole: TenantKeyRole | null;
+  /** Who holds the key, as the operator labelled it when issuing it. */
+  label: string | null;
   /** The tenant's request-signing secret, when it signs its requests (cached with the key). */
   signingSecret: string | null;
 }
@@ -64,6 +70,8 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
             id: apiKeys.id,
             hash: apiKeys.hash,
             role: apiKeys.role,
+            tenantRole: apiKeys.tenantRole,
+            label: apiKeys.label,
             tenantId: apiKeys.tenantId,
             revokedAt: apiKeys.revokedAt,
             signingSecret: tenants.requestSigningSecret,
@@ -75,7 +83,15 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
         entry = {
           principal:
             matches && row.revokedAt === null
-              ? { keyId: row.id, role: row.role, tenantId: row.tenantId, signingSecret: row.signingSecret ?? null }
+              ? {
+                  keyId: row.id,
+                  role: row.role,
+                  tenantId: row.tenantId,
+                  // A tenant key stored without a role (seeded by a script) could always do everything.
+                  tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
+                  label: row.label,
+                  signingSecret: row.signingSecret ?? null,
+                }
               : null,
           expires: now + cacheMs,
         };
@@ -116,11 +132,26 @@ export function authenticate(db: Database, options: { cacheMs?: number } = {}): 
   return createAuthenticator(db, options).middleware;
 }
 
-export function requireTenant(req: Request): { tenantId: string; keyId: string } {
+export interface TenantCaller {
+  tenantId: string;
+  keyId: string;
+  /** The key's label, kept beside its id in the history so a decision names a person. */
+  label: string | null;
+}
+
+/** A tenant key whose role may use `route` (the table in roles.ts); anything else is a 403. */
+export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
   const p = req.principal;
   if (!p) throw problems.unauthorized();
-  if (p.role !== 'tenant' || !p.tenantId) throw problems.forbidden('This route needs a tenant API key.');
-  return { tenantId: p.tenantId, keyId: p.keyId };
+  if (p.role !== 'tenant' || !p.tenantId || !p.tenantRole) {
+    throw problems.forbidden('This route needs a tenant API key.');
+  }
+  if (!roleMayUse(p.tenantRole, route)) {
+    throw problems.roleForbidden(
+      `A ${p.tenantRole} key may not use ${route}; it needs one of: ${TENANT_ROUTE_ROLES[route].join(', ')}.`,
+    );
+  }
+  return { tenantId: p.tenantId, keyId: p.keyId, label: p.label };
 }
 
 export function requireOperator(req: Request): Principal {

@@ -3,4 +3,5 @@ export * from './app.ts';
 export * from './env.ts';
 export * from './openapi.ts';
 export * from './provider-examples.ts';
+export { TENANT_ROUTE_ROLES } from './roles.ts';
 export * from './server.ts';

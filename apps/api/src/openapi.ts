@@ -62,7 +62,8 @@ const PROBLEM_TEXT: Record<number, string> = {
   503: 'Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request',
 };
 const FORBIDDEN = {
-  tenant: 'An operator key on a tenant route (`forbidden`)',
+  tenant:
+    'An operator key on a tenant route (`forbidden`), or a tenant key whose role may not use the route (`role_forbidden`)',
   operator: 'A tenant key on an operator route (`forbidden`)',
 };
 const IDEMPOTENT_400 = `${PROBLEM_TEXT[400]}; the Idempotency-Key header missing (\`idempotency_key_missing\`) or not 1–255 visible ASCII characters (\`idempotency_key_invalid\`)`;

@@ -45,6 +45,8 @@ export const problems = {
   unauthorized: (detail = 'A valid API key is required: Authorization: Bearer <key>.') =>
     new HttpProblem(401, 'unauthorized', detail, [{ path: 'Authorization', message: detail }]),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),
+  /** A tenant key whose role may not use the route (apps/api/src/roles.ts). */
+  roleForbidden: (detail: string) => new HttpProblem(403, 'role_forbidden', detail),
   badRequest: (code: string, detail: string, field: string) =>
     new HttpProblem(400, code, detail, [{ path: field, message: detail }]),
   invalid: (issues: FieldIssue[]) =>

@@ -1,5 +1,13 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { CURRENCIES, MAX_AMOUNT, PAYOUT_STATUSES, PROVIDER_IDS, QUEUED_REASONS, unstorableText } from '@payouts/core';
+import {
+  CURRENCIES,
+  MAX_AMOUNT,
+  PAYOUT_STATUSES,
+  PROVIDER_IDS,
+  QUEUED_REASONS,
+  TENANT_KEY_ROLES,
+  unstorableText,
+} from '@payouts/core';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -203,8 +211,17 @@ export const tenantListSchema = z
   .object({ data: z.array(tenantSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
   .openapi('TenantList');
 
+const keyRole = z.enum(TENANT_KEY_ROLES).openapi({
+  description:
+    'What the key may do: admin (everything, the default), maker (create, cancel and read payouts and batches), approver (read; the role that will decide approvals), viewer (read only).',
+});
+const keyLabel = text(100).openapi({ description: 'Who holds the key, shown in the history and audit trail.' });
 export const createApiKeySchema = z
-  .strictObject({ mode: z.enum(['test', 'live']).default('test') })
+  .strictObject({
+    mode: z.enum(['test', 'live']).default('test'),
+    role: keyRole.default('admin'),
+    label: keyLabel.optional(),
+  })
   .openapi('CreateApiKey');
 export const apiKeySchema = z
   .object({
@@ -212,6 +229,8 @@ export const apiKeySchema = z
     key: z.string().openapi({ description: 'Shown once; only its hash is stored.' }),
     prefix: z.string(),
     tenant_id: z.string(),
+    role: keyRole,
+    label: z.string().nullable(),
     created_at: z.string(),
   })
   .openapi('ApiKey');
@@ -220,7 +239,8 @@ export const apiKeySummarySchema = z
   .object({
     id: z.string(),
     prefix: z.string().openapi({ description: 'The first characters of the key, to tell keys apart.' }),
-    role: z.enum(['tenant', 'operator']),
+    role: z.enum([...TENANT_KEY_ROLES, 'operator']).openapi({ description: "A tenant key's role, or operator." }),
+    label: z.string().nullable(),
     created_at: z.string(),
     last_used_at: z.string().nullable().openapi({ description: 'Updated at most once a minute.' }),
     revoked_at: z.string().nullable(),

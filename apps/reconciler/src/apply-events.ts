@@ -386,7 +386,7 @@ class Batch {
     }
     const status = row.status;
     if (!cancellable(row, this.claimed.has(row.id))) {
-      this.record(row, 'cancelled', false, c.source, { actor: c.actor, reason: 'not_cancellable' });
+      this.record(row, 'cancelled', false, c.source, { ...actorOf(c), reason: 'not_cancellable' });
       if (c.source === 'operator')
         // A second cancel of one already cancelled (two at once) changed nothing: it was not refused.
         this.recordOperator(
@@ -411,7 +411,7 @@ class Batch {
         failureCode: 'cancelled',
         failureMessage: `Cancelled by ${c.source === 'operator' ? 'an operator' : 'the client'}.`,
       },
-      { actor: c.actor },
+      actorOf(c),
     );
     if (c.source === 'operator') {
       this.recordOperator(c.actor, 'payout.cancel', row.id, {}, { outcome: 'applied', status: 'cancelled' });
@@ -601,4 +601,9 @@ class Batch {
 
 function walletKey(tenantId: string, currency: Currency): string {
   return `${tenantId}:${currency}`;
+}
+
+/** Who asked for a cancel, as the payout's history keeps it: the key, and its label when it has one. */
+function actorOf(c: ReconcilerJobData<'payout.cancel'>): Record<string, unknown> {
+  return c.actorLabel ? { actor: c.actor, actorLabel: c.actorLabel } : { actor: c.actor };
 }

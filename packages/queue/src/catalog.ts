@@ -83,6 +83,8 @@ export const reconcilerJobs = {
       tenantId: z.string().nullable(),
       source: z.enum(['api', 'operator']),
       actor: z.string(),
+      /** The label of the client's key, so the history names who cancelled (absent for operators). */
+      actorLabel: z.string().nullable().optional(),
       ...jobTraceFields,
     }),
     retry: TRANSPORT_RETRY,

@@ -13,11 +13,19 @@ import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem
  * another tenant's resource → 404 (never 403, which would confirm it exists).
  */
 export type Access = 'tenant' | 'operator' | 'public' | 'provider';
+export type KeyRole = 'admin' | 'maker' | 'approver' | 'viewer';
+export const KEY_ROLES: readonly KeyRole[] = ['admin', 'maker', 'approver', 'viewer'];
+/** Who may use a tenant route, by the role of the key (written here, not read from the app). */
+const READ: KeyRole[] = ['admin', 'maker', 'approver', 'viewer'];
+const MAKE: KeyRole[] = ['admin', 'maker'];
+const ADMIN: KeyRole[] = ['admin'];
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Express path; `:id` and friends are filled from the fixture. */
   path: string;
   access: Access;
+  /** For a tenant route: the key roles that may use it; every other role gets 403 `role_forbidden`. */
+  roles?: KeyRole[];
   /** A body that would be accepted, so only the key decides the answer. */
   body?: (f: Fixture) => unknown;
   /** The security test file that covers it. */
@@ -26,24 +34,25 @@ export interface RouteSpec {
 
 export const ROUTES: RouteSpec[] = [
   // payouts.security.test.ts
-  { method: 'POST', path: '/v1/payouts', access: 'tenant', body: () => inrPayout(), file: 'payouts' },
-  { method: 'GET', path: '/v1/payouts', access: 'tenant', file: 'payouts' },
-  { method: 'GET', path: '/v1/payouts/:id', access: 'tenant', file: 'payouts' },
-  { method: 'GET', path: '/v1/payouts/:id/events', access: 'tenant', file: 'payouts' },
-  { method: 'POST', path: '/v1/payouts/:id/cancel', access: 'tenant', file: 'payouts' },
+  { method: 'POST', path: '/v1/payouts', access: 'tenant', roles: MAKE, body: () => inrPayout(), file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts', access: 'tenant', roles: READ, file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/:id', access: 'tenant', roles: READ, file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/:id/events', access: 'tenant', roles: READ, file: 'payouts' },
+  { method: 'POST', path: '/v1/payouts/:id/cancel', access: 'tenant', roles: MAKE, file: 'payouts' },
   // batches.security.test.ts
   {
     method: 'POST',
     path: '/v1/payout-batches',
     access: 'tenant',
+    roles: MAKE,
     body: () => ({ items: [inrPayout()] }),
     file: 'batches',
   },
-  { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', file: 'batches' },
-  { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', file: 'batches' },
-  { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', file: 'batches' },
+  { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', roles: READ, file: 'batches' },
+  { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', roles: READ, file: 'batches' },
+  { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', roles: READ, file: 'batches' },
   // balances.security.test.ts
-  { method: 'GET', path: '/v1/balances', access: 'tenant', file: 'balances' },
+  { method: 'GET', path: '/v1/balances', access: 'tenant', roles: READ, file: 'balances' },
   // admin.security.test.ts
   { method: 'POST', path: '/v1/admin/tenants', access: 'operator', body: () => ({ name: 'x' }), file: 'admin' },
   { method: 'GET', path: '/v1/admin/tenants', access: 'operator', file: 'admin' },
@@ -85,27 +94,36 @@ export const ROUTES: RouteSpec[] = [
     method: 'POST',
     path: '/v1/webhook-endpoints',
     access: 'tenant',
+    roles: ADMIN,
     body: () => ({ url: 'https://example.com/hooks/sec' }),
     file: 'webhook-endpoints',
   },
-  { method: 'GET', path: '/v1/webhook-endpoints', access: 'tenant', file: 'webhook-endpoints' },
-  { method: 'GET', path: '/v1/webhook-endpoints/:id', access: 'tenant', file: 'webhook-endpoints' },
+  { method: 'GET', path: '/v1/webhook-endpoints', access: 'tenant', roles: ADMIN, file: 'webhook-endpoints' },
+  { method: 'GET', path: '/v1/webhook-endpoints/:id', access: 'tenant', roles: ADMIN, file: 'webhook-endpoints' },
   {
     method: 'PATCH',
     path: '/v1/webhook-endpoints/:id',
     access: 'tenant',
+    roles: ADMIN,
     body: () => ({ description: 'changed' }),
     file: 'webhook-endpoints',
   },
-  { method: 'DELETE', path: '/v1/webhook-endpoints/:id', access: 'tenant', file: 'webhook-endpoints' },
+  { method: 'DELETE', path: '/v1/webhook-endpoints/:id', access: 'tenant', roles: ADMIN, file: 'webhook-endpoints' },
   {
     method: 'POST',
     path: '/v1/webhook-endpoints/:id/rotate-secret',
     access: 'tenant',
+    roles: ADMIN,
     body: () => ({ expires_in_seconds: 0 }),
     file: 'webhook-endpoints',
   },
-  { method: 'GET', path: '/v1/webhook-endpoints/:id/deliveries', access: 'tenant', file: 'webhook-endpoints' },
+  {
+    method: 'GET',
+    path: '/v1/webhook-endpoints/:id/deliveries',
+    access: 'tenant',
+    roles: ADMIN,
+    file: 'webhook-endpoints',
+  },
   { method: 'GET', path: '/v1/admin/webhook-deliveries', access: 'operator', file: 'webhook-endpoints' },
   { method: 'POST', path: '/v1/admin/webhook-deliveries/:id/replay', access: 'operator', file: 'webhook-endpoints' },
   // Provider webhooks authenticate by the provider's signature (tests/e2e/webhooks.test.ts).
@@ -125,6 +143,8 @@ export interface Fixture {
   revokedOperatorKey: string;
   /** A key of A's, not revoked, used only to revoke it from the admin route under test. */
   spareKeyId: string;
+  /** A's keys by role (`admin` is `a.key`, issued without a role). */
+  roleKeys: Record<KeyRole, string>;
 }
 
 export async function createFixture(): Promise<Fixture> {
@@ -164,6 +184,12 @@ export async function createFixture(): Promise<Fixture> {
   const revokedTenant = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
   expect((await op('POST', `/v1/admin/api-keys/${revokedTenant.body.id}/revoke`)).status).toBe(200);
   const spare = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
+  const roleKeys: Record<KeyRole, string> = { admin: a.key, maker: '', approver: '', viewer: '' };
+  for (const role of ['maker', 'approver', 'viewer'] as const) {
+    const issued = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, { role, label: `sec ${role}` });
+    expect(issued.body).toMatchObject({ role, label: `sec ${role}` });
+    roleKeys[role] = issued.body.key;
+  }
 
   // A second operator key, as an operator would add one (stored hashed), then revoked.
   const revokedOperatorKey = 'op_revoked_key_0123456789abcdef';
@@ -189,6 +215,7 @@ export async function createFixture(): Promise<Fixture> {
     revokedTenantKey: revokedTenant.body.key,
     revokedOperatorKey,
     spareKeyId: spare.body.id,
+    roleKeys,
   };
 }
 
@@ -281,6 +308,41 @@ export function securityChecks(file: string, fixture: () => Fixture): void {
       expectProblem(await call(f, route, wrong), 403, 'forbidden');
     },
   );
+
+  const tenantRoutes = routes.filter((r) => r.access === 'tenant');
+  const rolesOf = (r: RouteSpec) => must(r.roles, `${r.method} ${r.path}: which roles may use it`);
+  for (const r of tenantRoutes) rolesOf(r);
+  const narrowed = tenantRoutes.filter((r) => KEY_ROLES.some((role) => !rolesOf(r).includes(role)));
+  if (narrowed.length > 0) {
+    test.each(narrowed.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: a key whose role may not use it → 403 role_forbidden, and nothing changes',
+      async (_n, route) => {
+        const f = fixture();
+        const refused = KEY_ROLES.filter((role) => !rolesOf(route).includes(role));
+        const before = await snapshot(f);
+        for (const role of refused) {
+          const res = await call(f, route, f.roleKeys[role]);
+          expectProblem(res, 403, 'role_forbidden');
+          expect(res.body.detail).toContain(role);
+        }
+        expect(await snapshot(f)).toEqual(before);
+      },
+    );
+  }
+  // Admin keys are what every other check here uses; the narrower roles a route allows are checked here.
+  const widened = tenantRoutes.filter((r) => r.roles?.some((role) => role !== 'admin'));
+  if (widened.length > 0) {
+    test.each(widened.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: a key of every role it allows gets past the role check',
+      async (_n, route) => {
+        const f = fixture();
+        for (const role of rolesOf(route).filter((r) => r !== 'admin')) {
+          const res = await call(f, route, f.roleKeys[role]);
+          expect([401, 403], `${role}: ${JSON.stringify(res.body)}`).not.toContain(res.status);
+        }
+      },
+    );
+  }
 
   const withBody = routes.filter((r) => r.method !== 'GET' && (r.access === 'tenant' || r.access === 'operator'));
   if (withBody.length > 0) {

@@ -1,3 +1,4 @@
+import { TENANT_ROUTE_ROLES } from '@payouts/api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { servedRoutes } from '../../support/routes.ts';
 import { startTestSystem, type TestSystem } from '../../support/system.ts';
@@ -36,5 +37,15 @@ describe('the security route list', () => {
       [...listed].filter((r) => !servedSet.has(r)),
       'ROUTES lists routes the app does not serve',
     ).toEqual([]);
+  });
+
+  test("the API's role table names exactly the tenant routes, with the roles the security tests expect", () => {
+    const expected = Object.fromEntries(
+      ROUTES.filter((r) => r.access === 'tenant').map((r) => [`${r.method} ${r.path}`, [...(r.roles ?? [])].sort()]),
+    );
+    const table = Object.fromEntries(
+      Object.entries(TENANT_ROUTE_ROLES).map(([route, roles]) => [route, [...roles].sort()]),
+    );
+    expect(table).toEqual(expected);
   });
 });

@@ -84,6 +84,8 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
           id: newId('apiKey'),
           tenantId: tenant.id,
           role: 'tenant',
+          tenantRole: body.role,
+          label: body.label ?? null,
           prefix: keyPrefix(key),
           hash: hashApiKey(key),
         })
@@ -92,13 +94,19 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
         actor: requireOperator(req).keyId,
         action: 'api_key.issue',
         target: tenant.id,
-        result: { key_id: inserted!.id, prefix: inserted!.prefix },
+        result: { key_id: inserted!.id, prefix: inserted!.prefix, role: body.role, label: body.label ?? null },
       });
       return inserted!;
     });
-    res
-      .status(201)
-      .json({ id: row.id, key, prefix: row.prefix, tenant_id: tenant.id, created_at: row.createdAt.toISOString() });
+    res.status(201).json({
+      id: row.id,
+      key,
+      prefix: row.prefix,
+      tenant_id: tenant.id,
+      role: body.role,
+      label: row.label,
+      created_at: row.createdAt.toISOString(),
+    });
   });
 
   /** A tenant's keys, revoked ones included: never the key, never its hash. */
@@ -259,7 +267,9 @@ function apiKeySummary(row: typeof apiKeys.$inferSelect) {
   return {
     id: row.id,
     prefix: row.prefix,
-    role: row.role,
+    // A tenant key's role (what it may do); an operator key is just that.
+    role: row.role === 'operator' ? 'operator' : (row.tenantRole ?? 'admin'),
+    label: row.label,
     created_at: row.createdAt.toISOString(),
     last_used_at: row.lastUsedAt?.toISOString() ?? null,
     revoked_at: row.revokedAt?.toISOString() ?? null,

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.ts';
 export function balanceRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.get('/balances', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/balances');
     const rows = await walletBalances(deps.db, tenantId);
     res.json({
       data: rows.map((b) => ({

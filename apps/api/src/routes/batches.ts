@@ -69,7 +69,7 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId } = requireTenant(req);
+      const { tenantId, keyId, label } = requireTenant(req, 'POST /v1/payout-batches');
       const key = readIdempotencyKey(req);
       const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
       // A retry of an upload replays its first answer before anything is judged again: the wallet
@@ -144,7 +144,7 @@ export function batchRoutes(deps: ApiDeps): Router {
             chunk.map((r) =>
               payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
             ),
-            { keyId, batchId },
+            { keyId, ...(label ? { keyLabel: label } : {}), batchId },
           );
         }
         return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
@@ -175,13 +175,13 @@ export function batchRoutes(deps: ApiDeps): Router {
   );
 
   router.get('/payout-batches/:id', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payout-batches/:id');
     const batch = await findBatch(deps, tenantId, req.params.id);
     res.json(await batchStatus(deps, batch));
   });
 
   router.get('/payout-batches/:id/payouts', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payout-batches/:id/payouts');
     const batch = await findBatch(deps, tenantId, req.params.id);
     const q = parseQuery(batchPayoutsQuery, req);
     const rows = await deps.db
@@ -208,7 +208,7 @@ export function batchRoutes(deps: ApiDeps): Router {
 
   /** One line per uploaded row, refused rows included, streamed page by page. */
   router.get('/payout-batches/:id/results.csv', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payout-batches/:id/results.csv');
     const batch = await findBatch(deps, tenantId, req.params.id);
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${batch.id}-results.csv"`);
     const write = async (line: string) => {

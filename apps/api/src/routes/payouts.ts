@@ -18,7 +18,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId } = requireTenant(req);
+    const { tenantId, keyId, label } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const prepared = preparePayout(deps, req.body);
@@ -32,7 +32,8 @@ export function payoutRoutes(deps: ApiDeps): Router {
       key,
       fingerprint(req, req.body),
       { status: 202, body: payoutResource(record) },
-      (where) => acceptedPayoutsCtes([record], { keyId }, { where, now: record.createdAt }),
+      (where) =>
+        acceptedPayoutsCtes([record], { keyId, ...(label ? { keyLabel: label } : {}) }, { where, now: record.createdAt }),
     );
 
     if (!replayed) {
@@ -47,7 +48,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/payouts', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payouts');
     const q = parseQuery(listPayoutsQuery, req);
     const filters: SQL[] = [eq(payouts.tenantId, tenantId)];
     if (q.status) filters.push(eq(payouts.status, q.status));
@@ -71,12 +72,12 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/payouts/:id', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payouts/:id');
     res.json(payoutResource(await findPayout(deps, tenantId, req.params.id)));
   });
 
   router.get('/payouts/:id/events', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/payouts/:id/events');
     const payout = await findPayout(deps, tenantId, req.params.id);
     const rows = await deps.db
       .select()
@@ -96,7 +97,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/payouts/:id/cancel', async (req, res) => {
-    const { tenantId, keyId } = requireTenant(req);
+    const { tenantId, keyId, label } = requireTenant(req, 'POST /v1/payouts/:id/cancel');
     expectNoBody(req);
     const payout = await findPayout(deps, tenantId, req.params.id);
     // A retry of a cancel that took effect answers what happened, as the first one did.
@@ -110,6 +111,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
       tenantId,
       source: 'api',
       actor: keyId,
+      actorLabel: label,
     });
     const current = await findPayout(deps, tenantId, payout.id);
     const outcome = await cancelOutcome(deps, current, reply);

@@ -73,7 +73,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
   }
 
   router.post('/webhook-endpoints', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'POST /v1/webhook-endpoints');
     const key = readIdempotencyKey(req);
     const body = parseBody(createWebhookEndpointSchema, req);
     const print = fingerprint(req, req.body);
@@ -113,7 +113,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/webhook-endpoints', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/webhook-endpoints');
     const q = parseQuery(listEndpointsQuery, req);
     const filters: SQL[] = [eq(webhookEndpoints.tenantId, tenantId)];
     if (q.cursor) filters.push(lt(webhookEndpoints.id, decodeCursor(q.cursor, 'webhookEndpoint')));
@@ -128,12 +128,12 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/webhook-endpoints/:id', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/webhook-endpoints/:id');
     res.json(endpointResource(await findEndpoint(tenantId, req.params.id)));
   });
 
   router.patch('/webhook-endpoints/:id', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'PATCH /v1/webhook-endpoints/:id');
     const body = parseBody(updateWebhookEndpointSchema, req);
     const endpoint = await findEndpoint(tenantId, req.params.id);
     if (body.url !== undefined) await refusePrivateTarget(body.url);
@@ -163,7 +163,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
    * nothing more is sent to it.
    */
   router.delete('/webhook-endpoints/:id', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'DELETE /v1/webhook-endpoints/:id');
     const endpoint = await findEndpoint(tenantId, req.params.id);
     const row = await deps.db.transaction(async (tx) => {
       const [updated] = await tx
@@ -184,7 +184,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
    * which would drop the secret the receiver still holds.
    */
   router.post('/webhook-endpoints/:id/rotate-secret', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'POST /v1/webhook-endpoints/:id/rotate-secret');
     const key = readIdempotencyKey(req);
     const body = optionalBody(rotateSecretSchema, req);
     await findEndpoint(tenantId, req.params.id);
@@ -220,7 +220,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/webhook-endpoints/:id/deliveries', async (req, res) => {
-    const { tenantId } = requireTenant(req);
+    const { tenantId } = requireTenant(req, 'GET /v1/webhook-endpoints/:id/deliveries');
     const q = parseQuery(listDeliveriesQuery, req);
     const endpoint = await findEndpoint(tenantId, req.params.id);
     const filters: SQL[] = [eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.tenantId, tenantId)];

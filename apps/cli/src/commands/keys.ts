@@ -9,6 +9,8 @@ interface ApiKey {
   key: string;
   prefix: string;
   tenant_id: string;
+  role: string;
+  label: string | null;
   created_at: string;
 }
 
@@ -16,6 +18,7 @@ interface KeySummary {
   id: string;
   prefix: string;
   role: string;
+  label: string | null;
   tenant_id?: string | null;
   created_at: string;
   last_used_at: string | null;
@@ -35,17 +38,27 @@ export function registerKeys(program: Command, ctx: Context): void {
     .description('issue an API key for a tenant (shown once)')
     .argument('<tenantId>', 'the tenant (ten_…)', parseTenantId)
     .addOption(new Option('--mode <mode>', 'sk_test_… or sk_live_…').choices(['test', 'live']).default('test'))
+    .addOption(
+      new Option('--role <role>', 'what the key may do')
+        .choices(['admin', 'maker', 'approver', 'viewer'])
+        .default('admin'),
+    )
+    .option('--label <label>', 'who holds the key, shown in the history and audit trail')
     .option('--json', JSON_HELP)
-    .action(async (tenantId: string, opts: { mode: string }, cmd: Command) => {
+    .action(async (tenantId: string, opts: { mode: string; role: string; label?: string }, cmd: Command) => {
       const { body } = await ctx
         .client(cmd)
-        .post<ApiKey>(`/v1/admin/tenants/${encodeURIComponent(tenantId)}/api-keys`, { body: { mode: opts.mode } });
+        .post<ApiKey>(`/v1/admin/tenants/${encodeURIComponent(tenantId)}/api-keys`, {
+          body: { mode: opts.mode, role: opts.role, ...(opts.label === undefined ? {} : { label: opts.label }) },
+        });
       ctx.note('warning: this key is shown once and only its hash is stored: keep it now.');
       ctx.emit(cmd, body, () =>
         fields([
           ['key', body.key],
           ['key id', body.id],
           ['tenant', body.tenant_id],
+          ['role', body.role],
+          ['label', body.label],
           ['created at', body.created_at],
         ]),
       );
@@ -65,6 +78,8 @@ export function registerKeys(program: Command, ctx: Context): void {
           [
             { header: 'key id', value: (k) => k.id },
             { header: 'prefix', value: (k) => k.prefix },
+            { header: 'role', value: (k) => k.role },
+            { header: 'label', value: (k) => k.label },
             { header: 'created', value: (k) => k.created_at },
             { header: 'last used', value: (k) => k.last_used_at },
             { header: 'revoked', value: (k) => k.revoked_at },

@@ -1,3 +1,4 @@
+import { TENANT_KEY_ROLES } from '@payouts/core';
 import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable('tenants', {
@@ -23,6 +24,13 @@ export const apiKeys = pgTable(
     /** Null for operator keys, which are not bound to a tenant. */
     tenantId: text('tenant_id').references(() => tenants.id),
     role: text('role', { enum: ['tenant', 'operator'] }).notNull(),
+    /**
+     * What a tenant key may do (`admin`, `maker`, `approver`, `viewer`); null on operator keys.
+     * A tenant key stored without one (issued before roles, or seeded by a script) is `admin`.
+     */
+    tenantRole: text('tenant_role', { enum: TENANT_KEY_ROLES }),
+    /** Who holds the key ("Asha (payroll)"), shown in the history and audit trail instead of its id. */
+    label: text('label'),
     /** The first characters of the key (`sk_test_ab12`), so a person can tell keys apart. */
     prefix: text('prefix').notNull(),
     hash: text('hash').notNull().unique(),

@@ -1,0 +1,42 @@
+import type { TenantKeyRole } from '@payouts/core';
+
+const ALL: readonly TenantKeyRole[] = ['admin', 'maker', 'approver', 'viewer'];
+const MAKERS: readonly TenantKeyRole[] = ['admin', 'maker'];
+const ADMINS: readonly TenantKeyRole[] = ['admin'];
+
+/**
+ * The one place that says which tenant key roles may use which route. Every tenant route names
+ * its entry when it authenticates (`requireTenant(req, 'POST /v1/payouts')`), so a route cannot
+ * be reached without one, and the security tests check each route against each role.
+ *
+ * - `admin`: everything, including the tenant's configuration (webhook endpoints, their secrets);
+ * - `maker`: creates payouts and batches (and cancels them), and reads;
+ * - `approver`: reads (and decides on payouts waiting for approval);
+ * - `viewer`: reads only.
+ */
+export const TENANT_ROUTE_ROLES = {
+  'POST /v1/payouts': MAKERS,
+  'GET /v1/payouts': ALL,
+  'GET /v1/payouts/:id': ALL,
+  'GET /v1/payouts/:id/events': ALL,
+  'POST /v1/payouts/:id/cancel': MAKERS,
+  'POST /v1/payout-batches': MAKERS,
+  'GET /v1/payout-batches/:id': ALL,
+  'GET /v1/payout-batches/:id/payouts': ALL,
+  'GET /v1/payout-batches/:id/results.csv': ALL,
+  'GET /v1/balances': ALL,
+  // Endpoints carry signing secrets and decide where the tenant's events go: configuration.
+  'POST /v1/webhook-endpoints': ADMINS,
+  'GET /v1/webhook-endpoints': ADMINS,
+  'GET /v1/webhook-endpoints/:id': ADMINS,
+  'PATCH /v1/webhook-endpoints/:id': ADMINS,
+  'DELETE /v1/webhook-endpoints/:id': ADMINS,
+  'POST /v1/webhook-endpoints/:id/rotate-secret': ADMINS,
+  'GET /v1/webhook-endpoints/:id/deliveries': ADMINS,
+} as const satisfies Record<string, readonly TenantKeyRole[]>;
+
+export type TenantRoute = keyof typeof TENANT_ROUTE_ROLES;
+
+export function roleMayUse(role: TenantKeyRole, route: TenantRoute): boolean {
+  return TENANT_ROUTE_ROLES[route].includes(role);
+}
