@@ -33,7 +33,11 @@ export function payoutRoutes(deps: ApiDeps): Router {
       fingerprint(req, req.body),
       { status: 202, body: payoutResource(record) },
       (where) =>
-        acceptedPayoutsCtes([record], { keyId, ...(label ? { keyLabel: label } : {}) }, { where, now: record.createdAt }),
+        acceptedPayoutsCtes(
+          [record],
+          { keyId, ...(label ? { keyLabel: label } : {}) },
+          { where, now: record.createdAt },
+        ),
     );
 
     if (!replayed) {
