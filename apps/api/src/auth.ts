@@ -11,6 +11,8 @@ export interface Principal {
   tenantId: string | null;
   /** The tenant's request-signing secret, when it signs its requests (cached with the key). */
   signingSecret: string | null;
+  /** The tenant's duplicate-reference guard (cached with the key; on for operator keys, which create nothing). */
+  duplicateReferenceGuard: boolean;
 }
 
 declare global {
@@ -67,6 +69,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
             tenantId: apiKeys.tenantId,
             revokedAt: apiKeys.revokedAt,
             signingSecret: tenants.requestSigningSecret,
+            duplicateReferenceGuard: tenants.duplicateReferenceGuard,
           })
           .from(apiKeys)
           .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
@@ -75,7 +78,13 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
         entry = {
           principal:
             matches && row.revokedAt === null
-              ? { keyId: row.id, role: row.role, tenantId: row.tenantId, signingSecret: row.signingSecret ?? null }
+              ? {
+                  keyId: row.id,
+                  role: row.role,
+                  tenantId: row.tenantId,
+                  signingSecret: row.signingSecret ?? null,
+                  duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
+                }
               : null,
           expires: now + cacheMs,
         };
@@ -116,11 +125,11 @@ export function authenticate(db: Database, options: { cacheMs?: number } = {}): 
   return createAuthenticator(db, options).middleware;
 }
 
-export function requireTenant(req: Request): { tenantId: string; keyId: string } {
+export function requireTenant(req: Request): { tenantId: string; keyId: string; duplicateReferenceGuard: boolean } {
   const p = req.principal;
   if (!p) throw problems.unauthorized();
   if (p.role !== 'tenant' || !p.tenantId) throw problems.forbidden('This route needs a tenant API key.');
-  return { tenantId: p.tenantId, keyId: p.keyId };
+  return { tenantId: p.tenantId, keyId: p.keyId, duplicateReferenceGuard: p.duplicateReferenceGuard };
 }
 
 export function requireOperator(req: Request): Principal {

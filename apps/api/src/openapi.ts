@@ -20,6 +20,8 @@ import {
   requestSigningSchema,
   tenantListSchema,
   tenantSchema,
+  tenantSettingsSchema,
+  updateTenantSettingsSchema,
   z,
 } from './schemas.ts';
 import {
@@ -83,7 +85,9 @@ export function buildOpenApiDocument() {
     responses: {
       202: json(payoutSchema, 'Accepted: stored and queued'),
       ...errors,
-      409: problem('Same Idempotency-Key in flight'),
+      409: problem(
+        'idempotency_key_in_use: the same Idempotency-Key in flight; or duplicate_reference: a payout that is not failed, rejected or cancelled has this reference_id (`existing_payout_id` names it; nothing was created)',
+      ),
     },
   });
   registry.registerPath({
@@ -124,6 +128,21 @@ export function buildOpenApiDocument() {
     summary: 'Wallet balances per currency',
     security,
     responses: { 200: json(balancesSchema, 'Balances'), 401: errors[401] },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/settings',
+    summary: 'Your settings',
+    security,
+    responses: { 200: json(tenantSettingsSchema, 'The settings'), ...errors, 403: problem('Not a tenant key') },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/settings',
+    summary: 'Change your settings (only those sent)',
+    security,
+    request: { body: { content: { 'application/json': { schema: updateTenantSettingsSchema } } } },
+    responses: { 200: json(tenantSettingsSchema, 'The settings now'), ...errors, 403: problem('Not a tenant key') },
   });
   registry.registerPath({
     method: 'post',

@@ -205,6 +205,18 @@ export const requestSigningSchema = z
   })
   .openapi('RequestSigning');
 
+export const updateTenantSettingsSchema = z
+  .strictObject({
+    duplicate_reference_guard: z.boolean({ error: 'must be true or false' }).optional().openapi({
+      description:
+        'Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default.',
+    }),
+  })
+  .openapi('UpdateSettings');
+export const tenantSettingsSchema = z
+  .object({ object: z.literal('settings'), duplicate_reference_guard: z.boolean() })
+  .openapi('Settings');
+
 export const createFundingSchema = z
   .strictObject({
     currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),

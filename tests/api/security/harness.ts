@@ -42,6 +42,9 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', file: 'batches' },
+  // settings.security.test.ts
+  { method: 'GET', path: '/v1/settings', access: 'tenant', file: 'settings' },
+  { method: 'PATCH', path: '/v1/settings', access: 'tenant', body: () => ({}), file: 'settings' },
   // balances.security.test.ts
   { method: 'GET', path: '/v1/balances', access: 'tenant', file: 'balances' },
   // admin.security.test.ts
@@ -202,7 +205,7 @@ async function snapshot(f: Fixture) {
       ({ consecutiveFailures: _failures, circuitOpenUntil: _circuit, lastClaimedAt: _claimed, ...rest }) => rest,
     ),
     signing: await db
-      .select({ id: tenants.id, secret: tenants.requestSigningSecret })
+      .select({ id: tenants.id, secret: tenants.requestSigningSecret, guard: tenants.duplicateReferenceGuard })
       .from(tenants)
       .orderBy(tenants.id),
   };

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
@@ -18,22 +19,27 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId } = requireTenant(req);
+    const { tenantId, keyId, duplicateReferenceGuard } = requireTenant(req);
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const prepared = preparePayout(deps, req.body);
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
-    const record = acceptedRecord(payoutRow(prepared.payout, tenantId), new Date());
-    const { response, replayed } = await createOnce(
-      deps.db,
-      tenantId,
-      key,
-      fingerprint(req, req.body),
-      { status: 202, body: payoutResource(record) },
-      (where) => acceptedPayoutsCtes([record], { keyId }, { where }),
+    const record = acceptedRecord(
+      payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
+      new Date(),
     );
+    const create = () =>
+      createOnce(
+        deps.db,
+        tenantId,
+        key,
+        fingerprint(req, req.body),
+        { status: 202, body: payoutResource(record) },
+        (where) => acceptedPayoutsCtes([record], { keyId }, { where }),
+      );
+    const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
 
     if (!replayed) {
       // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
@@ -118,6 +124,30 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Runs a create that the duplicate guard's unique index may refuse, and answers a refusal with
+ * `409 duplicate_reference` naming the payout that holds the reference. Nothing was written then,
+ * not even the Idempotency-Key record, so a retry with the same key is judged again. If the
+ * holder was cancelled or failed between the refusal and the look-up, the create is tried again.
+ */
+async function createOnceGuarded<T>(
+  deps: ApiDeps,
+  tenantId: string,
+  reference: string | null,
+  create: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (reference === null || !isDuplicateReference(error)) throw error;
+      const holder = (await livePayoutsByReference(deps.db, tenantId, [reference])).get(reference);
+      if (holder) throw duplicateReference(reference, holder);
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 /**
