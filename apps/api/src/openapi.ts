@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES } from '@payouts/core';
+import { EXPORT_COLUMNS } from './payout-export.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
   apiKeySchema,
@@ -13,6 +14,7 @@ import {
   listPayoutsQuery,
   listTenantsQuery,
   payoutEventSchema,
+  payoutFiltersQuery,
   payoutListSchema,
   payoutSchema,
   problemSchema,
@@ -93,10 +95,22 @@ export function buildOpenApiDocument() {
   registry.registerPath({
     method: 'get',
     path: '/v1/payouts',
-    summary: 'List payouts, newest first',
+    summary: 'List payouts, newest first, filtered',
     security,
     request: { query: listPayoutsQuery },
     responses: { 200: json(payoutListSchema, 'A page of payouts'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payouts/export.csv',
+    summary: 'The payouts the filters select, newest first, as CSV (streamed, any size)',
+    description: `Columns: ${EXPORT_COLUMNS.join(', ')}. Amounts, fees and tax in minor units; account numbers masked.`,
+    security,
+    request: { query: payoutFiltersQuery },
+    responses: {
+      200: { description: 'The CSV, streamed', content: { 'text/csv': { schema: z.string() } } },
+      ...errors,
+    },
   });
   registry.registerPath({
     method: 'get',

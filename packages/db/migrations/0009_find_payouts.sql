@@ -1,5 +1,6 @@
 ALTER TABLE "payouts" ADD COLUMN "reference_guarded" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "duplicate_reference_guard" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+CREATE INDEX "payouts_tenant_status_idx" ON "payouts" USING btree ("tenant_id","status","id");--> statement-breakpoint
 -- Payouts made before the guard take part in it too, except where a tenant already has live
 -- duplicates: of those only the oldest is guarded, so the index below cannot fail on existing data
 -- (the younger twins stay unguarded and are left as they are).

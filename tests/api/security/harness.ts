@@ -28,6 +28,7 @@ export const ROUTES: RouteSpec[] = [
   // payouts.security.test.ts
   { method: 'POST', path: '/v1/payouts', access: 'tenant', body: () => inrPayout(), file: 'payouts' },
   { method: 'GET', path: '/v1/payouts', access: 'tenant', file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/export.csv', access: 'tenant', file: 'payouts' },
   { method: 'GET', path: '/v1/payouts/:id', access: 'tenant', file: 'payouts' },
   { method: 'GET', path: '/v1/payouts/:id/events', access: 'tenant', file: 'payouts' },
   { method: 'POST', path: '/v1/payouts/:id/cancel', access: 'tenant', file: 'payouts' },

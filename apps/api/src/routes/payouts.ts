@@ -2,16 +2,18 @@ import { isId } from '@payouts/core';
 import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
 import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { writePayoutsCsv } from '../payout-export.ts';
+import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { listPayoutsQuery, z } from '../schemas.ts';
+import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -55,11 +57,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   router.get('/payouts', async (req, res) => {
     const { tenantId } = requireTenant(req);
     const q = parseQuery(listPayoutsQuery, req);
-    const filters: SQL[] = [eq(payouts.tenantId, tenantId)];
-    if (q.status) filters.push(eq(payouts.status, q.status));
-    if (q.provider) filters.push(eq(payouts.provider, q.provider));
-    if (q.batch_id) filters.push(eq(payouts.batchId, q.batch_id));
-    if (q.reference_id) filters.push(eq(payouts.referenceId, q.reference_id));
+    const filters = payoutFilterSql(tenantId, q);
     if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
     const rows = await deps.db
       .select()
@@ -74,6 +72,27 @@ export function payoutRoutes(deps: ApiDeps): Router {
       has_more: hasMore,
       next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
     });
+  });
+
+  /** The list's selection as CSV, streamed (any size, memory of one page): docs/api.md. */
+  router.get('/payouts/export.csv', async (req, res) => {
+    const { tenantId } = requireTenant(req);
+    const q = parseQuery(payoutFiltersQuery, req);
+    res
+      .type('text/csv')
+      .set('Content-Disposition', 'attachment; filename="payouts.csv"')
+      .set('Cache-Control', 'no-store');
+    try {
+      await writePayoutsCsv(deps.db, payoutFilterSql(tenantId, q), res);
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      // The header is sent: a problem answer is no longer possible, so the response is cut short
+      // (no final chunk) and the client sees a broken download instead of a truncated file.
+      req.log.error({ err: error }, 'payout export failed after it started');
+      res.destroy(error as Error);
+      return;
+    }
+    res.end();
   });
 
   router.get('/payouts/:id', async (req, res) => {

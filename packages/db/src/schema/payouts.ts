@@ -115,6 +115,9 @@ export const payouts = pgTable(
   (t) => [
     index('payouts_tenant_id_idx').on(t.tenantId, t.id),
     index('payouts_tenant_reference_idx').on(t.tenantId, t.referenceId),
+    // `GET /v1/payouts?status=`: a state few payouts are in (rejected, reversed) would otherwise
+    // read the tenant's whole history, newest first, to find none.
+    index('payouts_tenant_status_idx').on(t.tenantId, t.status, t.id),
     // The duplicate guard: one live payout per reference and tenant. A constraint rather than a
     // check before the insert, so two concurrent creates cannot both pass it.
     uniqueIndex(LIVE_REFERENCE_INDEX)
