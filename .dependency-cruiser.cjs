@@ -7,6 +7,7 @@
 // - payouts (the payout rules) imports db and core, and the providers' contract types; the other
 //   domain packages may build on it, never the other way round;
 // - providers (the adapters) import only core: they see canonical payouts, never the database;
+//   a provider folder imports only core, the contract, the kit and itself, never another provider;
 // - config, observability and runtime know nothing of payouts: core at most;
 // - packages/testing is for test files only;
 // - tests/, scripts/ and bench/ start and drive the apps, so they may import any app and its sources;
@@ -82,6 +83,24 @@ module.exports = {
       comment: 'Provider adapters import only core: they see canonical payouts, never the database or the queues.',
       from: { path: '^packages/providers/' },
       to: { path: '^(packages|apps)/', pathNot: ['^packages/providers/', '^packages/core/'] },
+    },
+    {
+      name: 'provider-beyond-kit',
+      severity: 'error',
+      comment:
+        'A provider folder builds on the contract and the kit only: never on another provider, the registry or the list of registrations.',
+      from: { path: '^packages/providers/src/([^/]+)/', pathNot: '^packages/providers/src/(contract|kit)/' },
+      to: {
+        path: '^packages/providers/src/',
+        pathNot: ['^packages/providers/src/$1/', '^packages/providers/src/(contract|kit)/'],
+      },
+    },
+    {
+      name: 'kit-beyond-contract',
+      severity: 'error',
+      comment: 'The kit is shared by every provider, so it knows none of them: core and the contract at most.',
+      from: { path: '^packages/providers/src/kit/' },
+      to: { path: '^(packages|apps)/', pathNot: ['^packages/providers/src/(kit|contract)/', '^packages/core/'] },
     },
     {
       name: 'testing-outside-tests',

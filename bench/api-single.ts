@@ -5,24 +5,15 @@
  * its first event, the idempotency record), enqueue. Every request has its own Idempotency-Key.
  * Target (docs/benchmarks.md): ≥ 4,000 req/s at p99 ≤ 25 ms. Baseline: raw Postgres single-row commits (20 clients).
  */
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  INR_PAYOUT,
-  Meter,
-  round,
-  row,
-  runLoad,
-  startProfiler,
-  startSystem,
-  usageText,
-} from './harness.ts';
+import { runLoad } from './load-generator.ts';
+import { Meter, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { startProfiler } from './profiler.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
+import { INR_PAYOUT, startSystem } from './system.ts';
 
-const CONNECTIONS = [32, 64];
+const CONNECTIONS = [32, 64] as const;
 const SECONDS = 15;
 const WARMUP_SECONDS = 3;
 const PROFILE_SECONDS = 5;
@@ -79,7 +70,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     }
     // Where the API's CPU goes: a short profiled run (not counted above).
     const profiler = await startProfiler();
-    const profiled = await load(CONNECTIONS[0]!, PROFILE_SECONDS, 'profiled');
+    const profiled = await load(CONNECTIONS[0], PROFILE_SECONDS, 'profiled');
     const { cpuByPackage, topFunctions } = await profiler.stop();
     ctx.log(
       `  API CPU by package (profiled ${PROFILE_SECONDS} s, ${Math.round(profiled.rps)} req/s): ${cpuByPackage

@@ -7,24 +7,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { payouts } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  INR_PAYOUT,
-  Meter,
-  round,
-  row,
-  startProfiler,
-  startSystem,
-  usageText,
-} from './harness.ts';
+import { Meter, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { startProfiler } from './profiler.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
+import { INR_PAYOUT, startSystem } from './system.ts';
 
-const SIZES = [10_000, 50_000];
+const SIZES = [10_000, 50_000] as const;
 const TARGET = '≥ 20,000/s and ≥ 0.6× addBulk';
 
 export async function run(ctx: BenchContext): Promise<void> {
@@ -114,7 +106,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     // Where the API's CPU goes on a batch: one more batch of the first size, profiled (not counted above).
     const profiler = await startProfiler();
     await post(
-      Array.from({ length: SIZES[0]! }, (_, i) => ({ ...INR_PAYOUT, reference_id: `p-${i}` })),
+      Array.from({ length: SIZES[0] }, (_, i) => ({ ...INR_PAYOUT, reference_id: `p-${i}` })),
       `bench-batch-profiled-${Date.now()}`,
     );
     const { cpuByPackage, topFunctions } = await profiler.stop();
@@ -124,7 +116,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         .map((b) => `${b.name} ${b.pct}%`)
         .join(', ')}`,
     );
-    const last = runs[runs.length - 1]!;
+    const last = must(runs.at(-1), 'the last batch run');
     const rate = last.payoutsPerSecond as number;
     ctx.rows.push(
       row({

@@ -10,31 +10,18 @@
  * Targets (docs/benchmarks.md): ≥ 2,000/s; ≥ 1,500/s at 200 ms; accept → submit p50 ≤ 20 ms, p99 ≤ 100 ms.
  */
 import { performance } from 'node:perf_hooks';
-import { FINAL_STATUSES } from '@payouts/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FINAL_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { type Database, rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  fmt,
-  INR_PAYOUT,
-  Meter,
-  type Row,
-  round,
-  row,
-  runLoad,
-  type System,
-  sleep,
-  startProfiler,
-  startSystem,
-  type Usage,
-  usageText,
-} from './harness.ts';
+import { runLoad } from './load-generator.ts';
+import { Meter, type Usage, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { startProfiler } from './profiler.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, fmt, type Row, round, row } from './results.ts';
+import { INR_PAYOUT, type System, startSystem } from './system.ts';
 
 /** Payouts per run: about 25 s of the warm-up's rate, within these bounds (the whole bench must stay under 10 min). */
 const MIN_PAYOUTS = 2_000;
@@ -333,7 +320,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 async function patchSandbox(system: System, patch: Record<string, unknown>): Promise<void> {
-  for (const provider of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+  for (const provider of PROVIDER_IDS) {
     const res = await fetch(`${system.sandbox.url}/_admin/${provider}/config`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },

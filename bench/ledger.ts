@@ -20,18 +20,12 @@ import {
   postTransactions,
 } from '@payouts/ledger';
 import { applyEvents, type ReconcilerEvent } from '@payouts/reconciler';
+import { must } from '@payouts/testing';
 import { eq, inArray, sql } from 'drizzle-orm';
-import {
-  type BenchContext,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  Meter,
-  rawClient,
-  round,
-  row,
-  usageText,
-} from './harness.ts';
+import { Meter, usageText } from './meter.ts';
+import { createBenchDatabase, createTenant, rawClient } from './postgres.ts';
+import { benchRedis } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
 
 const PER_PAYOUT_CLIENTS = 20;
 const PER_PAYOUT_SECONDS = 5;
@@ -143,7 +137,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     const batches: ReconcilerEvent[][] = [];
     for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH).map((id, j) => event(id, i + j)));
     // One batch to warm up (JIT, plan cache), not counted.
-    await applyEvents(batchDb, batches.shift()!);
+    await applyEvents(batchDb, must(batches.shift(), 'the warm-up batch'));
 
     let applied = 0;
     let next = 0;
@@ -152,7 +146,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     await Promise.all(
       Array.from({ length: CONCURRENT_BATCHES }, async () => {
         while (next < batches.length) {
-          const batch = batches[next++]!;
+          const batch = must(batches[next++], `batch ${next}`);
           const outcome = await applyEvents(batchDb, batch);
           applied += outcome.results.filter((r) => r.outcome === 'applied').length;
         }
@@ -226,7 +220,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       );
       oneStatement.push(performance.now() - t0);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const median = (xs: number[]) => must([...xs].sort((a, b) => a - b)[1], 'the median of three timings');
     const updatesMs = median(perRow);
     const oneUpdateMs = median(oneStatement);
     ctx.log(
@@ -259,7 +253,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       );
       small.push(performance.now() - t0);
     }
-    const smallP50 = [...small].sort((a, b) => a - b)[Math.floor(small.length / 2)]!;
+    const smallP50 = must([...small].sort((a, b) => a - b)[Math.floor(small.length / 2)], 'the middle small batch');
     ctx.log(`  applyEvents of ${SMALL_BATCH} payout.accepted events, one batch alone: p50 ${smallP50.toFixed(1)} ms`);
 
     ctx.rows.push(

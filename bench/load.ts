@@ -1,11 +1,11 @@
 /**
- * The HTTP load generator, run as a child process by bench/harness.ts `runLoad` so that it has its
+ * The HTTP load generator, run as a child process by bench/load-generator.ts `runLoad` so that it has its
  * own event loop and does not steal the API's. Reads its options (LoadOptions) as JSON on stdin,
  * runs autocannon, prints one JSON line (LoadResult) on stdout.
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import type { LoadOptions, LoadResult } from './harness.ts';
+import type { LoadOptions, LoadResult } from './load-generator.ts';
 
 let input = '';
 for await (const chunk of process.stdin) input += chunk;

@@ -4,20 +4,12 @@
  * with 20 clients and multi-row INSERTs of payout-sized rows. No engine code runs here.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@payouts/core';
 import { Queue, Worker } from 'bullmq';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  deletePrefix,
-  percentile,
-  rawClient,
-  round,
-  row,
-  sleep,
-} from './harness.ts';
+import { createBenchDatabase, rawClient } from './postgres.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, percentile, round, row } from './results.ts';
 
 const JOBS = 50_000;
 const CHUNK = 1000;
@@ -83,7 +75,7 @@ async function bullmq(ctx: BenchContext): Promise<void> {
     const hop = new Worker(
       'hop',
       async (job) => {
-        const t0 = started.get(job.id!);
+        const t0 = job.id === undefined ? undefined : started.get(job.id);
         if (t0 !== undefined) latencies.push(performance.now() - t0);
       },
       { connection: hopConnection, prefix, concurrency: 10 },

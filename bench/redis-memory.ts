@@ -5,11 +5,13 @@
  * over the prefix's keys. Baseline: the same number of bare delayed BullMQ jobs (empty data,
  * default options). Target (docs/benchmarks.md): ≤ 2 KB.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@payouts/core';
 import { createRedis, jobIds, jobOptions, Queues } from '@payouts/queue';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type BenchContext, benchPrefix, benchRedis, deletePrefix, round, row, sleep } from './harness.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
 
 const PAYOUTS = 20_000;
 

@@ -9,25 +9,18 @@
  * machine's CPU: a second worker process brings 10 more calls in flight, which is what scaling out
  * buys against a slow provider. No target (docs/benchmarks.md): the figures and their ratio are recorded.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 import { startProcessSystem } from '../tests/scale/process-system.ts';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  fmt,
-  INR_PAYOUT,
-  round,
-  row,
-  sleep,
-} from './harness.ts';
+import { machineBusyPct, machineCpu } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, fmt, round, row } from './results.ts';
+import { INR_PAYOUT } from './system.ts';
 
 const PAYOUTS = 500;
 const CONCURRENCY = 10;
@@ -43,16 +36,6 @@ interface ScaleRun {
   rate: number;
   /** The whole machine's CPU while the payouts flowed, in % of one core (200% = both cores). */
   machineCpuPct: number | null;
-}
-
-function cpuTicks(): { busy: number; total: number } | null {
-  try {
-    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-  } catch {
-    return null;
-  }
 }
 
 async function measure(ctx: BenchContext, workers: number, reconcilers: number): Promise<ScaleRun> {
@@ -82,7 +65,7 @@ async function measure(ctx: BenchContext, workers: number, reconcilers: number):
     await system.sandboxConfig('razorpayx', { latencyMs: LATENCY_MS, progressDelayMs: 20 });
     const handle = await database.open(2);
     const { key } = await createTenant(handle.db, `scale-${workers}x${reconcilers}`);
-    const before = cpuTicks();
+    const before = machineCpu();
     const res = await system.call(
       'POST',
       '/v1/payout-batches',
@@ -104,7 +87,7 @@ async function measure(ctx: BenchContext, workers: number, reconcilers: number):
       if (system.unexpectedExits.length > 0) throw new Error(system.unexpectedExits.join('\n'));
       await sleep(250);
     }
-    const after = cpuTicks();
+    const after = machineCpu();
     const [span] = rowsOf<{ seconds: number | string | null }>(
       await handle.db.execute(sql`
         select extract(epoch from max(updated_at) filter (where status = 'processed') - min(created_at))::float8 as seconds
@@ -118,8 +101,7 @@ async function measure(ctx: BenchContext, workers: number, reconcilers: number):
       processed: done,
       seconds: round(seconds, 2),
       rate: seconds > 0 ? round(done / seconds, 1) : 0,
-      machineCpuPct:
-        before && after ? round(((after.busy - before.busy) / (after.total - before.total)) * 200, 0) : null,
+      machineCpuPct: machineBusyPct(before, after),
     };
   } finally {
     await system.stop();

@@ -18,8 +18,10 @@ import { newId } from '@payouts/core';
 import { tenants, webhookEndpoints } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
 import { claimQuery, WebhookDeliverer } from '@payouts/reconciler';
+import { must } from '@payouts/testing';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { type BenchContext, createBenchDatabase, percentile, type RawSql, rawClient, round, row } from './harness.ts';
+import { createBenchDatabase, type RawSql, rawClient } from './postgres.ts';
+import { type BenchContext, percentile, round, row } from './results.ts';
 
 const SIZES = [10_000, 100_000] as const;
 const CLAIMS = 40;
@@ -90,7 +92,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       const [count] = await raw.unsafe<{ n: number }[]>(
         "select count(*)::int as n from webhook_deliveries where status = 'pending'",
       );
-      seeded = count!.n;
+      seeded = must(count, 'the pending count').n;
       ctx.log(
         `  ${seeded.toLocaleString('en-US')} pending, written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
       );
@@ -105,8 +107,8 @@ export async function run(ctx: BenchContext): Promise<void> {
         `  claim of ${ROOM}: p50 ${ours.p50.toFixed(2)} / p99 ${ours.p99.toFixed(2)} ms (plain FIFO claim p50 ${base.p50.toFixed(2)} ms); ${read} rows of webhook_deliveries read`,
       );
     }
-    const small = figures[SIZES[0]]!;
-    const large = figures[SIZES[1]]!;
+    const small = must(figures[SIZES[0]], `the figures at ${SIZES[0]}`);
+    const large = must(figures[SIZES[1]], `the figures at ${SIZES[1]}`);
     for (const size of SIZES) {
       const ms = before[size];
       ctx.log(
@@ -114,7 +116,8 @@ export async function run(ctx: BenchContext): Promise<void> {
       );
     }
     for (const size of SIZES) {
-      const f = figures[size]!;
+      const f = must(figures[size], `the figures at ${size}`);
+      const replaced = before[size];
       ctx.rows.push(
         row({
           key: `webhooks.claim.${size}`,
@@ -135,7 +138,7 @@ export async function run(ctx: BenchContext): Promise<void> {
             fifoP50Ms: round(f.baseP50, 3),
             fifoP99Ms: round(f.baseP99, 3),
             deliveryRowsReadPerClaim: f.read,
-            replacedClaimMs: before[size] === null || before[size] === undefined ? null : round(before[size]!, 1),
+            replacedClaimMs: replaced === null || replaced === undefined ? null : round(replaced, 1),
             ...(size === SIZES[1] ? { vs10k: round(large.p50 / small.p50, 2) } : {}),
           },
         }),
@@ -181,7 +184,7 @@ async function rowsRead(single: RawSql): Promise<number> {
         read += n['Actual Rows'] * n['Actual Loops'] + (n['Rows Removed by Filter'] ?? 0);
       for (const c of n.Plans ?? []) walk(c);
     };
-    walk(plan!['QUERY PLAN'][0].Plan);
+    walk(must(plan, 'the query plan')['QUERY PLAN'][0].Plan);
     return read;
   } finally {
     await single.unsafe('rollback');

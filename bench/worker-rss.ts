@@ -5,28 +5,21 @@
  * production entry point) polls them for 45 s while its VmRSS is sampled from /proc.
  * Baseline: the same process's RSS once started, before any job. Target (docs/benchmarks.md): ≤ 200 MB.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '@payouts/core';
 import { payouts } from '@payouts/db';
 import { createRedis, jobIds, jobOptions, Queues } from '@payouts/queue';
 import { startSandbox } from '@payouts/sandbox';
-import {
-  type BenchContext,
-  benchPrefix,
-  benchRedis,
-  createBenchDatabase,
-  createTenant,
-  deletePrefix,
-  pidCpuSeconds,
-  ROOT,
-  round,
-  row,
-  rssMb,
-  sandboxRequestCounter,
-  sleep,
-} from './harness.ts';
+import { AppProcess, freePort, inheritedEnv, PATIENCE_MS, tail, waitForLogLine } from '@payouts/testing';
+import { pidCpuSeconds, rssMb } from './meter.ts';
+import { createBenchDatabase, createTenant } from './postgres.ts';
+import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
+import { type BenchContext, round, row } from './results.ts';
+import { sandboxRequestCounter } from './system.ts';
 
 const PAYOUTS = 50_000;
 const RUN_SECONDS = 45;
@@ -37,7 +30,8 @@ const WORKER_ENV = {
   POLL_FIRST_DELAY_MS: '1000',
   POLL_FACTOR: '2',
   POLL_MAX_DELAY_MS: '10000',
-  LOG_LEVEL: 'warn',
+  // info, not warn: its start line is how we know it is up; polling logs nothing at info.
+  LOG_LEVEL: 'info',
 };
 
 export async function run(ctx: BenchContext): Promise<void> {
@@ -53,7 +47,8 @@ export async function run(ctx: BenchContext): Promise<void> {
   const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', logger: requests.logger });
   const producer = createRedis(ctx.redisUrl, 'worker');
   const queues = new Queues(producer, prefix);
-  let worker: ChildProcess | null = null;
+  const logDir = mkdtempSync(join(tmpdir(), 'payouts-bench-rss-'));
+  let worker: AppProcess | null = null;
   try {
     const db = (await database.open(4)).db;
     const { tenantId } = await createTenant(db, 'rss-bench');
@@ -103,30 +98,28 @@ export async function run(ctx: BenchContext): Promise<void> {
       await db.insert(payouts).values(values);
     }
 
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      DATABASE_URL: database.url,
-      REDIS_URL: ctx.redisUrl,
-      QUEUE_PREFIX: prefix,
-      RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-      ...WORKER_ENV,
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'apps/worker/src/main.ts')], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker = child;
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-4000);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const pid = child.pid!;
-    // Started: its RSS before any job is the baseline.
-    for (let i = 0; i < 100 && !output.includes('worker started'); i++) await sleep(100);
-    if (child.exitCode !== null) throw new Error(`worker exited at start: ${output}`);
+    worker = new AppProcess(
+      'worker',
+      'worker',
+      {
+        ...inheritedEnv(),
+        DATABASE_URL: database.url,
+        REDIS_URL: ctx.redisUrl,
+        QUEUE_PREFIX: prefix,
+        RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
+        // Its own port: the default one may be taken by another worker on this machine.
+        METRICS_PORT: String(await freePort()),
+        ...WORKER_ENV,
+      },
+      join(logDir, 'worker.log'),
+      // Nothing to do on an exit: the start wait and the RSS sampling each fail on it with the log.
+      () => {},
+    );
+    worker.start();
+    await waitForLogLine(worker, 'worker started', PATIENCE_MS);
+    const pid = worker.pid;
+    if (pid === undefined) throw new Error(`worker exited at start:\n${tail(worker.logPath)}`);
+    // Started: its RSS before any job, once its start-up allocations settled, is the baseline.
     await sleep(2000);
     const idleRss = rssMb(pid) ?? Number.NaN;
     ctx.log(`  worker pid ${pid} started, RSS ${idleRss.toFixed(1)} MB`);
@@ -149,7 +142,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     while (performance.now() - t0 < RUN_SECONDS * 1000) {
       await sleep(500);
       const rss = rssMb(pid);
-      if (rss === null) throw new Error(`worker exited during the run: ${output}`);
+      if (rss === null) throw new Error(`worker exited during the run:\n${tail(worker.logPath)}`);
       samples.push(rss);
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -192,17 +185,13 @@ export async function run(ctx: BenchContext): Promise<void> {
       }),
     );
   } finally {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise<void>((r) => worker!.once('exit', () => r()));
-      worker.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
-    }
+    await worker?.stop('SIGTERM', 15_000);
     await queues.close();
     producer.disconnect();
     await sandbox.close();
     await deletePrefix(redis, prefix);
     redis.disconnect();
     await database.drop();
+    rmSync(logDir, { recursive: true, force: true });
   }
 }

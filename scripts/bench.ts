@@ -9,32 +9,27 @@
  *   pnpm bench                        everything (about 6 minutes)
  *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis, scale, webhooks)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '@payouts/db';
 import { run as apiSingle } from '../bench/api-single.ts';
 import { run as batchIngestion } from '../bench/batch-ingestion.ts';
 import { run as endToEnd } from '../bench/end-to-end.ts';
-import {
-  type BenchContext,
-  benchRedis,
-  deleteLeftoverPrefixes,
-  dropLeftoverDatabases,
-  ROOT,
-  type Row,
-  rawClient,
-  resolveAdminUrl,
-  resolveRedisUrl,
-  round,
-} from '../bench/harness.ts';
 import { run as ledger } from '../bench/ledger.ts';
+import { machineBusyPct, machineCpu } from '../bench/meter.ts';
+import { dropLeftoverDatabases, rawClient, resolveAdminUrl } from '../bench/postgres.ts';
 import { run as rawBaselines } from '../bench/raw-baselines.ts';
+import { benchRedis, deleteLeftoverPrefixes, resolveRedisUrl } from '../bench/redis.ts';
 import { run as redisMemory } from '../bench/redis-memory.ts';
+import { type BenchContext, type Row, round } from '../bench/results.ts';
 import { run as scaleOut } from '../bench/scale-out.ts';
 import { run as webhookClaim } from '../bench/webhook-claim.ts';
 import { run as workerRss } from '../bench/worker-rss.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
 
 const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => Promise<void> }[] = [
   { name: 'raw', title: 'raw baselines (BullMQ, Postgres)', run: rawBaselines },
@@ -93,24 +88,10 @@ async function machine() {
 }
 
 /** How busy the machine is before we start: other sessions' work depresses every figure. */
-function busyBefore(): Promise<number | null> {
-  const read = () => {
-    try {
-      const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-      const idle = (v[3] ?? 0) + (v[4] ?? 0);
-      const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-      return { idle, total };
-    } catch {
-      return null;
-    }
-  };
-  const a = read();
-  return new Promise((r) =>
-    setTimeout(() => {
-      const b = read();
-      r(a && b ? round((1 - (b.idle - a.idle) / (b.total - a.total)) * os.cpus().length * 100, 0) : null);
-    }, 2000),
-  );
+async function busyBefore(): Promise<number | null> {
+  const before = machineCpu();
+  await sleep(2000);
+  return machineBusyPct(before, machineCpu());
 }
 
 const idleCheck = await busyBefore();
@@ -168,8 +149,9 @@ function table(rows: Row[]): string {
     r.target,
     r.met === null ? '—' : r.met ? 'yes' : 'NO',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmtLine = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  // Every line has one cell per header: the defaults below are never used.
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]?.length ?? 0)));
+  const fmtLine = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [fmtLine(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmtLine)].join('\n');
 }
 

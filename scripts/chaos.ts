@@ -24,11 +24,10 @@ let payouts = 20_000;
 let concurrency = 16;
 let keepLogs = false;
 const args = process.argv.slice(2);
-for (let i = 0; i < args.length; i++) {
-  const arg = args[i]!;
+for (let arg = args.shift(); arg !== undefined; arg = args.shift()) {
   const [name, inline] = arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
   const value = () => {
-    const v = inline ?? args[++i];
+    const v = inline ?? args.shift();
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) usage(`${name} needs a positive integer`);
     return n;

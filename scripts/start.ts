@@ -5,7 +5,8 @@
  *   (AOF on, noeviction, data in .data/redis) and stopped on exit;
  * - Postgres: DATABASE_URL, else an embedded PGlite database in .data/pglite. PGlite is one
  *   process and one session, which is why everything runs in this one Node process.
- * It creates (once) a demo tenant with a funded wallet, issues it a fresh key, and prints a curl.
+ * It creates (once) a demo tenant with funded wallets and a key that survives restarts (in .data, as the
+ * operator key), and prints the wallets' real balances and a curl that works.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,15 +14,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ensureOperatorKey, generateApiKey, hashApiKey, keyPrefix, readApiEnv, startApi } from '@payouts/api';
 import { parseEnv, z } from '@payouts/config';
-import { newId } from '@payouts/core';
-import { apiKeys, type Database, migrateDatabase, openDatabase, tenants } from '@payouts/db';
+import { newId, toMajorString } from '@payouts/core';
+import { apiKeys, type Database, ledgerTransactions, migrateDatabase, openDatabase, tenants } from '@payouts/db';
+import { fundingTransactionKey, walletBalances } from '@payouts/ledger';
 import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
+import { PROVIDERS, WEBHOOK_PROVIDERS, workerLimitNames } from '@payouts/providers';
 import { createRedis, Queues } from '@payouts/queue';
 import { readReconcilerEnv, recheckSettings, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { startSandbox } from '@payouts/sandbox';
 import { adaptersFromEnv, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 
 const DATA = resolve(process.env.PAYOUTS_DATA_DIR ?? '.data');
@@ -95,6 +98,33 @@ function operatorKey(): string {
 /** ₹10,00,000.00, ฿1,000,000.00, $100,000.00 and COP 100,000,000.00, in minor units. */
 const DEMO_FUNDING = { INR: 100_000_000, THB: 100_000_000, USD: 10_000_000, COP: 10_000_000_000 };
 
+/**
+ * The demo tenant's key, kept in .data/demo-tenant-key across restarts (the README's curl reads it
+ * there), and issued again only when the database no longer knows it (a new database, a revoked key).
+ */
+async function demoKey(db: Database, tenantId: string): Promise<string> {
+  const file = resolve(DATA, 'demo-tenant-key');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    const [row] = await db
+      .select({ tenantId: apiKeys.tenantId, revokedAt: apiKeys.revokedAt })
+      .from(apiKeys)
+      .where(eq(apiKeys.hash, hashApiKey(stored)));
+    if (row && row.tenantId === tenantId && row.revokedAt === null) return stored;
+  }
+  const key = generateApiKey('test');
+  await db.insert(apiKeys).values({
+    id: newId('apiKey'),
+    tenantId,
+    role: 'tenant',
+    prefix: keyPrefix(key),
+    hash: hashApiKey(key),
+  });
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; key: string }> {
   let [tenant] = await db.select().from(tenants).where(eq(tenants.name, 'Demo tenant'));
   if (!tenant)
@@ -102,25 +132,50 @@ async function demoTenant(db: Database, queues: Queues): Promise<{ id: string; k
       .insert(tenants)
       .values({ id: newId('tenant'), name: 'Demo tenant' })
       .returning();
-  const key = generateApiKey('test');
-  await db.insert(apiKeys).values({
-    id: newId('apiKey'),
-    tenantId: tenant!.id,
-    role: 'tenant',
-    prefix: keyPrefix(key),
-    hash: hashApiKey(key),
-  });
+  if (!tenant) throw new Error('the demo tenant could not be created');
+  const id = tenant.id;
   // Through the reconciler like any funding; the reference makes it happen once, however often we start.
   for (const [currency, amount] of Object.entries(DEMO_FUNDING)) {
     await queues.toReconciler('wallet.fund', {
-      tenantId: tenant!.id,
+      tenantId: id,
       currency,
       amount: String(amount),
-      reference: `demo-initial-funding-${currency.toLowerCase()}`,
+      reference: demoFundingReference(currency),
       actor: 'pnpm-start',
     });
   }
-  return { id: tenant!.id, key };
+  return { id, key: await demoKey(db, id) };
+}
+
+function demoFundingReference(currency: string): string {
+  return `demo-initial-funding-${currency.toLowerCase()}`;
+}
+
+/**
+ * The demo wallets as the ledger has them now, once the first start's fundings are applied (they
+ * go through the reconciler's queue): after a restart they show what earlier payouts spent.
+ */
+async function demoBalances(db: Database, tenantId: string): Promise<string> {
+  const keys = Object.keys(DEMO_FUNDING).map((c) => fundingTransactionKey(tenantId, demoFundingReference(c)));
+  const deadline = Date.now() + 30_000;
+  let applied = 0;
+  while (Date.now() < deadline) {
+    const rows = await db
+      .select({ key: ledgerTransactions.idempotencyKey })
+      .from(ledgerTransactions)
+      .where(inArray(ledgerTransactions.idempotencyKey, keys));
+    applied = rows.length;
+    if (applied === keys.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const balances = await walletBalances(db, tenantId);
+  const lines = balances.map(
+    (b) =>
+      `  ${b.currency.padEnd(4)} ${toMajorString(b.available, b.currency).padStart(18)} available` +
+      `${b.held > 0n ? `, ${toMajorString(b.held, b.currency)} held` : ''}`,
+  );
+  if (applied < keys.length) lines.push('  (the first fundings are still being applied: GET /v1/balances shows them)');
+  return lines.join('\n');
 }
 
 const redisUrl = await ensureRedis();
@@ -138,15 +193,16 @@ const env: Record<string, string | undefined> = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   OPERATOR_API_KEY: opKey,
-  // The local sandbox takes far more than the real providers' few requests a second.
-  RAZORPAYX_RATE_PER_SECOND: process.env.RAZORPAYX_RATE_PER_SECOND ?? '500',
-  KRAYON_RATE_PER_SECOND: process.env.KRAYON_RATE_PER_SECOND ?? '500',
-  THAI_GATEWAY_RATE_PER_SECOND: process.env.THAI_GATEWAY_RATE_PER_SECOND ?? '500',
-  DRUO_RATE_PER_SECOND: process.env.DRUO_RATE_PER_SECOND ?? '500',
-  RAZORPAYX_BASE_URL: process.env.RAZORPAYX_BASE_URL ?? `${sandbox.url}/razorpayx`,
-  KRAYON_BASE_URL: process.env.KRAYON_BASE_URL ?? `${sandbox.url}/krayon`,
-  THAI_GATEWAY_BASE_URL: process.env.THAI_GATEWAY_BASE_URL ?? `${sandbox.url}/thai-gateway`,
-  DRUO_BASE_URL: process.env.DRUO_BASE_URL ?? `${sandbox.url}/druo`,
+  ...Object.fromEntries(
+    PROVIDERS.flatMap((provider) => {
+      const rate = workerLimitNames(provider).ratePerSecond;
+      return [
+        // The local sandbox takes far more than the real providers' few requests a second.
+        [rate, process.env[rate] ?? '500'],
+        [provider.baseUrlEnv, process.env[provider.baseUrlEnv] ?? `${sandbox.url}/${provider.id}`],
+      ];
+    }),
+  ),
   // A local stack: client webhook endpoints on this machine (http://localhost:…) are expected.
   WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
 };
@@ -217,7 +273,7 @@ const api = await startApi({ env: apiEnv, db: database.db, logger: logger.child(
 onShutdown('api', () => api.close());
 
 // The sandbox sends signed webhooks to our API, as the real providers would (those that have them).
-for (const provider of ['razorpayx', 'thai-gateway']) {
+for (const provider of WEBHOOK_PROVIDERS) {
   await fetch(`${sandbox.url}/_admin/${provider}/config`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
@@ -226,6 +282,7 @@ for (const provider of ['razorpayx', 'thai-gateway']) {
 }
 
 const demo = await demoTenant(database.db, queues);
+const balances = await demoBalances(database.db, demo.id);
 const base = `http://localhost:${api.port}`;
 const curl = [
   `curl -s -X POST ${base}/v1/payouts \\`,
@@ -248,8 +305,9 @@ process.stdout.write(
     `  Database        ${databaseUrl.startsWith('pglite:') ? `embedded PGlite in ${databaseUrl.slice(7)}` : 'DATABASE_URL'}`,
     `  Redis           ${redisUrl}`,
     '',
-    `Demo tenant ${demo.id}, wallets funded: ₹10,00,000.00, ฿1,000,000.00, $100,000.00, COP 100,000,000.00.`,
-    `  Tenant API key  ${demo.key}`,
+    `Demo tenant ${demo.id}, its wallets now:`,
+    balances,
+    `  Tenant API key  ${demo.key}   (stored in ${resolve(DATA, 'demo-tenant-key')})`,
     `  Operator key    ${opKey}   (stored in ${resolve(DATA, 'operator-key')})`,
     '',
     'Send a payout:',

@@ -1,5 +1,5 @@
 import { apiKeys, operatorActions } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
@@ -33,8 +33,11 @@ describe('operator key management', () => {
       expect(k).toMatchObject({ role: 'tenant', revoked_at: null });
     }
     const text = JSON.stringify(list.body);
-    const [stored] = await system.db.db.select().from(apiKeys).where(eq(apiKeys.id, live.body.id));
-    expect(text).not.toContain(stored!.hash);
+    const stored = must(
+      (await system.db.db.select().from(apiKeys).where(eq(apiKeys.id, live.body.id)))[0],
+      'the stored key',
+    );
+    expect(text).not.toContain(stored.hash);
     expect(text).not.toContain(live.body.key);
     expect(text).not.toContain(tenant.key);
     expect(list.body.data.map((k: { prefix: string }) => k.prefix)).toContain(live.body.key.slice(0, 12));
@@ -43,7 +46,8 @@ describe('operator key management', () => {
   test('a used key shows when it was last used; more requests within a minute write nothing more', async () => {
     const tenant = await createFundedTenant(system, 'keys-used');
     await tenant.api('GET', '/v1/balances');
-    const keyRow = async () => (await system.db.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id)))[0]!;
+    const keyRow = async () =>
+      must((await system.db.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id)))[0], 'the tenant key');
     const first = await waitFor(async () => (await keyRow()).lastUsedAt ?? undefined, {
       message: 'last_used_at to be set',
     });
@@ -56,11 +60,14 @@ describe('operator key management', () => {
   test('a revoked key answers 401 at once, exactly like an unknown key; the revocation is recorded', async () => {
     const tenant = await createFundedTenant(system, 'keys-revoke');
     expect((await tenant.api('GET', '/v1/balances')).status).toBe(200); // cached as valid now
-    const [row] = await system.db.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id));
+    const row = must(
+      (await system.db.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id)))[0],
+      'the tenant key',
+    );
 
-    const revoked = await op('POST', `/v1/admin/api-keys/${row!.id}/revoke`);
+    const revoked = await op('POST', `/v1/admin/api-keys/${row.id}/revoke`);
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ id: row!.id, tenant_id: tenant.id, revoked_at: expect.any(String) });
+    expect(revoked.body).toMatchObject({ id: row.id, tenant_id: tenant.id, revoked_at: expect.any(String) });
 
     const after = await tenant.api('GET', '/v1/balances');
     const unknown = await client(system.api.url, 'sk_test_00000000000000000000000000000000')('GET', '/v1/balances');
@@ -71,19 +78,22 @@ describe('operator key management', () => {
     expect(afterBody).toEqual(unknownBody);
 
     // Revoking again changes nothing: the first revocation time stays.
-    const again = await op('POST', `/v1/admin/api-keys/${row!.id}/revoke`);
+    const again = await op('POST', `/v1/admin/api-keys/${row.id}/revoke`);
     expect(again.body.revoked_at).toBe(revoked.body.revoked_at);
 
-    const actions = await system.db.db.select().from(operatorActions).where(eq(operatorActions.target, row!.id));
+    const actions = await system.db.db.select().from(operatorActions).where(eq(operatorActions.target, row.id));
     expect(actions.map((a) => a.action)).toEqual(['api_key.revoke', 'api_key.revoke']);
-    expect(JSON.stringify(actions)).not.toContain(row!.hash);
+    expect(JSON.stringify(actions)).not.toContain(row.hash);
   });
 
   test('unknown key ids are 404; an operator key cannot revoke itself', async () => {
     expect((await op('POST', '/v1/admin/api-keys/key_01JDA8Z6B9Y4X3W2V1T0S9R8Q7/revoke')).status).toBe(404);
     expect((await op('POST', '/v1/admin/api-keys/nope/revoke')).status).toBe(404);
-    const [self] = await system.db.db.select().from(apiKeys).where(eq(apiKeys.role, 'operator'));
-    const res = await op('POST', `/v1/admin/api-keys/${self!.id}/revoke`);
+    const self = must(
+      (await system.db.db.select().from(apiKeys).where(eq(apiKeys.role, 'operator')))[0],
+      'the operator key',
+    );
+    const res = await op('POST', `/v1/admin/api-keys/${self.id}/revoke`);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('api_key_in_use');
     expect((await op('GET', '/v1/admin/dead-letters')).status).toBe(200);
@@ -103,13 +113,14 @@ describe('operator key management', () => {
     expect(await cli(['keys', 'list', tenant.id, '--json'])).toBe(0);
     const listed = JSON.parse(out.join('')).data as { id: string; revoked_at: string | null }[];
     expect(listed).toHaveLength(1);
+    const key = must(listed[0], 'the listed key');
     out.length = 0;
-    expect(await cli(['keys', 'revoke', listed[0]!.id])).toBe(0);
+    expect(await cli(['keys', 'revoke', key.id])).toBe(0);
     expect(out.join('')).toMatch(/revoked at:\s+\d{4}-/);
     expect((await tenant.api('GET', '/v1/balances')).status).toBe(401);
     out.length = 0;
     expect(await cli(['keys', 'list', tenant.id])).toBe(0);
-    expect(out.join('')).toContain(listed[0]!.id);
+    expect(out.join('')).toContain(key.id);
     expect(await cli(['keys', 'revoke', 'not-a-key'])).not.toBe(0);
     expect(err.join('')).toContain('expected an API key id');
   });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { payoutBatches, payouts } from '@payouts/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /** Body size limits: 1 MB of JSON on every route, 128 MB for a batch (JSON or CSV); over is 413 problem+json. */
 let system: TestSystem;
@@ -21,7 +21,7 @@ const bigMetadata = () => Object.fromEntries(Array.from({ length: 14 }, (_, i) =
 describe('body size limits', () => {
   test('a JSON body over 1 MB is 413 body_too_large, problem+json naming the body; nothing written', async () => {
     const body = JSON.stringify(inrPayout({ description: 'x'.repeat(1_100_000) }));
-    const res = await fetch(`${system.api.url}/v1/payouts`, {
+    const res = await apiFetch(`${system.api.url}/v1/payouts`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${tenant.key}`,
@@ -34,7 +34,7 @@ describe('body size limits', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await res.json()) as { code: string; errors: { field: string }[] };
     expect(problem.code).toBe('body_too_large');
-    expect(problem.errors[0]!.field).toBe('body');
+    expect(problem.errors[0]?.field).toBe('body');
     expect(await system.db.db.select().from(payouts)).toEqual([]);
   });
 
@@ -44,7 +44,7 @@ describe('body size limits', () => {
     );
     const body = JSON.stringify({ items });
     expect(body.length).toBeGreaterThan(2_000_000);
-    const res = await fetch(`${system.api.url}/v1/payout-batches`, {
+    const res = await apiFetch(`${system.api.url}/v1/payout-batches`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${tenant.key}`,

@@ -3,7 +3,7 @@ import { createApp } from '@payouts/api';
 import { verifyLedger } from '@payouts/ledger';
 import { createLogger } from '@payouts/observability';
 import { createRedis, Queues, RECONCILER_QUEUE, type ReconcilerJobData, type ReconcilerJobName } from '@payouts/queue';
-import { PATIENCE_MS, testRedisUrl, waitFor } from '@payouts/testing';
+import { must, PATIENCE_MS, testRedisUrl, waitFor } from '@payouts/testing';
 import { type JobsOptions, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ReconcilerClient } from '../../apps/api/src/reconciler-client.ts';
@@ -139,7 +139,7 @@ class LateQueues extends Queues {
     opts: JobsOptions = {},
   ) {
     const job = await super.toReconciler(name, data, this.lose ? { ...opts, delay: 3_600_000 } : opts);
-    const id = job.id!;
+    const id = must(job.id, `the id of the ${name} job`);
     if (!this.lose) {
       await waitFor(async () => ['completed', 'unknown'].includes(await this.reconciler.getJobState(id)), {
         message: `the reconciler to complete ${id}`,

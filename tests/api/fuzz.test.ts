@@ -11,11 +11,12 @@ import {
   webhookEndpoints,
   webhookEvents,
 } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPayoutSchema } from '../../apps/api/src/schemas.ts';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Property-based fuzzing of every input of the public API (docs/architecture.md#guarantees, bad input): generated
@@ -47,8 +48,11 @@ type Counts = Record<keyof typeof TABLES, number>;
 async function counts(): Promise<Counts> {
   const out = {} as Counts;
   for (const [name, table] of Object.entries(TABLES)) {
-    const [row] = await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table);
-    out[name as keyof Counts] = row!.n;
+    const row = must(
+      (await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0],
+      `the count of ${name}`,
+    );
+    out[name as keyof Counts] = row.n;
   }
   return out;
 }
@@ -73,7 +77,7 @@ async function send(
   path: string,
   init: { body?: string; headers?: Record<string, string>; key?: string } = {},
 ): Promise<Answer> {
-  const res = await fetch(`${system.api.url}${path}`, {
+  const res = await apiFetch(`${system.api.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${init.key ?? tenant.key}`, ...init.headers },
     body: init.body,
@@ -113,7 +117,9 @@ function judge(answer: Answer, context: unknown, sentFields: string[] = []): voi
     if (b.code === 'validation_failed') {
       const sent = sentFields.map((f) => (f === '' ? '""' : f));
       const known = new Set(['body', ...SCHEMA_FIELDS, ...sent, ...HEADER_FIELDS]);
-      const stray = (fields as string[]).filter((f) => !known.has(f) && !known.has(f.split(/[.[]/)[0]!));
+      const stray = (fields as string[]).filter(
+        (f) => !known.has(f) && !known.has(must(f.split(/[.[]/)[0], `the head of ${f}`)),
+      );
       if (stray.length > 0) throw new Error(`fields not in the request: ${stray.join(', ')}: ${why()}`);
     }
   }
@@ -225,7 +231,7 @@ function mutated(mutations: Mutation[]): Record<string, unknown> {
       if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
       target = target[p] as Record<string, unknown>;
     }
-    const last = parts[parts.length - 1]!;
+    const last = must(parts.at(-1), `the last part of ${m.path}`);
     if (m.op === 'delete') delete target[last];
     else Object.defineProperty(target, last, { value: m.value, enumerable: true, writable: true, configurable: true });
   }

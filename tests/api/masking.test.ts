@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Account numbers are masked in every response that shows a beneficiary (docs/security.md#account-numbers): a payout
@@ -21,7 +28,7 @@ afterAll(async () => {
 });
 
 async function rawGet(path: string, key: string) {
-  const res = await fetch(`${system.api.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await apiFetch(`${system.api.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
   return { status: res.status, text: await res.text() };
 }
 
@@ -60,7 +67,7 @@ describe('account numbers in responses', () => {
       'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,reference_id\n' +
       `50000,INR,IMPS,Mask Test,${ACCOUNT},HDFC0001234,mask-c1\n` +
       `-5,INR,IMPS,Mask Test,${ACCOUNT},HDFC0001234,mask-c2\n`;
-    const csvRes = await fetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
+    const csvRes = await apiFetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': 'mask-csv' },
       body: csv,

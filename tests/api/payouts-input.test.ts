@@ -1,6 +1,13 @@
 import { idempotencyKeys, payouts } from '@payouts/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /** Bad input gets a clear 4xx problem+json naming the field, and changes nothing. */
 let system: TestSystem;
@@ -100,7 +107,7 @@ describe('POST /v1/payouts refuses bad input', () => {
   });
 
   test('a body that is not JSON is a 415 naming Content-Type', async () => {
-    const res = await fetch(`${system.api.url}/v1/payouts`, {
+    const res = await apiFetch(`${system.api.url}/v1/payouts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/plain', 'idempotency-key': 'k4' },
       body: 'amount=5',
@@ -159,7 +166,7 @@ describe('GET /v1/payouts pages with a cursor', () => {
 
 describe('service documents', () => {
   test('/openapi.json describes the payout routes from the zod schemas', async () => {
-    const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
+    const doc = (await apiFetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
       openapi: string;
       paths: Record<string, unknown>;
       components: { schemas: Record<string, { required: string[] }> };
@@ -172,8 +179,8 @@ describe('service documents', () => {
   });
 
   test('/healthz and /readyz answer, /readyz after checking Postgres and Redis', async () => {
-    expect((await fetch(`${system.api.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${system.api.url}/readyz`).then((r) => r.json());
+    expect((await apiFetch(`${system.api.url}/healthz`)).status).toBe(200);
+    const ready = await apiFetch(`${system.api.url}/readyz`).then((r) => r.json());
     expect(ready).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
   });
 });

@@ -1,5 +1,5 @@
 import { createRedis } from '@payouts/queue';
-import { testQueuePrefix } from '@payouts/testing';
+import { must, testQueuePrefix } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RateLimiter } from '../../apps/api/src/rate-limit.ts';
 import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -72,8 +72,9 @@ describe('per-key rate limits', () => {
     expect([a1?.allowed, a2?.allowed, a3?.allowed, b1?.allowed]).toEqual([true, true, false, true]);
     expect(a1?.remaining).toBe(1);
     // The next token is one interval (100 s) away, less the moments the test took.
-    expect(a3!.retryAfterMs).toBeGreaterThan(90_000);
-    expect(a3!.retryAfterMs).toBeLessThanOrEqual(100_000);
+    const refused = must(a3, 'the third take');
+    expect(refused.retryAfterMs).toBeGreaterThan(90_000);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(100_000);
     await system.redis.del(`${prefix}:ratelimit:key_a`, `${prefix}:ratelimit:key_b`);
   });
 });

@@ -1,9 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { payoutBatches, payouts, tenants } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Request signing: once an operator enables it for a tenant, every request with that tenant's keys
@@ -25,7 +33,7 @@ async function send(
   path: string,
   options: { body?: string; contentType?: string; headers?: Record<string, string>; key?: string } = {},
 ) {
-  const res = await fetch(`${system.api.url}${path}`, {
+  const res = await apiFetch(`${system.api.url}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${options.key ?? tenant.key}`,
@@ -242,8 +250,8 @@ describe('signed requests', () => {
     const op = client(system.api.url, system.operatorKey);
     const off = await op('POST', `/v1/admin/tenants/${tenant.id}/request-signing`, { enabled: false });
     expect(off.body).toEqual({ tenant_id: tenant.id, enabled: false });
-    const [row] = await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id));
-    expect(row!.requestSigningSecret).toBeNull();
+    const row = must((await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id)))[0], 'the tenant');
+    expect(row.requestSigningSecret).toBeNull();
     expect((await send('GET', '/v1/balances')).status).toBe(200);
     const bad = await op('POST', `/v1/admin/tenants/${tenant.id}/request-signing`, { enabled: 'yes' });
     expect(bad.status).toBe(422);

@@ -8,9 +8,17 @@ import {
   tenants,
   webhookEndpoints,
 } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Text Postgres cannot store — a lone UTF-16 surrogate (JSON escapes it as `\ud800`; `jsonb`
@@ -37,8 +45,11 @@ const TABLES = {
 async function counts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const [name, table] of Object.entries(TABLES)) {
-    const [row] = await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table);
-    out[name] = row!.n;
+    const row = must(
+      (await system.db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0],
+      `the count of ${name}`,
+    );
+    out[name] = row.n;
   }
   return out;
 }
@@ -199,7 +210,7 @@ describe('__proto__ keys are refused, naming the field', () => {
       'items[0].metadata.__proto__',
       'reserved_key',
     );
-    const csv = await fetch(`${system.api.url}/v1/payout-batches`, {
+    const csv = await apiFetch(`${system.api.url}/v1/payout-batches`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': 'proto-4' },
       body: 'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,metadata___proto__\n50000,INR,IMPS,Asha Rao,123456789012,HDFC0001234,x\n',
@@ -217,7 +228,7 @@ describe('__proto__ keys are refused, naming the field', () => {
     const res = await tenant.api('POST', '/v1/payouts', inrPayout({ metadata }), { 'idempotency-key': 'proto-5' });
     expect(res.status).toBe(202);
     expect(res.body.metadata).toEqual(metadata);
-    const [row] = await system.db.db.select().from(payouts).where(eq(payouts.id, res.body.id));
-    expect(row!.metadata).toEqual(metadata);
+    const row = must((await system.db.db.select().from(payouts).where(eq(payouts.id, res.body.id)))[0], 'the payout');
+    expect(row.metadata).toEqual(metadata);
   });
 });

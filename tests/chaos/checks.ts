@@ -5,7 +5,7 @@
 import { FINAL_STATUSES } from '@payouts/core';
 import { type Database, payoutEvents, payouts } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
-import { http } from '@payouts/testing';
+import { http, must } from '@payouts/testing';
 import { asc, inArray } from 'drizzle-orm';
 import { type AcceptedPayout, CURRENCIES, PROVIDERS, type Provider } from './payloads.ts';
 import type { ChaosReport } from './report.ts';
@@ -112,14 +112,15 @@ export async function checkInvariants(
     let unaccounted = 0;
     for (const row of list) {
       const owner = [row.idempotency_key, row.reference].find((k) => k != null && byId.has(k));
-      if (!owner) {
+      const payout = owner ? byId.get(owner) : undefined;
+      if (!owner || !payout) {
         unaccounted++;
         if (unaccounted <= 5)
           violation(`${provider} payout ${row.id} (reference ${row.reference}) belongs to no payout of ours`);
         continue;
       }
-      if (byId.get(owner)!.provider !== provider)
-        violation(`payout ${owner} (${byId.get(owner)!.provider}) found at ${provider} as ${row.id}`);
+      if (payout.provider !== provider)
+        violation(`payout ${owner} (${payout.provider}) found at ${provider} as ${row.id}`);
       if (isFundsDecline(provider, row)) continue;
       providerRows.set(owner, [...(providerRows.get(owner) ?? []), { provider, row }]);
     }
@@ -143,13 +144,14 @@ export async function checkInvariants(
       violation(`payout ${r.id} is ${r.status} but ${r.provider} has no payout for it`);
     }
     // The provider's final word must agree with ours: otherwise money moved that the ledger did not record.
-    if (at.length === 1 && isFinal(r.status)) {
-      const theirs = providerOutcome(at[0]!.row.status);
+    const only = at.length === 1 ? at[0] : undefined;
+    if (only && isFinal(r.status)) {
+      const theirs = providerOutcome(only.row.status);
       const ours = r.status === 'processed' || r.status === 'reversed' ? r.status : 'failed';
       if (theirs !== ours) {
         report.stateMismatches++;
         suspects.push(r.id);
-        violation(`payout ${r.id} is ${r.status} here but ${at[0]!.row.status} at ${r.provider} (${at[0]!.row.id})`);
+        violation(`payout ${r.id} is ${r.status} here but ${only.row.status} at ${r.provider} (${only.row.id})`);
       }
     }
   }
@@ -170,9 +172,10 @@ export async function checkInvariants(
   const balances = await walletBalances(db, tenantId);
   for (const currency of CURRENCIES) {
     const b = balances.find((x) => x.currency === currency) ?? { available: 0n, held: 0n };
-    const expected = funded[currency]! - (spent[currency] ?? 0n);
+    const fundedWith = must(funded[currency], `the funding in ${currency}`);
+    const expected = fundedWith - (spent[currency] ?? 0n);
     report.wallets[currency] = {
-      funded: funded[currency]!.toString(),
+      funded: fundedWith.toString(),
       expectedAvailable: expected.toString(),
       available: b.available.toString(),
       held: b.held.toString(),

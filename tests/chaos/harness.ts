@@ -22,9 +22,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FINAL_STATUSES } from '@payouts/core';
 import { type Database, type DatabaseHandle, migrateDatabase, openDatabase, rowsOf } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
+import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import {
   type AppKind,
   AppProcess,
+  adminExec,
   freePort,
   type HttpAnswer,
   http,
@@ -43,7 +45,7 @@ import {
   type Provider,
   planPayout,
 } from './payloads.ts';
-import { adminExec, adminUrl, dropStaleChaosDatabases } from './postgres.ts';
+import { adminUrl, dropStaleChaosDatabases } from './postgres.ts';
 import { RedisServer } from './redis-server.ts';
 import { type ChaosReport, emptyReport } from './report.ts';
 
@@ -295,14 +297,7 @@ async function startApps(run: Run, dbUrl: string): Promise<Cluster> {
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_WEBHOOK_BASE_URL: apiUrl,
     OPERATOR_API_KEY: operatorKey,
-    RAZORPAYX_BASE_URL: `${sandboxUrl}/razorpayx`,
-    KRAYON_BASE_URL: `${sandboxUrl}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandboxUrl}/thai-gateway`,
-    DRUO_BASE_URL: `${sandboxUrl}/druo`,
-    RAZORPAYX_RATE_PER_SECOND: '2000',
-    KRAYON_RATE_PER_SECOND: '2000',
-    THAI_GATEWAY_RATE_PER_SECOND: '2000',
-    DRUO_RATE_PER_SECOND: '2000',
+    ...sandboxProviderEnv(sandboxUrl, 2000),
     PROVIDER_TIMEOUT_MS: '1500',
     POLL_FIRST_DELAY_MS: '200',
     POLL_MAX_DELAY_MS: '2000',
@@ -411,7 +406,7 @@ async function configureSandbox(sandboxUrl: string, provider: Provider, patch: R
   if (res.status !== 200) throw new Error(`sandbox ${provider} config: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-const hasWebhooks = (p: Provider) => p === 'razorpayx' || p === 'thai-gateway';
+const hasWebhooks = (p: Provider) => (WEBHOOK_PROVIDERS as readonly string[]).includes(p);
 
 /** The run's faults, without the webhook ones for a provider that sends no webhooks. */
 function faultsFor(provider: Provider, faults: SandboxFaults): Partial<SandboxFaults> {
@@ -486,12 +481,13 @@ async function loadUnderChaos(
       for (;;) {
         if (halted() || laneError) return;
         const i = next++;
-        if (i >= plans.length) return;
+        const plan = plans[i];
+        if (plan === undefined) return;
         if (o.loadRatePerSecond) {
           const due = loadStart + (i * 1000) / o.loadRatePerSecond;
           if (due > Date.now()) await sleep(due - Date.now());
         }
-        await post(plans[i]!);
+        await post(plan);
       }
     };
     await Promise.all(

@@ -1,4 +1,5 @@
 /** What the chaos run (and the multi-process scale test) posts: one payout body per provider's shape. */
+import { must } from '@payouts/testing';
 
 export const PROVIDERS = ['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -23,7 +24,7 @@ function accountEnding(failShare: number, reverseShare: number): string {
 }
 
 export function planPayout(index: number, runId: string, failShare: number, reverseShare: number): PlannedPayout {
-  const provider = PROVIDERS[index % PROVIDERS.length]!;
+  const provider = must(PROVIDERS[index % PROVIDERS.length], `the provider of payout #${index}`);
   const account = accountEnding(failShare, reverseShare);
   let body: Record<string, unknown>;
   switch (provider) {

@@ -1,21 +1,10 @@
 /** The chaos run's own database: created on the admin URL for the run, dropped after it. */
 import { openDatabase, rowsOf } from '@payouts/db';
-import { findPostgresAdminUrl } from '@payouts/testing';
+import { requirePostgresAdminUrl } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 
-export async function adminUrl(): Promise<string> {
-  const { url, tried } = await findPostgresAdminUrl(process.env);
-  if (url) return url;
-  throw new Error(`no Postgres answers (tried ${tried.join(', ')}); set DATABASE_URL`);
-}
-
-export async function adminExec(url: string, statement: string): Promise<void> {
-  const handle = await openDatabase(url, { max: 1 });
-  try {
-    await handle.db.execute(sql.raw(statement));
-  } finally {
-    await handle.close();
-  }
+export function adminUrl(): Promise<string> {
+  return requirePostgresAdminUrl(process.env, 'the chaos run');
 }
 
 /** Chaos databases left by a run that was killed; anything older than an hour is garbage. */

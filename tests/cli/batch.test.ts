@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
 import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -76,16 +76,17 @@ function start(args: string[], options: CliOptions = {}) {
 
 const cli = (args: string[], options: CliOptions = {}) => start(args, options).done;
 
-const batchIdOf = (stdout: string) => /^batch:\s+(bat_[0-9A-Z]{26})$/m.exec(stdout)?.[1];
+const batchIdOf = (stdout: string) =>
+  must(/^batch:\s+(bat_[0-9A-Z]{26})$/m.exec(stdout)?.[1], `a "batch:" line in the output:\n${stdout}`);
 const progressLines = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('progress '));
 
 /** The example with some cells replaced: [row (1-based), column, value]. */
 async function variant(name: string, changes: [number, string, string][]): Promise<string> {
   const [header, ...rows] = (await readFile(SALARY_RUN, 'utf8')).trimEnd().split('\n');
-  const columns = header!.split(',');
+  const columns = must(header, `the header of ${SALARY_RUN}`).split(',');
   for (const [row, column, value] of changes) {
     // The rows changed here hold no quoted cells, so a plain split is exact.
-    const cells = rows[row - 1]!.split(',');
+    const cells = must(rows[row - 1], `row ${row} of ${SALARY_RUN}`).split(',');
     cells[columns.indexOf(column)] = value;
     rows[row - 1] = cells.join(',');
   }
@@ -101,7 +102,7 @@ describe('batch submit', () => {
     const result = await cli(['batch', 'submit', SALARY_RUN]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const { stdout } = result;
-    firstBatchId = batchIdOf(stdout)!;
+    firstBatchId = batchIdOf(stdout);
     expect(firstBatchId).toBeDefined();
     expect(stdout).toMatch(/^rows:\s+12 total, 12 accepted, 0 rejected$/m);
     expect(stdout).toMatch(/^replayed:\s+no$/m);
@@ -125,18 +126,20 @@ describe('batch submit', () => {
     expect(stdout).toMatch(/^USD\s+processed\s+USD 4375\.00$/m);
 
     // The upload: the file streamed (not a string or buffer) as text/csv, with the options in the query.
-    const [upload, ...polls] = result.calls;
-    expect(upload!.method).toBe('POST');
-    expect(upload!.url.pathname).toBe('/v1/payout-batches');
-    expect(Object.fromEntries(upload!.url.searchParams)).toEqual({
+    const [first, ...polls] = result.calls;
+    const upload = must(first, 'the upload call');
+    expect(upload.method).toBe('POST');
+    expect(upload.url.pathname).toBe('/v1/payout-batches');
+    expect(Object.fromEntries(upload.url.searchParams)).toEqual({
       mode: 'all_or_nothing',
       on_insufficient_funds: 'refuse',
     });
-    const headers = upload!.init!.headers as Record<string, string>;
+    const init = must(upload.init, 'the upload request init');
+    const headers = init.headers as Record<string, string>;
     expect(headers['content-type']).toBe('text/csv');
     expect(headers['idempotency-key']).toMatch(/^batch-[0-9a-f]{64}$/);
-    expect(upload!.init!.duplex).toBe('half');
-    expect(typeof (upload!.init!.body as AsyncIterable<unknown>)[Symbol.asyncIterator]).toBe('function');
+    expect(init.duplex).toBe('half');
+    expect(typeof (init.body as AsyncIterable<unknown>)[Symbol.asyncIterator]).toBe('function');
     expect(polls.length).toBeGreaterThanOrEqual(1);
     for (const poll of polls)
       expect(`${poll.method} ${poll.url.pathname}`).toBe(`GET /v1/payout-batches/${firstBatchId}`);
@@ -183,14 +186,14 @@ describe('batch submit', () => {
 
     const accepted = await cli(['batch', 'submit', bad, '--mode', 'accept_valid']);
     expect(accepted).toMatchObject({ code: 0, stderr: '' });
-    expect(new URL(accepted.calls[0]!.url).searchParams.get('mode')).toBe('accept_valid');
+    expect(new URL(must(accepted.calls[0], 'the upload call').url).searchParams.get('mode')).toBe('accept_valid');
     expect(accepted.stdout).toMatch(/^rows:\s+12 total, 10 accepted, 2 rejected$/m);
     expect(accepted.stdout).toMatch(
       /^Rejected rows \(2\):\nROW\s+COLUMN\s+MESSAGE\n\s*3\s+beneficiary_bank_code\s+must be/m,
     );
     expect(accepted.stdout).toMatch(/^\s*10\s+amount\s+\S/m);
     expect(progressLines(accepted.stdout).at(-1)).toBe('progress 10/10 (100.0%) processed=10');
-    const batchId = batchIdOf(accepted.stdout)!;
+    const batchId = batchIdOf(accepted.stdout);
     expect(batchId).not.toBe(firstBatchId);
 
     // The report has every uploaded row, the refused ones included.
@@ -213,7 +216,7 @@ describe('batch submit', () => {
     expect(submitted.calls.map((c) => c.method)).toEqual(['POST']); // no polling
     expect(progressLines(submitted.stdout)).toEqual([]);
     expect(submitted.stdout).toMatch(/^idempotency key:\s+cli-no-wait-\d+$/m);
-    const batchId = batchIdOf(submitted.stdout)!;
+    const batchId = batchIdOf(submitted.stdout);
     expect(submitted.stdout).toContain(`Not waiting. Follow it with: pnpm cli batch status ${batchId}`);
 
     const done = await waitFor(
@@ -275,14 +278,14 @@ describe('batch submit', () => {
         };
       },
     });
-    await waitFor(() => interrupt !== undefined && running.out.join('').includes('queued=12'), {
+    const stop = await waitFor(() => running.out.join('').includes('queued=12') && interrupt, {
       message: 'the run to wait for funds',
     });
-    interrupt!();
+    stop();
     const result = await running.done;
     expect(result.code).toBe(130);
     expect(unregistered).toBe(true);
-    const batchId = batchIdOf(result.stdout)!;
+    const batchId = batchIdOf(result.stdout);
     expect(result.stdout).toMatch(/^progress 0\/12 \(0\.0%\) queued=12$/m);
     expect(result.stdout).not.toContain('completed in');
     expect(result.stderr).toContain('Stopped waiting; the run continues on the server.');

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, waitFor } from '@payouts/testing';
+import { freePort, must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -153,7 +153,7 @@ describe('dead letters and replay', () => {
     const filtered = await cli(['dead-letters', 'list', '--older-than', '5m', '--limit', '3', '--reason', 'x']);
     expect(filtered.code).toBe(0);
     expect(filtered.stdout).toBe('No dead letters match.\n');
-    const query = new URL(filtered.requests[0]!).searchParams;
+    const query = new URL(must(filtered.requests[0], 'the dead-letters request')).searchParams;
     expect(Object.fromEntries(query)).toEqual({ older_than: '300', limit: '3', reason: 'x' });
 
     const dry = await cli(['replay', '--all', '--state', 'needs_attention', '--older-than', '0s', '--dry-run']);

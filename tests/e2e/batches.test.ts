@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 // Runs of a hundred payouts on a busy two-core machine: generous, but every wait still ends.
 vi.setConfig({ testTimeout: 120_000 });
 
-import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /** Salary and refund runs: JSON or CSV, validated per row, pre-flighted against the wallet, exported per row. */
 let system: TestSystem;
@@ -57,7 +57,7 @@ async function completed(id: string, api = tenant.api) {
 }
 
 async function resultsCsv(id: string) {
-  const res = await fetch(`${system.api.url}/v1/payout-batches/${id}/results.csv`, {
+  const res = await apiFetch(`${system.api.url}/v1/payout-batches/${id}/results.csv`, {
     headers: { authorization: `Bearer ${tenant.key}` },
   });
   expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -197,7 +197,7 @@ describe('a CSV run', () => {
       { row: 7, field: 'amount', message: expect.any(String), reference_id: 'csv-7' },
     ]);
 
-    const ok = await fetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
+    const ok = await apiFetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': 'csv-2' },
       body: csv,

@@ -1,10 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from '../../apps/cli/src/cli.ts';
-import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Outbound webhooks to a tenant's endpoint (docs/webhooks.md), against a real receiver on this
@@ -31,8 +38,10 @@ class Receiver {
   ) {}
 
   static async start(): Promise<Receiver> {
-    let self: Receiver | undefined;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const self = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
+    server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -44,13 +53,11 @@ class Receiver {
           body,
           payload: JSON.parse(body),
         };
-        const status = self!.answer(r);
-        self!.received.push({ ...r, answered: status });
+        const status = self.answer(r);
+        self.received.push({ ...r, answered: status });
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`);
     return self;
   }
 
@@ -174,9 +181,10 @@ describe('events of a payout', () => {
       expect(r.id).toMatch(/^msg_/);
       expect(Date.parse(r.payload.timestamp)).not.toBeNaN();
     }
-    expect(got[0]!.payload.type).toBe('payout.reserved');
-    expect(got.at(-1)!.payload.type).toBe('payout.processed');
-    expect(got.at(-1)!.payload.data).toEqual(final);
+    const last = must(got.at(-1), 'the last event');
+    expect(must(got[0], 'the first event').payload.type).toBe('payout.reserved');
+    expect(last.payload.type).toBe('payout.processed');
+    expect(last.payload.data).toEqual(final);
     expect(new Set(got.map((r) => r.id)).size).toBe(got.length);
 
     const recorded = await waitFor(async () => {
@@ -192,10 +200,10 @@ describe('events of a payout', () => {
       beneficiary: { name: 'Fail Case', account_number: '999900010001', bank_code: 'HDFC0001234' },
     });
     const final = await settled(tenant.api, id, 'failed');
-    const [event] = await waitFor(() => (receiver.about(id).length > 0 ? receiver.about(id) : undefined));
-    expect(event!.payload.type).toBe('payout.failed');
-    expect(event!.payload.data).toMatchObject({ fees: 0, tax: 0 });
-    expect(event!.payload.data).toEqual(final);
+    const event = await waitFor(() => receiver.about(id)[0]);
+    expect(event.payload.type).toBe('payout.failed');
+    expect(event.payload.data).toMatchObject({ fees: 0, tax: 0 });
+    expect(event.payload.data).toEqual(final);
   });
 
   test('a 500 is retried, and the next version waits until the earlier one is through', async () => {
@@ -213,9 +221,11 @@ describe('events of a payout', () => {
       return about.some((r) => r.payload.type === 'payout.processed') ? about : undefined;
     });
     // The first attempt of version 1 failed; its retry came before any later version.
-    expect(got[0]!.answered).toBe(500);
-    expect(got[1]!.id).toBe(got[0]!.id);
-    expect(got[1]!.answered).toBe(200);
+    const attempt = must(got[0], 'the first attempt');
+    const retry = must(got[1], 'the retry');
+    expect(attempt.answered).toBe(500);
+    expect(retry.id).toBe(attempt.id);
+    expect(retry.answered).toBe(200);
     expect(got.slice(1).map((r) => r.payload.data.version)).toEqual(got.slice(1).map((_, i) => i + 1));
 
     const reserved = await waitFor(async () =>
@@ -267,9 +277,11 @@ describe('events of a payout', () => {
     expect(done.last_status_code).toBe(204);
     const again = receiver.about(id);
     expect(again).toHaveLength(2);
-    expect(again[1]!.id).toBe(again[0]!.id);
-    expect(again[1]!.body).toBe(again[0]!.body);
-    expect(verifies(endpoint.secret, again[1]!)).toBe(true);
+    const original = must(again[0], 'the original delivery');
+    const replayed = must(again[1], 'the replayed delivery');
+    expect(replayed.id).toBe(original.id);
+    expect(replayed.body).toBe(original.body);
+    expect(verifies(endpoint.secret, replayed)).toBe(true);
 
     const actions = await op('GET', `/v1/admin/operator-actions?target=${failed.id}`);
     expect(actions.body.data).toEqual([
@@ -314,12 +326,12 @@ describe('secret rotation', () => {
 
     const during = await payout(tenant.api);
     await settled(tenant.api, during, 'processed');
-    const [overlapping] = await waitFor(() =>
-      receiver.about(during).length === 1 ? receiver.about(during) : undefined,
+    const overlapping = await waitFor(() =>
+      receiver.about(during).length === 1 ? receiver.about(during)[0] : undefined,
     );
-    expect(overlapping!.signature.split(' ')).toHaveLength(2);
-    expect(verifies(endpoint.secret, overlapping!)).toBe(true);
-    expect(verifies(rotated.body.secret, overlapping!)).toBe(true);
+    expect(overlapping.signature.split(' ')).toHaveLength(2);
+    expect(verifies(endpoint.secret, overlapping)).toBe(true);
+    expect(verifies(rotated.body.secret, overlapping)).toBe(true);
 
     const cut = await tenant.api(
       'POST',
@@ -331,10 +343,10 @@ describe('secret rotation', () => {
     expect(cut.body.previous_secret_expires_at).toBeNull();
     const after = await payout(tenant.api);
     await settled(tenant.api, after, 'processed');
-    const [single] = await waitFor(() => (receiver.about(after).length === 1 ? receiver.about(after) : undefined));
-    expect(verifies(cut.body.secret, single!)).toBe(true);
-    expect(verifies(rotated.body.secret, single!)).toBe(false);
-    expect(verifies(endpoint.secret, single!)).toBe(false);
+    const single = await waitFor(() => (receiver.about(after).length === 1 ? receiver.about(after)[0] : undefined));
+    expect(verifies(cut.body.secret, single)).toBe(true);
+    expect(verifies(rotated.body.secret, single)).toBe(false);
+    expect(verifies(endpoint.secret, single)).toBe(false);
   });
 });
 
@@ -468,9 +480,10 @@ describe('disabling an endpoint', () => {
     expect(listed.body.data.every((d: { last_error: string }) => d.last_error === 'the endpoint was disabled')).toBe(
       true,
     );
-    const processed = (await deliveries(tenant.api, endpoint.id, '&status=cancelled')).find(
-      (d) => d.event_type === 'payout.processed',
-    )!;
+    const processed = must(
+      (await deliveries(tenant.api, endpoint.id, '&status=cancelled')).find((d) => d.event_type === 'payout.processed'),
+      'the cancelled payout.processed delivery',
+    );
     expect((await op('POST', `/v1/admin/webhook-deliveries/${processed.id}/replay`)).status).toBe(409);
 
     receiver.answer = () => 200;
@@ -492,7 +505,7 @@ describe('disabling an endpoint', () => {
 });
 
 test('the OpenAPI document lists the webhook routes and the payout version', async () => {
-  const doc = (await fetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
+  const doc = (await apiFetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
     paths: Record<string, Record<string, unknown>>;
     components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
   };
@@ -521,13 +534,13 @@ describe('batches', () => {
     expect(upload.status).toBe(202);
     const batchId = upload.body.id as string;
 
-    const [event] = await waitFor(() => (receiver.about(batchId).length > 0 ? receiver.about(batchId) : undefined), {});
-    expect(event!.payload.type).toBe('batch.completed');
-    expect(verifies(endpoint.secret, event!)).toBe(true);
+    const event = await waitFor(() => receiver.about(batchId)[0], {});
+    expect(event.payload.type).toBe('batch.completed');
+    expect(verifies(endpoint.secret, event)).toBe(true);
     const status = await tenant.api('GET', `/v1/payout-batches/${batchId}`);
     expect(status.body.status).toBe('completed');
-    expect(event!.payload.data).toEqual(status.body);
-    expect(event!.payload.data.counts).toEqual({ processed: 2, failed: 1 });
+    expect(event.payload.data).toEqual(status.body);
+    expect(event.payload.data.counts).toEqual({ processed: 2, failed: 1 });
 
     // Once: no other delivery for the batch, even as late reports keep arriving.
     await new Promise((r) => setTimeout(r, 500));

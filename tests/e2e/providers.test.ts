@@ -1,9 +1,9 @@
 import { verifyLedger } from '@payouts/ledger';
 import { type CanonicalPayout, createKrayonAdapter, createThaiGatewayAdapter } from '@payouts/providers';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { loadPayout, toCanonical } from '@payouts/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Every provider, end to end through its simulator: processed with the ledger right, failed with
@@ -174,7 +174,7 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
   });
 
   test('a webhook with a bad signature changes nothing', async () => {
-    const res = await fetch(`${system.api.url}/v1/webhooks/${provider}`, {
+    const res = await apiFetch(`${system.api.url}/v1/webhooks/${provider}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -201,7 +201,7 @@ describe('a duplicate reference on retry means "it exists"', () => {
       });
       id = res.body.id;
       // The provider already has this reference — as after a crash between its commit and our record.
-      const row = (await loadPayout(system.db.db, id))!;
+      const row = must(await loadPayout(system.db.db, id), `payout ${id}`);
       await submit(toCanonical(row));
     } finally {
       system.startProcessing();

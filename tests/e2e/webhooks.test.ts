@@ -3,7 +3,7 @@ import { providerEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * RazorpayX webhooks, end to end: the sandbox signs and sends them (with duplicates and out of
@@ -36,7 +36,7 @@ async function settle(id: string, status: string) {
 }
 
 const send = (body: string, headers: Record<string, string>) =>
-  fetch(`${system.api.url}/v1/webhooks/razorpayx`, {
+  apiFetch(`${system.api.url}/v1/webhooks/razorpayx`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
@@ -92,10 +92,10 @@ describe('RazorpayX webhooks', () => {
     for (const [event, id] of [
       ['payout.\\u0000', 'evt_nul_0001'],
       ['payout.\\ud800', 'evt_lone_0001'],
-    ]) {
+    ] as const) {
       const body = `{"entity":"event","account_id":"acc_x","event":"${event}","contains":[],"payload":{},"created_at":1}`;
       const signature = createHmac('sha256', 'sandbox_webhook_secret').update(body).digest('hex');
-      const res = await send(body, { 'x-razorpay-signature': signature, 'x-razorpay-event-id': id! });
+      const res = await send(body, { 'x-razorpay-signature': signature, 'x-razorpay-event-id': id });
       expect(res.status, event).toBe(400);
       const problem = (await res.json()) as { code: string; errors: { field: string }[] };
       expect(problem.code).toBe('invalid_webhook');

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type App,
@@ -24,7 +25,7 @@ import {
  * service's environment names are ones its app parses, its files exist, its grace period outlasts
  * the apps' shutdown deadline.
  */
-function composeCommand(): string[] {
+function composeCommand(): [string, ...string[]] {
   if (spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0) return ['docker', 'compose'];
   if (spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0) return ['docker-compose'];
   throw new Error(
@@ -34,7 +35,7 @@ function composeCommand(): string[] {
 
 function compose(args: string[], cwd = ROOT) {
   const [bin, ...pre] = composeCommand();
-  return spawnSync(bin!, [...pre, ...args], {
+  return spawnSync(bin, [...pre, ...args], {
     cwd,
     encoding: 'utf8',
     // No developer .env or shell value may change what CI validates.
@@ -53,6 +54,7 @@ const LONG_RUNNING_APPS = ['api', 'worker', 'reconciler', 'sandbox'];
 
 let scratch: string;
 let services: Record<string, Record<string, unknown>>;
+const composeService = (name: string) => must(services[name], `compose service ${name}`);
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'compose-test-'));
@@ -100,10 +102,10 @@ describe('docker-compose.yml', () => {
     for (const name of [...Object.keys(APP_SERVICES), 'redis', 'postgres', 'prometheus', 'grafana']) {
       expect(services, name).toHaveProperty(name);
     }
-    expect(services.prometheus!.profiles).toEqual(['monitoring']);
-    expect(services.grafana!.profiles).toEqual(['monitoring']);
+    expect(composeService('prometheus').profiles).toEqual(['monitoring']);
+    expect(composeService('grafana').profiles).toEqual(['monitoring']);
     const defaultServices = Object.keys(services)
-      .filter((name) => !services[name]!.profiles)
+      .filter((name) => !composeService(name).profiles)
       .sort();
     expect(defaultServices).toEqual(['api', 'migrate', 'postgres', 'reconciler', 'redis', 'sandbox', 'worker']);
   });
@@ -111,7 +113,7 @@ describe('docker-compose.yml', () => {
   test("every environment variable a service sets is one its app parses (the apps' env.ts)", () => {
     const parsed = appEnvNames();
     for (const [service, app] of Object.entries(APP_SERVICES)) {
-      const env = services[service]!.environment;
+      const env = composeService(service).environment;
       expect(isRecord(env), service).toBe(true);
       const names = Object.keys(env as object);
       expect(names.length, service).toBeGreaterThan(0);
@@ -120,56 +122,58 @@ describe('docker-compose.yml', () => {
     }
     // What each app cannot start without, or would silently get wrong in containers.
     for (const service of ['api', 'worker', 'reconciler', 'migrate']) {
-      expect(services[service]!.environment, service).toHaveProperty('DATABASE_URL');
+      expect(composeService(service).environment, service).toHaveProperty('DATABASE_URL');
     }
     for (const service of ['api', 'worker', 'reconciler']) {
-      const env = services[service]!.environment as Record<string, string>;
+      const env = composeService(service).environment as Record<string, string>;
       expect(env.REDIS_URL, service).toBe('redis://redis:6379');
       expect(env.QUEUE_PREFIX, service).toBe('{payouts}');
     }
     for (const service of ['api', 'worker']) {
-      const env = services[service]!.environment as Record<string, string>;
+      const env = composeService(service).environment as Record<string, string>;
       for (const name of ['RAZORPAYX_BASE_URL', 'KRAYON_BASE_URL', 'THAI_GATEWAY_BASE_URL', 'DRUO_BASE_URL']) {
         // The default (127.0.0.1) would point at the container itself.
         expect(env[name], `${service} ${name}`).toMatch(/^http:\/\/sandbox:3100\//);
       }
     }
-    expect((services.sandbox!.environment as Record<string, string>).SANDBOX_WEBHOOK_BASE_URL).toBe('http://api:3000');
+    expect((composeService('sandbox').environment as Record<string, string>).SANDBOX_WEBHOOK_BASE_URL).toBe(
+      'http://api:3000',
+    );
   });
 
   test('each app would start with the environment its service gives it', () => {
     for (const [service, app] of Object.entries(APP_SERVICES)) {
-      const env = services[service]!.environment as Record<string, string>;
+      const env = composeService(service).environment as Record<string, string>;
       expect(appEnvError(app, env), service).toBeNull();
     }
   });
 
   test('apps start after the migration succeeded and their stores are healthy; health checks exist', () => {
     for (const service of ['api', 'worker', 'reconciler']) {
-      const deps = services[service]!.depends_on as Record<string, { condition: string }>;
+      const deps = composeService(service).depends_on as Record<string, { condition: string }>;
       expect(deps.migrate?.condition, service).toBe('service_completed_successfully');
       expect(deps.redis?.condition, service).toBe('service_healthy');
       expect(deps.postgres?.condition, service).toBe('service_healthy');
     }
-    expect((services.migrate!.depends_on as Record<string, { condition: string }>).postgres?.condition).toBe(
+    expect((composeService('migrate').depends_on as Record<string, { condition: string }>).postgres?.condition).toBe(
       'service_healthy',
     );
     for (const [name, service] of Object.entries(services)) {
       for (const [dep, spec] of Object.entries((service.depends_on ?? {}) as Record<string, { condition: string }>)) {
         expect(services, `${name} depends on ${dep}`).toHaveProperty(dep);
         if (spec.condition === 'service_healthy')
-          expect(services[dep]!.healthcheck, `${dep} health check`).toBeTruthy();
+          expect(composeService(dep).healthcheck, `${dep} health check`).toBeTruthy();
       }
     }
     for (const name of [...LONG_RUNNING_APPS, 'redis', 'postgres']) {
-      const check = services[name]!.healthcheck as { test: string[] } | undefined;
+      const check = composeService(name).healthcheck as { test: string[] } | undefined;
       expect(check?.test?.length, name).toBeGreaterThan(1);
     }
-    expect(services.migrate!.restart ?? 'no').toBe('no');
+    expect(composeService('migrate').restart ?? 'no').toBe('no');
   });
 
   test('health checks probe the paths and ports the apps serve', () => {
-    const probe = (name: string) => (services[name]!.healthcheck as { test: string[] }).test.join(' ');
+    const probe = (name: string) => (composeService(name).healthcheck as { test: string[] }).test.join(' ');
     expect(probe('api')).toContain('127.0.0.1:3000/readyz');
     expect(probe('worker')).toContain('127.0.0.1:9464/healthz');
     expect(probe('reconciler')).toContain('127.0.0.1:9465/healthz');
@@ -178,15 +182,15 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(ROOT, 'apps/sandbox/src/app.ts'), 'utf8')).toContain("'/healthz'");
     // Worker and reconciler answer on their metrics server (serveMetrics), at the port they are given.
     expect(readFileSync(join(ROOT, 'packages/observability/src/metrics.ts'), 'utf8')).toContain("path === '/healthz'");
-    expect((services.worker!.environment as Record<string, string>).METRICS_PORT).toBe('9464');
-    expect((services.reconciler!.environment as Record<string, string>).METRICS_PORT).toBe('9465');
+    expect((composeService('worker').environment as Record<string, string>).METRICS_PORT).toBe('9464');
+    expect((composeService('reconciler').environment as Record<string, string>).METRICS_PORT).toBe('9465');
   });
 
   test("the stop grace period outlasts the apps' shutdown deadline", () => {
     const deadline = shutdownDeadlineMs();
     expect(deadline).toBeGreaterThan(0);
     for (const name of LONG_RUNNING_APPS) {
-      const grace = services[name]!.stop_grace_period;
+      const grace = composeService(name).stop_grace_period;
       expect(typeof grace, name).toBe('string');
       expect(durationMs(grace as string), name).toBeGreaterThan(deadline);
     }
@@ -194,9 +198,11 @@ describe('docker-compose.yml', () => {
 
   test('every build uses a target of infra/Dockerfile; every mounted host path exists', () => {
     const dockerfile = readFileSync(join(ROOT, 'infra/Dockerfile'), 'utf8');
-    const stages = new Set([...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]!));
+    const stages = new Set(
+      [...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => must(m[1], 'a stage name')),
+    );
     for (const [name, app] of Object.entries(APP_SERVICES)) {
-      const build = services[name]!.build as { context: string; dockerfile: string; target: string };
+      const build = composeService(name).build as { context: string; dockerfile: string; target: string };
       expect(build.context, name).toBe(ROOT);
       expect(existsSync(join(build.context, build.dockerfile)), name).toBe(true);
       expect(build.target, name).toBe(app);
@@ -204,7 +210,7 @@ describe('docker-compose.yml', () => {
     }
     for (const [name, service] of Object.entries(services)) {
       for (const volume of (service.volumes ?? []) as (string | { type: string; source: string })[]) {
-        const source = typeof volume === 'string' ? volume.split(':')[0]! : volume.source;
+        const source = typeof volume === 'string' ? must(volume.split(':')[0], `${name} volume source`) : volume.source;
         if (!source.startsWith('/')) continue; // a named volume
         expect(existsSync(source), `${name} mounts ${relative(ROOT, source)}`).toBe(true);
       }
@@ -212,16 +218,16 @@ describe('docker-compose.yml', () => {
   });
 
   test('Redis keeps an append-only file and never evicts (a queued job must not vanish)', () => {
-    const volumes = services.redis!.volumes as string[];
+    const volumes = composeService('redis').volumes as string[];
     expect(volumes.some((v) => v.startsWith(`${join(ROOT, 'infra/redis.conf')}:`))).toBe(true);
     const conf = readFileSync(join(ROOT, 'infra/redis.conf'), 'utf8');
     expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
     expect(conf).toMatch(/^appendonly yes$/m);
-    expect(services.redis!.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+    expect(composeService('redis').command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
   });
 
   test('Prometheus and Grafana get their configuration from infra/prometheus and infra/grafana', () => {
-    const prometheusVolumes = services.prometheus!.volumes as string[];
+    const prometheusVolumes = composeService('prometheus').volumes as string[];
     expect(prometheusVolumes).toContain(`${join(ROOT, 'infra/prometheus')}:/etc/prometheus:ro`);
     const prometheusConfig = loadYaml(join(ROOT, 'infra/prometheus/prometheus.yml')) as {
       scrape_configs: {
@@ -240,14 +246,14 @@ describe('docker-compose.yml', () => {
     ]);
     for (const target of ['api:3000/metrics', 'worker:9464/metrics', 'reconciler:9465/metrics']) {
       expect(targets).toContain(target);
-      expect(services, target).toHaveProperty(target.split(':')[0]!);
+      expect(services, target).toHaveProperty(must(target.split(':')[0], `${target} service`));
     }
 
-    const grafanaVolumes = services.grafana!.volumes as string[];
+    const grafanaVolumes = composeService('grafana').volumes as string[];
     expect(grafanaVolumes).toContain(`${join(ROOT, 'infra/grafana/provisioning')}:/etc/grafana/provisioning:ro`);
     const dashboardsMount = grafanaVolumes.find((v) => v.startsWith(`${join(ROOT, 'infra/grafana/dashboards')}:`));
     expect(dashboardsMount).toBeDefined();
-    const dashboardsPath = dashboardsMount!.split(':')[1]!;
+    const dashboardsPath = must(must(dashboardsMount, 'the dashboards mount').split(':')[1], 'the dashboards path');
     // The dashboard provider must read from where the dashboards are mounted.
     const providers = execFileSync('sh', ['-c', 'ls infra/grafana/provisioning/dashboards/*.yml'], { cwd: ROOT })
       .toString()
@@ -277,7 +283,7 @@ describe('infra/Dockerfile', () => {
   test('every app target runs as a non-root user, from the runtime stage, a file that exists', () => {
     const text = dockerfile();
     const stages = text.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
-    const runtime = stages.find((s) => /AS runtime$/m.test(s.split('\n')[0]!));
+    const runtime = stages.find((s) => /AS runtime$/m.test(must(s.split('\n')[0], 'a FROM line')));
     expect(runtime).toBeDefined();
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toContain('ENTRYPOINT ["node", "--import", "tsx"]');
@@ -285,11 +291,11 @@ describe('infra/Dockerfile', () => {
       const stage = stages.find((s) => s.startsWith(`FROM runtime AS ${app}\n`));
       expect(stage, app).toBeDefined();
       expect(stage, app).not.toMatch(/^USER /m);
-      const cmd = /^CMD \["([^"]+)"\]$/m.exec(stage!)?.[1];
+      const cmd = /^CMD \["([^"]+)"\]$/m.exec(must(stage, `the ${app} stage`))?.[1];
       expect(cmd && existsSync(join(ROOT, cmd)), `${app} CMD ${cmd}`).toBe(true);
     }
     // The default target (the last stage) is the API.
-    expect(stages.at(-1)!.split('\n')[0]).toBe('FROM runtime AS api');
+    expect(must(stages.at(-1), 'the last stage').split('\n')[0]).toBe('FROM runtime AS api');
   });
 
   test('.dockerignore keeps what the build needs and drops host modules', () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PROVIDER_IDS } from '@payouts/core';
 import { PROVIDER_QUEUES, providerQueueName, Queues } from '@payouts/queue';
-import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -56,10 +56,14 @@ const all = () => [...base, ...staging];
 const byKind = (kind: string, from = all()) => from.filter((m) => m.kind === kind);
 const find = (kind: string, name: string, from = all()) =>
   from.find((m) => m.kind === kind && m.metadata.name === name);
+const get = (kind: string, name: string, from = all()) => must(find(kind, name, from), `${kind} ${name}`);
+const specOf = (m: Manifest) => must(m.spec, `${m.kind} ${m.metadata.name} spec`);
+const dataOf = (m: Manifest) => must(m.data, `${m.kind} ${m.metadata.name} data`);
 const workloads = () => [...byKind('Deployment'), ...byKind('Job')];
 const appOf = (m: Manifest) => m.metadata.labels?.['app.kubernetes.io/component'] as App;
-const podSpec = (m: Manifest) => m.spec!.template.spec as Record<string, Yaml>;
+const podSpec = (m: Manifest) => specOf(m).template.spec as Record<string, Yaml>;
 const containers = (m: Manifest) => podSpec(m).containers as Record<string, Yaml>[];
+const firstContainer = (m: Manifest) => must(containers(m)[0], `${m.metadata.name} container`);
 
 describe('kustomizations', () => {
   test('list every manifest file, and only files that exist', () => {
@@ -90,7 +94,8 @@ describe('kustomizations', () => {
         const target = find(patch.kind, patch.metadata.name, base);
         expect(target, `${path}: ${patch.kind}/${patch.metadata.name}`).toBeDefined();
         if (patch.kind === 'ConfigMap') {
-          for (const key of Object.keys(patch.data ?? {})) expect(target!.data, `${path} ${key}`).toHaveProperty(key);
+          for (const key of Object.keys(patch.data ?? {}))
+            expect(must(target, `${patch.kind}/${patch.metadata.name}`).data, `${path} ${key}`).toHaveProperty(key);
         }
       }
     }
@@ -114,7 +119,7 @@ describe('workloads', () => {
     expect(byKind('Job', base).map(appOf)).toEqual(['migrate']);
     for (const w of workloads()) {
       expect(w.metadata.name, w.metadata.name).toBe(`payouts-${appOf(w)}`);
-      expect(w.spec!.template.metadata.labels['app.kubernetes.io/component']).toBe(appOf(w));
+      expect(specOf(w).template.metadata.labels['app.kubernetes.io/component']).toBe(appOf(w));
     }
   });
 
@@ -134,10 +139,10 @@ describe('workloads', () => {
         for (const kind of ['readinessProbe', 'livenessProbe'] as const) {
           const probe = c[kind]?.httpGet as { path: string; port: string } | undefined;
           expect(probe, `${app} ${kind}`).toBeDefined();
-          expect(ports.get(probe!.port), `${app} ${kind} port`).toBe(expected[app]!.port);
-          expect(probe!.path, `${app} ${kind}`).toBe(
-            kind === 'readinessProbe' ? expected[app]!.readiness : expected[app]!.liveness,
-          );
+          const { port, path } = must(probe, `${app} ${kind}`);
+          const want = must(expected[app], `the expected probes of ${app}`);
+          expect(ports.get(port), `${app} ${kind} port`).toBe(want.port);
+          expect(path, `${app} ${kind}`).toBe(kind === 'readinessProbe' ? want.readiness : want.liveness);
         }
       }
     }
@@ -173,7 +178,9 @@ describe('workloads', () => {
         // tsx writes its compile cache under /tmp: it must be writable on a read-only root.
         const tmp = (c.volumeMounts as { name: string; mountPath: string }[]).find((m) => m.mountPath === '/tmp');
         expect(tmp, `${w.metadata.name} /tmp`).toBeDefined();
-        expect(pod.volumes.find((v: { name: string }) => v.name === tmp!.name)?.emptyDir).toBeDefined();
+        expect(
+          pod.volumes.find((v: { name: string }) => v.name === must(tmp, `${w.metadata.name} /tmp`).name)?.emptyDir,
+        ).toBeDefined();
       }
     }
     const ns = find('Namespace', 'payouts', base);
@@ -192,7 +199,7 @@ describe('workloads', () => {
       }
     }
     // The API keeps serving while its endpoint is withdrawn from load balancers.
-    const api = containers(find('Deployment', 'payouts-api')!)[0]!;
+    const api = firstContainer(get('Deployment', 'payouts-api'));
     expect(api.lifecycle.preStop.exec.command[0]).toBe('sleep');
   });
 
@@ -204,10 +211,13 @@ describe('workloads', () => {
         const env: Record<string, string> = {};
         for (const e of (c.env ?? []) as { name: string; value?: string }[]) env[e.name] = e.value ?? 'from-a-ref';
         for (const from of (c.envFrom ?? []) as Record<string, { name: string; optional?: boolean }>[]) {
-          const [kind, ref] = from.configMapRef ? ['ConfigMap', from.configMapRef] : ['Secret', from.secretRef!];
+          const [kind, ref] = from.configMapRef
+            ? ['ConfigMap', from.configMapRef]
+            : ['Secret', must(from.secretRef, `${w.metadata.name} envFrom ref`)];
           const source = kind === 'ConfigMap' ? find('ConfigMap', ref.name) : find('Secret', ref.name, secrets);
           expect(source, `${w.metadata.name} refers to ${kind} ${ref.name}`).toBeDefined();
-          Object.assign(env, source!.data ?? source!.stringData ?? {});
+          const { data, stringData } = must(source, `${kind} ${ref.name}`);
+          Object.assign(env, data ?? stringData ?? {});
         }
         const unknown = Object.keys(env).filter((name) => !parsed[app].has(name));
         expect(unknown, `${w.metadata.name} gets variables ${app} does not parse`).toEqual([]);
@@ -232,56 +242,62 @@ describe('workloads', () => {
       ['worker', '9464'],
       ['reconciler', '9465'],
     ] as const) {
-      expect(find('ConfigMap', `payouts-${app}`)!.data!.METRICS_PORT).toBe(port);
-      const c = containers(find('Deployment', `payouts-${app}`)!)[0]!;
+      expect(dataOf(get('ConfigMap', `payouts-${app}`)).METRICS_PORT).toBe(port);
+      const c = firstContainer(get('Deployment', `payouts-${app}`));
       expect(c.ports.find((p: { name: string }) => p.name === 'metrics').containerPort).toBe(Number(port));
     }
   });
 
   test('Services and PodDisruptionBudgets select pods that exist', () => {
-    const podLabels = byKind('Deployment').map((d) => d.spec!.template.metadata.labels as Record<string, string>);
+    const podLabels = byKind('Deployment').map((d) => specOf(d).template.metadata.labels as Record<string, string>);
     const selects = (selector: Record<string, string>) =>
       podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
-    for (const s of byKind('Service')) expect(selects(s.spec!.selector), s.metadata.name).toBe(true);
+    for (const s of byKind('Service')) expect(selects(specOf(s).selector), s.metadata.name).toBe(true);
     for (const p of byKind('PodDisruptionBudget'))
-      expect(selects(p.spec!.selector.matchLabels), p.metadata.name).toBe(true);
+      expect(selects(specOf(p).selector.matchLabels), p.metadata.name).toBe(true);
     const budgeted = new Set(byKind('PodDisruptionBudget', base).map((p) => p.metadata.name));
     for (const d of byKind('Deployment', base)) expect(budgeted, d.metadata.name).toContain(d.metadata.name);
   });
 });
 
 describe('worker autoscaling on queue depth', () => {
-  const scaledObject = () => find('ScaledObject', 'payouts-worker', base)!;
-  const prefix = () => find('ConfigMap', 'payouts-common')!.data!.QUEUE_PREFIX!;
+  const scaledObject = () => get('ScaledObject', 'payouts-worker', base);
+  const prefix = () => must(dataOf(get('ConfigMap', 'payouts-common')).QUEUE_PREFIX, 'QUEUE_PREFIX in payouts-common');
 
   test("KEDA watches each provider queue's wait list, under the deployed QUEUE_PREFIX", () => {
     const so = scaledObject();
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
-    expect(so.spec!.scaleTargetRef.name).toBe('payouts-worker');
-    expect(find('Deployment', so.spec!.scaleTargetRef.name)).toBeDefined();
-    expect(so.spec!.minReplicaCount).toBeGreaterThanOrEqual(1);
-    expect(so.spec!.maxReplicaCount).toBeGreaterThan(so.spec!.minReplicaCount);
-    const lists = (so.spec!.triggers as { type: string; metadata: Record<string, string> }[])
+    expect(specOf(so).scaleTargetRef.name).toBe('payouts-worker');
+    expect(find('Deployment', specOf(so).scaleTargetRef.name)).toBeDefined();
+    expect(specOf(so).minReplicaCount).toBeGreaterThanOrEqual(1);
+    expect(specOf(so).maxReplicaCount).toBeGreaterThan(specOf(so).minReplicaCount);
+    const lists = (specOf(so).triggers as { type: string; metadata: Record<string, string> }[])
       .filter((t) => t.type === 'redis')
       .map((t) => t.metadata.listName);
     expect(prefix()).toBe('{payouts}');
     expect(lists.sort()).toEqual(PROVIDER_QUEUES.map((q) => `${prefix()}:${q}:wait`).sort());
-    for (const t of so.spec!.triggers as { metadata: Record<string, string>; authenticationRef: { name: string } }[]) {
+    for (const t of specOf(so).triggers as {
+      metadata: Record<string, string>;
+      authenticationRef: { name: string };
+    }[]) {
       expect(Number(t.metadata.listLength)).toBeGreaterThan(0);
       expect(t.metadata.address).toMatch(/^[a-z0-9.-]+:\d+$/);
       const auth = find('TriggerAuthentication', t.authenticationRef.name, base);
       expect(auth).toBeDefined();
-      for (const ref of auth!.spec!.secretTargetRef as { name: string; key: string }[]) {
+      for (const ref of specOf(must(auth, `TriggerAuthentication ${t.authenticationRef.name}`)).secretTargetRef as {
+        name: string;
+        key: string;
+      }[]) {
         expect(find('Secret', ref.name, secrets)?.stringData, ref.name).toHaveProperty(ref.key);
       }
     }
   });
 
   test('the HPA alternative targets the worker on the exported waiting-jobs metric, and is not applied', () => {
-    const [hpa] = alternative;
-    expect(hpa!.kind).toBe('HorizontalPodAutoscaler');
-    expect(hpa!.spec!.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'payouts-worker' });
-    const metric = hpa!.spec!.metrics[0].external.metric;
+    const hpa = must(alternative[0], 'the HPA alternative');
+    expect(hpa.kind).toBe('HorizontalPodAutoscaler');
+    expect(specOf(hpa).scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'payouts-worker' });
+    const metric = specOf(hpa).metrics[0].external.metric;
     expect(metric.name).toBe('payouts_queue_jobs');
     expect(metric.selector.matchLabels).toEqual({ state: 'waiting' });
     expect(byKind('HorizontalPodAutoscaler')).toEqual([]);
@@ -305,10 +321,12 @@ describe('worker autoscaling on queue depth', () => {
     test('a payout handed to its provider waits in exactly the list KEDA reads; batch payouts do not', async () => {
       // The KEDA list names with the deployed prefix swapped for this test's own.
       const listFor = (provider: (typeof PROVIDER_IDS)[number]) =>
-        (scaledObject().spec!.triggers as { metadata: { listName: string } }[])
-          .map((t) => t.metadata.listName)
-          .find((name) => name === `${prefix()}:${providerQueueName(provider)}:wait`)!
-          .replace(prefix(), testPrefix);
+        must(
+          (specOf(scaledObject()).triggers as { metadata: { listName: string } }[])
+            .map((t) => t.metadata.listName)
+            .find((name) => name === `${prefix()}:${providerQueueName(provider)}:wait`),
+          `the KEDA list of ${provider}`,
+        ).replace(prefix(), testPrefix);
       await queues.submitAll([
         { provider: 'razorpayx', payoutId: 'po_keda_single_1' },
         { provider: 'razorpayx', payoutId: 'po_keda_single_2' },

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { must } from '@payouts/testing';
 import { describe, expect, test } from 'vitest';
 import { appEnvNames, ROOT } from './support.ts';
 
@@ -16,11 +17,11 @@ function section(title: string): string {
   return doc.slice(start, end < 0 ? undefined : end);
 }
 
-const codeSpans = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+const codeSpans = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => must(m[1], 'a code span'));
 
 function cliEnvNames(): Set<string> {
   const source = readFileSync(join(ROOT, 'apps/cli/src/context.ts'), 'utf8');
-  return new Set([...source.matchAll(/^\s+(PAYOUTS_[A-Z0-9_]+):/gm)].map((m) => m[1]!));
+  return new Set([...source.matchAll(/^\s+(PAYOUTS_[A-Z0-9_]+):/gm)].map((m) => must(m[1], 'a PAYOUTS_ name')));
 }
 
 describe('docs/operations.md', () => {
@@ -43,14 +44,14 @@ describe('docs/operations.md', () => {
     ].filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
     const declared = files.flatMap((f) =>
       [...readFileSync(f, 'utf8').matchAll(/(?:router|app)\.(get|post|put|patch|delete)\(\s*'([^']+)'/g)].map((m) => ({
-        method: m[1]!.toUpperCase(),
-        segments: m[2]!.split('/').filter(Boolean),
+        method: must(m[1], `the method in ${m[0]}`).toUpperCase(),
+        segments: must(m[2], `the path in ${m[0]}`).split('/').filter(Boolean),
       })),
     );
     expect(declared.length).toBeGreaterThan(20);
     const mentioned = [...doc.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) (\/[^\s`)?]+)/g)].map((m) => ({
-      method: m[1]!,
-      path: m[2]!,
+      method: must(m[1], `the method in ${m[0]}`),
+      path: must(m[2], `the path in ${m[0]}`),
     }));
     expect(mentioned.length).toBeGreaterThan(5);
     const isParam = (s: string) => s.startsWith(':') || /^\{.+\}$/.test(s);
@@ -65,7 +66,7 @@ describe('docs/operations.md', () => {
           candidates.some(
             (c) =>
               c.length === r.segments.length &&
-              c.every((s, i) => s === r.segments[i] || isParam(s) || isParam(r.segments[i]!)),
+              c.every((s, i) => s === r.segments[i] || isParam(s) || isParam(must(r.segments[i], 'a route segment'))),
           ),
       );
       expect(found, `${method} ${path}`).toBe(true);
@@ -78,29 +79,31 @@ describe('docs/operations.md', () => {
       readFileSync(join(cliDir, 'cli.ts'), 'utf8'),
       ...readdirSync(join(cliDir, 'commands')).map((f) => readFileSync(join(cliDir, 'commands', f), 'utf8')),
     ].join('\n');
-    const commands = new Set([...sources.matchAll(/\.command\('([a-z][a-z-]*)/g)].map((m) => m[1]!));
+    const commands = new Set(
+      [...sources.matchAll(/\.command\('([a-z][a-z-]*)/g)].map((m) => must(m[1], 'a command name')),
+    );
     expect(commands.size).toBeGreaterThan(10);
     const invocations = [
-      ...[...doc.matchAll(/pnpm (?:cli|exec payouts) ([^`\n]+)/g)].map((m) => m[1]!),
+      ...[...doc.matchAll(/pnpm (?:cli|exec payouts) ([^`\n]+)/g)].map((m) => must(m[1], 'a CLI invocation')),
       ...codeSpans(section('The CLI')),
     ];
     let checked = 0;
     for (const invocation of invocations) {
-      const words = invocation
+      const [command = '', subcommand] = invocation
         .replace(/^pnpm (?:cli|exec payouts)\s+/, '')
         .trim()
         .split(/\s+/);
-      if (!/^[a-z][a-z-]*$/.test(words[0]!)) continue; // an option, a placeholder, a URL, a file
+      if (!/^[a-z][a-z-]*$/.test(command)) continue; // an option, a placeholder, a URL, a file
       checked++;
-      expect(commands, invocation).toContain(words[0]);
-      if (words[1] && /^[a-z][a-z-]*$/.test(words[1])) expect(commands, invocation).toContain(words[1]);
+      expect(commands, invocation).toContain(command);
+      if (subcommand && /^[a-z][a-z-]*$/.test(subcommand)) expect(commands, invocation).toContain(subcommand);
     }
     expect(checked).toBeGreaterThan(10);
   });
 
   test('every alert it names is a rule in infra/prometheus/alerts.yml', () => {
     const rules = readFileSync(join(ROOT, 'infra/prometheus/alerts.yml'), 'utf8');
-    const defined = new Set([...rules.matchAll(/^\s*- alert: (\w+)/gm)].map((m) => m[1]!));
+    const defined = new Set([...rules.matchAll(/^\s*- alert: (\w+)/gm)].map((m) => must(m[1], 'an alert name')));
     const named = new Set(codeSpans(doc).filter((s) => /^Payouts[A-Z]\w+$/.test(s)));
     expect(named.size).toBeGreaterThan(3);
     for (const name of named) expect(defined, name).toContain(name);

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { apiEnvSchema } from '@payouts/api';
 import * as config from '@payouts/config';
 import { reconcilerEnvSchema } from '@payouts/reconciler';
+import { must } from '@payouts/testing';
 import { workerEnvSchema } from '@payouts/worker';
-import { loadEnv as loadSandboxEnv } from '../../apps/sandbox/src/env.ts';
+import { loadEnv as loadSandboxEnv, sandboxEnvSchema } from '../../apps/sandbox/src/env.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -37,27 +38,18 @@ export type App = 'api' | 'worker' | 'reconciler' | 'sandbox' | 'migrate';
 
 /**
  * The environment variable names each app parses, read from the code itself: the zod schemas of
- * api, worker and reconciler; the sandbox's schema (not exported) from its source, its spreads
- * resolved against @payouts/config; the migration step's `process.env.X` reads.
+ * api, worker, reconciler and sandbox; the migration step's `process.env.X` reads.
  */
 export function appEnvNames(): Record<App, Set<string>> {
-  const sandboxSource = readFileSync(join(ROOT, 'apps/sandbox/src/env.ts'), 'utf8');
-  const schemaBody = /z\.object\(\{([\s\S]*?)\n\}\)/.exec(sandboxSource)?.[1];
-  if (!schemaBody) throw new Error('apps/sandbox/src/env.ts: cannot find its z.object({ … }) schema');
-  const sandbox = new Set<string>();
-  for (const m of schemaBody.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)) sandbox.add(m[1]!);
-  for (const m of schemaBody.matchAll(/\.\.\.(\w+)/g)) {
-    const spread = (config as Record<string, unknown>)[m[1]!];
-    if (!spread || typeof spread !== 'object') throw new Error(`sandbox env spreads unknown "${m[1]}"`);
-    for (const key of Object.keys(spread)) sandbox.add(key);
-  }
   const migrateSource = readFileSync(join(ROOT, 'packages/db/src/migrate-cli.ts'), 'utf8');
-  const migrate = new Set([...migrateSource.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!));
+  const migrate = new Set(
+    [...migrateSource.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => must(m[1], 'a migrate env name')),
+  );
   return {
     api: new Set(Object.keys(apiEnvSchema.shape)),
     worker: new Set(Object.keys(workerEnvSchema.shape)),
     reconciler: new Set(Object.keys(reconcilerEnvSchema.shape)),
-    sandbox,
+    sandbox: new Set(Object.keys(sandboxEnvSchema.shape)),
     migrate,
   };
 }
@@ -92,7 +84,8 @@ export function shutdownDeadlineMs(): number {
     } catch {
       continue;
     }
-    for (const m of source.matchAll(/deadlineMs:\s*([\d_]+)/g)) deadlines.push(Number(m[1]!.replaceAll('_', '')));
+    for (const m of source.matchAll(/deadlineMs:\s*([\d_]+)/g))
+      deadlines.push(Number(must(m[1], 'a deadline').replaceAll('_', '')));
   }
   if (deadlines.length === 0) throw new Error('no shutdown deadline found in apps/*/src/main.ts');
   return Math.max(...deadlines);
@@ -106,7 +99,7 @@ export function durationMs(value: string): number {
   while (rest) {
     const m = /^(\d+(?:\.\d+)?)(ms|us|h|m|s)/.exec(rest);
     if (!m) throw new Error(`"${value}" is not a duration`);
-    total += Number(m[1]) * units[m[2]!]!;
+    total += Number(m[1]) * must(units[must(m[2], 'a unit')], `the unit of ${value}`);
     rest = rest.slice(m[0].length);
   }
   return total;

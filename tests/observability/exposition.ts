@@ -21,30 +21,34 @@ export function parseExposition(text: string): { samples: Sample[]; types: Map<s
     const fail = (why: string) => new Error(`line ${i + 1}: ${why}: ${line}`);
     if (line.startsWith('#')) {
       const m = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
-      if (!m) throw fail('comment is neither HELP nor TYPE');
-      if (!NAME.test(m[2]!)) throw fail('bad metric name');
-      if (m[1] === 'TYPE') {
-        if (!TYPES.has(m[3]!)) throw fail('unknown type');
-        types.set(m[2]!, m[3]!);
+      const [, keyword, name, text] = m ?? [];
+      if (!m || keyword === undefined || text === undefined) throw fail('comment is neither HELP nor TYPE');
+      if (name === undefined || !NAME.test(name)) throw fail('bad metric name');
+      if (keyword === 'TYPE') {
+        if (!TYPES.has(text)) throw fail('unknown type');
+        types.set(name, text);
       }
       continue;
     }
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)( -?\d+)?$/.exec(line);
-    if (!m) throw fail('not a sample');
+    const [, name, , labelText, raw] = m ?? [];
+    if (!m || name === undefined || raw === undefined) throw fail('not a sample');
     const labels: Record<string, string> = {};
-    let rest = m[3] ?? '';
+    let rest = labelText ?? '';
     while (rest.length > 0) {
       const l = /^([^=]+)="((?:[^"\\]|\\.)*)",?/.exec(rest);
-      if (!l || !LABEL_NAME.test(l[1]!)) throw fail('bad label');
-      labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-      rest = rest.slice(l[0].length);
+      const [whole, label, escaped] = l ?? [];
+      if (whole === undefined || label === undefined || escaped === undefined || !LABEL_NAME.test(label)) {
+        throw fail('bad label');
+      }
+      labels[label] = escaped.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+      rest = rest.slice(whole.length);
     }
-    const raw = m[4]!;
     // Prometheus reads values with Go's ParseFloat: NaN and ±Inf in any case.
     const special: Record<string, number> = { nan: Number.NaN, '+inf': Infinity, inf: Infinity, '-inf': -Infinity };
-    const value = raw.toLowerCase() in special ? special[raw.toLowerCase()]! : Number(raw);
+    const value = special[raw.toLowerCase()] ?? Number(raw);
     if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw fail('value is not a number');
-    samples.push({ name: m[1]!, labels, value });
+    samples.push({ name, labels, value });
   }
   return { samples, types };
 }

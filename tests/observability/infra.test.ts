@@ -12,6 +12,7 @@ import {
   workerMetrics,
 } from '@payouts/observability';
 import { readReconcilerEnv } from '@payouts/reconciler';
+import { must } from '@payouts/testing';
 import { readWorkerEnv } from '@payouts/worker';
 import { describe, expect, test } from 'vitest';
 import { promtool } from './promtool.ts';
@@ -47,7 +48,7 @@ function registeredNames(): Set<string> {
 function metricsIn(expr: string): string[] {
   const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '');
   return [...withoutLabels.matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)]
-    .map((m) => m[1]!)
+    .map((m) => must(m[1], `a metric name in ${expr}`))
     .filter((n) => /_/.test(n) && !n.startsWith('__'));
 }
 

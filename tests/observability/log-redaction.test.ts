@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { newId } from '@payouts/core';
 import { payouts } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, OPERATOR_KEY, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -164,7 +164,7 @@ describe('logs', () => {
       );
     expect(failed?.message).toContain(ACCOUNT_NUMBER); // the raw error does carry it
     logger.error({ err: failed }, 'insert failed');
-    logger.error(failed!); // the message taken from the error itself
+    logger.error(must(failed, 'the insert error')); // the message taken from the error itself
     logger.warn({ error: failed, job: { name: 'x', failure: failed } }, 'under other keys');
     logger.error({ err: new Error('wrapped', { cause: failed }) }, 'a chain');
     logger.error({ err: new AggregateError([failed, new Error('second')], 'many') }, 'aggregated');
@@ -183,22 +183,30 @@ describe('logs', () => {
     const records = sink.records();
     expect(records).toHaveLength(6);
     // biome-ignore lint/suspicious/noExplicitAny: log lines under test
-    const [first, second, third, fourth, fifth, sixth] = records as Array<Record<string, any>>;
-    expect(first!.err).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]', cause: { code: '23503' } });
-    expect(first!.err.message).toMatch(/^Failed query: insert into "payouts"/);
-    expect(second!.msg).toMatch(/^Failed query: [\s\S]*params: \[redacted\]$/);
-    expect(third!.error).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
-    expect(third!.job.failure).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
-    expect(fourth!.err).toMatchObject({
+    const record = (i: number) => must(records[i], `log record ${i + 1}`) as Record<string, any>;
+    const [first, second, third, fourth, fifth, sixth] = [
+      record(0),
+      record(1),
+      record(2),
+      record(3),
+      record(4),
+      record(5),
+    ];
+    expect(first.err).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]', cause: { code: '23503' } });
+    expect(first.err.message).toMatch(/^Failed query: insert into "payouts"/);
+    expect(second.msg).toMatch(/^Failed query: [\s\S]*params: \[redacted\]$/);
+    expect(third.error).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
+    expect(third.job.failure).toMatchObject({ type: 'DrizzleQueryError', params: '[redacted]' });
+    expect(fourth.err).toMatchObject({
       message: 'wrapped',
       cause: { type: 'DrizzleQueryError', cause: { code: '23503' } },
     });
-    expect(fifth!.err.errors).toEqual([
+    expect(fifth.err.errors).toEqual([
       expect.objectContaining({ type: 'DrizzleQueryError' }),
       expect.objectContaining({ message: 'second' }),
     ]);
-    expect(sixth!.err).toMatchObject({ code: '22P02', parameters: '[redacted]', query: driver.query });
-    expect(sixth!.err.where).toContain('"account_number":"[redacted]"');
+    expect(sixth.err).toMatchObject({ code: '22P02', parameters: '[redacted]', query: driver.query });
+    expect(sixth.err.where).toContain('"account_number":"[redacted]"');
   });
 
   test('structured fields and free text are both redacted', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deleteQueueKeys, type ProcessSystem, payOnePayout, startProcessSystem } from '../scale/process-system.ts';
 import { promtool } from './promtool.ts';
@@ -52,7 +52,7 @@ describe('promtool check metrics', () => {
   test.each(['api', 'worker-1', 'reconciler-1'])('%s: its GET /metrics passes with no warning', async (name) => {
     const url = name === 'api' ? `${system.apiUrl}/metrics` : system.metricsUrls[name];
     expect(url, name).toBeDefined();
-    const res = await fetch(url!);
+    const res = await fetch(must(url, `the metrics URL of ${name}`));
     expect(res.status).toBe(200);
     const exposition = await res.text();
     // The app's own series and the default Node ones are all there to be checked.

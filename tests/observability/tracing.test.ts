@@ -6,7 +6,7 @@ import {
   type Tracing,
   tracingEnabled,
 } from '@payouts/observability';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -51,12 +51,13 @@ describe('tracing', () => {
     );
     const request = exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/payouts');
     expect(request).toBeDefined();
-    expect(request!.kind).toBe(SpanKind.SERVER);
-    expect(request!.attributes['http.response.status_code']).toBe(202);
+    const server = must(request, 'the POST /v1/payouts span');
+    expect(server.kind).toBe(SpanKind.SERVER);
+    expect(server.attributes['http.response.status_code']).toBe(202);
     expect(submit.kind).toBe(SpanKind.CLIENT);
     expect(submit.attributes['payouts.outcome']).toBe('ok');
-    expect(submit.spanContext().traceId).toBe(request!.spanContext().traceId);
-    expect(submit.parentSpanContext?.spanId).toBe(request!.spanContext().spanId);
+    expect(submit.spanContext().traceId).toBe(server.spanContext().traceId);
+    expect(submit.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
 
     // The polls that follow belong to the same trace (the poll job inherits the submit job's context).
     const poll = await waitFor(
@@ -66,7 +67,7 @@ describe('tracing', () => {
           .find((s) => s.name === 'provider razorpayx lookup_by_id' && s.attributes['payouts.payout_id'] === id),
       { message: 'a poll span' },
     );
-    expect(poll.spanContext().traceId).toBe(request!.spanContext().traceId);
+    expect(poll.spanContext().traceId).toBe(server.spanContext().traceId);
   });
 
   test('another request is another trace', async () => {

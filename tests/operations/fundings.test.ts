@@ -1,6 +1,7 @@
 import { MAX_AMOUNT } from '@payouts/core';
 import { ledgerTransactions, operatorActions } from '@payouts/db';
 import { fundingTransaction, postTransactions } from '@payouts/ledger';
+import { must } from '@payouts/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -121,7 +122,7 @@ describe('one reference, many concurrent fundings', () => {
     const answers = await Promise.all(amounts.map((a) => fund(t.id, a, 'R')));
     const created = answers.filter((a) => a.status === 201);
     expect(created, JSON.stringify(answers.map((a) => [a.status, a.body.amount ?? a.body.code]))).toHaveLength(1);
-    const funded = created[0]!.body.amount as number;
+    const funded = must(created[0], 'the one funding created').body.amount as number;
     expect(amounts).toContain(funded);
     for (const a of answers) {
       if (a === created[0]) continue;
@@ -156,7 +157,7 @@ describe('one reference, many concurrent fundings', () => {
     );
     const created = answers.filter((a) => a.status === 201);
     expect(created).toHaveLength(1);
-    const currency = created[0]!.body.currency as string;
+    const currency = must(created[0], 'the one funding created').body.currency as string;
     for (const a of answers) {
       if (a === created[0]) continue;
       if (a.status === 200) expect(a.body).toMatchObject({ currency, funded: false, amount: 5_000 });

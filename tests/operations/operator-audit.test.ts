@@ -1,5 +1,5 @@
 import { apiKeys, idempotencyKeys, operatorActions, tenants, webhookDeliveries } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -98,15 +98,18 @@ describe('when the audit entry cannot be written, the change is not made either'
 
   test('POST /v1/admin/api-keys/{id}/revoke: the key is not revoked and still works', async () => {
     expect((await op('POST', `/v1/admin/api-keys/${spareKey.id}/revoke`)).status).toBe(500);
-    const [row] = await system.db.db.select().from(apiKeys).where(eq(apiKeys.id, spareKey.id));
-    expect(row!.revokedAt).toBeNull();
+    const row = must(
+      (await system.db.db.select().from(apiKeys).where(eq(apiKeys.id, spareKey.id)))[0],
+      'the spare key',
+    );
+    expect(row.revokedAt).toBeNull();
     expect((await client(system.api.url, spareKey.key)('GET', '/v1/balances')).status).toBe(200);
   });
 
   test('POST /v1/admin/tenants/{id}/request-signing: signing stays off', async () => {
     expect((await op('POST', `/v1/admin/tenants/${tenant.id}/request-signing`, { enabled: true })).status).toBe(500);
-    const [row] = await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id));
-    expect(row!.requestSigningSecret).toBeNull();
+    const row = must((await system.db.db.select().from(tenants).where(eq(tenants.id, tenant.id)))[0], 'the tenant');
+    expect(row.requestSigningSecret).toBeNull();
     expect((await tenant.api('GET', '/v1/balances')).status).toBe(200);
   });
 

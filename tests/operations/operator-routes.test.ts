@@ -1,5 +1,5 @@
 import { operatorActions } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -135,7 +135,7 @@ describe('dead letters and replay', () => {
       paths: Record<string, unknown>;
     };
     expect(doc.paths['/v1/admin/replays']).toBeDefined();
-    expect(doc.components.schemas.ReplayRequest!.properties).toMatchObject({ all: {}, dry_run: { default: true } });
+    expect(doc.components.schemas.ReplayRequest?.properties).toMatchObject({ all: {}, dry_run: { default: true } });
   });
 
   test('operator routes refuse tenant keys, and replays validate their filters', async () => {
@@ -191,7 +191,7 @@ describe("a provider's float", () => {
       ids.push(res.body.id);
     }
     for (const id of ids) await settle(id, 'queued');
-    expect((await status(ids[0]!)).queued_reason).toBe('provider_low_balance');
+    expect((await status(must(ids[0], 'the first payout'))).queued_reason).toBe('provider_low_balance');
 
     await fetch(`${system.sandbox.url}/_admin/thai-gateway/balance`, {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { payouts } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -58,8 +58,11 @@ describe('late reversals at a provider without webhooks', () => {
     await age(outsideSlice, 24 * 3600_000 + 2 * 3600_000); // two hours earlier: another run's slice
     await age(withWebhooks, 24 * 3600_000 + 10 * 60_000); // RazorpayX: its webhook would say so
 
-    const [row] = await system.db.db.select().from(payouts).where(eq(payouts.id, reversedLate));
-    const forced = await fetch(`${system.sandbox.url}/_admin/druo/payouts/${row!.providerPayoutId}/status`, {
+    const row = must(
+      (await system.db.db.select().from(payouts).where(eq(payouts.id, reversedLate)))[0],
+      'the payout reversed late',
+    );
+    const forced = await fetch(`${system.sandbox.url}/_admin/druo/payouts/${row.providerPayoutId}/status`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'REVERSED' }),

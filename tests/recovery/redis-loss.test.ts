@@ -1,6 +1,6 @@
 import { payouts } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -144,11 +144,16 @@ describe('losing Redis', () => {
     await system.flushQueues();
     // ...and the provider reverses it afterwards (RazorpayX would say so by webhook; Krayon and
     // DRUO never would: polling is the only way to learn it).
-    const [row] = await system.db.db
-      .select()
-      .from(payouts)
-      .where(inArray(payouts.id, [id]));
-    const reversed = await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts/${row!.providerPayoutId}/status`, {
+    const row = must(
+      (
+        await system.db.db
+          .select()
+          .from(payouts)
+          .where(inArray(payouts.id, [id]))
+      )[0],
+      `payout ${id}`,
+    );
+    const reversed = await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts/${row.providerPayoutId}/status`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'reversed' }),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payouts, rowsOf } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
-import { createTestDatabase, type TestDatabase, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CURRENCIES, PROVIDERS, planPayout } from '../chaos/payloads.ts';
@@ -90,7 +90,7 @@ test('600 payouts through 3 workers and 2 reconcilers: each paid once, the ledge
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let i = next++; i < SINGLES; i = next++) {
-        const res = await system.call('POST', '/v1/payouts', plans[i]!.body, key);
+        const res = await system.call('POST', '/v1/payouts', must(plans[i], `plan #${i}`).body, key);
         expect(res.status, JSON.stringify(res.body)).toBe(202);
         singles.push(res.body.id);
       }
@@ -139,7 +139,8 @@ test('600 payouts through 3 workers and 2 reconcilers: each paid once, the ledge
     for (const p of list) {
       const owner = [p.idempotency_key, p.reference].find((k) => k != null && rows.some((r) => r.id === k));
       expect(owner, `${provider} payout ${JSON.stringify(p)} belongs to no payout`).toBeDefined();
-      atProvider.set(owner!, (atProvider.get(owner!) ?? 0) + 1);
+      const id = must(owner, `the payout of ${provider} payout ${JSON.stringify(p)}`);
+      atProvider.set(id, (atProvider.get(id) ?? 0) + 1);
     }
   }
   const notOnce = rows.filter((r) => atProvider.get(r.id) !== 1).map((r) => `${r.id}: ${atProvider.get(r.id) ?? 0}`);

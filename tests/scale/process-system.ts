@@ -7,21 +7,22 @@
  * bench/scale-out.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@payouts/db';
 import { rowsOf } from '@payouts/db';
+import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis } from '@payouts/queue';
 import {
   type AppKind,
   AppProcess,
+  deleteKeysUnder,
   freePort,
   type HttpAnswer,
   http,
   inheritedEnv,
   PATIENCE_MS,
   tail,
+  waitForLogLine,
   waitUntil,
 } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
@@ -60,17 +61,6 @@ function withApplicationName(url: string, name: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(name)}`;
 }
 
-/** Resolves once a process has written `line` (its start message) to its log; fails at once if it exits. */
-async function started(app: AppProcess, line: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes(line)) return;
-    if (!app.alive) throw new Error(`${app.name} exited before "${line}":\n${tail(app.logPath, 20)}`);
-    await sleep(100);
-  }
-  throw new Error(`${app.name} did not log "${line}" within ${timeoutMs} ms:\n${tail(app.logPath, 20)}`);
-}
-
 export async function startProcessSystem(o: ProcessSystemOptions): Promise<ProcessSystem> {
   const apiPort = await freePort();
   const sandboxPort = await freePort();
@@ -86,14 +76,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     PORT: String(apiPort),
     SANDBOX_PORT: String(sandboxPort),
     OPERATOR_API_KEY: operatorKey,
-    RAZORPAYX_BASE_URL: `${sandboxUrl}/razorpayx`,
-    KRAYON_BASE_URL: `${sandboxUrl}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandboxUrl}/thai-gateway`,
-    DRUO_BASE_URL: `${sandboxUrl}/druo`,
-    RAZORPAYX_RATE_PER_SECOND: '5000',
-    KRAYON_RATE_PER_SECOND: '5000',
-    THAI_GATEWAY_RATE_PER_SECOND: '5000',
-    DRUO_RATE_PER_SECOND: '5000',
+    ...sandboxProviderEnv(sandboxUrl, 5000),
     PROVIDER_TIMEOUT_MS: '5000',
     POLL_FIRST_DELAY_MS: '100',
     POLL_MAX_DELAY_MS: '1000',
@@ -162,8 +145,8 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     );
     // Every worker and reconciler listening before any load, so each can take a share of it.
     await Promise.all([
-      ...reconcilers.map((r) => started(r, 'reconciler started', PATIENCE_MS)),
-      ...workers.map((w) => started(w, 'worker started', PATIENCE_MS)),
+      ...reconcilers.map((r) => waitForLogLine(r, 'reconciler started', PATIENCE_MS)),
+      ...workers.map((w) => waitForLogLine(w, 'worker started', PATIENCE_MS)),
     ]);
   } catch (error) {
     await stop();
@@ -297,12 +280,7 @@ export async function workByProcess(db: Database): Promise<Record<string, Record
 export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = createRedis(redisUrl, 'worker');
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -1,6 +1,6 @@
 import { verifyLedger } from '@payouts/ledger';
 import { hashTag } from '@payouts/queue';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RedisCluster, redisClusterUnavailable, startRedisCluster } from '../support/redis-cluster.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -94,7 +94,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
   test('forty payouts over three providers all reach processed, each paid once', async () => {
     const providers = ['razorpayx', 'thai-gateway', 'druo'] as const;
     const posted = await Promise.all(
-      Array.from({ length: 42 }, (_, i) => post(bodies[providers[i % providers.length]!](i))),
+      Array.from({ length: 42 }, (_, i) => post(bodies[must(providers[i % providers.length], 'a provider')](i))),
     );
     expect(new Set(posted.map((p) => p.provider))).toEqual(new Set(providers));
     for (const p of posted) await settle(p.id, 'processed');
@@ -155,7 +155,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
 
   /** The port of the master serving the slot of this key. */
   async function slotOwner(key: string): Promise<number> {
-    const node = cluster.node(cluster.ports[0]!);
+    const node = cluster.node(must(cluster.ports[0], 'a cluster port'));
     const slot = Number(await node.cluster('KEYSLOT', key));
     const ranges = await node.cluster('SLOTS');
     const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
@@ -165,7 +165,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
 
   test('every key the system wrote carries the prefix’s hash tag and lives on that slot’s node alone', async () => {
     expect(hashTag(system.prefix)).not.toBeNull();
-    const node = cluster.node(cluster.ports[0]!);
+    const node = cluster.node(must(cluster.ports[0], 'a cluster port'));
     const slot = Number(await node.cluster('KEYSLOT', system.prefix));
     const owner = await slotOwner(system.prefix);
 
@@ -180,7 +180,7 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
       } while (cursor !== '0');
       keysByNode.set(port, keys);
     }
-    const ownKeys = keysByNode.get(owner)!;
+    const ownKeys = must(keysByNode.get(owner), `the keys on ${owner}`);
     // This cluster is private to the test: any key elsewhere, or without the prefix, was built by hand without the tag.
     for (const [port, keys] of keysByNode) if (port !== owner) expect(keys, `keys on ${port}`).toEqual([]);
     expect(ownKeys.filter((k) => !k.startsWith(`${system.prefix}:`))).toEqual([]);

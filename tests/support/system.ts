@@ -1,6 +1,7 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { createRedis, isCluster, Queues, type RedisConnection } from '@payouts/queue';
+import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
+import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import {
   type RunningReconciler,
   readReconcilerEnv,
@@ -10,8 +11,9 @@ import {
 } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
-import { createTestDatabase, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
+import { assertDocumented } from './openapi.ts';
 
 /**
  * The whole system in this test process — api, reconciler, worker and sandbox — each built from
@@ -53,13 +55,7 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const config = { progressDelayMs: 40, ...options.sandbox };
-  const sandbox = await startSandbox({
-    port: 0,
-    razorpayx: { config },
-    krayon: { config },
-    thaiGateway: { config },
-    druo: { config },
-  });
+  const sandbox = await startSandbox({ port: 0, config });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: options.redisUrl ?? testRedisUrl(),
@@ -69,14 +65,7 @@ export async function startTestSystem(
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPERATOR_API_KEY: OPERATOR_KEY,
-    RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
-    RAZORPAYX_RATE_PER_SECOND: '1000',
-    KRAYON_RATE_PER_SECOND: '1000',
-    THAI_GATEWAY_RATE_PER_SECOND: '1000',
-    DRUO_RATE_PER_SECOND: '1000',
-    KRAYON_BASE_URL: `${sandbox.url}/krayon`,
-    THAI_GATEWAY_BASE_URL: `${sandbox.url}/thai-gateway`,
-    DRUO_BASE_URL: `${sandbox.url}/druo`,
+    ...sandboxProviderEnv(sandbox.url, 1000),
     POLL_FIRST_DELAY_MS: '30',
     POLL_FACTOR: '1.5',
     POLL_MAX_DELAY_MS: '300',
@@ -86,8 +75,11 @@ export async function startTestSystem(
     ...options.env,
   };
   const logger = createLogger({ name: 'test', level: env.LOG_LEVEL, destination: options.logDestination });
-  const redis = createRedis(env.REDIS_URL!, 'worker');
-  const queues = new Queues(redis, env.QUEUE_PREFIX!);
+  // options.env may have replaced either.
+  const redisUrl = must(env.REDIS_URL, 'REDIS_URL');
+  const prefix = must(env.QUEUE_PREFIX, 'QUEUE_PREFIX');
+  const redis = createRedis(redisUrl, 'worker');
+  const queues = new Queues(redis, prefix);
 
   const reconcilerEnv = readReconcilerEnv(env);
   const workerEnv = readWorkerEnv(env);
@@ -137,7 +129,7 @@ export async function startTestSystem(
     host: '127.0.0.1',
   });
   if (options.webhooks) {
-    for (const provider of ['razorpayx', 'thai-gateway']) {
+    for (const provider of WEBHOOK_PROVIDERS) {
       const res = await fetch(`${sandbox.url}/_admin/${provider}/config`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
@@ -161,22 +153,14 @@ export async function startTestSystem(
       if (!processing) throw new Error('processing is stopped');
       return processing.workers;
     },
-    prefix: env.QUEUE_PREFIX!,
+    prefix,
     stopProcessing,
     startProcessing() {
       processing ??= startProcessing();
     },
     async flushQueues() {
       // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
-      // SCAN walks one server: on a cluster, each master in turn.
-      for (const node of isCluster(redis) ? redis.nodes('master') : [redis]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-          if (keys.length > 0) await node.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await deleteKeysUnder(redis, prefix);
     },
     operatorKey: OPERATOR_KEY,
     async stop() {
@@ -213,8 +197,40 @@ export function client(baseUrl: string, key?: string) {
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {}
+    // Every answer a test sees is held to the OpenAPI document: a drift fails the test that saw it.
+    assertDocumented({
+      method,
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: parsed,
+      headers: res.headers,
+    });
     return { status: res.status, body: parsed, headers: res.headers };
   };
+}
+
+/**
+ * `fetch` for a test that needs the raw request or response (a CSV upload, headers, a signature),
+ * with the answer held to the OpenAPI document like the client's; the body stays readable.
+ */
+export async function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {}
+  const { pathname, search } = new URL(url);
+  assertDocumented({
+    method: init.method ?? 'GET',
+    url: `${pathname}${search}`,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body,
+    headers: res.headers,
+  });
+  return res;
 }
 
 /** A tenant with its key and funded wallets (a number funds INR only). */

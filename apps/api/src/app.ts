@@ -5,8 +5,9 @@ import { pinoHttp } from 'pino-http';
 import { authenticate, createAuthenticator } from './auth.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboard, requireOperatorKey } from './bull-board.ts';
 import type { ApiDeps } from './deps.ts';
+import { DOCS_ASSETS_PATH, docsAssets, docsPage } from './docs-page.ts';
 import { metricsEndpoint, observeRequests } from './metrics.ts';
-import { buildOpenApiDocument, renderDocsPage } from './openapi.ts';
+import { buildOpenApiDocument } from './openapi.ts';
 import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
@@ -69,9 +70,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(renderDocsPage(openapi));
-  });
+  app.get('/docs', docsPage);
+  app.use(DOCS_ASSETS_PATH, docsAssets());
 
   // Provider webhooks authenticate by their signature over the raw body, so they come before
   // API-key authentication and before any JSON parsing.

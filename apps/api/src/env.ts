@@ -1,6 +1,6 @@
-import { apiPortEnv, baseEnv, flag, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
+import { apiPortEnv, baseEnv, flag, parseEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
-import { DEFAULT_ROUTES } from '@payouts/providers';
+import { DEFAULT_ROUTES, providerEnv } from '@payouts/providers';
 
 export const apiEnvSchema = z.object({
   ...baseEnv,

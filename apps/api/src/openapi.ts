@@ -1,16 +1,23 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { PAYOUT_STATUSES } from '@payouts/core';
+import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { EXPORT_COLUMNS } from './payout-export.ts';
+import { PROVIDER_EXAMPLES } from './provider-examples.ts';
+import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
   balancesSchema,
+  batchPayoutSchema,
+  batchPayoutsQuery,
+  batchSchema,
+  batchStatusSchema,
   createApiKeySchema,
   createFundingSchema,
   createPayoutSchema,
   createTenantSchema,
   fundingSchema,
+  ledgerReportSchema,
   listPayoutsQuery,
   listTenantsQuery,
   payoutEventSchema,
@@ -24,6 +31,7 @@ import {
   tenantSchema,
   tenantSettingsSchema,
   updateTenantSettingsSchema,
+  webhookReceiptSchema,
   z,
 } from './schemas.ts';
 import {
@@ -37,60 +45,151 @@ import {
   webhookEndpointSchema,
 } from './webhook-schemas.ts';
 
+/**
+ * What each problem status means wherever it is not said more precisely. Every status a route can
+ * answer is listed on it, including those that come from the layers in front of every route
+ * (app.ts): authentication (401), the key's rate limit (429), body parsing (400, 413, 415), Node's
+ * own header limit (431), an unreachable database (503) and a bug (500).
+ */
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field',
+  401: 'No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`)',
+  404: 'Not found, or another tenant’s (`not_found`)',
+  409: 'A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`)',
+  413: 'Body over 1 MB (`body_too_large`)',
+  415: 'A body that is not application/json (`unsupported_media_type`, field `Content-Type`)',
+  422: 'Validation failed (`validation_failed`); `errors` names each field',
+  429: 'Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers',
+  431: 'Request line and headers over 16 KB (`headers_too_large`), answered before any route runs',
+  500: 'Something went wrong on our side (`internal_error`); the request may be retried',
+  503: 'Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request',
+};
+const FORBIDDEN = {
+  tenant: 'An operator key on a tenant route (`forbidden`)',
+  operator: 'A tenant key on an operator route (`forbidden`)',
+};
+const IDEMPOTENT_400 = `${PROBLEM_TEXT[400]}; the Idempotency-Key header missing (\`idempotency_key_missing\`) or not 1–255 visible ASCII characters (\`idempotency_key_invalid\`)`;
+const IDEMPOTENT_422 = `${PROBLEM_TEXT[422]}; or the Idempotency-Key was used with another request (\`idempotency_key_reused\`)`;
+
+const problem = (description: string): ResponseConfig => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+const json = (schema: z.ZodType, description: string): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+type Statuses = Partial<Record<number, string | ResponseConfig>>;
+
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until a retry may pass.', schema: { type: 'integer' as const } },
+  'RateLimit-Limit': { description: 'The key’s burst.', schema: { type: 'integer' as const } },
+  'RateLimit-Remaining': { description: 'Requests left in the burst.', schema: { type: 'integer' as const } },
+  'RateLimit-Reset': { description: 'Seconds until the burst is full again.', schema: { type: 'integer' as const } },
+};
+
+/** An answer stored under an Idempotency-Key: a retry gets it again, saying so. */
+const replayable = (config: ResponseConfig): ResponseConfig => ({
+  ...config,
+  headers: {
+    'Idempotent-Replayed': {
+      description: '`true` when this is the stored answer to an earlier request with the same key and body.',
+      schema: { type: 'string', enum: ['true', 'false'] },
+    },
+  },
+});
+
+/**
+ * The problem answers of a `/v1` route behind an API key: those every such route can give, and
+ * `extra` (a status with the default text, or one said precisely for this route).
+ */
+function keyed(access: 'tenant' | 'operator', method: string, extra: Statuses = {}): Record<number, ResponseConfig> {
+  const codes: Statuses = { 400: undefined, 401: undefined, 403: FORBIDDEN[access], 413: undefined, 429: undefined };
+  // requireJsonBody (validation.ts): a body that is not JSON, on any method that may carry one.
+  if (method !== 'get') codes[415] = undefined;
+  return answers({ ...codes, 431: undefined, 500: undefined, 503: undefined, ...extra });
+}
+
+function answers(statuses: Statuses): Record<number, ResponseConfig> {
+  const out: Record<number, ResponseConfig> = {};
+  for (const [code, given] of Object.entries(statuses)) {
+    const status = Number(code);
+    out[status] =
+      given === undefined || typeof given === 'string'
+        ? problem(given ?? PROBLEM_TEXT[status] ?? `HTTP ${status}`)
+        : given;
+    if (status === 429) out[status] = { ...out[status]!, headers: RATE_LIMIT_HEADERS };
+  }
+  return out;
+}
+
+/** The pieces every group of routes registers with (openapi.ts, routes/operations.ts). */
+interface OpenApiHelpers {
+  security: Record<string, string[]>[];
+  idempotencyKey: z.ZodType;
+  keyed: typeof keyed;
+  problem: typeof problem;
+  json: typeof json;
+}
+
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: `sk_test_…` / `sk_live_…` (a tenant’s) or an operator key.',
+  });
   const security = [{ [bearer.name]: [] }];
   const idempotencyKey = z
     .string()
     .min(1)
     .max(255)
     .openapi({ description: 'IETF Idempotency-Key: same key + same body replays the first response.' });
-  const problem = (description: string) => ({
-    description,
-    content: { 'application/problem+json': { schema: problemSchema } },
-  });
-  const errors = {
-    400: problem(
-      'Malformed request, missing header, text that cannot be stored (`invalid_text`: a lone UTF-16 surrogate or NUL) or a `__proto__` key (`reserved_key`); `errors` names the field',
-    ),
-    401: problem('Missing or invalid API key'),
-    404: problem('Not found (or another tenant’s)'),
-    422: problem('Validation failed; `errors` names each field'),
-    413: problem('Body over the limit (1 MB; batches 128 MB)'),
-    415: problem('A body that is not application/json (batches: or text/csv)'),
-    429: problem('Over the API key’s rate limit: see Retry-After and RateLimit-* headers'),
-  };
-  const json = (schema: z.ZodType, description: string) => ({
-    description,
-    content: { 'application/json': { schema } },
-  });
+  const h: OpenApiHelpers = { security, idempotencyKey, keyed, problem, json };
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
-  const cancelResponses = {
-    200: json(payoutSchema, 'Cancelled: by this call, or already (a retry of a cancel that took effect)'),
-    202: json(payoutSchema, 'Not applied within 10 s (the reconciler is slow or down): the cancel stays queued'),
-    ...errors,
-    409: problem('Not cancellable: the payout is at its provider (or claimed for it), or final'),
-    503: problem('The cancel was lost before it was applied; nothing changed: retry it'),
-  };
+  const tenantId = z.object({ id: z.string().openapi({ example: 'ten_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const batchId = z.object({ id: z.string().openapi({ example: 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const cancelAnswers = (access: 'tenant' | 'operator') =>
+    keyed(access, 'post', {
+      200: json(payoutSchema, 'Cancelled: by this call, or already (a retry of a cancel that took effect)'),
+      202: json(payoutSchema, 'Not applied within 10 s (the reconciler is slow or down): the cancel stays queued'),
+      404: undefined,
+      409: 'Not cancellable (`payout_not_cancellable`): the payout is at its provider (or claimed for it), or final',
+      422: 'A body was sent (`validation_failed`, field `body`): this request takes none',
+      503: 'The cancel was lost before it was applied (`service_unavailable`); nothing changed: retry it. Or the database cannot be reached',
+    });
 
   registry.registerPath({
     method: 'post',
     path: '/v1/payouts',
     summary: 'Create a payout',
+    description:
+      'Validated against our rules and then the provider’s own (docs/api.md, docs/providers.md) before anything is stored. The examples are bodies the sandbox accepts, one per provider.',
     security,
     request: {
       headers: z.object({ 'Idempotency-Key': idempotencyKey }),
-      body: { content: { 'application/json': { schema: createPayoutSchema } } },
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: createPayoutSchema,
+            examples: Object.fromEntries(
+              Object.entries(PROVIDER_EXAMPLES).map(([provider, example]) => [provider, example]),
+            ),
+          },
+        },
+      },
     },
-    responses: {
-      202: json(payoutSchema, 'Accepted: stored and queued'),
-      ...errors,
-      409: problem(
-        'idempotency_key_in_use: the same Idempotency-Key in flight; or duplicate_reference: a payout that is not failed, rejected or cancelled has this reference_id (`existing_payout_id` names it; nothing was created)',
+    responses: keyed('tenant', 'post', {
+      202: replayable(
+        json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
       ),
-    },
+      400: IDEMPOTENT_400,
+      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created)`,
+      422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list).`,
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -98,7 +197,7 @@ export function buildOpenApiDocument() {
     summary: 'List payouts, newest first, filtered',
     security,
     request: { query: listPayoutsQuery },
-    responses: { 200: json(payoutListSchema, 'A page of payouts'), ...errors },
+    responses: keyed('tenant', 'get', { 200: json(payoutListSchema, 'A page of payouts') }),
   });
   registry.registerPath({
     method: 'get',
@@ -107,10 +206,9 @@ export function buildOpenApiDocument() {
     description: `Columns: ${EXPORT_COLUMNS.join(', ')}. Amounts, fees and tax in minor units; account numbers masked.`,
     security,
     request: { query: payoutFiltersQuery },
-    responses: {
+    responses: keyed('tenant', 'get', {
       200: { description: 'The CSV, streamed', content: { 'text/csv': { schema: z.string() } } },
-      ...errors,
-    },
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -118,7 +216,7 @@ export function buildOpenApiDocument() {
     summary: 'Get a payout',
     security,
     request: { params: payoutId },
-    responses: { 200: json(payoutSchema, 'The payout'), ...errors },
+    responses: keyed('tenant', 'get', { 200: json(payoutSchema, 'The payout'), 404: undefined }),
   });
   registry.registerPath({
     method: 'get',
@@ -126,7 +224,10 @@ export function buildOpenApiDocument() {
     summary: 'A payout’s history: every transition asked for, applied or not',
     security,
     request: { params: payoutId },
-    responses: { 200: json(z.object({ data: z.array(payoutEventSchema) }), 'The history'), ...errors },
+    responses: keyed('tenant', 'get', {
+      200: json(z.object({ data: z.array(payoutEventSchema) }), 'The history, oldest first'),
+      404: undefined,
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -134,40 +235,153 @@ export function buildOpenApiDocument() {
     summary: 'Cancel a payout not yet sent to its provider',
     security,
     request: { params: payoutId },
-    responses: cancelResponses,
+    responses: cancelAnswers('tenant'),
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/balances',
     summary: 'Wallet balances per currency',
     security,
-    responses: { 200: json(balancesSchema, 'Balances'), 401: errors[401] },
+    responses: keyed('tenant', 'get', { 200: json(balancesSchema, 'Balances') }),
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/settings',
     summary: 'Your settings',
     security,
-    responses: { 200: json(tenantSettingsSchema, 'The settings'), ...errors, 403: problem('Not a tenant key') },
+    responses: keyed('tenant', 'get', { 200: json(tenantSettingsSchema, 'The settings') }),
   });
   registry.registerPath({
     method: 'patch',
     path: '/v1/settings',
     summary: 'Change your settings (only those sent)',
     security,
-    request: { body: { content: { 'application/json': { schema: updateTenantSettingsSchema } } } },
-    responses: { 200: json(tenantSettingsSchema, 'The settings now'), ...errors, 403: problem('Not a tenant key') },
+    request: { body: { required: true, content: { 'application/json': { schema: updateTenantSettingsSchema } } } },
+    responses: keyed('tenant', 'patch', { 200: json(tenantSettingsSchema, 'The settings now'), 422: undefined }),
   });
+
+  registerBatchPaths(registry, h, batchId);
+  registerAdminPaths(registry, h, tenantId);
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/payouts/{id}/cancel',
+    summary: 'Cancel any tenant’s payout not yet sent to its provider (operator); recorded',
+    security,
+    request: { params: payoutId },
+    responses: cancelAnswers('operator'),
+  });
+  registerOperationPaths(registry, h);
+  registerWebhookEndpointPaths(registry, h);
+  registerServicePaths(registry);
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Payout engine API',
+      version: '1.0.0',
+      description: `Payouts through RazorpayX, Krayon, a Thai gateway and DRUO, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units, at most 10^15 (and so is every balance and total). Errors are application/problem+json. Examples of a payout for each provider are on \`POST /v1/payouts\`.`,
+    },
+    servers: [{ url: '/' }],
+  });
+}
+
+function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchId: z.ZodObject): void {
+  const { security } = h;
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/payout-batches',
+    summary: 'Upload a run of payouts (JSON or CSV), validated row by row and checked against the wallet',
+    description:
+      'JSON `{items, mode, on_insufficient_funds}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB.',
+    security,
+    request: {
+      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
+      query: batchOptions.partial().openapi({ description: 'CSV uploads only: the options of a JSON body.' }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: batchJsonBody.extend({ items: z.array(createPayoutSchema).min(1).max(100_000) }),
+          },
+          'text/csv': { schema: z.string().openapi({ example: 'amount,currency,method,purpose,beneficiary_name' }) },
+        },
+      },
+    },
+    responses: keyed('tenant', 'post', {
+      202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
+      400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
+      409: undefined,
+      413: 'Over 128 MB (`body_too_large`)',
+      415: 'Neither application/json nor text/csv (`unsupported_media_type`)',
+      422: `${IDEMPOTENT_422}; rows refused in all_or_nothing mode, or none valid (\`batch_invalid\`, with \`row_errors\`); the wallet cannot cover the run (\`insufficient_funds\`); a currency totals more than 10^15 minor units (\`batch_total_too_large\`)`,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payout-batches/{id}',
+    summary: 'A batch with its live progress: counts per state, amounts per currency',
+    security,
+    request: { params: batchId },
+    responses: keyed('tenant', 'get', { 200: json(batchStatusSchema, 'The batch'), 404: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payout-batches/{id}/payouts',
+    summary: 'A batch’s payouts in upload order',
+    security,
+    request: { params: batchId, query: batchPayoutsQuery },
+    responses: keyed('tenant', 'get', {
+      200: json(
+        z.object({
+          data: z.array(batchPayoutSchema),
+          has_more: z.boolean(),
+          next_after_row: z.number().int().nullable().openapi({ description: 'Pass back as `after_row`.' }),
+        }),
+        'A page of payouts',
+      ),
+      404: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payout-batches/{id}/results.csv',
+    summary: 'One line per uploaded row, refused rows included (docs/batches.md)',
+    security,
+    request: { params: batchId },
+    responses: keyed('tenant', 'get', {
+      200: {
+        description: 'The results, streamed',
+        content: {
+          'text/csv': {
+            schema: z.string().openapi({
+              example:
+                'row,reference_id,payout_id,status,amount,currency,provider,fees,tax,failure_code,failure_message,utr',
+            }),
+          },
+        },
+      },
+      404: undefined,
+    }),
+  });
+}
+
+function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenantId: z.ZodObject): void {
+  const { security } = h;
   registry.registerPath({
     method: 'post',
     path: '/v1/admin/tenants',
     summary: 'Create a tenant (operator)',
     security,
     request: {
-      headers: z.object({ 'Idempotency-Key': idempotencyKey }),
-      body: { content: { 'application/json': { schema: createTenantSchema } } },
+      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
+      body: { required: true, content: { 'application/json': { schema: createTenantSchema } } },
     },
-    responses: { 201: json(tenantSchema, 'Created'), ...errors, 403: problem('Not an operator key') },
+    responses: keyed('operator', 'post', {
+      201: replayable(json(tenantSchema, 'Created')),
+      400: IDEMPOTENT_400,
+      409: undefined,
+      422: IDEMPOTENT_422,
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -175,7 +389,7 @@ export function buildOpenApiDocument() {
     summary: 'List tenants (operator), newest first',
     security,
     request: { query: listTenantsQuery },
-    responses: { 200: json(tenantListSchema, 'A page of tenants'), ...errors, 403: problem('Not an operator key') },
+    responses: keyed('operator', 'get', { 200: json(tenantListSchema, 'A page of tenants') }),
   });
   registry.registerPath({
     method: 'post',
@@ -183,54 +397,21 @@ export function buildOpenApiDocument() {
     summary: 'Issue an API key for a tenant (operator); the key is shown once',
     security,
     request: {
-      params: z.object({ id: z.string() }),
+      params: tenantId,
       body: { content: { 'application/json': { schema: createApiKeySchema } } },
     },
-    responses: { 201: json(apiKeySchema, 'Issued'), ...errors, 403: problem('Not an operator key') },
+    responses: keyed('operator', 'post', { 201: json(apiKeySchema, 'Issued'), 404: undefined, 422: undefined }),
   });
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/admin/tenants/{id}/fundings',
-    summary: 'Fund a tenant wallet (operator); idempotent on reference',
-    security,
-    request: {
-      params: z.object({ id: z.string() }),
-      body: { content: { 'application/json': { schema: createFundingSchema } } },
-    },
-    responses: {
-      201: json(fundingSchema, 'Funded'),
-      200: json(fundingSchema, 'This reference had funded already'),
-      202: json(fundingSchema, 'Not confirmed within 10 s: the funding still applies; a retry says which'),
-      503: problem('The funding was lost before it was applied; nothing changed: retry it'),
-      ...errors,
-      403: problem('Not an operator key'),
-      409: problem('funding_reference_reused: the reference funded another amount or currency'),
-      422: problem(
-        'validation_failed (`errors` names each field), or balance_limit_exceeded: the wallet would hold more than 10^15 minor units; nothing is written',
-      ),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/admin/payouts/{id}/cancel',
-    summary: 'Cancel any tenant’s payout not yet sent to its provider (operator); recorded',
-    security,
-    request: { params: payoutId },
-    responses: { ...cancelResponses, 403: problem('Not an operator key') },
-  });
-  registerWebhookEndpointPaths(registry, { security, idempotencyKey, errors, problem, json });
-  registerOperationPaths(registry, { security, errors, problem, json });
   registry.registerPath({
     method: 'get',
     path: '/v1/admin/tenants/{id}/api-keys',
     summary: "A tenant's API keys (operator): prefix, role, last use, revocation; never the key or its hash",
     security,
-    request: { params: z.object({ id: z.string() }) },
-    responses: {
+    request: { params: tenantId },
+    responses: keyed('operator', 'get', {
       200: json(z.object({ data: z.array(apiKeySummarySchema) }), 'The keys'),
-      ...errors,
-      403: problem('Not an operator key'),
-    },
+      404: undefined,
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -238,12 +419,15 @@ export function buildOpenApiDocument() {
     summary: 'Revoke an API key for good (operator); idempotent, recorded as an operator action',
     security,
     request: { params: z.object({ id: z.string() }) },
-    responses: {
-      200: json(apiKeySummarySchema.extend({ tenant_id: z.string().nullable() }), 'Revoked'),
-      ...errors,
-      403: problem('Not an operator key'),
-      409: problem('An operator key cannot revoke itself'),
-    },
+    responses: keyed('operator', 'post', {
+      200: json(
+        z.object({ ...apiKeySummarySchema.shape, tenant_id: z.string().nullable() }).openapi('RevokedApiKey'),
+        'Revoked',
+      ),
+      404: undefined,
+      409: 'An operator key cannot revoke itself (`api_key_in_use`)',
+      422: 'A body was sent (`validation_failed`, field `body`): this request takes none',
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -252,46 +436,66 @@ export function buildOpenApiDocument() {
       'Turn request signing on (a new secret, shown once) or off for a tenant (operator). Signed requests carry X-Signature-Timestamp and X-Signature: v1=HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path?query>.<raw body>"); see docs/security.md',
     security,
     request: {
-      params: z.object({ id: z.string() }),
-      body: { content: { 'application/json': { schema: requestSigningBodySchema } } },
+      params: tenantId,
+      body: { required: true, content: { 'application/json': { schema: requestSigningBodySchema } } },
     },
-    responses: { 200: json(requestSigningSchema, 'The new setting'), ...errors, 403: problem('Not an operator key') },
+    responses: keyed('operator', 'post', {
+      200: json(requestSigningSchema, 'The new setting'),
+      404: undefined,
+      422: undefined,
+    }),
   });
-
-  for (const path of ['/healthz', '/readyz']) {
-    registry.registerPath({
-      method: 'get',
-      path,
-      summary: path === '/healthz' ? 'Liveness' : 'Readiness (Postgres and Redis)',
-      responses: { 200: { description: 'OK' }, 503: problem('Not ready') },
-    });
-  }
-
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Payout engine API',
-      version: '1.0.0',
-      description: `Payouts through RazorpayX and others, exactly once. Payout states: ${PAYOUT_STATUSES.join(', ')}. Amounts are integers in minor units, at most 10^15 (and so is every balance and total). Errors are application/problem+json.`,
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/tenants/{id}/fundings',
+    summary: 'Fund a tenant wallet (operator); idempotent on reference',
+    security,
+    request: {
+      params: tenantId,
+      body: { required: true, content: { 'application/json': { schema: createFundingSchema } } },
     },
-    servers: [{ url: '/' }],
+    responses: keyed('operator', 'post', {
+      201: json(fundingSchema, 'Funded'),
+      200: json(fundingSchema, 'This reference had funded already, with this amount and currency: nothing changes'),
+      202: json(fundingSchema, 'Not confirmed within 10 s: the funding still applies; a retry says which'),
+      404: undefined,
+      409: 'The reference funded another amount or currency (`funding_reference_reused`, field `reference`)',
+      422: 'Validation failed (`validation_failed`, `errors` names each field), or the wallet would hold more than 10^15 minor units (`balance_limit_exceeded`, field `amount`); nothing is written',
+      503: 'The funding was lost before it was applied (`service_unavailable`); nothing changed: retry it. Or the database cannot be reached',
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/tenants/{id}/balances',
+    summary: 'A tenant’s wallet balances per currency (operator)',
+    security,
+    request: { params: tenantId },
+    responses: keyed('operator', 'get', { 200: json(balancesSchema, 'Balances'), 404: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/ledger/verify',
+    summary:
+      'Check the ledger’s invariants (operator): each transaction sums to zero, balances equal their entries, no wallet below zero nor beyond 2^53 − 1, held equals open holds',
+    security,
+    responses: keyed('operator', 'get', {
+      200: json(ledgerReportSchema, 'Every invariant holds'),
+      500: {
+        description: 'An invariant is broken: `problems` says which (or, as problem+json, a failure of our own)',
+        content: {
+          'application/json': { schema: ledgerReportSchema },
+          'application/problem+json': { schema: problemSchema },
+        },
+      },
+    }),
   });
 }
 
 /**
  * The entries of the webhook endpoint and delivery routes (routes/webhook-endpoints.ts,
- * routes/webhook-deliveries.ts); buildOpenApiDocument hands over its shared pieces.
+ * routes/webhook-deliveries.ts) and of the provider webhooks (routes/webhooks.ts).
  */
-function registerWebhookEndpointPaths(
-  registry: OpenAPIRegistry,
-  h: {
-    security: Record<string, string[]>[];
-    idempotencyKey: z.ZodType;
-    errors: Record<number, ResponseConfig>;
-    problem: (description: string) => ResponseConfig;
-    json: (schema: z.ZodType, description: string) => ResponseConfig;
-  },
-): void {
+function registerWebhookEndpointPaths(registry: OpenAPIRegistry, h: OpenApiHelpers): void {
   const id = z.object({ id: z.string().openapi({ example: 'we_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const endpointList = z
     .object({ data: z.array(webhookEndpointSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
@@ -299,11 +503,13 @@ function registerWebhookEndpointPaths(
   const deliveryList = z
     .object({ data: z.array(webhookDeliverySchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
     .openapi('WebhookDeliveryList');
-  const jsonBody = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const { security, errors } = h;
-  const privateTarget = h.problem(
-    'Validation failed; `errors` names each field. `url` also when its host is, or resolves to, a private address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS)',
-  );
+  const jsonBody = (schema: z.ZodType, required = true) => ({
+    required,
+    content: { 'application/json': { schema } },
+  });
+  const { security } = h;
+  const privateTarget =
+    'Validation failed; `errors` names each field. `url` also when its host is, or resolves to, a private address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS)';
 
   registry.registerPath({
     method: 'post',
@@ -314,12 +520,12 @@ function registerWebhookEndpointPaths(
       headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
       body: jsonBody(createWebhookEndpointSchema),
     },
-    responses: {
-      201: h.json(webhookEndpointSchema, 'Created, with `secret`'),
-      ...errors,
-      409: h.problem('Too many endpoints, or the same Idempotency-Key in flight'),
-      422: privateTarget,
-    },
+    responses: keyed('tenant', 'post', {
+      201: replayable(json(webhookEndpointSchema, 'Created, with `secret`')),
+      400: IDEMPOTENT_400,
+      409: '20 enabled endpoints already (`webhook_endpoint_limit`), or the same Idempotency-Key in flight (`idempotency_key_in_use`)',
+      422: `${privateTarget}; or the Idempotency-Key was used with another request (\`idempotency_key_reused\`)`,
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -327,7 +533,7 @@ function registerWebhookEndpointPaths(
     summary: 'List webhook endpoints, newest first',
     security,
     request: { query: listEndpointsQuery },
-    responses: { 200: h.json(endpointList, 'A page of endpoints'), ...errors },
+    responses: keyed('tenant', 'get', { 200: json(endpointList, 'A page of endpoints') }),
   });
   registry.registerPath({
     method: 'get',
@@ -335,7 +541,7 @@ function registerWebhookEndpointPaths(
     summary: 'Get a webhook endpoint (without its secret)',
     security,
     request: { params: id },
-    responses: { 200: h.json(webhookEndpointSchema, 'The endpoint'), ...errors },
+    responses: keyed('tenant', 'get', { 200: json(webhookEndpointSchema, 'The endpoint'), 404: undefined }),
   });
   registry.registerPath({
     method: 'patch',
@@ -345,7 +551,11 @@ function registerWebhookEndpointPaths(
       '`disabled: true` ends its pending deliveries at once as `cancelled`. A new `url`, or `disabled: false`, closes its circuit (docs/webhooks.md).',
     security,
     request: { params: id, body: jsonBody(updateWebhookEndpointSchema) },
-    responses: { 200: h.json(webhookEndpointSchema, 'Changed'), ...errors, 422: privateTarget },
+    responses: keyed('tenant', 'patch', {
+      200: json(webhookEndpointSchema, 'Changed'),
+      404: undefined,
+      422: privateTarget,
+    }),
   });
   registry.registerPath({
     method: 'delete',
@@ -353,7 +563,7 @@ function registerWebhookEndpointPaths(
     summary: 'Disable a webhook endpoint (its deliveries stay on record; the pending ones are cancelled)',
     security,
     request: { params: id },
-    responses: { 200: h.json(webhookEndpointSchema, 'Disabled'), ...errors },
+    responses: keyed('tenant', 'delete', { 200: json(webhookEndpointSchema, 'Disabled'), 404: undefined }),
   });
   registry.registerPath({
     method: 'post',
@@ -363,9 +573,15 @@ function registerWebhookEndpointPaths(
     request: {
       params: id,
       headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
-      body: jsonBody(rotateSecretSchema),
+      body: jsonBody(rotateSecretSchema, false),
     },
-    responses: { 200: h.json(webhookEndpointSchema, 'Rotated, with the new `secret`'), ...errors },
+    responses: keyed('tenant', 'post', {
+      200: replayable(json(webhookEndpointSchema, 'Rotated, with the new `secret`')),
+      400: IDEMPOTENT_400,
+      404: undefined,
+      409: undefined,
+      422: IDEMPOTENT_422,
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -373,7 +589,7 @@ function registerWebhookEndpointPaths(
     summary: 'Deliveries to this endpoint, newest first',
     security,
     request: { params: id, query: listDeliveriesQuery },
-    responses: { 200: h.json(deliveryList, 'A page of deliveries'), ...errors },
+    responses: keyed('tenant', 'get', { 200: json(deliveryList, 'A page of deliveries'), 404: undefined }),
   });
   registry.registerPath({
     method: 'get',
@@ -381,7 +597,7 @@ function registerWebhookEndpointPaths(
     summary: 'Webhook deliveries across tenants (operator)',
     security,
     request: { query: adminListDeliveriesQuery },
-    responses: { 200: h.json(deliveryList, 'A page of deliveries'), ...errors, 403: h.problem('Not an operator key') },
+    responses: keyed('operator', 'get', { 200: json(deliveryList, 'A page of deliveries') }),
   });
   registry.registerPath({
     method: 'post',
@@ -390,26 +606,90 @@ function registerWebhookEndpointPaths(
     description:
       'Back to `pending` with `attempts` 0, due at once — or, behind an earlier version of its subject still pending to the endpoint, waiting for it (`next_attempt_at` null). An open circuit of the endpoint is probed at once.',
     security,
-    request: { params: z.object({ id: z.string() }) },
-    responses: {
-      200: h.json(webhookDeliverySchema, 'Queued again'),
-      ...errors,
-      403: h.problem('Not an operator key'),
-      409: h.problem('The endpoint is disabled'),
+    request: { params: z.object({ id: z.string().openapi({ example: 'whd_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) }) },
+    responses: keyed('operator', 'post', {
+      200: json(webhookDeliverySchema, 'Queued again'),
+      404: undefined,
+      409: 'The endpoint is disabled (`webhook_endpoint_disabled`)',
+    }),
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/webhooks/{provider}',
+    summary: 'A provider’s webhook (no API key: authenticated by the provider’s signature over the raw body)',
+    description:
+      'RazorpayX: `X-Razorpay-Signature` (hex HMAC-SHA256 of the body with RAZORPAYX_WEBHOOK_SECRET) and `X-Razorpay-Event-Id`. Thai gateway: `X-Timestamp` and `X-Signature: sha256=…` over `timestamp.body`, within 5 minutes. Each event is stored once per provider event id and triggers a lookup at the provider; the lookup’s answer is what is applied.',
+    request: {
+      params: z.object({ provider: z.enum(PROVIDER_IDS) }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('ProviderWebhookEvent') } },
+      },
     },
+    responses: answers({
+      200: json(webhookReceiptSchema, 'Received (also for a repeat, or an event about a payout we do not know)'),
+      400: 'A signed event that cannot be read, or holds text Postgres cannot store (`invalid_webhook`); nothing is stored',
+      401: 'A bad or missing signature (`invalid_signature`); nothing is stored',
+      404: 'No such provider (`not_found`), or one that sends no webhooks (`webhooks_not_supported`)',
+      413: undefined,
+      431: undefined,
+      500: undefined,
+      503: undefined,
+    }),
   });
 }
 
-/** A plain page listing the routes, so /docs works offline, with a link to the full document. */
-export function renderDocsPage(doc: ReturnType<typeof buildOpenApiDocument>): string {
-  const rows = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-    Object.entries(item as Record<string, { summary?: string }>).map(
-      ([method, op]) =>
-        `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${path}</code></td><td>${op.summary ?? ''}</td></tr>`,
-    ),
-  );
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${doc.info.title}</title>
-<style>body{font:15px system-ui;margin:2rem;max-width:60rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style></head>
-<body><h1>${doc.info.title}</h1><p>${doc.info.description ?? ''}</p><p>Full document: <a href="/openapi.json">/openapi.json</a></p>
-<table>${rows.join('\n')}</table></body></html>`;
+/** Routes outside `/v1`, without an API key. */
+function registerServicePaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers (never touches a dependency)',
+    responses: answers({ 200: json(z.object({ status: z.literal('ok') }), 'Alive'), 431: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Postgres and Redis both answer within 2 s',
+    responses: answers({
+      200: json(
+        z.object({ status: z.literal('ready'), postgres: z.literal('ok'), redis: z.literal('ok') }),
+        'Ready to take traffic',
+      ),
+      431: undefined,
+      503: 'Postgres or Redis does not answer (`not_ready`); `detail` says which',
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (docs/observability.md); with METRICS_TOKEN set, only with `Bearer <token>`',
+    responses: answers({
+      200: {
+        description: 'The Prometheus text exposition format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+      401: 'METRICS_TOKEN is set and the request does not carry it (`unauthorized`)',
+      431: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: answers({
+      200: json(z.record(z.string(), z.unknown()).openapi({ description: 'OpenAPI 3.1' }), 'The document'),
+      431: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/docs',
+    summary: 'This document as an interactive reference (Swagger UI, served by the API itself)',
+    responses: answers({
+      200: { description: 'The reference page', content: { 'text/html': { schema: z.string() } } },
+      431: undefined,
+    }),
+  });
 }

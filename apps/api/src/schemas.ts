@@ -107,34 +107,69 @@ export const createPayoutSchema = z
   .openapi('CreatePayout');
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
 
-export const payoutSchema = z
+/**
+ * The beneficiary as answered: what was sent, with the account number masked (`1234****9012`), so
+ * none of the request's format rules apply to it.
+ */
+export const payoutBeneficiarySchema = z
   .object({
-    id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
-    object: z.literal('payout'),
-    status: z.enum(PAYOUT_STATUSES),
-    amount: z.number().int(),
-    currency: z.enum(CURRENCIES),
-    provider: z.enum(PROVIDER_IDS),
-    method: z.string(),
-    purpose: z.string().nullable(),
-    reference_id: z.string().nullable(),
-    narration: z.string().nullable(),
-    description: z.string().nullable(),
-    batch_id: z.string().nullable(),
-    beneficiary: beneficiarySchema.extend({ account_number: z.string().nullable() }),
-    queue_if_low_balance: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-    fees: z.number().int().nullable(),
-    tax: z.number().int().nullable(),
-    provider_payout_id: z.string().nullable(),
-    utr: z.string().nullable(),
-    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-    queued_reason: z.enum(QUEUED_REASONS).nullable(),
-    version: z.number().int().openapi({ description: 'Grows by one on every state change.' }),
-    created_at: z.string(),
-    updated_at: z.string(),
+    name: z.string().optional(),
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    country: z.string().optional(),
+    account_number: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Masked: the first and last four characters only.', example: '1234****9012' }),
+    bank_code: z.string().optional(),
+    bank_name: z.string().optional(),
+    account_type: z.string().optional(),
+    address: z
+      .object({
+        line1: z.string().optional(),
+        line2: z.string().optional(),
+        city: z.string().optional(),
+        postal_code: z.string().optional(),
+        country: z.string().optional(),
+      })
+      .optional(),
+    provider_account_id: z.string().optional(),
   })
-  .openapi('Payout');
+  .openapi('PayoutBeneficiary');
+
+/** The payout object's fields, shared by the payout and a batch's payout (which adds its `row`). */
+const payoutFields = {
+  id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
+  object: z.literal('payout'),
+  status: z.enum(PAYOUT_STATUSES),
+  amount: z.number().int(),
+  currency: z.enum(CURRENCIES),
+  provider: z.enum(PROVIDER_IDS),
+  method: z.string(),
+  purpose: z.string().nullable(),
+  reference_id: z.string().nullable(),
+  narration: z.string().nullable(),
+  description: z.string().nullable(),
+  batch_id: z.string().nullable(),
+  beneficiary: payoutBeneficiarySchema,
+  queue_if_low_balance: z.boolean(),
+  metadata: z.record(z.string(), z.string()),
+  fees: z.number().int().nullable(),
+  tax: z.number().int().nullable(),
+  provider_payout_id: z.string().nullable(),
+  utr: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  queued_reason: z.enum(QUEUED_REASONS).nullable(),
+  version: z.number().int().openapi({ description: 'Grows by one on every state change.' }),
+  created_at: z.string(),
+  updated_at: z.string(),
+};
+export const payoutSchema = z.object(payoutFields).openapi('Payout');
+export const batchPayoutSchema = z
+  .object({ row: z.number().int().openapi({ description: 'The row of the upload (from 1).' }), ...payoutFields })
+  .openapi('BatchPayout');
 
 const instant = (description: string) =>
   z.iso
@@ -304,6 +339,15 @@ export const fundingSchema = z
   })
   .openapi('Funding');
 
+const batchRowErrorSchema = z
+  .object({
+    row: z.number().int(),
+    field: z.string(),
+    message: z.string(),
+    reference_id: z.string().optional().openapi({ description: 'The row’s own reference_id, when it gave one.' }),
+  })
+  .openapi('BatchRowError');
+
 export const problemSchema = z
   .object({
     type: z.string(),
@@ -314,7 +358,89 @@ export const problemSchema = z
     instance: z.string().optional(),
     request_id: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    retry_after: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: '`rate_limited`: seconds until a retry may pass.' }),
+    row_errors: z
+      .array(batchRowErrorSchema)
+      .optional()
+      .openapi({ description: '`batch_invalid`: every refused row (at most 10,000).' }),
+    invalid_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were refused.' }),
+    total_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were uploaded.' }),
   })
-  .openapi('Problem');
+  .openapi('Problem', {
+    description:
+      'RFC 9457 problem details: `code` is stable (and the last segment of `type`); `errors` names each failing field.',
+  });
+
+/** A run as uploaded: the answer to `POST /v1/payout-batches`. */
+const batchFields = {
+  id: z.string().openapi({ example: 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
+  object: z.literal('payout_batch'),
+  mode: z.enum(['all_or_nothing', 'accept_valid']),
+  on_insufficient_funds: z.enum(['refuse', 'queue']),
+  source: z.enum(['json', 'csv']),
+  rows: z.object({ total: z.number().int(), accepted: z.number().int(), rejected: z.number().int() }),
+  totals: z
+    .array(
+      z.object({
+        currency: z.enum(CURRENCIES),
+        provider: z.enum(PROVIDER_IDS),
+        count: z.number().int(),
+        amount: balanceOut(),
+      }),
+    )
+    .openapi({ description: 'Accepted rows per currency and provider.' }),
+  created_at: z.string(),
+};
+export const batchSchema = z
+  .object({
+    ...batchFields,
+    errors: z.array(batchRowErrorSchema).openapi({ description: 'The refused rows (accept_valid), at most 1,000.' }),
+  })
+  .openapi('PayoutBatch');
+export const batchStatusSchema = z
+  .object({
+    ...batchFields,
+    status: z
+      .enum(['processing', 'completed'])
+      .openapi({ description: 'completed once every accepted payout is final.' }),
+    counts: z.record(z.string(), z.number().int()).openapi({ description: 'Payouts per state.' }),
+    amounts: z
+      .record(z.string(), z.record(z.string(), balanceOut()))
+      .openapi({ description: 'Minor units per currency, then per state.' }),
+    progress: z.object({ final: z.number().int(), total: z.number().int(), percent: z.number() }),
+    completed_at: z.string().nullable(),
+    elapsed_ms: z.number().int(),
+  })
+  .openapi('PayoutBatchStatus');
+export const batchPayoutsQuery = z.strictObject({
+  status: z.string().min(1).max(32).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after_row: z.coerce.number().int().min(0).default(0),
+});
+
+export const ledgerReportSchema = z
+  .object({
+    ok: z.boolean(),
+    problems: z.array(z.string()).openapi({ description: 'Each broken invariant, in words.' }),
+    totals: z.array(
+      z.object({
+        currency: z.enum(CURRENCIES),
+        sum: z.string().openapi({ description: 'The sum of every entry in the currency: "0" when balanced.' }),
+      }),
+    ),
+  })
+  .openapi('LedgerReport');
+
+export const webhookReceiptSchema = z
+  .object({
+    received: z.literal(true),
+    duplicate: z.boolean().openapi({ description: 'This provider event id was received before: nothing changes.' }),
+    payout_id: z.string().nullable().openapi({ description: 'Our payout, when the event names one we know.' }),
+  })
+  .openapi('ProviderWebhookReceipt');
 
 export { z };

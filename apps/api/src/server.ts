@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { providersConfigFromEnv } from '@payouts/config';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database } from '@payouts/db';
 import { createRegistry, type Logger, type Registry } from '@payouts/observability';
@@ -37,7 +36,7 @@ export async function startApi(options: {
     connection: createRedis(env.REDIS_URL, 'worker'),
     prefix: env.QUEUE_PREFIX,
   });
-  const adapters = createAdapters(providersConfigFromEnv(env));
+  const adapters = createAdapters(env);
   if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
 
   const registry = createRegistry('api');

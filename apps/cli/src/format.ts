@@ -11,14 +11,20 @@ export interface Column<Row> {
 
 export function table<Row>(columns: Column<Row>[], rows: Row[]): string {
   const cells = rows.map((row) => columns.map((c) => cell(c.value(row), c.max)));
-  const headers = columns.map((c) => c.header.toUpperCase());
-  const widths = columns.map((_, i) => Math.max(headers[i]!.length, ...cells.map((r) => r[i]!.length)));
+  // Every row of cells has one value per column: the defaults below are never used.
+  const layout = columns.map((c, i) => {
+    const header = c.header.toUpperCase();
+    return { header, align: c.align, width: Math.max(header.length, ...cells.map((r) => r[i]?.length ?? 0)) };
+  });
   const line = (values: string[]) =>
-    values
-      .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+    layout
+      .map(({ align, width }, i) => {
+        const v = values[i] ?? '';
+        return align === 'right' ? v.padStart(width) : v.padEnd(width);
+      })
       .join('  ')
       .trimEnd();
-  return `${[line(headers), ...cells.map(line)].join('\n')}\n`;
+  return `${[line(layout.map((l) => l.header)), ...cells.map(line)].join('\n')}\n`;
 }
 
 function cell(value: string | number | null | undefined, max?: number): string {

@@ -1,4 +1,5 @@
 import { baseEnv, flag, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import { RECHECK_PROVIDERS } from '@payouts/providers';
 import type { WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export const reconcilerEnvSchema = z.object({
@@ -25,12 +26,13 @@ export const reconcilerEnvSchema = z.object({
   /**
    * Late reversals at providers without webhooks: processed payouts there are looked at again
    * once a day for RECHECK_DAYS days; this is how often a slice of them is taken (0 turns it off).
+   * RECHECK_PROVIDERS defaults to every registered provider without webhooks.
    */
   RECHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(3600_000),
   RECHECK_DAYS: z.coerce.number().int().min(0).max(90).default(7),
   RECHECK_PROVIDERS: z
     .string()
-    .default('krayon,druo')
+    .default(RECHECK_PROVIDERS.join(','))
     .transform((v) =>
       v
         .split(',')

@@ -1,19 +1,25 @@
 import { createLogger, type Logger } from '@payouts/observability';
 import express from 'express';
 import { adminRouter } from './common/admin-routes.ts';
+import type { ProviderConfigPatch } from './common/config.ts';
 import type { ProviderMount, ProviderSimulator } from './common/provider.ts';
 import type { Random } from './common/random.ts';
+import type { SimulatorOptions, SimulatorRegistration } from './common/registration.ts';
 import { type Scheduler, timerScheduler } from './common/scheduler.ts';
-import { createDruo, type DruoOptions, type DruoSimulator } from './druo/index.ts';
-import { createKrayon, type KrayonOptions, type KrayonSimulator } from './krayon/index.ts';
-import { createRazorpayX, type RazorpayXOptions, type RazorpayXSimulator } from './razorpayx/index.ts';
-import { createThaiGateway, type ThaiGatewayOptions, type ThaiGatewaySimulator } from './thai-gateway/index.ts';
+import { SIMULATORS } from './simulators.ts';
 
-export interface SandboxOptions {
-  readonly razorpayx?: RazorpayXOptions;
-  readonly druo?: DruoOptions;
-  readonly krayon?: KrayonOptions;
-  readonly thaiGateway?: ThaiGatewayOptions;
+type Simulator = (typeof SIMULATORS)[number];
+type OptionsOf<R> = R extends SimulatorRegistration<string, infer C, ProviderSimulator> ? SimulatorOptions<C> : never;
+type SimulatorOf<R> = R extends SimulatorRegistration<string, object, infer S> ? S : never;
+
+/** Each simulator's options under its key (`razorpayx`, `thaiGateway`, …), from the list of simulators. */
+export type SimulatorsOptions = { readonly [R in Simulator as R['key']]?: OptionsOf<R> };
+/** Each simulator under its key, for tests to look inside without going through HTTP. */
+type Simulators = { readonly [R in Simulator as R['key']]: SimulatorOf<R> };
+
+export interface SandboxOptions extends SimulatorsOptions {
+  /** A starting configuration for every simulator; a simulator's own `config` is applied over it. */
+  readonly config?: ProviderConfigPatch;
   /** Drives fault injection and random outcomes; `seededRandom(n)` makes a run repeatable. */
   readonly random?: Random;
   /** Drives payout progress; `ManualScheduler` lets a test step it. */
@@ -28,11 +34,7 @@ export interface SandboxOptions {
  * Everything the simulators hold, in memory only: a restart forgets every payout, key and
  * balance. Exposed so tests can look inside without going through HTTP.
  */
-export interface SandboxState {
-  readonly razorpayx: RazorpayXSimulator;
-  readonly druo: DruoSimulator;
-  readonly krayon: KrayonSimulator;
-  readonly thaiGateway: ThaiGatewaySimulator;
+export interface SandboxState extends Simulators {
   readonly providers: ReadonlyMap<string, ProviderSimulator>;
   /** Forgets all payouts and keys, and restores every provider's starting configuration. */
   reset(): void;
@@ -49,19 +51,17 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
     logger,
   };
 
-  const razorpayx = createRazorpayX(deps, options.razorpayx);
-  const druo = createDruo(deps, options.druo);
-  const krayon = createKrayon(deps, options.krayon);
-  const thaiGateway = createThaiGateway(deps, options.thaiGateway);
-  // A new provider is one more entry here and a folder beside src/razorpayx.
-  const mounts: ProviderMount[] = [razorpayx, krayon, druo, thaiGateway];
+  const mounts = SIMULATORS.map((registration) => {
+    const own = options[registration.key];
+    const config = { ...options.config, ...own?.config };
+    // Each registration creates from its own options: the union of their types is no one's.
+    const create = registration.create as (d: typeof deps, o: object) => ProviderMount;
+    return { key: registration.key, ...create(deps, { ...own, config }) };
+  });
   const providers = new Map<string, ProviderSimulator>(mounts.map((m) => [m.simulator.id, m.simulator]));
 
   const state: SandboxState = {
-    razorpayx: razorpayx.simulator,
-    druo: druo.simulator,
-    krayon: krayon.simulator,
-    thaiGateway: thaiGateway.simulator,
+    ...(Object.fromEntries(mounts.map((m) => [m.key, m.simulator])) as Simulators),
     providers,
     reset: () => {
       for (const p of providers.values()) p.reset();

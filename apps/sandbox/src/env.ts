@@ -1,19 +1,17 @@
-import { baseEnv, parseEnv, providerEnv, sandboxPortEnv, z } from '@payouts/config';
+import { baseEnv, parseEnv, sandboxPortEnv, z } from '@payouts/config';
+import { providerEnv } from '@payouts/providers';
+import { SIMULATORS } from './simulators.ts';
 
 /** The same names and defaults the engine uses, so both sides agree out of the box. */
-const razorpayx = providerEnv();
+function simulatorEnv() {
+  const engine = providerEnv();
+  return Object.fromEntries(SIMULATORS.flatMap((s) => s.envNames.map((name) => [name, engine[name]])));
+}
 
-const sandboxEnvSchema = z.object({
+export const sandboxEnvSchema = z.object({
   ...sandboxPortEnv,
-  RAZORPAYX_KEY_ID: razorpayx.RAZORPAYX_KEY_ID,
-  RAZORPAYX_KEY_SECRET: razorpayx.RAZORPAYX_KEY_SECRET,
-  RAZORPAYX_ACCOUNT_NUMBER: razorpayx.RAZORPAYX_ACCOUNT_NUMBER,
-  RAZORPAYX_WEBHOOK_SECRET: razorpayx.RAZORPAYX_WEBHOOK_SECRET,
-  KRAYON_API_TOKEN: razorpayx.KRAYON_API_TOKEN,
-  THAI_GATEWAY_API_KEY: razorpayx.THAI_GATEWAY_API_KEY,
-  THAI_GATEWAY_API_SECRET: razorpayx.THAI_GATEWAY_API_SECRET,
-  DRUO_ACCESS_TOKEN: razorpayx.DRUO_ACCESS_TOKEN,
-  DRUO_TENANT_ID: razorpayx.DRUO_TENANT_ID,
+  /** Each simulator's credentials (RAZORPAYX_KEY_ID, KRAYON_API_TOKEN, …), from its registration. */
+  ...simulatorEnv(),
   /** Where the simulated providers send their webhooks (the engine's /v1/webhooks); off when unset. */
   SANDBOX_WEBHOOK_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: baseEnv.LOG_LEVEL,

@@ -2,29 +2,23 @@ import { readConfigOrExit } from '@payouts/config';
 import { createLogger } from '@payouts/observability';
 import { loadEnv } from './env.ts';
 import { startSandbox } from './server.ts';
+import { SIMULATORS } from './simulators.ts';
 
 const env = readConfigOrExit('sandbox', loadEnv);
 const logger = createLogger({ name: 'sandbox', level: env.LOG_LEVEL });
-const webhooksTo = (provider: string) =>
-  env.SANDBOX_WEBHOOK_BASE_URL ? { webhookUrl: `${env.SANDBOX_WEBHOOK_BASE_URL}/v1/webhooks/${provider}` } : {};
-const sandbox = await startSandbox({
-  port: env.SANDBOX_PORT,
-  logger,
-  razorpayx: {
-    keyId: env.RAZORPAYX_KEY_ID,
-    keySecret: env.RAZORPAYX_KEY_SECRET,
-    accountNumber: env.RAZORPAYX_ACCOUNT_NUMBER,
-    webhookSecret: env.RAZORPAYX_WEBHOOK_SECRET,
-    config: webhooksTo('razorpayx'),
-  },
-  krayon: { apiToken: env.KRAYON_API_TOKEN },
-  thaiGateway: {
-    apiKey: env.THAI_GATEWAY_API_KEY,
-    apiSecret: env.THAI_GATEWAY_API_SECRET,
-    config: webhooksTo('thai-gateway'),
-  },
-  druo: { accessToken: env.DRUO_ACCESS_TOKEN, tenantId: env.DRUO_TENANT_ID },
-});
+const values: Readonly<Record<string, unknown>> = env;
+/** A variable of the sandbox's environment: every simulator's are strings, with defaults. */
+const text = (name: string) => String(values[name]);
+const simulators = Object.fromEntries(
+  SIMULATORS.map((s) => {
+    const webhooks =
+      s.webhooks && env.SANDBOX_WEBHOOK_BASE_URL
+        ? { config: { webhookUrl: `${env.SANDBOX_WEBHOOK_BASE_URL}/v1/webhooks/${s.id}` } }
+        : {};
+    return [s.key, { ...s.credentials(text), ...webhooks }];
+  }),
+);
+const sandbox = await startSandbox({ port: env.SANDBOX_PORT, logger, ...simulators });
 logger.info(
   { url: sandbox.url, razorpayx: `${sandbox.url}/razorpayx`, admin: `${sandbox.url}/_admin` },
   'sandbox listening',

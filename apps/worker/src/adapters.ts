@@ -1,4 +1,3 @@
-import { providersConfigFromEnv } from '@payouts/config';
 import {
   type Context,
   type Logger,
@@ -11,7 +10,7 @@ import { createAdapters, type ProviderAdapter, ProviderError } from '@payouts/pr
 import type { WorkerEnv } from './env.ts';
 
 export function adaptersFromEnv(env: WorkerEnv) {
-  return createAdapters(providersConfigFromEnv(env));
+  return createAdapters(env);
 }
 
 type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance';

@@ -1,5 +1,6 @@
-import { baseEnv, metricsPortEnv, parseEnv, providerEnv, tracingEnv, z } from '@payouts/config';
-import { PROVIDER_IDS, type ProviderId } from '@payouts/core';
+import { baseEnv, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import type { ProviderId } from '@payouts/core';
+import { PROVIDERS, providerEnv, providerWorkerEnv, workerLimits } from '@payouts/providers';
 import type { ProviderWorkerSettings } from './settings.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -9,6 +10,8 @@ export const workerEnvSchema = z.object({
   ...providerEnv(),
   ...metricsPortEnv(9464),
   ...tracingEnv,
+  /** `<PROVIDER>_CONCURRENCY` and `<PROVIDER>_RATE_PER_SECOND`, defaults from each provider's registration. */
+  ...providerWorkerEnv(),
   /** Comma-separated provider ids this process serves; default: every provider with an adapter. */
   WORKER_PROVIDERS: z
     .string()
@@ -19,23 +22,14 @@ export const workerEnvSchema = z.object({
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      const known: readonly string[] = PROVIDERS.map((p) => p.id);
       for (const id of ids) {
-        if (!(PROVIDER_IDS as readonly string[]).includes(id)) {
-          ctx.addIssue({ code: 'custom', message: `unknown provider "${id}" (known: ${PROVIDER_IDS.join(', ')})` });
+        if (!known.includes(id)) {
+          ctx.addIssue({ code: 'custom', message: `unknown provider "${id}" (known: ${known.join(', ')})` });
         }
       }
       return ids as ProviderId[];
     }),
-  RAZORPAYX_CONCURRENCY: z.coerce.number().int().min(1).default(50),
-  /** RazorpayX asks for 5–10 requests/s; the sandbox takes far more (set it higher there). */
-  RAZORPAYX_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
-  // The other pages publish no rate limits: conservative defaults, to be raised per contract.
-  KRAYON_CONCURRENCY: z.coerce.number().int().min(1).default(20),
-  KRAYON_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
-  THAI_GATEWAY_CONCURRENCY: z.coerce.number().int().min(1).default(20),
-  THAI_GATEWAY_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
-  DRUO_CONCURRENCY: z.coerce.number().int().min(1).default(20),
-  DRUO_RATE_PER_SECOND: z.coerce.number().int().min(1).default(10),
   POLL_FIRST_DELAY_MS: ms(500),
   POLL_FACTOR: z.coerce.number().min(1).default(2),
   POLL_MAX_DELAY_MS: ms(60_000),
@@ -57,15 +51,12 @@ export function workerSettings(env: WorkerEnv): (provider: ProviderId) => Provid
     deadlineMs: env.POLL_DEADLINE_MS,
     reversalWatchMs: env.REVERSAL_WATCH_MS,
   };
-  const settings: Record<ProviderId, ProviderWorkerSettings> = {
-    razorpayx: { concurrency: env.RAZORPAYX_CONCURRENCY, ratePerSecond: env.RAZORPAYX_RATE_PER_SECOND, schedule },
-    krayon: { concurrency: env.KRAYON_CONCURRENCY, ratePerSecond: env.KRAYON_RATE_PER_SECOND, schedule },
-    'thai-gateway': {
-      concurrency: env.THAI_GATEWAY_CONCURRENCY,
-      ratePerSecond: env.THAI_GATEWAY_RATE_PER_SECOND,
-      schedule,
-    },
-    druo: { concurrency: env.DRUO_CONCURRENCY, ratePerSecond: env.DRUO_RATE_PER_SECOND, schedule },
+  const settings = new Map<string, ProviderWorkerSettings>(
+    PROVIDERS.map((registration) => [registration.id, { ...workerLimits(env, registration), schedule }]),
+  );
+  return (provider) => {
+    const found = settings.get(provider);
+    if (!found) throw new Error(`no worker settings for provider "${provider}"`);
+    return found;
   };
-  return (provider) => settings[provider];
 }

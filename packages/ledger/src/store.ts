@@ -18,13 +18,13 @@ export interface LockedAccount {
  * transaction that saw them all at once (measured: `pnpm bench` at 20 clients did).
  */
 export async function lockAccounts(tx: Executor, refs: AccountRef[]): Promise<Map<string, LockedAccount>> {
-  const unique = new Map(refs.map((r) => [r.key, r]));
-  const keys = [...unique.keys()].sort();
-  if (keys.length === 0) return new Map();
-  await createMissing(
-    tx,
-    keys.map((k) => unique.get(k)!),
+  // Code-unit order, as a plain sort() of the keys.
+  const inKeyOrder = [...new Map(refs.map((r) => [r.key, r])).values()].sort((a, b) =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
   );
+  const keys = inKeyOrder.map((r) => r.key);
+  if (keys.length === 0) return new Map();
+  await createMissing(tx, inKeyOrder);
   const rows = await tx
     .select({ id: ledgerAccounts.id, key: ledgerAccounts.key, balance: ledgerAccounts.balance })
     .from(ledgerAccounts)
@@ -73,12 +73,12 @@ export async function postTransactions(
   }
   const refs = specs.flatMap((s) => s.entries.map((e) => e.account));
   const accountsByKey = locked && refs.every((r) => locked.has(r.key)) ? locked : await lockAccounts(tx, refs);
-  const ids = new Map(specs.map((s) => [s.idempotencyKey, newId('ledgerTransaction')]));
+  const planned = specs.map((s) => ({ s, id: newId('ledgerTransaction') }));
   const inserted = await insertRows(
     tx,
     ledgerTransactions,
-    specs.map((s) => ({
-      id: ids.get(s.idempotencyKey)!,
+    planned.map(({ s, id }) => ({
+      id,
       kind: s.kind,
       idempotencyKey: s.idempotencyKey,
       payoutId: s.payoutId ?? null,
@@ -92,11 +92,13 @@ export async function postTransactions(
 
   const entries: { transactionId: string; accountId: string; amount: bigint }[] = [];
   const deltas = new Map<string, bigint>();
-  for (const s of specs) {
+  for (const { s, id } of planned) {
     if (!posted.has(s.idempotencyKey)) continue;
     for (const e of s.entries) {
-      const account = accountsByKey.get(e.account.key)!;
-      entries.push({ transactionId: ids.get(s.idempotencyKey)!, accountId: account.id, amount: e.amount });
+      const account = accountsByKey.get(e.account.key);
+      // lockAccounts returns every key it was given, and `locked` is used only when it holds them all.
+      if (!account) throw new Error(`ledger account ${e.account.key} was not locked`);
+      entries.push({ transactionId: id, accountId: account.id, amount: e.amount });
       deltas.set(account.id, (deltas.get(account.id) ?? 0n) + e.amount);
     }
   }

@@ -1,3 +1,4 @@
+import type { Currency } from '@payouts/core';
 import { type Executor, rowsOf } from '@payouts/db';
 import { sql } from 'drizzle-orm';
 
@@ -69,18 +70,19 @@ export async function verifyLedger(db: Executor): Promise<LedgerReport> {
 }
 
 export interface WalletBalance {
-  currency: string;
+  currency: Currency;
   available: bigint;
   held: bigint;
 }
 
 export async function walletBalances(db: Executor, tenantId: string): Promise<WalletBalance[]> {
-  const rows = rowsOf<{ currency: string; kind: string; balance: string | bigint }>(
+  // ledger_accounts.currency only ever holds a Currency: accounts are created from typed postings.
+  const rows = rowsOf<{ currency: Currency; kind: string; balance: string | bigint }>(
     await db.execute(sql`
       select currency, kind, balance from ledger_accounts
       where tenant_id = ${tenantId} and kind in ('wallet_available', 'wallet_held') order by currency`),
   );
-  const byCurrency = new Map<string, WalletBalance>();
+  const byCurrency = new Map<Currency, WalletBalance>();
   for (const r of rows) {
     const w = byCurrency.get(r.currency) ?? { currency: r.currency, available: 0n, held: 0n };
     if (r.kind === 'wallet_available') w.available = BigInt(r.balance);

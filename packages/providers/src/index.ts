@@ -1,5 +1,6 @@
 export * from './contract/index.ts';
 export * from './druo/index.ts';
+export * from './kit/index.ts';
 export * from './krayon/index.ts';
 export * from './razorpayx/index.ts';
 export * from './registry.ts';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type DatabaseHandle, openDatabase } from '@payouts/db';
-import postgres from 'postgres';
 import { inject } from 'vitest';
 import './provided-context.ts';
-import { withDatabase } from './services.ts';
+import { adminExec, withDatabase } from './services.ts';
 
 export interface TestDatabase extends DatabaseHandle {
   url: string;
@@ -25,12 +24,7 @@ export async function createEmptyTestDatabase(): Promise<TestDatabase> {
 async function createDatabase(template: string): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
   const name = `payouts_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${name}" ${template}`);
-  } finally {
-    await admin.end({ timeout: 1 });
-  }
+  await adminExec(adminUrl, `create database "${name}" ${template}`);
   const url = withDatabase(adminUrl, name);
   const handle = await openDatabase(url, { max: 10 });
   return {
@@ -38,12 +32,7 @@ async function createDatabase(template: string): Promise<TestDatabase> {
     url,
     async drop() {
       await handle.close();
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await a.end({ timeout: 1 });
-      }
+      await adminExec(adminUrl, `drop database if exists "${name}" with (force)`);
     },
   };
 }

@@ -47,6 +47,11 @@ export class AppProcess {
     return this.current !== null;
   }
 
+  /** The running child's pid (for /proc readings), undefined while it is not running. */
+  get pid(): number | undefined {
+    return this.current?.child.pid;
+  }
+
   start(): void {
     if (this.current) return;
     const fd = openSync(this.logPath, 'a');
@@ -96,4 +101,15 @@ export class AppProcess {
     this.current.expected = true;
     this.current.child.kill('SIGKILL');
   }
+}
+
+/** Resolves once `app` has written `line` (its start message) to its log; fails at once if it exits. */
+export async function waitForLogLine(app: AppProcess, line: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(app.logPath) && readFileSync(app.logPath, 'utf8').includes(line)) return;
+    if (!app.alive) throw new Error(`${app.name} exited before "${line}":\n${tail(app.logPath, 20)}`);
+    await sleep(100);
+  }
+  throw new Error(`${app.name} did not log "${line}" within ${timeoutMs} ms:\n${tail(app.logPath, 20)}`);
 }

@@ -60,6 +60,23 @@ export async function findPostgresAdminUrl(env: NodeJS.ProcessEnv): Promise<{ ur
   return { tried };
 }
 
+/** `findPostgresAdminUrl`, for a tool that cannot run without Postgres: the URL, or an error naming `who` and what was tried. */
+export async function requirePostgresAdminUrl(env: NodeJS.ProcessEnv, who: string): Promise<string> {
+  const { url, tried } = await findPostgresAdminUrl(env);
+  if (url) return url;
+  throw new Error(`${who} needs Postgres: none answered at ${tried.join(', ')} (set DATABASE_URL)`);
+}
+
+/** One statement on the admin URL over a connection of its own (create or drop a database). */
+export async function adminExec(adminUrl: string, statement: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}
+
 export async function resolveTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
   const stops: Array<() => Promise<void>> = [];
   let postgresAdminUrl: string | undefined;

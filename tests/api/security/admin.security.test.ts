@@ -1,4 +1,5 @@
 import { MAX_AMOUNT } from '@payouts/core';
+import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant } from '../../support/system.ts';
 import { createFixture, expectProblem, type Fixture, securityChecks } from './harness.ts';
@@ -77,7 +78,10 @@ describe('fundings under attack: huge amounts and racing references', () => {
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => fund(t.id, 2_000 + i, 'raced')));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409 && a.body.code === 'funding_reference_reused')).toHaveLength(29);
-    const funded = answers.find((a) => a.status === 201)!.body.amount;
+    const funded = must(
+      answers.find((a) => a.status === 201),
+      'the one funding that succeeded',
+    ).body.amount;
     expect((await t.api('GET', '/v1/balances')).body.data).toEqual([{ currency: 'INR', available: funded, held: 0 }]);
     const actions = await op()('GET', `/v1/admin/operator-actions?target=${t.id}`);
     expect(

@@ -1,6 +1,6 @@
 import { ensureOperatorKey, hashApiKey } from '@payouts/api';
 import { apiKeys, idempotencyKeys, operatorActions, payoutBatches, tenants, webhookEndpoints } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../../support/system.ts';
@@ -171,11 +171,16 @@ export async function createFixture(): Promise<Fixture> {
   // A second operator key, as an operator would add one (stored hashed), then revoked.
   const revokedOperatorKey = 'op_revoked_key_0123456789abcdef';
   await ensureOperatorKey(system.db.db, revokedOperatorKey);
-  const [opRow] = await system.db.db
-    .select()
-    .from(apiKeys)
-    .where(eq(apiKeys.hash, hashApiKey(revokedOperatorKey)));
-  expect((await op('POST', `/v1/admin/api-keys/${opRow!.id}/revoke`)).status).toBe(200);
+  const opRow = must(
+    (
+      await system.db.db
+        .select()
+        .from(apiKeys)
+        .where(eq(apiKeys.hash, hashApiKey(revokedOperatorKey)))
+    )[0],
+    'the second operator key',
+  );
+  expect((await op('POST', `/v1/admin/api-keys/${opRow.id}/revoke`)).status).toBe(200);
 
   return {
     system,
@@ -194,7 +199,7 @@ export async function createFixture(): Promise<Fixture> {
 async function snapshot(f: Fixture) {
   const db = f.system.db.db;
   const count = async (table: typeof operatorActions | typeof idempotencyKeys | typeof payoutBatches) =>
-    (await db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+    must((await db.select({ n: sql<number>`count(*)::int` }).from(table))[0], 'a count').n;
   return {
     actions: await count(operatorActions),
     idempotency: await count(idempotencyKeys),
@@ -292,9 +297,9 @@ export function securityChecks(file: string, fixture: () => Fixture): void {
           ['text/plain', 'mode=live&expires_in_seconds=0&enabled=true'],
           ['application/xml', '<request><all>true</all><dry_run>false</dry_run></request>'],
           ['application/x-www-form-urlencoded', 'name=x&mode=live'],
-        ]) {
+        ] as const) {
           const res = await client(f.system.api.url, key)(route.method, pathFor(route, f), body, {
-            'content-type': type!,
+            'content-type': type,
             'idempotency-key': `sec-type-${Math.random()}`,
           });
           expectProblem(res, 415, 'unsupported_media_type');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { servedRoutes } from '../../support/routes.ts';
 import { startTestSystem, type TestSystem } from '../../support/system.ts';
 import { ROUTES } from './harness.ts';
 
@@ -7,31 +8,6 @@ import { ROUTES } from './harness.ts';
  * route outside `/v1` that needs no key. A route added without its security tests fails here.
  */
 const SERVICE_PREFIXES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/admin/queues'];
-
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: string | string[];
-}
-
-/** Walks express's router stack: routes with their mount paths joined on. */
-function routesOf(stack: Layer[], prefix = ''): { method: string; path: string }[] {
-  return stack.flatMap((layer) => {
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      return paths.flatMap((p) =>
-        Object.keys(layer.route!.methods)
-          .filter((m) => m !== '_all')
-          .map((m) => ({ method: m.toUpperCase(), path: `${prefix}${p}` })),
-      );
-    }
-    if (layer.handle?.stack) {
-      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      return routesOf(layer.handle.stack, `${prefix}${mount}`);
-    }
-    return [];
-  });
-}
 
 let system: TestSystem;
 beforeAll(async () => {
@@ -43,8 +19,7 @@ afterAll(async () => {
 
 describe('the security route list', () => {
   test('holds every route the app serves, and only those', () => {
-    const app = system.api.server.listeners('request')[0] as unknown as { router: { stack: Layer[] } };
-    const served = routesOf(app.router.stack);
+    const served = servedRoutes(system);
     // The walk itself works: it finds routes we know are there.
     expect(served).toContainEqual({ method: 'POST', path: '/v1/payouts' });
     expect(served).toContainEqual({ method: 'GET', path: '/v1/admin/dead-letters' });

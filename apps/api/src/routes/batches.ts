@@ -26,7 +26,7 @@ import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '..
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
-import { z } from '../schemas.ts';
+import { batchPayoutsQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts';
 
@@ -39,19 +39,19 @@ import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts'
  */
 export const MAX_BATCH_ROWS = 100_000;
 
-const options = z.strictObject({
+export const batchOptions = z.strictObject({
   mode: z.enum(['all_or_nothing', 'accept_valid']).default('all_or_nothing'),
   on_insufficient_funds: z.enum(['refuse', 'queue']).default('refuse'),
 });
-type BatchOptions = z.infer<typeof options>;
+type BatchOptions = z.infer<typeof batchOptions>;
 
-const jsonBody = z.strictObject({
+export const batchJsonBody = z.strictObject({
   items: z
     .array(z.unknown())
     .min(1, 'must hold at least one payout')
     .max(MAX_BATCH_ROWS, `may hold at most ${MAX_BATCH_ROWS} payouts`),
-  mode: options.shape.mode,
-  on_insufficient_funds: options.shape.on_insufficient_funds,
+  mode: batchOptions.shape.mode,
+  on_insufficient_funds: batchOptions.shape.on_insufficient_funds,
 });
 
 interface Parsed {
@@ -202,14 +202,7 @@ export function batchRoutes(deps: ApiDeps): Router {
   router.get('/payout-batches/:id/payouts', async (req, res) => {
     const { tenantId } = requireTenant(req);
     const batch = await findBatch(deps, tenantId, req.params.id);
-    const q = parseQuery(
-      z.strictObject({
-        status: z.string().min(1).max(32).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(100),
-        after_row: z.coerce.number().int().min(0).default(0),
-      }),
-      req,
-    );
+    const q = parseQuery(batchPayoutsQuery, req);
     const rows = await deps.db
       .select()
       .from(payouts)
@@ -307,7 +300,7 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
       [{ path: 'Content-Type', message: 'must be application/json or text/csv' }],
     );
   }
-  const body = jsonBody.safeParse(req.body);
+  const body = batchJsonBody.safeParse(req.body);
   if (!body.success)
     throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
   const rows = body.data.items.map((item, i) => {
@@ -324,7 +317,7 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
 
 /** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
 async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
-  const opts = parseQuery(options, req);
+  const opts = parseQuery(batchOptions, req);
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
   );

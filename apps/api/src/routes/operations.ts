@@ -11,7 +11,7 @@ import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { payoutSchema, z } from '../schemas.ts';
+import { z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
@@ -305,13 +305,16 @@ export function registerOperationPaths(
   registry: OpenAPIRegistry,
   h: {
     security: Record<string, string[]>[];
-    errors: Record<number, ResponseConfig>;
-    problem: (description: string) => ResponseConfig;
+    /** The problem answers every operator route can give, plus those named. */
+    keyed: (
+      access: 'operator',
+      method: string,
+      extra?: Partial<Record<number, string | ResponseConfig>>,
+    ) => Record<number, ResponseConfig>;
     json: (schema: z.ZodType, description: string) => ResponseConfig;
   },
 ): void {
-  const { security, errors } = h;
-  const operatorErrors = { ...errors, 403: h.problem('Not an operator key') };
+  const { security } = h;
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const deadLetter = z
     .object({
@@ -347,10 +350,9 @@ export function registerOperationPaths(
     summary: 'Payouts that need a person or have not moved, with the reason (operator)',
     security,
     request: { query: deadLetterFilters },
-    responses: {
+    responses: h.keyed('operator', 'get', {
       200: h.json(z.object({ data: z.array(deadLetter), count: z.number().int() }), 'The dead letters'),
-      ...operatorErrors,
-    },
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -358,14 +360,14 @@ export function registerOperationPaths(
     summary: 'Re-drive an unfinished payout from its recorded state now (operator; recorded)',
     security,
     request: { params: payoutId },
-    responses: {
+    responses: h.keyed('operator', 'post', {
       200: h.json(
         z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), replayed: z.boolean() }),
         'Re-driven, or left alone because its job is live (replayed: false)',
       ),
-      ...operatorErrors,
-      409: h.problem('The payout is final'),
-    },
+      404: undefined,
+      409: 'The payout is final (`payout_not_replayable`)',
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -373,25 +375,12 @@ export function registerOperationPaths(
     summary:
       'Re-drive every payout matching the filters, or every replayable one with all: true (operator). A dry run unless dry_run is false; a real one is recorded',
     security,
-    request: { body: { content: { 'application/json': { schema: replaysBody } } } },
-    responses: {
+    request: { body: { required: true, content: { 'application/json': { schema: replaysBody } } } },
+    responses: h.keyed('operator', 'post', {
       200: h.json(replayResult, 'What matched, and what was re-driven (nothing in a dry run)'),
-      ...operatorErrors,
-      400: h.problem('Neither a filter nor all: true (`replay_filters_missing`, field `filters`), or a malformed body'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/v1/admin/payouts/{id}/cancel',
-    summary: "Cancel any tenant's payout not yet at its provider (operator; recorded)",
-    security,
-    request: { params: payoutId },
-    responses: {
-      200: h.json(payoutSchema, 'Cancelled'),
-      202: h.json(payoutSchema, 'Cancel accepted, still being applied'),
-      ...operatorErrors,
-      409: h.problem('Not cancellable in its state'),
-    },
+      400: 'Neither a filter nor all: true (`replay_filters_missing`, field `filters`), a body that is not JSON, or text that cannot be stored',
+      422: undefined,
+    }),
   });
   registry.registerPath({
     method: 'post',
@@ -399,13 +388,13 @@ export function registerOperationPaths(
     summary: "Clear a provider's low-float mark and release its parked payouts, oldest first (operator; recorded)",
     security,
     request: { params: z.object({ provider: z.enum(PROVIDER_IDS) }) },
-    responses: {
+    responses: h.keyed('operator', 'post', {
       200: h.json(
         z.object({ provider: z.enum(PROVIDER_IDS), was_low: z.boolean(), released: z.number().int() }),
         'Released',
       ),
-      ...operatorErrors,
-    },
+      404: 'No such provider (`not_found`)',
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -413,7 +402,7 @@ export function registerOperationPaths(
     summary: 'Every operator action: who (the operator key), what, on what, with what result, when (operator)',
     security,
     request: { query: operatorActionsQuery },
-    responses: {
+    responses: h.keyed('operator', 'get', {
       200: h.json(
         z.object({
           data: z.array(
@@ -430,7 +419,6 @@ export function registerOperationPaths(
         }),
         'Newest first',
       ),
-      ...operatorErrors,
-    },
+    }),
   });
 }

@@ -70,7 +70,7 @@ export async function save(client: ApiClient, res: Response, target: string): Pr
         if (byte === 0x22) quoted = !quoted;
         else if (byte === 0x0a && !quoted) lines++;
       }
-      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+      last = chunk.at(-1) ?? last;
       done(null, chunk);
     },
   });

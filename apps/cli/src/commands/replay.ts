@@ -54,7 +54,7 @@ export function registerReplay(program: Command, ctx: Context): void {
         }
         const { body } = await ctx
           .client(cmd)
-          .post<ReplayOne>(`/v1/admin/payouts/${encodeURIComponent(payoutId!)}/replay`);
+          .post<ReplayOne>(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/replay`);
         ctx.emit(cmd, body, () =>
           body.replayed
             ? `Replayed ${body.payout_id} (${body.status}).\n`

@@ -39,7 +39,7 @@ export interface ProviderSimulator {
 
 /**
  * What a provider folder hands the app: the simulator and its HTTP face, mounted at `/<id>`.
- * Adding a provider is a new folder and one line in app.ts.
+ * Built by the folder's registration (`defineSimulator`); the app mounts every one in `simulators.ts`.
  */
 export interface ProviderMount<S extends ProviderSimulator = ProviderSimulator> {
   readonly simulator: S;

@@ -1,19 +1,13 @@
-import { DEFAULT_PROVIDER_CONFIG, type ProviderConfigPatch, resolveProviderConfig } from '../common/config.ts';
-import type { RuntimeDeps } from '../common/deps.ts';
-import type { ProviderMount } from '../common/provider.ts';
-import { ProviderRuntime } from '../common/runtime.ts';
+import { razorpayx } from '@payouts/providers';
+import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { razorpayxRouter } from './routes.ts';
 import { type RazorpayXCredentials, RazorpayXSimulator } from './simulator.ts';
 
 export type { RazorpayXCredentials } from './simulator.ts';
-export { RazorpayXSimulator } from './simulator.ts';
 
-export interface RazorpayXOptions extends Partial<RazorpayXCredentials> {
-  /** Starting configuration; `POST /_admin/reset` returns to it. */
-  readonly config?: ProviderConfigPatch;
-}
+export type RazorpayXOptions = SimulatorOptions<RazorpayXCredentials>;
 
-/** The same defaults as the engine's env (packages/config), so both sides agree out of the box. */
+/** The same defaults as the engine's RAZORPAYX_* variables, so both sides agree out of the box. */
 export const RAZORPAYX_DEFAULT_CREDENTIALS: RazorpayXCredentials = {
   keyId: 'rzp_test_sandbox',
   keySecret: 'sandbox_secret',
@@ -21,13 +15,16 @@ export const RAZORPAYX_DEFAULT_CREDENTIALS: RazorpayXCredentials = {
   webhookSecret: 'sandbox_webhook_secret',
 };
 
-export function createRazorpayX(deps: RuntimeDeps, options: RazorpayXOptions = {}): ProviderMount<RazorpayXSimulator> {
-  const { config, ...credentials } = options;
-  const runtime = new ProviderRuntime('razorpayx', resolveProviderConfig(DEFAULT_PROVIDER_CONFIG, config), deps);
-  const simulator = new RazorpayXSimulator(runtime, { ...RAZORPAYX_DEFAULT_CREDENTIALS, ...definedOnly(credentials) });
-  return { simulator, router: razorpayxRouter(simulator) };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+export const razorpayxSimulator = defineSimulator({
+  provider: razorpayx,
+  key: 'razorpayx',
+  defaults: RAZORPAYX_DEFAULT_CREDENTIALS,
+  credentials: (env) => ({
+    keyId: env('RAZORPAYX_KEY_ID'),
+    keySecret: env('RAZORPAYX_KEY_SECRET'),
+    accountNumber: env('RAZORPAYX_ACCOUNT_NUMBER'),
+    webhookSecret: env('RAZORPAYX_WEBHOOK_SECRET'),
+  }),
+  simulator: (runtime, credentials) => new RazorpayXSimulator(runtime, credentials),
+  router: razorpayxRouter,
+});

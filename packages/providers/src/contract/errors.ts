@@ -55,6 +55,14 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * The kind for an answer that says nothing about what happened. A read changed nothing, so it is
+ * safe to try again; anything else may have taken effect at the provider, and only a lookup can tell.
+ */
+export function unclearOutcome(method: string): 'unavailable' | 'outcome_unknown' {
+  return method === 'GET' ? 'unavailable' : 'outcome_unknown';
+}
+
 export function unsupported(provider: string, capability: string): ProviderError {
   return new ProviderError('unsupported', `${provider} does not support ${capability}`, {
     providerCode: 'UNSUPPORTED',

@@ -1,6 +1,6 @@
 import { parseRetryAfter } from '@payouts/core';
 import got, { type Got, type Method, RequestError } from 'got';
-import { ProviderError } from './errors.ts';
+import { ProviderError, unclearOutcome } from './errors.ts';
 
 export interface HttpResponse {
   status: number;
@@ -62,7 +62,7 @@ export function classifyTransportError(error: unknown, method: string): Provider
     const neverSent =
       NEVER_SENT.has(code) || (code === 'ETIMEDOUT' && (timingsEvent === 'lookup' || timingsEvent === 'connect'));
     // A GET changes nothing, so even a timeout on it is safe to retry as "unavailable".
-    const kind = neverSent || method === 'GET' ? 'unavailable' : 'outcome_unknown';
+    const kind = neverSent ? 'unavailable' : unclearOutcome(method);
     return new ProviderError(kind, `transport error ${code}: ${error.message}`, { providerCode: code, cause: error });
   }
   return new ProviderError('outcome_unknown', `transport error: ${String(error)}`, {
@@ -87,7 +87,7 @@ export function classifyHttpStatus(res: HttpResponse, method: string): ProviderE
     });
   }
   if (res.status >= 500) {
-    return new ProviderError(method === 'GET' ? 'unavailable' : 'outcome_unknown', `provider answered ${res.status}`, {
+    return new ProviderError(unclearOutcome(method), `provider answered ${res.status}`, {
       providerCode: `HTTP_${res.status}`,
       httpStatus: res.status,
     });

@@ -83,8 +83,9 @@ export interface ProviderBalance {
   available: bigint;
 }
 
-export interface ProviderAdapter {
-  readonly id: ProviderId;
+/** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */
+export interface ProviderAdapter<Id extends string = ProviderId> {
+  readonly id: Id;
   readonly currencies: readonly Currency[];
   readonly capabilities: ReadonlySet<Capability>;
   /** Methods (`mode`, `payment_method`, …) the provider accepts, in our canonical spelling. */

@@ -7,8 +7,8 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createDruoClient } from './client.ts';
 import { isDeclinedForFunds, referenceFor, toCreatePayoutRequest, toPayoutState } from './transformers.ts';
 import { DRUO_CURRENCIES, DRUO_LIMITS, DRUO_METHODS, type DruoPayout } from './wire.ts';
@@ -30,7 +30,11 @@ const PROVIDER = 'druo';
  * The page documents no idempotency key, so no `idempotent_submit`: the engine looks a payout up
  * by reference before any resubmission. No webhooks, cancel or balance endpoint is documented.
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lookup_by_id', 'lookup_by_reference']);
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'submit',
+  'lookup_by_id',
+  'lookup_by_reference',
+]);
 
 /**
  * Held on top of the amount until the real fee is known. The page's example charges a 2% variable
@@ -40,7 +44,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lo
 const VARIABLE_FEE_PERCENT = 2n;
 const FIXED_FEE_MARGIN = 100n;
 
-export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
+export function createDruoAdapter(config: DruoConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createDruoClient({
     baseUrl: config.baseUrl,
     accessToken: config.accessToken,
@@ -59,7 +63,7 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
     return payouts.find((p) => p.primary_reference === reference && !isDeclinedForFunds(p)) ?? null;
   }
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: DRUO_CURRENCIES,
     capabilities: CAPABILITIES,
@@ -71,16 +75,6 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
     },
     validate: validateDruoPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching DRUO.
-      const issues = validateDruoPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       const wire = await client.createPayout(toCreatePayoutRequest(payout, config.tenantId));
       if (isDeclinedForFunds(wire)) {
         // DRUO answers low funds with a transaction already DECLINED (HTTP 200), not an error.
@@ -101,16 +95,7 @@ export function createDruoAdapter(config: DruoConfig): ProviderAdapter {
       const found = await findByReference(payout);
       return found ? toPayoutState(found) : null;
     },
-    async cancel() {
-      throw unsupported(PROVIDER, 'cancel');
-    },
-    verifyWebhook() {
-      throw unsupported(PROVIDER, 'webhooks');
-    },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 function isDruoCurrency(currency: string): boolean {

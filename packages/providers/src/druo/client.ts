@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { type HttpClient, type HttpRequest, parseJsonBody } from '../contract/index.ts';
-import { type RequestContext, toProviderError, unreadableResponse } from './errors.ts';
+import type { HttpClient, HttpRequest } from '../contract/index.ts';
+import type { RequestContext } from '../kit/index.ts';
+import { readAnswer } from './errors.ts';
 import {
   type CreatePayoutRequest,
   DRUO_VERSION,
@@ -50,10 +51,7 @@ export function createDruoClient(options: DruoClientOptions): DruoClient {
         ...req.headers,
       },
     });
-    if (res.status < 200 || res.status >= 300) throw toProviderError(res, ctx);
-    const parsed = schema.safeParse(parseJsonBody(res.body));
-    if (!parsed.success) throw unreadableResponse(res, ctx, parsed.error);
-    return parsed.data;
+    return readAnswer(res, ctx, schema);
   }
 
   return {

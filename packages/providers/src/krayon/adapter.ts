@@ -7,8 +7,8 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createKrayonClient } from './client.ts';
 import { referenceFor, toCreateWithdrawalRequest, toPayoutState } from './transformers.ts';
 import { isKrayonBankCode, KRAYON_LIMITS, KRAYON_PAYMENT_METHODS } from './wire.ts';
@@ -31,7 +31,11 @@ const PROVIDER = 'krayon';
  * `cancel`, `webhooks` (the response's `webhook_url` is empty and no format is documented) or
  * `balance`: nothing on the page.
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lookup_by_id', 'lookup_by_reference']);
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+  'submit',
+  'lookup_by_id',
+  'lookup_by_reference',
+]);
 
 /**
  * Held on top of the amount until the real fee is known. The page shows `payment_fee` but no fee
@@ -39,14 +43,14 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>(['submit', 'lo
  */
 const INR_FEE_RESERVE = 1000n;
 
-export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
+export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createKrayonClient({
     baseUrl: config.baseUrl,
     apiToken: config.apiToken,
     http: config.http ?? createHttpClient({ timeoutMs: config.timeoutMs }),
   });
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: ['INR'],
     capabilities: CAPABILITIES,
@@ -57,16 +61,6 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
     },
     validate: validateKrayonPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching Krayon.
-      const issues = validateKrayonPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       return toPayoutState(await client.createWithdrawal(toCreateWithdrawalRequest(payout)));
     },
     async lookupById(providerPayoutId: string): Promise<ProviderPayoutState> {
@@ -89,16 +83,7 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter {
         },
       );
     },
-    async cancel() {
-      throw unsupported(PROVIDER, 'cancel');
-    },
-    verifyWebhook() {
-      throw unsupported(PROVIDER, 'webhooks');
-    },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import type { HttpClient, HttpRequest } from '../contract/index.ts';
-import { type RequestContext, toProviderError, unreadableResponse } from './errors.ts';
+import type { RequestContext } from '../kit/index.ts';
+import { readAnswer } from './errors.ts';
 import {
   type CreateWithdrawalRequest,
   depositListResponseSchema,
   depositResponseSchema,
   type KrayonDeposit,
-  parseWire,
 } from './wire.ts';
 
 /**
@@ -43,10 +43,7 @@ export function createKrayonClient(options: KrayonClientOptions): KrayonClient {
       ...req,
       headers: { accept: 'application/json', Authorization: `Bearer ${options.apiToken}`, ...req.headers },
     });
-    if (res.status < 200 || res.status >= 300) throw toProviderError(res, ctx);
-    const parsed = parseWire(schema, res.body);
-    if (!parsed.success) throw unreadableResponse(res, ctx, parsed.error);
-    return parsed.data;
+    return readAnswer(res, ctx, schema);
   }
 
   return {

@@ -7,8 +7,8 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createRazorpayxClient } from './client.ts';
 import {
   idempotencyKeyFor,
@@ -35,7 +35,7 @@ export interface RazorpayxConfig {
 const PROVIDER = 'razorpayx';
 
 /** No `balance`: the page documents no balance endpoint, so the engine cannot ask. */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
   'lookup_by_id',
   'lookup_by_reference',
@@ -61,7 +61,7 @@ const LIST_PAGE_SIZE = 100;
 /** A bound on paging, so a reference reused without end cannot keep a worker busy forever. */
 const LIST_MAX_PAGES = 50;
 
-export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter {
+export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter<typeof PROVIDER> {
   const client = createRazorpayxClient({
     baseUrl: config.baseUrl,
     keyId: config.keyId,
@@ -91,7 +91,7 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     });
   }
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: ['INR'],
     capabilities: CAPABILITIES,
@@ -102,16 +102,6 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     },
     validate: validateRazorpayxPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching RazorpayX.
-      const issues = validateRazorpayxPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       const body = toCreatePayoutRequest(payout, config.accountNumber);
       return toPayoutState(await client.createPayout(body, idempotencyKeyFor(payout)));
     },
@@ -128,10 +118,7 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     verifyWebhook(rawBody, headers) {
       return verifyRazorpayxWebhook(rawBody, headers, config.webhookSecret);
     },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 /**

@@ -1,2 +1,3 @@
 export { createRazorpayxAdapter, type RazorpayxConfig } from './adapter.ts';
+export * from './registration.ts';
 export { RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './wire.ts';

@@ -5,10 +5,9 @@ import {
   createHttpClient,
   type HttpClient,
   type ProviderAdapter,
-  ProviderError,
   type ProviderPayoutState,
-  unsupported,
 } from '../contract/index.ts';
+import { defineAdapter } from '../kit/index.ts';
 import { createThaiGatewayClient } from './client.ts';
 import {
   descriptionOf,
@@ -38,7 +37,7 @@ const PROVIDER = 'thai-gateway';
  * No `cancel` and no `balance`: the page documents neither endpoint. `idempotent_submit` is
  * documented (`idempotencyKey`, and `referenceId` is unique per merchant).
  */
-const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
+export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
   'lookup_by_id',
   'lookup_by_reference',
@@ -46,7 +45,7 @@ const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'idempotent_submit',
 ]);
 
-export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAdapter {
+export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAdapter<typeof PROVIDER> {
   const now = config.now ?? Date.now;
   const client = createThaiGatewayClient({
     baseUrl: config.baseUrl,
@@ -56,7 +55,7 @@ export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAda
     now,
   });
 
-  return {
+  return defineAdapter({
     id: PROVIDER,
     currencies: ['THB'],
     capabilities: CAPABILITIES,
@@ -68,16 +67,6 @@ export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAda
     },
     validate: validateThaiGatewayPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      // The API validates at ingestion; checking again here keeps an invalid payout (a replay of
-      // old data, a rule changed since) from ever reaching the gateway.
-      const issues = validateThaiGatewayPayout(payout);
-      const first = issues[0];
-      if (first) {
-        throw new ProviderError('invalid_request', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
-          providerCode: 'VALIDATION_FAILED',
-          field: first.path,
-        });
-      }
       return toPayoutState(await client.createWithdraw(toCreateWithdrawRequest(payout)));
     },
     async lookupById(providerPayoutId: string): Promise<ProviderPayoutState> {
@@ -90,16 +79,10 @@ export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAda
       const found = (await client.listWithdraws({ referenceId: reference })).find((w) => w.referenceId === reference);
       return found ? toPayoutState(found) : null;
     },
-    async cancel() {
-      throw unsupported(PROVIDER, 'cancel');
-    },
     verifyWebhook(rawBody, headers) {
       return verifyThaiGatewayWebhook(rawBody, headers, config.apiSecret, now());
     },
-    async getBalance() {
-      throw unsupported(PROVIDER, 'balance');
-    },
-  };
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { type HttpClient, parseJsonBody } from '../contract/index.ts';
-import { type RequestContext, toProviderError, unreadableResponse } from './errors.ts';
+import type { HttpClient } from '../contract/index.ts';
+import type { RequestContext } from '../kit/index.ts';
+import { readAnswer } from './errors.ts';
 import { signedHeaders } from './signing.ts';
 import {
   type CreateWithdrawRequest,
@@ -61,10 +62,7 @@ export function createThaiGatewayClient(options: ThaiGatewayClientOptions): Thai
       },
       ...(req.body !== undefined ? { body: req.body } : {}),
     });
-    if (res.status < 200 || res.status >= 300) throw toProviderError(res, ctx);
-    const parsed = schema.safeParse(parseJsonBody(res.body));
-    if (!parsed.success) throw unreadableResponse(res, ctx, parsed.error);
-    return parsed.data;
+    return readAnswer(res, ctx, schema);
   }
 
   return {

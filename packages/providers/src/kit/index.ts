@@ -1,0 +1,3 @@
+export * from './adapter.ts';
+export * from './errors.ts';
+export * from './registration.ts';

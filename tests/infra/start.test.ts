@@ -1,0 +1,126 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { toMajorString } from '@payouts/core';
+import { deleteKeysUnder, freePort, inheritedEnv, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, test } from 'vitest';
+
+/**
+ * `pnpm start` as a newcomer runs it: no DATABASE_URL (an embedded PGlite database in the data
+ * folder), the banner's curl pasted as printed, then a restart. The key must survive the restart
+ * and the banner must print the wallets as they are, not as they were funded.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const data = mkdtempSync(join(tmpdir(), 'payouts-start-'));
+const prefix = testQueuePrefix();
+let running: ChildProcess | null = null;
+
+afterAll(async () => {
+  running?.kill('SIGKILL');
+  const redis = new Redis(testRedisUrl());
+  await deleteKeysUnder(redis, prefix);
+  redis.disconnect();
+  rmSync(data, { recursive: true, force: true });
+});
+
+async function start(ports: {
+  api: number;
+  sandbox: number;
+}): Promise<{ banner: string; stop: () => Promise<number> }> {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: {
+      ...inheritedEnv(),
+      PAYOUTS_DATA_DIR: data,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      PORT: String(ports.api),
+      SANDBOX_PORT: String(ports.sandbox),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running = child;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number>((done) => child.once('exit', (code) => done(code ?? -1)));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`pnpm start exited ${child.exitCode}:\n${output}`);
+      // The banner's last line: everything above it is printed.
+      return /\/v1\/balances -H/.test(output) || undefined;
+    },
+    { message: 'the start banner' },
+  );
+  return {
+    banner: output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      running = null;
+      return code;
+    },
+  };
+}
+
+function keyIn(banner: string): string {
+  const key = /Tenant API key\s+(sk_test_\S+)/.exec(banner)?.[1];
+  if (!key) throw new Error(`no tenant key in the banner:\n${banner}`);
+  return key;
+}
+
+function inrLine(banner: string): string | undefined {
+  return /^\s+INR\s+([\d.]+) available/m.exec(banner)?.[1];
+}
+
+describe('pnpm start, from nothing and again', () => {
+  test('the banner curl pays out; a restart keeps the key and prints the balances the ledger has', async () => {
+    const ports = { api: await freePort(), sandbox: await freePort() };
+    const first = await start(ports);
+    const key = keyIn(first.banner);
+    expect(readFileSync(join(data, 'demo-tenant-key'), 'utf8').trim()).toBe(key);
+    expect(inrLine(first.banner)).toBe('1000000.00');
+
+    // The curl exactly as printed, run by a shell as a person pasting it would.
+    const curl = first.banner.slice(first.banner.indexOf('curl -s -X POST'), first.banner.indexOf("}}'") + 3);
+    const { stdout } = await promisify(execFile)('sh', ['-c', curl]);
+    const payout = JSON.parse(stdout) as { id: string; status: string };
+    expect(payout.status).toBe('accepted');
+    // The README's curl too: it reads the key from the data folder, so it works without copying it.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readmeCurl = /```sh\n(curl -s -X POST[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(readmeCurl).toContain('$(cat .data/demo-tenant-key)');
+    const fromReadme = await promisify(execFile)('sh', [
+      '-c',
+      readmeCurl.replace('localhost:3000', `localhost:${ports.api}`).replace('.data/', `${data}/`),
+    ]);
+    expect(JSON.parse(fromReadme.stdout)).toMatchObject({ status: 'accepted', amount: 50000, currency: 'INR' });
+    const api = (path: string) =>
+      fetch(`http://127.0.0.1:${ports.api}${path}`, { headers: { authorization: `Bearer ${key}` } }).then(
+        (r) => r.json() as Promise<Record<string, unknown>>,
+      );
+    await waitFor(async () => ((await api(`/v1/payouts/${payout.id}`)).status === 'processed' ? true : undefined), {
+      message: 'the demo payout to be processed',
+    });
+    expect(await first.stop()).toBe(0);
+
+    const second = await start(ports);
+    expect(keyIn(second.banner)).toBe(key);
+    const balances = (await api('/v1/balances')) as { data: { currency: 'INR'; available: number }[] };
+    const inr = balances.data.find((b) => b.currency === 'INR');
+    expect(inr?.available).toBeLessThan(100_000_000);
+    expect(inrLine(second.banner)).toBe(toMajorString(BigInt(inr?.available ?? 0), 'INR'));
+    expect(await second.stop()).toBe(0);
+    // Two whole starts (PGlite, migrations, every app in one process) and a payout: on a busy
+    // 2-core machine each start alone can take a minute, so this test has twice the usual ceiling.
+  }, 360_000);
+});
