@@ -310,7 +310,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
     responses: keyed('tenant', 'post', {
       202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
       400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
-      409: undefined,
+      409: `${PROBLEM_TEXT[409]}; or a payout with one of the run’s references was created while the run was being stored (\`duplicate_reference\`; nothing was stored, uploading again reports the row)`,
       413: 'Over 128 MB (`body_too_large`)',
       415: 'Neither application/json nor text/csv (`unsupported_media_type`)',
       422: `${IDEMPOTENT_422}; rows refused in all_or_nothing mode, or none valid (\`batch_invalid\`, with \`row_errors\`); the wallet cannot cover the run (\`insufficient_funds\`); a currency totals more than 10^15 minor units (\`batch_total_too_large\`)`,

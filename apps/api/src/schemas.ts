@@ -369,6 +369,10 @@ export const problemSchema = z
       .openapi({ description: '`batch_invalid`: every refused row (at most 10,000).' }),
     invalid_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were refused.' }),
     total_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were uploaded.' }),
+    existing_payout_id: z
+      .string()
+      .optional()
+      .openapi({ description: '`duplicate_reference`: the payout that holds the reference_id.' }),
   })
   .openapi('Problem', {
     description:
