@@ -1,5 +1,5 @@
 import { payouts } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -123,7 +123,10 @@ describe('single payouts', () => {
       expect(created, JSON.stringify(round.map((x) => x.body))).toHaveLength(1);
       expect(refused).toHaveLength(3);
       for (const res of refused) {
-        expect(res.body).toMatchObject({ code: 'duplicate_reference', existing_payout_id: created[0]!.body.id });
+        expect(res.body).toMatchObject({
+          code: 'duplicate_reference',
+          existing_payout_id: must(created[0], 'the created one').body.id,
+        });
       }
       expect(await payoutsWithReference(tenant.id, `race-${r}`)).toHaveLength(1);
     }

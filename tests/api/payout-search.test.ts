@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { IdGenerator, type PayoutStatus } from '@payouts/core';
 import { insertRows, payouts } from '@payouts/db';
+import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXPORT_COLUMNS, EXPORT_PAGE_ROWS, writePayoutsCsv } from '../../apps/api/src/payout-export.ts';
 import { payoutFilterSql } from '../../apps/api/src/payout-filters.ts';
@@ -27,6 +28,8 @@ type Row = typeof payouts.$inferInsert & {
 };
 const rows: Row[] = [];
 const DAY = 86_400_000;
+/** The lower bound of the amount-range case: what payout 10 has. */
+const AMOUNT_FROM = BigInt(1_000 + ((10 * 7_919) % 100_000));
 const START = Date.parse('2026-03-01T00:00:00Z');
 // Final states only: nothing drives them on while the test reads them.
 const STATES: PayoutStatus[] = ['processed', 'processed', 'failed', 'cancelled', 'rejected', 'reversed'];
@@ -38,7 +41,7 @@ function payoutAt(tenantId: string, i: number, created: number, overrides: Parti
   return {
     id: ids.next('payout'),
     tenantId,
-    status: STATES[i % STATES.length]!,
+    status: must(STATES[i % STATES.length], 'a state'),
     amount: BigInt(1_000 + ((i * 7_919) % 100_000)),
     currency: thb ? 'THB' : 'INR',
     provider: thb ? 'thai-gateway' : 'razorpayx',
@@ -111,8 +114,8 @@ describe('GET /v1/payouts filters', () => {
     ],
     [
       'amount_min and amount_max (inclusive)',
-      () => `amount_min=${rows[10]!.amount}&amount_max=${rows[10]!.amount + 40_000n}`,
-      (r) => r.amount >= rows[10]!.amount && r.amount <= rows[10]!.amount + 40_000n,
+      () => `amount_min=${AMOUNT_FROM}&amount_max=${AMOUNT_FROM + 40_000n}`,
+      (r) => r.amount >= AMOUNT_FROM && r.amount <= AMOUNT_FROM + 40_000n,
     ],
     ['currency', () => 'currency=THB', (r) => r.currency === 'THB'],
     ['provider', () => 'provider=razorpayx', (r) => r.provider === 'razorpayx'],
@@ -149,7 +152,7 @@ describe('GET /v1/payouts filters', () => {
   test("another tenant's payouts never match", async () => {
     const all = await listAll(other.api, 'reference_id=inv-42');
     expect(all).toHaveLength(1);
-    expect(all).not.toContain(rows[42]!.id);
+    expect(all).not.toContain(must(rows[42], 'payout 42').id);
   });
 
   test.each([
@@ -181,7 +184,7 @@ async function exportLines(api: Tenant['api'], query: string) {
   expect(res.status, String(res.body).slice(0, 500)).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
   const [header, ...lines] = (res.body as string).trimEnd().split('\n');
-  return { header: header!.split(','), lines: lines.map((l) => l.split(',')) };
+  return { header: must(header, 'the header line').split(','), lines: lines.map((l) => l.split(',')) };
 }
 
 describe('GET /v1/payouts/export.csv', () => {
@@ -191,15 +194,21 @@ describe('GET /v1/payouts/export.csv', () => {
     expect(header).toEqual([...EXPORT_COLUMNS]);
     expect(lines.map((l) => l[0])).toEqual(await listAll(tenant.api, query));
     const col = (name: (typeof EXPORT_COLUMNS)[number]) => header.indexOf(name);
-    const first = lines[0]!;
-    const row = rows.find((r) => r.id === first[0])!;
+    const first = must(lines[0], 'a line');
+    const row = must(
+      rows.find((r) => r.id === first[0]),
+      'its payout',
+    );
     expect(first[col('amount')]).toBe(String(row.amount));
     expect(first[col('created_at')]).toBe(row.createdAt.toISOString());
     expect(first[col('reference_id')]).toBe(row.referenceId);
     // Account numbers masked, as everywhere in the API.
     expect(first[col('beneficiary_account_number')]).toMatch(/^\d{4}\*+\d{4}$/);
     // A failed payout charged nothing.
-    const failed = lines.find((l) => l[col('status')] === 'failed')!;
+    const failed = must(
+      lines.find((l) => l[col('status')] === 'failed'),
+      'a failed line',
+    );
     expect([failed[col('fees')], failed[col('tax')]]).toEqual(['0', '0']);
   });
 
