@@ -184,7 +184,11 @@ const database = await openDatabase(databaseUrl, { max: 20 });
 onShutdown('database', () => database.close());
 await migrateDatabase(database);
 
-const sandbox = await startSandbox({ port: launcherEnv.SANDBOX_PORT, host: '127.0.0.1' });
+const sandbox = await startSandbox({
+  port: launcherEnv.SANDBOX_PORT,
+  host: '127.0.0.1',
+  stateDir: resolve(DATA, 'sandbox'),
+});
 onShutdown('sandbox', () => sandbox.close());
 
 const opKey = operatorKey();

@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '@payouts/observability';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { adminRouter } from './common/admin-routes.ts';
 import type { ProviderConfigPatch } from './common/config.ts';
 import type { ProviderMount, ProviderSimulator } from './common/provider.ts';
@@ -28,18 +28,40 @@ export interface SandboxOptions extends SimulatorsOptions {
   readonly now?: () => number;
   /** Silent unless given: tests should not print a line per request. */
   readonly logger?: Logger;
+  /**
+   * Where each simulator keeps its state (`<stateDir>/<provider>.json`) across restarts: payouts
+   * and their pending progress, idempotency keys and references, balances and configuration. In
+   * memory only when unset.
+   */
+  readonly stateDir?: string;
 }
 
 /**
- * Everything the simulators hold, in memory only: a restart forgets every payout, key and
- * balance. Exposed so tests can look inside without going through HTTP.
+ * Everything the simulators hold: in memory, and in the state directory when one is given (else a
+ * restart forgets every payout, key and balance). Exposed so tests can look inside without going
+ * through HTTP.
  */
 export interface SandboxState extends Simulators {
   readonly providers: ReadonlyMap<string, ProviderSimulator>;
   /** Forgets all payouts and keys, and restores every provider's starting configuration. */
   reset(): void;
-  /** Cancels scheduled progress and drops held-open requests, for shutdown. */
+  /** Writes every simulator's state file now (none without a state directory). */
+  save(): Promise<void>;
+  /** Cancels scheduled progress and drops held-open requests, for shutdown; writes nothing more. */
   dispose(): void;
+}
+
+/** A request that may have changed state (any but a read): the simulators' files are written soon after it. */
+function changes(providers: readonly ProviderSimulator[]): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      // `close`, not `finish`: a create held open by the timeout fault never finishes, but it committed.
+      res.on('close', () => {
+        for (const p of providers) p.runtime.changed();
+      });
+    }
+    next();
+  };
 }
 
 export function createSandbox(options: SandboxOptions = {}): { app: express.Express; state: SandboxState } {
@@ -55,8 +77,8 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
     const own = options[registration.key];
     const config = { ...options.config, ...own?.config };
     // Each registration creates from its own options: the union of their types is no one's.
-    const create = registration.create as (d: typeof deps, o: object) => ProviderMount;
-    return { key: registration.key, ...create(deps, { ...own, config }) };
+    const create = registration.create as (d: typeof deps, o: object, stateDir?: string) => ProviderMount;
+    return { key: registration.key, ...create(deps, { ...own, config }, options.stateDir) };
   });
   const providers = new Map<string, ProviderSimulator>(mounts.map((m) => [m.simulator.id, m.simulator]));
 
@@ -65,6 +87,9 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
     providers,
     reset: () => {
       for (const p of providers.values()) p.reset();
+    },
+    save: async () => {
+      await Promise.all([...providers.values()].map((p) => p.runtime.save()));
     },
     dispose: () => {
       for (const p of providers.values()) p.runtime.dispose();
@@ -86,8 +111,8 @@ export function createSandbox(options: SandboxOptions = {}): { app: express.Expr
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, providers: [...providers.keys()] });
   });
-  app.use('/_admin', adminRouter(providers, state.reset));
-  for (const { simulator, router } of mounts) app.use(`/${simulator.id}`, router);
+  app.use('/_admin', changes([...providers.values()]), adminRouter(providers, state.reset));
+  for (const { simulator, router } of mounts) app.use(`/${simulator.id}`, changes([simulator]), router);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such route in the sandbox.' } });
   });

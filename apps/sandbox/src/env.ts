@@ -14,6 +14,8 @@ export const sandboxEnvSchema = z.object({
   ...simulatorEnv(),
   /** Where the simulated providers send their webhooks (the engine's /v1/webhooks); off when unset. */
   SANDBOX_WEBHOOK_BASE_URL: z.string().url().optional(),
+  /** Where each simulator keeps its state across restarts (`<dir>/<provider>.json`); in memory when unset. */
+  SANDBOX_STATE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: baseEnv.LOG_LEVEL,
 });
 

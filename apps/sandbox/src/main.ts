@@ -18,7 +18,7 @@ const simulators = Object.fromEntries(
     return [s.key, { ...s.credentials(text), ...webhooks }];
   }),
 );
-const sandbox = await startSandbox({ port: env.SANDBOX_PORT, logger, ...simulators });
+const sandbox = await startSandbox({ port: env.SANDBOX_PORT, logger, stateDir: env.SANDBOX_STATE_DIR, ...simulators });
 logger.info(
   { url: sandbox.url, razorpayx: `${sandbox.url}/razorpayx`, admin: `${sandbox.url}/_admin` },
   'sandbox listening',

@@ -33,11 +33,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     port,
     state,
     close: async () => {
+      // The snapshot is taken here, before dispose cancels the pending steps it records.
+      const saved = state.save();
       state.dispose();
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       // Keep-alive sockets and held-open requests would otherwise keep close() waiting.
       server.closeAllConnections();
-      await closed;
+      await Promise.all([closed, saved]);
     },
   };
 }

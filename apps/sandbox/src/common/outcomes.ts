@@ -1,8 +1,9 @@
 import type { ProviderConfig } from './config.ts';
 import { chance, type Random } from './random.ts';
 
+export const OUTCOMES = ['succeed', 'fail', 'reverse', 'hold'] as const;
 /** What happens to a payout once the provider starts processing it. */
-export type Outcome = 'succeed' | 'fail' | 'reverse' | 'hold';
+export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * Like the test account numbers of real providers (docs/sandbox.md#test-accounts): the last four

@@ -1,7 +1,9 @@
 import type { ProviderRegistration } from '@payouts/providers';
 import type { Router } from 'express';
+import type { z } from 'zod';
 import { DEFAULT_PROVIDER_CONFIG, type ProviderConfigPatch, resolveProviderConfig } from './config.ts';
 import type { RuntimeDeps } from './deps.ts';
+import { keepState, type Persistent } from './persistence.ts';
 import type { ProviderMount, ProviderSimulator } from './provider.ts';
 import { ProviderRuntime } from './runtime.ts';
 
@@ -12,7 +14,12 @@ export type SimulatorOptions<Credentials> = Partial<Credentials> & {
 };
 
 /** What a simulator folder writes in its `index.ts`. */
-export interface SimulatorSpec<Key extends string, Credentials extends object, S extends ProviderSimulator> {
+export interface SimulatorSpec<
+  Key extends string,
+  Credentials extends object,
+  S extends ProviderSimulator & Persistent<State>,
+  State,
+> {
   /** The engine's registration of the provider simulated: its id is the mount path (`/<id>`). */
   readonly provider: ProviderRegistration<string>;
   /** Its name in `SandboxOptions` and `SandboxState` (`thaiGateway` for `thai-gateway`). */
@@ -23,6 +30,8 @@ export interface SimulatorSpec<Key extends string, Credentials extends object, S
   credentials(env: (name: string) => string): Credentials;
   simulator(runtime: ProviderRuntime, credentials: Credentials): S;
   router(simulator: S): Router;
+  /** What the simulator keeps across restarts (its folder's `state.ts`), checked when it is loaded. */
+  readonly state: z.ZodType<State>;
 }
 
 export interface SimulatorRegistration<
@@ -37,12 +46,16 @@ export interface SimulatorRegistration<
   /** The engine's variables this simulator reads: the provider's, but for its base URL. */
   readonly envNames: readonly string[];
   credentials(env: (name: string) => string): Credentials;
-  create(deps: RuntimeDeps, options?: SimulatorOptions<Credentials>): ProviderMount<S>;
+  /** With a `stateDir`, the simulator starts from `<stateDir>/<id>.json` and keeps it up to date. */
+  create(deps: RuntimeDeps, options?: SimulatorOptions<Credentials>, stateDir?: string): ProviderMount<S>;
 }
 
-export function defineSimulator<Key extends string, Credentials extends object, S extends ProviderSimulator>(
-  spec: SimulatorSpec<Key, Credentials, S>,
-): SimulatorRegistration<Key, Credentials, S> {
+export function defineSimulator<
+  Key extends string,
+  Credentials extends object,
+  S extends ProviderSimulator & Persistent<State>,
+  State,
+>(spec: SimulatorSpec<Key, Credentials, S, State>): SimulatorRegistration<Key, Credentials, S> {
   const { id, baseUrlEnv } = spec.provider;
   return {
     id,
@@ -51,10 +64,12 @@ export function defineSimulator<Key extends string, Credentials extends object, 
     // The URL is where the engine finds the sandbox; the sandbox has no use for it.
     envNames: Object.keys(spec.provider.env('http://sandbox.invalid')).filter((n) => n !== baseUrlEnv),
     credentials: (env) => spec.credentials(env),
-    create(deps, options = {}) {
+    create(deps, options = {}, stateDir) {
       const { config, ...credentials } = options;
       const runtime = new ProviderRuntime(id, resolveProviderConfig(DEFAULT_PROVIDER_CONFIG, config), deps);
       const simulator = spec.simulator(runtime, { ...spec.defaults, ...definedOnly(credentials) });
+      if (stateDir !== undefined)
+        keepState({ dir: stateDir, runtime, simulator, schema: spec.state, startConfig: config ?? {} });
       return { simulator, router: spec.router(simulator) };
     },
   };

@@ -2,13 +2,25 @@ import { type ProviderConfig, type ProviderConfigPatch, resolveProviderConfig } 
 import type { RuntimeDeps } from './deps.ts';
 import { HangingRequests } from './hanging-requests.ts';
 import { chance } from './random.ts';
+import type { StateFile } from './state-file.ts';
 import { TaskGroup } from './task-group.ts';
 import { WebhookSender } from './webhooks.ts';
 
+/** A record whose automatic steps the runtime schedules: `cancelStep` is set while one is pending. */
+export interface Progressing {
+  cancelStep?: (() => void) | undefined;
+}
+
+/**
+ * The automatic step a record takes from where it is, or null where its progress stops. Each
+ * simulator has one, so a restored record resumes from its status and decided outcome alone.
+ */
+export type NextStep<R> = (record: R) => (() => void) | null;
+
 /**
  * The provider-neutral half of a simulator: its live configuration (faults, delays, balance),
- * its scheduled steps, its held-open requests and its outgoing webhooks. State is in memory
- * only: a sandbox restart forgets every payout, key and balance, like a fresh provider test account.
+ * its scheduled steps, its held-open requests and its outgoing webhooks. In memory, unless the
+ * sandbox has a state directory: then a state file keeps the simulator across restarts.
  */
 export class ProviderRuntime {
   config: ProviderConfig;
@@ -16,6 +28,7 @@ export class ProviderRuntime {
   readonly hanging = new HangingRequests();
   /** Signed status-change events to the configured `webhookUrl`, attempts listed by the admin API. */
   readonly webhooks: WebhookSender;
+  private file: StateFile | undefined;
 
   constructor(
     readonly id: string,
@@ -35,6 +48,36 @@ export class ProviderRuntime {
     return this.deps.now();
   }
 
+  /**
+   * Runs the record's automatic steps one `progressDelayMs` apart, while `next` has one. The only
+   * way progress is scheduled, so `cancelStep` says truthfully whether a step is pending.
+   */
+  advance<R extends Progressing>(record: R, next: NextStep<R>): void {
+    const step = next(record);
+    if (step === null) return;
+    record.cancelStep = this.tasks.schedule(this.config.progressDelayMs, () => {
+      record.cancelStep = undefined;
+      step();
+      this.changed();
+      this.advance(record, next);
+    });
+  }
+
+  /** From now on, changes are written to `file` (`keepState`). */
+  keepIn(file: StateFile): void {
+    this.file = file;
+  }
+
+  /** The simulator's state changed: its state file, if it has one, is written soon. */
+  changed(): void {
+    this.file?.changed();
+  }
+
+  /** Writes the state file now, if there is one; the snapshot is taken before this returns. */
+  save(): Promise<void> {
+    return this.file?.flush() ?? Promise.resolve();
+  }
+
   /** A validated partial update; a balance change goes through the simulator's `setBalance`. */
   patchConfig(patch: ProviderConfigPatch): ProviderConfig {
     this.config = resolveProviderConfig(this.config, patch);
@@ -46,9 +89,12 @@ export class ProviderRuntime {
     this.tasks.cancelAll();
     this.webhooks.reset();
     this.config = { ...this.initialConfig };
+    this.changed();
   }
 
+  /** Stops everything, writes nothing more: `save` first to keep the last changes. */
   dispose(): void {
+    this.file?.stop();
     this.tasks.cancelAll();
     this.hanging.dropAll();
     this.webhooks.dispose();

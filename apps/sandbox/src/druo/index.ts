@@ -2,6 +2,7 @@ import { druo } from '@payouts/providers';
 import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { druoRouter } from './routes.ts';
 import { type DruoCredentials, DruoSimulator } from './simulator.ts';
+import { druoState } from './state.ts';
 
 export type { DruoCredentials } from './simulator.ts';
 
@@ -24,4 +25,5 @@ export const druoSimulator = defineSimulator({
   credentials: (env) => ({ accessToken: env('DRUO_ACCESS_TOKEN'), tenantId: env('DRUO_TENANT_ID') }),
   simulator: (runtime, credentials) => new DruoSimulator(runtime, credentials),
   router: druoRouter,
+  state: druoState,
 });

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
+import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
-import type { ProviderRuntime } from '../common/runtime.ts';
+import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feesFor } from './fees.ts';
+import type { DruoState } from './state.ts';
 import {
   type CreatePayoutRequest,
   CURRENCIES,
@@ -25,8 +27,10 @@ interface PayoutRecord {
   readonly payout: DruoTransaction;
   /** `destination_account_id`: its last four characters decide the outcome (docs/sandbox.md). */
   readonly accountRef: string;
+  /** Decided when the payout is funded; null for a declined one. */
+  outcome: Outcome | null;
   /** The pending automatic step, cancelled when an operator forces a transition. */
-  cancelStep?: () => void;
+  cancelStep?: (() => void) | undefined;
 }
 
 /** The page's `remarks` / `decline_reason` example: our float at DRUO cannot fund the payout. */
@@ -65,7 +69,7 @@ function transactionCode(): string {
  * movement happens in the transition that causes it: the create debits amount + fee, FAILED and
  * REVERSED credit them back.
  */
-export class DruoSimulator implements ProviderSimulator {
+export class DruoSimulator implements ProviderSimulator, Persistent<DruoState> {
   readonly id = 'druo';
   private readonly payouts = new PayoutRegistry<PayoutRecord>();
   private readonly balances = new Map<DruoCurrency, number>();
@@ -104,7 +108,8 @@ export class DruoSimulator implements ProviderSimulator {
     record.payout.variable_fee = fees.variable;
     record.payout.total_fee = fees.total;
     record.payout.net_amount = cost;
-    this.scheduleProgress(record, decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random));
+    record.outcome = decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random);
+    this.runtime.advance(record, this.nextStep);
     return this.view(record);
   }
 
@@ -197,6 +202,15 @@ export class DruoSimulator implements ProviderSimulator {
     this.fillBalances(this.runtime.config.balance);
   }
 
+  snapshot(): DruoState {
+    return { payouts: this.payouts.snapshot(), balances: this.allBalances() };
+  }
+
+  restore(saved: DruoState): void {
+    this.payouts.restore(saved.payouts, (record) => this.runtime.advance(record, this.nextStep));
+    for (const currency of CURRENCIES) this.balances.set(currency, saved.balances[currency]);
+  }
+
   private fillBalances(amount: number): void {
     for (const currency of CURRENCIES) this.balances.set(currency, amount);
   }
@@ -226,28 +240,25 @@ export class DruoSimulator implements ProviderSimulator {
       total_fee: null,
       variable_fee: null,
     };
-    return { id: payout.uuid, payout, accountRef: input.destination_account_id };
+    return { id: payout.uuid, payout, accountRef: input.destination_account_id, outcome: null };
   }
 
   /** PENDING → PROCESSING → SUCCESSFUL | FAILED, then REVERSED for a reversal; a hold stays PROCESSING. */
-  private scheduleProgress(record: PayoutRecord, outcome: Outcome): void {
-    this.schedule(record, () => {
-      this.setStatus(record, 'PROCESSING');
-      if (outcome === 'hold') return;
-      this.schedule(record, () => {
-        if (outcome === 'fail') return this.markFailed(record);
-        this.setStatus(record, 'SUCCESSFUL');
-        if (outcome === 'reverse') this.schedule(record, () => this.markReversed(record));
-      });
-    });
-  }
-
-  private schedule(record: PayoutRecord, step: () => void): void {
-    record.cancelStep = this.runtime.tasks.schedule(this.runtime.config.progressDelayMs, () => {
-      record.cancelStep = undefined;
-      step();
-    });
-  }
+  private readonly nextStep: NextStep<PayoutRecord> = (record) => {
+    const { outcome } = record;
+    switch (record.payout.status) {
+      case 'PENDING':
+        return () => this.setStatus(record, 'PROCESSING');
+      case 'PROCESSING':
+        if (outcome === 'fail') return () => this.markFailed(record);
+        if (outcome === 'succeed' || outcome === 'reverse') return () => this.setStatus(record, 'SUCCESSFUL');
+        return null;
+      case 'SUCCESSFUL':
+        return outcome === 'reverse' ? () => this.markReversed(record) : null;
+      default:
+        return null;
+    }
+  };
 
   private setStatus(record: PayoutRecord, status: PayoutStatus): void {
     record.payout.status = status;

@@ -2,6 +2,7 @@ import { krayon } from '@payouts/providers';
 import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { krayonRouter } from './routes.ts';
 import { type KrayonCredentials, KrayonSimulator } from './simulator.ts';
+import { krayonState } from './state.ts';
 
 export type { KrayonCredentials } from './simulator.ts';
 
@@ -19,4 +20,5 @@ export const krayonSimulator = defineSimulator({
   credentials: (env) => ({ apiToken: env('KRAYON_API_TOKEN') }),
   simulator: (runtime, credentials) => new KrayonSimulator(runtime, credentials),
   router: krayonRouter,
+  state: krayonState,
 });

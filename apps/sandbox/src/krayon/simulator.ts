@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { toMajorString } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
+import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
-import type { ProviderRuntime } from '../common/runtime.ts';
+import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feeFor } from './fees.ts';
+import type { KrayonState } from './state.ts';
 import { DEPOSIT_STATUSES, type DepositStatus, type KrayonDeposit, type ValidWithdrawal } from './wire.ts';
 
 export interface KrayonCredentials {
@@ -25,8 +27,9 @@ interface WithdrawalRecord {
   readonly accountRef: string;
   /** Unix seconds, for the admin list. */
   readonly createdAt: number;
+  readonly outcome: Outcome;
   /** The pending automatic step, cancelled when an operator forces a transition. */
-  cancelStep?: () => void;
+  cancelStep?: (() => void) | undefined;
 }
 
 export type CreateResult =
@@ -59,7 +62,7 @@ function isoMicros(ms: number): string {
  * is debited at create (amount + fee) and credited back on FAILED and REVERSED.
  * Progress: PENDING → PROCESSING → COMPLETED (→ REVERSED) or FAILED, one step per progressDelayMs.
  */
-export class KrayonSimulator implements ProviderSimulator {
+export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonState> {
   readonly id = 'krayon';
   private readonly withdrawals = new PayoutRegistry<WithdrawalRecord>();
   private readonly byReference = new Map<string, string>();
@@ -111,11 +114,12 @@ export class KrayonSimulator implements ProviderSimulator {
       fee,
       accountRef: request.customer.account_number,
       createdAt: Math.floor(now / 1000),
+      outcome: decideOutcome(request.customer.account_number, this.runtime.config, this.runtime.deps.random),
     };
     this.withdrawals.add(record);
     this.byReference.set(request.reference_id, id);
     this.runtime.config.balance -= input.amount + fee;
-    this.scheduleProgress(record, decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random));
+    this.runtime.advance(record, this.nextStep);
     return { kind: 'created', deposit: this.view(record) };
   }
 
@@ -179,25 +183,34 @@ export class KrayonSimulator implements ProviderSimulator {
     this.byReference.clear();
   }
 
-  /** PENDING → PROCESSING, then the outcome, one step each; `hold` stays PROCESSING. */
-  private scheduleProgress(record: WithdrawalRecord, outcome: Outcome): void {
-    this.schedule(record, () => {
-      this.moveTo(record, 'PROCESSING');
-      if (outcome === 'hold') return;
-      this.schedule(record, () => {
-        if (outcome === 'fail') return this.moveTo(record, 'FAILED');
-        this.moveTo(record, 'COMPLETED');
-        if (outcome === 'reverse') this.schedule(record, () => this.moveTo(record, 'REVERSED'));
-      });
-    });
+  snapshot(): KrayonState {
+    return { payouts: this.withdrawals.snapshot(), references: [...this.byReference] };
   }
 
-  private schedule(record: WithdrawalRecord, step: () => void): void {
-    record.cancelStep = this.runtime.tasks.schedule(this.runtime.config.progressDelayMs, () => {
-      record.cancelStep = undefined;
-      step();
-    });
+  restore(saved: KrayonState): void {
+    this.withdrawals.restore(saved.payouts, (record) => this.runtime.advance(record, this.nextStep));
+    this.withdrawals.assertKnown(
+      saved.references.map(([, id]) => id),
+      'a reference',
+    );
+    for (const [reference, id] of saved.references) this.byReference.set(reference, id);
   }
+
+  /** PENDING → PROCESSING, then the outcome, then REVERSED for a reversal, one step each; `hold` stays PROCESSING. */
+  private readonly nextStep: NextStep<WithdrawalRecord> = (record) => {
+    const { outcome } = record;
+    switch (record.deposit.status) {
+      case 'PENDING':
+        return () => this.moveTo(record, 'PROCESSING');
+      case 'PROCESSING':
+        if (outcome === 'hold') return null;
+        return () => this.moveTo(record, outcome === 'fail' ? 'FAILED' : 'COMPLETED');
+      case 'COMPLETED':
+        return outcome === 'reverse' ? () => this.moveTo(record, 'REVERSED') : null;
+      default:
+        return null;
+    }
+  };
 
   /** Every balance effect of a status lives here: the money comes back on FAILED and REVERSED. */
   private moveTo(record: WithdrawalRecord, status: DepositStatus): void {

@@ -2,6 +2,7 @@ import { razorpayx } from '@payouts/providers';
 import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { razorpayxRouter } from './routes.ts';
 import { type RazorpayXCredentials, RazorpayXSimulator } from './simulator.ts';
+import { razorpayxState } from './state.ts';
 
 export type { RazorpayXCredentials } from './simulator.ts';
 
@@ -27,4 +28,5 @@ export const razorpayxSimulator = defineSimulator({
   }),
   simulator: (runtime, credentials) => new RazorpayXSimulator(runtime, credentials),
   router: razorpayxRouter,
+  state: razorpayxState,
 });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
+import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
 import { alphanumericId, randomDigits } from '../common/random.ts';
 import { PayoutRegistry } from '../common/registry.ts';
-import type { ProviderRuntime } from '../common/runtime.ts';
+import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feesFor } from './fees.ts';
+import type { RazorpayXState } from './state.ts';
 import { EVENT_FOR_STATUS, payoutEvent } from './webhooks.ts';
 import {
   type CreatePayoutRequest,
@@ -31,8 +33,10 @@ interface PayoutRecord {
   readonly idempotencyKey: string;
   /** Last four characters decide the outcome (docs/sandbox.md): fund account id or bank account number. */
   readonly accountRef: string;
+  /** Decided when the payout is funded; null while it waits in the low-balance queue. */
+  outcome: Outcome | null;
   /** The pending automatic step, cancelled when an operator forces a transition. */
-  cancelStep?: () => void;
+  cancelStep?: (() => void) | undefined;
 }
 
 interface IdempotencyEntry {
@@ -91,7 +95,7 @@ function fingerprint(body: unknown): string {
  * low-balance queue. Every balance movement happens in the transition that causes it:
  * processing debits amount + fees, failed and reversed credit them back.
  */
-export class RazorpayXSimulator implements ProviderSimulator {
+export class RazorpayXSimulator implements ProviderSimulator, Persistent<RazorpayXState> {
   readonly id = 'razorpayx';
   private readonly payouts = new PayoutRegistry<PayoutRecord>();
   private readonly keys = new Map<string, IdempotencyEntry>();
@@ -256,6 +260,21 @@ export class RazorpayXSimulator implements ProviderSimulator {
     this.queue = [];
   }
 
+  snapshot(): RazorpayXState {
+    return { payouts: this.payouts.snapshot(), idempotencyKeys: [...this.keys] };
+  }
+
+  restore(saved: RazorpayXState): void {
+    this.payouts.restore(saved.payouts, (record) => this.runtime.advance(record, this.nextStep));
+    this.payouts.assertKnown(
+      saved.idempotencyKeys.map(([, entry]) => entry.payoutId),
+      'an idempotency key',
+    );
+    for (const [key, entry] of saved.idempotencyKeys) this.keys.set(key, entry);
+    // Queued payouts joined the queue as they were created, and leaving it never reorders the rest.
+    this.queue = this.payouts.all().filter((r) => r.payout.status === 'queued');
+  }
+
   private newRecord(input: CreatePayoutRequest, idempotencyKey: string, createdAt: number): PayoutRecord {
     let fundAccountId: string;
     let fundAccount: FundAccountWire | undefined;
@@ -301,7 +320,7 @@ export class RazorpayXSimulator implements ProviderSimulator {
       fee_type: '',
       error: { description: null, source: null, reason: null },
     };
-    return { id: payout.id, payout, idempotencyKey, accountRef };
+    return { id: payout.id, payout, idempotencyKey, accountRef, outcome: null };
   }
 
   /** Debits amount + fees and moves to processing, or returns false when the balance cannot. */
@@ -315,7 +334,8 @@ export class RazorpayXSimulator implements ProviderSimulator {
     record.payout.status = 'processing';
     record.payout.status_details = null;
     this.emit(record);
-    this.scheduleOutcome(record, decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random));
+    record.outcome = decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random);
+    this.runtime.advance(record, this.nextStep);
     return true;
   }
 
@@ -323,21 +343,20 @@ export class RazorpayXSimulator implements ProviderSimulator {
     if (!this.fund(record)) throw new Error(`payout ${record.id} started without funds`);
   }
 
-  private scheduleOutcome(record: PayoutRecord, outcome: Outcome): void {
-    if (outcome === 'hold') return;
-    this.schedule(record, () => {
-      if (outcome === 'fail') return this.markFailed(record);
-      this.markProcessed(record);
-      if (outcome === 'reverse') this.schedule(record, () => this.markReversed(record));
-    });
-  }
-
-  private schedule(record: PayoutRecord, step: () => void): void {
-    record.cancelStep = this.runtime.tasks.schedule(this.runtime.config.progressDelayMs, () => {
-      record.cancelStep = undefined;
-      step();
-    });
-  }
+  /** processing → processed or failed, as decided when funded; processed → reversed for a reversal; `hold` stays. */
+  private readonly nextStep: NextStep<PayoutRecord> = (record) => {
+    const { outcome } = record;
+    switch (record.payout.status) {
+      case 'processing':
+        if (outcome === 'fail') return () => this.markFailed(record);
+        if (outcome === 'succeed' || outcome === 'reverse') return () => this.markProcessed(record);
+        return null;
+      case 'processed':
+        return outcome === 'reverse' ? () => this.markReversed(record) : null;
+      default:
+        return null;
+    }
+  };
 
   /**
    * FIFO, but a payout the balance still cannot cover is skipped for the next one that fits

@@ -2,6 +2,7 @@ import { thaiGateway } from '@payouts/providers';
 import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { thaiGatewayRouter } from './routes.ts';
 import { type ThaiGatewayCredentials, ThaiGatewaySimulator } from './simulator.ts';
+import { thaiGatewayState } from './state.ts';
 
 export type { ThaiGatewayCredentials } from './simulator.ts';
 
@@ -21,4 +22,5 @@ export const thaiGatewaySimulator = defineSimulator({
   credentials: (env) => ({ apiKey: env('THAI_GATEWAY_API_KEY'), apiSecret: env('THAI_GATEWAY_API_SECRET') }),
   simulator: (runtime, credentials) => new ThaiGatewaySimulator(runtime, credentials),
   router: thaiGatewayRouter,
+  state: thaiGatewayState,
 });

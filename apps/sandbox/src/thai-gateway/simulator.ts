@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { maskAccountNumber, toMajorString } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
+import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
-import type { ProviderRuntime } from '../common/runtime.ts';
+import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
+import type { ThaiGatewayState } from './state.ts';
 import { withdrawEvent } from './webhooks.ts';
 import {
   type CreateWithdrawRequest,
@@ -29,7 +31,7 @@ interface WithdrawRecord {
   /** Last four characters decide the outcome (docs/sandbox.md): `customerBankAccountNumber`. */
   readonly outcome: Outcome;
   /** The pending automatic step, cancelled when an operator forces a transition. */
-  cancelStep?: () => void;
+  cancelStep?: (() => void) | undefined;
 }
 
 export type CreateResult =
@@ -57,7 +59,7 @@ const FORCEABLE: Record<WithdrawStatus, readonly WithdrawStatus[]> = {
  * INSUFFICIENT_BALANCE error (ASSUMPTIONS.md #9). The amount is debited at create and credited back when the
  * withdraw fails, is canceled or is reversed; no fees are documented, so none are charged.
  */
-export class ThaiGatewaySimulator implements ProviderSimulator {
+export class ThaiGatewaySimulator implements ProviderSimulator, Persistent<ThaiGatewayState> {
   readonly id = 'thai-gateway';
   private readonly withdraws = new PayoutRegistry<WithdrawRecord>();
   private readonly keys = new Map<string, string>();
@@ -90,7 +92,7 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
     if (key !== null) this.keys.set(key, record.id);
     this.references.set(input.referenceId, record.id);
     this.runtime.config.balance -= satang;
-    this.schedule(record, () => this.startProcessing(record));
+    this.runtime.advance(record, this.nextStep);
     return { kind: 'created', withdraw: this.view(record) };
   }
 
@@ -146,7 +148,8 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
     record.cancelStep = undefined;
     switch (to) {
       case 'processing':
-        this.startProcessing(record);
+        this.setStatus(record, 'processing');
+        this.runtime.advance(record, this.nextStep);
         break;
       case 'completed':
         this.markCompleted(record);
@@ -171,6 +174,24 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
     this.withdraws.clear();
     this.keys.clear();
     this.references.clear();
+  }
+
+  snapshot(): ThaiGatewayState {
+    return { payouts: this.withdraws.snapshot(), idempotencyKeys: [...this.keys], references: [...this.references] };
+  }
+
+  restore(saved: ThaiGatewayState): void {
+    this.withdraws.restore(saved.payouts, (record) => this.runtime.advance(record, this.nextStep));
+    this.withdraws.assertKnown(
+      saved.idempotencyKeys.map(([, id]) => id),
+      'an idempotency key',
+    );
+    this.withdraws.assertKnown(
+      saved.references.map(([, id]) => id),
+      'a reference id',
+    );
+    for (const [key, id] of saved.idempotencyKeys) this.keys.set(key, id);
+    for (const [reference, id] of saved.references) this.references.set(reference, id);
   }
 
   private newRecord(input: CreateWithdrawRequest, satang: number, idempotencyKey: string | null): WithdrawRecord {
@@ -198,24 +219,21 @@ export class ThaiGatewaySimulator implements ProviderSimulator {
     return { id: withdraw.id, withdraw, satang, idempotencyKey, outcome };
   }
 
-  /** pending → processing, then the decided outcome one step later; `hold` (0003) stays here. */
-  private startProcessing(record: WithdrawRecord): void {
-    this.setStatus(record, 'processing');
+  /** pending → processing, then the decided outcome one step later, then reversed for a reversal; `hold` (0003) stays processing. */
+  private readonly nextStep: NextStep<WithdrawRecord> = (record) => {
     const { outcome } = record;
-    if (outcome === 'hold') return;
-    this.schedule(record, () => {
-      if (outcome === 'fail') return this.markFailed(record);
-      this.markCompleted(record);
-      if (outcome === 'reverse') this.schedule(record, () => this.markReversed(record));
-    });
-  }
-
-  private schedule(record: WithdrawRecord, step: () => void): void {
-    record.cancelStep = this.runtime.tasks.schedule(this.runtime.config.progressDelayMs, () => {
-      record.cancelStep = undefined;
-      step();
-    });
-  }
+    switch (record.withdraw.status) {
+      case 'pending':
+        return () => this.setStatus(record, 'processing');
+      case 'processing':
+        if (outcome === 'hold') return null;
+        return outcome === 'fail' ? () => this.markFailed(record) : () => this.markCompleted(record);
+      case 'completed':
+        return outcome === 'reverse' ? () => this.markReversed(record) : null;
+      default:
+        return null;
+    }
+  };
 
   private markCompleted(record: WithdrawRecord): void {
     const at = this.isoNow();
