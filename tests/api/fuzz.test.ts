@@ -378,6 +378,14 @@ describe('fuzzing the API', () => {
         'provider',
         'batch_id',
         'reference_id',
+        'currency',
+        'method',
+        'created_from',
+        'created_to',
+        'updated_from',
+        'updated_to',
+        'amount_min',
+        'amount_max',
         'limit',
         'cursor',
         'after_row',
@@ -402,11 +410,24 @@ describe('fuzzing the API', () => {
         '1.5',
         'bm90LWFuLWlk',
         'cG9fMDFKREE4WjZCOVk0WDNXMlYxVDBTOVI4UTc',
+        'failed,processed',
+        'processed,,failed',
+        'INR',
+        'IMPS',
+        '2026-03-01T00:00:00Z',
+        '2026-03-01T00:00:00+05:30',
+        '2026-03-01',
+        '9999-99-99T99:99:99Z',
+        '1000000000000000',
+        '1000000000000001',
+        '99999999999999999999',
       ),
     );
     const raw = fc.constantFrom('%', '%zz', '%E0%A4%A', '&&&', '=', '==x', '?', '#frag', '%00', '+');
     const route = fc.constantFrom(
       { path: '/v1/payouts', operator: false },
+      { path: '/v1/payouts/export.csv', operator: false },
+      { path: '/v1/settings', operator: false },
       { path: '/v1/balances', operator: false },
       { path: `/v1/payout-batches/{batch}/payouts`, operator: false },
       { path: `/v1/payout-batches/{batch}`, operator: false },
@@ -529,6 +550,30 @@ describe('fuzzing the API', () => {
       // Few creates succeed (a tenant has at most 20 endpoints; then 409, also judged).
       { numRuns: 300 },
     );
+  });
+
+  test('settings: generated bodies', async () => {
+    const body = fc.oneof(
+      junk,
+      fc.record({ duplicate_reference_guard: fc.oneof(junk, fc.boolean()), extra: junk }, { requiredKeys: [] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const answer = await send('PATCH', '/v1/settings', {
+          body: JSON.stringify(b),
+          headers: { 'content-type': 'application/json' },
+        });
+        const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
+        judge(answer, b, ['duplicate_reference_guard', ...sent]);
+      }),
+      { numRuns: 150 },
+    );
+    // Whatever the run left it at, the guard is on again for the tests after this one.
+    const on = await send('PATCH', '/v1/settings', {
+      body: JSON.stringify({ duplicate_reference_guard: true }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(on.body).toEqual({ object: 'settings', duplicate_reference_guard: true });
   });
 
   test('amounts around the limit (10^15 minor units): payouts, JSON and CSV batch rows, fundings', async () => {

@@ -24,6 +24,11 @@ let dir: string;
 beforeAll(async () => {
   system = await startTestSystem();
   tenant = await createFundedTenant(system, 'cli-batch', { INR: 100_000_000, THB: 100_000_000, USD: 100_000_000 });
+  // The example salary run is submitted again here as new runs (variants of the file, new keys),
+  // reusing its references: the duplicate guard would refuse those rows, so this tenant turns it
+  // off (the guard is tested in tests/api/duplicate-reference.test.ts).
+  const off = await tenant.api('PATCH', '/v1/settings', { duplicate_reference_guard: false });
+  if (off.status !== 200) throw new Error(`settings: ${off.status} ${JSON.stringify(off.body)}`);
   dir = await mkdtemp(join(tmpdir(), 'payouts-cli-batch-'));
 });
 afterAll(async () => {

@@ -14,6 +14,11 @@ let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
 beforeAll(async () => {
   system = await startTestSystem();
   tenant = await createFundedTenant(system, 'payroll', { INR: 100_000_000, THB: 100_000_000 });
+  // These runs pay the same employees under the same references again and again, as a payroll
+  // that reuses its references each month does: such a tenant turns the duplicate guard off (the
+  // guard's own tests are tests/api/duplicate-reference.test.ts).
+  const off = await tenant.api('PATCH', '/v1/settings', { duplicate_reference_guard: false });
+  expect(off.status).toBe(200);
 });
 afterAll(async () => {
   await system?.stop();
@@ -310,8 +315,10 @@ describe('pre-flight against the wallet', () => {
     const retry = await upload({ items }, 'exact-1', exact.api);
     expect(retry.status).toBe(202);
     expect(retry.body.id).toBe(first.body.id);
-    // A new key is a new run, and that one the wallet cannot cover.
-    expect((await upload({ items }, 'exact-2', exact.api)).body.code).toBe('insufficient_funds');
+    // A new key is a new run (of other payouts: the same references would be duplicates), and
+    // that one the wallet cannot cover.
+    const next = items.map((item) => ({ ...item, reference_id: `${item.reference_id}-next` }));
+    expect((await upload({ items: next }, 'exact-2', exact.api)).body.code).toBe('insufficient_funds');
   });
 
   test('another tenant cannot see the run', async () => {

@@ -18,6 +18,7 @@ import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { webhookDeliveryAdminRoutes } from './routes/webhook-deliveries.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -105,6 +106,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
+  app.use('/v1', settingsRoutes(deps, auth));
   app.use('/v1', webhookEndpointRoutes(deps));
   app.use('/v1/admin', adminRoutes(deps, auth));
   app.use('/v1/admin', operationRoutes(deps));

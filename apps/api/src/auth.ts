@@ -17,6 +17,8 @@ export interface Principal {
   label: string | null;
   /** The tenant's request-signing secret, when it signs its requests (cached with the key). */
   signingSecret: string | null;
+  /** The tenant's duplicate-reference guard (cached with the key; on for operator keys, which create nothing). */
+  duplicateReferenceGuard: boolean;
 }
 
 declare global {
@@ -75,6 +77,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
             tenantId: apiKeys.tenantId,
             revokedAt: apiKeys.revokedAt,
             signingSecret: tenants.requestSigningSecret,
+            duplicateReferenceGuard: tenants.duplicateReferenceGuard,
           })
           .from(apiKeys)
           .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
@@ -91,6 +94,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
                   tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
                   label: row.label,
                   signingSecret: row.signingSecret ?? null,
+                  duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
                 }
               : null,
           expires: now + cacheMs,
@@ -137,6 +141,8 @@ export interface TenantCaller {
   keyId: string;
   /** The key's label, kept beside its id in the history so a decision names a person. */
   label: string | null;
+  /** The tenant's duplicate-reference guard (docs/api.md), cached with the key. */
+  duplicateReferenceGuard: boolean;
 }
 
 /** A tenant key whose role may use `route` (the table in roles.ts); anything else is a 403. */
@@ -151,7 +157,7 @@ export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
       `A ${p.tenantRole} key may not use ${route}; it needs one of: ${TENANT_ROUTE_ROLES[route].join(', ')}.`,
     );
   }
-  return { tenantId: p.tenantId, keyId: p.keyId, label: p.label };
+  return { tenantId: p.tenantId, keyId: p.keyId, label: p.label, duplicateReferenceGuard: p.duplicateReferenceGuard };
 }
 
 export function requireOperator(req: Request): Principal {

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
@@ -21,6 +22,7 @@ import {
   listPayoutsQuery,
   listTenantsQuery,
   payoutEventSchema,
+  payoutFiltersQuery,
   payoutListSchema,
   payoutSchema,
   problemSchema,
@@ -28,6 +30,8 @@ import {
   requestSigningSchema,
   tenantListSchema,
   tenantSchema,
+  tenantSettingsSchema,
+  updateTenantSettingsSchema,
   webhookReceiptSchema,
   z,
 } from './schemas.ts';
@@ -185,17 +189,28 @@ export function buildOpenApiDocument() {
         json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
       ),
       400: IDEMPOTENT_400,
-      409: undefined,
+      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created)`,
       422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list).`,
     }),
   });
   registry.registerPath({
     method: 'get',
     path: '/v1/payouts',
-    summary: 'List payouts, newest first',
+    summary: 'List payouts, newest first, filtered',
     security,
     request: { query: listPayoutsQuery },
     responses: keyed('tenant', 'get', { 200: json(payoutListSchema, 'A page of payouts') }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/payouts/export.csv',
+    summary: 'The payouts the filters select, newest first, as CSV (streamed, any size)',
+    description: `Columns: ${EXPORT_COLUMNS.join(', ')}. Amounts, fees and tax in minor units; account numbers masked.`,
+    security,
+    request: { query: payoutFiltersQuery },
+    responses: keyed('tenant', 'get', {
+      200: { description: 'The CSV, streamed', content: { 'text/csv': { schema: z.string() } } },
+    }),
   });
   registry.registerPath({
     method: 'get',
@@ -230,6 +245,21 @@ export function buildOpenApiDocument() {
     summary: 'Wallet balances per currency',
     security,
     responses: keyed('tenant', 'get', { 200: json(balancesSchema, 'Balances') }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/settings',
+    summary: 'Your settings',
+    security,
+    responses: keyed('tenant', 'get', { 200: json(tenantSettingsSchema, 'The settings') }),
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/settings',
+    summary: 'Change your settings (only those sent)',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: updateTenantSettingsSchema } } } },
+    responses: keyed('tenant', 'patch', { 200: json(tenantSettingsSchema, 'The settings now'), 422: undefined }),
   });
 
   registerBatchPaths(registry, h, batchId);
@@ -283,7 +313,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
     responses: keyed('tenant', 'post', {
       202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
       400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
-      409: undefined,
+      409: `${PROBLEM_TEXT[409]}; or a payout with one of the run’s references was created while the run was being stored (\`duplicate_reference\`; nothing was stored, uploading again reports the row)`,
       413: 'Over 128 MB (`body_too_large`)',
       415: 'Neither application/json nor text/csv (`unsupported_media_type`)',
       422: `${IDEMPOTENT_422}; rows refused in all_or_nothing mode, or none valid (\`batch_invalid\`, with \`row_errors\`); the wallet cannot cover the run (\`insufficient_funds\`); a currency totals more than 10^15 minor units (\`batch_total_too_large\`)`,

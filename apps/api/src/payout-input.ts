@@ -78,7 +78,7 @@ export function preparePayout(
 export function payoutRow(
   p: PreparedPayout,
   tenantId: string,
-  extra: { batchId?: string; batchRow?: number; queueIfLowBalance?: boolean } = {},
+  extra: { batchId?: string; batchRow?: number; queueIfLowBalance?: boolean; referenceGuarded?: boolean } = {},
 ): NewPayout {
   return {
     id: p.id,
@@ -90,6 +90,7 @@ export function payoutRow(
     method: p.body.method,
     purpose: p.body.purpose ?? null,
     referenceId: p.body.reference_id ?? null,
+    referenceGuarded: extra.referenceGuarded ?? true,
     narration: p.body.narration ?? null,
     description: p.body.description ?? null,
     beneficiary: p.body.beneficiary,

@@ -17,6 +17,7 @@ const ADMINS: readonly TenantKeyRole[] = ['admin'];
 export const TENANT_ROUTE_ROLES = {
   'POST /v1/payouts': MAKERS,
   'GET /v1/payouts': ALL,
+  'GET /v1/payouts/export.csv': ALL,
   'GET /v1/payouts/:id': ALL,
   'GET /v1/payouts/:id/events': ALL,
   'POST /v1/payouts/:id/cancel': MAKERS,
@@ -25,6 +26,9 @@ export const TENANT_ROUTE_ROLES = {
   'GET /v1/payout-batches/:id/payouts': ALL,
   'GET /v1/payout-batches/:id/results.csv': ALL,
   'GET /v1/balances': ALL,
+  // The duplicate-reference guard is the tenant's policy: readable by all, changed by an admin.
+  'GET /v1/settings': ALL,
+  'PATCH /v1/settings': ADMINS,
   // Endpoints carry signing secrets and decide where the tenant's events go: configuration.
   'POST /v1/webhook-endpoints': ADMINS,
   'GET /v1/webhook-endpoints': ADMINS,

@@ -3,6 +3,7 @@ import {
   CURRENCIES,
   MAX_AMOUNT,
   PAYOUT_STATUSES,
+  type PayoutStatus,
   PROVIDER_IDS,
   QUEUED_REASONS,
   TENANT_KEY_ROLES,
@@ -171,14 +172,70 @@ export const batchPayoutSchema = z
   .object({ row: z.number().int().openapi({ description: 'The row of the upload (from 1).' }), ...payoutFields })
   .openapi('BatchPayout');
 
-export const listPayoutsQuery = z.strictObject({
-  status: z.enum(PAYOUT_STATUSES).optional(),
+const instant = (description: string) =>
+  z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T18:30:00Z' })
+    .transform((v) => new Date(v))
+    .optional()
+    .openapi({ description, type: 'string', format: 'date-time' });
+const amountBound = (description: string) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be an integer amount in minor units')
+    .transform((v) => BigInt(v))
+    .refine((v) => v <= BigInt(MAX_AMOUNT), `must be at most ${MAX_AMOUNT}`)
+    .optional()
+    .openapi({ description, type: 'integer' });
+
+/**
+ * The filters of `GET /v1/payouts`, shared by its CSV export: every one narrows the selection
+ * (AND). Times are `from` inclusive and `to` exclusive; amounts are inclusive.
+ */
+const payoutFilterFields = {
+  status: z
+    .string()
+    .transform((v, ctx) => {
+      const list = v.split(',').map((s) => s.trim());
+      const unknown = list.filter((s) => !(PAYOUT_STATUSES as readonly string[]).includes(s));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be payout states separated by commas (${PAYOUT_STATUSES.join(', ')}); not one: ${unknown.slice(0, 3).join(', ') || '(empty)'}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(list)] as PayoutStatus[];
+    })
+    .optional()
+    .openapi({ description: 'One state or several, comma-separated: `failed,rejected`.', type: 'string' }),
   provider: z.enum(PROVIDER_IDS).optional(),
+  currency: z.enum(CURRENCIES).optional(),
+  method: text(32).optional(),
   batch_id: text(64).optional(),
   reference_id: text(255).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: text(200).optional(),
-});
+  created_from: instant('Created at or after this instant (RFC 3339).'),
+  created_to: instant('Created before this instant (RFC 3339).'),
+  updated_from: instant('Last changed at or after this instant (RFC 3339).'),
+  updated_to: instant('Last changed before this instant (RFC 3339).'),
+  amount_min: amountBound('Amount at least this, in minor units.'),
+  amount_max: amountBound('Amount at most this, in minor units.'),
+};
+const boundsInOrder = <T extends { amount_min?: bigint; amount_max?: bigint }>(q: T, ctx: z.RefinementCtx) => {
+  if (q.amount_min !== undefined && q.amount_max !== undefined && q.amount_min > q.amount_max) {
+    ctx.addIssue({ code: 'custom', path: ['amount_max'], message: 'must not be below amount_min' });
+  }
+};
+
+export const payoutFiltersQuery = z.strictObject(payoutFilterFields).superRefine(boundsInOrder);
+export type PayoutFilters = z.infer<typeof payoutFiltersQuery>;
+
+export const listPayoutsQuery = z
+  .strictObject({
+    ...payoutFilterFields,
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: text(200).optional(),
+  })
+  .superRefine(boundsInOrder);
 
 export const payoutListSchema = z
   .object({ data: z.array(payoutSchema), has_more: z.boolean(), next_cursor: z.string().nullable() })
@@ -260,6 +317,18 @@ export const requestSigningSchema = z
   })
   .openapi('RequestSigning');
 
+export const updateTenantSettingsSchema = z
+  .strictObject({
+    duplicate_reference_guard: z.boolean({ error: 'must be true or false' }).optional().openapi({
+      description:
+        'Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default.',
+    }),
+  })
+  .openapi('UpdateSettings');
+export const tenantSettingsSchema = z
+  .object({ object: z.literal('settings'), duplicate_reference_guard: z.boolean() })
+  .openapi('Settings');
+
 export const createFundingSchema = z
   .strictObject({
     currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
@@ -313,6 +382,10 @@ export const problemSchema = z
       .openapi({ description: '`batch_invalid`: every refused row (at most 10,000).' }),
     invalid_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were refused.' }),
     total_rows: z.number().int().optional().openapi({ description: '`batch_invalid`: how many rows were uploaded.' }),
+    existing_payout_id: z
+      .string()
+      .optional()
+      .openapi({ description: '`duplicate_reference`: the payout that holds the reference_id.' }),
   })
   .openapi('Problem', {
     description:

@@ -180,6 +180,42 @@ describe('applying reconciler events', () => {
     expect((await verifyLedger(db.db)).problems).toEqual([]);
   });
 
+  test('news after processed is recorded in the history with what was charged, and the version grows', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    await applyEvents(db.db, [accepted(id), report(id, 'processed', { fees: '500', tax: '90' })]);
+    const before = await status(id);
+    await applyEvents(db.db, [report(id, 'processed', { utr: 'UTR77' })]);
+    await applyEvents(db.db, [report(id, 'processed', { utr: 'UTR77', fees: '700', tax: '126' })]);
+    // Nothing new: no entry, no version.
+    await applyEvents(db.db, [report(id, 'processed', { utr: 'UTR77', fees: '500', tax: '90' })]);
+    const row = await status(id);
+    expect({ utr: row.utr, fees: row.fees, tax: row.tax, version: row.version }).toEqual({
+      utr: 'UTR77',
+      fees: 500n,
+      tax: 90n,
+      version: before.version + 2,
+    });
+    const history = await db.db
+      .select({ from: payoutEvents.fromStatus, to: payoutEvents.toStatus, detail: payoutEvents.detail })
+      .from(payoutEvents)
+      .where(eq(payoutEvents.payoutId, id))
+      .orderBy(payoutEvents.id);
+    expect(history.slice(-2)).toEqual([
+      { from: 'processed', to: 'processed', detail: expect.objectContaining({ updated: { utr: 'UTR77' } }) },
+      {
+        from: 'processed',
+        to: 'processed',
+        detail: expect.objectContaining({
+          updated: { reported_fees: '700', reported_tax: '126', charged_fees: '500', charged_tax: '90' },
+        }),
+      },
+    ]);
+    // The charge is what processed posted.
+    expect(await wallet()).toEqual({ available: 50_000n - 20_590n, held: 0n });
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
   test('processed without fees from the provider posts none, and the row says 0: what was charged', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);

@@ -334,6 +334,7 @@ class Batch {
     const to = r.outcome;
     const detail = { rawStatus: r.rawStatus, providerPayoutId: r.providerPayoutId, observedAt: r.observedAt };
     if (to === row.status) {
+      if (posted) return this.lateNews(row, r, details, detail);
       // Same state, maybe with news (a UTR that arrived later): keep the facts, no transition.
       if (Object.keys(details).length > 0) {
         Object.assign(row, details, { updatedAt: this.now });
@@ -377,6 +378,41 @@ class Batch {
       detail,
     );
     return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  /**
+   * News about a payout whose money moved (`processed`, `reversed`) without a change of state: a
+   * UTR, or fees and tax other than those charged. The client is told (refund teams show the UTR
+   * to their customers): the payout's history gets an entry and its version grows, which writes a
+   * `payout.updated` event. A UTR is kept on the row. Fees and tax are recorded as reported but not
+   * charged: the ledger posted the charge at `processed`, and a reversal returns exactly that.
+   * A provider's other fields (its raw status) change the row quietly, as before.
+   */
+  private lateNews(
+    row: PayoutRow,
+    r: ReconcilerJobData<'payout.report'>,
+    details: Partial<PayoutRow>,
+    detail: Record<string, unknown>,
+  ): EventResult {
+    const news: Record<string, unknown> = {};
+    if (details.utr !== undefined) news.utr = details.utr;
+    if (r.fees !== null && BigInt(r.fees) !== (row.fees ?? 0n)) news.reported_fees = r.fees;
+    if (r.tax !== null && BigInt(r.tax) !== (row.tax ?? 0n)) news.reported_tax = r.tax;
+    if (Object.keys(news).length === 0) {
+      if (Object.keys(details).length === 0) return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+      Object.assign(row, details, { updatedAt: this.now });
+      this.dirty.add(row.id);
+      return { outcome: 'applied', payoutId: row.id, status: row.status };
+    }
+    if (news.reported_fees !== undefined || news.reported_tax !== undefined) {
+      news.charged_fees = String(row.fees ?? 0n);
+      news.charged_tax = String(row.tax ?? 0n);
+    }
+    this.record(row, row.status, true, r.source, { ...detail, updated: news });
+    Object.assign(row, details, { version: row.version + 1, updatedAt: this.now });
+    this.dirty.add(row.id);
+    this.outbox.payoutUpdated(row);
+    return { outcome: 'applied', payoutId: row.id, status: row.status };
   }
 
   private cancel(c: ReconcilerJobData<'payout.cancel'>): EventResult {

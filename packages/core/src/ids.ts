@@ -54,6 +54,14 @@ export class IdGenerator {
   }
 }
 
+/**
+ * The least id of `kind` minted at `time` (ms since the epoch) or later: every id minted earlier
+ * sorts below it, every id minted then or later at or above. A bound for range scans by id.
+ */
+export function idAtTime(kind: IdKind, time: number): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(Math.max(0, Math.min(time, 2 ** 48 - 1)))}`;
+}
+
 function encodeTime(time: number): string {
   let out = '';
   let t = time;

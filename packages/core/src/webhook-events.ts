@@ -12,10 +12,15 @@ export const PAYOUT_EVENT_STATUSES = PAYOUT_STATUSES.filter(
 );
 
 export type PayoutEventType = `payout.${Exclude<PayoutStatus, 'accepted'>}`;
-export type WebhookEventType = PayoutEventType | 'batch.completed';
+/**
+ * `payout.updated`: news about a payout after its money moved, without a change of state (a UTR,
+ * fees or tax the provider reported after `processed`).
+ */
+export type WebhookEventType = PayoutEventType | 'payout.updated' | 'batch.completed';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   ...PAYOUT_EVENT_STATUSES.map((s) => `payout.${s}` as const),
+  'payout.updated',
   'batch.completed',
 ];
 

@@ -36,6 +36,7 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     queuedReason: null,
     purpose: row.purpose ?? null,
     referenceId: row.referenceId ?? null,
+    referenceGuarded: row.referenceGuarded ?? false,
     narration: row.narration ?? null,
     description: row.description ?? null,
     queueIfLowBalance: row.queueIfLowBalance ?? false,

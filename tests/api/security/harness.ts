@@ -36,6 +36,7 @@ export const ROUTES: RouteSpec[] = [
   // payouts.security.test.ts
   { method: 'POST', path: '/v1/payouts', access: 'tenant', roles: MAKE, body: () => inrPayout(), file: 'payouts' },
   { method: 'GET', path: '/v1/payouts', access: 'tenant', roles: READ, file: 'payouts' },
+  { method: 'GET', path: '/v1/payouts/export.csv', access: 'tenant', roles: READ, file: 'payouts' },
   { method: 'GET', path: '/v1/payouts/:id', access: 'tenant', roles: READ, file: 'payouts' },
   { method: 'GET', path: '/v1/payouts/:id/events', access: 'tenant', roles: READ, file: 'payouts' },
   { method: 'POST', path: '/v1/payouts/:id/cancel', access: 'tenant', roles: MAKE, file: 'payouts' },
@@ -51,6 +52,9 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', roles: READ, file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', roles: READ, file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', roles: READ, file: 'batches' },
+  // settings.security.test.ts
+  { method: 'GET', path: '/v1/settings', access: 'tenant', roles: READ, file: 'settings' },
+  { method: 'PATCH', path: '/v1/settings', access: 'tenant', roles: ADMIN, body: () => ({}), file: 'settings' },
   // balances.security.test.ts
   { method: 'GET', path: '/v1/balances', access: 'tenant', roles: READ, file: 'balances' },
   // admin.security.test.ts
@@ -235,7 +239,7 @@ async function snapshot(f: Fixture) {
       ({ consecutiveFailures: _failures, circuitOpenUntil: _circuit, lastClaimedAt: _claimed, ...rest }) => rest,
     ),
     signing: await db
-      .select({ id: tenants.id, secret: tenants.requestSigningSecret })
+      .select({ id: tenants.id, secret: tenants.requestSigningSecret, guard: tenants.duplicateReferenceGuard })
       .from(tenants)
       .orderBy(tenants.id),
   };

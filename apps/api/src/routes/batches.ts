@@ -16,6 +16,12 @@ import express, { type Request, Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import { columnOf, csvField, csvRecordToPayout, unknownColumns } from '../batch-csv.ts';
 import type { ApiDeps } from '../deps.ts';
+import {
+  duplicateReference,
+  duplicateReferenceMessage,
+  isDuplicateReference,
+  livePayoutsByReference,
+} from '../duplicate-reference.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
@@ -69,7 +75,7 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId, label } = requireTenant(req, 'POST /v1/payout-batches');
+      const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payout-batches');
       const key = readIdempotencyKey(req);
       const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
       // A retry of an upload replays its first answer before anything is judged again: the wallet
@@ -79,6 +85,7 @@ export function batchRoutes(deps: ApiDeps): Router {
         res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
         return;
       }
+      if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
       const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
       const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
       if (accepted.length === 0 || (parsed.options.mode === 'all_or_nothing' && refused.length > 0)) {
@@ -118,36 +125,48 @@ export function batchRoutes(deps: ApiDeps): Router {
       const queueIfLow = short.length > 0 ? true : undefined;
       const batchId = newId('batch');
 
-      const { response, replayed } = await withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
-        const [batch] = await tx
-          .insert(payoutBatches)
-          .values({
-            id: batchId,
-            tenantId,
-            mode: parsed.options.mode,
-            onInsufficientFunds: parsed.options.on_insufficient_funds,
-            source: parsed.source,
-            totalRows: parsed.rows.length,
-            acceptedRows: accepted.length,
-            rejectedRows: parsed.rows.length - accepted.length,
-            rowErrors: refused,
-            totals,
-          })
-          .returning();
-        // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
-        // drizzle's per-value parameters cost more than the inserts themselves.
-        for (let i = 0; i < accepted.length; i += 10_000) {
-          const chunk = accepted.slice(i, i + 10_000);
-          // The payouts, and their first event made from what was inserted, in one statement.
-          await insertAcceptedPayouts(
-            tx,
-            chunk.map((r) =>
-              payoutRow(r.payout, tenantId, { batchId, batchRow: r.row, queueIfLowBalance: queueIfLow }),
-            ),
-            { keyId, ...(label ? { keyLabel: label } : {}), batchId },
-          );
-        }
-        return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
+      const store = () =>
+        withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
+          const [batch] = await tx
+            .insert(payoutBatches)
+            .values({
+              id: batchId,
+              tenantId,
+              mode: parsed.options.mode,
+              onInsufficientFunds: parsed.options.on_insufficient_funds,
+              source: parsed.source,
+              totalRows: parsed.rows.length,
+              acceptedRows: accepted.length,
+              rejectedRows: parsed.rows.length - accepted.length,
+              rowErrors: refused,
+              totals,
+            })
+            .returning();
+          // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
+          // drizzle's per-value parameters cost more than the inserts themselves.
+          for (let i = 0; i < accepted.length; i += 10_000) {
+            const chunk = accepted.slice(i, i + 10_000);
+            // The payouts, and their first event made from what was inserted, in one statement.
+            await insertAcceptedPayouts(
+              tx,
+              chunk.map((r) =>
+                payoutRow(r.payout, tenantId, {
+                  batchId,
+                  batchRow: r.row,
+                  queueIfLowBalance: queueIfLow,
+                  referenceGuarded: duplicateReferenceGuard,
+                }),
+              ),
+              { keyId, ...(label ? { keyLabel: label } : {}), batchId },
+            );
+          }
+          return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
+        });
+      const { response, replayed } = await store().catch(async (error: unknown) => {
+        // A payout with one of the run's references was created since the check above: nothing of
+        // the run was stored, and a retry reports that row among the row errors.
+        if (!isDuplicateReference(error)) throw error;
+        throw await duplicateInRun(deps, tenantId, accepted);
       });
 
       if (!replayed) {
@@ -374,6 +393,53 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
   if (headerProblem) throw headerProblem;
   if (rows.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
   return { source: 'csv', options: opts, rows, print: hash.digest('hex') };
+}
+
+/**
+ * The duplicate guard over a run: a row whose `reference_id` an earlier row of the run has, or a
+ * live payout of the tenant has, is refused like any invalid row (`reference_id` named), so the
+ * run's mode decides whether the rest goes ahead.
+ */
+async function refuseDuplicateReferences(deps: ApiDeps, tenantId: string, parsed: Parsed): Promise<void> {
+  const firstRow = new Map<string, number>();
+  for (const r of parsed.rows) {
+    const reference = 'payout' in r ? r.payout.body.reference_id : undefined;
+    if (reference !== undefined && !firstRow.has(reference)) firstRow.set(reference, r.row);
+  }
+  const live = await livePayoutsByReference(deps.db, tenantId, [...firstRow.keys()]);
+  parsed.rows = parsed.rows.map((r) => {
+    const reference = 'payout' in r ? r.payout.body.reference_id : undefined;
+    if (reference === undefined) return r;
+    const holder = live.get(reference);
+    if (holder)
+      return refusedRow(r.row, [{ path: 'reference_id', message: duplicateReferenceMessage(holder) }], {
+        reference_id: reference,
+      });
+    const first = firstRow.get(reference)!;
+    if (first !== r.row) {
+      return refusedRow(r.row, [{ path: 'reference_id', message: `repeats the reference_id of row ${first}` }], {
+        reference_id: reference,
+      });
+    }
+    return r;
+  });
+}
+
+/** The 409 for a run refused by the guard's index: names a payout that holds one of its references. */
+async function duplicateInRun(
+  deps: ApiDeps,
+  tenantId: string,
+  accepted: { payout: PreparedPayout }[],
+): Promise<HttpProblem> {
+  const references = accepted.flatMap((r) =>
+    r.payout.body.reference_id === undefined ? [] : [r.payout.body.reference_id],
+  );
+  const [held] = await livePayoutsByReference(deps.db, tenantId, references);
+  if (held) return duplicateReference(held[0], held[1]);
+  return problems.conflict(
+    'duplicate_reference',
+    'A payout with one of these references was created while the run was stored; nothing was stored. Retry the upload to see which rows.',
+  );
 }
 
 /**

@@ -2,15 +2,18 @@ import { isId } from '@payouts/core';
 import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
 import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { writePayoutsCsv } from '../payout-export.ts';
+import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { listPayoutsQuery, z } from '../schemas.ts';
+import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -18,27 +21,32 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId, label } = requireTenant(req, 'POST /v1/payouts');
+    const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const prepared = preparePayout(deps, req.body);
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
-    const record = acceptedRecord(payoutRow(prepared.payout, tenantId), new Date());
-    const { response, replayed } = await createOnce(
-      deps.db,
-      tenantId,
-      key,
-      fingerprint(req, req.body),
-      { status: 202, body: payoutResource(record) },
-      (where) =>
-        acceptedPayoutsCtes(
-          [record],
-          { keyId, ...(label ? { keyLabel: label } : {}) },
-          { where, now: record.createdAt },
-        ),
+    const record = acceptedRecord(
+      payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
+      new Date(),
     );
+    const create = () =>
+      createOnce(
+        deps.db,
+        tenantId,
+        key,
+        fingerprint(req, req.body),
+        { status: 202, body: payoutResource(record) },
+        (where) =>
+          acceptedPayoutsCtes(
+            [record],
+            { keyId, ...(label ? { keyLabel: label } : {}) },
+            { where, now: record.createdAt },
+          ),
+      );
+    const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
 
     if (!replayed) {
       // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
@@ -54,11 +62,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   router.get('/payouts', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/payouts');
     const q = parseQuery(listPayoutsQuery, req);
-    const filters: SQL[] = [eq(payouts.tenantId, tenantId)];
-    if (q.status) filters.push(eq(payouts.status, q.status));
-    if (q.provider) filters.push(eq(payouts.provider, q.provider));
-    if (q.batch_id) filters.push(eq(payouts.batchId, q.batch_id));
-    if (q.reference_id) filters.push(eq(payouts.referenceId, q.reference_id));
+    const filters = payoutFilterSql(tenantId, q);
     if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
     const rows = await deps.db
       .select()
@@ -73,6 +77,27 @@ export function payoutRoutes(deps: ApiDeps): Router {
       has_more: hasMore,
       next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
     });
+  });
+
+  /** The list's selection as CSV, streamed (any size, memory of one page): docs/api.md. */
+  router.get('/payouts/export.csv', async (req, res) => {
+    const { tenantId } = requireTenant(req, 'GET /v1/payouts/export.csv');
+    const q = parseQuery(payoutFiltersQuery, req);
+    res
+      .type('text/csv')
+      .set('Content-Disposition', 'attachment; filename="payouts.csv"')
+      .set('Cache-Control', 'no-store');
+    try {
+      await writePayoutsCsv(deps.db, payoutFilterSql(tenantId, q), res);
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      // The header is sent: a problem answer is no longer possible, so the response is cut short
+      // (no final chunk) and the client sees a broken download instead of a truncated file.
+      req.log.error({ err: error }, 'payout export failed after it started');
+      res.destroy(error as Error);
+      return;
+    }
+    res.end();
   });
 
   router.get('/payouts/:id', async (req, res) => {
@@ -124,6 +149,30 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Runs a create that the duplicate guard's unique index may refuse, and answers a refusal with
+ * `409 duplicate_reference` naming the payout that holds the reference. Nothing was written then,
+ * not even the Idempotency-Key record, so a retry with the same key is judged again. If the
+ * holder was cancelled or failed between the refusal and the look-up, the create is tried again.
+ */
+async function createOnceGuarded<T>(
+  deps: ApiDeps,
+  tenantId: string,
+  reference: string | null,
+  create: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (reference === null || !isDuplicateReference(error)) throw error;
+      const holder = (await livePayoutsByReference(deps.db, tenantId, [reference])).get(reference);
+      if (holder) throw duplicateReference(reference, holder);
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 /**

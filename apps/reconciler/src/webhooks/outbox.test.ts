@@ -173,6 +173,42 @@ describe('the webhook outbox', () => {
     expect((await rows()).at(-1)).toEqual({ version: 3, status: 'pending', timed: true });
   });
 
+  test('a UTR, fees or tax reported after processed: payout.updated at the next version; a repeat of it, nothing', async () => {
+    await fund('INR', 100_000);
+    await endpoint();
+    const id = await newPayout();
+    await applyEvents(db.db, [accepted(id), report(id, 'processed')]);
+    const late = (extra: Record<string, unknown>) =>
+      ({ ...report(id, 'processed'), data: { ...report(id, 'processed').data, ...extra } }) as ReconcilerEvent;
+    await applyEvents(db.db, [late({ utr: 'UTR-LATE-1' })]);
+    // The same news again (a webhook and a poll both saw it) tells nothing new.
+    await applyEvents(db.db, [late({ utr: 'UTR-LATE-1' })]);
+    await applyEvents(db.db, [late({ utr: 'UTR-LATE-1', fees: '500', tax: '90' })]);
+    const events = await eventsOf(id);
+    expect(events.map((e) => [e.type, e.subjectVersion])).toEqual([
+      ['payout.reserved', 1],
+      ['payout.processed', 2],
+      ['payout.updated', 3],
+      ['payout.updated', 4],
+    ]);
+    const data = events.map((e) => (e.payload as { data: { utr: string | null; fees: number; version: number } }).data);
+    expect(data[2]).toMatchObject({ status: 'processed', utr: 'UTR-LATE-1', version: 3 });
+    // What the wallet was charged stays what processed posted: the late fees are history, not a charge.
+    expect(data[3]).toMatchObject({ status: 'processed', utr: 'UTR-LATE-1', fees: 0, tax: 0, version: 4 });
+  });
+
+  test('an endpoint that wants only payout.updated gets only those', async () => {
+    await fund('INR', 100_000);
+    await endpoint({ enabledEvents: ['payout.updated'] });
+    const id = await newPayout();
+    await applyEvents(db.db, [accepted(id), report(id, 'processed')]);
+    await applyEvents(db.db, [
+      { ...report(id, 'processed'), data: { ...report(id, 'processed').data, utr: 'U2' } } as ReconcilerEvent,
+    ]);
+    const deliveries = await db.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subjectId, id));
+    expect(deliveries.map((d) => d.subjectVersion)).toEqual([3]);
+  });
+
   test('an ignored transition writes no event', async () => {
     await fund('INR', 100_000);
     await endpoint();

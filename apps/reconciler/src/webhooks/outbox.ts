@@ -88,20 +88,7 @@ export class WebhookOutbox {
   payoutChanged(row: PayoutRow, from: PayoutStatus): void {
     if (!this.endpoints.has(row.tenantId)) return;
     const to = row.status as Exclude<PayoutStatus, 'accepted'>;
-    const type = payoutEventType(to);
-    const targets = this.subscribers(row.tenantId, type);
-    if (targets.length > 0) {
-      const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
-      this.events.push(event);
-      this.deliveries.push(...deliveries);
-      for (const d of deliveries)
-        this.links.push({
-          endpointId: d.endpointId,
-          subjectId: row.id,
-          subjectVersion: row.version,
-          eventId: event.id!,
-        });
-    }
+    this.payoutEvent(row, payoutEventType(to));
     if (
       row.batchId &&
       FINAL_STATUSES.has(to) &&
@@ -110,6 +97,27 @@ export class WebhookOutbox {
     ) {
       this.batches.set(row.batchId, row.tenantId);
     }
+  }
+
+  /** Call after the row holds its news and new version: `payout.updated`, in the same version chain. */
+  payoutUpdated(row: PayoutRow): void {
+    if (!this.endpoints.has(row.tenantId)) return;
+    this.payoutEvent(row, 'payout.updated');
+  }
+
+  private payoutEvent(row: PayoutRow, type: WebhookEventType): void {
+    const targets = this.subscribers(row.tenantId, type);
+    if (targets.length === 0) return;
+    const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
+    this.events.push(event);
+    this.deliveries.push(...deliveries);
+    for (const d of deliveries)
+      this.links.push({
+        endpointId: d.endpointId,
+        subjectId: row.id,
+        subjectVersion: row.version,
+        eventId: event.id!,
+      });
   }
 
   private build(

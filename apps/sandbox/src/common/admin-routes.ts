@@ -10,6 +10,7 @@ import type { ProviderSimulator } from './provider.ts';
 
 const balanceBody = z.strictObject({ amount: z.number().int().min(0) });
 const statusBody = z.strictObject({ status: z.string().min(1) });
+const utrBody = z.strictObject({ utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits') });
 
 function adminError(res: Response, httpStatus: number, code: string, message: string, extra: object = {}): void {
   res.status(httpStatus).json({ error: { code, message, ...extra } });
@@ -82,6 +83,20 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     const parsed = statusBody.safeParse(req.body);
     if (!parsed.success) return invalid(res, parsed.error);
     const result = sim.forceStatus(String(req.params.id), parsed.data.status);
+    if (result.ok) res.json(result.payout);
+    else adminError(res, result.httpStatus, result.code, result.message);
+  });
+
+  router.post('/:provider/payouts/:id/utr', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    if (!sim.updateUtr) {
+      adminError(res, 404, 'not_supported', `The ${sim.id} simulator sends no news after a payout is processed.`);
+      return;
+    }
+    const parsed = utrBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const result = sim.updateUtr(String(req.params.id), parsed.data.utr);
     if (result.ok) res.json(result.payout);
     else adminError(res, result.httpStatus, result.code, result.message);
   });

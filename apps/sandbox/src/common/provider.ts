@@ -33,6 +33,11 @@ export interface ProviderSimulator {
   listPayouts(): AdminPayoutEntry[];
   /** Operator-forced transition, with the same balance effects as the automatic one. */
   forceStatus(id: string, status: string): ForceStatusResult;
+  /**
+   * A UTR the bank gives after the payout was processed, told as the provider tells it (RazorpayX:
+   * a `payout.updated` webhook). Only providers that send such news implement it.
+   */
+  updateUtr?(id: string, utr: string): ForceStatusResult;
   /** Forgets every payout and key, and restores the starting configuration. */
   reset(): void;
 }

@@ -229,6 +229,30 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     return { ok: true, payout: this.view(record) };
   }
 
+  /**
+   * The bank's UTR arriving after `processed`, or a corrected one: RazorpayX sends it as a
+   * `payout.updated` webhook carrying the payout, and a lookup shows it from then on.
+   */
+  updateUtr(id: string, utr: string): ForceStatusResult {
+    const record = this.payouts.get(id);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No payout ${id}.` };
+    if (record.payout.status !== 'processed') {
+      return {
+        ok: false,
+        httpStatus: 409,
+        code: 'invalid_transition',
+        message: `A UTR is given to a processed payout; this one is ${record.payout.status}.`,
+      };
+    }
+    record.payout.utr = utr;
+    if (this.runtime.webhooks.enabled) {
+      this.runtime.webhooks.send(
+        payoutEvent('payout.updated', this.view(record), this.credentials.webhookSecret, this.runtime.now()),
+      );
+    }
+    return { ok: true, payout: this.view(record) };
+  }
+
   reset(): void {
     this.runtime.reset();
     this.payouts.clear();

@@ -8,7 +8,18 @@ import {
   type TransitionSource,
 } from '@payouts/core';
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
 
 /** Bank details as accepted by the API. Lives only in Postgres: job payloads carry ids. */
@@ -38,6 +49,19 @@ export const FINAL_STATUS_LIST = sql.raw(
     .join(',')})`,
 );
 
+/**
+ * The states that free a payout's `reference_id` for another payout (it moved no money and never
+ * will): the duplicate guard ignores payouts in them. Written out like `FINAL_STATUS_LIST`.
+ */
+export const REFERENCE_RELEASING_STATUSES = [
+  'failed',
+  'rejected',
+  'cancelled',
+] as const satisfies readonly PayoutStatus[];
+const RELEASED_REFERENCE_STATUS_LIST = sql.raw(`(${REFERENCE_RELEASING_STATUSES.map((s) => `'${s}'`).join(',')})`);
+/** The unique index a duplicate reference violates (the API maps it to `409 duplicate_reference`). */
+export const LIVE_REFERENCE_INDEX = 'payouts_live_reference_idx';
+
 export const payouts = pgTable(
   'payouts',
   {
@@ -54,6 +78,12 @@ export const payouts = pgTable(
     method: text('method').notNull(),
     purpose: text('purpose'),
     referenceId: text('reference_id'),
+    /**
+     * Whether the tenant's duplicate-reference guard was on when the payout was created: only such
+     * payouts take part in the unique index of live references below, so turning the guard off
+     * lets later payouts repeat a reference, and turning it back on never fails on them.
+     */
+    referenceGuarded: boolean('reference_guarded').notNull().default(false),
     narration: text('narration'),
     description: text('description'),
     beneficiary: jsonb('beneficiary').$type<BeneficiaryRecord>().notNull(),
@@ -91,6 +121,14 @@ export const payouts = pgTable(
   (t) => [
     index('payouts_tenant_id_idx').on(t.tenantId, t.id),
     index('payouts_tenant_reference_idx').on(t.tenantId, t.referenceId),
+    // `GET /v1/payouts?status=`: a state few payouts are in (rejected, reversed) would otherwise
+    // read the tenant's whole history, newest first, to find none.
+    index('payouts_tenant_status_idx').on(t.tenantId, t.status, t.id),
+    // The duplicate guard: one live payout per reference and tenant. A constraint rather than a
+    // check before the insert, so two concurrent creates cannot both pass it.
+    uniqueIndex(LIVE_REFERENCE_INDEX)
+      .on(t.tenantId, t.referenceId)
+      .where(sql`reference_guarded and status not in ${RELEASED_REFERENCE_STATUS_LIST}`),
     index('payouts_batch_row_idx').on(t.batchId, t.batchRow),
     // The sweeper's scan: unfinished payouts by age.
     index('payouts_unfinished_idx').on(t.status, t.updatedAt).where(sql`status not in ${FINAL_STATUS_LIST}`),

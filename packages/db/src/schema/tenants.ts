@@ -1,5 +1,5 @@
 import { TENANT_KEY_ROLES } from '@payouts/core';
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -9,6 +9,11 @@ export const tenants = pgTable('tenants', {
    * raw body). Kept in clear because verifying needs it; shown once when enabled.
    */
   requestSigningSecret: text('request_signing_secret'),
+  /**
+   * Refuse a payout whose `reference_id` a live payout of this tenant already has (on unless the
+   * tenant turns it off: a retried refund with a new Idempotency-Key must not pay twice).
+   */
+  duplicateReferenceGuard: boolean('duplicate_reference_guard').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
