@@ -256,6 +256,45 @@ describe('payouts, balances and tenants: reading without curl', () => {
       .map((l) => JSON.parse(l) as { id: string });
     expect(lines.map((p) => p.id)).toEqual([...ids].reverse());
     expect((await cli(['payouts', 'list', '--all'], { env: asTenant(reader.key) })).stdout).toMatch(/^3 payouts\.$/m);
+
+    // The API's other filters, as they go on the wire; the export streams the same selection.
+    const filtered = await cli(
+      [
+        'payouts',
+        'list',
+        '--status',
+        'processed,failed',
+        '--currency',
+        'INR',
+        '--amount-min',
+        '50000',
+        '--amount-max',
+        '50000',
+        '--created-from',
+        '2020-01-01T00:00:00Z',
+        '--json',
+      ],
+      { env: asTenant(reader.key) },
+    );
+    expect(filtered.code).toBe(0);
+    expect(JSON.parse(filtered.stdout).data.map((p: { id: string }) => p.id)).toEqual([...ids].reverse());
+    expect(Object.fromEntries(new URL(must(filtered.requests[0], 'the list request')).searchParams)).toEqual({
+      status: 'processed,failed',
+      currency: 'INR',
+      amount_min: '50000',
+      amount_max: '50000',
+      created_from: '2020-01-01T00:00:00Z',
+    });
+    const exported = await cli(['payouts', 'export', '--reference', 'cli-read-2', '--output', '-'], {
+      env: asTenant(reader.key),
+    });
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    const csv = exported.stdout.trimEnd().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain(ids[1]);
+    const refused = await cli(['payouts', 'export', '--created-from', 'yesterday'], { env: asTenant(reader.key) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('created_from');
   });
 
   test('balances read a wallet with the tenant key, and any wallet with the operator key: the same numbers', async () => {
@@ -294,7 +333,8 @@ describe('payouts, balances and tenants: reading without curl', () => {
     for (const [args, message] of [
       [['payouts', 'list', '--limit', '101'], /expected at most 100/],
       [['payouts', 'list', '--all', '--limit', '5'], /--all reads every page/],
-      [['payouts', 'list', '--status', 'paid'], /Allowed choices are/],
+      [['payouts', 'list', '--status', 'processed,paid'], /not a payout state: paid/],
+      [['payouts', 'export', '--currency', 'EUR'], /Allowed choices are/],
       [['payouts', 'get', 'nope'], /expected a payout id/],
       [['balances', '--tenant', 'acme'], /expected a tenant id/],
     ] as [string[], RegExp][]) {

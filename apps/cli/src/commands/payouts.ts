@@ -1,5 +1,7 @@
-import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import { resolve } from 'node:path';
+import { CURRENCIES, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { checkWritable, copyToOutput, save } from '../batch/files.ts';
 import type { Context } from '../context.ts';
 import { amount, fields, table } from '../format.ts';
 import { JSON_HELP, parseBatchId, parsePayoutId, parsePositiveInt } from '../options.ts';
@@ -35,11 +37,22 @@ interface PayoutPage {
   next_cursor: string | null;
 }
 
-interface ListOptions {
+interface PayoutFilterOptions {
   status?: string;
   provider?: string;
+  currency?: string;
+  method?: string;
   batch?: string;
   reference?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  updatedFrom?: string;
+  updatedTo?: string;
+  amountMin?: string;
+  amountMax?: string;
+}
+
+interface ListOptions extends PayoutFilterOptions {
   limit?: number;
   cursor?: string;
   all?: boolean;
@@ -68,13 +81,7 @@ export function registerPayouts(program: Command, ctx: Context): void {
       ctx.emit(cmd, { ...payout, events: history.data }, () => describePayout(payout, history.data));
     });
 
-  payouts
-    .command('list')
-    .description('payouts, newest first, with the API filters')
-    .addOption(new Option('--status <status>', 'only payouts in this status').choices(PAYOUT_STATUSES))
-    .addOption(new Option('--provider <provider>', 'only this provider').choices(PROVIDER_IDS))
-    .option('--batch <batchId>', 'only the payouts of this batch (bat_…)', parseBatchId)
-    .option('--reference <referenceId>', 'only payouts with this reference_id')
+  addPayoutFilters(payouts.command('list').description('payouts, newest first, with the API filters'))
     .option('--limit <n>', 'a page of this many (1 to 100, default 20)', parsePageLimit)
     .option('--cursor <cursor>', 'the next page: the cursor a previous page printed')
     .option('--all', 'every page, not just the first (--json prints one JSON line per payout)')
@@ -88,14 +95,7 @@ export function registerPayouts(program: Command, ctx: Context): void {
         cmd.error('error: --all reads every page; it takes neither --cursor nor --limit');
       }
       const client = ctx.client(cmd, 'tenant');
-      const query = {
-        status: opts.status,
-        provider: opts.provider,
-        batch_id: opts.batch,
-        reference_id: opts.reference,
-        limit: opts.all ? PAGE_LIMIT : opts.limit,
-        cursor: opts.cursor,
-      };
+      const query = { ...wirePayoutFilters(opts), limit: opts.all ? PAGE_LIMIT : opts.limit, cursor: opts.cursor };
       const asJson = Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
       if (!opts.all) {
         const { body } = await client.get<PayoutPage>('/v1/payouts', { query });
@@ -114,6 +114,77 @@ export function registerPayouts(program: Command, ctx: Context): void {
       } while (cursor);
       if (!asJson) ctx.io.out(`${count} payout${count === 1 ? '' : 's'}.\n`);
     });
+
+  addPayoutFilters(
+    payouts
+      .command('export')
+      .description('the same selection as list, as CSV, streamed to a file or standard output (any size)'),
+  )
+    .option('--output <file>', 'where to write it; - for standard output (default: payouts.csv in this directory)')
+    .addHelpText('after', '\nExample:\n  $ pnpm exec payouts payouts export --status failed,rejected --output -')
+    .action(async (opts: PayoutFilterOptions & { output?: string }, cmd: Command) => {
+      const client = ctx.client(cmd, 'tenant');
+      const query = wirePayoutFilters(opts);
+      if (opts.output === '-') {
+        await copyToOutput(client, await client.download('/v1/payouts/export.csv', { query }), (s) => ctx.io.out(s));
+        return;
+      }
+      const target = resolve(opts.output ?? 'payouts.csv');
+      await checkWritable(cmd, target);
+      const rows = await save(client, await client.download('/v1/payouts/export.csv', { query }), target);
+      ctx.io.out(
+        fields([
+          ['file', target],
+          ['rows', `${rows} (plus the header line)`],
+        ]),
+      );
+    });
+}
+
+/** The API's payout filters as options, shared by `payouts list` and `payouts export`. */
+function addPayoutFilters(cmd: Command): Command {
+  return cmd
+    .option('--status <states>', 'only payouts in these states, comma-separated (e.g. failed,rejected)', parseStates)
+    .addOption(new Option('--provider <provider>', 'only this provider').choices(PROVIDER_IDS))
+    .addOption(new Option('--currency <currency>', 'only this currency').choices(CURRENCIES))
+    .option('--method <method>', 'only this method (e.g. IMPS)')
+    .option('--batch <batchId>', 'only the payouts of this batch (bat_…)', parseBatchId)
+    .option('--reference <referenceId>', 'only payouts with this reference_id')
+    .option('--created-from <time>', 'created at or after this RFC 3339 instant')
+    .option('--created-to <time>', 'created before this RFC 3339 instant')
+    .option('--updated-from <time>', 'last changed at or after this RFC 3339 instant')
+    .option('--updated-to <time>', 'last changed before this RFC 3339 instant')
+    .option('--amount-min <minor>', 'amount at least this, in minor units')
+    .option('--amount-max <minor>', 'amount at most this, in minor units');
+}
+
+/** The filters as the API spells them; the API judges times and amounts (a 400 names the one). */
+function wirePayoutFilters(o: PayoutFilterOptions): Record<string, string | undefined> {
+  return {
+    status: o.status,
+    provider: o.provider,
+    currency: o.currency,
+    method: o.method,
+    batch_id: o.batch,
+    reference_id: o.reference,
+    created_from: o.createdFrom,
+    created_to: o.createdTo,
+    updated_from: o.updatedFrom,
+    updated_to: o.updatedTo,
+    amount_min: o.amountMin,
+    amount_max: o.amountMax,
+  };
+}
+
+function parseStates(value: string): string {
+  const states = value.split(',').map((s) => s.trim());
+  const unknown = states.filter((s) => !(PAYOUT_STATUSES as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `not a payout state: ${unknown.join(', ')} (states: ${PAYOUT_STATUSES.join(', ')}).`,
+    );
+  }
+  return states.join(',');
 }
 
 /** POST /v1/admin/payouts/{id}/cancel: any tenant's payout, while it has not reached its provider. */
