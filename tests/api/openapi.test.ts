@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument, PROVIDER_EXAMPLES } from '@payouts/api';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DocumentedAnswers } from '../support/openapi.ts';
 import { servedRoutes } from '../support/routes.ts';
@@ -51,9 +51,8 @@ describe('the document', () => {
   test('names every answer a route behind an API key can give, problems included', () => {
     for (const entry of documented.filter((r) => r.includes(' /v1/') && !r.includes('/v1/webhooks/'))) {
       const [method, path] = entry.split(' ') as [string, string];
-      const responses = (doc.paths![path] as Record<string, { responses: Record<string, unknown> }>)[
-        method.toLowerCase()
-      ]!.responses;
+      const operations = must(doc.paths, 'doc.paths')[path] as Record<string, { responses: Record<string, unknown> }>;
+      const { responses } = must(operations[method.toLowerCase()], `the ${entry} operation`);
       for (const status of ['400', '401', '403', '413', '429', '431', '500', '503']) {
         expect(responses, `${entry} lacks ${status}`).toHaveProperty(status);
       }
@@ -128,7 +127,7 @@ describe('/docs', () => {
     const html = await page.text();
     // No inline script or style: the CSP would refuse it.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/);
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => must(m[1], 'm[1]'));
     expect(assets).toEqual(expect.arrayContaining([expect.stringMatching(/swagger-ui-bundle\.js$/)]));
     const bodies: Record<string, string> = {};
     for (const asset of assets.filter((a) => a.startsWith('/docs/'))) {
@@ -142,7 +141,7 @@ describe('/docs', () => {
     // Nothing reaches for another origin: the reference works offline.
     expect(bodies['/docs/assets/init.js']).toContain("url: '../openapi.json'");
     expect(bodies['/docs/assets/init.js']).toContain('validatorUrl: null');
-    expect(bodies['/docs/assets/swagger-ui-bundle.js']!.length).toBeGreaterThan(100_000);
+    expect(must(bodies['/docs/assets/swagger-ui-bundle.js'], 'the swagger-ui bundle').length).toBeGreaterThan(100_000);
     expect(bodies['/docs/assets/swagger-ui.css']).not.toMatch(/@import|url\(\s*["']?https?:/);
     // The document it loads (relative to the page) is the one served.
     const served = await fetch(new URL('../openapi.json', `${system.api.url}/docs`));
@@ -164,9 +163,10 @@ describe('the per-provider examples', () => {
   const providersDoc = readFileSync(join(ROOT, 'docs/providers.md'), 'utf8');
 
   test.each(Object.entries(PROVIDER_EXAMPLES))('%s: in the document and in docs/providers.md', (provider, example) => {
-    const media = (doc.paths!['/v1/payouts'] as { post: { requestBody: { content: Record<string, unknown> } } }).post
-      .requestBody.content['application/json'] as { examples: Record<string, { value: unknown }> };
-    expect(media.examples[provider]!.value).toEqual(example.value);
+    const media = (
+      must(doc.paths, 'doc.paths')['/v1/payouts'] as { post: { requestBody: { content: Record<string, unknown> } } }
+    ).post.requestBody.content['application/json'] as { examples: Record<string, { value: unknown }> };
+    expect(must(media.examples[provider], 'media.examples[provider]').value).toEqual(example.value);
     expect(providersDoc).toContain(JSON.stringify(example.value, null, 2));
   });
 

@@ -1,5 +1,5 @@
 import { operatorActions, payoutEventHash, payoutEvents, payouts } from '@payouts/db';
-import { waitFor } from '@payouts/testing';
+import { must, waitFor } from '@payouts/testing';
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -93,26 +93,32 @@ describe('a clean system', () => {
     const [actions] = await system.db.db.select({ n: count() }).from(operatorActions);
     expect(res.body).toEqual({
       ok: true,
-      payout_events: { rows: events!.n, chains: chains!.n, legacy_rows: 0, broken_chains: 0, broken: [] },
-      operator_actions: { rows: actions!.n, chains: 1, legacy_rows: 0, broken_chains: 0, broken: [] },
+      payout_events: {
+        rows: must(events, 'events').n,
+        chains: must(chains, 'chains').n,
+        legacy_rows: 0,
+        broken_chains: 0,
+        broken: [],
+      },
+      operator_actions: { rows: must(actions, 'actions').n, chains: 1, legacy_rows: 0, broken_chains: 0, broken: [] },
     });
     // tenant.create, api_key.issue, wallet.fund, payout.replay, payout.cancel at least.
-    expect(actions!.n).toBeGreaterThanOrEqual(5);
+    expect(must(actions, 'actions').n).toBeGreaterThanOrEqual(5);
     // Every payout's head is its last row's hash.
     for (const id of [...paid, ...waiting]) {
       const rows = await history(id);
       const [p] = await system.db.db.select({ head: payouts.historyHash }).from(payouts).where(eq(payouts.id, id));
-      expect(p!.head).toBe(rows.at(-1)!.hash);
+      expect(must(p, 'p').head).toBe(must(rows.at(-1), 'rows.at(-1)').hash);
     }
   });
 });
 
 describe('history rewritten in SQL is found', () => {
   test('an edited payout_events row: hash_mismatch on that row, the hash it now has vs the stored one', async () => {
-    const id = paid[0]!;
+    const id = must(paid[0], 'paid[0]');
     const rows = await history(id);
     expect(rows.length).toBeGreaterThanOrEqual(3);
-    const target = rows[1]!;
+    const target = must(rows[1], 'rows[1]');
     await system.db.db.execute(
       sql`update payout_events set detail = jsonb_set(detail, '{rawStatus}', '"processed"') where id = ${target.id}`,
     );
@@ -124,33 +130,33 @@ describe('history rewritten in SQL is found', () => {
       chain: id,
       row: String(target.id),
       reason: 'hash_mismatch',
-      expected: payoutEventHash(edited!, edited!.prevHash),
+      expected: payoutEventHash(must(edited, 'edited'), must(edited, 'edited').prevHash),
       found: target.hash,
     });
-    expect(payoutEventHash(edited!, edited!.prevHash)).not.toBe(target.hash);
+    expect(payoutEventHash(must(edited, 'edited'), must(edited, 'edited').prevHash)).not.toBe(target.hash);
   });
 
   test('a deleted row in the middle: link_broken on the row after it', async () => {
-    const id = paid[1]!;
+    const id = must(paid[1], 'paid[1]');
     const rows = await history(id);
     const [before, deleted, after] = rows;
-    await system.db.db.delete(payoutEvents).where(eq(payoutEvents.id, deleted!.id));
+    await system.db.db.delete(payoutEvents).where(eq(payoutEvents.id, must(deleted, 'deleted').id));
     const res = await verify();
     expect(res.status).toBe(500);
     expect(res.body.payout_events.broken).toContainEqual({
       chain: id,
-      row: String(after!.id),
+      row: String(must(after, 'after').id),
       reason: 'link_broken',
-      expected: before!.hash,
-      found: deleted!.hash,
+      expected: must(before, 'before').hash,
+      found: must(deleted, 'deleted').hash,
     });
   });
 
   test('the last row deleted: head_mismatch, the payout head against the new last row', async () => {
-    const id = paid[2]!;
+    const id = must(paid[2], 'paid[2]');
     const rows = await history(id);
-    const last = rows.at(-1)!;
-    const newLast = rows.at(-2)!;
+    const last = must(rows.at(-1), 'rows.at(-1)');
+    const newLast = must(rows.at(-2), 'rows.at(-2)');
     await system.db.db.delete(payoutEvents).where(eq(payoutEvents.id, last.id));
     const res = await verify();
     expect(res.body.payout_events.broken).toContainEqual({
@@ -167,24 +173,24 @@ describe('history rewritten in SQL is found', () => {
 
   test('an edited operator_actions row: hash_mismatch on that row', async () => {
     const [first] = await system.db.db.select().from(operatorActions).orderBy(asc(operatorActions.chainSeq)).limit(1);
-    editedAction = first!;
+    editedAction = must(first, 'first');
     await system.db.db
       .update(operatorActions)
       .set({ actor: 'key_someone_else' })
-      .where(eq(operatorActions.id, first!.id));
+      .where(eq(operatorActions.id, must(first, 'first').id));
     const res = await verify();
     expect(res.status).toBe(500);
     expect(res.body.operator_actions).toMatchObject({ broken_chains: 1 });
     expect(res.body.operator_actions.broken).toEqual([
       {
         chain: 'operator_actions',
-        row: first!.id,
+        row: must(first, 'first').id,
         reason: 'hash_mismatch',
         expected: expect.any(String),
-        found: first!.hash,
+        found: must(first, 'first').hash,
       },
     ]);
-    expect(res.body.operator_actions.broken[0].expected).not.toBe(first!.hash);
+    expect(res.body.operator_actions.broken[0].expected).not.toBe(must(first, 'first').hash);
   });
 
   test('an operator_actions row deleted: the chain breaks at the row after it', async () => {
@@ -196,15 +202,15 @@ describe('history rewritten in SQL is found', () => {
     const rows = await system.db.db.select().from(operatorActions).orderBy(asc(operatorActions.chainSeq));
     expect(rows.length).toBeGreaterThanOrEqual(4);
     expect((await verify()).body.operator_actions.broken).toEqual([]);
-    await system.db.db.delete(operatorActions).where(eq(operatorActions.id, rows[2]!.id));
+    await system.db.db.delete(operatorActions).where(eq(operatorActions.id, must(rows[2], 'rows[2]').id));
     const res = await verify();
     expect(res.body.operator_actions.broken).toEqual([
       {
         chain: 'operator_actions',
-        row: rows[3]!.id,
+        row: must(rows[3], 'rows[3]').id,
         reason: 'link_broken',
-        expected: rows[1]!.hash,
-        found: rows[2]!.hash,
+        expected: must(rows[1], 'rows[1]').hash,
+        found: must(rows[2], 'rows[2]').hash,
       },
     ]);
   });

@@ -11,7 +11,7 @@ import {
   verifyAuditChains,
 } from '@payouts/db';
 import { insertAcceptedPayouts } from '@payouts/payouts';
-import { createTestDatabase, type TestDatabase } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
@@ -72,7 +72,7 @@ async function chainNext(payoutId: string): Promise<void> {
       detail: { n: 1.5, when: new Date(0), big: 10n ** 20n },
       createdAt: new Date(),
     },
-    p!.head,
+    must(p, 'p').head,
   );
   await insertRows(db.db, payoutEvents, [event]);
   await db.db.update(payouts).set({ historyHash: event.hash }).where(eq(payouts.id, payoutId));
@@ -126,7 +126,13 @@ test('legacy rows are counted apart, chains start after them, and an unhashed ro
   const broken = await verifyAuditChains(db.db, { pageSize: 2 });
   expect(broken.ok).toBe(false);
   expect(broken.payoutEvents.broken).toEqual([
-    { chain: mixed, row: String(slipped!.id), reason: 'hash_missing', expected: expect.any(String), found: null },
+    {
+      chain: mixed,
+      row: String(must(slipped, 'slipped').id),
+      reason: 'hash_missing',
+      expected: expect.any(String),
+      found: null,
+    },
   ]);
 
   // An operator action written around the chain after it started is not a legacy row.

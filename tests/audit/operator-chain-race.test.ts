@@ -1,6 +1,6 @@
 import { newId } from '@payouts/core';
 import { appendOperatorActions, auditChainHeads, operatorActions, verifyAuditChains } from '@payouts/db';
-import { createTestDatabase, type TestDatabase } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase } from '@payouts/testing';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
@@ -65,7 +65,7 @@ test('writers released together, each with its transaction open, never fork the 
   expect(rows.map((r) => r.prevHash)).toEqual([null, ...rows.slice(0, -1).map((r) => r.hash)]);
   expect(new Set(rows.map((r) => r.prevHash)).size).toBe(rows.length);
   const [head] = await db.db.select().from(auditChainHeads);
-  expect(head).toEqual({ chain: 'operator_actions', seq: expected, hash: rows.at(-1)!.hash });
+  expect(head).toEqual({ chain: 'operator_actions', seq: expected, hash: must(rows.at(-1), 'rows.at(-1)').hash });
 
   const report = await verifyAuditChains(db.db, { pageSize: 7 });
   expect(report.ok).toBe(true);

@@ -1,4 +1,5 @@
 import { buildOpenApiDocument } from '@payouts/api';
+import { must } from '@payouts/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
@@ -55,7 +56,7 @@ export class DocumentedAnswers {
 
   /** What is wrong with an answer, by the document: nothing when it is as documented. */
   problems(answer: Answer): string[] {
-    const path = answer.url.split('?')[0]!;
+    const path = must(answer.url.split('?')[0], 'answer.url.split("?")[0]');
     if (FOREIGN_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return [];
     const template = this.templateOf(path);
     const method = answer.method.toLowerCase();
@@ -90,7 +91,7 @@ export class DocumentedAnswers {
         `${where}: content type ${mediaType} not documented (documented: ${Object.keys(content).join(', ')})`,
       ];
     }
-    const pointer = `#/paths/${pointerToken(template!)}/${method}/responses/${answer.status in operation.responses ? answer.status : 'default'}/content/${pointerToken(mediaType)}/schema`;
+    const pointer = `#/paths/${pointerToken(must(template, 'template'))}/${method}/responses/${answer.status in operation.responses ? answer.status : 'default'}/content/${pointerToken(mediaType)}/schema`;
     return [...missing, ...this.check(pointer, [], answer.body).map((p) => `${where}: ${p}`)];
   }
 

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { type Executor, LIVE_REFERENCE_INDEX, payouts, REFERENCE_RELEASING_STATUSES } from '@payouts/db';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { HttpProblem } from './problem.ts';
@@ -45,7 +46,7 @@ export async function livePayoutsByReference(
         notInArray(payouts.status, [...REFERENCE_RELEASING_STATUSES]),
       ),
     );
-  return new Map(rows.map((r) => [r.referenceId!, r.id]));
+  return new Map(rows.map((r) => [must(r.referenceId, 'the reference_id of a payout matched by it'), r.id]));
 }
 
 export function duplicateReference(reference: string, existingId: string): HttpProblem {

@@ -117,11 +117,11 @@ function answers(statuses: Statuses): Record<number, ResponseConfig> {
   const out: Record<number, ResponseConfig> = {};
   for (const [code, given] of Object.entries(statuses)) {
     const status = Number(code);
-    out[status] =
+    const response =
       given === undefined || typeof given === 'string'
         ? problem(given ?? PROBLEM_TEXT[status] ?? `HTTP ${status}`)
         : given;
-    if (status === 429) out[status] = { ...out[status]!, headers: RATE_LIMIT_HEADERS };
+    out[status] = status === 429 ? { ...response, headers: RATE_LIMIT_HEADERS } : response;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { type IdKind, isId } from '@payouts/core';
+import { type IdKind, isId, must } from '@payouts/core';
 import { problems } from './problem.ts';
 
 /** Keyset pages of the webhook listings: newest first, the cursor is the last id seen, opaque. */
@@ -16,5 +16,9 @@ export function decodeCursor(cursor: string, kind: IdKind): string {
 export function page<T extends { id: string }>(rows: T[], limit: number) {
   const data = rows.slice(0, limit);
   const hasMore = rows.length > limit;
-  return { data, has_more: hasMore, next_cursor: hasMore ? encodeCursor(data[data.length - 1]!.id) : null };
+  return {
+    data,
+    has_more: hasMore,
+    next_cursor: hasMore ? encodeCursor(must(data.at(-1), 'the last row of a full page').id) : null,
+  };
 }

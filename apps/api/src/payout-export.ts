@@ -98,7 +98,8 @@ export async function writePayoutsCsv(db: Executor, filters: SQL[], out: Writabl
     for (const p of page) {
       if (!(await write(`${line(p)}\n`))) return;
     }
-    if (page.length < EXPORT_PAGE_ROWS) break;
-    before = page[page.length - 1]!.id;
+    const last = page.at(-1);
+    if (last === undefined || page.length < EXPORT_PAGE_ROWS) break;
+    before = last.id;
   }
 }

@@ -21,8 +21,12 @@ const CLOCK_SKEW_MS = 3600_000;
  */
 export function payoutFilterSql(tenantId: string, q: PayoutFilters): SQL[] {
   const filters: SQL[] = [eq(payouts.tenantId, tenantId)];
-  if (q.status)
-    filters.push(q.status.length === 1 ? eq(payouts.status, q.status[0]!) : inArray(payouts.status, q.status));
+  if (q.status) {
+    const [only, ...more] = q.status;
+    filters.push(
+      only !== undefined && more.length === 0 ? eq(payouts.status, only) : inArray(payouts.status, q.status),
+    );
+  }
   if (q.provider) filters.push(eq(payouts.provider, q.provider));
   if (q.currency) filters.push(eq(payouts.currency, q.currency));
   if (q.method) filters.push(eq(payouts.method, q.method));

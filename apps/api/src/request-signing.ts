@@ -1,4 +1,5 @@
 import { createHmac, type Hmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { must } from '@payouts/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { HttpProblem } from './problem.ts';
 
@@ -178,8 +179,9 @@ export function requestSigning(
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const readOther = express.raw({ type: () => true, limit: '1mb' });
   return async (req: Request, res: Response, next: NextFunction) => {
-    const secret = req.principal?.signingSecret;
-    if (!secret) return next();
+    const principal = req.principal;
+    const secret = principal?.signingSecret;
+    if (!principal || !secret) return next();
     let pending: PendingSignature;
     try {
       pending = beginSignature(req, secret, now());
@@ -190,7 +192,10 @@ export function requestSigning(
       if (
         write &&
         options.seen &&
-        !(await options.seen(req.principal!.tenantId ?? '', req.header(SIGNATURE_HEADER)!))
+        !(await options.seen(
+          principal.tenantId ?? '',
+          must(req.header(SIGNATURE_HEADER), `the ${SIGNATURE_HEADER} header beginSignature required`),
+        ))
       ) {
         throw signatureProblem(
           'signature_replayed',

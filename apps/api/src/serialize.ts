@@ -10,7 +10,8 @@ export { payoutResource } from '@payouts/payouts';
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
 export function endpointResource(row: EndpointRow, secret?: string) {
-  const overlapping = row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date();
+  const expiresAt = row.previousSecretExpiresAt;
+  const overlapping = expiresAt && expiresAt > new Date();
   return {
     id: row.id,
     object: 'webhook_endpoint' as const,
@@ -18,7 +19,7 @@ export function endpointResource(row: EndpointRow, secret?: string) {
     description: row.description,
     enabled_events: row.enabledEvents,
     disabled: row.disabled,
-    previous_secret_expires_at: overlapping ? row.previousSecretExpiresAt!.toISOString() : null,
+    previous_secret_expires_at: overlapping ? expiresAt.toISOString() : null,
     ...(secret ? { secret } : {}),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

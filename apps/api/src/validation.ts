@@ -105,8 +105,7 @@ interface Node {
  */
 export function findUnstorable(root: unknown): Unstorable | null {
   const stack: Node[] = [{ value: root, parent: null, step: null }];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const { value } = node;
     if (typeof value === 'string') {
       const message = unstorableText(value);
@@ -132,8 +131,7 @@ export function findUnstorable(root: unknown): Unstorable | null {
           };
         }
       }
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i]!;
+      for (const key of [...keys].reverse()) {
         stack.push({ value: (value as Record<string, unknown>)[key], parent: node, step: key });
       }
     }

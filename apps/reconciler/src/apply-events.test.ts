@@ -9,7 +9,7 @@ import {
   verifyAuditChains,
 } from '@payouts/db';
 import { verifyLedger, walletBalances } from '@payouts/ledger';
-import { createTestDatabase, type TestDatabase } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { applyEvents, type ReconcilerEvent } from './apply-events.ts';
@@ -35,7 +35,7 @@ const funding = (amount: number | bigint, reference = `f-${Math.random()}`, curr
 
 async function fund(amount: number | bigint, reference = `f-${Math.random()}`, currency = 'INR') {
   const [r] = (await applyEvents(db.db, [funding(amount, reference, currency)])).results;
-  return r!;
+  return must(r, 'r');
 }
 
 async function fundActions() {
@@ -85,7 +85,7 @@ const report = (payoutId: string, outcome: string, extra: Record<string, unknown
 
 async function status(id: string) {
   const [row] = await db.db.select().from(payouts).where(eq(payouts.id, id));
-  return row!;
+  return must(row, 'row');
 }
 async function wallet() {
   const w = (await walletBalances(db.db, tenantId)).find((b) => b.currency === 'INR');
@@ -290,21 +290,30 @@ describe('applying reconciler events', () => {
     // In four currencies too: each currency's wallet has its own locks, the reference is one.
     const currencies = ['INR', 'USD', 'THB', 'COP'];
     const results = await Promise.all(
-      amounts.map(async (a, i) => (await applyEvents(db.db, [funding(a, 'race', currencies[i % 4])])).results[0]!),
+      amounts.map(async (a, i) =>
+        must((await applyEvents(db.db, [funding(a, 'race', currencies[i % 4])])).results[0], 'the result of a funding'),
+      ),
     );
     const applied = results.filter((r) => r.outcome === 'applied');
     expect(applied).toHaveLength(1);
-    const winner = applied[0]!;
+    const winner = must(applied[0], 'applied[0]');
     for (const r of results) {
       if (r === winner) continue;
       expect(r).toMatchObject({ outcome: 'refused', reason: 'funding_reference_reused', amount: winner.amount });
     }
     const [action] = await fundActions();
     expect(await fundActions()).toHaveLength(1);
-    expect(action!.params).toEqual({ currency: winner.currency, amount: Number(winner.amount), reference: 'race' });
+    expect(must(action, 'action').params).toEqual({
+      currency: winner.currency,
+      amount: Number(winner.amount),
+      reference: 'race',
+    });
     const balances = await walletBalances(db.db, tenantId);
     expect(balances.map((b) => [b.currency, b.available])).toEqual(
-      balances.map((b) => [b.currency, b.currency === winner.currency ? BigInt(winner.amount!) : 0n]),
+      balances.map((b) => [
+        b.currency,
+        b.currency === winner.currency ? BigInt(must(winner.amount, 'winner.amount')) : 0n,
+      ]),
     );
     expect((await verifyLedger(db.db)).problems).toEqual([]);
   });

@@ -3,6 +3,7 @@ import {
   type Currency,
   canTransition,
   MAX_AMOUNT_MINOR,
+  must,
   newId,
   type PayoutStatus,
   type ProviderId,
@@ -608,7 +609,7 @@ class Batch {
     // batch's payouts are already locked, so this is the same change in a fraction of the round
     // trips, with the rows sent as one jsonb parameter (see insertRows on why not drizzle's values()).
     const dirty = [...this.dirty].map((id) => {
-      const r = this.rows.get(id)!;
+      const r = must(this.rows.get(id), `the locked row of dirty payout ${id}`);
       return {
         id: r.id,
         status: r.status,

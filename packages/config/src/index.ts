@@ -66,9 +66,9 @@ export type RedisTarget =
     };
 
 export function parseRedisUrl(url: string): RedisTarget {
-  const scheme = /^(rediss?)\+cluster:\/\/(.*)$/i.exec(url.trim());
-  if (!scheme) return { mode: 'standalone', url };
-  let rest = scheme[2]!.replace(/\/.*$/, ''); // no database number: a cluster has only db 0
+  const [, protocol, target] = /^(rediss?)\+cluster:\/\/(.*)$/i.exec(url.trim()) ?? [];
+  if (protocol === undefined || target === undefined) return { mode: 'standalone', url };
+  let rest = target.replace(/\/.*$/, ''); // no database number: a cluster has only db 0
   let username: string | undefined;
   let password: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -80,12 +80,12 @@ export function parseRedisUrl(url: string): RedisTarget {
     password = decodeURIComponent(colon >= 0 ? auth.slice(colon + 1) : auth) || undefined;
   }
   const nodes = rest.split(',').map((part) => {
-    const m = /^([^:\s]+):(\d{1,5})$/.exec(part.trim());
-    const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) throw new Error(`cluster node "${part}" is not host:port`);
-    return { host: m[1]!, port };
+    const [, host, portText] = /^([^:\s]+):(\d{1,5})$/.exec(part.trim()) ?? [];
+    const port = portText === undefined ? 0 : Number(portText);
+    if (host === undefined || port < 1 || port > 65535) throw new Error(`cluster node "${part}" is not host:port`);
+    return { host, port };
   });
-  return { mode: 'cluster', nodes, username, password, tls: scheme[1]!.toLowerCase() === 'rediss' };
+  return { mode: 'cluster', nodes, username, password, tls: protocol.toLowerCase() === 'rediss' };
 }
 
 const redisUrl = z

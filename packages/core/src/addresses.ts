@@ -39,7 +39,9 @@ const IPV4_RANGES: [string, number, AddressClass][] = [
 
 const IPV4_MASKS = IPV4_RANGES.map(([net, bits, kind]) => {
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { base: (ipv4Number(net)! & mask) >>> 0, mask, kind };
+  const n = ipv4Number(net);
+  if (n === null) throw new Error(`IPV4_RANGES holds an invalid network: ${net}`);
+  return { base: (n & mask) >>> 0, mask, kind };
 });
 
 function ipv4Number(address: string): number | null {
@@ -65,11 +67,12 @@ function ipv6Bytes(address: string): Uint8Array | null {
   // A trailing dotted IPv4 fills the last 32 bits: ::ffff:10.0.0.1, 64:ff9b::8.8.8.8, ::127.0.0.1.
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   let tail: number[] = [];
-  if (dotted) {
-    const v4 = ipv4Number(dotted[1]!);
+  const dottedV4 = dotted?.[1];
+  if (dottedV4 !== undefined) {
+    const v4 = ipv4Number(dottedV4);
     if (v4 === null) return null;
     tail = [v4 >>> 16, v4 & 0xffff];
-    text = text.slice(0, -dotted[1]!.length);
+    text = text.slice(0, -dottedV4.length);
     if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
   }
   const [head, rest] = text.split('::') as [string, string | undefined];
@@ -88,8 +91,7 @@ function ipv6Bytes(address: string): Uint8Array | null {
 }
 
 const zero = (bytes: Uint8Array, from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
-const v4At = (bytes: Uint8Array, at: number) =>
-  ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+const v4At = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(at);
 
 function classifyIPv6(b: Uint8Array): AddressClass {
   if (zero(b, 0, 15)) return b[15] === 0 ? 'unspecified' : b[15] === 1 ? 'loopback' : classifyIPv4(v4At(b, 12));
@@ -104,9 +106,10 @@ function classifyIPv6(b: Uint8Array): AddressClass {
     if (b[4] === 0x00 && b[5] === 0x01) return 'private';
   }
   if (b[0] === 0x20 && b[1] === 0x02) return classifyIPv4(v4At(b, 2));
-  if ((b[0]! & 0xfe) === 0xfc) return 'private'; // fc00::/7 unique local
-  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return 'link-local'; // fe80::/10
-  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0xc0) return 'private'; // fec0::/10 site-local (deprecated)
+  const [b0 = 0, b1 = 0] = b; // `b` always has 16 bytes: the defaults only satisfy the type checker
+  if ((b0 & 0xfe) === 0xfc) return 'private'; // fc00::/7 unique local
+  if (b0 === 0xfe && (b1 & 0xc0) === 0x80) return 'link-local'; // fe80::/10
+  if (b0 === 0xfe && (b1 & 0xc0) === 0xc0) return 'private'; // fec0::/10 site-local (deprecated)
   if (b[0] === 0xff) return 'multicast';
   return 'public';
 }

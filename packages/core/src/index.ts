@@ -5,6 +5,7 @@ export * from './ids.ts';
 export * from './json.ts';
 export * from './key-roles.ts';
 export * from './money.ts';
+export * from './must.ts';
 export * from './payout-states.ts';
 export * from './providers.ts';
 export * from './text.ts';

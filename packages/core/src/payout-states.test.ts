@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { must } from './must.ts';
 import {
   CLIENT_CANCELLABLE,
   canTransition,
@@ -27,7 +28,9 @@ describe('the payout transition table', () => {
 
   test('the happy path and its side roads are allowed', () => {
     const path: PayoutStatus[] = ['accepted', 'reserved', 'submitted', 'processing', 'processed', 'reversed'];
-    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
+    for (const [from, to] of path.slice(1).map((to, i) => [must(path[i], 'the step before'), to] as const)) {
+      expect(canTransition(from, to)).toBe(true);
+    }
     expect(canTransition('accepted', 'queued')).toBe(true);
     expect(canTransition('queued', 'reserved')).toBe(true);
     expect(canTransition('reserved', 'unknown')).toBe(true);
@@ -38,8 +41,8 @@ describe('the payout transition table', () => {
   test('every state is reachable from accepted and names only known states', () => {
     const seen = new Set<PayoutStatus>(['accepted']);
     const todo: PayoutStatus[] = ['accepted'];
-    while (todo.length) {
-      for (const next of TRANSITIONS[todo.pop()!]) {
+    for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
+      for (const next of TRANSITIONS[at]) {
         expect(PAYOUT_STATUSES).toContain(next);
         if (!seen.has(next)) {
           seen.add(next);

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { and, asc, eq, gt, isNotNull, isNull, notExists, type SQL, sql } from 'drizzle-orm';
 import { OPERATOR_CHAIN, operatorActionHash, payoutEventHash } from './audit-chain.ts';
 import type { Database, Executor } from './client.ts';
@@ -145,17 +146,20 @@ async function verifyPayoutEvents(db: Executor, pageSize: number, maxBroken: num
       else if (!current.started) report.legacyRows++;
       current.next(String(e.id), e, () => payoutEventHash(e, e.prevHash));
     }
-    if (page.length < pageSize) break;
-    const last = page[page.length - 1]!;
+    const last = page.at(-1);
+    if (last === undefined || page.length < pageSize) break;
     after = { payoutId: last.payoutId, id: last.id };
   }
   finish();
 
   // A payout with a head but no history row left at all: its whole chain was deleted.
-  const headless: SQL = and(
-    isNotNull(payouts.historyHash),
-    notExists(db.select({ one: sql`1` }).from(payoutEvents).where(eq(payoutEvents.payoutId, payouts.id))),
-  )!;
+  const headless: SQL = must(
+    and(
+      isNotNull(payouts.historyHash),
+      notExists(db.select({ one: sql`1` }).from(payoutEvents).where(eq(payoutEvents.payoutId, payouts.id))),
+    ),
+    'the headless-chain condition',
+  );
   const orphans = await db
     .select({ id: payouts.id, head: payouts.historyHash })
     .from(payouts)
@@ -206,7 +210,7 @@ async function verifyOperatorActions(db: Executor, pageSize: number): Promise<Ch
       .orderBy(asc(operatorActions.chainSeq))
       .limit(pageSize);
     for (const a of page) {
-      const seq = a.chainSeq!;
+      const seq = must(a.chainSeq, 'chain_seq of an operator action selected for having one');
       expectedSeq++;
       if (!walk.next(a.id, a, () => operatorActionHash(a, seq, a.prevHash))) break scan;
       // The hash covers the place, so a renumbered row fails as edited; a gap whose links hold is a
@@ -216,8 +220,9 @@ async function verifyOperatorActions(db: Executor, pageSize: number): Promise<Ch
         break scan;
       }
     }
-    if (page.length < pageSize) break;
-    after = page[page.length - 1]!.chainSeq;
+    const last = page.at(-1);
+    if (last === undefined || page.length < pageSize) break;
+    after = last.chainSeq;
   }
   const [head] = await db
     .select({ seq: auditChainHeads.seq, hash: auditChainHeads.hash })

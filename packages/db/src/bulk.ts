@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from './client.ts';
@@ -76,12 +77,12 @@ function encode<T extends PgTable>(
   const all = getTableColumns(table) as Record<string, { name: string; getSQLType(): string }>;
   const present = new Set<string>();
   for (const row of rows) for (const [k, v] of Object.entries(row)) if (v !== undefined && k in all) present.add(k);
-  const keys = [...present];
-  const columns = keys.map((k) => all[k]!.name);
-  const recordType = keys.map((k) => `${quote(all[k]!.name)} ${all[k]!.getSQLType()}`).join(', ');
+  const picked = [...present].map((k) => [k, must(all[k], `column ${k}`)] as const);
+  const columns = picked.map(([, c]) => c.name);
+  const recordType = picked.map(([, c]) => `${quote(c.name)} ${c.getSQLType()}`).join(', ');
   const out = rows.map((row) => {
     const o: Record<string, unknown> = {};
-    for (const k of keys) o[all[k]!.name] = row[k] ?? null;
+    for (const [k, c] of picked) o[c.name] = row[k] ?? null;
     return o;
   });
   const json = JSON.stringify(out, (_k, v) =>

@@ -106,8 +106,9 @@ export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[],
   let last = batch.createdAt.getTime();
   for (const r of groups) {
     counts[r.status] = (counts[r.status] ?? 0) + r.count;
-    amounts[r.currency] ??= {};
-    amounts[r.currency]![r.status] = jsonAmount(BigInt(r.amount));
+    const byStatus = amounts[r.currency] ?? {};
+    amounts[r.currency] = byStatus;
+    byStatus[r.status] = jsonAmount(BigInt(r.amount));
     if (FINAL_STATUSES.has(r.status)) final += r.count;
     last = Math.max(last, new Date(r.last).getTime());
   }

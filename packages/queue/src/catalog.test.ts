@@ -1,5 +1,5 @@
 import type { PayoutStatus, ProviderId } from '@payouts/core';
-import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -54,8 +54,12 @@ describe('each job carries its retry from the catalog', () => {
     const [bulk] = await queues.toReconcilerBulk('payout.accepted', [
       { data: { payoutId: 'po_bulk' }, opts: { jobId: jobIds.accepted('po_bulk') } },
     ]);
-    expect(retryOf(await queues.reconciler.getJob(single.id!))).toEqual(jobRetry('wallet.release'));
-    expect(retryOf(await queues.reconciler.getJob(bulk!.id!))).toEqual(jobRetry('payout.accepted'));
+    expect(retryOf(await queues.reconciler.getJob(must(single.id, 'the single job id')))).toEqual(
+      jobRetry('wallet.release'),
+    );
+    expect(retryOf(await queues.reconciler.getJob(must(must(bulk, 'the bulk job').id, 'the bulk job id')))).toEqual(
+      jobRetry('payout.accepted'),
+    );
   });
 
   test('adds to a provider queue, the hand-over of reserved payouts included', async () => {
@@ -85,6 +89,6 @@ describe('each job carries its retry from the catalog', () => {
 
   test("a caller's own options win over the catalog's", async () => {
     const job = await queues.toProvider('druo', 'confirm', { payoutId: 'po_c', eventId: 'ev_1' }, { attempts: 2 });
-    expect((await queues.provider('druo').getJob(job.id!))?.opts.attempts).toBe(2);
+    expect((await queues.provider('druo').getJob(must(job.id, 'the job id')))?.opts.attempts).toBe(2);
   });
 });

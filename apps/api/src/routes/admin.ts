@@ -1,4 +1,4 @@
-import { isId, jsonAmount, MAX_AMOUNT, newId } from '@payouts/core';
+import { isId, jsonAmount, MAX_AMOUNT, must, newId } from '@payouts/core';
 import { apiKeys, ledgerTransactions, tenants } from '@payouts/db';
 import { fundingTransactionKey, verifyLedger, walletBalances } from '@payouts/ledger';
 import { and, asc, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
@@ -45,10 +45,10 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
         await recordOperatorAction(tx, {
           actor: requireOperator(req).keyId,
           action: 'tenant.create',
-          target: row!.id,
+          target: must(row, 'the inserted tenant').id,
           params: body,
         });
-        return { status: 201, body: tenantResource(row!) };
+        return { status: 201, body: tenantResource(must(row, 'the inserted tenant')) };
       },
     );
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
@@ -90,13 +90,14 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
           hash: hashApiKey(key),
         })
         .returning();
+      const issued = must(inserted, 'the inserted API key');
       await recordOperatorAction(tx, {
         actor: requireOperator(req).keyId,
         action: 'api_key.issue',
         target: tenant.id,
-        result: { key_id: inserted!.id, prefix: inserted!.prefix, role: body.role, label: body.label ?? null },
+        result: { key_id: issued.id, prefix: issued.prefix, role: body.role, label: body.label ?? null },
       });
-      return inserted!;
+      return issued;
     });
     res.status(201).json({
       id: row.id,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Currency, type FieldIssue, isId, isPayoutStatus, MAX_AMOUNT_MINOR, newId } from '@payouts/core';
+import { type Currency, type FieldIssue, isId, isPayoutStatus, MAX_AMOUNT_MINOR, must, newId } from '@payouts/core';
 import { type BatchRowError, payoutBatches, payouts } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
@@ -160,7 +160,10 @@ export function batchRoutes(deps: ApiDeps): Router {
               { keyId, ...(label ? { keyLabel: label } : {}), batchId },
             );
           }
-          return { status: 202, body: { ...batchResource(batch!), errors: refused.slice(0, 1000) } };
+          return {
+            status: 202,
+            body: { ...batchResource(must(batch, 'the inserted batch')), errors: refused.slice(0, 1000) },
+          };
         });
       const { response, replayed } = await store().catch(async (error: unknown) => {
         // A payout with one of the run's references was created since the check above: nothing of
@@ -221,7 +224,7 @@ export function batchRoutes(deps: ApiDeps): Router {
     res.json({
       data: page.map((p) => ({ row: p.batchRow, ...payoutResource(p) })),
       has_more: rows.length > q.limit,
-      next_after_row: rows.length > q.limit ? page[page.length - 1]!.batchRow : null,
+      next_after_row: rows.length > q.limit ? must(page.at(-1), 'the last row of a full page').batchRow : null,
     });
   });
 
@@ -236,16 +239,14 @@ export function batchRoutes(deps: ApiDeps): Router {
     await write('row,reference_id,payout_id,status,amount,currency,provider,fees,tax,failure_code,failure_message,utr');
     const refused = new Map<number, BatchRowError[]>();
     for (const e of batch.rowErrors) refused.set(e.row, [...(refused.get(e.row) ?? []), e]);
-    const refusedRows = [...refused.keys()].sort((a, b) => a - b);
+    const refusedRows = [...refused].sort(([a], [b]) => a - b);
     let nextRefused = 0;
     const flushRefusedBefore = async (row: number) => {
-      while (nextRefused < refusedRows.length && refusedRows[nextRefused]! < row) {
-        const r = refusedRows[nextRefused++]!;
-        const message = refused
-          .get(r)!
-          .map((e) => `${e.field}: ${e.message}`)
-          .join('; ');
-        const said = refused.get(r)![0]!.reference_id ?? '';
+      for (let next = refusedRows[nextRefused]; next && next[0] < row; next = refusedRows[nextRefused]) {
+        nextRefused++;
+        const [r, errors] = next;
+        const message = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+        const said = must(errors[0], `the first error of refused row ${r}`).reference_id ?? '';
         await write(
           [r, said, '', 'invalid', '', '', '', '', '', 'validation_failed', message, ''].map(csvField).join(','),
         );
@@ -260,7 +261,7 @@ export function batchRoutes(deps: ApiDeps): Router {
         .orderBy(asc(payouts.batchRow))
         .limit(5000);
       for (const p of page) {
-        await flushRefusedBefore(p.batchRow!);
+        await flushRefusedBefore(must(p.batchRow, `the batch_row of payout ${p.id}`));
         const charged = chargedFees(p);
         await write(
           [
@@ -281,8 +282,9 @@ export function batchRoutes(deps: ApiDeps): Router {
             .join(','),
         );
       }
-      if (page.length < 5000) break;
-      after = page[page.length - 1]!.batchRow!;
+      const last = page.at(-1);
+      if (last === undefined || page.length < 5000) break;
+      after = must(last.batchRow, `the batch_row of payout ${last.id}`);
     }
     await flushRefusedBefore(Number.MAX_SAFE_INTEGER);
     res.end();
@@ -415,7 +417,7 @@ async function refuseDuplicateReferences(deps: ApiDeps, tenantId: string, parsed
       return refusedRow(r.row, [{ path: 'reference_id', message: duplicateReferenceMessage(holder) }], {
         reference_id: reference,
       });
-    const first = firstRow.get(reference)!;
+    const first = must(firstRow.get(reference), `the first row of reference ${reference}`);
     if (first !== r.row) {
       return refusedRow(r.row, [{ path: 'reference_id', message: `repeats the reference_id of row ${first}` }], {
         reference_id: reference,

@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { isId, isProviderId, isQueuedReason, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import { isId, isProviderId, isQueuedReason, must, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { operatorActions, payouts, providerSubmissions } from '@payouts/db';
 import { maskText } from '@payouts/observability';
 import { isFinal, parkedPayouts, unfinishedSql, waitsForWallet } from '@payouts/payouts';
@@ -88,16 +88,25 @@ export function operationRoutes(deps: ApiDeps): Router {
     const cutoff = new Date(Date.now() - (f.older_than ?? 300) * 1000);
     const filters: SQL[] = [];
     if (f.state) filters.push(eq(payouts.status, f.state));
-    else filters.push(or(eq(payouts.status, 'needs_attention'), and(unfinishedSql, lt(payouts.updatedAt, cutoff)))!);
+    else
+      filters.push(
+        must(
+          or(eq(payouts.status, 'needs_attention'), and(unfinishedSql, lt(payouts.updatedAt, cutoff))),
+          'the stuck-payout condition',
+        ),
+      );
     if (f.state && f.state !== 'needs_attention') filters.push(lt(payouts.updatedAt, cutoff));
     if (f.provider) filters.push(eq(payouts.provider, f.provider));
     if (f.reason) {
       const reason = f.reason;
       filters.push(
-        or(eq(payouts.failureCode, reason), isQueuedReason(reason) ? eq(payouts.queuedReason, reason) : undefined)!,
+        must(
+          or(eq(payouts.failureCode, reason), isQueuedReason(reason) ? eq(payouts.queuedReason, reason) : undefined),
+          'the reason condition',
+        ),
       );
     }
-    return and(...filters)!;
+    return must(and(...filters), 'the dead-letter condition');
   }
 
   router.get('/dead-letters', async (req, res) => {
@@ -278,7 +287,10 @@ async function replay(deps: ApiDeps, rows: PayoutRow[]): Promise<string[]> {
   for (const t of targets) {
     if (driven.has(t.id)) continue;
     if (waitsForWallet(t)) {
-      const row = rows.find((r) => r.id === t.id)!;
+      const row = must(
+        rows.find((r) => r.id === t.id),
+        `the row of redrive target ${t.id}`,
+      );
       await deps.queues.toReconciler('wallet.release', { tenantId: row.tenantId, currency: row.currency });
       driven.add(t.id);
       continue;

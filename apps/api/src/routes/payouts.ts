@@ -1,4 +1,4 @@
-import { isId } from '@payouts/core';
+import { isId, must } from '@payouts/core';
 import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
 import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
@@ -75,7 +75,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
     res.json({
       data: page.map(payoutResource),
       has_more: hasMore,
-      next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.id) : null,
+      next_cursor: hasMore ? encodeCursor(must(page.at(-1), 'the last row of a full page').id) : null,
     });
   });
 

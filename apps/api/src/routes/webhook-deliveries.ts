@@ -1,4 +1,4 @@
-import { isId } from '@payouts/core';
+import { isId, must } from '@payouts/core';
 import { waitingLinks, webhookDeliveries, webhookEndpoints, webhookEvents } from '@payouts/db';
 import { and, eq, gt, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
@@ -53,7 +53,7 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
         'The delivery’s endpoint is disabled; the tenant enables it again (PATCH disabled=false) before a replay.',
       );
     }
-    const [event] = await deps.db
+    const [eventRow] = await deps.db
       .select({
         type: webhookEvents.type,
         subjectId: webhookEvents.subjectId,
@@ -61,6 +61,7 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
       })
       .from(webhookEvents)
       .where(eq(webhookEvents.id, found.delivery.eventId));
+    const event = must(eventRow, `webhook event ${found.delivery.eventId} of the delivery`);
     const now = new Date();
     const updated = await deps.db.transaction(async (tx) => {
       // Version order holds for a replay too: behind an earlier version still pending to the
@@ -68,8 +69,8 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
       const waiting = await waitingLinks(tx, [
         {
           endpointId: found.delivery.endpointId,
-          subjectId: event!.subjectId,
-          subjectVersion: event!.subjectVersion,
+          subjectId: event.subjectId,
+          subjectVersion: event.subjectVersion,
           eventId: found.delivery.eventId,
         },
       ]);
@@ -80,8 +81,8 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
           attempts: 0,
           nextAttemptAt: waiting.size > 0 ? null : now,
           // Deliveries written before their subject was kept on them get it now.
-          subjectId: event!.subjectId,
-          subjectVersion: event!.subjectVersion,
+          subjectId: event.subjectId,
+          subjectVersion: event.subjectVersion,
           updatedAt: now,
         })
         .where(eq(webhookDeliveries.id, id))
@@ -100,11 +101,11 @@ export function webhookDeliveryAdminRoutes(deps: ApiDeps): Router {
         params: {},
         result: { previous_status: found.delivery.status, previous_attempts: found.delivery.attempts },
       });
-      return row!;
+      return must(row, 'the replayed delivery');
     });
     // The delivery as the replay left it: a deliverer may claim it the moment it is pending, so
     // reading it back could show an attempt already under way.
-    res.json(deliveryResource({ delivery: updated, ...event! }, true));
+    res.json(deliveryResource({ delivery: updated, ...event }, true));
   });
 
   return router;

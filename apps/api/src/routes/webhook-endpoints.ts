@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isId, newId } from '@payouts/core';
+import { isId, must, newId } from '@payouts/core';
 import { cancelPendingDeliveries, type Executor, webhookDeliveries, webhookEndpoints } from '@payouts/db';
 import { and, count, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { type Request, Router } from 'express';
@@ -107,7 +107,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
           secret,
         })
         .returning();
-      return { status: 201, body: endpointResource(row!, secret) };
+      return { status: 201, body: endpointResource(must(row, 'the inserted webhook endpoint'), secret) };
     });
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
@@ -153,7 +153,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
         .where(eq(webhookEndpoints.id, endpoint.id))
         .returning();
       if (body.disabled === true) await cancelPending(tx, endpoint.id);
-      return updated!;
+      return must(updated, 'the updated webhook endpoint');
     });
     res.json(endpointResource(row));
   });
@@ -172,7 +172,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
         .where(eq(webhookEndpoints.id, endpoint.id))
         .returning();
       await cancelPending(tx, endpoint.id);
-      return updated!;
+      return must(updated, 'the disabled webhook endpoint');
     });
     res.json(endpointResource(row));
   });
@@ -213,7 +213,7 @@ export function webhookEndpointRoutes(deps: ApiDeps): Router {
           })
           .where(eq(webhookEndpoints.id, current.id))
           .returning();
-        return { status: 200, body: endpointResource(row!, secret) };
+        return { status: 200, body: endpointResource(must(row, 'the webhook endpoint with its new secret'), secret) };
       },
     );
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);

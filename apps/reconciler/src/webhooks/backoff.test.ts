@@ -1,3 +1,4 @@
+import { must } from '@payouts/testing';
 import { describe, expect, test } from 'vitest';
 import { circuitDelayMs, DEFAULT_RETRY_SCHEDULE, retryDelayMs } from './backoff.ts';
 import { outcomeOf } from './deliverer.ts';
@@ -24,7 +25,7 @@ describe('retry schedule', () => {
       8 * HOUR,
       8 * HOUR,
     ]);
-    const total = delays.reduce((a, b) => a! + b!, 0)!;
+    const total = delays.reduce<number>((a, b) => a + must(b, 'a retry delay'), 0);
     expect(total).toBeGreaterThan(23 * HOUR);
     expect(total).toBeLessThan(25 * HOUR);
   });

@@ -1,3 +1,5 @@
+import { must } from '@payouts/core';
+
 /**
  * When a failed delivery is tried again. The steps grow roughly five-fold, then double, so a
  * receiver that is down for a deploy gets its events within seconds and one that is down for a
@@ -29,7 +31,7 @@ export function retryDelayMs(
 ): number | null {
   if (attempts < 1) throw new RangeError(`attempts must be at least 1, got ${attempts}`);
   if (attempts >= schedule.maxAttempts) return null;
-  const step = STEPS[Math.min(attempts, STEPS.length) - 1]!;
+  const step = must(STEPS[Math.min(attempts, STEPS.length) - 1], `the retry step for attempt ${attempts}`);
   const jitter = 0.8 + 0.4 * random();
   return Math.round(schedule.baseMs * step * jitter);
 }
@@ -49,6 +51,9 @@ export function circuitDelayMs(
   random: () => number = Math.random,
 ): number {
   if (openings < 1) throw new RangeError(`openings must be at least 1, got ${openings}`);
-  const step = CIRCUIT_STEPS[Math.min(openings, CIRCUIT_STEPS.length) - 1]!;
+  const step = must(
+    CIRCUIT_STEPS[Math.min(openings, CIRCUIT_STEPS.length) - 1],
+    `the circuit step for opening ${openings}`,
+  );
   return Math.round(schedule.baseMs * step * (0.8 + 0.4 * random()));
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { newId } from '@payouts/core';
 import { tenants, webhookDeliveries, webhookEndpoints, webhookEvents } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
-import { createTestDatabase, type TestDatabase, waitFor } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WebhookDeliverer } from './deliverer.ts';
@@ -78,7 +78,7 @@ function deliverer(settings: { maxAttempts: number; timeoutMs?: number; allowPri
 
 async function deliveryRow(id: string) {
   const [row] = await db.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
-  return row!;
+  return must(row, 'row');
 }
 
 test('an endpoint that keeps answering 503 is tried maxAttempts times, then the delivery is failed', async () => {
@@ -144,7 +144,9 @@ test('a Retry-After from the receiver pushes the next attempt out that far', asy
       return r.attempts === 1 && r.lastStatusCode === 429 && r.status === 'pending' ? r : undefined;
     });
     // The schedule alone would retry after 1 ms (base 1 ms here); the receiver asked for 60 s.
-    expect(row.nextAttemptAt!.getTime() - row.lastAttemptAt!.getTime()).toBeGreaterThanOrEqual(59_000);
+    expect(
+      must(row.nextAttemptAt, 'row.nextAttemptAt').getTime() - must(row.lastAttemptAt, 'row.lastAttemptAt').getTime(),
+    ).toBeGreaterThanOrEqual(59_000);
   } finally {
     await running.close(1000);
   }

@@ -37,14 +37,14 @@ export interface WebhookDeliverySettings {
   retry: RetrySchedule;
 }
 
-export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliverySettings = {
+export const DEFAULT_WEBHOOK_DELIVERY = {
   concurrency: 16,
   endpointConcurrency: 8,
   circuitThreshold: 5,
   timeoutMs: 10_000,
   pollIntervalMs: 1000,
   retry: DEFAULT_RETRY_SCHEDULE,
-};
+} satisfies WebhookDeliverySettings;
 
 export interface WebhookDelivererOptions extends WebhookDeliverySettings {
   db: Database;
@@ -210,8 +210,8 @@ export class WebhookDeliverer {
   constructor(private readonly o: WebhookDelivererOptions) {
     this.now = o.now ?? (() => new Date());
     this.random = o.random ?? Math.random;
-    this.endpointConcurrency = o.endpointConcurrency ?? DEFAULT_WEBHOOK_DELIVERY.endpointConcurrency!;
-    this.circuitThreshold = o.circuitThreshold ?? DEFAULT_WEBHOOK_DELIVERY.circuitThreshold!;
+    this.endpointConcurrency = o.endpointConcurrency ?? DEFAULT_WEBHOOK_DELIVERY.endpointConcurrency;
+    this.circuitThreshold = o.circuitThreshold ?? DEFAULT_WEBHOOK_DELIVERY.circuitThreshold;
   }
 
   start(): this {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { newId } from '@payouts/core';
 import { rowsOf, tenants, webhookDeliveries, webhookEndpoints, webhookEvents } from '@payouts/db';
 import { createLogger } from '@payouts/observability';
-import { createTestDatabase, freePort, type TestDatabase, waitFor } from '@payouts/testing';
+import { createTestDatabase, freePort, must, type TestDatabase, waitFor } from '@payouts/testing';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { webhookBacklog } from '../metrics.ts';
@@ -141,7 +141,7 @@ async function pendingCount(endpointIds: string[]): Promise<number> {
     await db.db.execute(sql`select count(*)::int as n from webhook_deliveries
       where status = 'pending' and endpoint_id in (select jsonb_array_elements_text(${JSON.stringify(endpointIds)}::jsonb))`),
   );
-  return row!.n;
+  return must(row, 'row').n;
 }
 
 describe('one tenant cannot stall the others', () => {
@@ -160,7 +160,7 @@ describe('one tenant cannot stall the others', () => {
 
     const before = await webhookBacklog(db.db);
     expect(before.groups).toEqual([{ state: 'enabled', count: 4001, oldestAgeSeconds: expect.any(Number) }]);
-    expect(before.groups[0]!.oldestAgeSeconds).toBeGreaterThan(3500);
+    expect(must(before.groups[0], 'before.groups[0]').oldestAgeSeconds).toBeGreaterThan(3500);
     // Nothing was ever claimed: the oldest due delivery has waited the hour.
     expect(before.lagSeconds).toBeGreaterThan(3500);
 
@@ -236,17 +236,19 @@ describe('one tenant cannot stall the others', () => {
     const idle = deliverer();
     const probe = await idle.claim(16);
     expect(probe).toHaveLength(1);
-    expect(probe[0]!.probe).toBe(true);
+    expect(must(probe[0], 'probe[0]').probe).toBe(true);
     // While the probe is out, its circuit stays open: nothing else is claimed from it.
     expect(await idle.claim(16)).toEqual([]);
     const [during] = await db.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, recovering));
-    expect(during!.circuitOpenUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect(must(must(during, 'during').circuitOpenUntil, 'during.circuitOpenUntil').getTime()).toBeGreaterThan(
+      Date.now(),
+    );
 
     // A deliverer whose lease ran out… here, the probe is simply claimed again by a fresh one.
     await db.db
       .update(webhookDeliveries)
       .set({ nextAttemptAt: new Date(Date.now() - 1000) })
-      .where(eq(webhookDeliveries.id, probe[0]!.id));
+      .where(eq(webhookDeliveries.id, must(probe[0], 'probe[0]').id));
     await db.db
       .update(webhookEndpoints)
       .set({ circuitOpenUntil: new Date(Date.now() - 1000) })
@@ -277,12 +279,12 @@ describe('one tenant cannot stall the others', () => {
       const row = await waitFor(
         async () => {
           const [r] = await db.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, still));
-          return r!.consecutiveFailures === 6 ? r : undefined;
+          return must(r, 'r').consecutiveFailures === 6 ? r : undefined;
         },
         { message: 'the probe to fail' },
       );
       // The second step of the circuit: 30 s at a 5 s base (±20 %), not the first's 5 s.
-      const openFor = row!.circuitOpenUntil!.getTime() - Date.now();
+      const openFor = must(must(row, 'row').circuitOpenUntil, 'row.circuitOpenUntil').getTime() - Date.now();
       expect(openFor).toBeGreaterThan(20_000);
       expect(received.get('/dead-still')).toHaveLength(1);
     } finally {
@@ -302,7 +304,7 @@ describe('version order, disabled endpoints', () => {
     } finally {
       await running.close(1000);
     }
-    const got = received.get('/ordered')!;
+    const got = must(received.get('/ordered'), 'received.get("/ordered")');
     expect(got).toHaveLength(10);
     for (const id of got.filter((m) => m.endsWith('_2'))) {
       expect(got.indexOf(id)).toBeGreaterThan(got.indexOf(id.replace(/_2$/, '_1')));
@@ -382,7 +384,7 @@ test('the claim reads the rows it takes, not the backlog: an index-driven plan a
           })}`,
         ),
       );
-      walk(row!['QUERY PLAN'][0].Plan);
+      walk(must(row, 'row')['QUERY PLAN'][0].Plan);
       tx.rollback();
     })
     .catch((error: Error) => {

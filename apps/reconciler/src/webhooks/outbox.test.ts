@@ -8,7 +8,7 @@ import {
   webhookEndpoints,
   webhookEvents,
 } from '@payouts/db';
-import { createTestDatabase, type TestDatabase, waitFor } from '@payouts/testing';
+import { createTestDatabase, must, type TestDatabase, waitFor } from '@payouts/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { applyEvents, type ReconcilerEvent } from '../apply-events.ts';
@@ -130,13 +130,15 @@ describe('the webhook outbox', () => {
     const deliveries = await db.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.tenantId, tenantId));
     expect(out.webhookDeliveries).toBe(4);
     expect(deliveries.filter((d) => d.endpointId === all)).toHaveLength(3);
-    expect(deliveries.filter((d) => d.endpointId === processedOnly).map((d) => d.eventId)).toEqual([events[2]!.id]);
+    expect(deliveries.filter((d) => d.endpointId === processedOnly).map((d) => d.eventId)).toEqual([
+      must(events[2], 'events[2]').id,
+    ]);
     expect(deliveries.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
     // Version order: to `all`, only version 1 has a time; 2 and 3 wait behind it. The one
     // delivery to `processedOnly` has nothing before it.
     const timed = (d: (typeof deliveries)[number]) => d.nextAttemptAt !== null;
     const toAll = new Map(deliveries.filter((d) => d.endpointId === all).map((d) => [d.eventId, d]));
-    expect(events.map((e) => timed(toAll.get(e.id)!))).toEqual([true, false, false]);
+    expect(events.map((e) => timed(must(toAll.get(e.id), 'toAll.get(e.id)')))).toEqual([true, false, false]);
     expect(deliveries.filter((d) => d.endpointId === processedOnly).every(timed)).toBe(true);
   });
 
@@ -253,14 +255,14 @@ describe('the webhook outbox', () => {
           await db.db.execute(sql`select count(*)::int as n from pg_stat_activity
             where datname = current_database() and wait_event_type = 'Lock'`),
         );
-        return row!.n >= 2;
+        return must(row, 'row').n >= 2;
       });
     });
     const [a, b] = await both;
     const events = await eventsOf(batchId);
     expect(events.map((e) => [e.type, e.subjectVersion])).toEqual([['batch.completed', 1]]);
-    expect(a!.webhookDeliveries + b!.webhookDeliveries).toBe(1);
-    const data = (events[0]!.payload as { data: Record<string, unknown> }).data;
+    expect(must(a, 'a').webhookDeliveries + must(b, 'b').webhookDeliveries).toBe(1);
+    const data = (must(events[0], 'events[0]').payload as { data: Record<string, unknown> }).data;
     expect(data).toMatchObject({ id: batchId, status: 'completed', counts: { processed: 1, failed: 1 } });
 
     // A reversal after processed keeps the batch final: no second completion.

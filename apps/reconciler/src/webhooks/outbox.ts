@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, newId, type PayoutStatus, payoutEventType, type WebhookEventType } from '@payouts/core';
+import { FINAL_STATUSES, must, newId, type PayoutStatus, payoutEventType, type WebhookEventType } from '@payouts/core';
 import {
   type ChainLink,
   chainKey,
@@ -116,7 +116,7 @@ export class WebhookOutbox {
         endpointId: d.endpointId,
         subjectId: row.id,
         subjectVersion: row.version,
-        eventId: event.id!,
+        eventId: must(event.id, 'the id of the event just built'),
       });
   }
 
@@ -175,23 +175,24 @@ export class WebhookOutbox {
    * this transaction, orders its versions, so the earlier one is committed or written here.
    */
   private async chain(): Promise<void> {
-    const first = new Map<string, number>();
+    const first = new Map<string, { at: number; link: ChainLink }>();
     const waitHere = new Set<number>();
     this.links.forEach((l, i) => {
       const chain = `${l.endpointId} ${l.subjectId}`;
-      const j = first.get(chain);
-      if (j === undefined) first.set(chain, i);
-      else if (this.links[j]!.subjectVersion < l.subjectVersion) waitHere.add(i);
+      const earlier = first.get(chain);
+      if (earlier === undefined) first.set(chain, { at: i, link: l });
+      else if (earlier.link.subjectVersion < l.subjectVersion) waitHere.add(i);
       else {
-        waitHere.add(j);
-        first.set(chain, i);
+        waitHere.add(earlier.at);
+        first.set(chain, { at: i, link: l });
       }
     });
     // A payout's first version has nothing before it.
-    const heads = [...first.values()].map((i) => this.links[i]!).filter((l) => l.subjectVersion > 1);
+    const heads = [...first.values()].map(({ link }) => link).filter((l) => l.subjectVersion > 1);
     const waiting = heads.length > 0 ? await waitingLinks(this.tx, heads) : new Set<string>();
     this.links.forEach((l, i) => {
-      if (waitHere.has(i) || waiting.has(chainKey(l))) this.deliveries[i]!.nextAttemptAt = null;
+      if (waitHere.has(i) || waiting.has(chainKey(l)))
+        must(this.deliveries[i], `the delivery of link ${i}`).nextAttemptAt = null;
     });
   }
 

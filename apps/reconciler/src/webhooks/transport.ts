@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { isPrivateAddress, parseRetryAfter } from '@payouts/core';
+import { isPrivateAddress, must, parseRetryAfter } from '@payouts/core';
 
 /**
  * The one HTTP POST of a webhook delivery. Tenants choose the URL, so without a guard a tenant
@@ -50,7 +50,8 @@ export async function postWebhook(
         return callback(new TargetRefused(`${hostname} resolves to private address ${refused.address}`), '', 0);
       // The checked addresses are the ones connected to.
       if ((lookupOptions as { all?: boolean }).all) return callback(null, list);
-      return callback(null, list[0]!.address, list[0]!.family);
+      const first = must(list[0], `an address for ${hostname}`);
+      return callback(null, first.address, first.family);
     });
   };
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;

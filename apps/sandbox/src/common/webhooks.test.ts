@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { createLogger } from '@payouts/observability';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { waitFor } from '../../test/common/test-support.ts';
@@ -49,7 +50,11 @@ function newSender(options: { timeoutMs?: number; fetch?: typeof fetch } = {}): 
         options.fetch ??
         (async (input, init) => {
           const headers = init?.headers as Record<string, string>;
-          const call = { url: String(input), id: headers['X-Event-Id']!, body: String(init?.body) };
+          const call = {
+            url: String(input),
+            id: must(headers['X-Event-Id'], 'headers["X-Event-Id"]'),
+            body: String(init?.body),
+          };
           calls.push(call);
           const outcome = answer(call);
           if (outcome instanceof Error) throw outcome;
@@ -172,7 +177,7 @@ describe('WebhookSender', () => {
     sender.send(event('evt_b'));
     await settle();
     expect(calls.map((c) => c.id)).toEqual(['evt_a', 'evt_a', 'evt_b', 'evt_b']);
-    expect(calls[0]!.body).toBe(calls[1]!.body);
+    expect(must(calls[0], 'calls[0]').body).toBe(must(calls[1], 'calls[1]').body);
     expect(sender.list().map((a) => [a.event_id, a.duplicate])).toEqual([
       ['evt_a', false],
       ['evt_a', true],

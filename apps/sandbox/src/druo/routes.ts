@@ -22,8 +22,8 @@ function sameSecret(given: string, expected: string): boolean {
  */
 function authenticate(accessToken: string): RequestHandler {
   return (req, res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!match || !sameSecret(match[1]!, accessToken)) return fail(res, 401, DruoErrors.invalidToken());
+    const [, token] = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '') ?? [];
+    if (token === undefined || !sameSecret(token, accessToken)) return fail(res, 401, DruoErrors.invalidToken());
     if (req.get(DRUO_VERSION_HEADER) !== DRUO_VERSION) return fail(res, 401, DruoErrors.invalidVersion());
     next();
   };

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { z } from 'zod';
 
 /*
@@ -92,7 +93,7 @@ export function parseCreatePayout(body: unknown, tenantId: string): ParseResult 
   }
   const parsed = createPayoutSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
     if (issue.code === 'unrecognized_keys') {
       return { ok: false, field: issue.keys[0] ?? null, message: `Unknown field(s): ${issue.keys.join(', ')}` };
     }

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   API_TOKEN,
@@ -133,7 +134,7 @@ describe('create validation', () => {
     const res = await client.create(withdrawalBody(overrides, customer));
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({ code: 'VALIDATION_ERROR', message: expect.any(String), field });
-    expect(res.body.error.message).toContain(field.split('.')[0]!);
+    expect(res.body.error.message).toContain(must(field.split('.')[0], 'field.split(".")[0]'));
     expect(await client.admin.payouts()).toHaveLength(0);
   });
 

@@ -18,8 +18,8 @@ function sameSecret(given: string, expected: string): boolean {
 /** `Authorization: Bearer <api token>`, as the page's examples send it. */
 function bearerAuth(apiToken: string): RequestHandler {
   return (req, res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!match || !sameSecret(match[1]!, apiToken)) return fail(res, 401, KrayonErrors.unauthorized());
+    const [, token] = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '') ?? [];
+    if (token === undefined || !sameSecret(token, apiToken)) return fail(res, 401, KrayonErrors.unauthorized());
     next();
   };
 }

@@ -1,4 +1,4 @@
-import { fromMajorString } from '@payouts/core';
+import { fromMajorString, must } from '@payouts/core';
 import { z } from 'zod';
 
 /*
@@ -102,7 +102,7 @@ export function parseCreateWithdrawal(body: unknown): ParseResult {
   }
   const parsed = createWithdrawalSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
     const field = issue.path.join('.');
     if (valueAt(body, issue.path) === undefined) return { ok: false, field, message: `${field} is required` };
     return { ok: false, field, message: issue.message };

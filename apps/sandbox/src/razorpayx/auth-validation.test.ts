@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   compositeFundAccount,
@@ -106,15 +107,23 @@ describe('create validation', () => {
   };
 
   test.each<[string, Record<string, unknown>, string]>([
-    ['lower-case ifsc', composite((fa) => (fa.bank_account!.ifsc = 'hdfc0000053')), 'fund_account.bank_account.ifsc'],
+    [
+      'lower-case ifsc',
+      composite((fa) => (must(fa.bank_account, 'fa.bank_account').ifsc = 'hdfc0000053')),
+      'fund_account.bank_account.ifsc',
+    ],
     [
       'ifsc without the 0',
-      composite((fa) => (fa.bank_account!.ifsc = 'HDFC1000053')),
+      composite((fa) => (must(fa.bank_account, 'fa.bank_account').ifsc = 'HDFC1000053')),
       'fund_account.bank_account.ifsc',
     ],
     ['a vpa fund account', composite((fa) => (fa.account_type = 'vpa' as never)), 'fund_account.account_type'],
-    ['no contact name', composite((fa) => delete fa.contact!.name), 'fund_account.contact.name'],
-    ['a bad contact email', composite((fa) => (fa.contact!.email = 'not-an-email')), 'fund_account.contact.email'],
+    ['no contact name', composite((fa) => delete must(fa.contact, 'fa.contact').name), 'fund_account.contact.name'],
+    [
+      'a bad contact email',
+      composite((fa) => (must(fa.contact, 'fa.contact').email = 'not-an-email')),
+      'fund_account.contact.email',
+    ],
   ])('composite fund account with %s → 400 on field %s', async (_name, overrides, field) => {
     const res = await client.create(payoutBody(overrides));
     expect(res.status).toBe(400);

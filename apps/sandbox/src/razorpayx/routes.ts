@@ -18,8 +18,8 @@ function sameSecret(given: string, expected: string): boolean {
 /** HTTP Basic with `key_id:key_secret`, as RazorpayX authenticates every API call. */
 function basicAuth(keyId: string, keySecret: string): RequestHandler {
   return (req, res, next) => {
-    const match = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+    const [, encoded] = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '') ?? [];
+    const decoded = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const ok =
       colon > 0 && sameSecret(decoded.slice(0, colon), keyId) && sameSecret(decoded.slice(colon + 1), keySecret);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@payouts/core';
+import { canonicalJson, must } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
@@ -119,7 +119,10 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     if (known && known.expiresAt > now) {
       if (known.fingerprint !== bodyFingerprint) return { kind: 'idempotency_conflict' };
       // As RazorpayX documents: a duplicate returns the current state of the first payout, not its first answer.
-      return { kind: 'replayed', payout: this.view(this.payouts.get(known.payoutId)!) };
+      return {
+        kind: 'replayed',
+        payout: this.view(must(this.payouts.get(known.payoutId), `replayed payout ${known.payoutId}`)),
+      };
     }
 
     const cost = input.amount + feesFor(input.amount).total;
@@ -294,7 +297,7 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       };
       accountRef = input.fund_account.bank_account.account_number;
     } else {
-      fundAccountId = input.fund_account_id!;
+      fundAccountId = must(input.fund_account_id, 'fund_account_id, required without fund_account');
       accountRef = fundAccountId;
     }
     const payout: RazorpayXPayout = {

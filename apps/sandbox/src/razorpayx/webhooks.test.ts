@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { must } from '@payouts/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type ReceivedWebhook, WebhookReceiver, waitFor } from '../../test/common/test-support.ts';
 import {
@@ -65,15 +66,15 @@ describe('RazorpayX webhooks', () => {
     expect(names(events)).toEqual(['payout.initiated', 'payout.processed']);
 
     const [initiated, processed] = events;
-    expect(initiated!.json).toMatchObject({
+    expect(must(initiated, 'initiated').json).toMatchObject({
       entity: 'event',
       account_id: 'acc_sandbox',
       event: 'payout.initiated',
       contains: ['payout'],
       payload: { payout: { entity: { ...payout, status: 'processing' } } },
     });
-    expect(processed!.json.payload.payout.entity).toEqual((await client.get(payout.id)).body);
-    expect(processed!.json.payload.payout.entity.utr).toMatch(/^SBX\d{12}$/);
+    expect(must(processed, 'processed').json.payload.payout.entity).toEqual((await client.get(payout.id)).body);
+    expect(must(processed, 'processed').json.payload.payout.entity.utr).toMatch(/^SBX\d{12}$/);
     for (const e of events) {
       expect(Object.keys(e.json)).toEqual(['entity', 'account_id', 'event', 'contains', 'payload', 'created_at']);
       expect(Number.isInteger(e.json.created_at)).toBe(true);
@@ -81,7 +82,7 @@ describe('RazorpayX webhooks', () => {
       expect(e.headers['content-type']).toBe('application/json');
       expect(e.id).toMatch(/^evt_[A-Za-z0-9]{14}$/);
     }
-    expect(initiated!.id).not.toBe(processed!.id);
+    expect(must(initiated, 'initiated').id).not.toBe(must(processed, 'processed').id);
   });
 
   test('the signature is hex HMAC-SHA256 of the raw body with the webhook secret', async () => {
@@ -104,14 +105,16 @@ describe('RazorpayX webhooks', () => {
     );
     const failedEvents = await waitForEvents(failed.id, 2);
     expect(names(failedEvents)).toEqual(['payout.initiated', 'payout.failed']);
-    expect(failedEvents[1]!.json.payload.payout.entity).toMatchObject({
+    expect(must(failedEvents[1], 'failedEvents[1]').json.payload.payout.entity).toMatchObject({
       status: 'failed',
       status_details: { source: 'beneficiary_bank' },
     });
 
     const reversedEvents = await waitForEvents(reversed.id, 3);
     expect(names(reversedEvents)).toEqual(['payout.initiated', 'payout.processed', 'payout.reversed']);
-    expect(reversedEvents[2]!.json.payload.payout.entity).toEqual((await client.get(reversed.id)).body);
+    expect(must(reversedEvents[2], 'reversedEvents[2]').json.payload.payout.entity).toEqual(
+      (await client.get(reversed.id)).body,
+    );
   });
 
   test('a payout queued for low balance sends payout.queued, then initiated once funds arrive', async () => {
@@ -148,7 +151,9 @@ describe('RazorpayX webhooks', () => {
       [2, 500, false],
       [3, 200, true],
     ]);
-    expect(attempts.every((a) => a.event_id === events[0]!.id && a.payout_id === payout.id)).toBe(true);
+    expect(attempts.every((a) => a.event_id === must(events[0], 'events[0]').id && a.payout_id === payout.id)).toBe(
+      true,
+    );
   });
 
   test('duplicate share 1: every event id is delivered twice with the same body', async () => {
@@ -156,11 +161,11 @@ describe('RazorpayX webhooks', () => {
     const payout = await client.created(payoutBody());
     const events = await waitForEvents(payout.id, 4);
     expect(names(events)).toEqual(['payout.initiated', 'payout.initiated', 'payout.processed', 'payout.processed']);
-    expect(events[0]!.id).toBe(events[1]!.id);
-    expect(events[0]!.body).toBe(events[1]!.body);
-    expect(events[2]!.id).toBe(events[3]!.id);
-    expect(events[2]!.body).toBe(events[3]!.body);
-    expect(events[0]!.id).not.toBe(events[2]!.id);
+    expect(must(events[0], 'events[0]').id).toBe(must(events[1], 'events[1]').id);
+    expect(must(events[0], 'events[0]').body).toBe(must(events[1], 'events[1]').body);
+    expect(must(events[2], 'events[2]').id).toBe(must(events[3], 'events[3]').id);
+    expect(must(events[2], 'events[2]').body).toBe(must(events[3], 'events[3]').body);
+    expect(must(events[0], 'events[0]').id).not.toBe(must(events[2], 'events[2]').id);
   });
 
   test('out-of-order share 1: payout.processed arrives before payout.initiated', async () => {
@@ -210,8 +215,8 @@ describe('RazorpayX webhooks', () => {
       ['payout.processed', payout.id, 1, 200, null, true],
     ]);
     expect(attempts.map((a) => a.event_id)).toEqual(events.map((e) => e.id));
-    expect(attempts[0]!.url).toBe(receiver.url);
-    expect(Number.isNaN(Date.parse(attempts[0]!.at))).toBe(false);
+    expect(must(attempts[0], 'attempts[0]').url).toBe(receiver.url);
+    expect(Number.isNaN(Date.parse(must(attempts[0], 'attempts[0]').at))).toBe(false);
 
     await client.admin.reset();
     expect(await client.admin.webhooks()).toEqual([]);

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { z } from 'zod';
 
 /*
@@ -89,7 +90,7 @@ export function parseCreatePayout(body: unknown, accountNumber: string): ParseRe
   }
   const parsed = createPayoutSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
     if (issue.code === 'unrecognized_keys') {
       const field = issue.keys[0] ?? null;
       return { ok: false, field, description: `${issue.keys.join(', ')} is/are not required and should not be sent` };

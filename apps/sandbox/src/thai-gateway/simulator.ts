@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { maskAccountNumber, toMajorString } from '@payouts/core';
+import { maskAccountNumber, must, toMajorString } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
@@ -82,7 +82,11 @@ export class ThaiGatewaySimulator implements ProviderSimulator, Persistent<ThaiG
   create(input: CreateWithdrawRequest, satang: number): CreateResult {
     const key = input.idempotencyKey ?? null;
     const knownId = key === null ? undefined : this.keys.get(key);
-    if (knownId !== undefined) return { kind: 'replayed', withdraw: this.view(this.withdraws.get(knownId)!) };
+    if (knownId !== undefined)
+      return {
+        kind: 'replayed',
+        withdraw: this.view(must(this.withdraws.get(knownId), `replayed withdraw ${knownId}`)),
+      };
     if (this.references.has(input.referenceId)) return { kind: 'duplicate_reference' };
     // Nothing is created, so no key is remembered: a retry after a top-up may succeed with it.
     if (this.balance < satang) return { kind: 'insufficient_balance' };
@@ -203,7 +207,7 @@ export class ThaiGatewaySimulator implements ProviderSimulator, Persistent<ThaiG
       status: 'pending',
       referenceId: input.referenceId,
       destinationType: input.destinationType,
-      bankAccountNumber: maskAccountNumber(input.customerBankAccountNumber)!,
+      bankAccountNumber: must(maskAccountNumber(input.customerBankAccountNumber), 'the masked account number'),
       bankAccountName: input.customerBankAccountName,
       bankCode: input.customerBankCode,
       destinationId: null,

@@ -1,4 +1,4 @@
-import { fromMajorString } from '@payouts/core';
+import { fromMajorString, must } from '@payouts/core';
 import { z } from 'zod';
 
 /*
@@ -102,9 +102,14 @@ export function parseCreateWithdraw(body: unknown): ParseResult {
     return { ok: false, code: 'VALIDATION_ERROR', field: null, message: 'Request body must be a JSON object' };
   }
   const parsed = createWithdrawSchema.safeParse(body);
-  if (parsed.success) return { ok: true, value: parsed.data, satang: toSatang(parsed.data.amount)! };
+  if (parsed.success)
+    return {
+      ok: true,
+      value: parsed.data,
+      satang: must(toSatang(parsed.data.amount), 'the satang of an amount the schema accepted'),
+    };
 
-  const issue = parsed.error.issues[0]!;
+  const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
   if (issue.code === 'unrecognized_keys') {
     const field = issue.keys[0] ?? null;
     return { ok: false, code: 'VALIDATION_ERROR', field, message: `${field} is not allowed` };

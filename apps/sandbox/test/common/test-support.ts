@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { must } from '@payouts/core';
 import type { AdminPayoutEntry } from '../../src/common/provider.ts';
 import type { WebhookAttempt } from '../../src/common/webhooks.ts';
 
@@ -68,7 +69,7 @@ export class AdminClient {
 
   async balance(): Promise<number> {
     const { body } = await this.config();
-    return body.balance!;
+    return must(body.balance, 'body.balance');
   }
 
   setBalance(amount: unknown) {

@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import { describe, expect, it } from 'vitest';
 import {
   expectedPageRequest,
@@ -40,7 +41,7 @@ describe("the page's own examples", () => {
   it('the response, verbatim, parses and maps to a PENDING withdrawal in progress', () => {
     const result = parseWire(depositResponseSchema, PAGE_RESPONSE);
     expect(result.success).toBe(true);
-    const wire = result.data!.data;
+    const wire = must(result.data, 'the parsed response').data;
     // amount 100.0 and symbol USDT are the page's sample data, not a conversion rule: the adapter
     // never reads the response's amount.
     expect(wire).toMatchObject({ amount: 100, symbol: 'USDT', currency: 'INR', reference_id: 'payout_1' });
