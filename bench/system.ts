@@ -7,7 +7,7 @@ import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
 import { sandboxProviderEnv } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
-import { type RunningReconciler, readReconcilerEnv, startReconciler } from '@payouts/reconciler';
+import { type RunningReconciler, readReconcilerEnv, reconcilerSettings, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import { must } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
@@ -95,22 +95,14 @@ export async function startSystem(options: {
   let reconciler: RunningReconciler | null = null;
   let workers: RunningWorkers | null = null;
   if (options.processing) {
-    const reconcilerEnv = readReconcilerEnv(env);
     const reconcilerDb = await options.db.open(10);
     reconciler = startReconciler({
+      ...reconcilerSettings(readReconcilerEnv(env)),
+      // The bench measures the pipeline: no daily re-check of processed payouts in its runs.
+      recheck: undefined,
       db: reconcilerDb.db,
-      redisUrl: reconcilerEnv.REDIS_URL,
-      prefix: reconcilerEnv.QUEUE_PREFIX,
       queues,
       logger: logger.child({ app: 'reconciler' }),
-      batch: {
-        maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
-        lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
-        maxConcurrent: reconcilerEnv.RECONCILER_CONCURRENT_BATCHES,
-      },
-      sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
-      sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
-      reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
     });
     const workerEnv = readWorkerEnv(env);
     const workerDb = await options.db.open(10);

@@ -20,7 +20,7 @@ import { fundingTransactionKey, walletBalances } from '@payouts/ledger';
 import { createLogger, type MetricsServer, type Registry, serveMetrics, startTracing } from '@payouts/observability';
 import { PROVIDERS, WEBHOOK_PROVIDERS, workerLimitNames } from '@payouts/providers';
 import { createRedis, Queues } from '@payouts/queue';
-import { readReconcilerEnv, recheckSettings, startReconciler, webhookDeliverySettings } from '@payouts/reconciler';
+import { readReconcilerEnv, reconcilerSettings, startReconciler } from '@payouts/reconciler';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
 import { startSandbox } from '@payouts/sandbox';
 import { adaptersFromEnv, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
@@ -218,21 +218,10 @@ const queues = new Queues(producer, reconcilerEnv.QUEUE_PREFIX);
 onShutdown('queues', () => queues.close());
 
 const reconciler = startReconciler({
+  ...reconcilerSettings(reconcilerEnv),
   db: database.db,
-  redisUrl,
-  prefix: reconcilerEnv.QUEUE_PREFIX,
   queues,
   logger: logger.child({ app: 'reconciler' }),
-  batch: {
-    maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
-    lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
-    maxConcurrent: reconcilerEnv.RECONCILER_CONCURRENT_BATCHES,
-  },
-  sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
-  sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
-  reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
-  recheck: recheckSettings(reconcilerEnv),
-  webhooks: webhookDeliverySettings(reconcilerEnv),
 });
 onShutdown('reconciler', () => reconciler.close());
 

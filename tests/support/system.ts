@@ -2,13 +2,7 @@ import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
 import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
-import {
-  type RunningReconciler,
-  readReconcilerEnv,
-  recheckSettings,
-  startReconciler,
-  webhookDeliverySettings,
-} from '@payouts/reconciler';
+import { type RunningReconciler, readReconcilerEnv, reconcilerSettings, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
 import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
@@ -84,24 +78,15 @@ export async function startTestSystem(
   const reconcilerEnv = readReconcilerEnv(env);
   const workerEnv = readWorkerEnv(env);
   const adapters = adaptersFromEnv(workerEnv);
+  const settings = reconcilerSettings(reconcilerEnv);
   const startProcessing = () => ({
     reconciler: startReconciler({
+      // WEBHOOK_* in options.env (e.g. a tiny WEBHOOK_RETRY_BASE_MS) reach the deliverer from here.
+      ...settings,
+      batch: { ...settings.batch, maxConcurrent: 2 },
       db: db.db,
-      redisUrl: reconcilerEnv.REDIS_URL,
-      prefix: reconcilerEnv.QUEUE_PREFIX,
       queues,
       logger: logger.child({ app: 'reconciler' }),
-      batch: {
-        maxBatch: reconcilerEnv.RECONCILER_BATCH_SIZE,
-        lingerMs: reconcilerEnv.RECONCILER_LINGER_MS,
-        maxConcurrent: 2,
-      },
-      sweepIntervalMs: reconcilerEnv.SWEEP_INTERVAL_MS,
-      sweepAfterMs: reconcilerEnv.SWEEP_AFTER_MS,
-      reversalWatchMs: reconcilerEnv.REVERSAL_WATCH_MS,
-      recheck: recheckSettings(reconcilerEnv),
-      // WEBHOOK_* in options.env (e.g. a tiny WEBHOOK_RETRY_BASE_MS) reach the deliverer from here.
-      webhooks: webhookDeliverySettings(reconcilerEnv),
     }),
     workers: startWorkers({
       db: db.db,

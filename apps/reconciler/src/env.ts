@@ -76,6 +76,24 @@ export function webhookDeliverySettings(env: ReconcilerEnv): WebhookDeliverySett
   };
 }
 
-export function recheckSettings(env: ReconcilerEnv) {
-  return { providers: env.RECHECK_PROVIDERS, days: env.RECHECK_DAYS, intervalMs: env.RECHECK_INTERVAL_MS };
+/**
+ * Everything `startReconciler` reads from the environment, in one place: the app, `pnpm start`,
+ * the test system and the bench all start the reconciler from the same settings, and only add
+ * what is theirs (database, queues, logger).
+ */
+export function reconcilerSettings(env: ReconcilerEnv) {
+  return {
+    redisUrl: env.REDIS_URL,
+    prefix: env.QUEUE_PREFIX,
+    batch: {
+      maxBatch: env.RECONCILER_BATCH_SIZE,
+      lingerMs: env.RECONCILER_LINGER_MS,
+      maxConcurrent: env.RECONCILER_CONCURRENT_BATCHES,
+    },
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+    sweepAfterMs: env.SWEEP_AFTER_MS,
+    reversalWatchMs: env.REVERSAL_WATCH_MS,
+    recheck: { providers: env.RECHECK_PROVIDERS, days: env.RECHECK_DAYS, intervalMs: env.RECHECK_INTERVAL_MS },
+    webhooks: webhookDeliverySettings(env),
+  };
 }

@@ -3,7 +3,7 @@ import { migrateDatabase, openDatabase } from '@payouts/db';
 import { createLogger, serveMetrics, startTracing } from '@payouts/observability';
 import { checkEvictionPolicy, createRedis, Queues } from '@payouts/queue';
 import { installSignalHandlers, onShutdown } from '@payouts/runtime';
-import { readReconcilerEnv, recheckSettings, webhookDeliverySettings } from './env.ts';
+import { readReconcilerEnv, reconcilerSettings } from './env.ts';
 import { startReconciler } from './reconciler.ts';
 
 const env = readConfigOrExit('reconciler', readReconcilerEnv);
@@ -27,23 +27,7 @@ if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: q
 const queues = new Queues(producer, env.QUEUE_PREFIX);
 onShutdown('queues', () => queues.close());
 
-const reconciler = startReconciler({
-  db: database.db,
-  redisUrl: env.REDIS_URL,
-  prefix: env.QUEUE_PREFIX,
-  queues,
-  logger,
-  batch: {
-    maxBatch: env.RECONCILER_BATCH_SIZE,
-    lingerMs: env.RECONCILER_LINGER_MS,
-    maxConcurrent: env.RECONCILER_CONCURRENT_BATCHES,
-  },
-  sweepIntervalMs: env.SWEEP_INTERVAL_MS,
-  sweepAfterMs: env.SWEEP_AFTER_MS,
-  reversalWatchMs: env.REVERSAL_WATCH_MS,
-  recheck: recheckSettings(env),
-  webhooks: webhookDeliverySettings(env),
-});
+const reconciler = startReconciler({ ...reconcilerSettings(env), db: database.db, queues, logger });
 onShutdown('reconciler', () => reconciler.close());
 if (env.METRICS_PORT > 0) {
   const metrics = await serveMetrics(reconciler.registry, env.METRICS_PORT);

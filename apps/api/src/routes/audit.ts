@@ -1,9 +1,10 @@
-import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type ChainsReport, verifyAuditChains } from '@payouts/db';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { problemSchema, z } from '../schemas.ts';
+import type { OperatorPathHelpers } from './operations.ts';
 
 /**
  * The audit chains of the payout history and the operator log, recomputed (docs/operations.md,
@@ -49,19 +50,7 @@ const chainsSchema = z.object({
     .openapi({ description: 'The first broken link of each broken chain (at most 100)' }),
 });
 
-export function registerAuditPaths(
-  registry: OpenAPIRegistry,
-  h: {
-    security: Record<string, string[]>[];
-    /** The problem answers every operator route can give, plus those named. */
-    keyed: (
-      access: 'operator',
-      method: string,
-      extra?: Partial<Record<number, string | ResponseConfig>>,
-    ) => Record<number, ResponseConfig>;
-    json: (schema: z.ZodType, description: string) => ResponseConfig;
-  },
-): void {
+export function registerAuditPaths(registry: OpenAPIRegistry, h: OperatorPathHelpers): void {
   const report = z
     .object({ ok: z.boolean(), payout_events: chainsSchema, operator_actions: chainsSchema })
     .openapi('AuditReport');

@@ -312,20 +312,20 @@ async function findAnyPayout(deps: ApiDeps, id: string): Promise<PayoutRow> {
   return row;
 }
 
+/** What openapi.ts hands an operator route file so it can describe its routes. */
+export interface OperatorPathHelpers {
+  security: Record<string, string[]>[];
+  /** The problem answers every operator route can give, plus those named. */
+  keyed: (
+    access: 'operator',
+    method: string,
+    extra?: Partial<Record<number, string | ResponseConfig>>,
+  ) => Record<number, ResponseConfig>;
+  json: (schema: z.ZodType, description: string) => ResponseConfig;
+}
+
 /** The OpenAPI entries of these routes; openapi.ts hands over its shared pieces. */
-export function registerOperationPaths(
-  registry: OpenAPIRegistry,
-  h: {
-    security: Record<string, string[]>[];
-    /** The problem answers every operator route can give, plus those named. */
-    keyed: (
-      access: 'operator',
-      method: string,
-      extra?: Partial<Record<number, string | ResponseConfig>>,
-    ) => Record<number, ResponseConfig>;
-    json: (schema: z.ZodType, description: string) => ResponseConfig;
-  },
-): void {
+export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPathHelpers): void {
   const { security } = h;
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const deadLetter = z
