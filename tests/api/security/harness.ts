@@ -130,6 +130,10 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', path: '/v1/admin/webhook-deliveries', access: 'operator', file: 'webhook-endpoints' },
   { method: 'POST', path: '/v1/admin/webhook-deliveries/:id/replay', access: 'operator', file: 'webhook-endpoints' },
+  // console-session.security.test.ts: signing in takes a key in the body; the others a session cookie.
+  { method: 'POST', path: '/v1/console/session', access: 'public', file: 'console-session' },
+  { method: 'GET', path: '/v1/console/session', access: 'public', file: 'console-session' },
+  { method: 'DELETE', path: '/v1/console/session', access: 'public', file: 'console-session' },
   // Provider webhooks authenticate by the provider's signature (tests/e2e/webhooks.test.ts).
   { method: 'POST', path: '/v1/webhooks/:provider', access: 'provider', file: 'provider webhooks' },
 ];
