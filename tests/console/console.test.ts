@@ -101,7 +101,7 @@ describe('the console', () => {
     await expect.poll(() => page.getByTestId('who').textContent()).toContain(a.id);
     // The key is nowhere the page's scripts can reach: not in storage, not in a readable cookie.
     expect(
-      await page.evaluate(() => [document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)]),
+      await page.evaluate('[document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)]'),
     ).toEqual(['', '{}', '{}']);
     const cookie = must(
       (await context.cookies()).find((c) => c.name === 'payouts_console'),
