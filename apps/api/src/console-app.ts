@@ -33,9 +33,8 @@ const securityHeaders = {
   'X-Frame-Options': 'DENY',
 };
 
-/** Where the build is: `CONSOLE_DIST` if set, else the @payouts/console package's dist folder. */
+/** The @payouts/console package's build folder, wherever the install put the package. */
 function consoleDist(): string {
-  if (process.env.CONSOLE_DIST) return process.env.CONSOLE_DIST;
   return join(dirname(createRequire(import.meta.url).resolve('@payouts/console/package.json')), 'dist');
 }
 
