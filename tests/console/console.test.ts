@@ -206,7 +206,11 @@ describe('the console', () => {
     await keyRow.waitFor();
     await shot(page, 'tenants-keys');
     await keyRow.getByRole('button', { name: 'Revoke' }).click();
-    await keyRow.getByText('revoked').waitFor();
+    // Revoked: the list reloads with the key's revocation time, and no Revoke button on its row.
+    await keyRow.getByRole('button', { name: 'Revoke' }).waitFor({ state: 'detached' });
+    const keys = await client(system.api.url, system.operatorKey)('GET', `/v1/admin/tenants/${b.id}/api-keys`);
+    const revoked = keys.body.data.find((k: { label: string | null }) => k.label === 'finance: console test');
+    expect(revoked.revoked_at).not.toBeNull();
     expect(errors).toEqual([]);
     await context.close();
   });
