@@ -82,6 +82,8 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/admin/audit/verify', access: 'operator', file: 'admin' },
   // operations.security.test.ts
   { method: 'GET', path: '/v1/admin/dead-letters', access: 'operator', file: 'operations' },
+  { method: 'GET', path: '/v1/admin/payouts/:id', access: 'operator', file: 'operations' },
+  { method: 'GET', path: '/v1/admin/payouts/:id/events', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/payouts/:id/replay', access: 'operator', file: 'operations' },
   {
     method: 'POST',

@@ -1,8 +1,8 @@
 import { isId, must } from '@payouts/core';
-import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
+import { payouts, providerSubmissions } from '@payouts/db';
 import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -10,6 +10,7 @@ import { duplicateReference, isDuplicateReference, livePayoutsByReference } from
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
+import { payoutHistory } from '../payout-history.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
@@ -108,21 +109,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   router.get('/payouts/:id/events', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/payouts/:id/events');
     const payout = await findPayout(deps, tenantId, req.params.id);
-    const rows = await deps.db
-      .select()
-      .from(payoutEvents)
-      .where(eq(payoutEvents.payoutId, payout.id))
-      .orderBy(asc(payoutEvents.id));
-    res.json({
-      data: rows.map((e) => ({
-        from_status: e.fromStatus,
-        to_status: e.toStatus,
-        applied: e.applied,
-        source: e.source,
-        detail: e.detail,
-        created_at: e.createdAt.toISOString(),
-      })),
-    });
+    res.json({ data: await payoutHistory(deps.db, payout.id) });
   });
 
   router.post('/payouts/:id/cancel', async (req, res) => {

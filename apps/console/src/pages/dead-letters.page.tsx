@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Schemas, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
-import { ActionButton, Card, ErrorBox, Loading, Status, useLoad, When } from '../ui';
+import { Link } from '../router';
+import { ActionButton, ErrorBox, Loading, Status, useLoad, When } from '../ui';
 import { definePage } from './page';
 
 type Filters = NonNullable<paths['/v1/admin/dead-letters']['get']['parameters']['query']>;
@@ -110,7 +111,9 @@ function DeadLetters() {
             {list.data.data.map((d) => (
               <tr key={d.payout_id} data-payout={d.payout_id}>
                 <td>
-                  <code>{d.payout_id}</code>
+                  <Link to={`/payouts/${d.payout_id}`}>
+                    <code>{d.payout_id}</code>
+                  </Link>
                 </td>
                 <td>{d.tenant_id}</td>
                 <td>

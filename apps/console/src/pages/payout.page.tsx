@@ -9,22 +9,34 @@ const CANCELLABLE = new Set(['accepted', 'reserved', 'queued']);
 
 function PayoutDetail({ params, session }: { params: Record<string, string>; session: Session }) {
   const id = params.id ?? '';
+  const operator = session.role === 'operator';
+  // A tenant reads its own payout; an operator any tenant's, through the admin routes.
   const payout = useLoad(
-    async () => unwrap(await api.GET('/v1/payouts/{id}', { params: { path: { id } } })),
+    async () =>
+      unwrap(
+        operator
+          ? await api.GET('/v1/admin/payouts/{id}', { params: { path: { id } } })
+          : await api.GET('/v1/payouts/{id}', { params: { path: { id } } }),
+      ),
     [id],
     // Refreshed while it moves; a final payout no longer changes (but a processed one may be reversed).
     { every: 3000 },
   );
   const events = useLoad(
-    async () => unwrap(await api.GET('/v1/payouts/{id}/events', { params: { path: { id } } })),
+    async () =>
+      unwrap(
+        operator
+          ? await api.GET('/v1/admin/payouts/{id}/events', { params: { path: { id } } })
+          : await api.GET('/v1/payouts/{id}/events', { params: { path: { id } } }),
+      ),
     [id, payout.data?.version],
   );
   const p = payout.data;
-  const mayAct = session.tenant_role === 'admin' || session.tenant_role === 'maker';
+  const mayAct = operator || session.tenant_role === 'admin' || session.tenant_role === 'maker';
   return (
     <>
       <p>
-        <Link to="/payouts">← Payouts</Link>
+        {operator ? <Link to="/operations/dead-letters">← Dead letters</Link> : <Link to="/payouts">← Payouts</Link>}
       </p>
       <ErrorBox error={payout.error} />
       {!p ? (
@@ -80,7 +92,7 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
                 <>
                   <dt>Batch</dt>
                   <dd>
-                    <Link to={`/batches/${p.batch_id}`}>{p.batch_id}</Link>
+                    {operator ? <code>{p.batch_id}</code> : <Link to={`/batches/${p.batch_id}`}>{p.batch_id}</Link>}
                   </dd>
                 </>
               )}
@@ -95,9 +107,24 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
                 kind="danger"
                 confirm="Cancel this payout? Its hold is released."
                 run={async () => {
-                  const result = unwrap(await api.POST('/v1/payouts/{id}/cancel', { params: { path: { id: p.id } } }));
+                  const path = { params: { path: { id: p.id } } };
+                  const result = unwrap(
+                    operator
+                      ? await api.POST('/v1/admin/payouts/{id}/cancel', path)
+                      : await api.POST('/v1/payouts/{id}/cancel', path),
+                  );
                   payout.reload();
                   return `now ${result.status}`;
+                }}
+              />
+            )}
+            {operator && !FINAL.has(p.status) && (
+              <ActionButton
+                label="Replay"
+                run={async () => {
+                  const r = unwrap(await api.POST('/v1/admin/payouts/{id}/replay', { params: { path: { id: p.id } } }));
+                  payout.reload();
+                  return r.replayed ? 're-driven from its recorded state' : 'its job is live: nothing to replay';
                 }}
               />
             )}
@@ -144,6 +171,6 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
 export default definePage({
   path: '/payouts/:id',
   title: 'Payout',
-  audiences: ['tenant'],
+  audiences: ['tenant', 'operator'],
   Component: PayoutDetail,
 });
