@@ -134,6 +134,19 @@ describe('the console', () => {
       await timeline.getByText(state, { exact: true }).first().waitFor();
     }
     await shot(page, 'payout-timeline');
+
+    // An admin key's session also sees the tenant's webhook endpoints.
+    const endpoint = await a.api(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: 'https://example.com/hooks/console' },
+      {
+        'idempotency-key': 'console-endpoint',
+      },
+    );
+    expect(endpoint.status).toBe(201);
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByTestId('endpoints').getByText('https://example.com/hooks/console').waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

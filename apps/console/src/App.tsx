@@ -68,11 +68,15 @@ function findPage(path: string): { page: PageDefinition; params: Record<string, 
   return null;
 }
 
+function mayOpen(page: PageDefinition, session: Session): boolean {
+  return page.audiences.includes(session.role) && (page.only?.(session) ?? true);
+}
+
 function Shell({ session }: { session: Session }) {
   const { signOut } = useSession();
   const { path } = useLocation();
   const found = findPage(path);
-  const nav = PAGES.filter((p) => p.nav && p.audiences.includes(session.role)).sort(
+  const nav = PAGES.filter((p) => p.nav && mayOpen(p, session)).sort(
     (a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0),
   );
   const who =
@@ -100,9 +104,9 @@ function Shell({ session }: { session: Session }) {
       <main>
         {!found ? (
           <NotAvailable text="No such page." />
-        ) : !found.page.audiences.includes(session.role) ? (
+        ) : !mayOpen(found.page, session) ? (
           <NotAvailable
-            text={`This page is for ${found.page.audiences.join(' and ')} sessions; this session is a ${session.role}'s.`}
+            text={`This page is for ${found.page.audiences.join(' and ')} sessions${found.page.only ? ' with more rights' : ''}; this session is a ${session.role}'s.`}
           />
         ) : (
           <>

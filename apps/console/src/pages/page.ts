@@ -16,6 +16,8 @@ export interface PageDefinition {
   /** In the navigation, in this order; absent for detail pages reached by a link. */
   nav?: { label: string; order: number };
   audiences: readonly Audience[];
+  /** Narrower still, e.g. a tenant's admin keys only; the API refuses the rest anyway. */
+  only?: (session: Session) => boolean;
   Component: ComponentType<{ params: Record<string, string>; session: Session }>;
 }
 
