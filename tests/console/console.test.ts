@@ -219,6 +219,14 @@ describe('the console', () => {
     await page.getByRole('link', { name: '← Dead letters' }).click();
     await page.getByTestId('older-than').waitFor();
 
+    // Any tenant's payouts, searched with the tenant's own filters.
+    await page.getByRole('link', { name: 'Payouts', exact: true }).click();
+    await page.getByLabel('Tenant').fill(a.id);
+    await page.getByLabel('Reference').fill('inv-console-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('payouts').getByRole('link', { name: paidId }).waitFor();
+    await expect.poll(() => page.getByTestId('payouts').getByRole('row').count()).toBe(2);
+
     await page.getByRole('link', { name: 'Tenants & keys' }).click();
     await page.getByTestId('tenants').getByRole('button', { name: b.id }).click();
     await page.getByLabel('Label (who holds it)').fill('finance: console test');

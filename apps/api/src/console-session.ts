@@ -96,7 +96,8 @@ export function sessionIdOf(req: Request): string | null {
 export function setSessionCookie(req: Request, res: Response, id: string, maxAgeSeconds: number): void {
   const attributes = [
     `${SESSION_COOKIE}=${id}`,
-    'Path=/',
+    // Only the API's routes need it: not the console's files, /docs or anything else on the host.
+    'Path=/v1',
     'HttpOnly',
     'SameSite=Strict',
     `Max-Age=${maxAgeSeconds}`,
@@ -112,23 +113,31 @@ export function clearSessionCookie(req: Request, res: Response): void {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * An `Origin`, when the browser sends one (on every cross-origin request, and on same-origin
+ * writes), must be this host: a page elsewhere can neither write with a session nor sign someone
+ * in to a session of its choosing.
+ */
+export function checkOrigin(req: Request): void {
+  const origin = req.header('origin');
+  if (origin === undefined) return;
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {}
+  if (host === null || host !== req.headers.host) {
+    throw new HttpProblem(403, 'csrf_failed', 'A console request must come from the console itself (Origin).', [
+      { path: 'Origin', message: 'is not this host' },
+    ]);
+  }
+}
+
+/**
  * A write made with a session: its `X-CSRF-Token` must be the session's, and its `Origin` (which
  * browsers send on every cross-origin request and on same-origin writes) must be this host.
  */
 export function checkCsrf(req: Request, session: ConsoleSession): void {
   if (SAFE_METHODS.has(req.method)) return;
-  const origin = req.header('origin');
-  if (origin !== undefined) {
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host;
-    } catch {}
-    if (host === null || host !== req.headers.host) {
-      throw new HttpProblem(403, 'csrf_failed', 'A console write must come from the console itself (Origin).', [
-        { path: 'Origin', message: 'is not this host' },
-      ]);
-    }
-  }
+  checkOrigin(req);
   const given = Buffer.from(req.header(CSRF_HEADER) ?? '');
   const expected = Buffer.from(session.csrfToken);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

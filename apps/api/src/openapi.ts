@@ -478,6 +478,14 @@ function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenant
   });
   registry.registerPath({
     method: 'get',
+    path: '/v1/admin/tenants/{id}/payouts',
+    summary: 'A tenant’s payouts, newest first, with the same filters as GET /v1/payouts (operator)',
+    security,
+    request: { params: tenantId, query: listPayoutsQuery },
+    responses: keyed('operator', 'get', { 200: json(payoutListSchema, 'A page of payouts'), 404: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
     path: '/v1/admin/tenants/{id}/balances',
     summary: 'A tenant’s wallet balances per currency (operator)',
     security,
@@ -671,7 +679,7 @@ function registerConsolePaths(registry: OpenAPIRegistry): void {
     ...json(consoleSessionSchema, description),
     headers: {
       'Set-Cookie': {
-        description: '`payouts_console=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=…` (and Secure over HTTPS)',
+        description: '`payouts_console=…; Path=/v1; HttpOnly; SameSite=Strict; Max-Age=…` (and Secure over HTTPS)',
         schema: { type: 'string' as const },
       },
     },
@@ -687,7 +695,7 @@ function registerConsolePaths(registry: OpenAPIRegistry): void {
       ...common,
       201: session('Signed in: the cookie is set; keep csrf_token in memory for writes'),
       401: 'An unknown or revoked key (`unauthorized`)',
-      403: 'The key’s tenant signs its requests (`console_unavailable`): a session would act without a signature',
+      403: 'The key’s tenant signs its requests (`console_unavailable`): a session would act without a signature; or an Origin that is not this host (`csrf_failed`)',
       415: undefined,
       422: undefined,
     }),

@@ -48,7 +48,7 @@ describe('console sessions', () => {
     const s = await signIn(f.system, f.a.key);
     expect(s.setCookie).toMatch(/; HttpOnly/);
     expect(s.setCookie).toMatch(/; SameSite=Strict/);
-    expect(s.setCookie).toMatch(/; Path=\//);
+    expect(s.setCookie).toMatch(/; Path=\/v1;/);
     expect(s.setCookie).toMatch(/; Max-Age=1800/);
     expect(s.setCookie).not.toContain(f.a.key);
     expect(JSON.stringify(s.body)).not.toContain(f.a.key);
@@ -71,6 +71,18 @@ describe('console sessions', () => {
       expectProblem(res, 401, 'unauthorized');
       expect(res.headers.get('set-cookie')).toBeNull();
     }
+    // Another site's page cannot sign a visitor in to a session of its choosing.
+    const elsewhere = await anon(
+      'POST',
+      '/v1/console/session',
+      { api_key: f.a.key },
+      { origin: 'https://evil.example' },
+    );
+    expectProblem(elsewhere, 403, 'csrf_failed');
+    expect(elsewhere.headers.get('set-cookie')).toBeNull();
+    expect((await anon('POST', '/v1/console/session', { api_key: f.a.key }, { origin: f.system.api.url })).status).toBe(
+      201,
+    );
     const bad = await anon('POST', '/v1/console/session', { key: f.a.key });
     expectProblem(bad, 422, 'validation_failed');
     expectProblem(

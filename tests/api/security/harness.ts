@@ -77,6 +77,7 @@ export const ROUTES: RouteSpec[] = [
     body: () => ({ currency: 'INR', amount: 100, reference: 'sec-test' }),
     file: 'admin',
   },
+  { method: 'GET', path: '/v1/admin/tenants/:id/payouts', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/tenants/:id/balances', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/ledger/verify', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/audit/verify', access: 'operator', file: 'admin' },

@@ -5,6 +5,7 @@ import {
   type ConsoleSession,
   type ConsoleSessions,
   checkCsrf,
+  checkOrigin,
   clearSessionCookie,
   sessionIdOf,
   setSessionCookie,
@@ -69,6 +70,7 @@ export function consoleRoutes(auth: Authenticator, sessions: ConsoleSessions): R
   };
 
   router.post('/console/session', ...json, async (req, res) => {
+    checkOrigin(req);
     const body = parseBody(consoleLoginSchema, req);
     const hash = hashApiKey(body.api_key);
     const principal = await auth.principalFor(hash);

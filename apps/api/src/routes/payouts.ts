@@ -62,22 +62,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
 
   router.get('/payouts', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/payouts');
-    const q = parseQuery(listPayoutsQuery, req);
-    const filters = payoutFilterSql(tenantId, q);
-    if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
-    const rows = await deps.db
-      .select()
-      .from(payouts)
-      .where(and(...filters))
-      .orderBy(desc(payouts.id))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const hasMore = rows.length > q.limit;
-    res.json({
-      data: page.map(payoutResource),
-      has_more: hasMore,
-      next_cursor: hasMore ? encodeCursor(must(page.at(-1), 'the last row of a full page').id) : null,
-    });
+    res.json(await payoutPage(deps, tenantId, parseQuery(listPayoutsQuery, req)));
   });
 
   /** The list's selection as CSV, streamed (any size, memory of one page): docs/api.md. */
@@ -202,6 +187,28 @@ export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
     .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
   if (!row) throw problems.notFound('The payout');
   return row;
+}
+
+/**
+ * One page of a tenant's payouts, newest first, filtered: `GET /v1/payouts` for the tenant, and
+ * `GET /v1/admin/tenants/{id}/payouts` for an operator.
+ */
+export async function payoutPage(deps: ApiDeps, tenantId: string, q: z.infer<typeof listPayoutsQuery>) {
+  const filters = payoutFilterSql(tenantId, q);
+  if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
+  const rows = await deps.db
+    .select()
+    .from(payouts)
+    .where(and(...filters))
+    .orderBy(desc(payouts.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const hasMore = rows.length > q.limit;
+  return {
+    data: page.map(payoutResource),
+    has_more: hasMore,
+    next_cursor: hasMore ? encodeCursor(must(page.at(-1), 'the last row of a full page').id) : null,
+  };
 }
 
 function encodeCursor(id: string): string {

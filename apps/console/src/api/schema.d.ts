@@ -2767,6 +2767,155 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{id}/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant’s payouts, newest first, with the same filters as GET /v1/payouts (operator) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description One state or several, comma-separated: `failed,rejected`. */
+                    status?: string;
+                    provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
+                    currency?: "INR" | "THB" | "USD" | "COP";
+                    method?: string;
+                    batch_id?: string;
+                    reference_id?: string;
+                    /** @description Created at or after this instant (RFC 3339). */
+                    created_from?: string;
+                    /** @description Created before this instant (RFC 3339). */
+                    created_to?: string;
+                    /** @description Last changed at or after this instant (RFC 3339). */
+                    updated_from?: string;
+                    /** @description Last changed before this instant (RFC 3339). */
+                    updated_to?: string;
+                    /** @description Amount at least this, in minor units. */
+                    amount_min?: number;
+                    /** @description Amount at most this, in minor units. */
+                    amount_max?: number;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of payouts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutList"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A tenant key on an operator route (`forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants/{id}/balances": {
         parameters: {
             query?: never;
@@ -5928,7 +6077,7 @@ export interface paths {
                 /** @description Signed in: the cookie is set; keep csrf_token in memory for writes */
                 201: {
                     headers: {
-                        /** @description `payouts_console=…; Path=/; HttpOnly; SameSite=Strict; Max-Age=…` (and Secure over HTTPS) */
+                        /** @description `payouts_console=…; Path=/v1; HttpOnly; SameSite=Strict; Max-Age=…` (and Secure over HTTPS) */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -5954,7 +6103,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The key’s tenant signs its requests (`console_unavailable`): a session would act without a signature */
+                /** @description The key’s tenant signs its requests (`console_unavailable`): a session would act without a signature; or an Origin that is not this host (`csrf_failed`) */
                 403: {
                     headers: {
                         [name: string]: unknown;

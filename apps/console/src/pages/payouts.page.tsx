@@ -3,7 +3,7 @@ import { api, unwrap } from '../api/client';
 import type { paths } from '../api/schema';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Loading, Money, Status, useLoad, When } from '../ui';
-import { definePage } from './page';
+import { definePage, type Session } from './page';
 
 type Filters = NonNullable<paths['/v1/payouts']['get']['parameters']['query']>;
 
@@ -20,22 +20,32 @@ const FIELDS = [
   { name: 'created_to', label: 'Created before', placeholder: '2026-12-31T00:00:00Z' },
 ] as const;
 
-function Payouts() {
+/**
+ * A tenant searches its own payouts; an operator names the tenant (`tenant` in the URL) and searches
+ * its payouts through the admin route, with the same filters.
+ */
+function Payouts({ session }: { session: Session }) {
+  const operator = session.role === 'operator';
   const { search } = useLocation();
   const query = search.toString();
+  const tenant = search.get('tenant') ?? '';
   const [cursor, setCursor] = useState<string>();
   const result = useLoad(async () => {
-    const filters = Object.fromEntries(search) as unknown as Filters;
+    const { tenant: _tenant, ...given } = Object.fromEntries(search);
+    const filters = { ...(given as unknown as Filters), limit: 50, ...(cursor ? { cursor } : {}) };
+    if (!operator) return unwrap(await api.GET('/v1/payouts', { params: { query: filters } }));
+    if (!tenant) return null;
     return unwrap(
-      await api.GET('/v1/payouts', { params: { query: { ...filters, limit: 50, ...(cursor ? { cursor } : {}) } } }),
+      await api.GET('/v1/admin/tenants/{id}/payouts', { params: { path: { id: tenant }, query: filters } }),
     );
   }, [query, cursor]);
+  const fields = operator ? [{ name: 'tenant', label: 'Tenant', placeholder: 'ten_…' } as const, ...FIELDS] : FIELDS;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const params = new URLSearchParams();
-    for (const { name } of FIELDS) {
+    for (const { name } of fields) {
       const value = String(form.get(name) ?? '').trim();
       if (value) params.set(name, value);
     }
@@ -46,7 +56,7 @@ function Payouts() {
   return (
     <>
       <form className="filters" onSubmit={submit} key={query}>
-        {FIELDS.map((f) => (
+        {fields.map((f) => (
           <label key={f.name}>
             {f.label}
             <input name={f.name} defaultValue={search.get(f.name) ?? ''} placeholder={f.placeholder} />
@@ -57,7 +67,9 @@ function Payouts() {
         </button>
       </form>
       <ErrorBox error={result.error} />
-      {!result.data ? (
+      {result.data === null ? (
+        <p className="muted">Name a tenant to search its payouts.</p>
+      ) : !result.data ? (
         !result.error && <Loading what="payouts" />
       ) : result.data.data.length === 0 ? (
         <p className="muted">No payout matches.</p>
@@ -112,6 +124,6 @@ export default definePage({
   path: '/payouts',
   title: 'Payouts',
   nav: { label: 'Payouts', order: 10 },
-  audiences: ['tenant'],
+  audiences: ['tenant', 'operator'],
   Component: Payouts,
 });

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Schemas, unwrap } from '../api/client';
+import { Link } from '../router';
 import { ActionButton, Card, ErrorBox, Loading, Money, useLoad, When } from '../ui';
 import { definePage } from './page';
 
@@ -56,7 +57,9 @@ function Tenants() {
                       {t.id}
                     </button>
                   </td>
-                  <td>{t.name}</td>
+                  <td>
+                    {t.name} · <Link to={`/payouts?tenant=${t.id}`}>payouts</Link>
+                  </td>
                   <td>
                     <When at={t.created_at} />
                   </td>
