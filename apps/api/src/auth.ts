@@ -119,7 +119,8 @@ export function createAuthenticator(
     const session = await sessions.find(id);
     if (!session) throw problems.unauthorized(SESSION_ENDED);
     const principal = await principalFor(session.keyHash);
-    if (!principal) {
+    // Its key revoked, or its tenant now signs its requests (a session cannot sign): it ends.
+    if (!principal || principal.signingSecret) {
       await sessions.end(id);
       throw problems.unauthorized(SESSION_ENDED);
     }

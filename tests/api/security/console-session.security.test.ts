@@ -209,7 +209,7 @@ describe('console sessions', () => {
     expectProblem(await asA('GET', '/v1/console/session'), 401, 'unauthorized');
   });
 
-  test("a signing tenant's key cannot open a session (it would act without a signature)", async () => {
+  test("a signing tenant's key cannot open a session, and its sessions end (they would act unsigned)", async () => {
     const f = fixture;
     const op = client(f.system.api.url, f.system.operatorKey);
     const tenant = await op('POST', '/v1/admin/tenants', { name: 'signer' }, { 'idempotency-key': 'console-signer' });

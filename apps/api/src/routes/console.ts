@@ -62,7 +62,7 @@ export function consoleRoutes(auth: Authenticator, sessions: ConsoleSessions): R
     const session = id ? await sessions.find(id) : null;
     if (!id || !session) throw ended();
     const principal = await auth.principalFor(session.keyHash);
-    if (!principal) {
+    if (!principal || principal.signingSecret) {
       await sessions.end(id);
       throw ended();
     }
