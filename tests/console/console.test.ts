@@ -94,6 +94,9 @@ describe('the console', () => {
     const html = await res.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).toContain('/console/assets/');
+    const missing = await fetch(`${system.api.url}/console/assets/index-gone.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   test('a tenant signs in, reads its balances, finds a payout by reference and reads its timeline', async () => {

@@ -49,7 +49,9 @@ export function consoleApp(): Router {
   // Hashed file names (Vite): an asset never changes under its name.
   router.use(
     '/assets',
-    express.static(join(dist, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+    express.static(join(dist, 'assets'), { immutable: true, maxAge: '365d', index: false }),
+    // A missing asset (a page from an older build asking for a file a newer build renamed) is a 404, not the page.
+    (req, res) => sendProblem(res, 404, 'not_found', `No console asset ${req.originalUrl}.`),
   );
   const page: RequestHandler = (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
