@@ -11,6 +11,8 @@
 // - config, observability and runtime know nothing of payouts: core at most;
 // - packages/testing is for test files only;
 // - tests/, scripts/ and bench/ start and drive the apps, so they may import any app and its sources;
+// - the console (apps/console) is a browser app: it imports no workspace package at all (it knows
+//   the API only through the types generated from its OpenAPI document);
 // - no cycles, type-only imports included.
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -103,6 +105,14 @@ module.exports = {
       to: { path: '^(packages|apps)/', pathNot: ['^packages/providers/src/(kit|contract)/', '^packages/core/'] },
     },
     {
+      name: 'console-stands-alone',
+      severity: 'error',
+      comment:
+        'The console runs in a browser and talks to the API over HTTP: it imports no workspace package (its API types are generated from the OpenAPI document).',
+      from: { path: '^apps/console/' },
+      to: { path: '^(packages|apps)/', pathNot: '^apps/console/' },
+    },
+    {
       name: 'testing-outside-tests',
       severity: 'error',
       comment: 'packages/testing (databases, waits, fixtures) is for tests only, never shipped code.',
@@ -115,7 +125,10 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/|^packages/db/migrations/' },
+    // The console's .tsx files: swc as the cruiser drives it parses TypeScript without JSX. Its .ts
+    // files are cruised; its package.json has no workspace dependency, so a .tsx importing one
+    // fails its typecheck anyway. Its build output (dist/) is not source.
+    exclude: { path: '(^|/)node_modules/|^packages/db/migrations/|^apps/console/(dist/|src/.*\\.tsx$)' },
     // TypeScript 7 has no JavaScript API for the cruiser to parse with; swc reads the sources as written,
     // so `import type` is seen (and counted in cycles) like any other import.
     parser: 'swc',

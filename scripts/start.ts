@@ -290,6 +290,7 @@ process.stdout.write(
     '',
     'Payout engine is running.',
     `  API             ${base}`,
+    `  Console         ${base}/console   (sign in with the demo tenant's key or the operator key below)`,
     `  API docs        ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
     `  Health          ${base}/readyz`,
     `  Queues          ${base}/admin/queues   (user: anything, password: the operator key below)`,

@@ -4,6 +4,8 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { authenticate, createAuthenticator } from './auth.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboard, requireOperatorKey } from './bull-board.ts';
+import { CONSOLE_PATH, consoleApp } from './console-app.ts';
+import { ConsoleSessions } from './console-session.ts';
 import type { ApiDeps } from './deps.ts';
 import { DOCS_ASSETS_PATH, docsAssets, docsPage } from './docs-page.ts';
 import { metricsEndpoint, observeRequests } from './metrics.ts';
@@ -15,6 +17,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
@@ -73,13 +76,18 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   });
   app.get('/docs', docsPage);
   app.use(DOCS_ASSETS_PATH, docsAssets());
+  // The console's built files (apps/console); it talks to /v1 with a session cookie.
+  app.use(CONSOLE_PATH, consoleApp());
 
   // Provider webhooks authenticate by their signature over the raw body, so they come before
   // API-key authentication and before any JSON parsing.
   app.use('/v1', webhookRoutes(deps));
   // Authentication first: a caller without a key learns nothing, not even that its JSON is bad.
   // Then the key's rate limit, then its tenant's request signature (docs/security.md).
-  const auth = createAuthenticator(deps.db);
+  const sessions = new ConsoleSessions(deps.redis, deps.queues.prefix, deps.consoleSessionTtlSeconds);
+  const auth = createAuthenticator(deps.db, { sessions });
+  // Signing in to the console exchanges a key for a session cookie, so it comes before the key check.
+  app.use('/v1', consoleRoutes(auth, sessions));
   app.use('/v1', auth.middleware);
   app.use(
     '/v1',

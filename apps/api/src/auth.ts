@@ -3,6 +3,7 @@ import { apiKeys, type Database, tenants } from '@payouts/db';
 import { eq, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hashApiKey, sameHash } from './api-keys.ts';
+import { type ConsoleSessions, checkCsrf, sessionIdOf } from './console-session.ts';
 import { problems } from './problem.ts';
 import type { PendingSignature } from './request-signing.ts';
 import { roleMayUse, TENANT_ROUTE_ROLES, type TenantRoute } from './roles.ts';
@@ -39,9 +40,12 @@ interface CacheEntry {
 /** Compared against when no row matched, so an unknown key does the same work as a known one. */
 const NO_MATCH = hashApiKey('no key matches this digest');
 const INVALID_KEY = 'The API key is not valid or has been revoked.';
+const SESSION_ENDED = 'The console session has ended (signed out, expired, or its key was revoked): sign in again.';
 
 export interface Authenticator {
   middleware: RequestHandler;
+  /** Who a key (by its SHA-256) is, through the same cache; null for an unknown or revoked key. */
+  principalFor(hash: string): Promise<Principal | null>;
   /** Drops cached lookups of one key (revoked) or of a tenant's keys (its signing secret changed). */
   forget(match: { keyId?: string; tenantId?: string }): void;
 }
@@ -53,65 +57,99 @@ export interface Authenticator {
  * same 401. A short cache keeps the hot path off the database; a revoked key stops working at once
  * on the instance that revoked it and within `cacheMs` on every other one.
  */
-export function createAuthenticator(db: Database, options: { cacheMs?: number } = {}): Authenticator {
+export function createAuthenticator(
+  db: Database,
+  options: { cacheMs?: number; sessions?: ConsoleSessions } = {},
+): Authenticator {
   const cacheMs = options.cacheMs ?? 10_000;
   const cache = new Map<string, CacheEntry>();
   const lastTouched = new Map<string, number>();
 
+  const principalFor = async (hash: string): Promise<Principal | null> => {
+    const now = Date.now();
+    let entry = cache.get(hash);
+    if (!entry || entry.expires < now) {
+      const [row] = await db
+        .select({
+          id: apiKeys.id,
+          hash: apiKeys.hash,
+          role: apiKeys.role,
+          tenantRole: apiKeys.tenantRole,
+          label: apiKeys.label,
+          tenantId: apiKeys.tenantId,
+          revokedAt: apiKeys.revokedAt,
+          signingSecret: tenants.requestSigningSecret,
+          duplicateReferenceGuard: tenants.duplicateReferenceGuard,
+        })
+        .from(apiKeys)
+        .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+        .where(eq(apiKeys.hash, hash));
+      const matches = sameHash(row?.hash ?? NO_MATCH, hash) && row !== undefined;
+      entry = {
+        principal:
+          matches && row.revokedAt === null
+            ? {
+                keyId: row.id,
+                role: row.role,
+                tenantId: row.tenantId,
+                // A tenant key stored without a role (seeded by a script) could always do everything.
+                tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
+                label: row.label,
+                signingSecret: row.signingSecret ?? null,
+                duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
+              }
+            : null,
+        expires: now + cacheMs,
+      };
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, entry);
+    }
+    return entry.principal;
+  };
+
+  /**
+   * A console session stands for its key (console-session.ts): the same principal, looked up the
+   * same way, so a revoked key ends the session here; writes need the session's CSRF token.
+   * Only when no Authorization header is sent: an API client's key always wins over a cookie.
+   */
+  const principalOfSession = async (req: Request): Promise<Principal> => {
+    const sessions = options.sessions;
+    const id = sessionIdOf(req);
+    if (!sessions || !id) throw problems.unauthorized();
+    const session = await sessions.find(id);
+    if (!session) throw problems.unauthorized(SESSION_ENDED);
+    const principal = await principalFor(session.keyHash);
+    // Its key revoked, or its tenant now signs its requests (a session cannot sign): it ends.
+    if (!principal || principal.signingSecret) {
+      await sessions.end(id);
+      throw problems.unauthorized(SESSION_ENDED);
+    }
+    checkCsrf(req, session);
+    return principal;
+  };
+
   const middleware = async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const header = req.header('authorization');
-      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-      if (!match?.[1]) throw problems.unauthorized();
-      const hash = hashApiKey(match[1]);
-      const now = Date.now();
-      let entry = cache.get(hash);
-      if (!entry || entry.expires < now) {
-        const [row] = await db
-          .select({
-            id: apiKeys.id,
-            hash: apiKeys.hash,
-            role: apiKeys.role,
-            tenantRole: apiKeys.tenantRole,
-            label: apiKeys.label,
-            tenantId: apiKeys.tenantId,
-            revokedAt: apiKeys.revokedAt,
-            signingSecret: tenants.requestSigningSecret,
-            duplicateReferenceGuard: tenants.duplicateReferenceGuard,
-          })
-          .from(apiKeys)
-          .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-          .where(eq(apiKeys.hash, hash));
-        const matches = sameHash(row?.hash ?? NO_MATCH, hash) && row !== undefined;
-        entry = {
-          principal:
-            matches && row.revokedAt === null
-              ? {
-                  keyId: row.id,
-                  role: row.role,
-                  tenantId: row.tenantId,
-                  // A tenant key stored without a role (seeded by a script) could always do everything.
-                  tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
-                  label: row.label,
-                  signingSecret: row.signingSecret ?? null,
-                  duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
-                }
-              : null,
-          expires: now + cacheMs,
-        };
-        if (cache.size > 10_000) cache.clear();
-        cache.set(hash, entry);
+      let principal: Principal | null;
+      if (header === undefined) {
+        principal = await principalOfSession(req);
+      } else {
+        const match = /^Bearer\s+(\S+)$/i.exec(header);
+        if (!match?.[1]) throw problems.unauthorized();
+        principal = await principalFor(hashApiKey(match[1]));
       }
-      if (!entry.principal) throw problems.unauthorized(INVALID_KEY);
-      req.principal = entry.principal;
+      if (!principal) throw problems.unauthorized(INVALID_KEY);
+      req.principal = principal;
       // last_used_at at most once a minute per key: useful to operators, not worth a write per request.
-      if ((lastTouched.get(entry.principal.keyId) ?? 0) < now - 60_000) {
+      const now = Date.now();
+      if ((lastTouched.get(principal.keyId) ?? 0) < now - 60_000) {
         if (lastTouched.size > 10_000) lastTouched.clear();
-        lastTouched.set(entry.principal.keyId, now);
+        lastTouched.set(principal.keyId, now);
         void db
           .update(apiKeys)
           .set({ lastUsedAt: sql`now()` })
-          .where(eq(apiKeys.id, entry.principal.keyId))
+          .where(eq(apiKeys.id, principal.keyId))
           .catch(() => {});
       }
       next();
@@ -122,6 +160,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
 
   return {
     middleware,
+    principalFor,
     forget({ keyId, tenantId }) {
       for (const [hash, entry] of cache) {
         const p = entry.principal;

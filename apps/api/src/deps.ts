@@ -23,4 +23,6 @@ export interface ApiDeps {
    * tests). Off (the default), registration refuses what delivery would refuse.
    */
   allowPrivateWebhookTargets?: boolean;
+  /** CONSOLE_SESSION_TTL_SECONDS: how long a console session lasts from sign-in (default 30 minutes). */
+  consoleSessionTtlSeconds?: number;
 }

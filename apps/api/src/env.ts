@@ -33,6 +33,11 @@ export const apiEnvSchema = z.object({
    * reads the same setting).
    */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
+  /**
+   * How long a console session lasts from sign-in, in seconds (not extended by use). Short on
+   * purpose: the console is for looking and acting now, and signing in again takes the key.
+   */
+  CONSOLE_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */
   PROVIDER_ROUTES: z
     .string()

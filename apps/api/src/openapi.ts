@@ -4,6 +4,7 @@ import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
+import { consoleLoginSchema, consoleSessionSchema } from './routes/console.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
   apiKeySchema,
@@ -11,6 +12,7 @@ import {
   balancesSchema,
   batchPayoutSchema,
   batchPayoutsQuery,
+  batchPreviewSchema,
   batchSchema,
   batchStatusSchema,
   createApiKeySchema,
@@ -65,10 +67,10 @@ const PROBLEM_TEXT: Record<number, string> = {
   500: 'Something went wrong on our side (`internal_error`); the request may be retried',
   503: 'Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request',
 };
+const CSRF_403 = 'a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`)';
 const FORBIDDEN = {
-  tenant:
-    'An operator key on a tenant route (`forbidden`), or a tenant key whose role may not use the route (`role_forbidden`)',
-  operator: 'A tenant key on an operator route (`forbidden`)',
+  tenant: `An operator key on a tenant route (\`forbidden\`), a tenant key whose role may not use the route (\`role_forbidden\`), or ${CSRF_403}`,
+  operator: `A tenant key on an operator route (\`forbidden\`), or ${CSRF_403}`,
 };
 const IDEMPOTENT_400 = `${PROBLEM_TEXT[400]}; the Idempotency-Key header missing (\`idempotency_key_missing\`) or not 1–255 visible ASCII characters (\`idempotency_key_invalid\`)`;
 const IDEMPOTENT_422 = `${PROBLEM_TEXT[422]}; or the Idempotency-Key was used with another request (\`idempotency_key_reused\`)`;
@@ -143,7 +145,8 @@ export function buildOpenApiDocument() {
     scheme: 'bearer',
     description: 'An API key: `sk_test_…` / `sk_live_…` (a tenant’s) or an operator key.',
   });
-  const security = [{ [bearer.name]: [] }];
+  // Either the key, or a console session made from it (registerConsolePaths).
+  const security = [{ [bearer.name]: [] }, { consoleSession: [] }];
   const idempotencyKey = z
     .string()
     .min(1)
@@ -276,6 +279,7 @@ export function buildOpenApiDocument() {
   registerAuditPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);
+  registerConsolePaths(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -295,10 +299,14 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
     path: '/v1/payout-batches',
     summary: 'Upload a run of payouts (JSON or CSV), validated row by row and checked against the wallet',
     description:
-      'JSON `{items, mode, on_insufficient_funds}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB.',
+      'JSON `{items, mode, on_insufficient_funds, dry_run}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB. With `dry_run` the upload is judged exactly as it would be and nothing is stored: the answer is a preview.',
     security,
     request: {
-      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
+      headers: z.object({
+        'Idempotency-Key': h.idempotencyKey
+          .optional()
+          .openapi({ description: 'Required, except for a dry run (which stores nothing).' }),
+      }),
       query: batchOptions.partial().openapi({ description: 'CSV uploads only: the options of a JSON body.' }),
       body: {
         required: true,
@@ -311,6 +319,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
       },
     },
     responses: keyed('tenant', 'post', {
+      200: json(batchPreviewSchema, 'A dry run: the preview; nothing was stored'),
       202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
       400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
       409: `${PROBLEM_TEXT[409]}; or a payout with one of the run’s references was created while the run was being stored (\`duplicate_reference\`; nothing was stored, uploading again reports the row)`,
@@ -466,6 +475,14 @@ function registerAdminPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, tenant
       422: 'Validation failed (`validation_failed`, `errors` names each field), or the wallet would hold more than 10^15 minor units (`balance_limit_exceeded`, field `amount`); nothing is written',
       503: 'The funding was lost before it was applied (`service_unavailable`); nothing changed: retry it. Or the database cannot be reached',
     }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/tenants/{id}/payouts',
+    summary: 'A tenant’s payouts, newest first, with the same filters as GET /v1/payouts (operator)',
+    security,
+    request: { params: tenantId, query: listPayoutsQuery },
+    responses: keyed('operator', 'get', { 200: json(payoutListSchema, 'A page of payouts'), 404: undefined }),
   });
   registry.registerPath({
     method: 'get',
@@ -639,6 +656,74 @@ function registerWebhookEndpointPaths(registry: OpenAPIRegistry, h: OpenApiHelpe
       431: undefined,
       500: undefined,
       503: undefined,
+    }),
+  });
+}
+
+/**
+ * The console's session (console-session.ts): a key exchanged for an HttpOnly, SameSite=Strict
+ * cookie. Every `/v1` route accepts that cookie in place of `Authorization` (acting as the key
+ * would), and a write made with it needs the session's `X-CSRF-Token`.
+ */
+function registerConsolePaths(registry: OpenAPIRegistry): void {
+  const cookie = registry.registerComponent('securitySchemes', 'consoleSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'payouts_console',
+    description:
+      'A console session (POST /v1/console/session). Accepted by every /v1 route when no Authorization header is sent; writes also need X-CSRF-Token (the session’s csrf_token), and an Origin, when sent, of this host.',
+  });
+  const security = [{ [cookie.name]: [] }];
+  const common = { 400: undefined, 413: undefined, 429: undefined, 431: undefined, 500: undefined, 503: undefined };
+  const session = (description: string) => ({
+    ...json(consoleSessionSchema, description),
+    headers: {
+      'Set-Cookie': {
+        description: '`payouts_console=…; Path=/v1; HttpOnly; SameSite=Strict; Max-Age=…` (and Secure over HTTPS)',
+        schema: { type: 'string' as const },
+      },
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/console/session',
+    summary: 'Sign in to the console: an API key for a short session cookie (the key itself is never kept)',
+    description:
+      'The session acts exactly as the key: same tenant, role and limits; it lasts CONSOLE_SESSION_TTL_SECONDS (30 minutes by default) from sign-in, and ends at once when the key is revoked.',
+    request: { body: { required: true, content: { 'application/json': { schema: consoleLoginSchema } } } },
+    responses: answers({
+      ...common,
+      201: session('Signed in: the cookie is set; keep csrf_token in memory for writes'),
+      401: 'An unknown or revoked key (`unauthorized`)',
+      403: 'The key’s tenant signs its requests (`console_unavailable`): a session would act without a signature; or an Origin that is not this host (`csrf_failed`)',
+      415: undefined,
+      422: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/console/session',
+    summary: 'The current console session: who it acts as, and its CSRF token (after a page reload)',
+    security,
+    responses: answers({
+      ...common,
+      200: json(consoleSessionSchema, 'The session'),
+      401: 'No session, or it has ended: signed out, expired, or its key revoked (`unauthorized`)',
+      403: 'Never: a read needs no CSRF token',
+    }),
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/console/session',
+    summary: 'Sign out: the session ends and the cookie is cleared (done also when it had already ended)',
+    security,
+    request: { headers: z.object({ 'X-CSRF-Token': z.string().optional() }) },
+    responses: answers({
+      ...common,
+      204: { description: 'Signed out' },
+      401: 'Never: signing out of an ended session is done',
+      403: 'A live session without its X-CSRF-Token, or from another Origin (`csrf_failed`); it stays signed in',
+      415: undefined,
     }),
   });
 }

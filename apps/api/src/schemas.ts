@@ -433,6 +433,26 @@ export const batchStatusSchema = z
     elapsed_ms: z.number().int(),
   })
   .openapi('PayoutBatchStatus');
+/** The answer to a dry run of `POST /v1/payout-batches`: the upload judged, nothing stored. */
+export const batchPreviewSchema = z
+  .object({
+    object: z.literal('payout_batch_preview'),
+    dry_run: z.literal(true),
+    mode: batchFields.mode,
+    on_insufficient_funds: batchFields.on_insufficient_funds,
+    rows: z.object({ total: z.number().int(), valid: z.number().int(), invalid: z.number().int() }),
+    row_errors: z.array(batchRowErrorSchema).openapi({ description: 'Every refused row’s errors (at most 10,000).' }),
+    totals: batchFields.totals.openapi({ description: 'Valid rows per currency and provider.' }),
+    shortfalls: z
+      .array(z.object({ currency: z.enum(CURRENCIES), needed: balanceOut(), available: balanceOut() }))
+      .openapi({ description: 'Wallets that cannot cover the valid rows (amounts plus fee reserves).' }),
+    over_limit: z
+      .array(z.enum(CURRENCIES))
+      .openapi({ description: 'Currencies whose rows total more than a wallet may hold (10^15 minor units).' }),
+    would_store: z.boolean().openapi({ description: 'Whether the same upload without dry_run would be stored.' }),
+  })
+  .openapi('PayoutBatchPreview');
+
 export const batchPayoutsQuery = z.strictObject({
   status: z.string().min(1).max(32).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

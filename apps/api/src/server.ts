@@ -50,6 +50,7 @@ export async function startApi(options: {
       adapters,
       routes: env.PROVIDER_ROUTES,
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0
           ? {

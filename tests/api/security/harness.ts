@@ -77,11 +77,14 @@ export const ROUTES: RouteSpec[] = [
     body: () => ({ currency: 'INR', amount: 100, reference: 'sec-test' }),
     file: 'admin',
   },
+  { method: 'GET', path: '/v1/admin/tenants/:id/payouts', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/tenants/:id/balances', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/ledger/verify', access: 'operator', file: 'admin' },
   { method: 'GET', path: '/v1/admin/audit/verify', access: 'operator', file: 'admin' },
   // operations.security.test.ts
   { method: 'GET', path: '/v1/admin/dead-letters', access: 'operator', file: 'operations' },
+  { method: 'GET', path: '/v1/admin/payouts/:id', access: 'operator', file: 'operations' },
+  { method: 'GET', path: '/v1/admin/payouts/:id/events', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/payouts/:id/replay', access: 'operator', file: 'operations' },
   {
     method: 'POST',
@@ -130,6 +133,10 @@ export const ROUTES: RouteSpec[] = [
   },
   { method: 'GET', path: '/v1/admin/webhook-deliveries', access: 'operator', file: 'webhook-endpoints' },
   { method: 'POST', path: '/v1/admin/webhook-deliveries/:id/replay', access: 'operator', file: 'webhook-endpoints' },
+  // console-session.security.test.ts: signing in takes a key in the body; the others a session cookie.
+  { method: 'POST', path: '/v1/console/session', access: 'public', file: 'console-session' },
+  { method: 'GET', path: '/v1/console/session', access: 'public', file: 'console-session' },
+  { method: 'DELETE', path: '/v1/console/session', access: 'public', file: 'console-session' },
   // Provider webhooks authenticate by the provider's signature (tests/e2e/webhooks.test.ts).
   { method: 'POST', path: '/v1/webhooks/:provider', access: 'provider', file: 'provider webhooks' },
 ];

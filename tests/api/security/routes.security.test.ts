@@ -8,7 +8,7 @@ import { ROUTES } from './harness.ts';
  * Every route the app serves is either in `ROUTES` (and so in a security test file), or a service
  * route outside `/v1` that needs no key. A route added without its security tests fails here.
  */
-const SERVICE_PREFIXES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/admin/queues'];
+const SERVICE_PREFIXES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/admin/queues', '/console'];
 
 let system: TestSystem;
 beforeAll(async () => {

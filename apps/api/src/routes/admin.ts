@@ -15,10 +15,12 @@ import {
   createApiKeySchema,
   createFundingSchema,
   createTenantSchema,
+  listPayoutsQuery,
   listTenantsQuery,
   requestSigningBodySchema,
 } from '../schemas.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
+import { payoutPage } from './payouts.ts';
 
 /** Operator routes (docs/api.md): operator keys only, never a tenant's. */
 export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>): Router {
@@ -233,6 +235,12 @@ export function adminRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget'>)
       released: answer?.released ?? 0,
       balance: { available: jsonAmount(balance?.available ?? 0n), held: jsonAmount(balance?.held ?? 0n) },
     });
+  });
+
+  /** A tenant's payouts with the tenant's own filters (the console's payout search for operators). */
+  router.get('/tenants/:id/payouts', async (req, res) => {
+    const tenant = await findTenant(deps, req.params.id);
+    res.json(await payoutPage(deps, tenant.id, parseQuery(listPayoutsQuery, req)));
   });
 
   router.get('/tenants/:id/balances', async (req, res) => {

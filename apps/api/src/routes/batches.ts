@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type Currency, type FieldIssue, isId, isPayoutStatus, MAX_AMOUNT_MINOR, must, newId } from '@payouts/core';
+import {
+  type Currency,
+  type FieldIssue,
+  isId,
+  isPayoutStatus,
+  jsonAmount,
+  MAX_AMOUNT_MINOR,
+  must,
+  newId,
+} from '@payouts/core';
 import { type BatchRowError, payoutBatches, payouts } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
@@ -39,11 +48,22 @@ import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts'
  */
 export const MAX_BATCH_ROWS = 100_000;
 
+const dryRunDescription =
+  'Validate only: answer the preview (per-row errors, totals per currency and provider, wallet shortfalls) and store nothing; no Idempotency-Key needed.';
+
 export const batchOptions = z.strictObject({
   mode: z.enum(['all_or_nothing', 'accept_valid']).default('all_or_nothing'),
   on_insufficient_funds: z.enum(['refuse', 'queue']).default('refuse'),
+  dry_run: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({ description: dryRunDescription, type: 'string', enum: ['true', 'false'] }),
 });
-type BatchOptions = z.infer<typeof batchOptions>;
+interface BatchOptions {
+  mode: 'all_or_nothing' | 'accept_valid';
+  on_insufficient_funds: 'refuse' | 'queue';
+}
 
 export const batchJsonBody = z.strictObject({
   items: z
@@ -52,7 +72,15 @@ export const batchJsonBody = z.strictObject({
     .max(MAX_BATCH_ROWS, `may hold at most ${MAX_BATCH_ROWS} payouts`),
   mode: batchOptions.shape.mode,
   on_insufficient_funds: batchOptions.shape.on_insufficient_funds,
+  dry_run: z.boolean().default(false).openapi({ description: dryRunDescription }),
 });
+
+/** Whether an upload asks for a preview only: `?dry_run=true` on a CSV, `"dry_run": true` in JSON. */
+function isDryRun(req: Request): boolean {
+  if (req.is('text/csv')) return req.query.dry_run === 'true';
+  const body = req.body as { dry_run?: unknown } | undefined;
+  return typeof body === 'object' && body !== null && body.dry_run === true;
+}
 
 interface Parsed {
   source: 'json' | 'csv';
@@ -76,6 +104,12 @@ export function batchRoutes(deps: ApiDeps): Router {
     refuseUnstorableBody,
     async (req, res) => {
       const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payout-batches');
+      if (isDryRun(req)) {
+        const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+        if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
+        res.json(await preview(deps, tenantId, parsed));
+        return;
+      }
       const key = readIdempotencyKey(req);
       const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
       // A retry of an upload replays its first answer before anything is judged again: the wallet
@@ -319,7 +353,7 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
 
 /** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
 async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
-  const opts = parseQuery(batchOptions, req);
+  const { dry_run: _preview, ...opts } = parseQuery(batchOptions, req);
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
   );
@@ -469,6 +503,36 @@ function saidReference(item: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
   const said = String(value).slice(0, 255).replace(LONE_SURROGATE, '\uFFFD').replaceAll('\u0000', '\uFFFD');
   return said === '' ? undefined : said;
+}
+
+/**
+ * A dry run's answer: exactly what the upload would be judged on (the same parsing, row rules,
+ * duplicate guard, totals and wallet pre-flight), and whether it would be stored.
+ */
+async function preview(deps: ApiDeps, tenantId: string, parsed: Parsed) {
+  const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
+  const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r.payout] : []));
+  const invalidRows = new Set(refused.map((e) => e.row)).size;
+  const over = overLimit(accepted);
+  const short = await shortfalls(deps, tenantId, accepted);
+  const rowsOk = accepted.length > 0 && (parsed.options.mode === 'accept_valid' || invalidRows === 0);
+  return {
+    object: 'payout_batch_preview' as const,
+    dry_run: true as const,
+    mode: parsed.options.mode,
+    on_insufficient_funds: parsed.options.on_insufficient_funds,
+    rows: { total: parsed.rows.length, valid: accepted.length, invalid: invalidRows },
+    row_errors: refused.slice(0, 10_000),
+    totals: totalsOf(accepted).map((t) => ({ ...t, amount: jsonAmount(BigInt(t.amount)) })),
+    shortfalls: short.map((s) => ({
+      currency: s.currency,
+      needed: jsonAmount(BigInt(s.needed)),
+      available: jsonAmount(BigInt(s.available)),
+    })),
+    over_limit: over.map((o) => o.currency),
+    would_store:
+      rowsOk && over.length === 0 && (short.length === 0 || parsed.options.on_insufficient_funds === 'queue'),
+  };
 }
 
 function batchInvalid(errors: BatchRowError[], total: number): HttpProblem {

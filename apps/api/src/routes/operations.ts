@@ -9,9 +9,10 @@ import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
+import { payoutHistory } from '../payout-history.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { z } from '../schemas.ts';
+import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
@@ -147,6 +148,15 @@ export function operationRoutes(deps: ApiDeps): Router {
       });
     }
     res.json({ data, count: data.length });
+  });
+
+  // Any tenant's payout and its history, for the operator looking at a dead letter (the console's payout page).
+  router.get('/payouts/:id', async (req, res) => {
+    res.json(payoutResource(await findAnyPayout(deps, req.params.id)));
+  });
+  router.get('/payouts/:id/events', async (req, res) => {
+    const row = await findAnyPayout(deps, req.params.id);
+    res.json({ data: await payoutHistory(deps.db, row.id) });
   });
 
   router.post('/payouts/:id/replay', async (req, res) => {
@@ -364,6 +374,28 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
     request: { query: deadLetterFilters },
     responses: h.keyed('operator', 'get', {
       200: h.json(z.object({ data: z.array(deadLetter), count: z.number().int() }), 'The dead letters'),
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/payouts/{id}',
+    summary: "Any tenant's payout (operator)",
+    security,
+    request: { params: payoutId },
+    responses: h.keyed('operator', 'get', { 200: h.json(payoutSchema, 'The payout'), 404: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/payouts/{id}/events',
+    summary: "Any tenant's payout's history, oldest first (operator)",
+    security,
+    request: { params: payoutId },
+    responses: h.keyed('operator', 'get', {
+      200: h.json(
+        z.object({ data: z.array(payoutEventSchema) }),
+        'Every state change, with who made it and what it saw',
+      ),
+      404: undefined,
     }),
   });
   registry.registerPath({

@@ -1,8 +1,8 @@
 import { isId, must } from '@payouts/core';
-import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
+import { payouts, providerSubmissions } from '@payouts/db';
 import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -10,6 +10,7 @@ import { duplicateReference, isDuplicateReference, livePayoutsByReference } from
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
+import { payoutHistory } from '../payout-history.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
@@ -61,22 +62,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
 
   router.get('/payouts', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/payouts');
-    const q = parseQuery(listPayoutsQuery, req);
-    const filters = payoutFilterSql(tenantId, q);
-    if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
-    const rows = await deps.db
-      .select()
-      .from(payouts)
-      .where(and(...filters))
-      .orderBy(desc(payouts.id))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const hasMore = rows.length > q.limit;
-    res.json({
-      data: page.map(payoutResource),
-      has_more: hasMore,
-      next_cursor: hasMore ? encodeCursor(must(page.at(-1), 'the last row of a full page').id) : null,
-    });
+    res.json(await payoutPage(deps, tenantId, parseQuery(listPayoutsQuery, req)));
   });
 
   /** The list's selection as CSV, streamed (any size, memory of one page): docs/api.md. */
@@ -108,21 +94,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
   router.get('/payouts/:id/events', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/payouts/:id/events');
     const payout = await findPayout(deps, tenantId, req.params.id);
-    const rows = await deps.db
-      .select()
-      .from(payoutEvents)
-      .where(eq(payoutEvents.payoutId, payout.id))
-      .orderBy(asc(payoutEvents.id));
-    res.json({
-      data: rows.map((e) => ({
-        from_status: e.fromStatus,
-        to_status: e.toStatus,
-        applied: e.applied,
-        source: e.source,
-        detail: e.detail,
-        created_at: e.createdAt.toISOString(),
-      })),
-    });
+    res.json({ data: await payoutHistory(deps.db, payout.id) });
   });
 
   router.post('/payouts/:id/cancel', async (req, res) => {
@@ -215,6 +187,28 @@ export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
     .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
   if (!row) throw problems.notFound('The payout');
   return row;
+}
+
+/**
+ * One page of a tenant's payouts, newest first, filtered: `GET /v1/payouts` for the tenant, and
+ * `GET /v1/admin/tenants/{id}/payouts` for an operator.
+ */
+export async function payoutPage(deps: ApiDeps, tenantId: string, q: z.infer<typeof listPayoutsQuery>) {
+  const filters = payoutFilterSql(tenantId, q);
+  if (q.cursor) filters.push(lt(payouts.id, decodeCursor(q.cursor)));
+  const rows = await deps.db
+    .select()
+    .from(payouts)
+    .where(and(...filters))
+    .orderBy(desc(payouts.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const hasMore = rows.length > q.limit;
+  return {
+    data: page.map(payoutResource),
+    has_more: hasMore,
+    next_cursor: hasMore ? encodeCursor(must(page.at(-1), 'the last row of a full page').id) : null,
+  };
 }
 
 function encodeCursor(id: string): string {
