@@ -39,9 +39,12 @@ import {
 } from '@payouts/ledger';
 import {
   cancellable,
+  describeMismatches,
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
+  type TermsMismatch,
+  termsMismatches,
   waitsForWallet,
   waitsForWalletSql,
 } from '@payouts/payouts';
@@ -78,6 +81,8 @@ export interface BatchOutcome {
   transitions: { from: PayoutStatus; to: PayoutStatus; provider: ProviderId; createdAt: Date }[];
   /** Outbound webhook deliveries written (docs/webhooks.md): the deliverer is nudged after the commit. */
   webhookDeliveries: number;
+  /** Provider answers refused because their terms differ from the payout's, for metrics. */
+  mismatches: { provider: ProviderId; field: TermsMismatch['field'] }[];
 }
 
 type EventRow = typeof payoutEvents.$inferInsert;
@@ -129,13 +134,20 @@ export async function applyEvents(db: Database, events: ReconcilerEvent[]): Prom
     await batch.load(events);
     const results = events.map((e) => batch.apply(e));
     const webhookDeliveries = await batch.write();
-    return { results, submits: batch.submits, transitions: batch.transitions, webhookDeliveries };
+    return {
+      results,
+      submits: batch.submits,
+      transitions: batch.transitions,
+      webhookDeliveries,
+      mismatches: batch.mismatches,
+    };
   });
 }
 
 class Batch {
   readonly submits: BatchOutcome['submits'] = [];
   readonly transitions: BatchOutcome['transitions'] = [];
+  readonly mismatches: BatchOutcome['mismatches'] = [];
   private readonly rows = new Map<string, PayoutRow>();
   private readonly dirty = new Set<string>();
   private readonly history: EventRow[] = [];
@@ -320,6 +332,10 @@ class Batch {
   private report(r: ReconcilerJobData<'payout.report'>): EventResult {
     const row = this.rows.get(r.payoutId);
     if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    // Every provider answer is checked here, before anything else of it is believed: this is the
+    // one place an answer becomes a transition or a posting.
+    const mismatches = termsMismatches(row, r.stated, r.outcome);
+    if (mismatches.length > 0) return this.mismatch(row, r, mismatches);
     const details: Partial<PayoutRow> = {};
     if (r.providerPayoutId && row.providerPayoutId !== r.providerPayoutId)
       details.providerPayoutId = r.providerPayoutId;
@@ -379,6 +395,43 @@ class Batch {
       detail,
     );
     return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  /**
+   * A provider answered with other terms than the payout's (amount, currency, another payout's
+   * id, fees in another currency). Nothing of the answer is acted on: no posting, no fees, no new
+   * state from it. An unfinished payout goes to `needs_attention` with `provider_mismatch` and both
+   * values, keeping its hold, for an operator; a finished one (or one already waiting for an
+   * operator) gets a history entry only. The metric and its alert make the mismatch seen.
+   */
+  private mismatch(row: PayoutRow, r: ReconcilerJobData<'payout.report'>, mismatches: TermsMismatch[]): EventResult {
+    for (const m of mismatches) this.mismatches.push({ provider: row.provider, field: m.field });
+    const detail = {
+      rawStatus: r.rawStatus,
+      providerPayoutId: r.providerPayoutId,
+      observedAt: r.observedAt,
+      reported: r.outcome,
+      reason: 'provider_mismatch',
+      mismatches,
+    };
+    if (row.status === 'needs_attention' || !canTransition(row.status, 'needs_attention')) {
+      this.record(row, r.outcome, false, r.source, detail);
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'provider_mismatch' };
+    }
+    this.transition(
+      row,
+      'needs_attention',
+      r.source,
+      {
+        // Kept so the payout can still be followed at the provider (and found by an operator).
+        ...(r.providerPayoutId && !row.providerPayoutId ? { providerPayoutId: r.providerPayoutId } : {}),
+        queuedReason: null,
+        failureCode: 'provider_mismatch',
+        failureMessage: describeMismatches(mismatches),
+      },
+      detail,
+    );
+    return { outcome: 'applied', payoutId: row.id, status: 'needs_attention', reason: 'provider_mismatch' };
   }
 
   /**

@@ -13,7 +13,7 @@ export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
 }
 
-type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance';
+type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance' | 'list';
 
 /**
  * The adapter as one job sees it: every call to the provider is timed and counted
@@ -71,5 +71,6 @@ export function instrumentAdapter(
     lookupByReference: (payout) => call('lookup_by_reference', () => adapter.lookupByReference(payout)),
     cancel: (id) => call('cancel', () => adapter.cancel(id)),
     getBalance: () => call('get_balance', () => adapter.getBalance()),
+    list: (query) => call('list', () => adapter.list(query)),
   };
 }

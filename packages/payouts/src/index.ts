@@ -4,3 +4,4 @@ export * from './queries.ts';
 export * from './resources.ts';
 export * from './rows.ts';
 export * from './state-rules.ts';
+export * from './provider-terms.ts';

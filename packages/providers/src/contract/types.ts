@@ -8,6 +8,11 @@ export const CAPABILITIES = [
   'cancel',
   'webhooks',
   'balance',
+  /**
+   * List the provider's payouts by creation time (newest first, paged): reconciliation reads a
+   * window from it, and sees payouts at the provider we never sent (`unknown_to_us`).
+   */
+  'list',
   /** Create is idempotent at the provider (a key or a unique reference): safe to resubmit blindly. */
   'idempotent_submit',
 ] as const;
@@ -65,6 +70,41 @@ export interface ProviderPayoutState {
   failure?: { code: string; message: string } | null;
   /** Set when the provider holds the payout because its own balance (our float) is short. */
   queuedReason?: 'provider_low_balance' | null;
+  /**
+   * What the provider says it is paying, read from its answer (not copied from our request), so
+   * the reconciler can compare it with the payout before it acts on the answer. Absent when the
+   * provider's answer does not state it.
+   */
+  stated?: ProviderStatedTerms | null;
+}
+
+/** The terms of a payout as the provider states them, in our units (minor units of `currency`). */
+export interface ProviderStatedTerms {
+  amount: bigint | null;
+  currency: string | null;
+  /** Our payout id as the provider echoes it back (a note, a reference field); null when it does not. */
+  payoutId: string | null;
+  /** The currency the provider charges its fees and tax in, when it says. */
+  feeCurrency: string | null;
+  /** When the provider created it (ms since epoch), when it says. */
+  createdAt?: number | null;
+}
+
+/** One page of a provider's payouts, newest first. */
+export interface ProviderListPage {
+  items: ProviderPayoutState[];
+  /** Whether another page may follow (a full page). */
+  hasMore: boolean;
+}
+
+/** Which payouts a list asks for: created in [from, to] (ms since epoch, inclusive), a page of `count` after `skip`. */
+export interface ProviderListQuery {
+  from: number;
+  to: number;
+  count: number;
+  skip: number;
+  /** Only this reference, where the provider filters by it. */
+  reference?: string;
 }
 
 /** A verified inbound webhook, translated. The engine confirms it by a lookup before moving money. */
@@ -104,6 +144,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   cancel(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance(): Promise<ProviderBalance[]>;
+  /** A page of the provider's payouts created in a window, newest first (capability `list`). */
+  list(query: ProviderListQuery): Promise<ProviderListPage>;
 }
 
 export type { FieldIssue };

@@ -5,6 +5,8 @@ import {
   type ProviderAdapter,
   type ProviderBalance,
   ProviderError,
+  type ProviderListPage,
+  type ProviderListQuery,
   type ProviderPayoutState,
   type ProviderWebhookEvent,
   unsupported,
@@ -28,6 +30,7 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   cancel?(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook?(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance?(): Promise<ProviderBalance[]>;
+  list?(query: ProviderListQuery): Promise<ProviderListPage>;
 }
 
 /** The call each optional capability needs. */
@@ -37,6 +40,7 @@ const CALLS = {
   cancel: 'cancel',
   webhooks: 'verifyWebhook',
   balance: 'getBalance',
+  list: 'list',
 } as const satisfies Partial<Record<Capability, keyof AdapterSpec>>;
 
 /**
@@ -92,6 +96,10 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
     async getBalance() {
       if (!has('balance') || !spec.getBalance) throw missing('balance');
       return spec.getBalance();
+    },
+    async list(query) {
+      if (!has('list') || !spec.list) throw missing('list');
+      return spec.list(query);
     },
   };
 }

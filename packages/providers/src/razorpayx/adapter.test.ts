@@ -11,7 +11,7 @@ describe('RazorpayX adapter', () => {
     const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
     expect(adapter.id).toBe('razorpayx');
     expect([...adapter.capabilities].sort()).toEqual(
-      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit'].sort(),
+      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit', 'list'].sort(),
     );
     expect(adapter.currencies).toEqual(['INR']);
     expect(adapter.methods).toEqual(['NEFT', 'RTGS', 'IMPS', 'UPI', 'card']);

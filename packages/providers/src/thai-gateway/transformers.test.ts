@@ -118,6 +118,7 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: { amount: 100000n, currency: 'THB', payoutId: 'payout-12345', feeCurrency: null },
     });
     expect(data.bankAccountNumber).toBe('1234****7890');
     expect(fromWireAmount(data.amount)).toBe(100000n);

@@ -95,6 +95,13 @@ export function toPayoutState(wire: ThaiGatewayWithdraw): ProviderPayoutState {
       : null,
     // No provider-side queue: a short balance is an INSUFFICIENT_BALANCE error at create.
     queuedReason: null,
+    // `referenceId` is our payout id (referenceFor). The gateway names no fees.
+    stated: {
+      amount: fromWireAmount(wire.amount),
+      currency: wire.currency,
+      payoutId: wire.referenceId ?? null,
+      feeCurrency: null,
+    },
   };
 }
 
