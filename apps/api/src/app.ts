@@ -13,6 +13,7 @@ import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -112,6 +113,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1/admin', operationRoutes(deps));
   app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use('/v1/admin', auditRoutes(deps));
+  app.use('/v1/admin', reconciliationRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));
   app.use(errorHandler);
   return app;

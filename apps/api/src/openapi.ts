@@ -3,6 +3,7 @@ import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
+import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import {
@@ -274,6 +275,7 @@ export function buildOpenApiDocument() {
   });
   registerOperationPaths(registry, h);
   registerAuditPaths(registry, h);
+  registerReconciliationPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);
 

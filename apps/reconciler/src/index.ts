@@ -4,3 +4,4 @@ export * from './group-commit.ts';
 export * from './reconciler.ts';
 export * from './sweeper.ts';
 export * from './webhooks/index.ts';
+export * from './reconciliation/runner.ts';

@@ -5,3 +5,4 @@ export * from './resources.ts';
 export * from './rows.ts';
 export * from './state-rules.ts';
 export * from './provider-terms.ts';
+export * from './reconciliation.ts';
