@@ -149,16 +149,16 @@ export function reconciliationRoutes(deps: ApiDeps): Router {
     res.end();
   });
 
-  router.post('/reconciliations/:id/items/:itemId/resolve', async (req, res) => {
+  router.post('/reconciliations/:id/items/:item_id/resolve', async (req, res) => {
     const actor = requireOperator(req).keyId;
     const run = await findRun(deps.db, req.params.id);
     const { note } = parseBody(resolveBody, req);
-    if (!isId(req.params.itemId, 'reconciliationItem')) throw problems.notFound('The item');
+    if (!isId(req.params.item_id, 'reconciliationItem')) throw problems.notFound('The item');
     const item = await deps.db.transaction(async (tx) => {
       const [row] = await tx
         .select()
         .from(reconciliationItems)
-        .where(and(eq(reconciliationItems.id, req.params.itemId), eq(reconciliationItems.runId, run.id)))
+        .where(and(eq(reconciliationItems.id, req.params.item_id), eq(reconciliationItems.runId, run.id)))
         .for('update');
       if (!row) throw problems.notFound('The item');
       if (row.resolvedAt) {
