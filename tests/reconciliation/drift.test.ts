@@ -3,6 +3,7 @@ import { ledgerTransactions, operatorActions, payouts } from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { run as runCli } from '../../apps/cli/src/cli.ts';
 import { apiFetch, client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
@@ -218,6 +219,33 @@ describe('a run finds every drift, with both sides', () => {
     expect(lines[1]).toContain(ids.amount);
     expect(lines[1]).toContain('50000');
     expect(lines[1]).toContain('49000');
+  });
+
+  test('the CLI runs, shows and exports a reconciliation', async () => {
+    const cli = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+        env: { PAYOUTS_API_URL: system.api.url, PAYOUTS_OPERATOR_KEY: system.operatorKey },
+        fetch,
+      });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    const run = await op('GET', `/v1/admin/reconciliations/${runId}`);
+    const again = await cli(['recon', 'run', '--provider', 'razorpayx', '--from', run.body.from, '--to', run.body.to, '--wait', '--json']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: runId, status: 'completed' });
+    const shown = await cli(['recon', 'show', runId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('amount_mismatch 1');
+    expect(shown.stdout).toContain(ids.amount);
+    const exported = await cli(['recon', 'export', runId, '--reason', 'unknown_to_us', '--output', '-']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.trim().split('\n')).toHaveLength(2);
+    expect(exported.stdout).toContain('unknown_to_us');
+    expect((await cli(['recon', 'show', 'po_123'])).code).toBe(2);
   });
 
   test('a finding is resolved with a note, once, and the operator log says who and why', async () => {
