@@ -4,7 +4,14 @@ import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run as runCli } from '../../apps/cli/src/cli.ts';
-import { apiFetch, client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  apiFetch,
+  client,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Reconciliation against RazorpayX, every drift made through the sandbox's admin API: each payout
@@ -108,7 +115,10 @@ describe('a run finds every drift, with both sides', () => {
     await sandbox('POST', `/payouts/${inFlight.provider_payout_id}/drift`, { status: 'processed', utr: 'SBX1' });
 
     // A payout of ours the provider has no record of: sent, as far as we know, under an id it never gave.
-    const [template] = await system.db.db.select().from(payouts).where(eq(payouts.id, must(ids.clean, 'clean')));
+    const [template] = await system.db.db
+      .select()
+      .from(payouts)
+      .where(eq(payouts.id, must(ids.clean, 'clean')));
     ids.missing = newId('payout');
     await system.db.db.insert(payouts).values({
       ...must(template, 'template'),
@@ -196,7 +206,11 @@ describe('a run finds every drift, with both sides', () => {
 
   test('the same window again is the same run', async () => {
     const run = await op('GET', `/v1/admin/reconciliations/${runId}`);
-    const again = await op('POST', '/v1/admin/reconciliations', { provider: 'razorpayx', from: run.body.from, to: run.body.to });
+    const again = await op('POST', '/v1/admin/reconciliations', {
+      provider: 'razorpayx',
+      from: run.body.from,
+      to: run.body.to,
+    });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(runId);
   });
@@ -234,7 +248,18 @@ describe('a run finds every drift, with both sides', () => {
       return { code, stdout: out.join(''), stderr: err.join('') };
     };
     const run = await op('GET', `/v1/admin/reconciliations/${runId}`);
-    const again = await cli(['recon', 'run', '--provider', 'razorpayx', '--from', run.body.from, '--to', run.body.to, '--wait', '--json']);
+    const again = await cli([
+      'recon',
+      'run',
+      '--provider',
+      'razorpayx',
+      '--from',
+      run.body.from,
+      '--to',
+      run.body.to,
+      '--wait',
+      '--json',
+    ]);
     expect(again).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(again.stdout)).toMatchObject({ id: runId, status: 'completed' });
     const shown = await cli(['recon', 'show', runId]);
@@ -314,6 +339,8 @@ describe('every provider answer is checked against the payout', () => {
 
     // The mismatch is counted for the alert.
     const metrics = await system.reconciler.registry.metrics();
-    expect(metrics).toMatch(/payouts_provider_mismatches_total\{[^}]*provider="razorpayx"[^}]*field="amount"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /payouts_provider_mismatches_total\{[^}]*provider="razorpayx"[^}]*field="amount"[^}]*\} [1-9]/,
+    );
   });
 });

@@ -3,9 +3,9 @@ import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
-import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { registerOperationPaths } from './routes/operations.ts';
+import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,

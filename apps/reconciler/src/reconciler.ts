@@ -1,6 +1,6 @@
 import type { Database } from '@payouts/db';
-import type { ProviderAdapter } from '@payouts/providers';
 import { createRegistry, type Logger, type Registry, reconcilerMetrics } from '@payouts/observability';
+import type { ProviderAdapter } from '@payouts/providers';
 import {
   createRedis,
   type JobTrace,
@@ -158,9 +158,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         recon.settings,
       ).start()
     : null;
-  const stopNightly = recon
-    ? scheduleNightly(o.db, recon.nightly, o.logger, () => runner?.nudge())
-    : () => {};
+  const stopNightly = recon ? scheduleNightly(o.db, recon.nightly, o.logger, () => runner?.nudge()) : () => {};
 
   return {
     registry,

@@ -1,5 +1,5 @@
 import { newId, type PayoutStatus } from '@payouts/core';
-import { type Executor, reconciliationItems, reconciliationRuns, rowsOf } from '@payouts/db';
+import { type Executor, type reconciliationItems, reconciliationRuns, rowsOf } from '@payouts/db';
 import type { ProviderPayoutState } from '@payouts/providers';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PayoutRow } from './rows.ts';
@@ -117,7 +117,13 @@ export async function startReconciliationRun(
 ): Promise<{ run: ReconciliationRunRow; created: boolean }> {
   const [created] = await db
     .insert(reconciliationRuns)
-    .values({ id: newId('reconciliation'), provider: r.provider, windowFrom: r.from, windowTo: r.to, requestedBy: r.requestedBy })
+    .values({
+      id: newId('reconciliation'),
+      provider: r.provider,
+      windowFrom: r.from,
+      windowTo: r.to,
+      requestedBy: r.requestedBy,
+    })
     .onConflictDoNothing()
     .returning();
   if (created) return { run: created, created: true };

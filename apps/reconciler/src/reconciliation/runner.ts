@@ -347,8 +347,22 @@ export class ReconciliationRunner {
   private async finish(run: ReconciliationRunRow, status: 'completed' | 'failed', error: string | null): Promise<void> {
     const [done] = await this.deps.db
       .update(reconciliationRuns)
-      .set({ status, error, phase: status === 'completed' ? 'done' : run.phase, completedAt: new Date(), leaseOwner: null, leaseUntil: null, updatedAt: new Date() })
-      .where(and(eq(reconciliationRuns.id, run.id), eq(reconciliationRuns.leaseOwner, this.owner), eq(reconciliationRuns.status, 'running')))
+      .set({
+        status,
+        error,
+        phase: status === 'completed' ? 'done' : run.phase,
+        completedAt: new Date(),
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: new Date(),
+      })
+      .where(
+        and(
+          eq(reconciliationRuns.id, run.id),
+          eq(reconciliationRuns.leaseOwner, this.owner),
+          eq(reconciliationRuns.status, 'running'),
+        ),
+      )
       .returning();
     if (!done) return;
     const counts = await reconciliationCounts(this.deps.db, run.id);
@@ -356,7 +370,10 @@ export class ReconciliationRunner {
       const n = counts[reason] ?? 0;
       if (n > 0) this.deps.metrics?.reconciliationFindings.inc({ provider: run.provider, reason }, n);
     }
-    this.deps.logger.info({ run: run.id, provider: run.provider, status, counts, error }, 'reconciliation run finished');
+    this.deps.logger.info(
+      { run: run.id, provider: run.provider, status, counts, error },
+      'reconciliation run finished',
+    );
   }
 
   private async release(run: ReconciliationRunRow): Promise<void> {

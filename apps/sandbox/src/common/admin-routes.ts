@@ -15,7 +15,10 @@ const driftBody = z
     amount: z.number().int().min(0).optional(),
     fees: z.number().int().min(0).optional(),
     tax: z.number().int().min(0).optional(),
-    utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits').optional(),
+    utr: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits')
+      .optional(),
     status: z.string().min(1).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of amount, fees, tax, utr, status');
@@ -29,7 +32,10 @@ const foreignBody = z.strictObject({
         status: z.string().min(1).optional(),
         fees: z.number().int().min(0).optional(),
         tax: z.number().int().min(0).optional(),
-        utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/).optional(),
+        utr: z
+          .string()
+          .regex(/^[A-Za-z0-9]{1,35}$/)
+          .optional(),
         created_at: z.number().int().min(0).optional(),
       }),
     )

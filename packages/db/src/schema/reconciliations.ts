@@ -75,12 +75,8 @@ export const reconciliationItems = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('reconciliation_items_payout_idx')
-      .on(t.runId, t.payoutId)
-      .where(sql`payout_id is not null`),
-    uniqueIndex('reconciliation_items_unknown_idx')
-      .on(t.runId, t.providerPayoutId)
-      .where(sql`payout_id is null`),
+    uniqueIndex('reconciliation_items_payout_idx').on(t.runId, t.payoutId).where(sql`payout_id is not null`),
+    uniqueIndex('reconciliation_items_unknown_idx').on(t.runId, t.providerPayoutId).where(sql`payout_id is null`),
     index('reconciliation_items_run_reason_idx').on(t.runId, t.reason, t.id),
   ],
 );
