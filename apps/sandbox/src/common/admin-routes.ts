@@ -40,7 +40,7 @@ const foreignBody = z.strictObject({
       }),
     )
     .min(1)
-    .max(20_000),
+    .max(500),
 });
 const utrBody = z.strictObject({ utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits') });
 
