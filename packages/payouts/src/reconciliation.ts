@@ -84,7 +84,20 @@ export function theirSide(state: ProviderPayoutState): Record<string, unknown> {
     provider_payout_id: state.providerPayoutId,
     payout_id: state.stated?.payoutId ?? null,
     created_at: state.stated?.createdAt == null ? null : new Date(state.stated.createdAt).toISOString(),
+    ...readingsOf(state),
   };
+}
+
+/**
+ * The provider's amount in every reading its adapter knows, when the readings disagree (the Thai
+ * gateway's amount string): `{amount_readings: {baht: "100000", satang: "1000"}}`, minor units.
+ */
+function readingsOf(state: ProviderPayoutState): { amount_readings?: Record<string, string | null> } {
+  const readings = state.stated?.amountReadings;
+  if (!readings) return {};
+  const values = Object.values(readings);
+  if (values.every((v) => v === values[0])) return {};
+  return { amount_readings: Object.fromEntries(Object.entries(readings).map(([k, v]) => [k, v?.toString() ?? null])) };
 }
 
 /** One payout of ours against the provider's record of it. Pure. */

@@ -88,6 +88,11 @@ export interface ProviderStatedTerms {
   feeCurrency: string | null;
   /** When the provider created it (ms since epoch), when it says. */
   createdAt?: number | null;
+  /**
+   * Where the provider's unit is a configured guess (the Thai gateway's amount string): the stated
+   * amount in every reading, so a reconciliation can show which one matches ours.
+   */
+  amountReadings?: Record<string, bigint | null>;
 }
 
 /** One page of a provider's payouts, newest first. */

@@ -118,7 +118,13 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
-      stated: { amount: 100000n, currency: 'THB', payoutId: 'payout-12345', feeCurrency: null },
+      stated: {
+        amount: 100000n,
+        currency: 'THB',
+        payoutId: 'payout-12345',
+        feeCurrency: null,
+        amountReadings: { baht: 100000n, satang: 1000n },
+      },
     });
     expect(data.bankAccountNumber).toBe('1234****7890');
     expect(fromWireAmount(data.amount)).toBe(100000n);
