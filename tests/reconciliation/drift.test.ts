@@ -213,6 +213,8 @@ describe('a run finds every drift, with both sides', () => {
     });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(runId);
+    const list = await op('GET', '/v1/admin/reconciliations');
+    expect(list.body.data[0]).toMatchObject({ id: runId, status: 'completed' });
   });
 
   test('the status drift of the unfinished payout re-drives it: once its workers run, it is processed', async () => {

@@ -13,7 +13,7 @@ import {
   reconciliationRunResource,
   startReconciliationRun,
 } from '@payouts/payouts';
-import { and, asc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import { csvField } from '../batch-csv.ts';
@@ -101,9 +101,9 @@ export function reconciliationRoutes(deps: ApiDeps): Router {
 
   router.get('/reconciliations', async (req, res) => {
     requireOperator(req);
-    const rows = await deps.db.select().from(reconciliationRuns).orderBy(asc(reconciliationRuns.createdAt)).limit(100);
+    const rows = await deps.db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.id)).limit(100);
     const data = await Promise.all(
-      rows.reverse().map(async (r) => reconciliationRunResource(r, await reconciliationCounts(deps.db, r.id))),
+      rows.map(async (r) => reconciliationRunResource(r, await reconciliationCounts(deps.db, r.id))),
     );
     res.json({ data });
   });
