@@ -1,5 +1,6 @@
 import { newId } from '@payouts/core';
 import { ledgerTransactions, operatorActions, payouts } from '@payouts/db';
+import { jobIds } from '@payouts/queue';
 import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -328,8 +329,20 @@ describe('every provider answer is checked against the payout', () => {
     expect(held.failure.message).toContain('amount: ours 50000');
     expect(held.failure.message).toContain("provider's 40000");
 
+    // Its polls go on (a reversal watch) and see the same answer: recorded once, not once per look.
+    await waitFor(
+      async () => {
+        const job = await system.queues.provider('razorpayx').getJob(jobIds.poll(id));
+        return !job || (await job.isCompleted()) ? true : undefined;
+      },
+      { message: 'the payout poll chain to end' },
+    );
     const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
-    expect(JSON.stringify(history.body)).toContain('provider_mismatch');
+    const mismatches = history.body.data.filter(
+      (e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_mismatch',
+    );
+    expect(mismatches).toHaveLength(1);
+    expect(mismatches[0].detail.mismatches).toEqual([{ field: 'amount', ours: '50000', theirs: '40000' }]);
     // Nothing posted: only the hold is in the ledger for this payout, and the ledger balances.
     const postings = await system.db.db
       .select({ key: ledgerTransactions.idempotencyKey })

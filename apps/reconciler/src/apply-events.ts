@@ -405,6 +405,11 @@ class Batch {
    * operator) gets a history entry only. The metric and its alert make the mismatch seen.
    */
   private mismatch(row: PayoutRow, r: ReconcilerJobData<'payout.report'>, mismatches: TermsMismatch[]): EventResult {
+    const message = describeMismatches(mismatches);
+    if (row.status === 'needs_attention' && row.failureCode === 'provider_mismatch' && row.failureMessage === message) {
+      // The same answer again (the payout's polls go on while it waits): already recorded and counted.
+      return { outcome: 'unchanged', payoutId: row.id, status: row.status, reason: 'provider_mismatch' };
+    }
     for (const m of mismatches) this.mismatches.push({ provider: row.provider, field: m.field });
     const detail = {
       rawStatus: r.rawStatus,
@@ -427,7 +432,7 @@ class Batch {
         ...(r.providerPayoutId && !row.providerPayoutId ? { providerPayoutId: r.providerPayoutId } : {}),
         queuedReason: null,
         failureCode: 'provider_mismatch',
-        failureMessage: describeMismatches(mismatches),
+        failureMessage: message,
       },
       detail,
     );
