@@ -100,3 +100,100 @@ describe('THAI_GATEWAY_AMOUNT_UNIT', () => {
     });
   });
 });
+
+/**
+ * KRAYON_FEE_MODE end to end: where the fee is taken decides what the sandbox debits and pays, and
+ * what the ledger posts; the wallet and the provider's balance move by the same amount either way.
+ */
+const krayonPayout = {
+  amount: 50_000,
+  currency: 'INR',
+  provider: 'krayon',
+  method: 'IMPS',
+  description: 'first payout for the organization',
+  beneficiary: {
+    name: 'Elon Mush',
+    first_name: 'elon',
+    last_name: 'mush',
+    email: 'elon@example.com',
+    phone: '919895270111',
+    country: 'IN',
+    account_number: '1111114242',
+    bank_code: 'KKBK0000261',
+    address: { line1: 'Address Line 1', country: 'IN' },
+  },
+};
+
+async function krayonScenario(mode: 'on_top' | 'deducted') {
+  const system: TestSystem = await startTestSystem({
+    env: { KRAYON_FEE_MODE: mode, RECONCILIATION_NIGHTLY_AT: 'off' },
+  });
+  try {
+    const sandboxBalance = async () =>
+      ((await (await fetch(`${system.sandbox.url}/_admin/krayon/config`)).json()) as { balance: number }).balance;
+    const before = await sandboxBalance();
+    const tenant = await createFundedTenant(system, `krayon-${mode}`, 1_000_000);
+    const created = await tenant.api('POST', '/v1/payouts', krayonPayout, { 'idempotency-key': `krayon-${mode}` });
+    expect(created.status).toBe(202);
+    const id = created.body.id;
+    const paid = await waitFor(
+      async () => {
+        const res = await tenant.api('GET', `/v1/payouts/${id}`);
+        return res.body.status === 'processed' ? res.body : undefined;
+      },
+      { message: `${id} processed` },
+    );
+    const balances = await tenant.api('GET', '/v1/balances');
+    const inr = must(
+      balances.body.data.find((b: { currency: string }) => b.currency === 'INR'),
+      'the INR balance',
+    );
+    const [post] = await system.db.db
+      .select({ id: ledgerTransactions.id })
+      .from(ledgerTransactions)
+      .where(eq(ledgerTransactions.idempotencyKey, `${id}:post`));
+    const entries = await system.db.db
+      .select({ key: ledgerAccounts.key, amount: ledgerEntries.amount })
+      .from(ledgerEntries)
+      .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
+      .where(eq(ledgerEntries.transactionId, must(post, 'the posting').id));
+    const leg = (prefix: string) =>
+      must(
+        entries.find((e) => e.key.startsWith(prefix)),
+        prefix,
+      ).amount;
+    const verify = await client(system.api.url, system.operatorKey)('GET', '/v1/admin/ledger/verify');
+    return {
+      paid,
+      available: inr.available,
+      clearing: leg('clearing:krayon'),
+      fees: leg('fees:krayon'),
+      providerSpent: before - (await sandboxBalance()),
+      ledgerOk: verify.body.ok,
+    };
+  } finally {
+    await system.stop();
+  }
+}
+
+describe('KRAYON_FEE_MODE', () => {
+  test('on_top (the default): the wallet pays ₹500 + the ₹5 fee; Krayon pays out ₹500', async () => {
+    const r = await krayonScenario('on_top');
+    expect(r.paid.fees).toBe(500);
+    expect(r.clearing).toBe(50_000n);
+    expect(r.fees).toBe(500n);
+    expect(r.available).toBe(1_000_000 - 50_500);
+    expect(r.providerSpent).toBe(50_500);
+    expect(r.ledgerOk).toBe(true);
+  });
+
+  test('deducted: the wallet pays ₹500, of which Krayon keeps the ₹5 fee and pays out ₹495', async () => {
+    const r = await krayonScenario('deducted');
+    expect(r.paid.fees).toBe(500);
+    expect(r.clearing).toBe(49_500n);
+    expect(r.fees).toBe(500n);
+    expect(r.available).toBe(1_000_000 - 50_000);
+    expect(r.providerSpent).toBe(50_000);
+    expect(r.ledgerOk).toBe(true);
+  });
+});

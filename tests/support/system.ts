@@ -51,7 +51,13 @@ export async function startTestSystem(
   const config = { progressDelayMs: 40, ...options.sandbox };
   // The sandbox follows the engine's unit settings, as `pnpm start` gives both the same environment.
   const amountUnit = options.env?.THAI_GATEWAY_AMOUNT_UNIT as ThaiGatewayAmountUnit | undefined;
-  const sandbox = await startSandbox({ port: 0, config, ...(amountUnit ? { thaiGateway: { amountUnit } } : {}) });
+  const feeMode = options.env?.KRAYON_FEE_MODE as 'on_top' | 'deducted' | undefined;
+  const sandbox = await startSandbox({
+    port: 0,
+    config,
+    ...(amountUnit ? { thaiGateway: { amountUnit } } : {}),
+    ...(feeMode ? { krayon: { feeMode } } : {}),
+  });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: options.redisUrl ?? testRedisUrl(),

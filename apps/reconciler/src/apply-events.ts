@@ -101,7 +101,11 @@ function fundingLock(ledgerKey: string): number {
   return createHash('sha256').update(ledgerKey).digest().readInt32BE(0);
 }
 
-function money(row: PayoutRow): PayoutMoney {
+/** Where each provider takes its fee (its adapter's `feeMode`): on top of the amount unless told. */
+export type FeeModes = (provider: ProviderId) => 'on_top' | 'deducted';
+const ON_TOP: FeeModes = () => 'on_top';
+
+function money(row: PayoutRow, feeModes: FeeModes = ON_TOP): PayoutMoney {
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -109,6 +113,7 @@ function money(row: PayoutRow): PayoutMoney {
     currency: row.currency,
     amount: row.amount,
     feeReserve: row.feeReserve,
+    feeMode: feeModes(row.provider),
   };
 }
 
@@ -128,9 +133,13 @@ function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId:
  * and the transition table, and every ledger posting carries a unique key, so replaying any event
  * (a retried job, a duplicate webhook, a second reconciler) changes nothing.
  */
-export async function applyEvents(db: Database, events: ReconcilerEvent[]): Promise<BatchOutcome> {
+export async function applyEvents(
+  db: Database,
+  events: ReconcilerEvent[],
+  options: { feeModes?: FeeModes } = {},
+): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
-    const batch = new Batch(tx);
+    const batch = new Batch(tx, options.feeModes ?? ON_TOP);
     await batch.load(events);
     const results = events.map((e) => batch.apply(e));
     const webhookDeliveries = await batch.write();
@@ -172,7 +181,10 @@ class Batch {
 
   private readonly outbox: WebhookOutbox;
 
-  constructor(private readonly tx: Transaction) {
+  constructor(
+    private readonly tx: Transaction,
+    private readonly feeModes: FeeModes,
+  ) {
     this.outbox = new WebhookOutbox(tx, this.now);
   }
 
@@ -593,7 +605,7 @@ class Batch {
    * `fees` and `tax` are what a posting charges: the provider's word, or 0.
    */
   private postSteps(row: PayoutRow, steps: LedgerStep[], fees = 0n, tax = 0n): void {
-    const m = money(row);
+    const m = money(row, this.feeModes);
     for (const step of steps) {
       switch (step) {
         case 'hold':

@@ -65,11 +65,13 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     db: o.db,
     logger: o.logger.child({ component: 'webhooks' }),
   }).start();
+  // Where each provider takes its fee decides how a payout is posted (KRAYON_FEE_MODE).
+  const feeModes = (provider: string) => o.reconciliation?.adapters.get(provider)?.feeMode ?? 'on_top';
   const committer = new GroupCommitter<ReconcilerEvent, EventResult>(async (events) => {
     const started = performance.now();
     let outcome: BatchOutcome | null = null;
     try {
-      outcome = await applyEvents(o.db, events);
+      outcome = await applyEvents(o.db, events, { feeModes });
       // Committed: its webhook deliveries go out now rather than at the next poll.
       if (outcome.webhookDeliveries > 0) deliverer.nudge();
       // Only after the commit: a submit job for a payout whose hold rolled back would pay unfunded.

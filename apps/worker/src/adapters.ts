@@ -63,6 +63,7 @@ export function instrumentAdapter(
     currencies: adapter.currencies,
     capabilities: adapter.capabilities,
     methods: adapter.methods,
+    feeMode: adapter.feeMode,
     feeReserve: (payout) => adapter.feeReserve(payout),
     validate: (payout) => adapter.validate(payout),
     verifyWebhook: (rawBody, headers) => adapter.verifyWebhook(rawBody, headers),

@@ -185,6 +185,8 @@ describe('the list of registrations', () => {
       RAZORPAYX_WEBHOOK_SECRET: 'sandbox_webhook_secret',
       KRAYON_BASE_URL: `${SANDBOX}/krayon`,
       KRAYON_API_TOKEN: 'krayon_sandbox_token',
+      // A new setting: where Krayon takes its fee, on top as the adapter always assumed.
+      KRAYON_FEE_MODE: 'on_top',
       THAI_GATEWAY_BASE_URL: `${SANDBOX}/thai-gateway`,
       THAI_GATEWAY_API_KEY: 'thai_sandbox_key',
       THAI_GATEWAY_API_SECRET: 'thai_sandbox_secret',

@@ -128,6 +128,14 @@ export interface ProviderBalance {
   available: bigint;
 }
 
+/**
+ * Where a provider takes its fee: `on_top` (charged besides the amount, from our balance there: the
+ * beneficiary gets the whole amount) or `deducted` (taken out of the amount: the beneficiary gets
+ * the amount less the fee). The ledger posts by it, and the fee reserve follows it.
+ */
+export type FeeMode = 'on_top' | 'deducted';
+export const FEE_MODES: readonly FeeMode[] = ['on_top', 'deducted'];
+
 /** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */
 export interface ProviderAdapter<Id extends string = ProviderId> {
   readonly id: Id;
@@ -135,6 +143,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   readonly capabilities: ReadonlySet<Capability>;
   /** Methods (`mode`, `payment_method`, …) the provider accepts, in our canonical spelling. */
   readonly methods: readonly string[];
+  /** Where the provider takes its fee (on top of the amount by default). */
+  readonly feeMode: FeeMode;
   /**
    * What to hold on top of the amount for fees not known until the provider processes the payout:
    * at least the most this provider can charge for it (some charge a share of the amount).

@@ -2,6 +2,7 @@ import type { Currency, FieldIssue, ProviderId } from '@payouts/core';
 import {
   type CanonicalPayout,
   type Capability,
+  type FeeMode,
   type ProviderAdapter,
   type ProviderBalance,
   ProviderError,
@@ -21,6 +22,8 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   readonly currencies: readonly Currency[];
   readonly capabilities: ReadonlySet<Capability>;
   readonly methods: readonly string[];
+  /** Where the provider takes its fee; on top of the amount when not said. */
+  readonly feeMode?: FeeMode;
   feeReserve(payout: { currency: Currency; amount: bigint }): bigint;
   validate(payout: CanonicalPayout): FieldIssue[];
   /** Only ever called with a payout `validate` found nothing wrong with. */
@@ -62,6 +65,7 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
     currencies: spec.currencies,
     capabilities: spec.capabilities,
     methods: spec.methods,
+    feeMode: spec.feeMode ?? 'on_top',
     feeReserve: (payout) => spec.feeReserve(payout),
     validate: (payout) => spec.validate(payout),
     async submit(payout) {
