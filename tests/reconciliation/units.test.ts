@@ -1,7 +1,7 @@
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
