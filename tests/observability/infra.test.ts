@@ -86,6 +86,8 @@ describe('infra/ against the metrics in code', () => {
       'PayoutsLedgerImbalance',
       'PayoutsCircuitOpen',
       'PayoutsWebhookDeliveryLag',
+      'PayoutsProviderMismatch',
+      'PayoutsReconciliationDrift',
     ]) {
       expect(alerts).toMatch(new RegExp(`- alert: ${alert}\\n`));
     }

@@ -1,6 +1,6 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
 import { createLogger } from '@payouts/observability';
-import { sandboxProviderEnv, WEBHOOK_PROVIDERS } from '@payouts/providers';
+import { sandboxProviderEnv, type ThaiGatewayAmountUnit, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, reconcilerSettings, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
@@ -49,7 +49,15 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const db = await createTestDatabase();
   const config = { progressDelayMs: 40, ...options.sandbox };
-  const sandbox = await startSandbox({ port: 0, config });
+  // The sandbox follows the engine's unit settings, as `pnpm start` gives both the same environment.
+  const amountUnit = options.env?.THAI_GATEWAY_AMOUNT_UNIT as ThaiGatewayAmountUnit | undefined;
+  const feeMode = options.env?.KRAYON_FEE_MODE as 'on_top' | 'deducted' | undefined;
+  const sandbox = await startSandbox({
+    port: 0,
+    config,
+    ...(amountUnit ? { thaiGateway: { amountUnit } } : {}),
+    ...(feeMode ? { krayon: { feeMode } } : {}),
+  });
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: options.redisUrl ?? testRedisUrl(),

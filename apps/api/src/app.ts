@@ -21,6 +21,7 @@ import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webhookDeliveryAdminRoutes } from './routes/webhook-deliveries.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
@@ -120,6 +121,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1/admin', operationRoutes(deps));
   app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use('/v1/admin', auditRoutes(deps));
+  app.use('/v1/admin', reconciliationRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));
   app.use(errorHandler);
   return app;

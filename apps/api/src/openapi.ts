@@ -6,6 +6,7 @@ import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { consoleLoginSchema, consoleSessionSchema } from './routes/console.ts';
 import { registerOperationPaths } from './routes/operations.ts';
+import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
@@ -277,6 +278,7 @@ export function buildOpenApiDocument() {
   });
   registerOperationPaths(registry, h);
   registerAuditPaths(registry, h);
+  registerReconciliationPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);
   registerConsolePaths(registry);

@@ -10,6 +10,7 @@ import { registerKeys } from './commands/keys.ts';
 import { registerLedger } from './commands/ledger.ts';
 import { registerCancel, registerPayouts } from './commands/payouts.ts';
 import { registerProvider } from './commands/provider.ts';
+import { registerRecon } from './commands/recon.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerTenants } from './commands/tenants.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
@@ -85,6 +86,7 @@ export function buildProgram(ctx: Context): Command {
   registerKeys(program, ctx);
   registerLedger(program, ctx);
   registerAudit(program, ctx);
+  registerRecon(program, ctx);
   registerActions(program, ctx);
   registerBatch(program, ctx);
   registerWebhooks(program, ctx);

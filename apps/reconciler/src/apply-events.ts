@@ -39,9 +39,12 @@ import {
 } from '@payouts/ledger';
 import {
   cancellable,
+  describeMismatches,
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
+  type TermsMismatch,
+  termsMismatches,
   waitsForWallet,
   waitsForWalletSql,
 } from '@payouts/payouts';
@@ -78,6 +81,8 @@ export interface BatchOutcome {
   transitions: { from: PayoutStatus; to: PayoutStatus; provider: ProviderId; createdAt: Date }[];
   /** Outbound webhook deliveries written (docs/webhooks.md): the deliverer is nudged after the commit. */
   webhookDeliveries: number;
+  /** Provider answers refused because their terms differ from the payout's, for metrics. */
+  mismatches: { provider: ProviderId; field: TermsMismatch['field'] }[];
 }
 
 type EventRow = typeof payoutEvents.$inferInsert;
@@ -96,7 +101,11 @@ function fundingLock(ledgerKey: string): number {
   return createHash('sha256').update(ledgerKey).digest().readInt32BE(0);
 }
 
-function money(row: PayoutRow): PayoutMoney {
+/** Where each provider takes its fee (its adapter's `feeMode`): on top of the amount unless told. */
+export type FeeModes = (provider: ProviderId) => 'on_top' | 'deducted';
+const ON_TOP: FeeModes = () => 'on_top';
+
+function money(row: PayoutRow, feeModes: FeeModes = ON_TOP): PayoutMoney {
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -104,6 +113,7 @@ function money(row: PayoutRow): PayoutMoney {
     currency: row.currency,
     amount: row.amount,
     feeReserve: row.feeReserve,
+    feeMode: feeModes(row.provider),
   };
 }
 
@@ -123,19 +133,30 @@ function walletOf(e: ReconcilerEvent, rows: Map<string, PayoutRow>): { tenantId:
  * and the transition table, and every ledger posting carries a unique key, so replaying any event
  * (a retried job, a duplicate webhook, a second reconciler) changes nothing.
  */
-export async function applyEvents(db: Database, events: ReconcilerEvent[]): Promise<BatchOutcome> {
+export async function applyEvents(
+  db: Database,
+  events: ReconcilerEvent[],
+  options: { feeModes?: FeeModes } = {},
+): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
-    const batch = new Batch(tx);
+    const batch = new Batch(tx, options.feeModes ?? ON_TOP);
     await batch.load(events);
     const results = events.map((e) => batch.apply(e));
     const webhookDeliveries = await batch.write();
-    return { results, submits: batch.submits, transitions: batch.transitions, webhookDeliveries };
+    return {
+      results,
+      submits: batch.submits,
+      transitions: batch.transitions,
+      webhookDeliveries,
+      mismatches: batch.mismatches,
+    };
   });
 }
 
 class Batch {
   readonly submits: BatchOutcome['submits'] = [];
   readonly transitions: BatchOutcome['transitions'] = [];
+  readonly mismatches: BatchOutcome['mismatches'] = [];
   private readonly rows = new Map<string, PayoutRow>();
   private readonly dirty = new Set<string>();
   private readonly history: EventRow[] = [];
@@ -160,7 +181,10 @@ class Batch {
 
   private readonly outbox: WebhookOutbox;
 
-  constructor(private readonly tx: Transaction) {
+  constructor(
+    private readonly tx: Transaction,
+    private readonly feeModes: FeeModes,
+  ) {
     this.outbox = new WebhookOutbox(tx, this.now);
   }
 
@@ -320,6 +344,10 @@ class Batch {
   private report(r: ReconcilerJobData<'payout.report'>): EventResult {
     const row = this.rows.get(r.payoutId);
     if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    // Every provider answer is checked here, before anything else of it is believed: this is the
+    // one place an answer becomes a transition or a posting.
+    const mismatches = termsMismatches(row, r.stated, r.outcome);
+    if (mismatches.length > 0) return this.mismatch(row, r, mismatches);
     const details: Partial<PayoutRow> = {};
     if (r.providerPayoutId && row.providerPayoutId !== r.providerPayoutId)
       details.providerPayoutId = r.providerPayoutId;
@@ -379,6 +407,48 @@ class Batch {
       detail,
     );
     return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  /**
+   * A provider answered with other terms than the payout's (amount, currency, another payout's
+   * id, fees in another currency). Nothing of the answer is acted on: no posting, no fees, no new
+   * state from it. An unfinished payout goes to `needs_attention` with `provider_mismatch` and both
+   * values, keeping its hold, for an operator; a finished one (or one already waiting for an
+   * operator) gets a history entry only. The metric and its alert make the mismatch seen.
+   */
+  private mismatch(row: PayoutRow, r: ReconcilerJobData<'payout.report'>, mismatches: TermsMismatch[]): EventResult {
+    const message = describeMismatches(mismatches);
+    if (row.status === 'needs_attention' && row.failureCode === 'provider_mismatch' && row.failureMessage === message) {
+      // The same answer again (the payout's polls go on while it waits): already recorded and counted.
+      return { outcome: 'unchanged', payoutId: row.id, status: row.status, reason: 'provider_mismatch' };
+    }
+    for (const m of mismatches) this.mismatches.push({ provider: row.provider, field: m.field });
+    const detail = {
+      rawStatus: r.rawStatus,
+      providerPayoutId: r.providerPayoutId,
+      observedAt: r.observedAt,
+      reported: r.outcome,
+      reason: 'provider_mismatch',
+      mismatches,
+    };
+    if (row.status === 'needs_attention' || !canTransition(row.status, 'needs_attention')) {
+      this.record(row, r.outcome, false, r.source, detail);
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'provider_mismatch' };
+    }
+    this.transition(
+      row,
+      'needs_attention',
+      r.source,
+      {
+        // Kept so the payout can still be followed at the provider (and found by an operator).
+        ...(r.providerPayoutId && !row.providerPayoutId ? { providerPayoutId: r.providerPayoutId } : {}),
+        queuedReason: null,
+        failureCode: 'provider_mismatch',
+        failureMessage: message,
+      },
+      detail,
+    );
+    return { outcome: 'applied', payoutId: row.id, status: 'needs_attention', reason: 'provider_mismatch' };
   }
 
   /**
@@ -535,7 +605,7 @@ class Batch {
    * `fees` and `tax` are what a posting charges: the provider's word, or 0.
    */
   private postSteps(row: PayoutRow, steps: LedgerStep[], fees = 0n, tax = 0n): void {
-    const m = money(row);
+    const m = money(row, this.feeModes);
     for (const step of steps) {
       switch (step) {
         case 'hold':

@@ -1,11 +1,40 @@
 import { baseEnv, flag, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
-import { RECHECK_PROVIDERS } from '@payouts/providers';
+import {
+  createAdapters,
+  PROVIDERS,
+  providerEnv,
+  providerWorkerEnv,
+  RECHECK_PROVIDERS,
+  workerLimits,
+} from '@payouts/providers';
+import type { ReconciliationSettings } from './reconciliation/runner.ts';
 import type { WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
 export const reconcilerEnvSchema = z.object({
   ...baseEnv,
   ...metricsPortEnv(9465),
   ...tracingEnv,
+  /** Reconciliation runs call the providers: their base URLs and credentials, as the workers have them. */
+  ...providerEnv(),
+  /** The workers' per-provider rate (`<PROVIDER>_RATE_PER_SECOND`): a run uses a share of it. */
+  ...providerWorkerEnv(),
+  /**
+   * The nightly reconciliation run of the previous UTC day, for every provider, at this UTC time
+   * (`HH:MM`); `off` turns it off (docs/operations.md, "Reconciliation").
+   */
+  RECONCILIATION_NIGHTLY_AT: z
+    .string()
+    .default('02:00')
+    .refine((v) => v === 'off' || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), 'must be HH:MM (UTC) or off')
+    .transform((v) => (v === 'off' ? null : Number(v.slice(0, 2)) * 60 + Number(v.slice(3)))),
+  /** The share of each provider's RATE_PER_SECOND a run may use (the rest stays with the workers). */
+  RECONCILIATION_RATE_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** A run's claim lapses this long after its last checkpoint: then another process resumes it. */
+  RECONCILIATION_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+  /** How often a reconciler looks for a run to work on. */
+  RECONCILIATION_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  /** How far past a window's end the provider's list is read (payouts reach a provider after us). */
+  RECONCILIATION_LIST_SLACK_MS: z.coerce.number().int().min(0).default(3600_000),
   /** Events applied in one database transaction, at most. */
   RECONCILER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** How long the first event of a batch waits for company. */
@@ -95,5 +124,23 @@ export function reconcilerSettings(env: ReconcilerEnv) {
     reversalWatchMs: env.REVERSAL_WATCH_MS,
     recheck: { providers: env.RECHECK_PROVIDERS, days: env.RECHECK_DAYS, intervalMs: env.RECHECK_INTERVAL_MS },
     webhooks: webhookDeliverySettings(env),
+    reconciliation: reconciliationSettings(env),
+  };
+}
+
+/** Reconciliation runs: the providers' adapters and rates, the schedule and the run's pace. */
+export function reconciliationSettings(env: ReconcilerEnv) {
+  const rates = new Map<string, number>(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond]));
+  const settings: ReconciliationSettings = {
+    leaseMs: env.RECONCILIATION_LEASE_MS,
+    pollIntervalMs: env.RECONCILIATION_POLL_MS,
+    rateShare: env.RECONCILIATION_RATE_SHARE,
+    listSlackMs: env.RECONCILIATION_LIST_SLACK_MS,
+  };
+  return {
+    adapters: createAdapters(env),
+    ratePerSecond: (provider: string) => rates.get(provider) ?? 1,
+    settings,
+    nightly: { atMinuteUtc: env.RECONCILIATION_NIGHTLY_AT, providers: PROVIDERS.map((r) => r.id) },
   };
 }

@@ -120,4 +120,5 @@ export function recordBatch(
       );
     }
   }
+  for (const m of outcome?.mismatches ?? []) metrics.providerMismatches.inc({ provider: m.provider, field: m.field });
 }

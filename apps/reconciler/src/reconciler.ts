@@ -1,5 +1,6 @@
 import type { Database } from '@payouts/db';
 import { createRegistry, type Logger, type Registry, reconcilerMetrics } from '@payouts/observability';
+import type { ProviderAdapter } from '@payouts/providers';
 import {
   createRedis,
   type JobTrace,
@@ -13,6 +14,8 @@ import { type Job, Worker } from 'bullmq';
 import { applyEvents, type BatchOutcome, type EventResult, type ReconcilerEvent } from './apply-events.ts';
 import { type GroupCommitOptions, GroupCommitter } from './group-commit.ts';
 import { recordBatch, registerReconcilerGauges } from './metrics.ts';
+import { ReconciliationRunner, type ReconciliationSettings } from './reconciliation/runner.ts';
+import { type NightlyOptions, scheduleNightly } from './reconciliation/schedule.ts';
 import { type RecheckOptions, recheckProcessed, sweep } from './sweeper.ts';
 import { DEFAULT_WEBHOOK_DELIVERY, WebhookDeliverer, type WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
@@ -33,6 +36,13 @@ export interface ReconcilerOptions {
   registry?: Registry;
   /** Outbound webhook delivery (docs/webhooks.md); defaults when absent. */
   webhooks?: WebhookDeliverySettings;
+  /** Reconciliation runs (docs/operations.md, "Reconciliation"); none are worked when absent. */
+  reconciliation?: {
+    adapters: ReadonlyMap<string, ProviderAdapter>;
+    ratePerSecond(provider: string): number;
+    settings: ReconciliationSettings;
+    nightly: NightlyOptions;
+  };
 }
 
 export interface RunningReconciler {
@@ -42,6 +52,8 @@ export interface RunningReconciler {
   sweepNow(): ReturnType<typeof sweep>;
   /** One run of the late-reversal re-check (`now` shifts the clock, for tests). */
   recheckNow(now?: number): ReturnType<typeof recheckProcessed>;
+  /** Look for a reconciliation run to work on now (after one was started). */
+  nudgeReconciliation(): void;
 }
 
 export function startReconciler(o: ReconcilerOptions): RunningReconciler {
@@ -53,11 +65,13 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     db: o.db,
     logger: o.logger.child({ component: 'webhooks' }),
   }).start();
+  // Where each provider takes its fee decides how a payout is posted (KRAYON_FEE_MODE).
+  const feeModes = (provider: string) => o.reconciliation?.adapters.get(provider)?.feeMode ?? 'on_top';
   const committer = new GroupCommitter<ReconcilerEvent, EventResult>(async (events) => {
     const started = performance.now();
     let outcome: BatchOutcome | null = null;
     try {
-      outcome = await applyEvents(o.db, events);
+      outcome = await applyEvents(o.db, events, { feeModes });
       // Committed: its webhook deliveries go out now rather than at the next poll.
       if (outcome.webhookDeliveries > 0) deliverer.nudge();
       // Only after the commit: a submit job for a payout whose hold rolled back would pay unfunded.
@@ -132,14 +146,33 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         }, recheck.intervalMs)
       : null;
   recheckTimer?.unref();
+  const recon = o.reconciliation;
+  const runner = recon
+    ? new ReconciliationRunner(
+        {
+          db: o.db,
+          queues: o.queues,
+          adapters: recon.adapters,
+          ratePerSecond: recon.ratePerSecond,
+          logger: o.logger.child({ component: 'reconciliation' }),
+          metrics,
+        },
+        recon.settings,
+      ).start()
+    : null;
+  const stopNightly = recon ? scheduleNightly(o.db, recon.nightly, o.logger, () => runner?.nudge()) : () => {};
 
   return {
     registry,
     sweepNow: () => sweep(o.db, o.queues, sweepOptions, o.logger),
     recheckNow: (now?: number) =>
       recheck ? recheckProcessed(o.db, o.queues, recheck, o.logger, now) : Promise.resolve({ rechecked: 0 }),
+    nudgeReconciliation: () => runner?.nudge(),
     async close(deadlineMs = 10_000) {
       clearInterval(timer);
+      stopNightly();
+      // A run stops at its next checkpoint; its lease lapses and any process resumes it.
+      await runner?.close();
       if (recheckTimer) clearInterval(recheckTimer);
       // worker.close() waits for active jobs, which wait for their batch: bounded by a deadline so a
       // stuck database cannot hold shutdown forever (unfinished jobs are retried by another process).

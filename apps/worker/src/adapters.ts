@@ -13,7 +13,7 @@ export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
 }
 
-type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance';
+type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance' | 'list';
 
 /**
  * The adapter as one job sees it: every call to the provider is timed and counted
@@ -63,6 +63,7 @@ export function instrumentAdapter(
     currencies: adapter.currencies,
     capabilities: adapter.capabilities,
     methods: adapter.methods,
+    feeMode: adapter.feeMode,
     feeReserve: (payout) => adapter.feeReserve(payout),
     validate: (payout) => adapter.validate(payout),
     verifyWebhook: (rawBody, headers) => adapter.verifyWebhook(rawBody, headers),
@@ -71,5 +72,6 @@ export function instrumentAdapter(
     lookupByReference: (payout) => call('lookup_by_reference', () => adapter.lookupByReference(payout)),
     cancel: (id) => call('cancel', () => adapter.cancel(id)),
     getBalance: () => call('get_balance', () => adapter.getBalance()),
+    list: (query) => call('list', () => adapter.list(query)),
   };
 }

@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   webhookEndpoint: 'we',
   webhookEvent: 'msg',
   webhookDelivery: 'whd',
+  reconciliation: 'rcn',
+  reconciliationItem: 'rci',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

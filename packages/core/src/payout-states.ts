@@ -48,7 +48,8 @@ export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   accepted: ['reserved', 'queued', 'failed', 'cancelled'],
   // queued: waiting for the tenant's wallet (→ reserved) or for the provider's float (→ submitted …).
   queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
-  reserved: ['submitted', 'unknown', ...PROVIDER_OUTCOMES],
+  // reserved → needs_attention: the submission's answer names other terms than ours (provider_mismatch).
+  reserved: ['submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
   submitted: ['unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
   // unknown → reserved: a lookup confirmed the provider never saw it, so it may be submitted again.
   unknown: ['reserved', 'submitted', 'needs_attention', ...PROVIDER_OUTCOMES],

@@ -29,6 +29,12 @@ export interface PayoutMoney {
   amount: bigint;
   /** Held on top of the amount until the real fees are known. */
   feeReserve: bigint;
+  /**
+   * Where the provider takes its fee: `on_top` (default) charges fees and tax to the wallet besides
+   * the amount; `deducted` takes them out of the amount, so the provider pays out less and the
+   * wallet is charged the amount only.
+   */
+  feeMode?: 'on_top' | 'deducted';
 }
 
 function spec(
@@ -68,17 +74,19 @@ export function holdTransaction(p: PayoutMoney): TransactionSpec {
  * ledger records what happened (`verifyLedger` would then report the overdraft).
  */
 export function postTransaction(p: PayoutMoney, fees: bigint, tax: bigint): TransactionSpec {
+  // Fees taken out of the amount: the provider pays out the rest, and the wallet pays the amount only.
+  const deducted = p.feeMode === 'deducted' ? fees + tax : 0n;
   return spec(
     'post',
     p,
     [
       { account: accounts.held(p.tenantId, p.currency), amount: -holdAmount(p) },
-      { account: accounts.clearing(p.provider, p.currency), amount: p.amount },
+      { account: accounts.clearing(p.provider, p.currency), amount: p.amount - deducted },
       { account: accounts.fees(p.provider, p.currency), amount: fees },
       { account: accounts.tax(p.provider, p.currency), amount: tax },
-      { account: accounts.available(p.tenantId, p.currency), amount: p.feeReserve - fees - tax },
+      { account: accounts.available(p.tenantId, p.currency), amount: p.feeReserve - fees - tax + deducted },
     ],
-    { fees: fees.toString(), tax: tax.toString() },
+    { fees: fees.toString(), tax: tax.toString(), ...(p.feeMode === 'deducted' ? { fee_mode: 'deducted' } : {}) },
   );
 }
 
@@ -93,16 +101,17 @@ export function voidTransaction(p: PayoutMoney): TransactionSpec {
 
 /** `reversed` after `processed`: amount, fees and tax come back to the wallet by a new transaction. */
 export function reverseTransaction(p: PayoutMoney, fees: bigint, tax: bigint): TransactionSpec {
+  const deducted = p.feeMode === 'deducted' ? fees + tax : 0n;
   return spec(
     'reverse',
     p,
     [
-      { account: accounts.clearing(p.provider, p.currency), amount: -p.amount },
+      { account: accounts.clearing(p.provider, p.currency), amount: -(p.amount - deducted) },
       { account: accounts.fees(p.provider, p.currency), amount: -fees },
       { account: accounts.tax(p.provider, p.currency), amount: -tax },
-      { account: accounts.available(p.tenantId, p.currency), amount: p.amount + fees + tax },
+      { account: accounts.available(p.tenantId, p.currency), amount: p.amount + fees + tax - deducted },
     ],
-    { fees: fees.toString(), tax: tax.toString() },
+    { fees: fees.toString(), tax: tax.toString(), ...(p.feeMode === 'deducted' ? { fee_mode: 'deducted' } : {}) },
   );
 }
 

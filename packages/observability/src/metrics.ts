@@ -108,6 +108,18 @@ export function reconcilerMetrics(registry: Registry) {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
+    providerMismatches: new Counter({
+      name: 'payouts_provider_mismatches_total',
+      help: "Provider answers refused because their terms differ from the payout's (nothing posted), by field.",
+      labelNames: ['provider', 'field'] as const,
+      registers: [registry],
+    }),
+    reconciliationFindings: new Counter({
+      name: 'payouts_reconciliation_findings_total',
+      help: 'Drifts found by reconciliation runs, by provider and reason (matched payouts are not counted).',
+      labelNames: ['provider', 'reason'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type ReconcilerMetrics = ReturnType<typeof reconcilerMetrics>;

@@ -185,9 +185,13 @@ describe('the list of registrations', () => {
       RAZORPAYX_WEBHOOK_SECRET: 'sandbox_webhook_secret',
       KRAYON_BASE_URL: `${SANDBOX}/krayon`,
       KRAYON_API_TOKEN: 'krayon_sandbox_token',
+      // A new setting: where Krayon takes its fee, on top as the adapter always assumed.
+      KRAYON_FEE_MODE: 'on_top',
       THAI_GATEWAY_BASE_URL: `${SANDBOX}/thai-gateway`,
       THAI_GATEWAY_API_KEY: 'thai_sandbox_key',
       THAI_GATEWAY_API_SECRET: 'thai_sandbox_secret',
+      // A new setting (the page's contradictory amount example), with the reading the adapter always had.
+      THAI_GATEWAY_AMOUNT_UNIT: 'baht',
       DRUO_BASE_URL: `${SANDBOX}/druo`,
       DRUO_ACCESS_TOKEN: 'druo_sandbox_token',
       DRUO_TENANT_ID: 'ten_0521aadc-5fbd-4b3c-af0a-a4f4b8d6f20a',

@@ -31,6 +31,20 @@ export const providerReportSchema = z.object({
   utr: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   queuedReason: z.enum(['wallet_low_balance', 'provider_low_balance']).nullable(),
+  /**
+   * The terms the provider stated in the answer this report comes from (amount, currency, our
+   * payout id as echoed, the currency of its fees): the reconciler compares them with the payout
+   * before acting. Absent on reports that carry no provider answer, and on jobs queued before it existed.
+   */
+  stated: z
+    .object({
+      amount: minorUnits.nullable(),
+      currency: z.string().nullable(),
+      payoutId: z.string().nullable(),
+      feeCurrency: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
   /** When the worker saw it (ms since epoch); kept in the payout's history. */
   observedAt: z.number(),

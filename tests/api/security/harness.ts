@@ -137,6 +137,25 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/console/session', access: 'public', file: 'console-session' },
   { method: 'GET', path: '/v1/console/session', access: 'public', file: 'console-session' },
   { method: 'DELETE', path: '/v1/console/session', access: 'public', file: 'console-session' },
+  // reconciliations.security.test.ts
+  {
+    method: 'POST',
+    path: '/v1/admin/reconciliations',
+    access: 'operator',
+    body: () => ({ provider: 'razorpayx', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }),
+    file: 'reconciliations',
+  },
+  { method: 'GET', path: '/v1/admin/reconciliations', access: 'operator', file: 'reconciliations' },
+  { method: 'GET', path: '/v1/admin/reconciliations/:id', access: 'operator', file: 'reconciliations' },
+  { method: 'GET', path: '/v1/admin/reconciliations/:id/items', access: 'operator', file: 'reconciliations' },
+  { method: 'GET', path: '/v1/admin/reconciliations/:id/items.csv', access: 'operator', file: 'reconciliations' },
+  {
+    method: 'POST',
+    path: '/v1/admin/reconciliations/:id/items/:item_id/resolve',
+    access: 'operator',
+    body: () => ({ note: 'checked' }),
+    file: 'reconciliations',
+  },
   // Provider webhooks authenticate by the provider's signature (tests/e2e/webhooks.test.ts).
   { method: 'POST', path: '/v1/webhooks/:provider', access: 'provider', file: 'provider webhooks' },
 ];
@@ -263,8 +282,10 @@ export function pathFor(route: RouteSpec, f: Fixture): string {
       if (route.path.startsWith('/v1/admin/api-keys')) return f.spareKeyId;
       if (route.path.startsWith('/v1/webhook-endpoints')) return f.endpointId;
       if (route.path.startsWith('/v1/admin/webhook-deliveries')) return 'whd_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
+      if (route.path.startsWith('/v1/admin/reconciliations')) return 'rcn_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
       return f.payoutId;
     })
+    .replace(':item_id', 'rci_01JDA8Z6B9Y4X3W2V1T0S9R8Q7')
     .replace(':provider', 'razorpayx');
 }
 

@@ -10,6 +10,38 @@ import type { ProviderSimulator } from './provider.ts';
 
 const balanceBody = z.strictObject({ amount: z.number().int().min(0) });
 const statusBody = z.strictObject({ status: z.string().min(1) });
+const driftBody = z
+  .strictObject({
+    amount: z.number().int().min(0).optional(),
+    fees: z.number().int().min(0).optional(),
+    tax: z.number().int().min(0).optional(),
+    utr: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits')
+      .optional(),
+    status: z.string().min(1).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'name at least one of amount, fees, tax, utr, status');
+const foreignBody = z.strictObject({
+  payouts: z
+    .array(
+      z.strictObject({
+        amount: z.number().int().min(1),
+        reference_id: z.string().min(1).max(40).optional(),
+        notes: z.record(z.string(), z.string()).optional(),
+        status: z.string().min(1).optional(),
+        fees: z.number().int().min(0).optional(),
+        tax: z.number().int().min(0).optional(),
+        utr: z
+          .string()
+          .regex(/^[A-Za-z0-9]{1,35}$/)
+          .optional(),
+        created_at: z.number().int().min(0).optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
 const utrBody = z.strictObject({ utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits') });
 
 function adminError(res: Response, httpStatus: number, code: string, message: string, extra: object = {}): void {
@@ -99,6 +131,37 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     const result = sim.updateUtr(String(req.params.id), parsed.data.utr);
     if (result.ok) res.json(result.payout);
     else adminError(res, result.httpStatus, result.code, result.message);
+  });
+
+  /** Requests the provider's API received since the last reset, by endpoint, and in all. */
+  router.get('/:provider/requests', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    const byRoute = Object.fromEntries(sim.runtime.requests);
+    res.json({ total: Object.values(byRoute).reduce((a, b) => a + b, 0), by_route: byRoute });
+  });
+
+  router.post('/:provider/payouts/:id/drift', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    if (!sim.drift) return adminError(res, 404, 'not_supported', `The ${sim.id} simulator cannot drift payouts yet.`);
+    const parsed = driftBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const result = sim.drift(String(req.params.id), parsed.data);
+    if (result.ok) res.json(result.payout);
+    else adminError(res, result.httpStatus, result.code, result.message);
+  });
+
+  router.post('/:provider/foreign-payouts', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    if (!sim.holdForeign) {
+      return adminError(res, 404, 'not_supported', `The ${sim.id} simulator cannot hold foreign payouts yet.`);
+    }
+    const parsed = foreignBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const data = sim.holdForeign(parsed.data.payouts);
+    res.status(201).json({ data, count: data.length });
   });
 
   router.use((_req, res) => adminError(res, 404, 'not_found', 'No such admin route.'));

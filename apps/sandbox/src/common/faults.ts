@@ -9,11 +9,12 @@ export interface FaultBodies {
 }
 
 /**
- * Mounted first on a provider's routes: latency, then 503, then 429, all before authentication
+ * Mounted first on a provider's routes: counts the request, then latency, then 503, then 429, all before authentication
  * or parsing, because a real outage or rate limiter answers before the API itself sees anything.
  */
 export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
+    runtime.countRequest(req.method, req.path);
     const { latencyMs, http5xxShare, http429Share, retryAfterSeconds } = runtime.config;
     if (latencyMs > 0) await sleep(latencyMs);
     if (runtime.chance(http5xxShare)) {

@@ -17,6 +17,27 @@ export interface AdminPayoutEntry {
   readonly payout: unknown;
 }
 
+/** `POST /_admin/:provider/payouts/:id/drift`. Amounts in the provider's minor units. */
+export interface DriftChange {
+  amount?: number | undefined;
+  fees?: number | undefined;
+  tax?: number | undefined;
+  utr?: string | undefined;
+  status?: string | undefined;
+}
+
+/** One payout of `POST /_admin/:provider/foreign-payouts`. */
+export interface ForeignPayoutInput {
+  amount: number;
+  reference_id?: string | undefined;
+  notes?: Record<string, string> | undefined;
+  status?: string | undefined;
+  fees?: number | undefined;
+  tax?: number | undefined;
+  utr?: string | undefined;
+  created_at?: number | undefined;
+}
+
 export type ForceStatusResult =
   | { readonly ok: true; readonly payout: unknown }
   | { readonly ok: false; readonly httpStatus: 400 | 404 | 409; readonly code: string; readonly message: string };
@@ -38,6 +59,13 @@ export interface ProviderSimulator {
    * a `payout.updated` webhook). Only providers that send such news implement it.
    */
   updateUtr?(id: string, utr: string): ForceStatusResult;
+  /**
+   * Changes a payout's record (amount, fees, tax, UTR, status) with no balance effect and no
+   * webhook: the provider's books drift from ours, for reconciliation tests.
+   */
+  drift?(id: string, change: DriftChange): ForceStatusResult;
+  /** Holds payouts the engine never sent (`unknown_to_us` in a reconciliation). */
+  holdForeign?(entries: readonly ForeignPayoutInput[]): unknown[];
   /** Forgets every payout and key, and restores the starting configuration. */
   reset(): void;
 }

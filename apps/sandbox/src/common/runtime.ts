@@ -29,6 +29,11 @@ export class ProviderRuntime {
   /** Signed status-change events to the configured `webhookUrl`, attempts listed by the admin API. */
   readonly webhooks: WebhookSender;
   private file: StateFile | undefined;
+  /**
+   * Requests this provider's API received since the last reset, by `METHOD /path` with ids
+   * replaced by `:id` (`GET /_admin/<provider>/requests`): tests count the calls a run makes.
+   */
+  readonly requests = new Map<string, number>();
 
   constructor(
     readonly id: string,
@@ -38,6 +43,12 @@ export class ProviderRuntime {
     this.config = { ...initialConfig };
     this.tasks = new TaskGroup(deps.scheduler);
     this.webhooks = new WebhookSender(id, () => this.config, deps);
+  }
+
+  countRequest(method: string, path: string): void {
+    // Provider ids (`pout_…`, uuids) become `:id`, so the counts stay per endpoint.
+    const route = `${method} ${path.replace(/\/(?=[^/]*\d)[^/]{8,}/g, '/:id')}`;
+    this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
   }
 
   chance(share: number): boolean {
@@ -86,6 +97,7 @@ export class ProviderRuntime {
 
   /** Back to the configuration the sandbox was started with, with no webhook pending or recorded. */
   reset(): void {
+    this.requests.clear();
     this.tasks.cancelAll();
     this.webhooks.reset();
     this.config = { ...this.initialConfig };

@@ -17,7 +17,10 @@ export const krayonSimulator = defineSimulator({
   provider: krayon,
   key: 'krayon',
   defaults: KRAYON_DEFAULT_CREDENTIALS,
-  credentials: (env) => ({ apiToken: env('KRAYON_API_TOKEN') }),
+  credentials: (env) => ({
+    apiToken: env('KRAYON_API_TOKEN'),
+    feeMode: env('KRAYON_FEE_MODE') as 'on_top' | 'deducted',
+  }),
   simulator: (runtime, credentials) => new KrayonSimulator(runtime, credentials),
   router: krayonRouter,
   state: krayonState,

@@ -12,6 +12,11 @@ import { DEPOSIT_STATUSES, type DepositStatus, type KrayonDeposit, type ValidWit
 export interface KrayonCredentials {
   /** The `Authorization: Bearer <token>` every call must carry. */
   readonly apiToken: string;
+  /**
+   * `KRAYON_FEE_MODE`, the engine's setting: `on_top` (default) debits amount + fee and pays the
+   * amount; `deducted` debits the amount and pays the amount less the fee (`net_amount`).
+   */
+  readonly feeMode?: 'on_top' | 'deducted';
 }
 
 /** The one organisation the sandbox simulates; `reference_id` is unique within it. */
@@ -81,7 +86,9 @@ export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonStat
     // Unique per organisation, even for the very same body: there is no idempotent replay.
     if (this.byReference.has(request.reference_id)) return { kind: 'duplicate_reference' };
     const fee = feeFor(input.amount);
-    if (this.balance < input.amount + fee) return { kind: 'insufficient_balance' };
+    const deducted = this.credentials.feeMode === 'deducted';
+    const cost = deducted ? input.amount : input.amount + fee;
+    if (this.balance < cost) return { kind: 'insufficient_balance' };
 
     const now = this.runtime.now();
     const id = randomBytes(16).toString('hex');
@@ -105,7 +112,7 @@ export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonStat
       currency: 'INR',
       redirect_url: '',
       payment_fee: rupees(fee),
-      net_amount: rupees(input.amount),
+      net_amount: rupees(deducted ? input.amount - fee : input.amount),
     };
     const record: WithdrawalRecord = {
       id,
@@ -118,7 +125,7 @@ export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonStat
     };
     this.withdrawals.add(record);
     this.byReference.set(request.reference_id, id);
-    this.runtime.config.balance -= input.amount + fee;
+    this.runtime.config.balance -= cost;
     this.runtime.advance(record, this.nextStep);
     return { kind: 'created', deposit: this.view(record) };
   }
@@ -215,7 +222,9 @@ export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonStat
   /** Every balance effect of a status lives here: the money comes back on FAILED and REVERSED. */
   private moveTo(record: WithdrawalRecord, status: DepositStatus): void {
     record.deposit.status = status;
-    if (status === 'FAILED' || status === 'REVERSED') this.runtime.config.balance += record.amount + record.fee;
+    if (status === 'FAILED' || status === 'REVERSED') {
+      this.runtime.config.balance += record.amount + (this.credentials.feeMode === 'deducted' ? 0 : record.fee);
+    }
   }
 
   /** A copy, so an answer already serialised never changes under a later transition. */

@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Response, 
 import { injectFaults } from '../common/faults.ts';
 import { IDEMPOTENCY_HEADER, type RazorpayXErrorBody, RazorpayXErrors } from './errors.ts';
 import type { RazorpayXSimulator } from './simulator.ts';
-import { IDEMPOTENCY_KEY_PATTERN, parseCreatePayout } from './wire.ts';
+import { IDEMPOTENCY_KEY_PATTERN, PAYOUT_STATUSES, parseCreatePayout } from './wire.ts';
 
 function fail(res: Response, status: number, body: RazorpayXErrorBody): void {
   res.status(status).json(body);
@@ -111,7 +111,25 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
       return fail(res, 400, RazorpayXErrors.validation('count', 'The count must be between 1 and 100.'));
     const skip = queryInt(req.query.skip, 0, 0, Number.MAX_SAFE_INTEGER);
     if (skip === null) return fail(res, 400, RazorpayXErrors.validation('skip', 'The skip must be at least 0.'));
-    const items = sim.list({ referenceId: queryString(req.query.reference_id), skip, count });
+    const from = queryInt(req.query.from, -1, 0, Number.MAX_SAFE_INTEGER);
+    if (from === null) return fail(res, 400, RazorpayXErrors.validation('from', 'The from must be a unix timestamp.'));
+    const to = queryInt(req.query.to, -1, 0, Number.MAX_SAFE_INTEGER);
+    if (to === null) return fail(res, 400, RazorpayXErrors.validation('to', 'The to must be a unix timestamp.'));
+    const status = queryString(req.query.status);
+    if (status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(status)) {
+      return fail(res, 400, RazorpayXErrors.validation('status', 'The selected status is invalid.'));
+    }
+    const items = sim.list({
+      referenceId: queryString(req.query.reference_id),
+      status,
+      mode: queryString(req.query.mode),
+      fundAccountId: queryString(req.query.fund_account_id),
+      contactId: queryString(req.query.contact_id),
+      from: from < 0 ? undefined : from,
+      to: to < 0 ? undefined : to,
+      skip,
+      count,
+    });
     res.json({ entity: 'collection', count: items.length, items });
   });
 

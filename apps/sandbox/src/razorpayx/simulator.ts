@@ -51,6 +51,42 @@ export type CreateResult =
   | { readonly kind: 'idempotency_conflict' }
   | { readonly kind: 'insufficient_balance' };
 
+export interface ListFilter {
+  referenceId?: string | undefined;
+  status?: string | undefined;
+  mode?: string | undefined;
+  fundAccountId?: string | undefined;
+  contactId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  skip: number;
+  count: number;
+}
+
+/** What `drift` may change on a payout's record. */
+export interface PayoutDrift {
+  amount?: number | undefined;
+  /** The fee without its tax, as our ledger counts it; the wire's `fees` is this plus `tax`. */
+  fees?: number | undefined;
+  tax?: number | undefined;
+  utr?: string | undefined;
+  status?: string | undefined;
+}
+
+/** A payout the engine never sent, as `holdForeign` takes it. */
+export interface ForeignPayout {
+  amount: number;
+  reference_id?: string | undefined;
+  notes?: Record<string, string> | undefined;
+  status?: string | undefined;
+  fees?: number | undefined;
+  tax?: number | undefined;
+  utr?: string | undefined;
+  fund_account_id?: string | undefined;
+  /** Unix seconds; now by default. */
+  created_at?: number | undefined;
+}
+
 export type CancelResult =
   | { readonly kind: 'cancelled'; readonly payout: RazorpayXPayout }
   | { readonly kind: 'not_found' }
@@ -153,13 +189,103 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     return record && this.view(record);
   }
 
-  /** Newest first, as RazorpayX lists. */
-  list(filter: { referenceId?: string; skip: number; count: number }): RazorpayXPayout[] {
+  /**
+   * `GET /v1/payouts`: newest first (by `created_at`, then by creation), every filter optional;
+   * `from` and `to` are unix seconds, both inclusive.
+   */
+  list(filter: ListFilter): RazorpayXPayout[] {
+    const matches = (p: RazorpayXPayout) =>
+      (filter.referenceId === undefined || p.reference_id === filter.referenceId) &&
+      (filter.status === undefined || p.status === filter.status) &&
+      (filter.mode === undefined || p.mode === filter.mode) &&
+      (filter.fundAccountId === undefined || p.fund_account_id === filter.fundAccountId) &&
+      (filter.contactId === undefined || p.fund_account?.contact_id === filter.contactId) &&
+      (filter.from === undefined || p.created_at >= filter.from) &&
+      (filter.to === undefined || p.created_at <= filter.to);
     return this.payouts
       .newestFirst()
-      .filter((r) => filter.referenceId === undefined || r.payout.reference_id === filter.referenceId)
+      .filter((r) => matches(r.payout))
+      .sort((a, b) => b.payout.created_at - a.payout.created_at)
       .slice(filter.skip, filter.skip + filter.count)
       .map((r) => this.view(r));
+  }
+
+  /**
+   * A drift, for tests of reconciliation: the payout's record changes as an operator says (its
+   * amount, fees, tax, UTR or status) without any balance effect or webhook, as if the provider's
+   * books and ours had come apart.
+   */
+  drift(id: string, change: PayoutDrift): ForceStatusResult {
+    const record = this.payouts.get(id);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No payout ${id}.` };
+    if (change.status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(change.status)) {
+      return { ok: false, httpStatus: 400, code: 'invalid_status', message: `Unknown status "${change.status}".` };
+    }
+    record.cancelStep?.();
+    record.cancelStep = undefined;
+    const p = record.payout;
+    if (change.amount !== undefined) p.amount = change.amount;
+    // RazorpayX's `fees` includes the tax: a drift of either keeps that shape.
+    if (change.fees !== undefined || change.tax !== undefined) {
+      const tax = change.tax ?? p.tax ?? 0;
+      const base = change.fees ?? (p.fees ?? 0) - (p.tax ?? 0);
+      p.fees = base + tax;
+      p.tax = tax;
+    }
+    if (change.utr !== undefined) p.utr = change.utr;
+    if (change.status !== undefined) p.status = change.status as PayoutStatus;
+    this.runtime.changed();
+    return { ok: true, payout: this.view(record) };
+  }
+
+  /**
+   * Payouts the engine never sent (made on the dashboard, by another system): held as given,
+   * with no balance effect, no webhook and no automatic progress.
+   */
+  holdForeign(entries: readonly ForeignPayout[]): RazorpayXPayout[] {
+    const now = Math.floor(this.runtime.now() / 1000);
+    for (const e of entries) {
+      if (e.status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(e.status)) {
+        // The admin router answers an error with a status below 500 as the caller's mistake.
+        throw Object.assign(new Error(`Unknown status "${e.status}".`), { status: 400 });
+      }
+    }
+    const made = entries.map((e) => {
+      const fees = e.status === 'processed' || e.status === 'reversed' ? feesFor(e.amount) : null;
+      const payout: RazorpayXPayout = {
+        id: alphanumericId('pout_'),
+        entity: 'payout',
+        fund_account_id: e.fund_account_id ?? alphanumericId('fa_'),
+        amount: e.amount,
+        currency: 'INR',
+        notes: { ...(e.notes ?? {}) },
+        fees: e.fees ?? fees?.total ?? null,
+        tax: e.tax ?? fees?.tax ?? null,
+        status: (e.status ?? 'processed') as PayoutStatus,
+        utr: e.utr ?? ((e.status ?? 'processed') === 'processed' ? `SBX${randomDigits(12)}` : null),
+        mode: 'IMPS',
+        purpose: 'payout',
+        reference_id: e.reference_id ?? null,
+        narration: null,
+        batch_id: null,
+        failure_reason: null,
+        status_details: null,
+        created_at: e.created_at ?? now,
+        fee_type: '',
+        error: { description: null, source: null, reason: null },
+      };
+      const record: PayoutRecord = {
+        id: payout.id,
+        payout,
+        idempotencyKey: `foreign_${payout.id}`,
+        accountRef: payout.fund_account_id,
+        outcome: 'hold',
+      };
+      this.payouts.add(record);
+      return this.view(record);
+    });
+    this.runtime.changed();
+    return made;
   }
 
   cancel(id: string): CancelResult {

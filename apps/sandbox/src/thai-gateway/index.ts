@@ -1,4 +1,4 @@
-import { thaiGateway } from '@payouts/providers';
+import { type ThaiGatewayAmountUnit, thaiGateway } from '@payouts/providers';
 import { defineSimulator, type SimulatorOptions } from '../common/registration.ts';
 import { thaiGatewayRouter } from './routes.ts';
 import { type ThaiGatewayCredentials, ThaiGatewaySimulator } from './simulator.ts';
@@ -19,7 +19,11 @@ export const thaiGatewaySimulator = defineSimulator({
   provider: thaiGateway,
   key: 'thaiGateway',
   defaults: THAI_GATEWAY_DEFAULT_CREDENTIALS,
-  credentials: (env) => ({ apiKey: env('THAI_GATEWAY_API_KEY'), apiSecret: env('THAI_GATEWAY_API_SECRET') }),
+  credentials: (env) => ({
+    apiKey: env('THAI_GATEWAY_API_KEY'),
+    apiSecret: env('THAI_GATEWAY_API_SECRET'),
+    amountUnit: env('THAI_GATEWAY_AMOUNT_UNIT') as ThaiGatewayAmountUnit,
+  }),
   simulator: (runtime, credentials) => new ThaiGatewaySimulator(runtime, credentials),
   router: thaiGatewayRouter,
   state: thaiGatewayState,

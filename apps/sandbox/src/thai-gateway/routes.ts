@@ -42,7 +42,7 @@ export function thaiGatewayRouter(sim: ThaiGatewaySimulator): Router {
     if (body === undefined) {
       return fail(res, 400, ThaiGatewayErrors.validation('VALIDATION_ERROR', null, 'Request body must be valid JSON'));
     }
-    const parsed = parseCreateWithdraw(body);
+    const parsed = parseCreateWithdraw(body, credentials.amountUnit);
     if (!parsed.ok) return fail(res, 400, ThaiGatewayErrors.validation(parsed.code, parsed.field, parsed.message));
 
     const result = sim.create(parsed.value, parsed.satang);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { maskAccountNumber, must, toMajorString } from '@payouts/core';
+import { maskAccountNumber, must } from '@payouts/core';
+import { type ThaiGatewayAmountUnit, toThaiGatewayAmount } from '@payouts/providers';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
 import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
@@ -19,6 +20,8 @@ export interface ThaiGatewayCredentials {
   readonly apiKey: string;
   /** Signs every request (and, by assumption, every webhook) with HMAC-SHA256. */
   readonly apiSecret: string;
+  /** How the amount string reads (`THAI_GATEWAY_AMOUNT_UNIT`, the engine's setting): baht by default. */
+  readonly amountUnit?: ThaiGatewayAmountUnit;
 }
 
 interface WithdrawRecord {
@@ -202,7 +205,7 @@ export class ThaiGatewaySimulator implements ProviderSimulator, Persistent<ThaiG
     const now = this.isoNow();
     const withdraw: ThaiGatewayWithdraw = {
       id: randomUUID(),
-      amount: toMajorString(BigInt(satang), 'THB'),
+      amount: toThaiGatewayAmount(BigInt(satang), this.credentials.amountUnit ?? 'baht'),
       currency: 'THB',
       status: 'pending',
       referenceId: input.referenceId,

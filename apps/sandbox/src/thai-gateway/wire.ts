@@ -1,4 +1,5 @@
 import { fromMajorString, must } from '@payouts/core';
+import { fromThaiGatewayAmount, type ThaiGatewayAmountUnit } from '@payouts/providers';
 import { z } from 'zod';
 
 /*
@@ -38,11 +39,12 @@ const AMOUNT_MESSAGE = 'amount must be a valid decimal number';
  * chose for the page's contradictory example); null when it is not a positive amount with at most
  * two decimals that a balance can hold.
  */
-export function toSatang(amount: string): number | null {
+export function toSatang(amount: string, unit: ThaiGatewayAmountUnit = 'baht'): number | null {
   if (!DECIMAL_PATTERN.test(amount)) return null;
   let satang: bigint;
   try {
-    satang = fromMajorString(amount, 'THB');
+    // The engine's own conversion, so sandbox and adapter read the string alike (THAI_GATEWAY_AMOUNT_UNIT).
+    satang = unit === 'baht' ? fromMajorString(amount, 'THB') : fromThaiGatewayAmount(amount, unit);
   } catch {
     return null;
   }
@@ -97,17 +99,19 @@ export type ParseResult =
  * page's own example answers a non-decimal amount with VALIDATION_ERROR; INVALID_AMOUNT is kept for
  * a decimal that is not an amount (zero, three decimals), INVALID_BANK_CODE for any bad bank code.
  */
-export function parseCreateWithdraw(body: unknown): ParseResult {
+export function parseCreateWithdraw(body: unknown, unit: ThaiGatewayAmountUnit = 'baht'): ParseResult {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, code: 'VALIDATION_ERROR', field: null, message: 'Request body must be a JSON object' };
   }
   const parsed = createWithdrawSchema.safeParse(body);
-  if (parsed.success)
-    return {
-      ok: true,
-      value: parsed.data,
-      satang: must(toSatang(parsed.data.amount), 'the satang of an amount the schema accepted'),
-    };
+  if (parsed.success) {
+    const satang = toSatang(parsed.data.amount, unit);
+    if (satang === null) {
+      // Only in the `satang` reading: a decimal the schema accepts may still be a fraction of a satang.
+      return { ok: false, code: 'INVALID_AMOUNT', field: 'amount', message: 'Amount must be a whole number of satang' };
+    }
+    return { ok: true, value: parsed.data, satang };
+  }
 
   const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
   if (issue.code === 'unrecognized_keys') {

@@ -52,6 +52,14 @@ export function reportFromState(
     utr: state.utr ?? null,
     failure: state.failure ?? null,
     queuedReason: state.queuedReason ?? null,
+    stated: state.stated
+      ? {
+          amount: state.stated.amount == null ? null : state.stated.amount.toString(),
+          currency: state.stated.currency,
+          payoutId: state.stated.payoutId,
+          feeCurrency: state.stated.feeCurrency,
+        }
+      : null,
     source,
     observedAt: now,
   };

@@ -78,6 +78,12 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
 
   const seen = await observe(ctx, row, 'worker', data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
+  // Held for an operator because the provider's answer did not match the payout: this look (the
+  // one after the mismatch, or an operator's replay) was reported and checked again; more looks
+  // would only repeat it, so the chain ends here instead of watching forever.
+  if (status === 'needs_attention' && row.failureCode === 'provider_mismatch') {
+    return { kind: 'done', result: 'provider_mismatch' };
+  }
   if (seen.kind === 'absent')
     return status === 'unknown' || status === 'submitted' ? { kind: 'done', result: 'absent' } : next(ctx, data);
 

@@ -4,5 +4,6 @@ export * from './ledger.ts';
 export * from './operator-actions.ts';
 export * from './payouts.ts';
 export * from './provider-events.ts';
+export * from './reconciliations.ts';
 export * from './tenants.ts';
 export * from './webhooks.ts';

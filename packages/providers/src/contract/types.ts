@@ -8,6 +8,11 @@ export const CAPABILITIES = [
   'cancel',
   'webhooks',
   'balance',
+  /**
+   * List the provider's payouts by creation time (newest first, paged): reconciliation reads a
+   * window from it, and sees payouts at the provider we never sent (`unknown_to_us`).
+   */
+  'list',
   /** Create is idempotent at the provider (a key or a unique reference): safe to resubmit blindly. */
   'idempotent_submit',
 ] as const;
@@ -65,6 +70,46 @@ export interface ProviderPayoutState {
   failure?: { code: string; message: string } | null;
   /** Set when the provider holds the payout because its own balance (our float) is short. */
   queuedReason?: 'provider_low_balance' | null;
+  /**
+   * What the provider says it is paying, read from its answer (not copied from our request), so
+   * the reconciler can compare it with the payout before it acts on the answer. Absent when the
+   * provider's answer does not state it.
+   */
+  stated?: ProviderStatedTerms | null;
+}
+
+/** The terms of a payout as the provider states them, in our units (minor units of `currency`). */
+export interface ProviderStatedTerms {
+  amount: bigint | null;
+  currency: string | null;
+  /** Our payout id as the provider echoes it back (a note, a reference field); null when it does not. */
+  payoutId: string | null;
+  /** The currency the provider charges its fees and tax in, when it says. */
+  feeCurrency: string | null;
+  /** When the provider created it (ms since epoch), when it says. */
+  createdAt?: number | null;
+  /**
+   * Where the provider's unit is a configured guess (the Thai gateway's amount string): the stated
+   * amount in every reading, so a reconciliation can show which one matches ours.
+   */
+  amountReadings?: Record<string, bigint | null>;
+}
+
+/** One page of a provider's payouts, newest first. */
+export interface ProviderListPage {
+  items: ProviderPayoutState[];
+  /** Whether another page may follow (a full page). */
+  hasMore: boolean;
+}
+
+/** Which payouts a list asks for: created in [from, to] (ms since epoch, inclusive), a page of `count` after `skip`. */
+export interface ProviderListQuery {
+  from: number;
+  to: number;
+  count: number;
+  skip: number;
+  /** Only this reference, where the provider filters by it. */
+  reference?: string;
 }
 
 /** A verified inbound webhook, translated. The engine confirms it by a lookup before moving money. */
@@ -83,6 +128,14 @@ export interface ProviderBalance {
   available: bigint;
 }
 
+/**
+ * Where a provider takes its fee: `on_top` (charged besides the amount, from our balance there: the
+ * beneficiary gets the whole amount) or `deducted` (taken out of the amount: the beneficiary gets
+ * the amount less the fee). The ledger posts by it, and the fee reserve follows it.
+ */
+export type FeeMode = 'on_top' | 'deducted';
+export const FEE_MODES: readonly FeeMode[] = ['on_top', 'deducted'];
+
 /** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */
 export interface ProviderAdapter<Id extends string = ProviderId> {
   readonly id: Id;
@@ -90,6 +143,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   readonly capabilities: ReadonlySet<Capability>;
   /** Methods (`mode`, `payment_method`, …) the provider accepts, in our canonical spelling. */
   readonly methods: readonly string[];
+  /** Where the provider takes its fee (on top of the amount by default). */
+  readonly feeMode: FeeMode;
   /**
    * What to hold on top of the amount for fees not known until the provider processes the payout:
    * at least the most this provider can charge for it (some charge a share of the amount).
@@ -104,6 +159,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   cancel(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance(): Promise<ProviderBalance[]>;
+  /** A page of the provider's payouts created in a window, newest first (capability `list`). */
+  list(query: ProviderListQuery): Promise<ProviderListPage>;
 }
 
 export type { FieldIssue };

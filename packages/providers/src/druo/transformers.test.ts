@@ -96,6 +96,7 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: { amount: 1n, currency: 'COP', payoutId: 'primary 123', feeCurrency: null },
     });
   });
 
@@ -110,6 +111,8 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      // What DRUO says it pays, read from the answer (the reconciler compares it with the payout).
+      stated: { amount: 10000n, currency: 'USD', payoutId: 'ABC123', feeCurrency: 'USD' },
     });
   });
 

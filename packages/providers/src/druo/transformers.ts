@@ -82,6 +82,13 @@ export function toPayoutState(wire: DruoPayout): ProviderPayoutState {
     failure: FAILURE_OUTCOMES.has(outcome) ? failureOf(wire) : null,
     // DRUO never holds a payout for funds: it declines it (see isDeclinedForFunds).
     queuedReason: null,
+    // Minor units of the currency it names; `primary_reference` is our payout id (referenceFor).
+    stated: {
+      amount: BigInt(wire.amount),
+      currency: wire.currency.code,
+      payoutId: wire.primary_reference ?? null,
+      feeCurrency: wire.total_fee == null ? null : wire.currency.code,
+    },
   };
 }
 

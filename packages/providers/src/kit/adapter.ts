@@ -2,9 +2,12 @@ import type { Currency, FieldIssue, ProviderId } from '@payouts/core';
 import {
   type CanonicalPayout,
   type Capability,
+  type FeeMode,
   type ProviderAdapter,
   type ProviderBalance,
   ProviderError,
+  type ProviderListPage,
+  type ProviderListQuery,
   type ProviderPayoutState,
   type ProviderWebhookEvent,
   unsupported,
@@ -19,6 +22,8 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   readonly currencies: readonly Currency[];
   readonly capabilities: ReadonlySet<Capability>;
   readonly methods: readonly string[];
+  /** Where the provider takes its fee; on top of the amount when not said. */
+  readonly feeMode?: FeeMode;
   feeReserve(payout: { currency: Currency; amount: bigint }): bigint;
   validate(payout: CanonicalPayout): FieldIssue[];
   /** Only ever called with a payout `validate` found nothing wrong with. */
@@ -28,6 +33,7 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   cancel?(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook?(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance?(): Promise<ProviderBalance[]>;
+  list?(query: ProviderListQuery): Promise<ProviderListPage>;
 }
 
 /** The call each optional capability needs. */
@@ -37,6 +43,7 @@ const CALLS = {
   cancel: 'cancel',
   webhooks: 'verifyWebhook',
   balance: 'getBalance',
+  list: 'list',
 } as const satisfies Partial<Record<Capability, keyof AdapterSpec>>;
 
 /**
@@ -58,6 +65,7 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
     currencies: spec.currencies,
     capabilities: spec.capabilities,
     methods: spec.methods,
+    feeMode: spec.feeMode ?? 'on_top',
     feeReserve: (payout) => spec.feeReserve(payout),
     validate: (payout) => spec.validate(payout),
     async submit(payout) {
@@ -92,6 +100,10 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
     async getBalance() {
       if (!has('balance') || !spec.getBalance) throw missing('balance');
       return spec.getBalance();
+    },
+    async list(query) {
+      if (!has('list') || !spec.list) throw missing('list');
+      return spec.list(query);
     },
   };
 }

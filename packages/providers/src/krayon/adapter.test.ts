@@ -64,6 +64,7 @@ describe('Krayon adapter', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: { amount: 10000n, currency: 'INR', payoutId: 'payout_1', feeCurrency: 'INR' },
     });
   });
 

@@ -3,6 +3,7 @@ import {
   type CanonicalPayout,
   type Capability,
   createHttpClient,
+  type FeeMode,
   type HttpClient,
   type ProviderAdapter,
   ProviderError,
@@ -21,6 +22,12 @@ export interface KrayonConfig {
   timeoutMs: number;
   /** Injected in tests; defaults to got with retries off. */
   http?: HttpClient;
+  /**
+   * `KRAYON_FEE_MODE`: whether Krayon charges `payment_fee` on top of the amount (the default) or
+   * deducts it from the amount. The page shows the fee but not which; the ledger and the sandbox
+   * follow this setting, and every answer's amount is checked against the payout either way.
+   */
+  feeMode?: FeeMode;
 }
 
 const PROVIDER = 'krayon';
@@ -55,9 +62,11 @@ export function createKrayonAdapter(config: KrayonConfig): ProviderAdapter<typeo
     currencies: ['INR'],
     capabilities: CAPABILITIES,
     methods: KRAYON_PAYMENT_METHODS,
+    feeMode: config.feeMode ?? 'on_top',
     feeReserve({ currency }: { currency: Currency; amount: bigint }): bigint {
       if (currency !== 'INR') throw new RangeError(`${PROVIDER} pays out INR only, not ${currency}`);
-      return INR_FEE_RESERVE;
+      // A fee taken out of the amount needs nothing held besides it.
+      return config.feeMode === 'deducted' ? 0n : INR_FEE_RESERVE;
     },
     validate: validateKrayonPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FEE_MODES, type FeeMode } from '../contract/index.ts';
 import { defineProvider } from '../kit/index.ts';
 import { CAPABILITIES, createKrayonAdapter } from './adapter.ts';
 
@@ -9,8 +10,10 @@ export const krayon = defineProvider({
   env: (sandboxUrl) => ({
     KRAYON_BASE_URL: z.string().url().default(`${sandboxUrl}/krayon`),
     KRAYON_API_TOKEN: z.string().min(1).default('krayon_sandbox_token'),
+    /** Whether Krayon's fee is charged on top of the amount (`on_top`) or taken out of it (`deducted`). */
+    KRAYON_FEE_MODE: z.enum(FEE_MODES as [FeeMode, ...FeeMode[]]).default('on_top'),
   }),
-  settings: (env) => ({ baseUrl: env.KRAYON_BASE_URL, apiToken: env.KRAYON_API_TOKEN }),
+  settings: (env) => ({ baseUrl: env.KRAYON_BASE_URL, apiToken: env.KRAYON_API_TOKEN, feeMode: env.KRAYON_FEE_MODE }),
   create: createKrayonAdapter,
   // The page publishes no rate limit: conservative defaults, to be raised per contract.
   worker: { concurrency: 20, ratePerSecond: 10 },

@@ -54,6 +54,7 @@ describe("the page's own examples", () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: { amount: 10000n, currency: 'INR', payoutId: 'payout_1', feeCurrency: 'INR' },
     });
     expect(referenceOf(wire)).toBe('payout_1');
   });

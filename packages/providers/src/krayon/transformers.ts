@@ -96,5 +96,23 @@ export function toPayoutState(wire: KrayonDeposit): ProviderPayoutState {
       : null,
     // Krayon refuses a withdrawal it cannot fund instead of queueing it.
     queuedReason: null,
+    // What Krayon says it pays: `amount` in major units of `currency` (its own example answers
+    // 100.0 USDT to a 500 INR request, which the engine must refuse, not post); `reference_id` is
+    // our payout id (referenceFor).
+    stated: {
+      amount: statedAmount(wire.amount),
+      currency: wire.currency ?? null,
+      payoutId: wire.reference_id ?? null,
+      feeCurrency: wire.payment_fee == null ? null : (wire.currency ?? null),
+    },
   };
+}
+
+/** The answer's amount in paise, or null when it is not an exact rupee amount (then it is not compared). */
+function statedAmount(amount: number): bigint | null {
+  try {
+    return fromKrayonAmount(amount);
+  } catch {
+    return null;
+  }
 }

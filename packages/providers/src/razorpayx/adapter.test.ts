@@ -11,7 +11,7 @@ describe('RazorpayX adapter', () => {
     const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
     expect(adapter.id).toBe('razorpayx');
     expect([...adapter.capabilities].sort()).toEqual(
-      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit'].sort(),
+      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit', 'list'].sort(),
     );
     expect(adapter.currencies).toEqual(['INR']);
     expect(adapter.methods).toEqual(['NEFT', 'RTGS', 'IMPS', 'UPI', 'card']);
@@ -90,6 +90,44 @@ describe('RazorpayX adapter', () => {
       const http = fakeHttp(json(200, collection(...everything)));
       expect(await createRazorpayxAdapter({ ...TEST_CONFIG, http }).lookupByReference(pagePayout())).toBeNull();
       expect(http.requests).toHaveLength(1);
+    });
+  });
+
+  describe('list (capability list: reconciliation reads a window)', () => {
+    it('asks GET /v1/payouts for the window in unix seconds, a page at a time, with our account number', async () => {
+      const http = fakeHttp(json(200, collection(pageResponse({ id: 'pout_a' }), pageResponse({ id: 'pout_b' }))));
+      const page = await createRazorpayxAdapter({ ...TEST_CONFIG, http }).list({
+        from: 1_545_383_000_500,
+        to: 1_545_383_100_200,
+        count: 100,
+        skip: 200,
+      });
+      const url = new URL(http.requests[0]?.url ?? '');
+      expect(url.pathname).toBe('/v1/payouts');
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        account_number: TEST_CONFIG.accountNumber,
+        from: '1545383000',
+        to: '1545383101',
+        count: '100',
+        skip: '200',
+      });
+      // A short page is the last one.
+      expect(page.hasMore).toBe(false);
+      expect(page.items.map((i) => i.providerPayoutId)).toEqual(['pout_a', 'pout_b']);
+      expect(page.items[0]?.stated).toMatchObject({ amount: 1_000_000n, currency: 'INR', payoutId: OUR_PAYOUT_ID });
+    });
+
+    it('says more may follow after a full page, and never asks for more than 100', async () => {
+      const full = Array.from({ length: 100 }, (_, i) => pageResponse({ id: `pout_${i}` }));
+      const http = fakeHttp(json(200, collection(...full)));
+      const page = await createRazorpayxAdapter({ ...TEST_CONFIG, http }).list({
+        from: 0,
+        to: 1000,
+        count: 500,
+        skip: 0,
+      });
+      expect(page.hasMore).toBe(true);
+      expect(new URL(http.requests[0]?.url ?? '').searchParams.get('count')).toBe('100');
     });
   });
 });

@@ -6,6 +6,8 @@ import {
   type HttpClient,
   type ProviderAdapter,
   ProviderError,
+  type ProviderListPage,
+  type ProviderListQuery,
   type ProviderPayoutState,
 } from '../contract/index.ts';
 import { defineAdapter } from '../kit/index.ts';
@@ -34,7 +36,10 @@ export interface RazorpayxConfig {
 
 const PROVIDER = 'razorpayx';
 
-/** No `balance`: the page documents no balance endpoint, so the engine cannot ask. */
+/**
+ * No `balance`: the page documents no balance endpoint, so the engine cannot ask. `list` is
+ * RazorpayX's `GET /v1/payouts` (its public API reference; the page shows only create).
+ */
 export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
   'lookup_by_id',
@@ -42,6 +47,7 @@ export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'cancel',
   'webhooks',
   'idempotent_submit',
+  'list',
 ]);
 
 /**
@@ -114,6 +120,19 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     },
     async cancel(providerPayoutId: string): Promise<ProviderPayoutState> {
       return toPayoutState(await client.cancelPayout(providerPayoutId));
+    },
+    async list(query: ProviderListQuery): Promise<ProviderListPage> {
+      const count = Math.min(query.count, LIST_PAGE_SIZE);
+      const { items } = await client.listPayouts({
+        account_number: config.accountNumber,
+        ...(query.reference ? { reference_id: query.reference } : {}),
+        // RazorpayX's window is unix seconds, both ends inclusive: widen to whole seconds.
+        from: Math.floor(query.from / 1000),
+        to: Math.ceil(query.to / 1000),
+        count,
+        skip: query.skip,
+      });
+      return { items: items.map(toPayoutState), hasMore: items.length >= count };
     },
     verifyWebhook(rawBody, headers) {
       return verifyRazorpayxWebhook(rawBody, headers, config.webhookSecret);

@@ -19,7 +19,10 @@ export interface RazorpayxClient {
   createPayout(body: CreatePayoutRequest, idempotencyKey: string): Promise<RazorpayxPayout>;
   /** `GET /v1/payouts/:id`. */
   getPayout(payoutId: string): Promise<RazorpayxPayout>;
-  /** `GET /v1/payouts?account_number=…&reference_id=…&count=…&skip=…` (count is at most 100). */
+  /**
+   * `GET /v1/payouts?account_number=…` with any of reference_id, status, mode, fund_account_id,
+   * contact_id, from/to (unix seconds), count (at most 100) and skip; newest first.
+   */
   listPayouts(query: ListPayoutsQuery): Promise<RazorpayxPayoutCollection>;
   /** `POST /v1/payouts/:id/cancel`: only a queued (or scheduled) payout can be cancelled. */
   cancelPayout(payoutId: string): Promise<RazorpayxPayout>;
@@ -27,7 +30,14 @@ export interface RazorpayxClient {
 
 export interface ListPayoutsQuery {
   account_number: string;
-  reference_id: string;
+  reference_id?: string;
+  status?: string;
+  mode?: string;
+  fund_account_id?: string;
+  contact_id?: string;
+  /** Unix seconds, inclusive. */
+  from?: number;
+  to?: number;
   count?: number;
   skip?: number;
 }
@@ -72,9 +82,10 @@ export function createRazorpayxClient(options: RazorpayxClientOptions): Razorpay
       return call({ method: 'GET', url: payoutUrl(payoutId) }, payoutSchema, true);
     },
     listPayouts(query) {
-      const params = new URLSearchParams({ account_number: query.account_number, reference_id: query.reference_id });
-      if (query.count !== undefined) params.set('count', String(query.count));
-      if (query.skip !== undefined) params.set('skip', String(query.skip));
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(query)) {
+        if (value !== undefined) params.set(name, String(value));
+      }
       return call({ method: 'GET', url: `${baseUrl}/v1/payouts?${params}` }, payoutCollectionSchema, false);
     },
     cancelPayout(payoutId) {

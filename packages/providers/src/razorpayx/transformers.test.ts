@@ -96,6 +96,8 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      // The page's payout carries no notes of ours: no payout id is echoed.
+      stated: { amount: 1000000n, currency: 'INR', payoutId: null, feeCurrency: 'INR', createdAt: 1545383037000 },
     });
   });
 

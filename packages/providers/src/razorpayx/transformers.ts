@@ -103,7 +103,22 @@ export function toPayoutState(wire: RazorpayxPayout): ProviderPayoutState {
     // RazorpayX queues a payout only for balance (queue_if_low_balance, or the optional low-balance
     // threshold), so every `queued` is read as our float at RazorpayX being short.
     queuedReason: outcome === 'queued' ? 'provider_low_balance' : null,
+    // What RazorpayX says it pays: paise, as we count; fees and tax are charged in the payout's
+    // currency (the page: "deducted from your account balance"). Our payout id is the note we set.
+    stated: {
+      amount: BigInt(wire.amount),
+      currency: wire.currency,
+      payoutId: payoutIdNoted(wire),
+      feeCurrency: wire.fees == null && wire.tax == null ? null : wire.currency,
+      createdAt: wire.created_at == null ? null : wire.created_at * 1000,
+    },
   };
+}
+
+/** Our payout id from the notes, or null: a payout created outside the engine carries none. */
+function payoutIdNoted(wire: RazorpayxPayout): string | null {
+  const noted = wire.notes?.[PAYOUT_ID_NOTE];
+  return typeof noted === 'string' && noted.length > 0 ? noted : null;
 }
 
 /**

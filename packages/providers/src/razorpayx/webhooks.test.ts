@@ -50,6 +50,7 @@ describe('RazorpayX webhooks', () => {
         utr: null,
         failure: null,
         queuedReason: null,
+        stated: { amount: 1000000n, currency: 'INR', payoutId: null, feeCurrency: 'INR', createdAt: 1545383037000 },
       },
     });
   });

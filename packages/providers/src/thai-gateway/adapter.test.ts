@@ -59,6 +59,13 @@ describe('Thai gateway adapter', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: {
+        amount: 100000n,
+        currency: 'THB',
+        payoutId: 'payout-12345',
+        feeCurrency: null,
+        amountReadings: { baht: 100000n, satang: 1000n },
+      },
     });
   });
 

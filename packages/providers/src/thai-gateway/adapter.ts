@@ -13,6 +13,7 @@ import {
   descriptionOf,
   REFERENCE_METADATA_KEY,
   referenceFor,
+  type ThaiGatewayAmountUnit,
   toCreateWithdrawRequest,
   toPayoutState,
 } from './transformers.ts';
@@ -29,6 +30,8 @@ export interface ThaiGatewayConfig {
   http?: HttpClient;
   /** Milliseconds since the epoch, for `X-Timestamp` and the webhook replay window. */
   now?: () => number;
+  /** How the gateway's amount string reads (`THAI_GATEWAY_AMOUNT_UNIT`, transformers.ts); baht by default. */
+  amountUnit?: ThaiGatewayAmountUnit;
 }
 
 const PROVIDER = 'thai-gateway';
@@ -47,6 +50,7 @@ export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
 
 export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAdapter<typeof PROVIDER> {
   const now = config.now ?? Date.now;
+  const unit = config.amountUnit ?? 'baht';
   const client = createThaiGatewayClient({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -67,20 +71,20 @@ export function createThaiGatewayAdapter(config: ThaiGatewayConfig): ProviderAda
     },
     validate: validateThaiGatewayPayout,
     async submit(payout: CanonicalPayout): Promise<ProviderPayoutState> {
-      return toPayoutState(await client.createWithdraw(toCreateWithdrawRequest(payout)));
+      return toPayoutState(await client.createWithdraw(toCreateWithdrawRequest(payout, unit)), unit);
     },
     async lookupById(providerPayoutId: string): Promise<ProviderPayoutState> {
-      return toPayoutState(await client.getWithdraw(providerPayoutId));
+      return toPayoutState(await client.getWithdraw(providerPayoutId), unit);
     },
     async lookupByReference(payout: CanonicalPayout): Promise<ProviderPayoutState | null> {
       const reference = referenceFor(payout);
       // `referenceId` is unique per merchant, so at most one matches; the filter guards against a
       // server that ignores the query and lists everything.
       const found = (await client.listWithdraws({ referenceId: reference })).find((w) => w.referenceId === reference);
-      return found ? toPayoutState(found) : null;
+      return found ? toPayoutState(found, unit) : null;
     },
     verifyWebhook(rawBody, headers) {
-      return verifyThaiGatewayWebhook(rawBody, headers, config.apiSecret, now());
+      return verifyThaiGatewayWebhook(rawBody, headers, config.apiSecret, now(), unit);
     },
   });
 }

@@ -1,3 +1,9 @@
 export { createThaiGatewayAdapter, type ThaiGatewayConfig } from './adapter.ts';
 export * from './registration.ts';
+export {
+  fromWireAmount as fromThaiGatewayAmount,
+  THAI_GATEWAY_AMOUNT_UNITS,
+  type ThaiGatewayAmountUnit,
+  toWireAmount as toThaiGatewayAmount,
+} from './transformers.ts';
 export { THAI_GATEWAY_DESTINATION_TYPES } from './wire.ts';

@@ -18,6 +18,24 @@ import {
 } from './transformers.ts';
 import { createWithdrawRequestSchema, withdrawResponseSchema, withdrawSchema } from './wire.ts';
 
+describe("THAI_GATEWAY_AMOUNT_UNIT=satang: the page's literal reading", () => {
+  it('"1000.00" is 1000 satang = 10.00 THB, and 1000 THB is written "100000.00"', () => {
+    expect(fromWireAmount('1000.00', 'satang')).toBe(1000n);
+    expect(toWireAmount(100000n, 'satang')).toBe('100000.00');
+    expect(fromWireAmount('1000', 'satang')).toBe(1000n);
+  });
+
+  it('refuses what is not a whole number of satang', () => {
+    expect(() => fromWireAmount('10.5', 'satang')).toThrow(RangeError);
+    expect(() => fromWireAmount('ten', 'satang')).toThrow(RangeError);
+  });
+
+  it('an answer states its amount in the configured reading, and both readings for reconciliation', () => {
+    const state = toPayoutState(withdrawSchema.parse(pageWithdraw()), 'satang');
+    expect(state.stated).toMatchObject({ amount: 1000n, amountReadings: { baht: 100000n, satang: 1000n } });
+  });
+});
+
 describe('amount (the page contradicts itself; we read "1000.00" as 1000 THB)', () => {
   it('the page\'s example "1000.00" is 1000 baht = 100000 satang, not 10.00 THB', () => {
     expect(fromWireAmount('1000.00')).toBe(100000n);
@@ -118,6 +136,13 @@ describe('wire → canonical', () => {
       utr: null,
       failure: null,
       queuedReason: null,
+      stated: {
+        amount: 100000n,
+        currency: 'THB',
+        payoutId: 'payout-12345',
+        feeCurrency: null,
+        amountReadings: { baht: 100000n, satang: 1000n },
+      },
     });
     expect(data.bankAccountNumber).toBe('1234****7890');
     expect(fromWireAmount(data.amount)).toBe(100000n);

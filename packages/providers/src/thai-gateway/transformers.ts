@@ -14,20 +14,48 @@ import {
 export const REFERENCE_METADATA_KEY = 'reference_id';
 
 /**
- * THE amount conversion, both ways, in one place because the page contradicts itself: its table
- * says `"1000.00" = 10.00 THB` (satang written with two decimals), while the field is an "Amount as
- * decimal string" and every other example reads as baht. We read it as baht, major units with two
- * decimals: "1000.00" = 1000 THB = 100000 satang (ASSUMPTIONS.md). Should the gateway confirm the
- * other reading, these two functions are all that changes.
+ * How the gateway's `amount` string is read (`THAI_GATEWAY_AMOUNT_UNIT`). The page contradicts
+ * itself: its table says `"1000.00" = 10.00 THB` (the number counts satang, written with two
+ * decimals), while the field is an "Amount as decimal string" and every other example reads as
+ * baht. `baht` (the default): major units with two decimals, "1000.00" = 1000 THB = 100000 satang
+ * (ASSUMPTIONS.md). `satang`: the page's literal reading, "1000.00" = 1000 satang = 10.00 THB. The
+ * adapter, the ledger (which posts our minor units, what the adapter read) and the sandbox all
+ * follow the one setting; a reconciliation run reports both readings of every amount the gateway
+ * states, so the first run against the real gateway settles which is right.
  */
-export function toWireAmount(satang: bigint): string {
+export const THAI_GATEWAY_AMOUNT_UNITS = ['baht', 'satang'] as const;
+export type ThaiGatewayAmountUnit = (typeof THAI_GATEWAY_AMOUNT_UNITS)[number];
+
+/** A wire amount in the `satang` reading: a whole number, with `.00` or `.0` or no decimals. */
+const SATANG_PATTERN = /^(\d+)(\.0{1,2})?$/;
+
+/** THE amount conversion, our satang → the wire, in one place. */
+export function toWireAmount(satang: bigint, unit: ThaiGatewayAmountUnit = 'baht'): string {
   if (satang <= 0n) throw new RangeError(`withdraw amount must be positive, got ${satang} satang`);
-  return toMajorString(satang, 'THB');
+  return unit === 'baht' ? toMajorString(satang, 'THB') : `${satang}.00`;
 }
 
-/** The inverse of `toWireAmount`: "1000.00" → 100000n satang. Throws on anything not a decimal. */
-export function fromWireAmount(amount: string): bigint {
-  return fromMajorString(amount, 'THB');
+/**
+ * The inverse of `toWireAmount`: "1000.00" → 100000n satang (`baht`) or 1000n (`satang`). Throws
+ * on anything the reading cannot hold exactly (a fraction of a satang).
+ */
+export function fromWireAmount(amount: string, unit: ThaiGatewayAmountUnit = 'baht'): bigint {
+  if (unit === 'baht') return fromMajorString(amount, 'THB');
+  const match = SATANG_PATTERN.exec(amount);
+  if (!match?.[1]) throw new RangeError(`"${amount}" is not a whole number of satang`);
+  return BigInt(match[1]);
+}
+
+/** Both readings of a wire amount (null where one cannot hold it), for reconciliation reports. */
+export function amountReadings(amount: string): Record<ThaiGatewayAmountUnit, bigint | null> {
+  const read = (unit: ThaiGatewayAmountUnit) => {
+    try {
+      return fromWireAmount(amount, unit);
+    } catch {
+      return null;
+    }
+  };
+  return { baht: read('baht'), satang: read('satang') };
 }
 
 /**
@@ -52,7 +80,10 @@ export function descriptionOf(payout: CanonicalPayout): string | null {
  * an assertion that we never send a body the page says the gateway would refuse (a failure is a
  * bug). Key order follows the schema, which follows the page's example.
  */
-export function toCreateWithdrawRequest(payout: CanonicalPayout): CreateWithdrawRequest {
+export function toCreateWithdrawRequest(
+  payout: CanonicalPayout,
+  unit: ThaiGatewayAmountUnit = 'baht',
+): CreateWithdrawRequest {
   const { beneficiary } = payout;
   const description = descriptionOf(payout);
   const metadata: Record<string, string> = {
@@ -61,7 +92,7 @@ export function toCreateWithdrawRequest(payout: CanonicalPayout): CreateWithdraw
     ...(payout.referenceId != null ? { [REFERENCE_METADATA_KEY]: payout.referenceId } : {}),
   };
   return createWithdrawRequestSchema.parse({
-    amount: toWireAmount(payout.amount),
+    amount: toWireAmount(payout.amount, unit),
     currency: payout.currency,
     referenceId: referenceFor(payout),
     destinationType: payout.method,
@@ -81,7 +112,7 @@ const FAILURE_OUTCOMES: ReadonlySet<ProviderOutcome> = new Set(['failed', 'rejec
  * The withdraw object → our state. The gateway documents no fees, no tax and no bank reference
  * (UTR) on a withdraw, so those stay null rather than a guessed zero.
  */
-export function toPayoutState(wire: ThaiGatewayWithdraw): ProviderPayoutState {
+export function toPayoutState(wire: ThaiGatewayWithdraw, unit: ThaiGatewayAmountUnit = 'baht'): ProviderPayoutState {
   const outcome = toOutcome(wire.status);
   return {
     providerPayoutId: wire.id,
@@ -95,6 +126,14 @@ export function toPayoutState(wire: ThaiGatewayWithdraw): ProviderPayoutState {
       : null,
     // No provider-side queue: a short balance is an INSUFFICIENT_BALANCE error at create.
     queuedReason: null,
+    // `referenceId` is our payout id (referenceFor). The gateway names no fees.
+    stated: {
+      amount: fromWireAmount(wire.amount, unit),
+      currency: wire.currency,
+      payoutId: wire.referenceId ?? null,
+      feeCurrency: null,
+      amountReadings: amountReadings(wire.amount),
+    },
   };
 }
 

@@ -54,6 +54,13 @@ describe('Thai gateway webhooks (assumed: signed like requests, with the API sec
         utr: null,
         failure: null,
         queuedReason: null,
+        stated: {
+          amount: 100000n,
+          currency: 'THB',
+          payoutId: 'po_01JD3M5Q8ZK2V7W9X4Y6T0R1SA',
+          feeCurrency: null,
+          amountReadings: { baht: 100000n, satang: 1000n },
+        },
       },
     });
   });

@@ -1,6 +1,6 @@
 import { headerValue, ProviderError, type ProviderWebhookEvent, parseJsonBody } from '../contract/index.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signing.ts';
-import { referenceOf, toPayoutState } from './transformers.ts';
+import { referenceOf, type ThaiGatewayAmountUnit, toPayoutState } from './transformers.ts';
 import { webhookEventSchema } from './wire.ts';
 
 /**
@@ -15,6 +15,7 @@ export function verifyThaiGatewayWebhook(
   headers: Record<string, string | string[] | undefined>,
   apiSecret: string,
   now: number,
+  unit: ThaiGatewayAmountUnit = 'baht',
 ): ProviderWebhookEvent {
   // Authenticate before reading anything else: an unsigned body is not worth parsing.
   const verdict = verifySignature({
@@ -41,6 +42,6 @@ export function verifyThaiGatewayWebhook(
     eventType: event.type,
     providerPayoutId: event.data.id,
     reference: referenceOf(event.data),
-    state: toPayoutState(event.data),
+    state: toPayoutState(event.data, unit),
   };
 }
