@@ -8,7 +8,7 @@ import { amountIn, batchStatusSchema, payoutSchema, z } from './schemas.ts';
 const MAX_EXPIRY_HOURS = 90 * 24;
 
 const minAmount = z
-  .record(z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }), amountIn())
+  .partialRecord(z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }), amountIn())
   .refine((m) => Object.keys(m).length > 0, 'must name at least one currency')
   .openapi({
     description: `Per currency, the amount (minor units, 1 to ${MAX_AMOUNT_MINOR}) from which the rule applies.`,
@@ -37,8 +37,18 @@ export const approvalPolicySchema = z
   })
   .openapi('ApprovalPolicy');
 
-export const approvalPolicyResource = approvalPolicySchema
-  .extend({ object: z.literal('approval_policy'), expires_after_hours: z.number().int() })
+export const approvalPolicyResource = z
+  .object({
+    object: z.literal('approval_policy'),
+    rules: z.array(
+      z.object({
+        kind: z.enum(['payout', 'batch']),
+        min_amount: z.record(z.string(), z.number().int()),
+        approvals_required: z.number().int(),
+      }),
+    ),
+    expires_after_hours: z.number().int(),
+  })
   .openapi('ApprovalPolicyResource');
 
 export const rejectBodySchema = z

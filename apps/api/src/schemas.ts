@@ -386,6 +386,13 @@ export const problemSchema = z
       .string()
       .optional()
       .openapi({ description: '`duplicate_reference`: the payout that holds the reference_id.' }),
+    current_status: z.string().optional().openapi({
+      description: '`not_pending_approval`: what the payout (its state) or the batch (its approval) is now.',
+    }),
+    approval_status: z
+      .enum(['pending', 'approved', 'rejected', 'expired'])
+      .optional()
+      .openapi({ description: '`not_pending_approval`: how its approval was decided, when it had one.' }),
   })
   .openapi('Problem', {
     description:

@@ -227,7 +227,7 @@ function notPending(status: string, approval: string | undefined): HttpProblem {
     'not_pending_approval',
     `This is not waiting for approval any more: it is ${status}.`,
     [],
-    { status, ...(approval ? { approval } : {}) },
+    { current_status: status, ...(approval ? { approval_status: approval } : {}) },
   );
 }
 
