@@ -23,4 +23,6 @@ export interface ApiDeps {
    * tests). Off (the default), registration refuses what delivery would refuse.
    */
   allowPrivateWebhookTargets?: boolean;
+  /** OPERATOR_APPROVALS: a bulk replay waits for a second operator key's approval. */
+  operatorApprovals?: boolean;
 }

@@ -50,6 +50,7 @@ export async function startApi(options: {
       adapters,
       routes: env.PROVIDER_ROUTES,
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      operatorApprovals: env.OPERATOR_APPROVALS,
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0
           ? {

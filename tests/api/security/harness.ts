@@ -120,6 +120,7 @@ export const ROUTES: RouteSpec[] = [
     body: () => ({ all: true, dry_run: true }),
     file: 'operations',
   },
+  { method: 'POST', path: '/v1/admin/replays/:id/approve', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/providers/:provider/funded', access: 'operator', file: 'operations' },
   { method: 'GET', path: '/v1/admin/operator-actions', access: 'operator', file: 'operations' },
