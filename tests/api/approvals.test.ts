@@ -1,4 +1,4 @@
-import { approvalRequests, operatorActions } from '@payouts/db';
+import { approvalRequests, operatorActions, webhookEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
@@ -333,5 +333,81 @@ describe('the approval policy', () => {
       ).toContain(field);
     }
     expect((await tenant.api('GET', '/v1/approval-policy')).body.rules).toEqual([]);
+  });
+});
+
+describe('approvals survive Redis and send their webhook events', () => {
+  test('a decision whose job Redis lost is applied by the sweeper from Postgres', { timeout: 120_000 }, async () => {
+    const t = await approvalTenant('appr-flush', [payoutRule(1_000, 1)]);
+    const id = (await t.maker.api('POST', '/v1/payouts', inrPayout({ amount: 10_000 }), { 'idempotency-key': 'f1' }))
+      .body.id as string;
+    await system.stopProcessing();
+    try {
+      // The decision commits; the job that would apply it waits in Redis, which then loses it.
+      const approved = await t.ravi.api('POST', `/v1/payouts/${id}/approve`);
+      expect(approved.status).toBe(200);
+      expect(approved.body.approval.status).toBe('approved');
+      expect(approved.body.payout.status).toBe('pending_approval');
+      await system.flushQueues();
+    } finally {
+      system.startProcessing();
+    }
+    await system.reconciler.sweepNow();
+    await waitForStatus(t.tenant, id, 'processed');
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+  });
+
+  test('payout.pending_approval, payout.approved, payout.approval_rejected, and the batch events, once each', {
+    timeout: 120_000,
+  }, async () => {
+    const t = await approvalTenant('appr-hooks', [
+      payoutRule(1_000, 1),
+      { kind: 'batch', min_amount: { INR: 1_000 }, approvals_required: 1 },
+    ]);
+    const endpoint = await t.tenant.api(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: 'http://127.0.0.1:9/hooks' },
+      { 'idempotency-key': 'hooks-endpoint' },
+    );
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
+    const create = (key: string) =>
+      t.maker.api('POST', '/v1/payouts', inrPayout({ amount: 10_000 }), { 'idempotency-key': key });
+    const approvedId = (await create('h1')).body.id as string;
+    const rejectedId = (await create('h2')).body.id as string;
+    const batchId = (
+      await t.maker.api(
+        'POST',
+        '/v1/payout-batches',
+        { items: [inrPayout({ amount: 10_000, reference_id: 'hooks-b1' })] },
+        { 'idempotency-key': 'h3' },
+      )
+    ).body.id as string;
+    const typesOf = async (subject: string) =>
+      (
+        await system.db.db
+          .select({ type: webhookEvents.type })
+          .from(webhookEvents)
+          .where(eq(webhookEvents.subjectId, subject))
+          .orderBy(webhookEvents.subjectVersion)
+      ).map((e) => e.type);
+    await waitFor(async () => (await typesOf(approvedId)).length === 1 && (await typesOf(batchId)).length === 1, {
+      message: 'the pending notices',
+    });
+    expect(await typesOf(approvedId)).toEqual(['payout.pending_approval']);
+    expect(await typesOf(batchId)).toEqual(['batch.pending_approval']);
+
+    expect((await t.ravi.api('POST', `/v1/payouts/${approvedId}/approve`)).status).toBe(200);
+    expect((await t.ravi.api('POST', `/v1/payouts/${rejectedId}/reject`, { reason: 'no' })).status).toBe(200);
+    expect((await t.ravi.api('POST', `/v1/payout-batches/${batchId}/approve`)).status).toBe(200);
+    await waitForStatus(t.tenant, approvedId, 'processed');
+    await waitForStatus(t.tenant, rejectedId, 'cancelled');
+    await waitFor(async () => (await typesOf(batchId)).includes('batch.completed'), { message: 'the run to end' });
+
+    const approvedTypes = await typesOf(approvedId);
+    expect(approvedTypes.slice(0, 3)).toEqual(['payout.pending_approval', 'payout.approved', 'payout.reserved']);
+    expect(approvedTypes.at(-1)).toBe('payout.processed');
+    expect(await typesOf(rejectedId)).toEqual(['payout.pending_approval', 'payout.approval_rejected']);
+    expect((await typesOf(batchId)).sort()).toEqual(['batch.approved', 'batch.completed', 'batch.pending_approval']);
   });
 });
