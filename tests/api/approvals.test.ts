@@ -145,6 +145,15 @@ describe('approvals of single payouts', () => {
     expect(first.status).toBe(200);
     expect(first.body.approval).toMatchObject({ status: 'pending', approvals_required: 2, approvals: 1 });
     expect(first.body.payout.status).toBe('pending_approval');
+    // The first approval is in the payout's history already, with who gave it.
+    await waitFor(
+      async () =>
+        (await t.tenant.api('GET', `/v1/payouts/${id}/events`)).body.data.some(
+          (e: { to_status: string; detail: { approval?: string } }) =>
+            e.to_status === 'pending_approval' && e.detail?.approval === 'pending',
+        ),
+      { message: 'the first approval in the history' },
+    );
     const twice = await t.ravi.api('POST', `/v1/payouts/${id}/approve`);
     expect(twice.status).toBe(200);
     expect(twice.body.approval).toMatchObject({ status: 'pending', approvals: 1 });
@@ -155,6 +164,21 @@ describe('approvals of single payouts', () => {
     expect(second.status).toBe(200);
     expect(second.body.approval).toMatchObject({ status: 'approved', approvals: 2 });
     await waitForStatus(t.tenant, id, 'processed');
+    const history = (await t.tenant.api('GET', `/v1/payouts/${id}/events`)).body.data;
+    expect(history.slice(0, 3)).toMatchObject([
+      { from_status: null, to_status: 'pending_approval' },
+      {
+        from_status: 'pending_approval',
+        to_status: 'pending_approval',
+        detail: { approval: 'pending', decisions: [{ actorLabel: 'Ravi (finance)' }] },
+      },
+      {
+        from_status: 'pending_approval',
+        to_status: 'accepted',
+        detail: { approval: 'approved', decisions: [{ actorLabel: 'Ravi (finance)' }, { decision: 'approve' }] },
+      },
+    ]);
+    expect((await op('GET', '/v1/admin/audit/verify')).body.ok).toBe(true);
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
   });
 
@@ -205,7 +229,16 @@ describe('approvals of single payouts', () => {
     await system.reconciler.sweepNow();
     const [request] = await system.db.db.select().from(approvalRequests).where(eq(approvalRequests.subjectId, id));
     expect(request?.status).toBe('expired');
-    await waitForStatus(t.tenant, id, 'cancelled');
+    // A pass re-drives it unless a job for it is still alive (its creation job may not have been
+    // removed yet, though applied): the next pass does then, as it would in production.
+    await waitFor(
+      async () => {
+        if ((await statusOf(t.tenant, id)) === 'cancelled') return true;
+        await system.reconciler.sweepNow();
+        return false;
+      },
+      { message: 'the expired payout to be cancelled' },
+    );
     expect((await t.tenant.api('GET', `/v1/payouts/${id}`)).body.failure.code).toBe('approval_expired');
     const late = await t.ravi.api('POST', `/v1/payouts/${id}/approve`);
     expect(late.status).toBe(409);
@@ -352,7 +385,14 @@ describe('approvals survive Redis and send their webhook events', () => {
     } finally {
       system.startProcessing();
     }
-    await system.reconciler.sweepNow();
+    await waitFor(
+      async () => {
+        if ((await statusOf(t.tenant, id)) !== 'pending_approval') return true;
+        await system.reconciler.sweepNow();
+        return false;
+      },
+      { message: 'the sweeper to apply the approval' },
+    );
     await waitForStatus(t.tenant, id, 'processed');
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
   });

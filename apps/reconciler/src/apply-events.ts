@@ -326,8 +326,8 @@ class Batch {
   /**
    * Applies the decision a payout in `pending_approval` waits for (its own request, or its batch's):
    * approved → `accepted` (and on, by `releaseForProcessing`); rejected or expired → `cancelled`;
-   * still pending → nothing, but a payout just created sends its `payout.pending_approval` notice
-   * (its version 1). The decision itself was taken and recorded by the API (or the sweeper, for
+   * still pending → its `payout.pending_approval` notice once (version 1), and each decision taken
+   * so far in its history (the first of two approvals). The decision itself was taken and recorded by the API (or the sweeper, for
    * an expiry) in `approval_requests`; this is where the payout follows it.
    */
   private applyApproval(row: PayoutRow): EventResult {
@@ -342,15 +342,21 @@ class Batch {
     }));
     const detail = { approval: request.status, ...(row.batchId ? { batchId: row.batchId } : {}), decisions };
     switch (request.status) {
-      case 'pending':
-        if (row.version === 0) {
-          Object.assign(row, { version: 1, updatedAt: this.now });
-          this.dirty.add(row.id);
+      case 'pending': {
+        // While it waits, its version is 1 (the notice) + the decisions its history holds: a
+        // decision not yet there (the first of two approvals) is recorded now, hash-chained.
+        const target = 1 + request.decisions.length;
+        if (row.version >= target) return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+        const first = row.version === 0;
+        if (request.decisions.length > 0) this.record(row, row.status, true, 'api', detail);
+        Object.assign(row, { version: target, updatedAt: this.now });
+        this.dirty.add(row.id);
+        if (first) {
           if (row.batchId) this.outbox.batchApproval(row.tenantId, row.batchId, 'batch.pending_approval');
           else this.outbox.payoutPendingApproval(row);
-          return { outcome: 'applied', payoutId: row.id, status: row.status };
         }
-        return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+        return { outcome: 'applied', payoutId: row.id, status: row.status };
+      }
       case 'approved':
         this.transition(row, 'accepted', 'reconciler', {}, detail);
         if (row.batchId) this.outbox.batchApproval(row.tenantId, row.batchId, 'batch.approved');

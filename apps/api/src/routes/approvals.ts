@@ -85,9 +85,10 @@ export function approvalRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
       const decided = await decide(deps, caller, payout.id, decision, reason, async (request) => {
         if (payout.status !== 'pending_approval') throw notPending(payout.status, request?.status);
       });
-      if (decided.request.status !== 'pending') {
-        // The reconciler moves the payout (held and sent, or cancelled); if it is slow, it still
-        // will, and the answer shows the payout as it is now.
+      if (decided.counted || decided.request.status !== 'pending') {
+        // The reconciler records the decision in the payout's history and, once decided, moves it
+        // (held and sent, or cancelled); if it is slow, it still will, and the answer shows the
+        // payout as it is now.
         await deps.reconciler
           .call('payout.accepted', { payoutId: payout.id })
           .catch((error) => req.log.warn({ err: error, payoutId: payout.id }, 'the sweeper will apply the decision'));
