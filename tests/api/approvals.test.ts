@@ -209,6 +209,8 @@ describe('approvals of single payouts', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect((await t.ravi.api('POST', `/v1/payouts/${cancelledId}/approve`)).status).toBe(409);
+    // Neither waits any more.
+    expect((await t.ravi.api('GET', '/v1/approvals')).body.data).toEqual([]);
 
     expect(await balances(t.tenant)).toMatchObject({ available: 10_000_000, held: 0 });
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
@@ -273,6 +275,11 @@ describe('approvals of batches', () => {
     const view = await t.tenant.api('GET', `/v1/payout-batches/${batchId}`);
     expect(view.body).toMatchObject({ status: 'pending_approval', counts: { pending_approval: 3 } });
     expect((await balances(t.tenant)).held).toBe(0);
+    // One decision for the run: not payout by payout.
+    const rows = await t.tenant.api('GET', `/v1/payout-batches/${batchId}/payouts`);
+    const single = await t.ravi.api('POST', `/v1/payouts/${rows.body.data[0].id}/approve`);
+    expect(single.status).toBe(409);
+    expect(single.body).toMatchObject({ code: 'decided_with_batch', batch_id: batchId });
 
     // The wallet is spent meanwhile by a payout below every threshold.
     const spend = await t.maker.api('POST', '/v1/payouts', inrPayout({ amount: 300_000 }), {

@@ -340,7 +340,7 @@ function registerApprovalPaths(
       ),
       403: `${FORBIDDEN.tenant}; or the approver created the ${what} (\`approver_is_maker\`: the same key or the same label)`,
       404: undefined,
-      409: `The ${what} is not waiting for approval any more (\`not_pending_approval\`: \`current_status\` says what it is now)`,
+      409: `The ${what} is not waiting for approval any more (\`not_pending_approval\`: \`current_status\` says what it is now)${what === 'payout' ? '; or it waits with its batch, which is approved or rejected as a whole (`decided_with_batch`, `batch_id` names it)' : ''}`,
       422:
         decision === 'approve'
           ? what === 'batch'

@@ -389,6 +389,10 @@ export const problemSchema = z
     current_status: z.string().optional().openapi({
       description: '`not_pending_approval`: what the payout (its state) or the batch (its approval) is now.',
     }),
+    batch_id: z
+      .string()
+      .optional()
+      .openapi({ description: '`decided_with_batch`: the batch whose approval decides this payout.' }),
     approval_status: z
       .enum(['pending', 'approved', 'rejected', 'expired'])
       .optional()

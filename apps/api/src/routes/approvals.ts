@@ -67,7 +67,16 @@ export function approvalRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
     const rows = await deps.db
       .select()
       .from(approvalRequests)
-      .where(and(eq(approvalRequests.tenantId, tenantId), eq(approvalRequests.status, q.status)))
+      .where(
+        and(
+          eq(approvalRequests.tenantId, tenantId),
+          eq(approvalRequests.status, q.status),
+          // A payout cancelled while it waited is not waiting any more (its request expires unused).
+          q.status === 'pending'
+            ? sql`not exists (select 1 from ${payouts} where ${payouts.id} = ${approvalRequests.subjectId} and ${payouts.status} <> 'pending_approval')`
+            : undefined,
+        ),
+      )
       .orderBy(desc(approvalRequests.createdAt))
       .limit(q.limit);
     const decisions = await decisionsOf(
@@ -84,6 +93,16 @@ export function approvalRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
       const payout = await findPayout(deps, caller.tenantId, req.params.id as string);
       const decided = await decide(deps, caller, payout.id, decision, reason, async (request) => {
         if (payout.status !== 'pending_approval') throw notPending(payout.status, request?.status);
+        if (payout.batchId) {
+          // One decision for the whole run: a payout of a batch is decided with its batch.
+          throw new HttpProblem(
+            409,
+            'decided_with_batch',
+            `This payout waits for approval with its batch ${payout.batchId}: approve or reject the batch.`,
+            [],
+            { current_status: payout.status, batch_id: payout.batchId },
+          );
+        }
       });
       if (decided.counted || decided.request.status !== 'pending') {
         // The reconciler records the decision in the payout's history and, once decided, moves it
