@@ -1,6 +1,8 @@
 import { MAX_AMOUNT, WEBHOOK_EVENT_TYPES } from '@payouts/core';
 import {
   apiKeys,
+  approvalDecisions,
+  approvalRequests,
   idempotencyKeys,
   ledgerEntries,
   ledgerTransactions,
@@ -44,6 +46,8 @@ const TABLES = {
   webhook_endpoints: webhookEndpoints,
   tenants,
   api_keys: apiKeys,
+  approval_requests: approvalRequests,
+  approval_decisions: approvalDecisions,
 };
 type Counts = Record<keyof typeof TABLES, number>;
 
@@ -574,6 +578,76 @@ describe('fuzzing the API', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(on.body).toEqual({ object: 'settings', duplicate_reference_guard: true });
+  });
+
+  test('approvals: generated policies and rejection bodies', async () => {
+    const rule = fc.record(
+      {
+        kind: fc.oneof(junk, fc.constantFrom('payout', 'batch')),
+        min_amount: fc.oneof(
+          junk,
+          fc.dictionary(
+            fc.oneof(fc.constantFrom('INR', 'THB', 'USD', 'COP'), fc.string()),
+            fc.oneof(junk, fc.integer()),
+          ),
+        ),
+        approvals_required: fc.oneof(junk, fc.constantFrom(0, 1, 2, 3)),
+        extra: junk,
+      },
+      { requiredKeys: [] },
+    );
+    const policy = fc.oneof(
+      junk,
+      fc.record(
+        {
+          rules: fc.oneof(junk, fc.array(rule, { maxLength: 3 })),
+          expires_after_hours: fc.oneof(junk, fc.integer({ min: -5, max: 3000 }), fc.double()),
+          extra: junk,
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(policy, async (b) => {
+        const answer = await send('PUT', '/v1/approval-policy', {
+          body: JSON.stringify(b),
+          headers: { 'content-type': 'application/json' },
+        });
+        const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
+        judge(answer, b, ['rules', 'expires_after_hours', ...sent]);
+      }),
+      { numRuns: 200 },
+    );
+    // Whatever the run left, no policy for the tests after this one.
+    expect(
+      (
+        await send('PUT', '/v1/approval-policy', {
+          body: JSON.stringify({ rules: [] }),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(200);
+
+    const reason = fc.oneof(
+      junk,
+      fc.record({ reason: fc.oneof(junk, fc.string({ maxLength: 600 })), extra: junk }, { requiredKeys: [] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        reason,
+        fc.constantFrom('payouts/po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7', `payout-batches/${batchId}`),
+        async (b, subject) => {
+          const answer = await send('POST', `/v1/${subject}/reject`, {
+            body: JSON.stringify(b),
+            headers: { 'content-type': 'application/json' },
+          });
+          const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
+          judge(answer, b, ['reason', ...sent]);
+          expect(answer.status, JSON.stringify(b)).not.toBe(200);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   test('amounts around the limit (10^15 minor units): payouts, JSON and CSV batch rows, fundings', async () => {

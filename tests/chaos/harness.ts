@@ -183,6 +183,8 @@ interface Cluster {
 interface FundedTenant {
   tenantId: string;
   tenantKey: string;
+  /** A second person's key (an approver) for the payouts the tenant's approval policy catches. */
+  approverKey: string;
   funded: Record<string, bigint>;
 }
 
@@ -239,7 +241,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     report.durationsMs.setup = Date.now() - t0;
     run.log(`tenant ${tenant.tenantId} funded; sandbox faults on; pushing ${o.payouts} payouts`);
 
-    const { accepted, loadStart } = await loadUnderChaos(run, cluster, tenant.tenantKey);
+    const { accepted, loadStart } = await loadUnderChaos(run, cluster, tenant.tenantKey, tenant.approverKey);
     const firstSettledAt = await settle(run, db, cluster, accepted.length);
 
     if (o.signal?.aborted) throw new Error('chaos run aborted');
@@ -398,8 +400,26 @@ async function fundTenant(run: Run, db: Database, { apiUrl, operatorKey }: Clust
     'wallets funded',
   );
 
-  return { tenantId, tenantKey, funded };
+  // About one payout in ten is over these thresholds (the amounts are random): it waits in
+  // pending_approval until the approver below approves it, while the processes are being killed.
+  const policy = await http(`${apiUrl}/v1/approval-policy`, {
+    method: 'PUT',
+    body: { rules: [{ kind: 'payout', min_amount: APPROVAL_THRESHOLDS, approvals_required: 1 }] },
+    headers: { authorization: `Bearer ${tenantKey}` },
+    timeoutMs: 30_000,
+  });
+  if (policy.status !== 200) throw new Error(`approval policy: ${policy.status} ${JSON.stringify(policy.body)}`);
+  const approver = await op('POST', `/v1/admin/tenants/${tenantId}/api-keys`, {
+    role: 'approver',
+    label: 'chaos approver',
+  });
+  if (approver.status !== 201) throw new Error(`approver key: ${approver.status} ${JSON.stringify(approver.body)}`);
+
+  return { tenantId, tenantKey, approverKey: approver.body.key as string, funded };
 }
+
+/** Per currency, the amount from which a payout needs an approval (about the top tenth of payloads.ts's amounts). */
+const APPROVAL_THRESHOLDS = { INR: 1_800_000, THB: 4_500_000, USD: 450_000, COP: 45_000_000 };
 
 async function configureSandbox(sandboxUrl: string, provider: Provider, patch: Record<string, unknown>): Promise<void> {
   const res = await http(`${sandboxUrl}/_admin/${provider}/config`, { method: 'PATCH', body: patch });
@@ -426,6 +446,7 @@ async function loadUnderChaos(
   run: Run,
   { apiUrl, victims }: Cluster,
   tenantKey: string,
+  approverKey: string,
 ): Promise<{ accepted: AcceptedPayout[]; loadStart: number }> {
   const { o, report, log, redis, runId, halted, violation, pendingRestarts, timers } = run;
   const accepted: AcceptedPayout[] = [];
@@ -460,6 +481,10 @@ async function loadUnderChaos(
         if (res.body.provider !== plan.provider)
           violation(`payout ${res.body.id} routed to ${res.body.provider}, asked for ${plan.provider}`);
         accepted.push({ id: res.body.id, plan });
+        if (res.body.status === 'pending_approval') {
+          report.approvalsNeeded++;
+          approvals.push(approve(res.body.id));
+        }
         return;
       }
       if (res && res.status < 500 && res.status !== 409 && res.status !== 429) {
@@ -470,6 +495,43 @@ async function loadUnderChaos(
       report.apiRetries++;
       report.apiRetryReasons[reason] = (report.apiRetryReasons[reason] ?? 0) + 1;
       if (Date.now() > loadGiveUpAt) throw new Error(`payout #${plan.index} never accepted (last: ${reason})`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 2000);
+    }
+  };
+
+  /**
+   * A second person approves a payout that waits for approval, retrying through the chaos as a
+   * client would: a 5xx or no answer is tried again; a 409 saying it was approved already (an
+   * earlier try went through, its answer lost) is done.
+   */
+  const approvals: Promise<void>[] = [];
+  const approve = async (id: string): Promise<void> => {
+    let delay = 200;
+    for (;;) {
+      if (halted() || laneError) return;
+      let res: HttpAnswer | null = null;
+      try {
+        res = await http(`${apiUrl}/v1/payouts/${id}/approve`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${approverKey}` },
+          timeoutMs: 20_000,
+        });
+      } catch {
+        // no answer: tried again
+      }
+      if (res?.status === 200 || (res?.status === 409 && res.body?.approval_status === 'approved')) {
+        report.approved++;
+        return;
+      }
+      if (res && res.status < 500 && res.status !== 429) {
+        violation(`approving ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+        return;
+      }
+      if (Date.now() > loadGiveUpAt) {
+        violation(`payout ${id} never approved`);
+        return;
+      }
       await sleep(delay);
       delay = Math.min(delay * 2, 2000);
     }
@@ -555,6 +617,7 @@ async function loadUnderChaos(
     clearInterval(progress);
     timers.delete(progress);
   }
+  await Promise.all(approvals);
   report.durationsMs.load = loadEnd - loadStart;
   report.accepted = accepted.length;
   log(`load done: ${accepted.length} accepted in ${(report.durationsMs.load / 1000).toFixed(1)} s`);

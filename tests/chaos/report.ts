@@ -23,6 +23,9 @@ export interface ChaosReport {
   flushes: number;
   apiRetries: number;
   apiRetryReasons: Record<string, number>;
+  /** Payouts the tenant's approval policy caught, and those a second key approved during the chaos. */
+  approvalsNeeded: number;
+  approved: number;
   lost: number;
   extraInDatabase: number;
   notFinal: number;
@@ -59,6 +62,8 @@ export function emptyReport(payouts: number): ChaosReport {
     flushes: 0,
     apiRetries: 0,
     apiRetryReasons: {},
+    approvalsNeeded: 0,
+    approved: 0,
     lost: 0,
     extraInDatabase: 0,
     notFinal: 0,
@@ -104,6 +109,7 @@ export function formatReport(r: ChaosReport): string {
     ['process restarts', `${r.processRestarts} (unexpected exits ${r.unexpectedExits.length})`],
     ['Redis restarts / flushes', `${r.redisRestarts} / ${r.flushes}`],
     ['API retries (same key)', `${r.apiRetries} ${JSON.stringify(r.apiRetryReasons)}`],
+    ['approved mid-chaos', `${r.approved} of ${r.approvalsNeeded}`],
     ['lost', String(r.lost)],
     ['not final', String(r.notFinal)],
     [

@@ -368,6 +368,58 @@ describe('cancel', () => {
   });
 });
 
+describe('approvals', () => {
+  test('approvals list shows what waits; approve releases a payout, reject cancels a batch; the maker is refused', async () => {
+    const op = client(system.api.url, system.operatorKey);
+    const t = await createFundedTenant(system, 'cli-approvals', 10_000_000);
+    const policy = await t.api('PUT', '/v1/approval-policy', {
+      rules: [
+        { kind: 'payout', min_amount: { INR: 1_000 }, approvals_required: 1 },
+        { kind: 'batch', min_amount: { INR: 1_000 }, approvals_required: 1 },
+      ],
+      expires_after_hours: 24,
+    });
+    expect(policy.status).toBe(200);
+    const issue = async (role: string, label: string) =>
+      (await op('POST', `/v1/admin/tenants/${t.id}/api-keys`, { role, label })).body.key as string;
+    const makerKey = await issue('maker', 'Asha (payroll)');
+    const approverKey = await issue('approver', 'Ravi (finance)');
+    const maker = client(system.api.url, makerKey);
+    const payout = await maker('POST', '/v1/payouts', inrPayout({ amount: 5_000 }), { 'idempotency-key': 'cli-a1' });
+    expect(payout.body.status).toBe('pending_approval');
+    const batch = await maker(
+      'POST',
+      '/v1/payout-batches',
+      { items: [inrPayout({ amount: 5_000, reference_id: 'cli-appr-b1' })] },
+      { 'idempotency-key': 'cli-a2' },
+    );
+    expect(batch.body.status).toBe('pending_approval');
+    const as = (key: string) => ({ env: { PAYOUTS_API_URL: system.api.url, PAYOUTS_API_KEY: key } });
+
+    const list = await cli(['approvals', 'list'], as(approverKey));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(payout.body.id);
+    expect(list.stdout).toContain(batch.body.id);
+    expect(list.stdout).toContain('Asha (payroll)');
+
+    const refused = await cli(['approvals', 'approve', payout.body.id], as(makerKey));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('role_forbidden');
+
+    const approved = await cli(['approvals', 'approve', payout.body.id, '--json'], as(approverKey));
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout).approval.status).toBe('approved');
+    await settle(payout.body.id, 'processed', t.api);
+
+    const noReason = await cli(['approvals', 'reject', batch.body.id], as(approverKey));
+    expect(noReason.code).toBe(2);
+    const rejected = await cli(['approvals', 'reject', batch.body.id, '--reason', 'wrong month'], as(approverKey));
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toMatch(/approval:\s+rejected/);
+    expect((await cli(['approvals', 'list'], as(approverKey))).stdout).toContain('Nothing waits for approval.');
+  });
+});
+
 describe('provider and ledger', () => {
   test('provider funded answers for a known provider', async () => {
     const funded = await cli(['provider', 'funded', 'thai-gateway']);

@@ -14,6 +14,7 @@ import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
@@ -114,6 +115,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   // Every route below reads JSON or nothing, and never text Postgres cannot store.
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
+  app.use('/v1', approvalRoutes(deps, auth));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1', settingsRoutes(deps, auth));
   app.use('/v1', webhookEndpointRoutes(deps));

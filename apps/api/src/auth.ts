@@ -1,5 +1,5 @@
 import type { TenantKeyRole } from '@payouts/core';
-import { apiKeys, type Database, tenants } from '@payouts/db';
+import { type ApprovalPolicy, apiKeys, type Database, tenants } from '@payouts/db';
 import { eq, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hashApiKey, sameHash } from './api-keys.ts';
@@ -20,6 +20,8 @@ export interface Principal {
   signingSecret: string | null;
   /** The tenant's duplicate-reference guard (cached with the key; on for operator keys, which create nothing). */
   duplicateReferenceGuard: boolean;
+  /** The tenant's approval policy (cached with the key, like the guard); null: nothing needs approval. */
+  approvalPolicy: ApprovalPolicy | null;
 }
 
 declare global {
@@ -80,6 +82,7 @@ export function createAuthenticator(
           revokedAt: apiKeys.revokedAt,
           signingSecret: tenants.requestSigningSecret,
           duplicateReferenceGuard: tenants.duplicateReferenceGuard,
+          approvalPolicy: tenants.approvalPolicy,
         })
         .from(apiKeys)
         .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
@@ -97,6 +100,7 @@ export function createAuthenticator(
                 label: row.label,
                 signingSecret: row.signingSecret ?? null,
                 duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
+                approvalPolicy: row.approvalPolicy ?? null,
               }
             : null,
         expires: now + cacheMs,
@@ -182,6 +186,8 @@ export interface TenantCaller {
   label: string | null;
   /** The tenant's duplicate-reference guard (docs/api.md), cached with the key. */
   duplicateReferenceGuard: boolean;
+  /** The tenant's approval policy (docs/api.md, "Approvals"), cached with the key. */
+  approvalPolicy: ApprovalPolicy | null;
 }
 
 /** A tenant key whose role may use `route` (the table in roles.ts); anything else is a 403. */
@@ -196,7 +202,13 @@ export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
       `A ${p.tenantRole} key may not use ${route}; it needs one of: ${TENANT_ROUTE_ROLES[route].join(', ')}.`,
     );
   }
-  return { tenantId: p.tenantId, keyId: p.keyId, label: p.label, duplicateReferenceGuard: p.duplicateReferenceGuard };
+  return {
+    tenantId: p.tenantId,
+    keyId: p.keyId,
+    label: p.label,
+    duplicateReferenceGuard: p.duplicateReferenceGuard,
+    approvalPolicy: p.approvalPolicy,
+  };
 }
 
 export function requireOperator(req: Request): Principal {

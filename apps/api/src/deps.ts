@@ -25,4 +25,6 @@ export interface ApiDeps {
   allowPrivateWebhookTargets?: boolean;
   /** CONSOLE_SESSION_TTL_SECONDS: how long a console session lasts from sign-in (default 30 minutes). */
   consoleSessionTtlSeconds?: number;
+  /** OPERATOR_APPROVALS: a bulk replay waits for a second operator key's approval. */
+  operatorApprovals?: boolean;
 }

@@ -1,4 +1,4 @@
-import { apiPortEnv, baseEnv, flag, parseEnv, tracingEnv, z } from '@payouts/config';
+import { apiPortEnv, baseEnv, flag, operatorApprovalsEnv, parseEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES, providerEnv } from '@payouts/providers';
 
@@ -7,6 +7,7 @@ export const apiEnvSchema = z.object({
   ...apiPortEnv,
   ...providerEnv(),
   ...tracingEnv,
+  ...operatorApprovalsEnv,
   /**
    * When set, `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open like
    * `/healthz` (the series carry no tenant data; keep the port inside the cluster network).

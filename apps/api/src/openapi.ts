@@ -1,5 +1,14 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import {
+  approvalListQuery,
+  approvalListSchema,
+  approvalPolicyResource,
+  approvalPolicySchema,
+  batchDecisionSchema,
+  payoutDecisionSchema,
+  rejectBodySchema,
+} from './approval-schemas.ts';
 import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
@@ -267,6 +276,7 @@ export function buildOpenApiDocument() {
   });
 
   registerBatchPaths(registry, h, batchId);
+  registerApprovalPaths(registry, h, payoutId, batchId);
   registerAdminPaths(registry, h, tenantId);
   registry.registerPath({
     method: 'post',
@@ -292,6 +302,84 @@ export function buildOpenApiDocument() {
     },
     servers: [{ url: '/' }],
   });
+}
+
+function registerApprovalPaths(
+  registry: OpenAPIRegistry,
+  h: OpenApiHelpers,
+  payoutId: z.ZodObject,
+  batchId: z.ZodObject,
+): void {
+  const { security, keyed, json } = h;
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/approval-policy',
+    summary: 'Your approval policy (admin keys)',
+    security,
+    responses: keyed('tenant', 'get', { 200: json(approvalPolicyResource, 'The policy') }),
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/approval-policy',
+    summary: 'Replace your approval policy (admin keys); `rules: []` turns approvals off',
+    description:
+      'A payout (kind `payout`) or a batch’s total per currency (kind `batch`) of at least `min_amount` in its currency needs `approvals_required` distinct approvals (the most any matching rule asks) before anything is held or sent. Undecided after `expires_after_hours` it is cancelled (`approval_expired`).',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: approvalPolicySchema } } } },
+    responses: keyed('tenant', 'put', { 200: json(approvalPolicyResource, 'The policy now'), 422: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/approvals',
+    summary: 'Payouts and batches waiting for approval (or decided), newest first',
+    security,
+    request: { query: approvalListQuery },
+    responses: keyed('tenant', 'get', { 200: json(approvalListSchema, 'The approval requests') }),
+  });
+  const decisionAnswers = (schema: z.ZodType, what: string, decision: 'approve' | 'reject') =>
+    keyed('tenant', 'post', {
+      200: json(
+        schema,
+        decision === 'approve'
+          ? `The approval was counted (or was already: the same approver counts once). With enough approvals the ${what} is released into the normal flow.`
+          : `Rejected: the ${what} is cancelled with failure.code approval_rejected.`,
+      ),
+      403: `${FORBIDDEN.tenant}; or the approver created the ${what} (\`approver_is_maker\`: the same key or the same label)`,
+      404: undefined,
+      409: `The ${what} is not waiting for approval any more (\`not_pending_approval\`: \`current_status\` says what it is now)${what === 'payout' ? '; or it waits with its batch, which is approved or rejected as a whole (`decided_with_batch`, `batch_id` names it)' : ''}`,
+      422:
+        decision === 'approve'
+          ? what === 'batch'
+            ? 'A body was sent (`validation_failed`, field `body`); or the wallet cannot cover the run any more (`insufficient_funds`, the approval not recorded)'
+            : 'A body was sent (`validation_failed`, field `body`): this request takes none'
+          : 'No reason, or not a text of 1 to 500 characters (`validation_failed`, field `reason`)',
+    });
+  for (const decision of ['approve', 'reject'] as const) {
+    const body =
+      decision === 'reject'
+        ? { body: { required: true, content: { 'application/json': { schema: rejectBodySchema } } } }
+        : {};
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/payouts/{id}/${decision}`,
+      summary:
+        decision === 'approve' ? 'Approve a payout waiting for approval' : 'Reject a payout waiting for approval',
+      security,
+      request: { params: payoutId, ...body },
+      responses: decisionAnswers(payoutDecisionSchema, 'payout', decision),
+    });
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/payout-batches/{id}/${decision}`,
+      summary:
+        decision === 'approve'
+          ? 'Approve a batch waiting for approval (one decision for the whole run; the pre-flight runs again)'
+          : 'Reject a batch waiting for approval (every payout of it is cancelled)',
+      security,
+      request: { params: batchId, ...body },
+      responses: decisionAnswers(batchDecisionSchema, 'batch', decision),
+    });
+  }
 }
 
 function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchId: z.ZodObject): void {

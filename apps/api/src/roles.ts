@@ -3,6 +3,7 @@ import type { TenantKeyRole } from '@payouts/core';
 const ALL: readonly TenantKeyRole[] = ['admin', 'maker', 'approver', 'viewer'];
 const MAKERS: readonly TenantKeyRole[] = ['admin', 'maker'];
 const ADMINS: readonly TenantKeyRole[] = ['admin'];
+const APPROVERS: readonly TenantKeyRole[] = ['admin', 'approver'];
 
 /**
  * The one place that says which tenant key roles may use which route. Every tenant route names
@@ -26,6 +27,15 @@ export const TENANT_ROUTE_ROLES = {
   'GET /v1/payout-batches/:id/payouts': ALL,
   'GET /v1/payout-batches/:id/results.csv': ALL,
   'GET /v1/balances': ALL,
+  // Approvals (maker-checker): the policy is the tenant's configuration; a decision is an
+  // approver's (or an admin's), never the maker's own (403 approver_is_maker, routes/approvals.ts).
+  'GET /v1/approval-policy': ADMINS,
+  'PUT /v1/approval-policy': ADMINS,
+  'GET /v1/approvals': ALL,
+  'POST /v1/payouts/:id/approve': APPROVERS,
+  'POST /v1/payouts/:id/reject': APPROVERS,
+  'POST /v1/payout-batches/:id/approve': APPROVERS,
+  'POST /v1/payout-batches/:id/reject': APPROVERS,
   // The duplicate-reference guard is the tenant's policy: readable by all, changed by an admin.
   'GET /v1/settings': ALL,
   'PATCH /v1/settings': ADMINS,

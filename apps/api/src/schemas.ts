@@ -69,7 +69,7 @@ export const beneficiarySchema = z
  * An amount we accept (a payout, a batch row, a funding): integer minor units from 1 to
  * `MAX_AMOUNT` (10^15), so that no balance or total made of them leaves JSON's exact range.
  */
-const amountIn = () =>
+export const amountIn = () =>
   z
     .number({ error: 'must be an integer amount in minor units' })
     .positive('must be greater than zero')
@@ -82,7 +82,7 @@ const amountIn = () =>
  * A balance as answered: an integer of minor units; the exact decimal string only if the stored
  * value is beyond JSON's exact integers (2^53 − 1), which nothing the API accepts can produce.
  */
-const balanceOut = () =>
+export const balanceOut = () =>
   z.union([z.number().int(), z.string().regex(/^-?\d+$/)]).openapi({
     description:
       'Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited).',
@@ -386,6 +386,17 @@ export const problemSchema = z
       .string()
       .optional()
       .openapi({ description: '`duplicate_reference`: the payout that holds the reference_id.' }),
+    current_status: z.string().optional().openapi({
+      description: '`not_pending_approval`: what the payout (its state) or the batch (its approval) is now.',
+    }),
+    batch_id: z
+      .string()
+      .optional()
+      .openapi({ description: '`decided_with_batch`: the batch whose approval decides this payout.' }),
+    approval_status: z
+      .enum(['pending', 'approved', 'rejected', 'expired'])
+      .optional()
+      .openapi({ description: '`not_pending_approval`: how its approval was decided, when it had one.' }),
   })
   .openapi('Problem', {
     description:
@@ -415,15 +426,19 @@ const batchFields = {
 export const batchSchema = z
   .object({
     ...batchFields,
+    status: z.enum(['pending_approval', 'processing']).openapi({
+      description: '`pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals").',
+    }),
     errors: z.array(batchRowErrorSchema).openapi({ description: 'The refused rows (accept_valid), at most 1,000.' }),
   })
   .openapi('PayoutBatch');
 export const batchStatusSchema = z
   .object({
     ...batchFields,
-    status: z
-      .enum(['processing', 'completed'])
-      .openapi({ description: 'completed once every accepted payout is final.' }),
+    status: z.enum(['pending_approval', 'processing', 'completed']).openapi({
+      description:
+        'pending_approval while the run waits for its approvals; completed once every accepted payout is final.',
+    }),
     counts: z.record(z.string(), z.number().int()).openapi({ description: 'Payouts per state.' }),
     amounts: z
       .record(z.string(), z.record(z.string(), balanceOut()))

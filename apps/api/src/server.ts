@@ -51,6 +51,7 @@ export async function startApi(options: {
       routes: env.PROVIDER_ROUTES,
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
+      operatorApprovals: env.OPERATOR_APPROVALS,
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0
           ? {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiProblem, ApiUnreachable } from './api-client.ts';
 import { registerActions } from './commands/actions.ts';
+import { registerApprovals } from './commands/approvals.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerBalances } from './commands/balances.ts';
 import { registerBatch } from './commands/batch.ts';
@@ -89,6 +90,7 @@ export function buildProgram(ctx: Context): Command {
   registerRecon(program, ctx);
   registerActions(program, ctx);
   registerBatch(program, ctx);
+  registerApprovals(program, ctx);
   registerWebhooks(program, ctx);
   return program;
 }

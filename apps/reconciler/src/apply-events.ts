@@ -11,6 +11,8 @@ import {
 } from '@payouts/core';
 import {
   appendOperatorActions,
+  approvalDecisions,
+  approvalRequests,
   chainedPayoutEvent,
   type Database,
   insertRows,
@@ -178,6 +180,8 @@ class Batch {
    */
   private readonly audit: OperatorActionContent[] = [];
   private readonly now = new Date();
+  /** The approval requests of this batch's payouts waiting for approval (theirs, or their batch's). */
+  private readonly approvals = new Map<string, ApprovalState>();
 
   private readonly outbox: WebhookOutbox;
 
@@ -245,6 +249,7 @@ class Batch {
       for (const r of locked) this.rows.set(r.id, r);
     }
     await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
+    await this.loadApprovals();
 
     const refs: AccountRef[] = [];
     for (const e of events) {
@@ -293,6 +298,23 @@ class Batch {
     }
   }
 
+  /** The decisions that payouts in `pending_approval` wait for, as Postgres has them. */
+  private async loadApprovals(): Promise<void> {
+    const subjects = new Set<string>();
+    for (const r of this.rows.values()) if (r.status === 'pending_approval') subjects.add(r.batchId ?? r.id);
+    if (subjects.size === 0) return;
+    const requests = await this.tx
+      .select()
+      .from(approvalRequests)
+      .where(inArray(approvalRequests.subjectId, [...subjects]));
+    const decisions = await this.tx
+      .select()
+      .from(approvalDecisions)
+      .where(inArray(approvalDecisions.subjectId, [...subjects]));
+    for (const r of requests) this.approvals.set(r.subjectId, { ...r, decisions: [] });
+    for (const d of decisions) this.approvals.get(d.subjectId)?.decisions.push(d);
+  }
+
   apply(e: ReconcilerEvent): EventResult {
     switch (e.name) {
       case 'payout.accepted':
@@ -316,7 +338,90 @@ class Batch {
       this.submits.push({ provider: row.provider, payoutId, batch: row.batchId !== null });
       return { outcome: 'unchanged', payoutId, status: row.status };
     }
+    if (row.status === 'pending_approval') {
+      const decided = this.applyApproval(row);
+      // Narrowing cannot see that applyApproval moved the row: read its state afresh.
+      if ((row.status as PayoutStatus) !== 'accepted') return decided;
+    }
     if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status };
+    return this.releaseForProcessing(row);
+  }
+
+  /**
+   * Applies the decision a payout in `pending_approval` waits for (its own request, or its batch's):
+   * approved → `accepted` (and on, by `releaseForProcessing`); rejected or expired → `cancelled`;
+   * still pending → its `payout.pending_approval` notice once (version 1), and each decision taken
+   * so far in its history (the first of two approvals). The decision itself was taken and recorded by the API (or the sweeper, for
+   * an expiry) in `approval_requests`; this is where the payout follows it.
+   */
+  private applyApproval(row: PayoutRow): EventResult {
+    const request = this.approvals.get(row.batchId ?? row.id);
+    if (!request) return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+    const decisions = request.decisions.map((d) => ({
+      decision: d.decision,
+      actor: d.keyId,
+      ...(d.keyLabel ? { actorLabel: d.keyLabel } : {}),
+      ...(d.reason ? { reason: d.reason } : {}),
+      at: d.createdAt.toISOString(),
+    }));
+    const detail = { approval: request.status, ...(row.batchId ? { batchId: row.batchId } : {}), decisions };
+    switch (request.status) {
+      case 'pending': {
+        // While it waits, its version is 1 (the notice) + the decisions its history holds: a
+        // decision not yet there (the first of two approvals) is recorded now, hash-chained.
+        const target = 1 + request.decisions.length;
+        if (row.version >= target) return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+        const first = row.version === 0;
+        if (request.decisions.length > 0) this.record(row, row.status, true, 'api', detail);
+        Object.assign(row, { version: target, updatedAt: this.now });
+        this.dirty.add(row.id);
+        if (first) {
+          if (row.batchId) this.outbox.batchApproval(row.tenantId, row.batchId, 'batch.pending_approval');
+          else this.outbox.payoutPendingApproval(row);
+        }
+        return { outcome: 'applied', payoutId: row.id, status: row.status };
+      }
+      case 'approved':
+        this.transition(row, 'accepted', 'reconciler', {}, detail);
+        if (row.batchId) this.outbox.batchApproval(row.tenantId, row.batchId, 'batch.approved');
+        return { outcome: 'applied', payoutId: row.id, status: row.status };
+      case 'rejected':
+      case 'expired': {
+        const rejected = request.status === 'rejected';
+        const reason = request.decisions.find((d) => d.decision === 'reject')?.reason;
+        this.transition(
+          row,
+          'cancelled',
+          rejected ? 'api' : 'sweeper',
+          {
+            failureCode: rejected ? 'approval_rejected' : 'approval_expired',
+            failureMessage: rejected
+              ? `Rejected by an approver${reason ? `: ${reason}` : '.'}`
+              : `Not approved before ${request.expiresAt.toISOString()}.`,
+          },
+          detail,
+        );
+        if (row.batchId)
+          this.outbox.batchApproval(
+            row.tenantId,
+            row.batchId,
+            rejected ? 'batch.approval_rejected' : 'batch.approval_expired',
+          );
+        return { outcome: 'applied', payoutId: row.id, status: row.status };
+      }
+    }
+  }
+
+  /**
+   * The one way an `accepted` payout enters the normal flow, whether it was accepted at creation or
+   * released by its approvals: hold its money (→ `reserved`, handed to its provider), or wait for
+   * the wallet, or fail for want of funds.
+   *
+   * The seam for scheduled payouts: a payout whose `scheduled_for` has not come goes to
+   * `scheduled` here instead of being held, so an approved payout waits for its time.
+   */
+  private releaseForProcessing(row: PayoutRow): EventResult {
+    const payoutId = row.id;
     if (this.tryHold(row, 'reconciler')) return { outcome: 'applied', payoutId, status: 'reserved' };
     if (row.queueIfLowBalance) {
       this.transition(row, 'queued', 'reconciler', { queuedReason: 'wallet_low_balance' });
@@ -705,6 +810,8 @@ class Batch {
     return deliveries;
   }
 }
+
+type ApprovalState = typeof approvalRequests.$inferSelect & { decisions: (typeof approvalDecisions.$inferSelect)[] };
 
 function walletKey(tenantId: string, currency: Currency): string {
   return `${tenantId}:${currency}`;

@@ -1,9 +1,9 @@
 import { isProviderId } from '@payouts/core';
-import { type Database, payouts } from '@payouts/db';
+import { approvalRequests, type Database, payouts } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import { SWEPT_STATUSES, waitsForWalletSql } from '@payouts/payouts';
 import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
-import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
 
 /**
  * Redis is transport, Postgres the truth (docs/architecture.md#principles). An enqueue after a commit can be lost
@@ -29,6 +29,10 @@ export interface SweepResult {
   /** Processed payouts whose lost reversal watch was started again. */
   watched: number;
   walletQueues: number;
+  /** Approval requests (payouts or batches) that ran past their `expires_at` undecided. */
+  approvalsExpired: number;
+  /** Payouts in `pending_approval` whose decision is taken, handed to the reconciler to follow it. */
+  approvalsApplied: number;
 }
 
 export async function sweep(
@@ -79,10 +83,54 @@ export async function sweep(
     wallets.map((w) => ({ data: { tenantId: w.tenantId, currency: w.currency } })),
   );
 
-  const result = { redriven: redriven.length, watched: watched.length, walletQueues: wallets.length };
-  if (result.redriven > 0 || result.watched > 0)
+  const approvals = await sweepApprovals(db, queues, limit);
+
+  const result = {
+    redriven: redriven.length,
+    watched: watched.length,
+    walletQueues: wallets.length,
+    ...approvals,
+  };
+  if (result.redriven > 0 || result.watched > 0 || result.approvalsApplied > 0)
     logger?.warn({ sweep: result, sample: redriven.slice(0, 5) }, 'sweeper re-drove payouts');
   return result;
+}
+
+/**
+ * Approvals (docs/api.md, "Approvals"), from Postgres alone, so a Redis flush or a restart loses
+ * nothing: requests past their `expires_at` are decided `expired` here (a compare-and-set on
+ * `pending`, so an approval committed first wins); then every payout still in `pending_approval`
+ * whose request (its own, or its batch's) is decided is re-driven through `payout.accepted`,
+ * which applies the decision. A payout whose job is alive is left alone (`redrive`).
+ */
+async function sweepApprovals(
+  db: Database,
+  queues: Queues,
+  limit: number,
+): Promise<{ approvalsExpired: number; approvalsApplied: number }> {
+  const expired = await db
+    .update(approvalRequests)
+    .set({ status: 'expired', decidedAt: sql`now()` })
+    .where(and(eq(approvalRequests.status, 'pending'), lte(approvalRequests.expiresAt, sql`now()`)))
+    .returning({ id: approvalRequests.subjectId });
+  const decided = await db
+    .select({
+      id: payouts.id,
+      status: payouts.status,
+      provider: payouts.provider,
+      queuedReason: payouts.queuedReason,
+      providerPayoutId: payouts.providerPayoutId,
+    })
+    .from(payouts)
+    .innerJoin(
+      approvalRequests,
+      or(eq(approvalRequests.subjectId, payouts.id), eq(approvalRequests.subjectId, payouts.batchId)),
+    )
+    .where(and(eq(payouts.status, 'pending_approval'), ne(approvalRequests.status, 'pending')))
+    .orderBy(asc(payouts.id))
+    .limit(limit);
+  const applied = await redrive(queues, decided);
+  return { approvalsExpired: expired.length, approvalsApplied: applied.length };
 }
 
 /** Below batch runs (BATCH_JOB_PRIORITY 10): a re-check never delays a submission. */

@@ -128,6 +128,19 @@ export const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/** An on/off switch: `on`/`off` (or `true`/`false`, `1`/`0`), anything else refused at start. */
+export const onOff = (fallback: boolean) =>
+  z
+    .enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'must be on or off' })
+    .default(fallback ? 'on' : 'off')
+    .transform((v) => v === 'on' || v === 'true' || v === '1');
+
+/**
+ * OPERATOR_APPROVALS=on: a bulk replay (`POST /v1/admin/replays`, not a dry run) is only stored
+ * until a second operator key approves it (docs/operations.md, "Operator approvals"). Off by default.
+ */
+export const operatorApprovalsEnv = { OPERATOR_APPROVALS: onOff(false) };
+
 /** OpenTelemetry tracing: off unless asked for; spans go to an OTLP/HTTP collector. */
 export const tracingEnv = {
   OTEL_TRACING_ENABLED: flag(false),

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   funding: 'fnd',
   batch: 'bat',
   operatorAction: 'opa',
+  replayRequest: 'rpl',
   webhookEndpoint: 'we',
   webhookEvent: 'msg',
   webhookDelivery: 'whd',

@@ -38,9 +38,9 @@ describe('the payout transition table', () => {
     expect(canTransition('processing', 'needs_attention')).toBe(true);
   });
 
-  test('every state is reachable from accepted and names only known states', () => {
-    const seen = new Set<PayoutStatus>(['accepted']);
-    const todo: PayoutStatus[] = ['accepted'];
+  test('every state is reachable from a first state (accepted, or pending_approval) and names only known states', () => {
+    const seen = new Set<PayoutStatus>(['accepted', 'pending_approval']);
+    const todo: PayoutStatus[] = ['accepted', 'pending_approval'];
     for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
       for (const next of TRANSITIONS[at]) {
         expect(PAYOUT_STATUSES).toContain(next);
@@ -58,7 +58,7 @@ describe('the payout transition table', () => {
   });
 
   test('a client may cancel only before the provider has it', () => {
-    expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'queued', 'reserved']);
+    expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'pending_approval', 'queued', 'reserved']);
     for (const s of CLIENT_CANCELLABLE) expect(canTransition(s, 'cancelled')).toBe(true);
   });
 });

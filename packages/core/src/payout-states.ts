@@ -6,6 +6,7 @@
  * is recorded in the payout's history and otherwise ignored.
  */
 export const PAYOUT_STATUSES = [
+  'pending_approval',
   'accepted',
   'reserved',
   'queued',
@@ -45,6 +46,9 @@ export type TransitionSource = (typeof TRANSITION_SOURCES)[number];
 const PROVIDER_OUTCOMES = ['processing', 'processed', 'failed', 'rejected', 'reversed', 'cancelled', 'queued'] as const;
 
 export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
+  // pending_approval: a tenant's approval policy caught it at creation (nothing held, nothing
+  // sent). Enough approvals → accepted (the normal flow); a rejection, its expiry or a cancel → cancelled.
+  pending_approval: ['accepted', 'cancelled'],
   accepted: ['reserved', 'queued', 'failed', 'cancelled'],
   // queued: waiting for the tenant's wallet (→ reserved) or for the provider's float (→ submitted …).
   queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
@@ -71,4 +75,9 @@ export function isPayoutStatus(value: unknown): value is PayoutStatus {
 }
 
 /** A client may cancel only before the provider has the payout, or while it waits for funds. */
-export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set(['accepted', 'reserved', 'queued']);
+export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set([
+  'pending_approval',
+  'accepted',
+  'reserved',
+  'queued',
+]);

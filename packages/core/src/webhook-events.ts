@@ -16,10 +16,30 @@ export type PayoutEventType = `payout.${Exclude<PayoutStatus, 'accepted'>}`;
  * `payout.updated`: news about a payout after its money moved, without a change of state (a UTR,
  * fees or tax the provider reported after `processed`).
  */
-export type WebhookEventType = PayoutEventType | 'payout.updated' | 'batch.completed';
+/**
+ * Approval decisions (docs/webhooks.md, "Approvals"). `payout.approved` is sent for the move
+ * `pending_approval` → `accepted` (a payout enters the normal flow); a rejection or the expiry of
+ * the wait cancels the payout and sends `payout.approval_rejected` / `payout.approval_expired`
+ * instead of `payout.cancelled`. Not `payout.rejected`: that name is the provider's refusal of a
+ * payout (the `rejected` state) and keeps that one meaning. Batches the same, once per run:
+ * `batch.pending_approval` when uploaded, then one decision.
+ */
+export const APPROVAL_EVENT_TYPES = [
+  'payout.approved',
+  'payout.approval_rejected',
+  'payout.approval_expired',
+  'batch.pending_approval',
+  'batch.approved',
+  'batch.approval_rejected',
+  'batch.approval_expired',
+] as const;
+export type ApprovalEventType = (typeof APPROVAL_EVENT_TYPES)[number];
+
+export type WebhookEventType = PayoutEventType | ApprovalEventType | 'payout.updated' | 'batch.completed';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   ...PAYOUT_EVENT_STATUSES.map((s) => `payout.${s}` as const),
+  ...APPROVAL_EVENT_TYPES,
   'payout.updated',
   'batch.completed',
 ];

@@ -1,9 +1,11 @@
+import type { PayoutStatus } from '@payouts/core';
 import { chainedPayoutEvent, type Executor, insertRowsSql, type PayoutEventContent, payouts } from '@payouts/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { NewPayout } from './rows.ts';
 
 /**
- * "An accepted payout and its first event", written one way for a single payout and a batch run
+ * "An accepted payout and its first event" (its first state is the row's: `accepted`, or
+ * `pending_approval` when an approval policy caught it), written one way for a single payout and a batch run
  * alike: the payouts are inserted set-based (one jsonb parameter, see `insertRowsSql`), and their
  * `accepted` history entries are made from what was inserted, in the same statement. Returned as
  * common table expressions so a caller can put them in a larger statement (the single route
@@ -22,25 +24,33 @@ export function acceptedPayoutsCtes(
   const createdAt = options.now ?? new Date();
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(acceptedEvent(row.id, detail, createdAt), null).hash,
+    historyHash: chainedPayoutEvent(acceptedEvent(row.id, row.status ?? 'accepted', detail, createdAt), null).hash,
   }));
-  const inserted = insertRowsSql(payouts, chained, { returning: ['id', 'history_hash'], where: options.where });
+  const inserted = insertRowsSql(payouts, chained, {
+    returning: ['id', 'status', 'history_hash'],
+    where: options.where,
+  });
   return [
     sql`accepted_payouts as (${inserted})`,
     sql`accepted_events as (
       insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
-      select id, null, 'accepted', true, 'api', ${JSON.stringify(detail)}::jsonb, ${createdAt.toISOString()}::timestamptz,
+      select id, null, status, true, 'api', ${JSON.stringify(detail)}::jsonb, ${createdAt.toISOString()}::timestamptz,
              null, history_hash
       from accepted_payouts order by id)`,
   ];
 }
 
 /** The first history row of a payout, as the statement above writes it. */
-function acceptedEvent(payoutId: string, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
+function acceptedEvent(
+  payoutId: string,
+  status: PayoutStatus,
+  detail: Record<string, unknown>,
+  createdAt: Date,
+): PayoutEventContent {
   return {
     payoutId,
     fromStatus: null,
-    toStatus: 'accepted',
+    toStatus: status,
     applied: true,
     source: 'api',
     detail,

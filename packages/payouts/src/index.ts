@@ -1,4 +1,5 @@
 export * from './accepted.ts';
+export * from './approvals.ts';
 export * from './predicates.ts';
 export * from './provider-terms.ts';
 export * from './queries.ts';

@@ -16,8 +16,12 @@ describe('payout predicates', () => {
     expect(STATES.filter(waitsForFloat).map(name)).toEqual(['queued (provider_low_balance)']);
   });
 
-  test('a hold exists from reserved on, except while waiting for the wallet', () => {
-    expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual(['accepted', 'queued (wallet_low_balance)']);
+  test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval)', () => {
+    expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual([
+      'pending_approval',
+      'accepted',
+      'queued (wallet_low_balance)',
+    ]);
   });
 
   test('only a reserved payout, or one parked on the provider float, may be submitted', () => {

@@ -32,9 +32,12 @@ export function waitsForFloat(p: PayoutState): boolean {
 }
 export const waitsForFloatSql: SQL = sql`(${eq(payouts.status, 'queued')} and ${eq(payouts.queuedReason, 'provider_low_balance')})`;
 
-/** A hold exists from `reserved` on; a payout not yet reserved, or still waiting for its wallet, has none. */
+/**
+ * A hold exists from `reserved` on; a payout not yet reserved (waiting for approval, or accepted),
+ * or still waiting for its wallet, has none.
+ */
 export function holdPlaced(p: PayoutState): boolean {
-  return !(p.status === 'accepted' || waitsForWallet(p));
+  return !(p.status === 'pending_approval' || p.status === 'accepted' || waitsForWallet(p));
 }
 
 /** May be handed to its provider now: `reserved`, or parked on the provider's float. */

@@ -113,9 +113,11 @@ export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[],
     last = Math.max(last, new Date(r.last).getTime());
   }
   const done = final === batch.acceptedRows;
+  // A run waits for its approvals as a whole: while any payout of it does, the run does.
+  const waiting = (counts.pending_approval ?? 0) > 0;
   return {
     ...batchResource(batch),
-    status: done ? ('completed' as const) : ('processing' as const),
+    status: waiting ? ('pending_approval' as const) : done ? ('completed' as const) : ('processing' as const),
     counts,
     amounts,
     progress: {

@@ -32,7 +32,8 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
 export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
   return {
     ...row,
-    status: 'accepted',
+    // A payout an approval policy caught starts in `pending_approval`; every other in `accepted`.
+    status: row.status ?? 'accepted',
     queuedReason: null,
     purpose: row.purpose ?? null,
     referenceId: row.referenceId ?? null,

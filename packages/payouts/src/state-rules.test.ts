@@ -26,6 +26,7 @@ describe('the rules of each state', () => {
   });
 
   test.each([
+    ['pending_approval', null, null, 'accept'],
     ['accepted', null, null, 'accept'],
     ['reserved', null, null, 'submit'],
     ['queued', 'wallet_low_balance', null, null],
@@ -56,6 +57,8 @@ describe('the rules of each state', () => {
     [at('unknown'), 'reserved', []],
     [at('accepted'), 'queued', []],
     [at('accepted'), 'cancelled', []],
+    [at('pending_approval'), 'accepted', []],
+    [at('pending_approval'), 'cancelled', []],
     [at('queued', 'wallet_low_balance'), 'cancelled', []],
     [at('reserved'), 'cancelled', ['void']],
     [at('queued', 'provider_low_balance'), 'failed', ['void']],

@@ -28,6 +28,10 @@ export interface StateRule {
 }
 
 export const STATE_RULES: Readonly<Record<PayoutStatus, StateRule>> = {
+  // Waits for people, maybe for days: not swept by age. Its decision (approved, rejected, expired)
+  // is in Postgres (`approval_requests`); the sweeper's approval scan re-drives a decided payout
+  // whose job was lost, and expires those past their time. `accept` applies the decision.
+  pending_approval: { redrive: 'accept', swept: false, ledger: 'none' },
   accepted: { redrive: 'accept', swept: true, ledger: 'none' },
   reserved: { redrive: 'submit', swept: true, ledger: 'hold' },
   queued: { redrive: 'by_queue_reason', swept: true, ledger: 'none' },

@@ -174,6 +174,8 @@ export const PROVIDER_QUEUES = PROVIDER_IDS.map(providerQueueName);
 export const jobIds = {
   accepted: (payoutId: string) => `accepted-${payoutId}`,
   acceptedSlice: (batchId: string, slice: number) => `accepted-${batchId}-${slice}`,
+  /** A slice of a run whose approval was decided (approved, rejected): `payouts.accepted` applies it. */
+  decidedSlice: (batchId: string, slice: number) => `decided-${batchId}-${slice}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,

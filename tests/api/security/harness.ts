@@ -19,6 +19,7 @@ export const KEY_ROLES: readonly KeyRole[] = ['admin', 'maker', 'approver', 'vie
 const READ: KeyRole[] = ['admin', 'maker', 'approver', 'viewer'];
 const MAKE: KeyRole[] = ['admin', 'maker'];
 const ADMIN: KeyRole[] = ['admin'];
+const APPROVE: KeyRole[] = ['admin', 'approver'];
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Express path; `:id` and friends are filled from the fixture. */
@@ -55,6 +56,35 @@ export const ROUTES: RouteSpec[] = [
   // settings.security.test.ts
   { method: 'GET', path: '/v1/settings', access: 'tenant', roles: READ, file: 'settings' },
   { method: 'PATCH', path: '/v1/settings', access: 'tenant', roles: ADMIN, body: () => ({}), file: 'settings' },
+  // approvals.security.test.ts
+  { method: 'GET', path: '/v1/approval-policy', access: 'tenant', roles: ADMIN, file: 'approvals' },
+  {
+    method: 'PUT',
+    path: '/v1/approval-policy',
+    access: 'tenant',
+    roles: ADMIN,
+    body: () => ({ rules: [] }),
+    file: 'approvals',
+  },
+  { method: 'GET', path: '/v1/approvals', access: 'tenant', roles: READ, file: 'approvals' },
+  { method: 'POST', path: '/v1/payouts/:id/approve', access: 'tenant', roles: APPROVE, file: 'approvals' },
+  {
+    method: 'POST',
+    path: '/v1/payouts/:id/reject',
+    access: 'tenant',
+    roles: APPROVE,
+    body: () => ({ reason: 'not this one' }),
+    file: 'approvals',
+  },
+  { method: 'POST', path: '/v1/payout-batches/:id/approve', access: 'tenant', roles: APPROVE, file: 'approvals' },
+  {
+    method: 'POST',
+    path: '/v1/payout-batches/:id/reject',
+    access: 'tenant',
+    roles: APPROVE,
+    body: () => ({ reason: 'not this run' }),
+    file: 'approvals',
+  },
   // balances.security.test.ts
   { method: 'GET', path: '/v1/balances', access: 'tenant', roles: READ, file: 'balances' },
   // admin.security.test.ts
@@ -93,6 +123,7 @@ export const ROUTES: RouteSpec[] = [
     body: () => ({ all: true, dry_run: true }),
     file: 'operations',
   },
+  { method: 'POST', path: '/v1/admin/replays/:id/approve', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/providers/:provider/funded', access: 'operator', file: 'operations' },
   { method: 'GET', path: '/v1/admin/operator-actions', access: 'operator', file: 'operations' },

@@ -9,9 +9,10 @@ import {
   must,
   newId,
 } from '@payouts/core';
-import { type BatchRowError, payoutBatches, payouts } from '@payouts/db';
+import { approvalRequests, type BatchRowError, payoutBatches, payouts } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
+  approvalsRequired,
   batchResource,
   batchStatusGroups,
   batchStatusResource,
@@ -22,6 +23,7 @@ import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts
 import { parse } from 'csv-parse';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import express, { type Request, Router } from 'express';
+import { approvalRequestFor } from '../approval-requests.ts';
 import { requireTenant } from '../auth.ts';
 import { columnOf, csvField, csvRecordToPayout, unknownColumns } from '../batch-csv.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -103,7 +105,10 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payout-batches');
+      const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy } = requireTenant(
+        req,
+        'POST /v1/payout-batches',
+      );
       if (isDryRun(req)) {
         const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
         if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
@@ -158,6 +163,14 @@ export function batchRoutes(deps: ApiDeps): Router {
       }
       const queueIfLow = short.length > 0 ? true : undefined;
       const batchId = newId('batch');
+      // The run as a whole, by its total per currency: one decision for every payout of it.
+      const approval = approvalRequestFor(
+        approvalPolicy,
+        approvalsRequired(approvalPolicy, 'batch', currencyTotals(accepted.map((r) => r.payout))),
+        { id: batchId, kind: 'batch', tenantId },
+        { keyId, label },
+        new Date(),
+      );
 
       const store = () =>
         withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
@@ -176,6 +189,7 @@ export function batchRoutes(deps: ApiDeps): Router {
               totals,
             })
             .returning();
+          if (approval) await tx.insert(approvalRequests).values(approval);
           // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
           // drizzle's per-value parameters cost more than the inserts themselves.
           for (let i = 0; i < accepted.length; i += 10_000) {
@@ -183,20 +197,25 @@ export function batchRoutes(deps: ApiDeps): Router {
             // The payouts, and their first event made from what was inserted, in one statement.
             await insertAcceptedPayouts(
               tx,
-              chunk.map((r) =>
-                payoutRow(r.payout, tenantId, {
+              chunk.map((r) => ({
+                ...payoutRow(r.payout, tenantId, {
                   batchId,
                   batchRow: r.row,
                   queueIfLowBalance: queueIfLow,
                   referenceGuarded: duplicateReferenceGuard,
                 }),
-              ),
+                ...(approval ? { status: 'pending_approval' as const } : {}),
+              })),
               { keyId, ...(label ? { keyLabel: label } : {}), batchId },
             );
           }
           return {
             status: 202,
-            body: { ...batchResource(must(batch, 'the inserted batch')), errors: refused.slice(0, 1000) },
+            body: {
+              ...batchResource(must(batch, 'the inserted batch')),
+              status: approval ? 'pending_approval' : 'processing',
+              errors: refused.slice(0, 1000),
+            },
           };
         });
       const { response, replayed } = await store().catch(async (error: unknown) => {
@@ -208,6 +227,7 @@ export function batchRoutes(deps: ApiDeps): Router {
 
       if (!replayed) {
         // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
+        // A run waiting for approval goes too: the reconciler sends its `batch.pending_approval`.
         try {
           // One job per slice of ACCEPTED_SLICE payouts (a reconciler batch's worth), behind
           // single payouts; the request id and trace ride along.
@@ -556,6 +576,12 @@ function totalsOf(prepared: PreparedPayout[]) {
     totals.set(k, t);
   }
   return [...totals.values()].map((t) => ({ ...t, amount: t.amount.toString() }));
+}
+
+function currencyTotals(prepared: PreparedPayout[]): Map<string, bigint> {
+  const totals = new Map<string, bigint>();
+  for (const p of prepared) totals.set(p.body.currency, (totals.get(p.body.currency) ?? 0n) + p.canonical.amount);
+  return totals;
 }
 
 /**

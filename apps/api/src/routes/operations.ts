@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { isId, isProviderId, isQueuedReason, must, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
-import { operatorActions, payouts, providerSubmissions } from '@payouts/db';
+import { isId, isProviderId, isQueuedReason, must, newId, PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
+import { operatorActions, payouts, providerSubmissions, replayRequests } from '@payouts/db';
 import { maskText } from '@payouts/observability';
 import { isFinal, parkedPayouts, unfinishedSql, waitsForWallet } from '@payouts/payouts';
 import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } from '@payouts/queue';
@@ -10,11 +10,11 @@ import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { payoutHistory } from '../payout-history.ts';
-import { problems } from '../problem.ts';
+import { HttpProblem, problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
-import { parseBody, parseQuery } from '../validation.ts';
+import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
 
 /**
@@ -49,6 +49,15 @@ const operatorActionsQuery = z.strictObject({
   target: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+const replayRequestSchema = z
+  .object({
+    id: z.string().openapi({ example: 'rpl_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
+    object: z.literal('replay_request'),
+    status: z.literal('pending_approval'),
+    dry_run: z.literal(false),
+  })
+  .openapi('ReplayRequestPending');
 
 export const replaysBody = z
   .strictObject({
@@ -185,6 +194,64 @@ export function operationRoutes(deps: ApiDeps): Router {
         'filters',
       );
     }
+    if (!body.dry_run && deps.operatorApprovals) {
+      // Four eyes: stored, run only when another operator key approves it.
+      const id = newId('replayRequest');
+      await deps.db.transaction(async (tx) => {
+        await tx.insert(replayRequests).values({ id, requestedBy: operator.keyId, body, status: 'pending' });
+        await recordOperatorAction(tx, {
+          actor: operator.keyId,
+          action: 'payouts.replay.requested',
+          target: id,
+          params: body,
+          result: { status: 'pending_approval' },
+        });
+      });
+      res.status(202).json({ id, object: 'replay_request', status: 'pending_approval', dry_run: false });
+      return;
+    }
+    res.json(await runReplay(operator.keyId, body));
+  });
+
+  /** A second operator approves a stored bulk replay (OPERATOR_APPROVALS=on): it runs now, once. */
+  router.post('/replays/:id/approve', async (req, res) => {
+    const operator = requireOperator(req);
+    expectNoBody(req);
+    const id = req.params.id;
+    if (!isId(id, 'replayRequest')) throw problems.notFound('The replay request');
+    const claimed = await deps.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(replayRequests).where(eq(replayRequests.id, id)).for('update');
+      if (!row) throw problems.notFound('The replay request');
+      if (row.status !== 'pending') {
+        throw new HttpProblem(409, 'not_pending_approval', 'This replay was approved and ran already.', [], {
+          current_status: row.status,
+        });
+      }
+      if (row.requestedBy === operator.keyId) {
+        throw new HttpProblem(
+          403,
+          'approver_is_maker',
+          'The operator who asked for a bulk replay may not approve it: another operator key must.',
+        );
+      }
+      await tx
+        .update(replayRequests)
+        .set({ status: 'approved', approvedBy: operator.keyId, decidedAt: new Date() })
+        .where(eq(replayRequests.id, id));
+      return row;
+    });
+    const result = await runReplay(operator.keyId, replaysBody.parse(claimed.body), {
+      request_id: id,
+      requested_by: claimed.requestedBy,
+    });
+    await deps.db
+      .update(replayRequests)
+      .set({ result: { matched: result.matched, replayed: result.replayed } })
+      .where(eq(replayRequests.id, id));
+    res.json({ ...result, request_id: id });
+  });
+
+  async function runReplay(actor: string, body: z.infer<typeof replaysBody>, approval: Record<string, unknown> = {}) {
     const filters = body.filters ?? {};
     const rows = await deps.db.select().from(payouts).where(where(filters)).orderBy(payouts.id).limit(body.limit);
     const replayed = body.dry_run ? [] : await replay(deps, rows);
@@ -195,9 +262,13 @@ export function operationRoutes(deps: ApiDeps): Router {
       payouts: rows.slice(0, 1000).map((r) => ({ payout_id: r.id, status: r.status, provider: r.provider })),
     };
     if (!body.dry_run)
-      await record(operator.keyId, 'payouts.replay', null, body, { matched: rows.length, replayed: replayed.length });
-    res.json(result);
-  });
+      await record(actor, 'payouts.replay', null, body, {
+        matched: rows.length,
+        replayed: replayed.length,
+        ...approval,
+      });
+    return result;
+  }
 
   router.post('/payouts/:id/cancel', async (req, res) => {
     const operator = requireOperator(req);
@@ -357,14 +428,13 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
       updated_at: z.string(),
     })
     .openapi('DeadLetter');
-  const replayResult = z
-    .object({
-      dry_run: z.boolean(),
-      matched: z.number().int(),
-      replayed: z.number().int(),
-      payouts: z.array(z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), provider: z.string() })),
-    })
-    .openapi('ReplayResult');
+  const replayFields = {
+    dry_run: z.boolean(),
+    matched: z.number().int(),
+    replayed: z.number().int(),
+    payouts: z.array(z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), provider: z.string() })),
+  };
+  const replayResult = z.object(replayFields).openapi('ReplayResult');
 
   registry.registerPath({
     method: 'get',
@@ -422,8 +492,29 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
     request: { body: { required: true, content: { 'application/json': { schema: replaysBody } } } },
     responses: h.keyed('operator', 'post', {
       200: h.json(replayResult, 'What matched, and what was re-driven (nothing in a dry run)'),
+      202: h.json(
+        replayRequestSchema,
+        'OPERATOR_APPROVALS=on and not a dry run: stored, nothing re-driven; it runs when another operator key approves it (`POST /v1/admin/replays/{id}/approve`)',
+      ),
       400: 'Neither a filter nor all: true (`replay_filters_missing`, field `filters`), a body that is not JSON, or text that cannot be stored',
       422: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/admin/replays/{id}/approve',
+    summary: 'Approve a bulk replay another operator asked for (OPERATOR_APPROVALS=on): it runs now, once (recorded)',
+    security,
+    request: { params: z.object({ id: z.string().openapi({ example: 'rpl_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) }) },
+    responses: h.keyed('operator', 'post', {
+      200: h.json(
+        z.object({ ...replayFields, request_id: z.string() }).openapi('ApprovedReplayResult'),
+        'What matched, and what was re-driven',
+      ),
+      403: 'A tenant key on an operator route (`forbidden`); or the operator who asked for the replay (`approver_is_maker`)',
+      404: 'No such replay request (`not_found`)',
+      409: 'Approved and run already (`not_pending_approval`)',
+      422: 'A body was sent (`validation_failed`, field `body`): this request takes none',
     }),
   });
   registry.registerPath({

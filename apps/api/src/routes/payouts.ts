@@ -1,9 +1,10 @@
 import { isId, must } from '@payouts/core';
 import { payouts, providerSubmissions } from '@payouts/db';
-import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
+import { acceptedPayoutsCtes, acceptedRecord, approvalsRequired, cancellable } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
+import { approvalRequestFor } from '../approval-requests.ts';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
@@ -22,16 +23,32 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
+    const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const prepared = preparePayout(deps, req.body);
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
+    const now = new Date();
+    // Caught by the tenant's approval policy: created waiting for approvals, nothing held or sent.
+    const approval = approvalRequestFor(
+      approvalPolicy,
+      approvalsRequired(
+        approvalPolicy,
+        'payout',
+        new Map([[prepared.payout.body.currency, prepared.payout.canonical.amount]]),
+      ),
+      { id, kind: 'payout', tenantId },
+      { keyId, label },
+      now,
+    );
     const record = acceptedRecord(
-      payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
-      new Date(),
+      {
+        ...payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
+        ...(approval ? { status: 'pending_approval' as const } : {}),
+      },
+      now,
     );
     const create = () =>
       createOnce(
@@ -40,17 +57,21 @@ export function payoutRoutes(deps: ApiDeps): Router {
         key,
         fingerprint(req, req.body),
         { status: 202, body: payoutResource(record) },
-        (where) =>
-          acceptedPayoutsCtes(
+        (where) => [
+          ...acceptedPayoutsCtes(
             [record],
             { keyId, ...(label ? { keyLabel: label } : {}) },
             { where, now: record.createdAt },
           ),
+          // Only with the payout: `where` guards its insert, and this reads what was inserted.
+          ...(approval ? [approvalRequestCte(approval)] : []),
+        ],
       );
     const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
 
     if (!replayed) {
       // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
+      // A payout waiting for approval goes too: the reconciler sends its `payout.pending_approval`.
       await deps.queues
         .toReconciler('payout.accepted', { payoutId: id }, { jobId: jobIds.accepted(id) })
         .catch((error) =>
@@ -121,6 +142,15 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/** The payout's approval request, inserted in the create's statement with the payout it names. */
+function approvalRequestCte(r: NonNullable<ReturnType<typeof approvalRequestFor>>): SQL {
+  return sql`approval_request as (
+    insert into approval_requests (subject_id, tenant_id, kind, status, approvals_required, maker_key_id, maker_label, expires_at, created_at)
+    select id, ${r.tenantId}, ${r.kind}, ${r.status}, ${r.approvalsRequired}, ${r.makerKeyId}, ${r.makerLabel},
+           ${r.expiresAt.toISOString()}::timestamptz, ${r.createdAt.toISOString()}::timestamptz
+    from accepted_payouts)`;
 }
 
 /**

@@ -23,7 +23,13 @@ interface ReplayMany {
   payouts: { payout_id: string; status: string; provider: string }[];
 }
 
-type ReplayOptions = FilterOptions & { all?: boolean; dryRun?: boolean; limit?: number };
+/** OPERATOR_APPROVALS=on: a bulk replay is stored until a second operator approves it. */
+interface ReplayPending {
+  id: string;
+  status: 'pending_approval';
+}
+
+type ReplayOptions = FilterOptions & { all?: boolean; dryRun?: boolean; limit?: number; approve?: string };
 
 /**
  * Re-drives unfinished payouts from their recorded state. Never pays twice: every provider call
@@ -39,13 +45,30 @@ export function registerReplay(program: Command, ctx: Context): void {
   )
     .option('--dry-run', 'with --all: list what would be replayed, change nothing')
     .option('--limit <n>', 'with --all: at most this many in this call (API default 1000)', parsePositiveInt)
+    .option(
+      '--approve <requestId>',
+      "approve another operator's bulk replay (rpl_…; OPERATOR_APPROVALS=on): it runs now",
+    )
     .option('--json', JSON_HELP)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ pnpm cli replay po_01JD3…\n  $ pnpm cli replay --all --state needs_attention --dry-run',
+      '\nExamples:\n  $ pnpm cli replay po_01JD3…\n  $ pnpm cli replay --all --state needs_attention --dry-run\n  $ pnpm cli replay --approve rpl_01JD3…',
     )
     .action(async (payoutId: string | undefined, opts: ReplayOptions, cmd: Command) => {
       const filtersGiven = Object.keys(wireFilters(opts)).length > 0;
+      if (opts.approve !== undefined) {
+        if (payoutId || opts.all) cmd.error('error: --approve takes a replay request id alone');
+        const { body } = await ctx
+          .client(cmd)
+          .post<ReplayMany>(`/v1/admin/replays/${encodeURIComponent(opts.approve)}/approve`);
+        ctx.emit(cmd, body, () =>
+          fields([
+            ['matched', body.matched],
+            ['replayed', body.replayed],
+          ]),
+        );
+        return;
+      }
       if (opts.all && payoutId) cmd.error('error: give a payout id or --all, not both');
       if (!opts.all) {
         if (!payoutId) cmd.error('error: missing payout id (or --all to replay by filters)');
@@ -65,7 +88,20 @@ export function registerReplay(program: Command, ctx: Context): void {
       // The API replays everything replayable only when told so in as many words (`all: true`).
       const scope = filtersGiven ? { filters: wireFilters(opts) } : { all: true };
       const request = { ...scope, dry_run: opts.dryRun ?? false, limit: opts.limit };
-      const { body } = await ctx.client(cmd).post<ReplayMany>('/v1/admin/replays', { body: request });
+      const { status, body: answer } = await ctx
+        .client(cmd)
+        .post<ReplayMany | ReplayPending>('/v1/admin/replays', { body: request });
+      if (status === 202) {
+        const pending = answer as ReplayPending;
+        ctx.emit(
+          cmd,
+          pending,
+          () =>
+            `Waiting for a second operator: nothing was replayed. Another operator key approves it with\n  pnpm cli replay --approve ${pending.id}\n`,
+        );
+        return;
+      }
+      const body = answer as ReplayMany;
       ctx.emit(cmd, body, () => {
         const summary = fields([
           ['dry run', yesNo(body.dry_run)],

@@ -1771,6 +1771,990 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/approval-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your approval policy (admin keys) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The policy */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalPolicyResource"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace your approval policy (admin keys); `rules: []` turns approvals off
+         * @description A payout (kind `payout`) or a batch’s total per currency (kind `batch`) of at least `min_amount` in its currency needs `approvals_required` distinct approvals (the most any matching rule asks) before anything is held or sent. Undecided after `expires_after_hours` it is cancelled (`approval_expired`).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApprovalPolicy"];
+                };
+            };
+            responses: {
+                /** @description The policy now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalPolicyResource"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed (`validation_failed`); `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts and batches waiting for approval (or decided), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "approved" | "rejected" | "expired";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The approval requests */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalList"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a payout waiting for approval */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The approval was counted (or was already: the same approver counts once). With enough approvals the payout is released into the normal flow. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutApprovalDecision"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`); or the approver created the payout (`approver_is_maker`: the same key or the same label) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payout is not waiting for approval any more (`not_pending_approval`: `current_status` says what it is now); or it waits with its batch, which is approved or rejected as a whole (`decided_with_batch`, `batch_id` names it) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body was sent (`validation_failed`, field `body`): this request takes none */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-batches/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a batch waiting for approval (one decision for the whole run; the pre-flight runs again) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The approval was counted (or was already: the same approver counts once). With enough approvals the batch is released into the normal flow. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchApprovalDecision"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`); or the approver created the batch (`approver_is_maker`: the same key or the same label) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The batch is not waiting for approval any more (`not_pending_approval`: `current_status` says what it is now) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body was sent (`validation_failed`, field `body`); or the wallet cannot cover the run any more (`insufficient_funds`, the approval not recorded) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a payout waiting for approval */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApprovalRejection"];
+                };
+            };
+            responses: {
+                /** @description Rejected: the payout is cancelled with failure.code approval_rejected. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutApprovalDecision"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`); or the approver created the payout (`approver_is_maker`: the same key or the same label) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payout is not waiting for approval any more (`not_pending_approval`: `current_status` says what it is now); or it waits with its batch, which is approved or rejected as a whole (`decided_with_batch`, `batch_id` names it) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No reason, or not a text of 1 to 500 characters (`validation_failed`, field `reason`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-batches/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a batch waiting for approval (every payout of it is cancelled) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApprovalRejection"];
+                };
+            };
+            responses: {
+                /** @description Rejected: the batch is cancelled with failure.code approval_rejected. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchApprovalDecision"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`); or the approver created the batch (`approver_is_maker`: the same key or the same label) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The batch is not waiting for approval any more (`not_pending_approval`: `current_status` says what it is now) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No reason, or not a text of 1 to 500 characters (`validation_failed`, field `reason`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants": {
         parameters: {
             query?: never;
@@ -3335,7 +4319,7 @@ export interface paths {
             parameters: {
                 query?: {
                     provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
-                    state?: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                    state?: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                     reason?: string;
                     older_than?: number | null;
                     limit?: number;
@@ -3734,7 +4718,7 @@ export interface paths {
                         "application/json": {
                             payout_id: string;
                             /** @enum {string} */
-                            status: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                             replayed: boolean;
                         };
                     };
@@ -3886,6 +4870,15 @@ export interface paths {
                         "application/json": components["schemas"]["ReplayResult"];
                     };
                 };
+                /** @description OPERATOR_APPROVALS=on and not a dry run: stored, nothing re-driven; it runs when another operator key approves it (`POST /v1/admin/replays/{id}/approve`) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReplayRequestPending"];
+                    };
+                };
                 /** @description Neither a filter nor all: true (`replay_filters_missing`, field `filters`), a body that is not JSON, or text that cannot be stored */
                 400: {
                     headers: {
@@ -3932,6 +4925,160 @@ export interface paths {
                     };
                 };
                 /** @description Validation failed (`validation_failed`); `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/replays/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a bulk replay another operator asked for (OPERATOR_APPROVALS=on): it runs now, once (recorded) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What matched, and what was re-driven */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovedReplayResult"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A tenant key on an operator route (`forbidden`); or the operator who asked for the replay (`approver_is_maker`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such replay request (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Approved and run already (`not_pending_approval`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body was sent (`validation_failed`, field `body`): this request takes none */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -7133,7 +8280,7 @@ export interface components {
             /** @enum {string} */
             object: "payout";
             /** @enum {string} */
-            status: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             amount: number;
             /** @enum {string} */
             currency: "INR" | "THB" | "USD" | "COP";
@@ -7212,6 +8359,15 @@ export interface components {
             total_rows?: number;
             /** @description `duplicate_reference`: the payout that holds the reference_id. */
             existing_payout_id?: string;
+            /** @description `not_pending_approval`: what the payout (its state) or the batch (its approval) is now. */
+            current_status?: string;
+            /** @description `decided_with_batch`: the batch whose approval decides this payout. */
+            batch_id?: string;
+            /**
+             * @description `not_pending_approval`: how its approval was decided, when it had one.
+             * @enum {string}
+             */
+            approval_status?: "pending" | "approved" | "rejected" | "expired";
         };
         BatchRowError: {
             row: number;
@@ -7360,6 +8516,11 @@ export interface components {
                 amount: number | string;
             }[];
             created_at: string;
+            /**
+             * @description `pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals").
+             * @enum {string}
+             */
+            status: "pending_approval" | "processing";
             /** @description The refused rows (accept_valid), at most 1,000. */
             errors: components["schemas"]["BatchRowError"][];
         };
@@ -7391,10 +8552,10 @@ export interface components {
             }[];
             created_at: string;
             /**
-             * @description completed once every accepted payout is final.
+             * @description pending_approval while the run waits for its approvals; completed once every accepted payout is final.
              * @enum {string}
              */
-            status: "processing" | "completed";
+            status: "pending_approval" | "processing" | "completed";
             /** @description Payouts per state. */
             counts: {
                 [key: string]: number;
@@ -7421,7 +8582,7 @@ export interface components {
             /** @enum {string} */
             object: "payout";
             /** @enum {string} */
-            status: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             amount: number;
             /** @enum {string} */
             currency: "INR" | "THB" | "USD" | "COP";
@@ -7452,6 +8613,87 @@ export interface components {
             version: number;
             created_at: string;
             updated_at: string;
+        };
+        ApprovalPolicyResource: {
+            /** @enum {string} */
+            object: "approval_policy";
+            rules: {
+                /** @enum {string} */
+                kind: "payout" | "batch";
+                min_amount: {
+                    [key: string]: number;
+                };
+                approvals_required: number;
+            }[];
+            expires_after_hours: number;
+        };
+        ApprovalPolicy: {
+            rules: components["schemas"]["ApprovalRule"][];
+            /** @default 168 */
+            expires_after_hours: number;
+        };
+        ApprovalRule: {
+            /**
+             * @description `payout`: a payout created alone, by its amount; `batch`: a run, by its total per currency.
+             * @enum {string}
+             */
+            kind: "payout" | "batch";
+            /**
+             * @description Per currency, the amount (minor units, 1 to 1000000000000000) from which the rule applies.
+             * @example {
+             *       "INR": 1000000
+             *     }
+             */
+            min_amount: {
+                INR?: number;
+                THB?: number;
+                USD?: number;
+                COP?: number;
+            };
+            approvals_required: 1 | 2;
+        };
+        ApprovalList: {
+            data: components["schemas"]["Approval"][];
+        };
+        Approval: {
+            /** @enum {string} */
+            object: "approval";
+            /** @description The payout (`po_…`) or batch (`bat_…`) waiting for approval. */
+            subject_id: string;
+            /** @enum {string} */
+            kind: "payout" | "batch";
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "expired";
+            approvals_required: number;
+            /** @description Distinct approvals given so far. */
+            approvals: number;
+            maker: {
+                key_id: string;
+                label: string | null;
+            };
+            decisions: {
+                /** @enum {string} */
+                decision: "approve" | "reject";
+                key_id: string;
+                /** @description The label of the key: the person who decided. */
+                label: string | null;
+                reason: string | null;
+                created_at: string;
+            }[];
+            expires_at: string;
+            created_at: string;
+            decided_at: string | null;
+        };
+        PayoutApprovalDecision: {
+            approval: components["schemas"]["Approval"];
+            payout: components["schemas"]["Payout"];
+        };
+        BatchApprovalDecision: {
+            approval: components["schemas"]["Approval"];
+            batch: components["schemas"]["PayoutBatchStatus"];
+        };
+        ApprovalRejection: {
+            reason: string;
         };
         Tenant: {
             id: string;
@@ -7576,7 +8818,7 @@ export interface components {
             /** @enum {string} */
             provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
             /** @enum {string} */
-            status: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             reason: string;
             failure: {
                 code: string;
@@ -7602,9 +8844,19 @@ export interface components {
             payouts: {
                 payout_id: string;
                 /** @enum {string} */
-                status: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                 provider: string;
             }[];
+        };
+        ReplayRequestPending: {
+            /** @example rpl_01JDA8Z6B9Y4X3W2V1T0S9R8Q7 */
+            id: string;
+            /** @enum {string} */
+            object: "replay_request";
+            /** @enum {string} */
+            status: "pending_approval";
+            /** @enum {boolean} */
+            dry_run: false;
         };
         ReplayRequest: {
             /** @description Which payouts: the dead-letter filters. Without any, `all: true` is required. */
@@ -7612,7 +8864,7 @@ export interface components {
                 /** @enum {string} */
                 provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
                 /** @enum {string} */
-                state?: "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                state?: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                 reason?: string;
                 /** @default 300 */
                 older_than: number | null;
@@ -7626,6 +8878,18 @@ export interface components {
             dry_run: boolean;
             /** @default 1000 */
             limit: number;
+        };
+        ApprovedReplayResult: {
+            dry_run: boolean;
+            matched: number;
+            replayed: number;
+            payouts: {
+                payout_id: string;
+                /** @enum {string} */
+                status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                provider: string;
+            }[];
+            request_id: string;
         };
         AuditReport: {
             ok: boolean;
@@ -7740,7 +9004,7 @@ export interface components {
             object: "webhook_endpoint";
             url: string;
             description: string | null;
-            enabled_events: ("payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.updated" | "batch.completed")[] | null;
+            enabled_events: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[] | null;
             disabled: boolean;
             /** @description While a rotation overlaps: until when the previous secret signs too. */
             previous_secret_expires_at: string | null;
@@ -7754,7 +9018,7 @@ export interface components {
             url: string;
             description?: string;
             /** @description Event types sent to this endpoint; absent or null: every type. */
-            enabled_events?: ("payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.updated" | "batch.completed")[];
+            enabled_events?: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -7766,7 +9030,7 @@ export interface components {
             url?: string;
             description?: string | null;
             /** @description Event types sent to this endpoint; absent or null: every type. */
-            enabled_events?: ("payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.updated" | "batch.completed")[] | null;
+            enabled_events?: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[] | null;
             disabled?: boolean;
         };
         RotateWebhookSecret: {
@@ -7792,7 +9056,7 @@ export interface components {
             /** @description The webhook-id header (msg_…). */
             event_id: string;
             /** @enum {string} */
-            event_type: "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.updated" | "batch.completed";
+            event_type: "payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed";
             subject_id: string;
             subject_version: number;
             /**

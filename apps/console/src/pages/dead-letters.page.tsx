@@ -70,6 +70,8 @@ function DeadLetters() {
           label="Dry run: replay all that match"
           run={async () => {
             const result = await bulk(true);
+            // A dry run never waits for a second operator: it always answers what would be replayed.
+            if (!('matched' in result)) return 'The dry run was stored instead of run';
             setPlan(result);
             return `${result.matched} would be replayed`;
           }}
@@ -83,6 +85,8 @@ function DeadLetters() {
               const result = await bulk(false);
               setPlan(null);
               list.reload();
+              // With OPERATOR_APPROVALS=on the replay waits for another operator key's approval.
+              if (!('replayed' in result)) return `Replay ${result.id} waits for a second operator's approval`;
               return `${result.replayed} replayed`;
             }}
           />

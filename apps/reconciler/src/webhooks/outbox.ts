@@ -22,6 +22,22 @@ import {
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 
 type EventInsert = typeof webhookEvents.$inferInsert;
+type BatchApprovalEventType = Extract<WebhookEventType, `batch.${string}`>;
+
+/**
+ * The event a transition sends: `payout.<state>`, except where an approval decided it — enough
+ * approvals (`pending_approval` → `accepted`: `payout.approved`), a rejection or the expiry
+ * (→ `cancelled`: `payout.approval_rejected`, `payout.approval_expired`; the payload's status is
+ * `cancelled` and its `failure.code` says which). `payout.rejected` stays the provider's refusal.
+ */
+function transitionEventType(from: PayoutStatus, row: PayoutRow): WebhookEventType {
+  if (from === 'pending_approval') {
+    if (row.status === 'accepted') return 'payout.approved';
+    if (row.failureCode === 'approval_rejected') return 'payout.approval_rejected';
+    if (row.failureCode === 'approval_expired') return 'payout.approval_expired';
+  }
+  return payoutEventType(row.status as Exclude<PayoutStatus, 'accepted'>);
+}
 type DeliveryInsert = typeof webhookDeliveries.$inferInsert;
 
 interface Endpoint {
@@ -54,6 +70,8 @@ export class WebhookOutbox {
   private readonly links: ChainLink[] = [];
   /** Batches that had a payout become final here, of tenants that want `batch.completed`. */
   private readonly batches = new Map<string, string>();
+  /** Batches' approval news of this transaction (`batchApproval`). */
+  private readonly batchNews = new Map<string, { tenantId: string; batchId: string; type: BatchApprovalEventType }>();
 
   constructor(
     private readonly tx: Transaction,
@@ -87,8 +105,8 @@ export class WebhookOutbox {
   /** Call after the row holds its new state and version. */
   payoutChanged(row: PayoutRow, from: PayoutStatus): void {
     if (!this.endpoints.has(row.tenantId)) return;
-    const to = row.status as Exclude<PayoutStatus, 'accepted'>;
-    this.payoutEvent(row, payoutEventType(to));
+    const to = row.status;
+    this.payoutEvent(row, transitionEventType(from, row));
     if (
       row.batchId &&
       FINAL_STATUSES.has(to) &&
@@ -97,6 +115,25 @@ export class WebhookOutbox {
     ) {
       this.batches.set(row.batchId, row.tenantId);
     }
+  }
+
+  /**
+   * A payout created in `pending_approval` (its version 1 is this notice): `payout.pending_approval`,
+   * the first version of its chain. A payout of a batch sends none: its batch does.
+   */
+  payoutPendingApproval(row: PayoutRow): void {
+    if (!this.endpoints.has(row.tenantId)) return;
+    this.payoutEvent(row, 'payout.pending_approval');
+  }
+
+  /**
+   * A batch's approval news (`batch.pending_approval`, then one of `batch.approved`,
+   * `batch.approval_rejected`, `batch.approval_expired`), once each: many transactions apply one
+   * batch's slices, and the unique (subject, version, type) keeps one event.
+   */
+  batchApproval(tenantId: string, batchId: string, type: BatchApprovalEventType): void {
+    if (this.subscribers(tenantId, type).length === 0) return;
+    this.batchNews.set(`${batchId} ${type}`, { tenantId, batchId, type });
   }
 
   /** Call after the row holds its news and new version: `payout.updated`, in the same version chain. */
@@ -162,6 +199,7 @@ export class WebhookOutbox {
   async write(): Promise<number> {
     let written = 0;
     if (this.batches.size > 0) written += await this.completedBatches();
+    if (this.batchNews.size > 0) written += await this.batchApprovalNews();
     await this.chain();
     await insertRows(this.tx, webhookEvents, this.events);
     await insertRows(this.tx, webhookDeliveries, this.deliveries);
@@ -218,6 +256,31 @@ export class WebhookOutbox {
       const targets = this.subscribers(batch.tenantId, 'batch.completed');
       if (targets.length === 0) continue;
       const { event, deliveries } = this.build(batch.tenantId, 'batch.completed', batch.id, 1, data, targets);
+      const inserted = await insertRows(this.tx, webhookEvents, [event], {
+        onConflictDoNothing: ['subject_id', 'subject_version', 'type'],
+        returning: ['id'],
+      });
+      if (inserted.length === 0) continue;
+      await insertRows(this.tx, webhookDeliveries, deliveries);
+      written += deliveries.length;
+    }
+    return written;
+  }
+
+  private async batchApprovalNews(): Promise<number> {
+    const ids = [...new Set([...this.batchNews.values()].map((n) => n.batchId))];
+    const batches = new Map(
+      (await this.tx.select().from(payoutBatches).where(inArray(payoutBatches.id, ids))).map((b) => [b.id, b]),
+    );
+    let written = 0;
+    for (const news of this.batchNews.values()) {
+      const batch = batches.get(news.batchId);
+      if (!batch) continue;
+      const data = batchStatusResource(batch, await batchStatusGroups(this.tx, batch.id), this.now);
+      // Version 1: the batch's pending notice; 2: its decision (one of three, never two).
+      const version = news.type === 'batch.pending_approval' ? 1 : 2;
+      const targets = this.subscribers(news.tenantId, news.type);
+      const { event, deliveries } = this.build(news.tenantId, news.type, batch.id, version, data, targets);
       const inserted = await insertRows(this.tx, webhookEvents, [event], {
         onConflictDoNothing: ['subject_id', 'subject_version', 'type'],
         returning: ['id'],

@@ -1,3 +1,4 @@
+export * from './approvals.ts';
 export * from './batches.ts';
 export * from './idempotency.ts';
 export * from './ledger.ts';

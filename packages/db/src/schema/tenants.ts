@@ -1,5 +1,15 @@
 import { TENANT_KEY_ROLES } from '@payouts/core';
-import { boolean, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * A tenant's approval policy (docs/api.md, "Approvals"): which payouts and batches need approvals.
+ * `min_amount` is per currency, in minor units; a payout (or a batch's total) in that currency of
+ * at least it needs `approvals_required` distinct approvals. No rule for a kind and currency: none.
+ */
+export interface ApprovalPolicy {
+  rules: { kind: 'payout' | 'batch'; min_amount: Record<string, number>; approvals_required: 1 | 2 }[];
+  expires_after_hours: number;
+}
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -14,6 +24,8 @@ export const tenants = pgTable('tenants', {
    * tenant turns it off: a retried refund with a new Idempotency-Key must not pay twice).
    */
   duplicateReferenceGuard: boolean('duplicate_reference_guard').notNull().default(true),
+  /** Which payouts and batches need approvals before any money is held (null: none do). */
+  approvalPolicy: jsonb('approval_policy').$type<ApprovalPolicy>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
