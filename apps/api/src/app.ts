@@ -14,6 +14,7 @@ import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySi
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
+import { beneficiaryRoutes } from './routes/beneficiaries.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -106,6 +107,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', balanceRoutes(deps));
+  app.use('/v1', beneficiaryRoutes(deps));
   app.use('/v1', settingsRoutes(deps, auth));
   app.use('/v1', webhookEndpointRoutes(deps));
   app.use('/v1/admin', adminRoutes(deps, auth));

@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   webhookEndpoint: 'we',
   webhookEvent: 'msg',
   webhookDelivery: 'whd',
+  beneficiary: 'ben',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -43,6 +43,8 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     metadata: row.metadata ?? null,
     batchId: row.batchId ?? null,
     batchRow: row.batchRow ?? null,
+    beneficiaryId: row.beneficiaryId ?? null,
+    beneficiaryVersion: row.beneficiaryVersion ?? null,
     providerPayoutId: null,
     providerStatus: null,
     utr: null,

@@ -10,9 +10,10 @@ import { duplicateReference, isDuplicateReference, livePayoutsByReference } from
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
-import { payoutRow, preparePayout } from '../payout-input.ts';
+import { beneficiaryIdOf, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
+import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
 import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
@@ -24,8 +25,10 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
-    const prepared = preparePayout(deps, req.body);
-    if (!prepared.ok) throw problems.invalid(prepared.issues);
+    const beneficiaryId = beneficiaryIdOf(req.body);
+    const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
+    const prepared = preparePayout(deps, req.body, saved);
+    if (!prepared.ok) throw prepared.problem ?? problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
     const record = acceptedRecord(

@@ -1,4 +1,5 @@
 export * from './batches.ts';
+export * from './beneficiaries.ts';
 export * from './idempotency.ts';
 export * from './ledger.ts';
 export * from './operator-actions.ts';

@@ -1,5 +1,5 @@
 import { TENANT_KEY_ROLES } from '@payouts/core';
-import { boolean, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -14,6 +14,11 @@ export const tenants = pgTable('tenants', {
    * tenant turns it off: a retried refund with a new Idempotency-Key must not pay twice).
    */
   duplicateReferenceGuard: boolean('duplicate_reference_guard').notNull().default(true),
+  /**
+   * Hours after a saved beneficiary's bank details change during which payouts to it are held
+   * back (0: off). A changed account is the classic payroll-fraud path.
+   */
+  beneficiaryCoolingOffHours: integer('beneficiary_cooling_off_hours').notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -27,6 +27,8 @@ export interface Beneficiary {
   account_type?: string;
   address?: { line1?: string; line2?: string; city?: string; postal_code?: string; country?: string };
   provider_account_id?: string;
+  /** A UPI address (VPA), from a saved beneficiary paid by UPI. */
+  upi_address?: string;
 }
 
 /** A payout as an adapter sees it: canonical fields only, money as bigint minor units. */
