@@ -14,8 +14,8 @@ import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySi
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
-import { beneficiaryRoutes } from './routes/beneficiaries.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
+import { beneficiaryRoutes } from './routes/beneficiaries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';

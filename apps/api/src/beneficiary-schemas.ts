@@ -25,13 +25,11 @@ const upiAddress = z
   .regex(/^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$/, 'must be a UPI address (name@bank)')
   .openapi({ example: 'asha@okicici' });
 
-const providerAccounts = z
-  .partialRecord(z.enum(PROVIDER_IDS), text(100))
-  .openapi({
-    description:
-      'Accounts you registered at a provider yourself, by provider: DRUO needs its `acc_…` id. Used as `provider_account_id` when a payout to this beneficiary goes through that provider.',
-    example: { druo: 'acc_7f3a9c' },
-  });
+const providerAccounts = z.partialRecord(z.enum(PROVIDER_IDS), text(100)).openapi({
+  description:
+    'Accounts you registered at a provider yourself, by provider: DRUO needs its `acc_…` id. Used as `provider_account_id` when a payout to this beneficiary goes through that provider.',
+  example: { druo: 'acc_7f3a9c' },
+});
 
 const contactFields = {
   name: text(140),
@@ -115,7 +113,10 @@ const versionAuthor = z
 const accountOut = {
   bank_account: z
     .object({
-      account_number: z.string().nullable().openapi({ description: 'Masked: first and last four.', example: '1234****9012' }),
+      account_number: z
+        .string()
+        .nullable()
+        .openapi({ description: 'Masked: first and last four.', example: '1234****9012' }),
       bank_code: z.string().nullable(),
       bank_name: z.string().nullable(),
       account_type: z.string().nullable(),
@@ -148,7 +149,10 @@ export const beneficiarySavedSchema = z
     reference_id: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
     ...accountOut,
-    version: z.number().int().openapi({ description: 'The current version of the account: the one the next payout pays.' }),
+    version: z
+      .number()
+      .int()
+      .openapi({ description: 'The current version of the account: the one the next payout pays.' }),
     version_created_by: versionAuthor,
     version_created_at: z.string().openapi({ description: 'When the current account was set.' }),
     provider_accounts: z.record(z.string(), z.string()).openapi({

@@ -1,11 +1,5 @@
 import { type FieldIssue, maskAccountNumber, type ProviderId } from '@payouts/core';
-import {
-  type BeneficiaryRecord,
-  beneficiaries,
-  beneficiaryVersions,
-  type Executor,
-  tenants,
-} from '@payouts/db';
+import { type BeneficiaryRecord, beneficiaries, beneficiaryVersions, type Executor, tenants } from '@payouts/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { HttpProblem } from './problem.ts';
 
@@ -54,10 +48,7 @@ export async function loadSavedBeneficiaries(
           sql`${beneficiaries.id} in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`,
         ),
       ),
-    db
-      .select({ hours: tenants.beneficiaryCoolingOffHours })
-      .from(tenants)
-      .where(eq(tenants.id, tenantId)),
+    db.select({ hours: tenants.beneficiaryCoolingOffHours }).from(tenants).where(eq(tenants.id, tenantId)),
   ]);
   const coolingOffHours = tenant?.hours ?? 0;
   return new Map(rows.map((r) => [r.beneficiary.id, { ...r, coolingOffHours }]));
@@ -139,7 +130,10 @@ export function payoutBeneficiaryOf(saved: SavedBeneficiary, provider: ProviderI
  */
 export function asSavedBeneficiaryIssue(issue: FieldIssue): FieldIssue {
   if (!issue.path.startsWith('beneficiary.')) return issue;
-  return { path: 'beneficiary_id', message: `the saved beneficiary's ${issue.path.slice('beneficiary.'.length)} ${issue.message}` };
+  return {
+    path: 'beneficiary_id',
+    message: `the saved beneficiary's ${issue.path.slice('beneficiary.'.length)} ${issue.message}`,
+  };
 }
 
 function accountResource(account: BeneficiaryVersionRow['account']) {

@@ -97,7 +97,10 @@ export const metadataSchema = () =>
 export const beneficiaryIdSchema = z
   .string()
   .regex(/^ben_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a beneficiary id (ben_…)')
-  .openapi({ description: 'A saved beneficiary (`ben_…`): its current account is paid.', example: 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' });
+  .openapi({
+    description: 'A saved beneficiary (`ben_…`): its current account is paid.',
+    example: 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7',
+  });
 
 export const createPayoutSchema = z
   .strictObject({
@@ -117,7 +120,11 @@ export const createPayoutSchema = z
   .superRefine((body, ctx) => {
     // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
     if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['beneficiary_id'], message: 'send beneficiary_id or beneficiary, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['beneficiary_id'],
+        message: 'send beneficiary_id or beneficiary, not both',
+      });
     } else if (body.beneficiary === undefined && body.beneficiary_id === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -160,7 +167,10 @@ export const payoutBeneficiarySchema = z
       })
       .optional(),
     provider_account_id: z.string().optional(),
-    upi_address: z.string().optional().openapi({ description: 'A saved beneficiary’s UPI address, when it is paid by UPI.' }),
+    upi_address: z
+      .string()
+      .optional()
+      .openapi({ description: 'A saved beneficiary’s UPI address, when it is paid by UPI.' }),
   })
   .openapi('PayoutBeneficiary');
 
@@ -179,7 +189,10 @@ const payoutFields = {
   description: z.string().nullable(),
   batch_id: z.string().nullable(),
   beneficiary: payoutBeneficiarySchema,
-  beneficiary_id: z.string().nullable().openapi({ description: 'The saved beneficiary paid, or null (bank details inline).' }),
+  beneficiary_id: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The saved beneficiary paid, or null (bank details inline).' }),
   beneficiary_version: z
     .number()
     .int()

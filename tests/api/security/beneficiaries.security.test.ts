@@ -23,7 +23,9 @@ describe('beneficiary routes: keys and tenant isolation', () => {
       { 'idempotency-key': 'sec-pay-other' },
     );
     expect(pay.status).toBe(422);
-    expect(pay.body.errors).toEqual([{ field: 'beneficiary_id', message: expect.stringContaining('no saved beneficiary') }]);
+    expect(pay.body.errors).toEqual([
+      { field: 'beneficiary_id', message: expect.stringContaining('no saved beneficiary') },
+    ]);
   });
 
   test('a viewer reads beneficiaries but cannot save one', async () => {

@@ -3,7 +3,12 @@ import {
   apiKeys,
   beneficiaries,
   beneficiaryVersions,
-  idempotencyKeys, operatorActions, payoutBatches, tenants, webhookEndpoints } from '@payouts/db';
+  idempotencyKeys,
+  operatorActions,
+  payoutBatches,
+  tenants,
+  webhookEndpoints,
+} from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { expect, test } from 'vitest';
@@ -261,8 +266,7 @@ async function snapshot(f: Fixture) {
   const db = f.system.db.db;
   const count = async (
     table: typeof operatorActions | typeof idempotencyKeys | typeof payoutBatches | typeof beneficiaryVersions,
-  ) =>
-    must((await db.select({ n: sql<number>`count(*)::int` }).from(table))[0], 'a count').n;
+  ) => must((await db.select({ n: sql<number>`count(*)::int` }).from(table))[0], 'a count').n;
   return {
     actions: await count(operatorActions),
     idempotency: await count(idempotencyKeys),

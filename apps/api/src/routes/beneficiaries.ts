@@ -2,6 +2,7 @@ import { isId, must, newId } from '@payouts/core';
 import { type BeneficiaryAccount, beneficiaries, beneficiaryVersions, type Executor } from '@payouts/db';
 import { and, asc, desc, eq, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
+import { requireTenant } from '../auth.ts';
 import {
   type CreateBeneficiaryBody,
   createBeneficiarySchema,
@@ -9,7 +10,6 @@ import {
   type UpdateBeneficiaryBody,
   updateBeneficiarySchema,
 } from '../beneficiary-schemas.ts';
-import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { decodeCursor, page } from '../pagination.ts';
@@ -198,8 +198,7 @@ function accountOf(body: Pick<CreateBeneficiaryBody, 'bank_account' | 'upi_addre
 function newAccount(body: UpdateBeneficiaryBody, current: BeneficiaryAccount): BeneficiaryAccount | null {
   if (body.bank_account === undefined && body.upi_address === undefined) return null;
   const account = accountOf(body);
-  const same =
-    JSON.stringify(Object.entries(account).sort()) === JSON.stringify(Object.entries(current).sort());
+  const same = JSON.stringify(Object.entries(account).sort()) === JSON.stringify(Object.entries(current).sort());
   return same ? null : account;
 }
 
