@@ -137,6 +137,7 @@ describe('single payouts', () => {
     expect((await own.api('GET', '/v1/settings')).body).toEqual({
       object: 'settings',
       duplicate_reference_guard: true,
+      beneficiary_cooling_off_hours: 0,
     });
     const first = await own.api('POST', '/v1/payouts', inrPayout({ reference_id: 'inv-9' }), {
       'idempotency-key': 'o1',

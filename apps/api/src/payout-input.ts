@@ -114,6 +114,7 @@ export function preparePayout(
     metadata: body.metadata ?? null,
     // Derived from our payout id, minted here once: every retry and replay sends the same key.
     idempotencyKey: id,
+    beneficiaryId: saved?.beneficiary.id ?? null,
   };
   const issues = adapter.validate(canonical);
   if (issues.length > 0) return { ok: false, issues: saved ? issues.map(asSavedBeneficiaryIssue) : issues };

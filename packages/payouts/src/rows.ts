@@ -21,6 +21,7 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
     queueIfLowBalance: row.queueIfLowBalance,
     metadata: row.metadata,
     idempotencyKey: row.providerIdempotencyKey,
+    beneficiaryId: row.beneficiaryId,
   };
 }
 

@@ -47,6 +47,8 @@ export interface CanonicalPayout {
   metadata?: Record<string, string> | null;
   /** Minted once at ingestion from our payout id; the same on every retry and replay. */
   idempotencyKey: string;
+  /** The saved beneficiary paid (`ben_…`), when the payout named one; its stable id at the provider. */
+  beneficiaryId?: string | null;
 }
 
 /**
