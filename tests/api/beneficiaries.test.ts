@@ -264,7 +264,7 @@ describe('cooling-off', () => {
         body: csv,
       });
       expect(run.status).toBe(422);
-      const problem = await run.json();
+      const problem = (await run.json()) as { row_errors: unknown[] };
       expect(problem.row_errors).toEqual([
         expect.objectContaining({ row: 1, field: 'beneficiary_id', message: expect.stringContaining(endsAt) }),
       ]);
@@ -326,7 +326,7 @@ describe('batch rows by beneficiary_id', () => {
       body: csv,
     });
     expect(run.status).toBe(202);
-    const body = await run.json();
+    const body = (await run.json()) as { id: string; rows: unknown; errors: { row: number; field: string }[] };
     expect(body.rows).toEqual({ total: 3, accepted: 1, rejected: 2 });
     const fields = body.errors.map((e: { row: number; field: string }) => `${e.row}:${e.field}`);
     // Row 2 names a beneficiary and sends bank details; row 3 sends neither.

@@ -156,8 +156,25 @@ export const beneficiarySavedSchema = z
     version_created_by: versionAuthor,
     version_created_at: z.string().openapi({ description: 'When the current account was set.' }),
     provider_accounts: z.record(z.string(), z.string()).openapi({
-      description: 'What is registered for this beneficiary at each provider: the accounts you gave.',
+      description: 'The accounts you registered at a provider yourself, by provider.',
     }),
+    registrations: z
+      .array(
+        z.object({
+          provider: z.enum(PROVIDER_IDS),
+          version: z.number().int(),
+          contact_id: z.string().openapi({ description: 'The beneficiary at the provider (RazorpayX contact).' }),
+          account_id: z
+            .string()
+            .nullable()
+            .openapi({ description: 'This version’s account there (RazorpayX fund account); null while being created.' }),
+          created_at: z.string(),
+        }),
+      )
+      .openapi({
+        description:
+          'What we registered at each provider that pays registered accounts (RazorpayX), per version, made by the first payout through it.',
+      }),
     archived: z.boolean(),
     archived_at: z.string().nullable(),
     created_at: z.string(),

@@ -1,6 +1,13 @@
 import { type FieldIssue, maskAccountNumber, type ProviderId } from '@payouts/core';
-import { type BeneficiaryRecord, beneficiaries, beneficiaryVersions, type Executor, tenants } from '@payouts/db';
-import { and, eq, sql } from 'drizzle-orm';
+import {
+  type BeneficiaryRecord,
+  beneficiaries,
+  beneficiaryRegistrations,
+  beneficiaryVersions,
+  type Executor,
+  tenants,
+} from '@payouts/db';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { HttpProblem } from './problem.ts';
 
 /**
@@ -10,6 +17,25 @@ import { HttpProblem } from './problem.ts';
  */
 export type BeneficiaryRow = typeof beneficiaries.$inferSelect;
 export type BeneficiaryVersionRow = typeof beneficiaryVersions.$inferSelect;
+export type BeneficiaryRegistrationRow = typeof beneficiaryRegistrations.$inferSelect;
+
+/** What is registered at providers for these beneficiaries, oldest version first, by beneficiary. */
+export async function registrationsOf(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, BeneficiaryRegistrationRow[]>> {
+  const out = new Map<string, BeneficiaryRegistrationRow[]>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(beneficiaryRegistrations)
+    .where(
+      sql`${beneficiaryRegistrations.beneficiaryId} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    )
+    .orderBy(asc(beneficiaryRegistrations.version), asc(beneficiaryRegistrations.provider));
+  for (const row of rows) out.set(row.beneficiaryId, [...(out.get(row.beneficiaryId) ?? []), row]);
+  return out;
+}
 
 export interface SavedBeneficiary {
   beneficiary: BeneficiaryRow;
@@ -161,7 +187,11 @@ export function beneficiaryVersionResource(v: BeneficiaryVersionRow) {
 }
 
 /** The public beneficiary object: the account number masked, as on a payout. */
-export function beneficiaryResource(b: BeneficiaryRow, v: BeneficiaryVersionRow) {
+export function beneficiaryResource(
+  b: BeneficiaryRow,
+  v: BeneficiaryVersionRow,
+  registrations: BeneficiaryRegistrationRow[] = [],
+) {
   return {
     id: b.id,
     object: 'beneficiary' as const,
@@ -180,6 +210,13 @@ export function beneficiaryResource(b: BeneficiaryRow, v: BeneficiaryVersionRow)
     version_created_by: { key_id: v.createdByKeyId, label: v.createdByLabel },
     version_created_at: v.createdAt.toISOString(),
     provider_accounts: b.providerAccounts as Record<string, string>,
+    registrations: registrations.map((r) => ({
+      provider: r.provider,
+      version: r.version,
+      contact_id: r.contactId,
+      account_id: r.accountId,
+      created_at: r.createdAt.toISOString(),
+    })),
     archived: b.archivedAt !== null,
     archived_at: b.archivedAt?.toISOString() ?? null,
     created_at: b.createdAt.toISOString(),

@@ -18,6 +18,17 @@ CREATE TABLE "beneficiaries" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "beneficiary_registrations" (
+	"beneficiary_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"provider" text NOT NULL,
+	"contact_id" text NOT NULL,
+	"account_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "beneficiary_registrations_beneficiary_id_provider_version_pk" PRIMARY KEY("beneficiary_id","provider","version")
+);
+--> statement-breakpoint
 CREATE TABLE "beneficiary_versions" (
 	"beneficiary_id" text NOT NULL,
 	"version" integer NOT NULL,
@@ -32,6 +43,7 @@ ALTER TABLE "payouts" ADD COLUMN "beneficiary_id" text;--> statement-breakpoint
 ALTER TABLE "payouts" ADD COLUMN "beneficiary_version" integer;--> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "beneficiary_cooling_off_hours" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "beneficiaries" ADD CONSTRAINT "beneficiaries_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "beneficiary_registrations" ADD CONSTRAINT "beneficiary_registrations_beneficiary_id_beneficiaries_id_fk" FOREIGN KEY ("beneficiary_id") REFERENCES "public"."beneficiaries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "beneficiary_versions" ADD CONSTRAINT "beneficiary_versions_beneficiary_id_beneficiaries_id_fk" FOREIGN KEY ("beneficiary_id") REFERENCES "public"."beneficiaries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "beneficiaries_tenant_idx" ON "beneficiaries" USING btree ("tenant_id","id");--> statement-breakpoint
 CREATE INDEX "beneficiaries_tenant_reference_idx" ON "beneficiaries" USING btree ("tenant_id","reference_id");--> statement-breakpoint

@@ -19,6 +19,7 @@ import {
   type BeneficiaryVersionRow,
   beneficiaryResource,
   beneficiaryVersionResource,
+  registrationsOf,
 } from '../saved-beneficiaries.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -86,13 +87,23 @@ export function beneficiaryRoutes(deps: ApiDeps): Router {
       rows.map((r) => ({ id: r.beneficiary.id, r })),
       q.limit,
     );
-    res.json({ ...listed, data: listed.data.map(({ r }) => beneficiaryResource(r.beneficiary, r.version)) });
+    const registered = await registrationsOf(
+      deps.db,
+      listed.data.map(({ id }) => id),
+    );
+    res.json({
+      ...listed,
+      data: listed.data.map(({ r }) =>
+        beneficiaryResource(r.beneficiary, r.version, registered.get(r.beneficiary.id)),
+      ),
+    });
   });
 
   router.get('/beneficiaries/:id', async (req, res) => {
     const { tenantId } = requireTenant(req, 'GET /v1/beneficiaries/:id');
     const { beneficiary, version } = await findBeneficiary(deps.db, tenantId, req.params.id);
-    res.json(beneficiaryResource(beneficiary, version));
+    const registered = await registrationsOf(deps.db, [beneficiary.id]);
+    res.json(beneficiaryResource(beneficiary, version, registered.get(beneficiary.id)));
   });
 
   router.get('/beneficiaries/:id/versions', async (req, res) => {
@@ -128,7 +139,8 @@ export function beneficiaryRoutes(deps: ApiDeps): Router {
         .set({ ...contactChanges(body), currentVersion: next.version, updatedAt: now })
         .where(eq(beneficiaries.id, beneficiary.id))
         .returning();
-      return beneficiaryResource(must(updated, 'the updated beneficiary'), next);
+      const registered = await registrationsOf(tx, [beneficiary.id]);
+      return beneficiaryResource(must(updated, 'the updated beneficiary'), next, registered.get(beneficiary.id));
     });
     res.json(answer);
   });
@@ -144,7 +156,8 @@ export function beneficiaryRoutes(deps: ApiDeps): Router {
       .set({ archivedAt: now, updatedAt: now })
       .where(and(eq(beneficiaries.id, beneficiary.id), isNull(beneficiaries.archivedAt)))
       .returning();
-    res.json(beneficiaryResource(archived ?? beneficiary, version));
+    const registered = await registrationsOf(deps.db, [beneficiary.id]);
+    res.json(beneficiaryResource(archived ?? beneficiary, version, registered.get(beneficiary.id)));
   });
 
   return router;

@@ -19,9 +19,10 @@ const NARRATION_PATTERN = /^[a-zA-Z0-9 ]*$/;
 
 /**
  * A contact's or account holder's name, as RazorpayX's Contacts and Fund Accounts pages state it:
- * letters, digits, space and ’ - _ / ( ) , . only, not ending in one of those symbols except `.`.
+ * letters, digits, space and ’ - _ / ( ) , . only (the page's ’ read as either apostrophe), not
+ * ending in one of those symbols except `.`.
  */
-const NAME_CHARACTERS = /^[a-zA-Z0-9 ’\-_/(),.]*$/;
+const NAME_CHARACTERS = /^[a-zA-Z0-9 ’'\-_/(),.]*$/;
 const NAME_ENDING = /[a-zA-Z0-9. ]$/;
 const holderName = (min: number, max: number, what: string) =>
   z

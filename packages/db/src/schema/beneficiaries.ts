@@ -79,3 +79,27 @@ export const beneficiaryVersions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.beneficiaryId, t.version] })],
 );
+
+/**
+ * What is registered for a beneficiary at a provider that pays registered accounts (RazorpayX):
+ * one row per version paid there. `contact_id` is the beneficiary at the provider (the same on
+ * every version: a new account is not a new person); `account_id` is this version's account
+ * there, null until it is created. Written step by step, each step before the next call, so a
+ * registration interrupted by a crash resumes where it stopped; the provider answers a repeated
+ * step with the record it already has, so nothing is registered twice.
+ */
+export const beneficiaryRegistrations = pgTable(
+  'beneficiary_registrations',
+  {
+    beneficiaryId: text('beneficiary_id')
+      .notNull()
+      .references(() => beneficiaries.id),
+    version: integer('version').notNull(),
+    provider: text('provider').$type<ProviderId>().notNull(),
+    contactId: text('contact_id').notNull(),
+    accountId: text('account_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.beneficiaryId, t.provider, t.version] })],
+);

@@ -87,6 +87,22 @@ export interface ProviderBalance {
   available: bigint;
 }
 
+/** Who a saved beneficiary is to the tenant (RazorpayX's contact `type` follows it). */
+export type BeneficiaryKind = 'employee' | 'vendor' | 'customer' | 'self';
+
+/**
+ * Registration of saved beneficiaries, for a provider that pays accounts registered with it
+ * (RazorpayX: a contact, then a fund account per account). Both calls must be safe to repeat with
+ * the same input: the provider answers the record it already has, so a registration interrupted by
+ * a crash is resumed, never doubled. The engine stores what each returns before the next step.
+ */
+export interface BeneficiaryRegistrar {
+  /** The beneficiary itself at the provider (RazorpayX contact id). */
+  contact(input: { beneficiaryId: string; kind: BeneficiaryKind; beneficiary: Beneficiary }): Promise<string>;
+  /** One account of it (RazorpayX fund account id), for payouts by `method`. */
+  account(input: { contactId: string; beneficiary: Beneficiary; method: string }): Promise<string>;
+}
+
 /** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */
 export interface ProviderAdapter<Id extends string = ProviderId> {
   readonly id: Id;
@@ -108,6 +124,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   cancel(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance(): Promise<ProviderBalance[]>;
+  /** Present when payouts to saved beneficiaries go to accounts registered at the provider. */
+  readonly registrar?: BeneficiaryRegistrar;
 }
 
 export type { FieldIssue };

@@ -1,5 +1,6 @@
 import type { Currency, FieldIssue, ProviderId } from '@payouts/core';
 import {
+  type BeneficiaryRegistrar,
   type CanonicalPayout,
   type Capability,
   type ProviderAdapter,
@@ -28,6 +29,7 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   cancel?(providerPayoutId: string): Promise<ProviderPayoutState>;
   verifyWebhook?(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance?(): Promise<ProviderBalance[]>;
+  readonly registrar?: BeneficiaryRegistrar;
 }
 
 /** The call each optional capability needs. */
@@ -93,5 +95,6 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
       if (!has('balance') || !spec.getBalance) throw missing('balance');
       return spec.getBalance();
     },
+    ...(spec.registrar ? { registrar: spec.registrar } : {}),
   };
 }
