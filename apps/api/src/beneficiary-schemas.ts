@@ -167,7 +167,9 @@ export const beneficiarySavedSchema = z
           account_id: z
             .string()
             .nullable()
-            .openapi({ description: 'This version’s account there (RazorpayX fund account); null while being created.' }),
+            .openapi({
+              description: 'This version’s account there (RazorpayX fund account); null while being created.',
+            }),
           created_at: z.string(),
         }),
       )

@@ -20,10 +20,7 @@ export type BeneficiaryVersionRow = typeof beneficiaryVersions.$inferSelect;
 export type BeneficiaryRegistrationRow = typeof beneficiaryRegistrations.$inferSelect;
 
 /** What is registered at providers for these beneficiaries, oldest version first, by beneficiary. */
-export async function registrationsOf(
-  db: Executor,
-  ids: string[],
-): Promise<Map<string, BeneficiaryRegistrationRow[]>> {
+export async function registrationsOf(db: Executor, ids: string[]): Promise<Map<string, BeneficiaryRegistrationRow[]>> {
   const out = new Map<string, BeneficiaryRegistrationRow[]>();
   if (ids.length === 0) return out;
   const rows = await db

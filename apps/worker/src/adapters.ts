@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import {
   type Context,
   type Logger,
@@ -13,7 +14,14 @@ export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
 }
 
-type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance';
+type Operation =
+  | 'submit'
+  | 'lookup_by_id'
+  | 'lookup_by_reference'
+  | 'cancel'
+  | 'get_balance'
+  | 'register_contact'
+  | 'register_account';
 
 /**
  * The adapter as one job sees it: every call to the provider is timed and counted
@@ -71,5 +79,13 @@ export function instrumentAdapter(
     lookupByReference: (payout) => call('lookup_by_reference', () => adapter.lookupByReference(payout)),
     cancel: (id) => call('cancel', () => adapter.cancel(id)),
     getBalance: () => call('get_balance', () => adapter.getBalance()),
+    ...(adapter.registrar
+      ? {
+          registrar: {
+            contact: (input) => call('register_contact', () => must(adapter.registrar, 'the registrar').contact(input)),
+            account: (input) => call('register_account', () => must(adapter.registrar, 'the registrar').account(input)),
+          },
+        }
+      : {}),
   };
 }

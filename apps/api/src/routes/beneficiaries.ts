@@ -93,9 +93,7 @@ export function beneficiaryRoutes(deps: ApiDeps): Router {
     );
     res.json({
       ...listed,
-      data: listed.data.map(({ r }) =>
-        beneficiaryResource(r.beneficiary, r.version, registered.get(r.beneficiary.id)),
-      ),
+      data: listed.data.map(({ r }) => beneficiaryResource(r.beneficiary, r.version, registered.get(r.beneficiary.id))),
     });
   });
 

@@ -252,7 +252,8 @@ function validateContactName(beneficiary: Beneficiary, issue: (path: string, mes
   const { contactNameMinLength: min, contactNameMaxLength: max, namePattern, nameEndingPattern } = RAZORPAYX_LIMITS;
   const { name } = beneficiary;
   if (!name) issue('beneficiary.name', 'is required without provider_account_id');
-  else if (name.length < min || name.length > max) issue('beneficiary.name', `must be ${min} to ${max} characters for RazorpayX`);
+  else if (name.length < min || name.length > max)
+    issue('beneficiary.name', `must be ${min} to ${max} characters for RazorpayX`);
   else if (!namePattern.test(name)) {
     issue('beneficiary.name', "may contain only letters, digits, spaces and ' ’ - _ / ( ) , . for RazorpayX");
   } else if (!nameEndingPattern.test(name)) {
