@@ -19,6 +19,8 @@ export interface Principal {
   signingSecret: string | null;
   /** The tenant's duplicate-reference guard (cached with the key; on for operator keys, which create nothing). */
   duplicateReferenceGuard: boolean;
+  /** The purposes the tenant registered with its providers (cached with the key). */
+  payoutPurposes: readonly string[];
 }
 
 declare global {
@@ -78,6 +80,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
             revokedAt: apiKeys.revokedAt,
             signingSecret: tenants.requestSigningSecret,
             duplicateReferenceGuard: tenants.duplicateReferenceGuard,
+            payoutPurposes: tenants.payoutPurposes,
           })
           .from(apiKeys)
           .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
@@ -95,6 +98,7 @@ export function createAuthenticator(db: Database, options: { cacheMs?: number } 
                   label: row.label,
                   signingSecret: row.signingSecret ?? null,
                   duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
+                  payoutPurposes: row.payoutPurposes ?? [],
                 }
               : null,
           expires: now + cacheMs,
@@ -143,6 +147,8 @@ export interface TenantCaller {
   label: string | null;
   /** The tenant's duplicate-reference guard (docs/api.md), cached with the key. */
   duplicateReferenceGuard: boolean;
+  /** The purposes the tenant registered with its providers (docs/api.md, "Settings"), cached with the key. */
+  payoutPurposes: readonly string[];
 }
 
 /** A tenant key whose role may use `route` (the table in roles.ts); anything else is a 403. */
@@ -157,7 +163,13 @@ export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
       `A ${p.tenantRole} key may not use ${route}; it needs one of: ${TENANT_ROUTE_ROLES[route].join(', ')}.`,
     );
   }
-  return { tenantId: p.tenantId, keyId: p.keyId, label: p.label, duplicateReferenceGuard: p.duplicateReferenceGuard };
+  return {
+    tenantId: p.tenantId,
+    keyId: p.keyId,
+    label: p.label,
+    duplicateReferenceGuard: p.duplicateReferenceGuard,
+    payoutPurposes: p.payoutPurposes,
+  };
 }
 
 export function requireOperator(req: Request): Principal {

@@ -164,12 +164,9 @@ export const beneficiarySavedSchema = z
           provider: z.enum(PROVIDER_IDS),
           version: z.number().int(),
           contact_id: z.string().openapi({ description: 'The beneficiary at the provider (RazorpayX contact).' }),
-          account_id: z
-            .string()
-            .nullable()
-            .openapi({
-              description: 'This version’s account there (RazorpayX fund account); null while being created.',
-            }),
+          account_id: z.string().nullable().openapi({
+            description: 'This version’s account there (RazorpayX fund account); null while being created.',
+          }),
           created_at: z.string(),
         }),
       )

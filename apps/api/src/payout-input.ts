@@ -48,6 +48,7 @@ export function preparePayout(
   raw: unknown,
   savedBeneficiaries: ReadonlyMap<string, SavedBeneficiary> = new Map(),
   now: Date = new Date(),
+  tenantPurposes: readonly string[] = [],
 ): PrepareResult {
   const parsed = createPayoutSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
@@ -106,6 +107,7 @@ export function preparePayout(
     currency: body.currency,
     method: body.method,
     purpose: body.purpose ?? null,
+    purposeRegistered: body.purpose !== undefined && tenantPurposes.includes(body.purpose),
     referenceId: body.reference_id ?? null,
     narration: body.narration ?? null,
     description: body.description ?? null,
@@ -137,6 +139,7 @@ export function payoutRow(
     provider: p.provider,
     method: p.body.method,
     purpose: p.body.purpose ?? null,
+    purposeRegistered: p.canonical.purposeRegistered ?? false,
     referenceId: p.body.reference_id ?? null,
     referenceGuarded: extra.referenceGuarded ?? true,
     narration: p.body.narration ?? null,

@@ -363,6 +363,9 @@ export const requestSigningSchema = z
 
 /** A month: a longer hold is a beneficiary that should be archived, not a cooling-off. */
 export const MAX_COOLING_OFF_HOURS = 720;
+const MAX_PAYOUT_PURPOSES = 50;
+/** The longest purpose a payout takes (`purpose` on a payout). */
+const MAX_PURPOSE_LENGTH = 64;
 
 export const updateTenantSettingsSchema = z
   .strictObject({
@@ -380,6 +383,15 @@ export const updateTenantSettingsSchema = z
         description:
           'Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it are refused (409 beneficiary_cooling_off). 0 (the default) is off.',
       }),
+    payout_purposes: z
+      .array(text(MAX_PURPOSE_LENGTH))
+      .max(MAX_PAYOUT_PURPOSES, `may hold at most ${MAX_PAYOUT_PURPOSES} purposes`)
+      .refine((list) => new Set(list).size === list.length, 'may not repeat a purpose')
+      .optional()
+      .openapi({
+        description:
+          'Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list.',
+      }),
   })
   .openapi('UpdateSettings');
 export const tenantSettingsSchema = z
@@ -387,6 +399,7 @@ export const tenantSettingsSchema = z
     object: z.literal('settings'),
     duplicate_reference_guard: z.boolean(),
     beneficiary_cooling_off_hours: z.number().int(),
+    payout_purposes: z.array(z.string()),
   })
   .openapi('Settings');
 

@@ -39,9 +39,11 @@ CREATE TABLE "beneficiary_versions" (
 	CONSTRAINT "beneficiary_versions_beneficiary_id_version_pk" PRIMARY KEY("beneficiary_id","version")
 );
 --> statement-breakpoint
+ALTER TABLE "payouts" ADD COLUMN "purpose_registered" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "payouts" ADD COLUMN "beneficiary_id" text;--> statement-breakpoint
 ALTER TABLE "payouts" ADD COLUMN "beneficiary_version" integer;--> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "beneficiary_cooling_off_hours" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "tenants" ADD COLUMN "payout_purposes" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "beneficiaries" ADD CONSTRAINT "beneficiaries_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "beneficiary_registrations" ADD CONSTRAINT "beneficiary_registrations_beneficiary_id_beneficiaries_id_fk" FOREIGN KEY ("beneficiary_id") REFERENCES "public"."beneficiaries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "beneficiary_versions" ADD CONSTRAINT "beneficiary_versions_beneficiary_id_beneficiaries_id_fk" FOREIGN KEY ("beneficiary_id") REFERENCES "public"."beneficiaries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -76,9 +76,13 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payout-batches');
+      const { tenantId, keyId, label, duplicateReferenceGuard, payoutPurposes } = requireTenant(
+        req,
+        'POST /v1/payout-batches',
+      );
       const key = readIdempotencyKey(req);
-      const parsed = req.is('text/csv') ? await parseCsv(deps, req, tenantId) : await parseJson(deps, req, tenantId);
+      const tenant = { tenantId, payoutPurposes };
+      const parsed = req.is('text/csv') ? await parseCsv(deps, req, tenant) : await parseJson(deps, req, tenant);
       // A retry of an upload replays its first answer before anything is judged again: the wallet
       // may have been spent since, and that must not turn a replay into a refusal.
       const earlier = await findReplay(deps.db, tenantId, key, parsed.print);
@@ -294,7 +298,13 @@ export function batchRoutes(deps: ApiDeps): Router {
   return router;
 }
 
-async function parseJson(deps: ApiDeps, req: Request, tenantId: string): Promise<Parsed> {
+/** Whose run it is: its saved beneficiaries and registered purposes are its own. */
+interface RunOwner {
+  tenantId: string;
+  payoutPurposes: readonly string[];
+}
+
+async function parseJson(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
   if (!req.is('application/json')) {
     throw new HttpProblem(
       415,
@@ -306,10 +316,10 @@ async function parseJson(deps: ApiDeps, req: Request, tenantId: string): Promise
   const body = batchJsonBody.safeParse(req.body);
   if (!body.success)
     throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
-  const saved = await savedBeneficiariesOf(deps, tenantId, body.data.items);
+  const saved = await savedBeneficiariesOf(deps, owner.tenantId, body.data.items);
   const now = new Date();
   const rows = body.data.items.map((item, i) => {
-    const prepared = preparePayout(deps, item, saved, now);
+    const prepared = preparePayout(deps, item, saved, now, owner.payoutPurposes);
     return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
@@ -327,7 +337,7 @@ function savedBeneficiariesOf(deps: ApiDeps, tenantId: string, items: unknown[])
   return loadSavedBeneficiaries(deps.db, tenantId, ids);
 }
 
-async function parseCsv(deps: ApiDeps, req: Request, tenantId: string): Promise<Parsed> {
+async function parseCsv(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
   const opts = parseQuery(batchOptions, req);
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
@@ -394,10 +404,10 @@ async function parseCsv(deps: ApiDeps, req: Request, tenantId: string): Promise<
   if (!headerProblem) req.signature?.verify();
   if (headerProblem) throw headerProblem;
   if (records.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
-  const saved = await savedBeneficiariesOf(deps, tenantId, records);
+  const saved = await savedBeneficiariesOf(deps, owner.tenantId, records);
   const now = new Date();
   const rows: Parsed['rows'] = records.map((payout, i) => {
-    const prepared = preparePayout(deps, payout, saved, now);
+    const prepared = preparePayout(deps, payout, saved, now, owner.payoutPurposes);
     return prepared.ok
       ? { row: i + 1, payout: prepared.payout }
       : refusedRow(

@@ -22,12 +22,12 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
+    const { tenantId, keyId, label, duplicateReferenceGuard, payoutPurposes } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const beneficiaryId = beneficiaryIdOf(req.body);
     const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
-    const prepared = preparePayout(deps, req.body, saved);
+    const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes);
     if (!prepared.ok) throw prepared.problem ?? problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 

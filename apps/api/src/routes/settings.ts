@@ -33,6 +33,7 @@ export function settingsRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
     if (body.beneficiary_cooling_off_hours !== undefined) {
       changes.beneficiaryCoolingOffHours = body.beneficiary_cooling_off_hours;
     }
+    if (body.payout_purposes !== undefined) changes.payoutPurposes = body.payout_purposes;
     const [row] =
       Object.keys(changes).length === 0
         ? await deps.db.select().from(tenants).where(eq(tenants.id, tenantId))
@@ -52,5 +53,6 @@ function settingsResource(row: TenantRow) {
     object: 'settings',
     duplicate_reference_guard: row.duplicateReferenceGuard,
     beneficiary_cooling_off_hours: row.beneficiaryCoolingOffHours,
+    payout_purposes: row.payoutPurposes,
   });
 }

@@ -79,6 +79,8 @@ export const payouts = pgTable(
     provider: text('provider').$type<ProviderId>().notNull(),
     method: text('method').notNull(),
     purpose: text('purpose'),
+    /** The purpose is one the tenant registered with the provider (`payout_purposes`), not a standard one. */
+    purposeRegistered: boolean('purpose_registered').notNull().default(false),
     referenceId: text('reference_id'),
     /**
      * Whether the tenant's duplicate-reference guard was on when the payout was created: only such

@@ -1,5 +1,6 @@
 import { TENANT_KEY_ROLES } from '@payouts/core';
-import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -19,6 +20,11 @@ export const tenants = pgTable('tenants', {
    * back (0: off). A changed account is the classic payroll-fraud path.
    */
   beneficiaryCoolingOffHours: integer('beneficiary_cooling_off_hours').notNull().default(0),
+  /**
+   * Payout purposes the tenant created with its provider itself (RazorpayX allows custom purposes,
+   * made on its Dashboard only), accepted beside the provider's standard ones.
+   */
+  payoutPurposes: jsonb('payout_purposes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -39,6 +39,11 @@ export interface CanonicalPayout {
   currency: Currency;
   method: string;
   purpose?: string | null;
+  /**
+   * The purpose is one the tenant created with the provider itself (RazorpayX's custom purposes,
+   * made on its Dashboard), so the provider's standard list does not bound it.
+   */
+  purposeRegistered?: boolean;
   referenceId?: string | null;
   narration?: string | null;
   description?: string | null;

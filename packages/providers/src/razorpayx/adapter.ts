@@ -182,8 +182,15 @@ export function validateRazorpayxPayout(payout: CanonicalPayout): FieldIssue[] {
   if (!(RAZORPAYX_MODES as readonly string[]).includes(payout.method)) {
     issue('method', `must be one of ${RAZORPAYX_MODES.join(', ')} (case-sensitive)`);
   }
-  if (payout.purpose != null && !(RAZORPAYX_PURPOSES as readonly string[]).includes(payout.purpose)) {
-    issue('purpose', `must be one of ${RAZORPAYX_PURPOSES.join(', ')}`);
+  // Required (RazorpayX requires it; we no longer pick one for the client): a standard purpose, or
+  // one the tenant created on its RazorpayX Dashboard and registered with us (`payout_purposes`).
+  if (payout.purpose == null) {
+    issue(
+      'purpose',
+      `is required by RazorpayX: one of ${RAZORPAYX_PURPOSES.join(', ')}, or one of your payout_purposes`,
+    );
+  } else if (!payout.purposeRegistered && !(RAZORPAYX_PURPOSES as readonly string[]).includes(payout.purpose)) {
+    issue('purpose', `must be one of ${RAZORPAYX_PURPOSES.join(', ')}, or one of your payout_purposes`);
   }
   if (payout.narration != null) {
     const { narrationMaxLength, narrationPattern } = RAZORPAYX_LIMITS;
@@ -247,10 +254,16 @@ function validateBeneficiary(payout: CanonicalPayout, issue: (path: string, mess
   }
 }
 
-/** The name RazorpayX gives the contact (and the account holder): its Contacts page's rules. */
+/** The contact RazorpayX is given (name, phone), and the account holder's name: its Contacts page's rules. */
 function validateContactName(beneficiary: Beneficiary, issue: (path: string, message: string) => void): void {
   const { contactNameMinLength: min, contactNameMaxLength: max, namePattern, nameEndingPattern } = RAZORPAYX_LIMITS;
-  const { name } = beneficiary;
+  const { name, phone } = beneficiary;
+  if (phone && phone.length > RAZORPAYX_LIMITS.contactPhoneMaxLength) {
+    issue(
+      'beneficiary.phone',
+      `must be at most ${RAZORPAYX_LIMITS.contactPhoneMaxLength} characters (+ included) for RazorpayX`,
+    );
+  }
   if (!name) issue('beneficiary.name', 'is required without provider_account_id');
   else if (name.length < min || name.length > max)
     issue('beneficiary.name', `must be ${min} to ${max} characters for RazorpayX`);

@@ -15,7 +15,6 @@ export const RAZORPAYX_MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
  * so a payout valid here is valid on every RazorpayX account.
  */
 export const RAZORPAYX_PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'] as const;
-export type RazorpayxPurpose = (typeof RAZORPAYX_PURPOSES)[number];
 
 /** The page's request limits, shared by the request schema and the adapter's `validate`. */
 export const RAZORPAYX_LIMITS = {
@@ -42,9 +41,8 @@ export const RAZORPAYX_LIMITS = {
   /** The page's ’ is read as either apostrophe (the sandbox reads it the same way). */
   namePattern: /^[a-zA-Z0-9 ’'\-_/(),.]*$/,
   nameEndingPattern: /[a-zA-Z0-9. ]$/,
-  /** A contact's phone (`contact`): at most 15 characters. */
+  /** A contact's phone (`contact`): at most 15 characters, a leading + included. */
   contactPhoneMaxLength: 15,
-  contactPhonePattern: /^\+?[0-9]{1,15}$/,
   /** Fund account: "Between 5 and 35 characters. Supported characters: a-z, A-Z and 0-9". */
   accountNumberPattern: /^[A-Za-z0-9]{5,35}$/,
   /** A contact's `reference_id`. */
@@ -114,7 +112,8 @@ const createPayoutBaseShape = {
   amount: z.int().min(RAZORPAYX_LIMITS.minAmount),
   currency: z.literal('INR'),
   mode: z.enum(RAZORPAYX_MODES),
-  purpose: z.enum(RAZORPAYX_PURPOSES),
+  // A standard purpose, or one the account created on its Dashboard (the adapter's validate decides).
+  purpose: z.string().min(1),
   queue_if_low_balance: z.boolean(),
   reference_id: z.string().min(1).max(RAZORPAYX_LIMITS.referenceIdMaxLength).optional(),
   narration: z
