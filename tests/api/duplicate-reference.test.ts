@@ -220,9 +220,9 @@ describe('batches', () => {
 
   test('a CSV run is checked the same way', async () => {
     const csv =
-      'amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n' +
-      '1000,INR,IMPS,csv-1,Asha Rao,123456789012,HDFC0001234\n' +
-      '1000,INR,IMPS,csv-1,Asha Rao,123456789012,HDFC0001234\n';
+      'amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n' +
+      '1000,INR,IMPS,refund,csv-1,Asha Rao,123456789012,HDFC0001234\n' +
+      '1000,INR,IMPS,refund,csv-1,Asha Rao,123456789012,HDFC0001234\n';
     const res = await tenant.api('POST', '/v1/payout-batches', csv, {
       'content-type': 'text/csv',
       'idempotency-key': 'dup-csv',

@@ -742,7 +742,7 @@ describe('fuzzing the API', () => {
           else expect(answer.status).toBe(202);
         } else if (where === 'csv-batch') {
           const reference = `fc${unique}`;
-          const csv = `amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,${reference},Asha Rao,123456789012,HDFC0001234\n`;
+          const csv = `amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,refund,${reference},Asha Rao,123456789012,HDFC0001234\n`;
           const answer = await send('POST', '/v1/payout-batches?on_insufficient_funds=queue', {
             body: csv,
             headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
