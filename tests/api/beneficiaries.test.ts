@@ -344,3 +344,37 @@ async function count() {
     .where(eq(beneficiaries.tenantId, tenant.id));
   return row?.n ?? 0;
 }
+
+describe('RazorpayX purposes', () => {
+  const inline = { name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' };
+  test('purpose is required (no silent default); a purpose the tenant registered is accepted and recorded', async () => {
+    const missing = await tenant.api(
+      'POST',
+      '/v1/payouts',
+      { amount: 10_000, currency: 'INR', method: 'IMPS', beneficiary: inline },
+      key(),
+    );
+    expect(missing.status).toBe(422);
+    expect(missing.body.errors).toEqual([{ field: 'purpose', message: expect.stringContaining('required') }]);
+
+    const body = { amount: 10_000, currency: 'INR', method: 'IMPS', purpose: 'stipend', beneficiary: inline };
+    const unknown = await tenant.api('POST', '/v1/payouts', body, key());
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].field).toBe('purpose');
+
+    const set = await tenant.api('PATCH', '/v1/settings', { payout_purposes: ['stipend'] });
+    expect(set.body.payout_purposes).toEqual(['stipend']);
+    try {
+      const ok = await tenant.api('POST', '/v1/payouts', body, key());
+      expect(ok.status, JSON.stringify(ok.body)).toBe(202);
+      expect(ok.body.purpose).toBe('stipend');
+      const [row] = await system.db.db.select().from(payouts).where(eq(payouts.id, ok.body.id));
+      expect(row?.purposeRegistered).toBe(true);
+    } finally {
+      await tenant.api('PATCH', '/v1/settings', { payout_purposes: [] });
+    }
+    const repeated = await tenant.api('PATCH', '/v1/settings', { payout_purposes: ['a', 'a'] });
+    expect(repeated.status).toBe(422);
+    expect(repeated.body.errors[0].field).toBe('payout_purposes');
+  });
+});

@@ -138,6 +138,7 @@ describe('single payouts', () => {
       object: 'settings',
       duplicate_reference_guard: true,
       beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
     });
     const first = await own.api('POST', '/v1/payouts', inrPayout({ reference_id: 'inv-9' }), {
       'idempotency-key': 'o1',

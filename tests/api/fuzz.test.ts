@@ -673,6 +673,7 @@ describe('fuzzing the API', () => {
         {
           duplicate_reference_guard: fc.oneof(junk, fc.boolean()),
           beneficiary_cooling_off_hours: fc.oneof(junk, fc.integer({ min: -5, max: 800 })),
+          payout_purposes: fc.oneof(junk, fc.array(fc.oneof(fc.string({ maxLength: 70 }), junk), { maxLength: 3 })),
           extra: junk,
         },
         { requiredKeys: [] },
@@ -685,16 +686,21 @@ describe('fuzzing the API', () => {
           headers: { 'content-type': 'application/json' },
         });
         const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
-        judge(answer, b, ['duplicate_reference_guard', 'beneficiary_cooling_off_hours', ...sent]);
+        judge(answer, b, ['duplicate_reference_guard', 'beneficiary_cooling_off_hours', 'payout_purposes', ...sent]);
       }),
       { numRuns: 150 },
     );
     // Whatever the run left it at, the guard is on again for the tests after this one.
     const on = await send('PATCH', '/v1/settings', {
-      body: JSON.stringify({ duplicate_reference_guard: true, beneficiary_cooling_off_hours: 0 }),
+      body: JSON.stringify({ duplicate_reference_guard: true, beneficiary_cooling_off_hours: 0, payout_purposes: [] }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(on.body).toEqual({ object: 'settings', duplicate_reference_guard: true, beneficiary_cooling_off_hours: 0 });
+    expect(on.body).toEqual({
+      object: 'settings',
+      duplicate_reference_guard: true,
+      beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
+    });
   });
 
   test('amounts around the limit (10^15 minor units): payouts, JSON and CSV batch rows, fundings', async () => {
