@@ -1,4 +1,4 @@
-import { RAZORPAYX_DEFAULT_CREDENTIALS } from '@payouts/sandbox';
+import { KRAYON_DEFAULT_CREDENTIALS, RAZORPAYX_DEFAULT_CREDENTIALS } from '@payouts/sandbox';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -145,6 +145,95 @@ describe('RazorpayX: our API and the sandbox agree on every boundary', () => {
     if (!apiAccepts) {
       // Refused naming OUR field, never the provider's.
       expect(api.status).toBe(422);
+      expect(api.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+    }
+  });
+});
+
+describe('Krayon: our API and the sandbox agree on every boundary', () => {
+  const ours = () => ({
+    amount: 50_000,
+    currency: 'INR',
+    provider: 'krayon',
+    method: 'IMPS',
+    description: 'first payout',
+    reference_id: `krayon-rules-${++n}`,
+    beneficiary: {
+      first_name: 'elon',
+      last_name: 'mush',
+      email: 'elon@example.com',
+      phone: '919895270111',
+      country: 'IN',
+      account_number: '123456789012',
+      bank_code: 'HDFC0001234',
+      address: { line1: 'MG Road', country: 'IN' },
+    },
+  });
+  // The withdrawal the adapter sends for `ours()`.
+  const theirs = () => ({
+    amount: '500',
+    reference_id: `po_rules_${++n}`,
+    description: 'first payout',
+    currency: 'INR',
+    customer: {
+      reference_id: `po_rules_${n}`,
+      country_code: 'IN',
+      email: 'elon@example.com',
+      first_name: 'elon',
+      last_name: 'mush',
+      phone: '919895270111',
+      account_number: '123456789012',
+    },
+    billing_address: { country_code: 'IN', address_line1: 'MG Road' },
+    additional_parameters: { bank_code: 'HDFC0001234' },
+    payment_method: 'IMPS',
+    type: 'WITHDRAWAL',
+  });
+  const cases: Case[] = [
+    ...['919895270', '9198952701', '919895270111234', '9198952701112345', '+919895270111'].map((value) => ({
+      field: 'beneficiary.phone',
+      value,
+      wire: ['customer.phone'],
+    })),
+    ...['a@b.co', 'not-an-email', 'a@b'].map((value) => ({
+      field: 'beneficiary.email',
+      value,
+      wire: ['customer.email'],
+    })),
+    ...['HDFC0001234', 'KKBK00000000', 'HDFC000123', 'hdfc0001234'].map((value) => ({
+      field: 'beneficiary.bank_code',
+      value,
+      wire: ['additional_parameters.bank_code'],
+    })),
+    ...['d'.repeat(255), 'd'.repeat(256)].map((value) => ({ field: 'description', value, wire: ['description'] })),
+    ...['IN', 'in', 'IND'].map((value) => ({ field: 'beneficiary.country', value, wire: ['customer.country_code'] })),
+  ];
+
+  async function krayonAnswer(wire: Record<string, unknown>) {
+    const res = await fetch(`${system.sandbox.url}/krayon/main/api/v1/deposits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KRAYON_DEFAULT_CREDENTIALS.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(wire),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  test.each(cases.map((c) => [`${c.field} = ${JSON.stringify(c.value)}`, c] as const))('%s', async (_name, c) => {
+    const request = ours();
+    setPath(request, c.field, c.value);
+    const wire = theirs();
+    for (const path of c.wire) setPath(wire, path, c.value);
+
+    const api = await ourAnswer(request);
+    const sandbox = await krayonAnswer(wire);
+    const apiAccepts = api.status === 202;
+    const sandboxAccepts = sandbox.status >= 200 && sandbox.status < 300;
+    expect(
+      { api: apiAccepts, sandbox: sandboxAccepts },
+      `api ${api.status} ${JSON.stringify(api.body.errors ?? '')}; sandbox ${sandbox.status} ${JSON.stringify(sandbox.body)}`,
+    ).toEqual({ api: sandboxAccepts, sandbox: sandboxAccepts });
+    if (!apiAccepts) {
+      expect([400, 422]).toContain(api.status);
       expect(api.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
     }
   });
