@@ -1,4 +1,4 @@
-import { KRAYON_DEFAULT_CREDENTIALS, RAZORPAYX_DEFAULT_CREDENTIALS } from '@payouts/sandbox';
+import { DRUO_DEFAULT_CREDENTIALS, KRAYON_DEFAULT_CREDENTIALS, RAZORPAYX_DEFAULT_CREDENTIALS } from '@payouts/sandbox';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -14,7 +14,7 @@ let n = 0;
 
 beforeAll(async () => {
   system = await startTestSystem();
-  tenant = await createFundedTenant(system, 'rules', 100_000_000);
+  tenant = await createFundedTenant(system, 'rules', { INR: 100_000_000, USD: 10_000_000 });
 });
 afterAll(async () => {
   await system?.stop();
@@ -226,6 +226,74 @@ describe('Krayon: our API and the sandbox agree on every boundary', () => {
 
     const api = await ourAnswer(request);
     const sandbox = await krayonAnswer(wire);
+    const apiAccepts = api.status === 202;
+    const sandboxAccepts = sandbox.status >= 200 && sandbox.status < 300;
+    expect(
+      { api: apiAccepts, sandbox: sandboxAccepts },
+      `api ${api.status} ${JSON.stringify(api.body.errors ?? '')}; sandbox ${sandbox.status} ${JSON.stringify(sandbox.body)}`,
+    ).toEqual({ api: sandboxAccepts, sandbox: sandboxAccepts });
+    if (!apiAccepts) {
+      expect([400, 422]).toContain(api.status);
+      expect(api.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+    }
+  });
+});
+
+describe('DRUO: our API and the sandbox agree on every boundary', () => {
+  const account = 'acc_b7c41206-afb4-4954-a15c-dbcd59355000';
+  const ours = () => ({
+    amount: 5_000,
+    currency: 'USD',
+    method: 'bank_account',
+    description: 'invoice',
+    reference_id: `druo-${++n}`,
+    beneficiary: { provider_account_id: account },
+  });
+  // The payout the adapter sends for `ours()` (our reference goes in `secondary_reference`).
+  const theirs = () => ({
+    tenant_id: DRUO_DEFAULT_CREDENTIALS.tenantId,
+    amount: 5_000,
+    destination_account_id: account,
+    currency: 'USD',
+    description: 'invoice',
+    primary_reference: `po_rules_${++n}`,
+    secondary_reference: `druo-${n}`,
+  });
+  const cases: Case[] = [
+    ...[`acc_${'a'.repeat(64)}`, `acc_${'a'.repeat(65)}`, 'acc_x!y', 'fa_123', 'acc_'].map((value) => ({
+      field: 'beneficiary.provider_account_id',
+      value,
+      wire: ['destination_account_id'],
+    })),
+    ...['r'.repeat(40), 'r'.repeat(41)].map((value) => ({
+      field: 'reference_id',
+      value,
+      wire: ['secondary_reference'],
+    })),
+    ...['d'.repeat(255), 'd'.repeat(256)].map((value) => ({ field: 'description', value, wire: ['description'] })),
+  ];
+
+  async function druoAnswer(wire: Record<string, unknown>) {
+    const res = await fetch(`${system.sandbox.url}/druo/payouts/create`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${DRUO_DEFAULT_CREDENTIALS.accessToken}`,
+        'content-type': 'application/json',
+        'DRUO-Version': '2021-11-22',
+      },
+      body: JSON.stringify(wire),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  }
+
+  test.each(cases.map((c) => [`${c.field} = ${JSON.stringify(c.value)}`, c] as const))('%s', async (_name, c) => {
+    const request = ours();
+    setPath(request, c.field, c.value);
+    const wire = theirs();
+    for (const path of c.wire) setPath(wire, path, c.value);
+
+    const api = await ourAnswer(request);
+    const sandbox = await druoAnswer(wire);
     const apiAccepts = api.status === 202;
     const sandboxAccepts = sandbox.status >= 200 && sandbox.status < 300;
     expect(
