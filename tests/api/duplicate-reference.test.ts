@@ -137,6 +137,8 @@ describe('single payouts', () => {
     expect((await own.api('GET', '/v1/settings')).body).toEqual({
       object: 'settings',
       duplicate_reference_guard: true,
+      beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
     });
     const first = await own.api('POST', '/v1/payouts', inrPayout({ reference_id: 'inv-9' }), {
       'idempotency-key': 'o1',
@@ -219,9 +221,9 @@ describe('batches', () => {
 
   test('a CSV run is checked the same way', async () => {
     const csv =
-      'amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n' +
-      '1000,INR,IMPS,csv-1,Asha Rao,123456789012,HDFC0001234\n' +
-      '1000,INR,IMPS,csv-1,Asha Rao,123456789012,HDFC0001234\n';
+      'amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n' +
+      '1000,INR,IMPS,refund,csv-1,Asha Rao,123456789012,HDFC0001234\n' +
+      '1000,INR,IMPS,refund,csv-1,Asha Rao,123456789012,HDFC0001234\n';
     const res = await tenant.api('POST', '/v1/payout-batches', csv, {
       'content-type': 'text/csv',
       'idempotency-key': 'dup-csv',

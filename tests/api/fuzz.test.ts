@@ -3,6 +3,8 @@ import {
   apiKeys,
   approvalDecisions,
   approvalRequests,
+  beneficiaries,
+  beneficiaryVersions,
   idempotencyKeys,
   ledgerEntries,
   ledgerTransactions,
@@ -18,6 +20,7 @@ import { must } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createBeneficiarySchema } from '../../apps/api/src/beneficiary-schemas.ts';
 import { createPayoutSchema } from '../../apps/api/src/schemas.ts';
 import { apiFetch, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -48,6 +51,8 @@ const TABLES = {
   api_keys: apiKeys,
   approval_requests: approvalRequests,
   approval_decisions: approvalDecisions,
+  beneficiaries,
+  beneficiary_versions: beneficiaryVersions,
 };
 type Counts = Record<keyof typeof TABLES, number>;
 
@@ -64,9 +69,19 @@ async function counts(): Promise<Counts> {
 }
 
 /** What each kind of request may write when it is answered 2xx; a 4xx may write nothing. */
-const accepted = { payouts: 0, batches: 0, batchPayouts: 0, endpoints: 0, tenants: 0, keys: 0 };
+const accepted = {
+  payouts: 0,
+  batches: 0,
+  batchPayouts: 0,
+  endpoints: 0,
+  tenants: 0,
+  keys: 0,
+  beneficiaries: 0,
+  /** Versions made by a PATCH that changed the account. */
+  beneficiaryVersions: 0,
+};
 
-const SCHEMA_FIELDS = Object.keys(createPayoutSchema.shape);
+const SCHEMA_FIELDS = [...Object.keys(createPayoutSchema.shape), ...Object.keys(createBeneficiarySchema.shape)];
 const HEADER_FIELDS = ['Idempotency-Key', 'Content-Type', 'Authorization'];
 
 interface Answer {
@@ -204,6 +219,7 @@ const PATHS = [
   'beneficiary.address',
   'beneficiary.address.city',
   'beneficiary.provider_account_id',
+  'beneficiary_id',
   'queue_if_low_balance',
   'metadata',
   'metadata.note',
@@ -556,10 +572,116 @@ describe('fuzzing the API', () => {
     );
   });
 
+  test('saved beneficiaries: generated create and update bodies', async () => {
+    const valid = () => ({
+      type: 'employee',
+      name: 'Asha Rao',
+      email: 'asha@example.com',
+      bank_account: { account_number: '123456789012', bank_code: 'HDFC0001234' },
+      reference_id: `fz-ben-${unique}`,
+    });
+    const paths = [
+      'type',
+      'name',
+      'first_name',
+      'email',
+      'phone',
+      'country',
+      'address',
+      'address.line1',
+      'bank_account',
+      'bank_account.account_number',
+      'bank_account.bank_code',
+      'bank_account.iban',
+      'upi_address',
+      'provider_accounts',
+      'provider_accounts.druo',
+      'provider_accounts.paypal',
+      'reference_id',
+      'metadata',
+      'metadata.k',
+      'colour',
+      '__proto__',
+    ];
+    const change = fc.record({ path: fc.constantFrom(...paths), value: fc.option(junk, { nil: undefined }) });
+    const apply = (base: Record<string, unknown>, changes: { path: string; value: unknown }[]) => {
+      const body = structuredClone(base);
+      for (const c of changes) {
+        const parts = c.path.split('.');
+        let target = body;
+        for (const p of parts.slice(0, -1)) {
+          if (typeof target[p] !== 'object' || target[p] === null || Array.isArray(target[p])) target[p] = {};
+          target = target[p] as Record<string, unknown>;
+        }
+        const last = must(parts.at(-1), `the last part of ${c.path}`);
+        if (c.value === undefined) delete target[last];
+        else
+          Object.defineProperty(target, last, { value: c.value, enumerable: true, writable: true, configurable: true });
+      }
+      return body;
+    };
+    const created = await send('POST', '/v1/beneficiaries', {
+      body: JSON.stringify(valid()),
+      headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+    });
+    expect(created.status).toBe(201);
+    accepted.beneficiaries++;
+    let version = created.body.version as number;
+    await fc.assert(
+      fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 3 }), fc.boolean(), async (changes, create) => {
+        const body = apply(create ? valid() : {}, changes);
+        const text = JSON.stringify(body);
+        const answer = create
+          ? await send('POST', '/v1/beneficiaries', {
+              body: text,
+              headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+            })
+          : await send('PATCH', `/v1/beneficiaries/${created.body.id}`, {
+              body: text,
+              headers: { 'content-type': 'application/json' },
+            });
+        if (create && answer.status === 201 && !answer.replayed) accepted.beneficiaries++;
+        if (!create && answer.status === 200 && answer.body.version !== version) {
+          accepted.beneficiaryVersions++;
+          version = answer.body.version;
+        }
+        judge(answer, body, Object.keys(body));
+        if (hostileJson(text)) expect(answer.status, text).toBe(400);
+      }),
+      { numRuns: 300 },
+    );
+    // A payout naming a saved beneficiary: both, neither, unknown or junk ids are 4xx naming a field.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(junk, fc.constant(created.body.id), fc.constant('ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7')),
+        fc.boolean(),
+        async (id, inline) => {
+          const body: Record<string, unknown> = {
+            ...inrPayout({ reference_id: `fz-bid-${unique}` }),
+            beneficiary_id: id,
+          };
+          if (!inline) delete body.beneficiary;
+          const answer = await postPayout(JSON.stringify(body));
+          judge(answer, body, Object.keys(body));
+          if (inline) expect(answer.status).toBeGreaterThanOrEqual(400);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   test('settings: generated bodies', async () => {
     const body = fc.oneof(
       junk,
-      fc.record({ duplicate_reference_guard: fc.oneof(junk, fc.boolean()), extra: junk }, { requiredKeys: [] }),
+      fc.record(
+        {
+          duplicate_reference_guard: fc.oneof(junk, fc.boolean()),
+          beneficiary_cooling_off_hours: fc.oneof(junk, fc.integer({ min: -5, max: 800 })),
+          payout_purposes: fc.oneof(junk, fc.array(fc.oneof(fc.string({ maxLength: 70 }), junk), { maxLength: 3 })),
+          extra: junk,
+        },
+        { requiredKeys: [] },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {
@@ -568,16 +690,21 @@ describe('fuzzing the API', () => {
           headers: { 'content-type': 'application/json' },
         });
         const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
-        judge(answer, b, ['duplicate_reference_guard', ...sent]);
+        judge(answer, b, ['duplicate_reference_guard', 'beneficiary_cooling_off_hours', 'payout_purposes', ...sent]);
       }),
       { numRuns: 150 },
     );
     // Whatever the run left it at, the guard is on again for the tests after this one.
     const on = await send('PATCH', '/v1/settings', {
-      body: JSON.stringify({ duplicate_reference_guard: true }),
+      body: JSON.stringify({ duplicate_reference_guard: true, beneficiary_cooling_off_hours: 0, payout_purposes: [] }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(on.body).toEqual({ object: 'settings', duplicate_reference_guard: true });
+    expect(on.body).toEqual({
+      object: 'settings',
+      duplicate_reference_guard: true,
+      beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
+    });
   });
 
   test('approvals: generated policies and rejection bodies', async () => {
@@ -695,7 +822,7 @@ describe('fuzzing the API', () => {
           else expect(answer.status).toBe(202);
         } else if (where === 'csv-batch') {
           const reference = `fc${unique}`;
-          const csv = `amount,currency,method,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,${reference},Asha Rao,123456789012,HDFC0001234\n`;
+          const csv = `amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,refund,${reference},Asha Rao,123456789012,HDFC0001234\n`;
           const answer = await send('POST', '/v1/payout-batches?on_insufficient_funds=queue', {
             body: csv,
             headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
@@ -817,7 +944,14 @@ describe('fuzzing the API', () => {
       payout_events: before.payout_events + created,
       payout_batches: before.payout_batches + accepted.batches,
       idempotency_keys:
-        before.idempotency_keys + accepted.payouts + accepted.batches + accepted.endpoints + accepted.tenants,
+        before.idempotency_keys +
+        accepted.payouts +
+        accepted.batches +
+        accepted.endpoints +
+        accepted.tenants +
+        accepted.beneficiaries,
+      beneficiaries: before.beneficiaries + accepted.beneficiaries,
+      beneficiary_versions: before.beneficiary_versions + accepted.beneficiaries + accepted.beneficiaryVersions,
       webhook_endpoints: before.webhook_endpoints + accepted.endpoints,
       // A tenant and its audit entry are written together (with its idempotency record), or neither.
       tenants: before.tenants + accepted.tenants,

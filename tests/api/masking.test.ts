@@ -64,9 +64,9 @@ describe('account numbers in responses', () => {
     expect(batch.status).toBe(202);
     keep('POST /v1/payout-batches', batch.body);
     const csv =
-      'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,reference_id\n' +
-      `50000,INR,IMPS,Mask Test,${ACCOUNT},HDFC0001234,mask-c1\n` +
-      `-5,INR,IMPS,Mask Test,${ACCOUNT},HDFC0001234,mask-c2\n`;
+      'amount,currency,method,purpose,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,reference_id\n' +
+      `50000,INR,IMPS,payout,Mask Test,${ACCOUNT},HDFC0001234,mask-c1\n` +
+      `-5,INR,IMPS,payout,Mask Test,${ACCOUNT},HDFC0001234,mask-c2\n`;
     const csvRes = await apiFetch(`${system.api.url}/v1/payout-batches?mode=accept_valid`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', 'idempotency-key': 'mask-csv' },

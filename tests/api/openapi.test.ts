@@ -77,6 +77,8 @@ describe('the document', () => {
       description: null,
       batch_id: null,
       beneficiary: { name: 'Asha Rao', account_number: '1234****9012', bank_code: 'HDFC0001234' },
+      beneficiary_id: null,
+      beneficiary_version: null,
       queue_if_low_balance: false,
       metadata: {},
       fees: null,

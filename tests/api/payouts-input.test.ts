@@ -169,12 +169,16 @@ describe('service documents', () => {
     const doc = (await apiFetch(`${system.api.url}/openapi.json`).then((r) => r.json())) as {
       openapi: string;
       paths: Record<string, unknown>;
-      components: { schemas: Record<string, { required: string[] }> };
+      components: { schemas: Record<string, { required: string[]; properties: Record<string, unknown> }> };
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/payouts', '/v1/payouts/{id}', '/v1/balances']));
     expect(doc.components.schemas.CreatePayout?.required).toEqual(
-      expect.arrayContaining(['amount', 'currency', 'method', 'beneficiary']),
+      expect.arrayContaining(['amount', 'currency', 'method']),
+    );
+    // Exactly one of the two (inline bank details or a saved beneficiary): neither is required alone.
+    expect(Object.keys(doc.components.schemas.CreatePayout?.properties ?? {})).toEqual(
+      expect.arrayContaining(['beneficiary', 'beneficiary_id']),
     );
   });
 

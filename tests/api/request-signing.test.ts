@@ -214,8 +214,8 @@ describe('signed requests', () => {
     expect(ok.status).toBe(202);
 
     const csv =
-      'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,reference_id\n' +
-      '50000,INR,IMPS,Asha Rao,123456789012,HDFC0001234,signed-csv-1\n';
+      'amount,currency,method,purpose,beneficiary_name,beneficiary_account_number,beneficiary_bank_code,reference_id\n' +
+      '50000,INR,IMPS,payout,Asha Rao,123456789012,HDFC0001234,signed-csv-1\n';
     const path = '/v1/payout-batches?mode=accept_valid';
     const csvOk = await send('POST', path, {
       body: csv,

@@ -48,13 +48,13 @@ describe('RazorpayX webhooks', () => {
     const bad = await tenant.api(
       'POST',
       '/v1/payouts',
-      inrPayout({ beneficiary: { name: 'F', account_number: '999900010001', bank_code: 'HDFC0001234' } }),
+      inrPayout({ beneficiary: { name: 'Fail Case', account_number: '999900010001', bank_code: 'HDFC0001234' } }),
       { 'idempotency-key': 'wh-2' },
     );
     const back = await tenant.api(
       'POST',
       '/v1/payouts',
-      inrPayout({ beneficiary: { name: 'R', account_number: '999900020002', bank_code: 'HDFC0001234' } }),
+      inrPayout({ beneficiary: { name: 'Reverse Case', account_number: '999900020002', bank_code: 'HDFC0001234' } }),
       { 'idempotency-key': 'wh-3' },
     );
     await settle(ok.body.id, 'processed');

@@ -37,7 +37,7 @@ async function createMany(n: number, tag: string) {
       '/v1/payouts',
       inrPayout({
         amount: 10_000 + i,
-        beneficiary: { name: 'F', account_number: `7700000${1000 + i}`, bank_code: 'HDFC0001234' },
+        beneficiary: { name: 'Fault Case', account_number: `7700000${1000 + i}`, bank_code: 'HDFC0001234' },
       }),
       {
         'idempotency-key': `${tag}-${i}`,

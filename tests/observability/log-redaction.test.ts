@@ -155,6 +155,7 @@ describe('logs', () => {
         currency: 'INR',
         provider: 'razorpayx',
         method: 'IMPS',
+        purpose: 'payout',
         beneficiary: { name: 'Meera Iyer', account_number: ACCOUNT_NUMBER, bank_code: 'HDFC0001234' },
         providerIdempotencyKey: newId('payout'),
       })

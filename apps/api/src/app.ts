@@ -18,6 +18,7 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
+import { beneficiaryRoutes } from './routes/beneficiaries.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -117,6 +118,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', approvalRoutes(deps, auth));
   app.use('/v1', balanceRoutes(deps));
+  app.use('/v1', beneficiaryRoutes(deps));
   app.use('/v1', settingsRoutes(deps, auth));
   app.use('/v1', webhookEndpointRoutes(deps));
   app.use('/v1/admin', adminRoutes(deps, auth));

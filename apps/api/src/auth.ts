@@ -22,6 +22,8 @@ export interface Principal {
   duplicateReferenceGuard: boolean;
   /** The tenant's approval policy (cached with the key, like the guard); null: nothing needs approval. */
   approvalPolicy: ApprovalPolicy | null;
+  /** The purposes the tenant registered with its providers (cached with the key). */
+  payoutPurposes: readonly string[];
 }
 
 declare global {
@@ -83,6 +85,7 @@ export function createAuthenticator(
           signingSecret: tenants.requestSigningSecret,
           duplicateReferenceGuard: tenants.duplicateReferenceGuard,
           approvalPolicy: tenants.approvalPolicy,
+          payoutPurposes: tenants.payoutPurposes,
         })
         .from(apiKeys)
         .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
@@ -101,6 +104,7 @@ export function createAuthenticator(
                 signingSecret: row.signingSecret ?? null,
                 duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
                 approvalPolicy: row.approvalPolicy ?? null,
+                payoutPurposes: row.payoutPurposes ?? [],
               }
             : null,
         expires: now + cacheMs,
@@ -188,6 +192,8 @@ export interface TenantCaller {
   duplicateReferenceGuard: boolean;
   /** The tenant's approval policy (docs/api.md, "Approvals"), cached with the key. */
   approvalPolicy: ApprovalPolicy | null;
+  /** The purposes the tenant registered with its providers (docs/api.md, "Settings"), cached with the key. */
+  payoutPurposes: readonly string[];
 }
 
 /** A tenant key whose role may use `route` (the table in roles.ts); anything else is a 403. */
@@ -208,6 +214,7 @@ export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
     label: p.label,
     duplicateReferenceGuard: p.duplicateReferenceGuard,
     approvalPolicy: p.approvalPolicy,
+    payoutPurposes: p.payoutPurposes,
   };
 }
 

@@ -13,6 +13,8 @@ export const CSV_COLUMNS = [
   'narration',
   'description',
   'queue_if_low_balance',
+  // A saved beneficiary instead of the beneficiary_* columns (one or the other per row).
+  'beneficiary_id',
   'beneficiary_name',
   'beneficiary_first_name',
   'beneficiary_last_name',
@@ -52,6 +54,7 @@ export function csvRecordToPayout(record: Record<string, string>): Record<string
     const value = raw.trim();
     if (value === '') continue;
     if (column.startsWith('metadata_')) metadata[column.slice('metadata_'.length)] = value;
+    else if (column === 'beneficiary_id') payout.beneficiary_id = value;
     else if (column.startsWith('beneficiary_address_')) address[column.slice('beneficiary_address_'.length)] = value;
     else if (column.startsWith('beneficiary_')) beneficiary[column.slice('beneficiary_'.length)] = value;
     // Any run of digits is a number, so one too large is refused as too large (not as "not an integer").
@@ -61,7 +64,8 @@ export function csvRecordToPayout(record: Record<string, string>): Record<string
     else payout[column] = value;
   }
   if (Object.keys(address).length > 0) beneficiary.address = address;
-  payout.beneficiary = beneficiary;
+  // A row naming a saved beneficiary and no bank details has no inline beneficiary at all.
+  if (Object.keys(beneficiary).length > 0 || payout.beneficiary_id === undefined) payout.beneficiary = beneficiary;
   if (Object.keys(metadata).length > 0) payout.metadata = metadata;
   return payout;
 }

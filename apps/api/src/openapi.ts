@@ -9,6 +9,14 @@ import {
   payoutDecisionSchema,
   rejectBodySchema,
 } from './approval-schemas.ts';
+import {
+  beneficiaryListSchema,
+  beneficiarySavedSchema,
+  beneficiaryVersionListSchema,
+  createBeneficiarySchema,
+  listBeneficiariesQuery,
+  updateBeneficiarySchema,
+} from './beneficiary-schemas.ts';
 import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
@@ -202,8 +210,8 @@ export function buildOpenApiDocument() {
         json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
       ),
       400: IDEMPOTENT_400,
-      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created)`,
-      422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list).`,
+      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (\`beneficiary_cooling_off\`, \`cooling_off_ends_at\` says until when)`,
+      422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, and a beneficiary_id that is unknown or archived.`,
     }),
   });
   registry.registerPath({
@@ -275,6 +283,7 @@ export function buildOpenApiDocument() {
     responses: keyed('tenant', 'patch', { 200: json(tenantSettingsSchema, 'The settings now'), 422: undefined }),
   });
 
+  registerBeneficiaryPaths(registry, h);
   registerBatchPaths(registry, h, batchId);
   registerApprovalPaths(registry, h, payoutId, batchId);
   registerAdminPaths(registry, h, tenantId);
@@ -868,6 +877,78 @@ function registerServicePaths(registry: OpenAPIRegistry): void {
     responses: answers({
       200: { description: 'The reference page', content: { 'text/html': { schema: z.string() } } },
       431: undefined,
+    }),
+  });
+}
+
+/** Saved beneficiaries (routes/beneficiaries.ts). */
+function registerBeneficiaryPaths(registry: OpenAPIRegistry, h: OpenApiHelpers): void {
+  const { security, idempotencyKey, keyed, json } = h;
+  const id = z.object({ id: z.string().openapi({ example: 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
+  const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema } } });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/beneficiaries',
+    summary: 'Save a beneficiary, to pay it by id',
+    security,
+    request: { headers: z.object({ 'Idempotency-Key': idempotencyKey }), body: jsonBody(createBeneficiarySchema) },
+    responses: keyed('tenant', 'post', {
+      201: replayable(json(beneficiarySavedSchema, 'Saved (a replay of the same key and body answers the same)')),
+      400: IDEMPOTENT_400,
+      409: undefined,
+      422: IDEMPOTENT_422,
+    }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/beneficiaries',
+    summary: 'List saved beneficiaries, newest first, filtered',
+    security,
+    request: { query: listBeneficiariesQuery },
+    responses: keyed('tenant', 'get', { 200: json(beneficiaryListSchema, 'A page of beneficiaries') }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/beneficiaries/{id}',
+    summary: 'Get a saved beneficiary (its current account, masked)',
+    security,
+    request: { params: id },
+    responses: keyed('tenant', 'get', { 200: json(beneficiarySavedSchema, 'The beneficiary'), 404: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/beneficiaries/{id}/versions',
+    summary: 'Every account a beneficiary has had, oldest first: who set it, and when',
+    security,
+    request: { params: id },
+    responses: keyed('tenant', 'get', {
+      200: json(beneficiaryVersionListSchema, 'The versions'),
+      404: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/v1/beneficiaries/{id}',
+    summary: 'Change contact details, or the account (a new version)',
+    security,
+    request: { params: id, body: jsonBody(updateBeneficiarySchema) },
+    responses: keyed('tenant', 'patch', {
+      200: json(beneficiarySavedSchema, 'The beneficiary now'),
+      404: undefined,
+      409: 'The beneficiary is archived (`beneficiary_archived`)',
+      422: undefined,
+    }),
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/beneficiaries/{id}',
+    summary: 'Archive a beneficiary: no new payouts; payouts made keep it',
+    security,
+    request: { params: id },
+    responses: keyed('tenant', 'delete', {
+      200: json(beneficiarySavedSchema, 'Archived (now or before)'),
+      404: undefined,
+      422: 'A body was sent (`validation_failed`, field `body`): this request takes none',
     }),
   });
 }

@@ -2,7 +2,17 @@ import { type FieldIssue, newId } from '@payouts/core';
 import type { NewPayout } from '@payouts/payouts';
 import type { CanonicalPayout, ProviderAdapter } from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
+import type { HttpProblem } from './problem.ts';
 import { zodIssues } from './problem.ts';
+import {
+  asSavedBeneficiaryIssue,
+  coolingOffDecision,
+  coolingOffMessage,
+  coolingOffProblem,
+  payoutBeneficiaryOf,
+  type SavedBeneficiary,
+  unpayableIssue,
+} from './saved-beneficiaries.ts';
 import { type CreatePayoutBody, createPayoutSchema } from './schemas.ts';
 
 /** A payout request that passed every rule — ours and its provider's — ready to be stored. */
@@ -12,6 +22,20 @@ export interface PreparedPayout {
   provider: ProviderAdapter['id'];
   adapter: ProviderAdapter;
   canonical: CanonicalPayout;
+  /** The saved beneficiary and version paid, when the request named `beneficiary_id`. */
+  saved: { id: string; version: number } | null;
+}
+
+/** Why a payout was refused: the issues, and for some a problem of their own (cooling-off). */
+export type PrepareResult =
+  | { ok: true; payout: PreparedPayout }
+  | { ok: false; issues: FieldIssue[]; problem?: HttpProblem };
+
+/** The `beneficiary_id` a raw request names, if any: to load them all before preparing. */
+export function beneficiaryIdOf(raw: unknown): string | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const id = (raw as Record<string, unknown>).beneficiary_id;
+  return typeof id === 'string' ? id : null;
 }
 
 /**
@@ -22,7 +46,10 @@ export interface PreparedPayout {
 export function preparePayout(
   deps: ApiDeps,
   raw: unknown,
-): { ok: true; payout: PreparedPayout } | { ok: false; issues: FieldIssue[] } {
+  savedBeneficiaries: ReadonlyMap<string, SavedBeneficiary> = new Map(),
+  now: Date = new Date(),
+  tenantPurposes: readonly string[] = [],
+): PrepareResult {
   const parsed = createPayoutSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const body = parsed.data;
@@ -53,6 +80,26 @@ export function preparePayout(
       ],
     };
   }
+  let beneficiary = body.beneficiary;
+  let saved: SavedBeneficiary | undefined;
+  if (body.beneficiary_id !== undefined) {
+    saved = savedBeneficiaries.get(body.beneficiary_id);
+    const unpayable = unpayableIssue(body.beneficiary_id, saved);
+    if (unpayable || !saved) return { ok: false, issues: unpayable ? [unpayable] : [] };
+    const coolingOff = coolingOffDecision(saved, now);
+    if (coolingOff.kind === 'refuse') {
+      return {
+        ok: false,
+        issues: [{ path: 'beneficiary_id', message: coolingOffMessage(saved, coolingOff.endsAt) }],
+        problem: coolingOffProblem(saved, coolingOff.endsAt),
+      };
+    }
+    beneficiary = payoutBeneficiaryOf(saved, provider);
+  }
+  if (!beneficiary) {
+    // The schema requires one of the two; this keeps the type honest.
+    return { ok: false, issues: [{ path: 'beneficiary', message: 'is required' }] };
+  }
   const id = newId('payout');
   const canonical: CanonicalPayout = {
     id,
@@ -60,18 +107,21 @@ export function preparePayout(
     currency: body.currency,
     method: body.method,
     purpose: body.purpose ?? null,
+    purposeRegistered: body.purpose !== undefined && tenantPurposes.includes(body.purpose),
     referenceId: body.reference_id ?? null,
     narration: body.narration ?? null,
     description: body.description ?? null,
-    beneficiary: body.beneficiary,
+    beneficiary,
     queueIfLowBalance: body.queue_if_low_balance,
     metadata: body.metadata ?? null,
     // Derived from our payout id, minted here once: every retry and replay sends the same key.
     idempotencyKey: id,
+    beneficiaryId: saved?.beneficiary.id ?? null,
   };
   const issues = adapter.validate(canonical);
-  if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, payout: { id, body, provider, adapter, canonical } };
+  if (issues.length > 0) return { ok: false, issues: saved ? issues.map(asSavedBeneficiaryIssue) : issues };
+  const paid = saved ? { id: saved.beneficiary.id, version: saved.version.version } : null;
+  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid } };
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */
@@ -89,11 +139,14 @@ export function payoutRow(
     provider: p.provider,
     method: p.body.method,
     purpose: p.body.purpose ?? null,
+    purposeRegistered: p.canonical.purposeRegistered ?? false,
     referenceId: p.body.reference_id ?? null,
     referenceGuarded: extra.referenceGuarded ?? true,
     narration: p.body.narration ?? null,
     description: p.body.description ?? null,
-    beneficiary: p.body.beneficiary,
+    beneficiary: p.canonical.beneficiary,
+    beneficiaryId: p.saved?.id ?? null,
+    beneficiaryVersion: p.saved?.version ?? null,
     queueIfLowBalance: extra.queueIfLowBalance ?? p.body.queue_if_low_balance,
     metadata: p.body.metadata ?? null,
     providerIdempotencyKey: p.canonical.idempotencyKey,

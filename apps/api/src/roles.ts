@@ -11,7 +11,7 @@ const APPROVERS: readonly TenantKeyRole[] = ['admin', 'approver'];
  * be reached without one, and the security tests check each route against each role.
  *
  * - `admin`: everything, including the tenant's configuration (webhook endpoints, their secrets);
- * - `maker`: creates payouts and batches (and cancels them), and reads;
+ * - `maker`: creates payouts and batches (and cancels them), keeps saved beneficiaries, and reads;
  * - `approver`: reads (and decides on payouts waiting for approval);
  * - `viewer`: reads only.
  */
@@ -36,6 +36,13 @@ export const TENANT_ROUTE_ROLES = {
   'POST /v1/payouts/:id/reject': APPROVERS,
   'POST /v1/payout-batches/:id/approve': APPROVERS,
   'POST /v1/payout-batches/:id/reject': APPROVERS,
+  // Saved beneficiaries are kept by those who pay them, and read by everyone who reads payouts.
+  'POST /v1/beneficiaries': MAKERS,
+  'GET /v1/beneficiaries': ALL,
+  'GET /v1/beneficiaries/:id': ALL,
+  'GET /v1/beneficiaries/:id/versions': ALL,
+  'PATCH /v1/beneficiaries/:id': MAKERS,
+  'DELETE /v1/beneficiaries/:id': MAKERS,
   // The duplicate-reference guard is the tenant's policy: readable by all, changed by an admin.
   'GET /v1/settings': ALL,
   'PATCH /v1/settings': ADMINS,

@@ -22,11 +22,11 @@ extendZodWithOpenApi(z);
  * Postgres cannot store U+0000 or a lone surrogate. A JSON body holding one is refused before any
  * route runs (validation.ts); this refinement says the same for what arrives otherwise, a CSV cell.
  */
-const storable = (value: string, ctx: z.RefinementCtx) => {
+export const storable = (value: string, ctx: z.RefinementCtx) => {
   const message = unstorableText(value);
   if (message) ctx.addIssue({ code: 'custom', message });
 };
-const text = (max: number) => z.string().trim().min(1).max(max).superRefine(storable);
+export const text = (max: number) => z.string().trim().min(1).max(max).superRefine(storable);
 
 export const addressSchema = z.strictObject({
   line1: text(200).optional(),
@@ -88,6 +88,20 @@ export const balanceOut = () =>
       'Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited).',
   });
 
+/** Metadata as every object takes it: string keys and values, at most 50 pairs. */
+export const metadataSchema = () =>
+  z
+    .record(z.string().min(1).max(64).superRefine(storable), z.string().max(500).superRefine(storable))
+    .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys');
+
+export const beneficiaryIdSchema = z
+  .string()
+  .regex(/^ben_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a beneficiary id (ben_…)')
+  .openapi({
+    description: 'A saved beneficiary (`ben_…`): its current account is paid.',
+    example: 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7',
+  });
+
 export const createPayoutSchema = z
   .strictObject({
     amount: amountIn(),
@@ -98,14 +112,30 @@ export const createPayoutSchema = z
     reference_id: text(255).optional(),
     narration: text(255).optional(),
     description: text(255).optional(),
-    beneficiary: beneficiarySchema,
+    beneficiary: beneficiarySchema.optional(),
+    beneficiary_id: beneficiaryIdSchema.optional(),
     queue_if_low_balance: z.boolean().default(false),
-    metadata: z
-      .record(z.string().min(1).max(64).superRefine(storable), z.string().max(500).superRefine(storable))
-      .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
-      .optional(),
+    metadata: metadataSchema().optional(),
   })
-  .openapi('CreatePayout');
+  .superRefine((body, ctx) => {
+    // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
+    if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['beneficiary_id'],
+        message: 'send beneficiary_id or beneficiary, not both',
+      });
+    } else if (body.beneficiary === undefined && body.beneficiary_id === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['beneficiary'],
+        message: 'is required, or beneficiary_id naming a saved beneficiary',
+      });
+    }
+  })
+  .openapi('CreatePayout', {
+    description: 'Exactly one of `beneficiary` (bank details inline) and `beneficiary_id` (a saved beneficiary).',
+  });
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
 
 /**
@@ -137,6 +167,10 @@ export const payoutBeneficiarySchema = z
       })
       .optional(),
     provider_account_id: z.string().optional(),
+    upi_address: z
+      .string()
+      .optional()
+      .openapi({ description: 'A saved beneficiary’s UPI address, when it is paid by UPI.' }),
   })
   .openapi('PayoutBeneficiary');
 
@@ -155,6 +189,15 @@ const payoutFields = {
   description: z.string().nullable(),
   batch_id: z.string().nullable(),
   beneficiary: payoutBeneficiarySchema,
+  beneficiary_id: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The saved beneficiary paid, or null (bank details inline).' }),
+  beneficiary_version: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: 'The version of the saved beneficiary’s account that this payout paid.' }),
   queue_if_low_balance: z.boolean(),
   metadata: z.record(z.string(), z.string()),
   fees: z.number().int().nullable(),
@@ -212,6 +255,7 @@ const payoutFilterFields = {
   currency: z.enum(CURRENCIES).optional(),
   method: text(32).optional(),
   batch_id: text(64).optional(),
+  beneficiary_id: text(64).optional(),
   reference_id: text(255).optional(),
   created_from: instant('Created at or after this instant (RFC 3339).'),
   created_to: instant('Created before this instant (RFC 3339).'),
@@ -317,16 +361,46 @@ export const requestSigningSchema = z
   })
   .openapi('RequestSigning');
 
+/** A month: a longer hold is a beneficiary that should be archived, not a cooling-off. */
+export const MAX_COOLING_OFF_HOURS = 720;
+const MAX_PAYOUT_PURPOSES = 50;
+/** The longest purpose a payout takes (`purpose` on a payout). */
+const MAX_PURPOSE_LENGTH = 64;
+
 export const updateTenantSettingsSchema = z
   .strictObject({
     duplicate_reference_guard: z.boolean({ error: 'must be true or false' }).optional().openapi({
       description:
         'Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default.',
     }),
+    beneficiary_cooling_off_hours: z
+      .number({ error: 'must be a whole number of hours' })
+      .int('must be a whole number of hours')
+      .min(0, 'must be 0 (off) or more')
+      .max(MAX_COOLING_OFF_HOURS, `must be at most ${MAX_COOLING_OFF_HOURS} (30 days)`)
+      .optional()
+      .openapi({
+        description:
+          'Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it are refused (409 beneficiary_cooling_off). 0 (the default) is off.',
+      }),
+    payout_purposes: z
+      .array(text(MAX_PURPOSE_LENGTH))
+      .max(MAX_PAYOUT_PURPOSES, `may hold at most ${MAX_PAYOUT_PURPOSES} purposes`)
+      .refine((list) => new Set(list).size === list.length, 'may not repeat a purpose')
+      .optional()
+      .openapi({
+        description:
+          'Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list.',
+      }),
   })
   .openapi('UpdateSettings');
 export const tenantSettingsSchema = z
-  .object({ object: z.literal('settings'), duplicate_reference_guard: z.boolean() })
+  .object({
+    object: z.literal('settings'),
+    duplicate_reference_guard: z.boolean(),
+    beneficiary_cooling_off_hours: z.number().int(),
+    payout_purposes: z.array(z.string()),
+  })
   .openapi('Settings');
 
 export const createFundingSchema = z
@@ -397,6 +471,10 @@ export const problemSchema = z
       .enum(['pending', 'approved', 'rejected', 'expired'])
       .optional()
       .openapi({ description: '`not_pending_approval`: how its approval was decided, when it had one.' }),
+    cooling_off_ends_at: z
+      .string()
+      .optional()
+      .openapi({ description: '`beneficiary_cooling_off`: when payouts to the beneficiary are accepted again.' }),
   })
   .openapi('Problem', {
     description:

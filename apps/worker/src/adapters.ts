@@ -1,3 +1,4 @@
+import { must } from '@payouts/core';
 import {
   type Context,
   type Logger,
@@ -13,7 +14,15 @@ export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
 }
 
-type Operation = 'submit' | 'lookup_by_id' | 'lookup_by_reference' | 'cancel' | 'get_balance' | 'list';
+type Operation =
+  | 'submit'
+  | 'lookup_by_id'
+  | 'lookup_by_reference'
+  | 'cancel'
+  | 'get_balance'
+  | 'list'
+  | 'register_contact'
+  | 'register_account';
 
 /**
  * The adapter as one job sees it: every call to the provider is timed and counted
@@ -73,5 +82,13 @@ export function instrumentAdapter(
     cancel: (id) => call('cancel', () => adapter.cancel(id)),
     getBalance: () => call('get_balance', () => adapter.getBalance()),
     list: (query) => call('list', () => adapter.list(query)),
+    ...(adapter.registrar
+      ? {
+          registrar: {
+            contact: (input) => call('register_contact', () => must(adapter.registrar, 'the registrar').contact(input)),
+            account: (input) => call('register_account', () => must(adapter.registrar, 'the registrar').account(input)),
+          },
+        }
+      : {}),
   };
 }

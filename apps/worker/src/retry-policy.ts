@@ -42,6 +42,19 @@ export function decideSubmitFailure(error: unknown): Decision {
   }
 }
 
+/**
+ * A saved beneficiary's registration (contact, fund account) failed before the payout was sent.
+ * A refusal fails the payout with the provider's reason; anything else is tried again later:
+ * repeating a registration step is safe (the provider answers the record it already has).
+ */
+export function decideRegistrationFailure(
+  error: unknown,
+): Extract<Decision, { action: 'fail' | 'rate_limit' | 'retry' }> {
+  const decision = decideSubmitFailure(error);
+  if (decision.action === 'fail' || decision.action === 'rate_limit') return decision;
+  return { action: 'retry', reason: 'reason' in decision ? decision.reason : decision.action };
+}
+
 /** A lookup changes nothing at the provider, so every failure of one is "try again later". */
 export function decideLookupFailure(error: unknown): Decision {
   if (error instanceof ProviderError && error.kind === 'rate_limited') {

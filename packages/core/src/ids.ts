@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
   reconciliation: 'rcn',
   reconciliationItem: 'rci',
+  beneficiary: 'ben',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -53,6 +53,8 @@ export function payoutResource(row: PayoutRow) {
     description: row.description,
     batch_id: row.batchId,
     beneficiary: { ...beneficiary, account_number: maskAccountNumber(account_number) },
+    beneficiary_id: row.beneficiaryId,
+    beneficiary_version: row.beneficiaryVersion,
     queue_if_low_balance: row.queueIfLowBalance,
     metadata: row.metadata ?? {},
     fees: charged.fees === null ? null : jsonAmount(charged.fees),

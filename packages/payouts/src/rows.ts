@@ -14,6 +14,7 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
     currency: row.currency,
     method: row.method,
     purpose: row.purpose,
+    purposeRegistered: row.purposeRegistered,
     referenceId: row.referenceId,
     narration: row.narration,
     description: row.description,
@@ -21,6 +22,7 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
     queueIfLowBalance: row.queueIfLowBalance,
     metadata: row.metadata,
     idempotencyKey: row.providerIdempotencyKey,
+    beneficiaryId: row.beneficiaryId,
   };
 }
 
@@ -36,6 +38,7 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     status: row.status ?? 'accepted',
     queuedReason: null,
     purpose: row.purpose ?? null,
+    purposeRegistered: row.purposeRegistered ?? false,
     referenceId: row.referenceId ?? null,
     referenceGuarded: row.referenceGuarded ?? false,
     narration: row.narration ?? null,
@@ -44,6 +47,8 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     metadata: row.metadata ?? null,
     batchId: row.batchId ?? null,
     batchRow: row.batchRow ?? null,
+    beneficiaryId: row.beneficiaryId ?? null,
+    beneficiaryVersion: row.beneficiaryVersion ?? null,
     providerPayoutId: null,
     providerStatus: null,
     utr: null,

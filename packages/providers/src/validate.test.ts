@@ -294,13 +294,51 @@ const razorpayx: ProviderRules = {
       ],
     ],
     [
-      'purpose: one of the defaults when given',
+      'purpose: required, one of the defaults or one the tenant registered',
       [
-        ...['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill', null].map((purpose) =>
-          ok({ purpose }),
-        ),
+        ...['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'].map((purpose) => ok({ purpose })),
+        bad({ purpose: null }, 'purpose'),
         bad({ purpose: 'gift' }, 'purpose'),
         bad({ purpose: 'Refund' }, 'purpose'),
+        ok({ purpose: 'gift', purposeRegistered: true }),
+      ],
+    ],
+    [
+      'beneficiary.name: a RazorpayX contact name (3 to 50 of its characters, no trailing symbol but .)',
+      [
+        ok({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: 'Abc' } }),
+        ok({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: `${'a'.repeat(49)}.` } }),
+        ok({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: "Rao, Asha (O'Neil) s/o R_K-1" } }),
+        bad({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: 'Ab' } }, 'beneficiary.name'),
+        bad({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: 'a'.repeat(51) } }, 'beneficiary.name'),
+        bad({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: 'José Ramos' } }, 'beneficiary.name'),
+        bad({ method: 'IMPS', beneficiary: { ...razorpayxBank, name: 'Asha Rao-' } }, 'beneficiary.name'),
+      ],
+    ],
+    [
+      'beneficiary.account_number: 5 to 35 letters or digits',
+      [
+        ok({ method: 'IMPS', beneficiary: { ...razorpayxBank, account_number: '12345' } }),
+        ok({ method: 'IMPS', beneficiary: { ...razorpayxBank, account_number: '1'.repeat(35) } }),
+        bad(
+          { method: 'IMPS', beneficiary: { ...razorpayxBank, account_number: '1234' } },
+          'beneficiary.account_number',
+        ),
+        bad(
+          { method: 'IMPS', beneficiary: { ...razorpayxBank, account_number: '1'.repeat(36) } },
+          'beneficiary.account_number',
+        ),
+      ],
+    ],
+    [
+      'a saved beneficiary is paid by UPI to its UPI address (registered as a vpa fund account)',
+      [
+        ok({ method: 'UPI', beneficiaryId: 'ben_1', beneficiary: { name: 'Asha Rao', upi_address: 'asha@okicici' } }),
+        bad({ method: 'UPI', beneficiaryId: 'ben_1', beneficiary: { name: 'Asha Rao' } }, 'beneficiary.upi_address'),
+        bad(
+          { method: 'UPI', beneficiary: { name: 'Asha Rao', upi_address: 'asha@okicici' } },
+          'beneficiary.provider_account_id',
+        ),
       ],
     ],
     [

@@ -1,5 +1,14 @@
 import { ensureOperatorKey, hashApiKey } from '@payouts/api';
-import { apiKeys, idempotencyKeys, operatorActions, payoutBatches, tenants, webhookEndpoints } from '@payouts/db';
+import {
+  apiKeys,
+  beneficiaries,
+  beneficiaryVersions,
+  idempotencyKeys,
+  operatorActions,
+  payoutBatches,
+  tenants,
+  webhookEndpoints,
+} from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
 import { expect, test } from 'vitest';
@@ -53,6 +62,27 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/payout-batches/:id', access: 'tenant', roles: READ, file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/payouts', access: 'tenant', roles: READ, file: 'batches' },
   { method: 'GET', path: '/v1/payout-batches/:id/results.csv', access: 'tenant', roles: READ, file: 'batches' },
+  // beneficiaries.security.test.ts
+  {
+    method: 'POST',
+    path: '/v1/beneficiaries',
+    access: 'tenant',
+    roles: MAKE,
+    body: () => savedBeneficiary(),
+    file: 'beneficiaries',
+  },
+  { method: 'GET', path: '/v1/beneficiaries', access: 'tenant', roles: READ, file: 'beneficiaries' },
+  { method: 'GET', path: '/v1/beneficiaries/:id', access: 'tenant', roles: READ, file: 'beneficiaries' },
+  { method: 'GET', path: '/v1/beneficiaries/:id/versions', access: 'tenant', roles: READ, file: 'beneficiaries' },
+  {
+    method: 'PATCH',
+    path: '/v1/beneficiaries/:id',
+    access: 'tenant',
+    roles: MAKE,
+    body: () => ({ email: 'asha@example.com' }),
+    file: 'beneficiaries',
+  },
+  { method: 'DELETE', path: '/v1/beneficiaries/:id', access: 'tenant', roles: MAKE, file: 'beneficiaries' },
   // settings.security.test.ts
   { method: 'GET', path: '/v1/settings', access: 'tenant', roles: READ, file: 'settings' },
   { method: 'PATCH', path: '/v1/settings', access: 'tenant', roles: ADMIN, body: () => ({}), file: 'settings' },
@@ -199,6 +229,8 @@ export interface Fixture {
   payoutId: string;
   batchId: string;
   endpointId: string;
+  /** A's saved beneficiary. */
+  beneficiaryId: string;
   /** A key of A's, then revoked; and a second operator key, revoked. */
   revokedTenantKey: string;
   revokedOperatorKey: string;
@@ -242,6 +274,11 @@ export async function createFixture(): Promise<Fixture> {
   );
   expect(endpoint.status).toBe(201);
 
+  const beneficiary = await a.api('POST', '/v1/beneficiaries', savedBeneficiary(), {
+    'idempotency-key': 'sec-beneficiary',
+  });
+  expect(beneficiary.status).toBe(201);
+
   const revokedTenant = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
   expect((await op('POST', `/v1/admin/api-keys/${revokedTenant.body.id}/revoke`)).status).toBe(200);
   const spare = await op('POST', `/v1/admin/tenants/${a.id}/api-keys`, {});
@@ -273,6 +310,7 @@ export async function createFixture(): Promise<Fixture> {
     payoutId: payout.body.id,
     batchId: batch.body.id,
     endpointId: endpoint.body.id,
+    beneficiaryId: beneficiary.body.id,
     revokedTenantKey: revokedTenant.body.key,
     revokedOperatorKey,
     spareKeyId: spare.body.id,
@@ -283,12 +321,15 @@ export async function createFixture(): Promise<Fixture> {
 /** What a route that acted would have changed: keys, secrets, signing, creations, the audit log. */
 async function snapshot(f: Fixture) {
   const db = f.system.db.db;
-  const count = async (table: typeof operatorActions | typeof idempotencyKeys | typeof payoutBatches) =>
-    must((await db.select({ n: sql<number>`count(*)::int` }).from(table))[0], 'a count').n;
+  const count = async (
+    table: typeof operatorActions | typeof idempotencyKeys | typeof payoutBatches | typeof beneficiaryVersions,
+  ) => must((await db.select({ n: sql<number>`count(*)::int` }).from(table))[0], 'a count').n;
   return {
     actions: await count(operatorActions),
     idempotency: await count(idempotencyKeys),
     batches: await count(payoutBatches),
+    beneficiaries: await db.select().from(beneficiaries).orderBy(beneficiaries.id),
+    beneficiaryVersions: await count(beneficiaryVersions),
     keys: await db.select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt }).from(apiKeys).orderBy(apiKeys.id),
     // What a route may change; not the deliverer's own bookkeeping (failures, circuit, last claim),
     // which moves in the background as it tries the fixture's endpoint.
@@ -296,9 +337,26 @@ async function snapshot(f: Fixture) {
       ({ consecutiveFailures: _failures, circuitOpenUntil: _circuit, lastClaimedAt: _claimed, ...rest }) => rest,
     ),
     signing: await db
-      .select({ id: tenants.id, secret: tenants.requestSigningSecret, guard: tenants.duplicateReferenceGuard })
+      .select({
+        id: tenants.id,
+        secret: tenants.requestSigningSecret,
+        guard: tenants.duplicateReferenceGuard,
+        coolingOff: tenants.beneficiaryCoolingOffHours,
+      })
       .from(tenants)
       .orderBy(tenants.id),
+  };
+}
+
+/** A saved beneficiary's body, as a payroll team would save an employee. */
+export function savedBeneficiary(overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'employee',
+    name: 'Asha Rao',
+    email: 'asha@example.com',
+    bank_account: { account_number: '123456789012', bank_code: 'HDFC0001234' },
+    reference_id: 'emp-1',
+    ...overrides,
   };
 }
 
@@ -312,6 +370,7 @@ export function pathFor(route: RouteSpec, f: Fixture): string {
       if (route.path.startsWith('/v1/admin/tenants')) return f.a.id;
       if (route.path.startsWith('/v1/admin/api-keys')) return f.spareKeyId;
       if (route.path.startsWith('/v1/webhook-endpoints')) return f.endpointId;
+      if (route.path.startsWith('/v1/beneficiaries')) return f.beneficiaryId;
       if (route.path.startsWith('/v1/admin/webhook-deliveries')) return 'whd_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
       if (route.path.startsWith('/v1/admin/reconciliations')) return 'rcn_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
       return f.payoutId;
@@ -469,7 +528,9 @@ export function securityChecks(file: string, fixture: () => Fixture): void {
           ? 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7'
           : route.path.startsWith('/v1/webhook-endpoints')
             ? 'we_01JDA8Z6B9Y4X3W2V1T0S9R8Q7'
-            : 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
+            : route.path.startsWith('/v1/beneficiaries')
+              ? 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7'
+              : 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7';
         const missing = await client(f.system.api.url, f.b.key)(
           route.method,
           route.path.replace(':id', missingId),

@@ -15,10 +15,17 @@ describe('settings routes: keys and tenant isolation', () => {
   test("a tenant's settings are its own: B turning its guard off leaves A's on", async () => {
     const off = await fixture.b.api('PATCH', '/v1/settings', { duplicate_reference_guard: false });
     expect(off.status).toBe(200);
-    expect(off.body).toEqual({ object: 'settings', duplicate_reference_guard: false });
+    expect(off.body).toEqual({
+      object: 'settings',
+      duplicate_reference_guard: false,
+      beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
+    });
     expect((await fixture.a.api('GET', '/v1/settings')).body).toEqual({
       object: 'settings',
       duplicate_reference_guard: true,
+      beneficiary_cooling_off_hours: 0,
+      payout_purposes: [],
     });
     expect((await fixture.b.api('PATCH', '/v1/settings', { duplicate_reference_guard: true })).status).toBe(200);
   });

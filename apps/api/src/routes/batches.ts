@@ -34,9 +34,10 @@ import {
   livePayoutsByReference,
 } from '../duplicate-reference.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
-import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
+import { beneficiaryIdOf, type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
+import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
 import { batchPayoutsQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts';
@@ -105,18 +106,19 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy } = requireTenant(
+      const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes } = requireTenant(
         req,
         'POST /v1/payout-batches',
       );
+      const tenant = { tenantId, payoutPurposes };
       if (isDryRun(req)) {
-        const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+        const parsed = req.is('text/csv') ? await parseCsv(deps, req, tenant) : await parseJson(deps, req, tenant);
         if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
         res.json(await preview(deps, tenantId, parsed));
         return;
       }
       const key = readIdempotencyKey(req);
-      const parsed = req.is('text/csv') ? await parseCsv(deps, req) : parseJson(deps, req);
+      const parsed = req.is('text/csv') ? await parseCsv(deps, req, tenant) : await parseJson(deps, req, tenant);
       // A retry of an upload replays its first answer before anything is judged again: the wallet
       // may have been spent since, and that must not turn a replay into a refusal.
       const earlier = await findReplay(deps.db, tenantId, key, parsed.print);
@@ -347,7 +349,13 @@ export function batchRoutes(deps: ApiDeps): Router {
   return router;
 }
 
-function parseJson(deps: ApiDeps, req: Request): Parsed {
+/** Whose run it is: its saved beneficiaries and registered purposes are its own. */
+interface RunOwner {
+  tenantId: string;
+  payoutPurposes: readonly string[];
+}
+
+async function parseJson(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
   if (!req.is('application/json')) {
     throw new HttpProblem(
       415,
@@ -359,8 +367,10 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
   const body = batchJsonBody.safeParse(req.body);
   if (!body.success)
     throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
+  const saved = await savedBeneficiariesOf(deps, owner.tenantId, body.data.items);
+  const now = new Date();
   const rows = body.data.items.map((item, i) => {
-    const prepared = preparePayout(deps, item);
+    const prepared = preparePayout(deps, item, saved, now, owner.payoutPurposes);
     return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
@@ -372,7 +382,13 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
 }
 
 /** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
-async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
+/** The saved beneficiaries a run's rows name, loaded at once (one query for the whole run). */
+function savedBeneficiariesOf(deps: ApiDeps, tenantId: string, items: unknown[]) {
+  const ids = items.map(beneficiaryIdOf).filter((id): id is string => id !== null);
+  return loadSavedBeneficiaries(deps.db, tenantId, ids);
+}
+
+async function parseCsv(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
   const { dry_run: _preview, ...opts } = parseQuery(batchOptions, req);
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
@@ -416,24 +432,15 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
       },
     }),
   );
-  const rows: Parsed['rows'] = [];
+  // Records are read first and prepared after: the saved beneficiaries they name are loaded in
+  // one query for the whole run, not one per row.
+  const records: Record<string, unknown>[] = [];
   try {
     for await (const record of parser) {
       if (headerProblem) break;
-      const row = rows.length + 1;
-      if (row > MAX_BATCH_ROWS)
+      if (records.length >= MAX_BATCH_ROWS)
         throw problems.invalid([{ path: 'body', message: `a batch may hold at most ${MAX_BATCH_ROWS} rows` }]);
-      const payout = csvRecordToPayout(record as Record<string, string>);
-      const prepared = preparePayout(deps, payout);
-      rows.push(
-        prepared.ok
-          ? { row, payout: prepared.payout }
-          : refusedRow(
-              row,
-              prepared.issues.map((e) => ({ ...e, path: columnOf(e.path) })),
-              payout,
-            ),
-      );
+      records.push(csvRecordToPayout(record as Record<string, string>));
     }
   } catch (error) {
     if (error instanceof HttpProblem) throw error;
@@ -447,7 +454,19 @@ async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
   // and the answer is an error anyway.)
   if (!headerProblem) req.signature?.verify();
   if (headerProblem) throw headerProblem;
-  if (rows.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
+  if (records.length === 0) throw problems.invalid([{ path: 'body', message: 'the CSV holds no payout rows' }]);
+  const saved = await savedBeneficiariesOf(deps, owner.tenantId, records);
+  const now = new Date();
+  const rows: Parsed['rows'] = records.map((payout, i) => {
+    const prepared = preparePayout(deps, payout, saved, now, owner.payoutPurposes);
+    return prepared.ok
+      ? { row: i + 1, payout: prepared.payout }
+      : refusedRow(
+          i + 1,
+          prepared.issues.map((e) => ({ ...e, path: columnOf(e.path) })),
+          payout,
+        );
+  });
   return { source: 'csv', options: opts, rows, print: hash.digest('hex') };
 }
 

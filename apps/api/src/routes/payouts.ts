@@ -12,9 +12,10 @@ import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutHistory } from '../payout-history.ts';
-import { payoutRow, preparePayout } from '../payout-input.ts';
+import { beneficiaryIdOf, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
+import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
 import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
@@ -23,11 +24,16 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy } = requireTenant(req, 'POST /v1/payouts');
+    const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes } = requireTenant(
+      req,
+      'POST /v1/payouts',
+    );
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
-    const prepared = preparePayout(deps, req.body);
-    if (!prepared.ok) throw problems.invalid(prepared.issues);
+    const beneficiaryId = beneficiaryIdOf(req.body);
+    const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
+    const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes);
+    if (!prepared.ok) throw prepared.problem ?? problems.invalid(prepared.issues);
     const { id } = prepared.payout;
 
     const now = new Date();

@@ -28,14 +28,16 @@ export function settingsRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
   router.patch('/settings', async (req, res) => {
     const { tenantId } = requireTenant(req, 'PATCH /v1/settings');
     const body = parseBody(updateTenantSettingsSchema, req);
+    const changes: Partial<TenantRow> = {};
+    if (body.duplicate_reference_guard !== undefined) changes.duplicateReferenceGuard = body.duplicate_reference_guard;
+    if (body.beneficiary_cooling_off_hours !== undefined) {
+      changes.beneficiaryCoolingOffHours = body.beneficiary_cooling_off_hours;
+    }
+    if (body.payout_purposes !== undefined) changes.payoutPurposes = body.payout_purposes;
     const [row] =
-      body.duplicate_reference_guard === undefined
+      Object.keys(changes).length === 0
         ? await deps.db.select().from(tenants).where(eq(tenants.id, tenantId))
-        : await deps.db
-            .update(tenants)
-            .set({ duplicateReferenceGuard: body.duplicate_reference_guard })
-            .where(eq(tenants.id, tenantId))
-            .returning();
+        : await deps.db.update(tenants).set(changes).where(eq(tenants.id, tenantId)).returning();
     if (!row) throw problems.notFound('The tenant');
     // The guard's value is cached with the tenant's keys: this instance applies it at once, the
     // others within the key cache's 10 s.
@@ -50,5 +52,7 @@ function settingsResource(row: TenantRow) {
   return tenantSettingsSchema.parse({
     object: 'settings',
     duplicate_reference_guard: row.duplicateReferenceGuard,
+    beneficiary_cooling_off_hours: row.beneficiaryCoolingOffHours,
+    payout_purposes: row.payoutPurposes,
   });
 }

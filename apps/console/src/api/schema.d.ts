@@ -22,6 +22,7 @@ export interface paths {
                     currency?: "INR" | "THB" | "USD" | "COP";
                     method?: string;
                     batch_id?: string;
+                    beneficiary_id?: string;
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -194,7 +195,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`); or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (`duplicate_reference`, `existing_payout_id` names it; nothing was created) */
+                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`); or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (`duplicate_reference`, `existing_payout_id` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (`beneficiary_cooling_off`, `cooling_off_ends_at` says until when) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -221,7 +222,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`). Includes the provider’s own rules (e.g. RazorpayX’s purpose list). */
+                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`). Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, and a beneficiary_id that is unknown or archived. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -302,6 +303,7 @@ export interface paths {
                     currency?: "INR" | "THB" | "USD" | "COP";
                     method?: string;
                     batch_id?: string;
+                    beneficiary_id?: string;
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -1192,6 +1194,792 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/beneficiaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List saved beneficiaries, newest first, filtered */
+        get: {
+            parameters: {
+                query?: {
+                    type?: "employee" | "vendor" | "customer" | "self";
+                    reference_id?: string;
+                    /** @description Part of the name, any case. */
+                    name?: string;
+                    /** @description Only archived (`true`) or only active (`false`) ones; both when absent. */
+                    archived?: "true" | "false";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of beneficiaries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BeneficiaryList"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a beneficiary, to pay it by id */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description IETF Idempotency-Key: same key + same body replays the first response. */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateBeneficiary"];
+                };
+            };
+            responses: {
+                /** @description Saved (a replay of the same key and body answers the same) */
+                201: {
+                    headers: {
+                        /** @description `true` when this is the stored answer to an earlier request with the same key and body. */
+                        "Idempotent-Replayed"?: "true" | "false";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedBeneficiary"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field; the Idempotency-Key header missing (`idempotency_key_missing`) or not 1–255 visible ASCII characters (`idempotency_key_invalid`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/beneficiaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a saved beneficiary (its current account, masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The beneficiary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedBeneficiary"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Archive a beneficiary: no new payouts; payouts made keep it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Archived (now or before) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedBeneficiary"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body was sent (`validation_failed`, field `body`): this request takes none */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change contact details, or the account (a new version) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateBeneficiary"];
+                };
+            };
+            responses: {
+                /** @description The beneficiary now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedBeneficiary"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The beneficiary is archived (`beneficiary_archived`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed (`validation_failed`); `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/beneficiaries/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every account a beneficiary has had, oldest first: who set it, and when */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The versions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BeneficiaryVersionList"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or another tenant’s (`not_found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/payout-batches": {
@@ -3768,6 +4556,7 @@ export interface paths {
                     currency?: "INR" | "THB" | "USD" | "COP";
                     method?: string;
                     batch_id?: string;
+                    beneficiary_id?: string;
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -8293,6 +9082,10 @@ export interface components {
             description: string | null;
             batch_id: string | null;
             beneficiary: components["schemas"]["PayoutBeneficiary"];
+            /** @description The saved beneficiary paid, or null (bank details inline). */
+            beneficiary_id: string | null;
+            /** @description The version of the saved beneficiary’s account that this payout paid. */
+            beneficiary_version: number | null;
             queue_if_low_balance: boolean;
             metadata: {
                 [key: string]: string;
@@ -8335,6 +9128,8 @@ export interface components {
                 country?: string;
             };
             provider_account_id?: string;
+            /** @description A saved beneficiary’s UPI address, when it is paid by UPI. */
+            upi_address?: string;
         };
         /** @description RFC 9457 problem details: `code` is stable (and the last segment of `type`); `errors` names each failing field. */
         Problem: {
@@ -8368,6 +9163,8 @@ export interface components {
              * @enum {string}
              */
             approval_status?: "pending" | "approved" | "rejected" | "expired";
+            /** @description `beneficiary_cooling_off`: when payouts to the beneficiary are accepted again. */
+            cooling_off_ends_at?: string;
         };
         BatchRowError: {
             row: number;
@@ -8376,6 +9173,7 @@ export interface components {
             /** @description The row’s own reference_id, when it gave one. */
             reference_id?: string;
         };
+        /** @description Exactly one of `beneficiary` (bank details inline) and `beneficiary_id` (a saved beneficiary). */
         CreatePayout: {
             amount: number;
             /** @enum {string} */
@@ -8387,7 +9185,12 @@ export interface components {
             reference_id?: string;
             narration?: string;
             description?: string;
-            beneficiary: components["schemas"]["Beneficiary"];
+            beneficiary?: components["schemas"]["Beneficiary"];
+            /**
+             * @description A saved beneficiary (`ben_…`): its current account is paid.
+             * @example ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7
+             */
+            beneficiary_id?: string;
             /** @default false */
             queue_if_low_balance: boolean;
             metadata?: {
@@ -8444,10 +9247,185 @@ export interface components {
             /** @enum {string} */
             object: "settings";
             duplicate_reference_guard: boolean;
+            beneficiary_cooling_off_hours: number;
+            payout_purposes: string[];
         };
         UpdateSettings: {
             /** @description Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default. */
             duplicate_reference_guard?: boolean;
+            /** @description Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it are refused (409 beneficiary_cooling_off). 0 (the default) is off. */
+            beneficiary_cooling_off_hours?: number;
+            /** @description Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list. */
+            payout_purposes?: string[];
+        };
+        SavedBeneficiary: {
+            /** @example ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7 */
+            id: string;
+            /** @enum {string} */
+            object: "beneficiary";
+            /** @enum {string} */
+            type: "employee" | "vendor" | "customer" | "self";
+            name: string;
+            first_name: string | null;
+            last_name: string | null;
+            email: string | null;
+            phone: string | null;
+            country: string | null;
+            address: {
+                [key: string]: string;
+            } | null;
+            reference_id: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            bank_account: {
+                /**
+                 * @description Masked: first and last four.
+                 * @example 1234****9012
+                 */
+                account_number: string | null;
+                bank_code: string | null;
+                bank_name: string | null;
+                account_type: string | null;
+            } | null;
+            upi_address: string | null;
+            /** @description The current version of the account: the one the next payout pays. */
+            version: number;
+            version_created_by: components["schemas"]["BeneficiaryVersionAuthor"];
+            /** @description When the current account was set. */
+            version_created_at: string;
+            /** @description The accounts you registered at a provider yourself, by provider. */
+            provider_accounts: {
+                [key: string]: string;
+            };
+            /** @description What we registered at each provider that pays registered accounts (RazorpayX), per version, made by the first payout through it. */
+            registrations: {
+                /** @enum {string} */
+                provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
+                version: number;
+                /** @description The beneficiary at the provider (RazorpayX contact). */
+                contact_id: string;
+                /** @description This version’s account there (RazorpayX fund account); null while being created. */
+                account_id: string | null;
+                created_at: string;
+            }[];
+            archived: boolean;
+            archived_at: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        BeneficiaryVersionAuthor: {
+            /** @description The API key that made the change. */
+            key_id: string;
+            /** @description Its label at the time. */
+            label: string | null;
+        };
+        /** @description Exactly one of `bank_account` and `upi_address`. */
+        CreateBeneficiary: {
+            /** @enum {string} */
+            type: "employee" | "vendor" | "customer" | "self";
+            name: string;
+            first_name?: string;
+            last_name?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            country?: string;
+            address?: {
+                line1?: string;
+                line2?: string;
+                city?: string;
+                postal_code?: string;
+                country?: string;
+            };
+            /** @description Your own id for this payee (an employee number). */
+            reference_id?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            bank_account?: components["schemas"]["BeneficiaryBankAccount"];
+            /** @example asha@okicici */
+            upi_address?: string;
+            /**
+             * @description Accounts you registered at a provider yourself, by provider: DRUO needs its `acc_…` id. Used as `provider_account_id` when a payout to this beneficiary goes through that provider.
+             * @example {
+             *       "druo": "acc_7f3a9c"
+             *     }
+             */
+            provider_accounts?: {
+                razorpayx?: string;
+                krayon?: string;
+                "thai-gateway"?: string;
+                druo?: string;
+            };
+        };
+        BeneficiaryBankAccount: {
+            account_number: string;
+            /** @description IFSC, Thai bank code, routing number, … */
+            bank_code: string;
+            bank_name?: string;
+            account_type?: string;
+        };
+        BeneficiaryList: {
+            data: components["schemas"]["SavedBeneficiary"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        BeneficiaryVersionList: {
+            data: components["schemas"]["BeneficiaryVersion"][];
+        };
+        BeneficiaryVersion: {
+            version: number;
+            bank_account: {
+                /**
+                 * @description Masked: first and last four.
+                 * @example 1234****9012
+                 */
+                account_number: string | null;
+                bank_code: string | null;
+                bank_name: string | null;
+                account_type: string | null;
+            } | null;
+            upi_address: string | null;
+            created_by: components["schemas"]["BeneficiaryVersionAuthor"];
+            created_at: string;
+        };
+        UpdateBeneficiary: {
+            /** @enum {string} */
+            type?: "employee" | "vendor" | "customer" | "self";
+            name?: string;
+            first_name?: string | null;
+            last_name?: string | null;
+            /** Format: email */
+            email?: string | null;
+            phone?: string | null;
+            country?: string | null;
+            address?: {
+                line1?: string;
+                line2?: string;
+                city?: string;
+                postal_code?: string;
+                country?: string;
+            } | null;
+            reference_id?: string | null;
+            metadata?: {
+                [key: string]: string;
+            } | null;
+            bank_account?: components["schemas"]["BeneficiaryBankAccount"];
+            /** @example asha@okicici */
+            upi_address?: string;
+            /**
+             * @description Replaces the whole map.
+             * @example {
+             *       "druo": "acc_7f3a9c"
+             *     }
+             */
+            provider_accounts?: {
+                razorpayx?: string;
+                krayon?: string;
+                "thai-gateway"?: string;
+                druo?: string;
+            };
         };
         PayoutBatchPreview: {
             /** @enum {string} */
@@ -8595,6 +9573,10 @@ export interface components {
             description: string | null;
             batch_id: string | null;
             beneficiary: components["schemas"]["PayoutBeneficiary"];
+            /** @description The saved beneficiary paid, or null (bank details inline). */
+            beneficiary_id: string | null;
+            /** @description The version of the saved beneficiary’s account that this payout paid. */
+            beneficiary_version: number | null;
             queue_if_low_balance: boolean;
             metadata: {
                 [key: string]: string;

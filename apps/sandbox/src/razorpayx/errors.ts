@@ -50,6 +50,9 @@ export const RazorpayXErrors = {
       reason: 'input_validation_failed',
       field,
     }),
+  /** Contacts and fund accounts fail validation like payouts, with no payout step. */
+  contactValidation: (field: string | null, description: string) =>
+    razorpayxError({ description, source: 'business', reason: 'input_validation_failed', field }),
   idempotencyConflict: () =>
     razorpayxError({
       description: 'Different request body sent for the same Idempotency Header',

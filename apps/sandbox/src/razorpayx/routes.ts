@@ -3,7 +3,13 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Response, 
 import { injectFaults } from '../common/faults.ts';
 import { IDEMPOTENCY_HEADER, type RazorpayXErrorBody, RazorpayXErrors } from './errors.ts';
 import type { RazorpayXSimulator } from './simulator.ts';
-import { IDEMPOTENCY_KEY_PATTERN, PAYOUT_STATUSES, parseCreatePayout } from './wire.ts';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  PAYOUT_STATUSES,
+  parseCreateContact,
+  parseCreateFundAccount,
+  parseCreatePayout,
+} from './wire.ts';
 
 function fail(res: Response, status: number, body: RazorpayXErrorBody): void {
   res.status(status).json(body);
@@ -95,6 +101,35 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
         }
         res.json(result.payout);
     }
+  });
+
+  // Contacts and fund accounts: created once, answered again when the same details are sent
+  // (201 for a new one, 200 for the existing one).
+  router.post('/v1/contacts', json, (req, res) => {
+    const parsed = parseCreateContact(req.body);
+    if (!parsed.ok) return fail(res, 400, RazorpayXErrors.contactValidation(parsed.field, parsed.description));
+    const result = sim.createContact(parsed.value);
+    res.status(result.kind === 'created' ? 201 : 200).json(result.record);
+  });
+
+  router.get('/v1/contacts', (_req, res) => {
+    const items = sim.listContacts();
+    res.json({ entity: 'collection', count: items.length, items });
+  });
+
+  router.post('/v1/fund_accounts', json, (req, res) => {
+    const parsed = parseCreateFundAccount(req.body);
+    if (!parsed.ok) return fail(res, 400, RazorpayXErrors.contactValidation(parsed.field, parsed.description));
+    const result = sim.createFundAccount(parsed.value);
+    if (result.kind === 'unknown_contact') {
+      return fail(res, 400, RazorpayXErrors.contactValidation('contact_id', 'The id provided does not exist'));
+    }
+    res.status(result.kind === 'created' ? 201 : 200).json(result.record);
+  });
+
+  router.get('/v1/fund_accounts', (req, res) => {
+    const items = sim.listFundAccounts(queryString(req.query.contact_id));
+    res.json({ entity: 'collection', count: items.length, items });
   });
 
   router.get('/v1/payouts', (req, res) => {

@@ -10,11 +10,15 @@ import { feesFor } from './fees.ts';
 import type { RazorpayXState } from './state.ts';
 import { EVENT_FOR_STATUS, payoutEvent } from './webhooks.ts';
 import {
+  type ContactWire,
+  type CreateContactRequest,
+  type CreateFundAccountRequest,
   type CreatePayoutRequest,
   type FundAccountWire,
   PAYOUT_STATUSES,
   type PayoutStatus,
   type RazorpayXPayout,
+  type SavedFundAccountWire,
   type StatusDetails,
 } from './wire.ts';
 
@@ -86,6 +90,10 @@ export interface ForeignPayout {
   /** Unix seconds; now by default. */
   created_at?: number | undefined;
 }
+/** A create that RazorpayX answers with the existing record when every identifying detail matches. */
+export type SavedResult<T> = { readonly kind: 'created' | 'existing'; readonly record: T };
+
+export type FundAccountResult = SavedResult<SavedFundAccountWire> | { readonly kind: 'unknown_contact' };
 
 export type CancelResult =
   | { readonly kind: 'cancelled'; readonly payout: RazorpayXPayout }
@@ -137,6 +145,10 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
   private readonly keys = new Map<string, IdempotencyEntry>();
   /** Payouts waiting for funds, oldest first. */
   private queue: PayoutRecord[] = [];
+  /** Contacts and fund accounts, by id, and by the details that identify them (`identity`). */
+  private readonly contacts = new Map<string, ContactWire>();
+  private readonly fundAccounts = new Map<string, SavedFundAccountWire>();
+  private readonly identities = new Map<string, string>();
 
   constructor(
     readonly runtime: ProviderRuntime,
@@ -182,6 +194,88 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       this.emit(record);
     }
     return { kind: 'created', payout: this.view(record) };
+  }
+
+  /**
+   * RazorpayX's "Create a Contact": a new contact unless name, email, contact, type and
+   * reference_id all match an existing one, which is then answered instead (its docs).
+   */
+  createContact(input: CreateContactRequest): SavedResult<ContactWire> {
+    const identity = `contact\n${canonicalJson([input.name, input.email ?? null, input.contact ?? null, input.type ?? null, input.reference_id ?? null])}`;
+    const known = this.identities.get(identity);
+    const existing = known === undefined ? undefined : this.contacts.get(known);
+    if (existing) return { kind: 'existing', record: structuredClone(existing) };
+    const contact: ContactWire = {
+      id: alphanumericId('cont_'),
+      entity: 'contact',
+      name: input.name,
+      contact: input.contact ?? null,
+      email: input.email ?? null,
+      type: input.type ?? null,
+      reference_id: input.reference_id ?? null,
+      batch_id: null,
+      active: true,
+      notes: { ...input.notes },
+      created_at: Math.floor(this.runtime.now() / 1000),
+    };
+    this.contacts.set(contact.id, contact);
+    this.identities.set(identity, contact.id);
+    return { kind: 'created', record: structuredClone(contact) };
+  }
+
+  /**
+   * RazorpayX's "Create a Fund Account": a new one unless the contact and the account details
+   * (holder name, IFSC and number; or the VPA) all match an existing one, which is then answered.
+   */
+  createFundAccount(input: CreateFundAccountRequest): FundAccountResult {
+    if (!this.contacts.has(input.contact_id)) return { kind: 'unknown_contact' };
+    const details =
+      input.account_type === 'vpa'
+        ? [must(input.vpa, 'a vpa account').address]
+        : (({ name, ifsc, account_number }) => [name, ifsc, account_number])(
+            must(input.bank_account, 'a bank account'),
+          );
+    const identity = `fund_account\n${canonicalJson([input.contact_id, input.account_type, ...details])}`;
+    const known = this.identities.get(identity);
+    const existing = known === undefined ? undefined : this.fundAccounts.get(known);
+    if (existing) return { kind: 'existing', record: structuredClone(existing) };
+    const base = {
+      id: alphanumericId('fa_'),
+      entity: 'fund_account' as const,
+      contact_id: input.contact_id,
+      active: true as const,
+      batch_id: null,
+      created_at: Math.floor(this.runtime.now() / 1000),
+    };
+    let account: SavedFundAccountWire;
+    if (input.account_type === 'vpa') {
+      const address = must(input.vpa, 'a vpa account').address;
+      const [username = '', handle = ''] = address.split('@');
+      account = { ...base, account_type: 'vpa', vpa: { username, handle, address } };
+    } else {
+      const bank = must(input.bank_account, 'a bank account');
+      account = {
+        ...base,
+        account_type: 'bank_account',
+        bank_account: { ...bank, bank_name: `${bank.ifsc.slice(0, 4)} Bank`, notes: [] },
+      };
+    }
+    this.fundAccounts.set(account.id, account);
+    this.identities.set(identity, account.id);
+    return { kind: 'created', record: structuredClone(account) };
+  }
+
+  /** Newest first, as RazorpayX lists ("Fetch All Contacts"). */
+  listContacts(): ContactWire[] {
+    return [...this.contacts.values()].reverse().map((c) => structuredClone(c));
+  }
+
+  /** Newest first, optionally for one contact ("Fetch All Fund Accounts"). */
+  listFundAccounts(contactId?: string): SavedFundAccountWire[] {
+    return [...this.fundAccounts.values()]
+      .filter((f) => contactId === undefined || f.contact_id === contactId)
+      .reverse()
+      .map((f) => structuredClone(f));
   }
 
   get(id: string): RazorpayXPayout | undefined {
@@ -387,10 +481,19 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     this.payouts.clear();
     this.keys.clear();
     this.queue = [];
+    this.contacts.clear();
+    this.fundAccounts.clear();
+    this.identities.clear();
   }
 
   snapshot(): RazorpayXState {
-    return { payouts: this.payouts.snapshot(), idempotencyKeys: [...this.keys] };
+    return {
+      payouts: this.payouts.snapshot(),
+      idempotencyKeys: [...this.keys],
+      contacts: [...this.contacts.values()],
+      fundAccounts: [...this.fundAccounts.values()],
+      identities: [...this.identities],
+    };
   }
 
   restore(saved: RazorpayXState): void {
@@ -400,6 +503,9 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       'an idempotency key',
     );
     for (const [key, entry] of saved.idempotencyKeys) this.keys.set(key, entry);
+    for (const contact of saved.contacts) this.contacts.set(contact.id, contact);
+    for (const account of saved.fundAccounts) this.fundAccounts.set(account.id, account);
+    for (const [identity, id] of saved.identities) this.identities.set(identity, id);
     // Queued payouts joined the queue as they were created, and leaving it never reorders the rest.
     this.queue = this.payouts.all().filter((r) => r.payout.status === 'queued');
   }
@@ -424,7 +530,10 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       accountRef = input.fund_account.bank_account.account_number;
     } else {
       fundAccountId = must(input.fund_account_id, 'fund_account_id, required without fund_account');
-      accountRef = fundAccountId;
+      // A fund account created here is paid to its account (whose last digits decide the outcome);
+      // an id it never issued is taken as a fund account made elsewhere (docs/sandbox.md).
+      const saved = this.fundAccounts.get(fundAccountId);
+      accountRef = saved?.bank_account?.account_number ?? saved?.vpa?.address ?? fundAccountId;
     }
     const payout: RazorpayXPayout = {
       id: alphanumericId('pout_'),

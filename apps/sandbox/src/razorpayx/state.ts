@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { outcomeSchema, savedRecordFields, savedWire } from '../common/persistence.ts';
-import { PAYOUT_STATUSES, type RazorpayXPayout } from './wire.ts';
+import { type ContactWire, PAYOUT_STATUSES, type RazorpayXPayout, type SavedFundAccountWire } from './wire.ts';
+
+const savedObject = <T>(entity: string) =>
+  z.custom<T>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { entity?: unknown }).entity === entity &&
+      typeof (value as { id?: unknown }).id === 'string',
+    { message: `expected a ${entity} object` },
+  );
 
 /**
  * What the sandbox keeps of RazorpayX across restarts: every payout with its decided outcome (null
@@ -20,6 +30,11 @@ export const razorpayxState = z.object({
   idempotencyKeys: z.array(
     z.tuple([z.string(), z.object({ fingerprint: z.string(), payoutId: z.string(), expiresAt: z.number() })]),
   ),
+  // Saved before contacts and fund accounts existed: none then.
+  contacts: z.array(savedObject<ContactWire>('contact')).default([]),
+  fundAccounts: z.array(savedObject<SavedFundAccountWire>('fund_account')).default([]),
+  /** The identifying details of each contact and fund account → its id (RazorpayX answers the existing one). */
+  identities: z.array(z.tuple([z.string(), z.string()])).default([]),
 });
 
 export type RazorpayXState = z.infer<typeof razorpayxState>;

@@ -17,18 +17,44 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9\-_ ]{4,36}$/;
 const IFSC_PATTERN = /^[A-Z]{4}0[A-Z0-9]{6}$/;
 const NARRATION_PATTERN = /^[a-zA-Z0-9 ]*$/;
 
+/**
+ * A contact's or account holder's name, as RazorpayX's Contacts and Fund Accounts pages state it:
+ * letters, digits, space and ’ - _ / ( ) , . only (the page's ’ read as either apostrophe), not
+ * ending in one of those symbols except `.`.
+ */
+const NAME_CHARACTERS = /^[a-zA-Z0-9 ’'\-_/(),.]*$/;
+const NAME_ENDING = /[a-zA-Z0-9. ]$/;
+const holderName = (min: number, max: number, what: string) =>
+  z
+    .string(`The ${what} must be a string`)
+    .min(min, `The ${what} must be at least ${min} characters.`)
+    .max(max, `The ${what} may not be greater than ${max} characters.`)
+    .regex(NAME_CHARACTERS, `The ${what} may only contain letters, digits, spaces and ’ - _ / ( ) , .`)
+    .regex(NAME_ENDING, `The ${what} cannot end with a special character, except .`);
+
+/** Contact types RazorpayX has without Dashboard set-up (custom types are made in the Dashboard, never by API). */
+export const CONTACT_TYPES = ['employee', 'vendor', 'customer', 'self'] as const;
+/** The contact's phone (`contact`): at most 15 characters, digits with an optional leading +. */
+const CONTACT_PHONE_PATTERN = /^\+?[0-9]{1,15}$/;
+const CONTACT_PHONE_MAX = 15;
+const VPA_PATTERN = /^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$/;
+
 const bankAccountSchema = z.object({
-  name: z.string().min(1).max(120),
+  name: holderName(3, 120, 'name'),
   ifsc: z.string().regex(IFSC_PATTERN, 'The ifsc must be 4 capital letters, a 0, then 6 capital letters or digits'),
   account_number: z.string().regex(/^[A-Za-z0-9]{5,35}$/, 'The account number must be 5 to 35 letters or digits'),
 });
 
 const contactSchema = z.object({
-  name: z.string().min(1).max(50),
-  email: z.email().optional(),
-  contact: z.string().min(1).max(15).optional(),
-  type: z.string().min(1).optional(),
-  reference_id: z.string().max(40).optional(),
+  name: holderName(3, 50, 'name'),
+  email: z.email('The email must be a valid email address.').optional(),
+  contact: z
+    .string()
+    .max(CONTACT_PHONE_MAX, `The contact may not be greater than ${CONTACT_PHONE_MAX} characters.`)
+    .regex(CONTACT_PHONE_PATTERN, 'The contact must be a phone number: digits, with an optional leading +.')
+    .optional(),
+  type: z.enum(CONTACT_TYPES, `Invalid type: the type must be one of ${CONTACT_TYPES.join(', ')}`).optional(),
+  reference_id: z.string().max(40, 'The reference id may not be greater than 40 characters').optional(),
 });
 
 const fundAccountSchema = z.object({
@@ -41,6 +67,96 @@ export type CompositeFundAccount = z.infer<typeof fundAccountSchema>;
 const notesSchema = z
   .record(z.string().max(256), z.string().max(256, 'Each note can be at most 256 characters'))
   .refine((notes) => Object.keys(notes).length <= 15, 'At most 15 notes can be sent');
+
+/** `POST /v1/contacts` (RazorpayX "Create a Contact"): strict, like every RazorpayX create. */
+export const createContactSchema = z.strictObject({
+  ...contactSchema.shape,
+  notes: notesSchema.optional(),
+});
+export type CreateContactRequest = z.infer<typeof createContactSchema>;
+
+/** `POST /v1/fund_accounts` with a bank account or a VPA (RazorpayX "Create a Fund Account"). */
+export const createFundAccountSchema = z.strictObject({
+  contact_id: z.string('The contact id field is required.').min(1, 'The contact id field is required.'),
+  account_type: z.enum(['bank_account', 'vpa'], 'The account type must be bank_account or vpa'),
+  bank_account: z.strictObject(bankAccountSchema.shape).optional(),
+  vpa: z.strictObject({ address: z.string().regex(VPA_PATTERN, 'The vpa address is invalid') }).optional(),
+});
+export type CreateFundAccountRequest = z.infer<typeof createFundAccountSchema>;
+
+export interface ContactWire {
+  readonly id: string;
+  readonly entity: 'contact';
+  readonly name: string;
+  readonly contact: string | null;
+  readonly email: string | null;
+  readonly type: string | null;
+  readonly reference_id: string | null;
+  readonly batch_id: null;
+  readonly active: true;
+  readonly notes: Record<string, string>;
+  readonly created_at: number;
+}
+
+export interface SavedFundAccountWire {
+  readonly id: string;
+  readonly entity: 'fund_account';
+  readonly contact_id: string;
+  readonly account_type: 'bank_account' | 'vpa';
+  readonly bank_account?: {
+    readonly ifsc: string;
+    readonly bank_name: string;
+    readonly name: string;
+    readonly account_number: string;
+    readonly notes: [];
+  };
+  readonly vpa?: { readonly username: string; readonly handle: string; readonly address: string };
+  readonly active: true;
+  readonly batch_id: null;
+  readonly created_at: number;
+}
+
+/** The first failing rule of a strict create, named by its wire field, as RazorpayX reports one error at a time. */
+function firstIssue(schema: z.ZodType, body: unknown): ParseResult<never> | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, field: null, description: 'The request body must be a JSON object' };
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return null;
+  const issue = must(parsed.error.issues[0], 'an issue of a failed parse');
+  if (issue.code === 'unrecognized_keys') {
+    const field = [...issue.path, issue.keys[0]].join('.') || null;
+    return { ok: false, field, description: `${issue.keys.join(', ')} is/are not required and should not be sent` };
+  }
+  const field = issue.path[0] === 'notes' ? 'notes' : issue.path.join('.');
+  if (valueAt(body, issue.path) === undefined) {
+    return { ok: false, field, description: `The ${field.replaceAll('_', ' ')} field is required.` };
+  }
+  return { ok: false, field, description: issue.message };
+}
+
+export function parseCreateContact(body: unknown): ParseResult<CreateContactRequest> {
+  const failed = firstIssue(createContactSchema, body);
+  if (failed) return failed;
+  return { ok: true, value: createContactSchema.parse(body) };
+}
+
+export function parseCreateFundAccount(body: unknown): ParseResult<CreateFundAccountRequest> {
+  const failed = firstIssue(createFundAccountSchema, body);
+  if (failed) return failed;
+  const value = createFundAccountSchema.parse(body);
+  // The account of the type named, and only that one.
+  if (value.account_type === 'bank_account' && value.bank_account === undefined) {
+    return { ok: false, field: 'bank_account', description: 'The bank account field is required.' };
+  }
+  if (value.account_type === 'vpa' && value.vpa === undefined) {
+    return { ok: false, field: 'vpa', description: 'The vpa field is required.' };
+  }
+  if (value.bank_account !== undefined && value.vpa !== undefined) {
+    return { ok: false, field: 'vpa', description: 'vpa is/are not required and should not be sent' };
+  }
+  return { ok: true, value };
+}
 
 /**
  * Strict, as RazorpayX is: an unknown field is an error ("… is/are not required and should not
@@ -70,8 +186,8 @@ export const createPayoutSchema = z.strictObject({
 });
 export type CreatePayoutRequest = z.infer<typeof createPayoutSchema>;
 
-export type ParseResult =
-  | { readonly ok: true; readonly value: CreatePayoutRequest }
+export type ParseResult<T = CreatePayoutRequest> =
+  | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly field: string | null; readonly description: string };
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {

@@ -3,7 +3,8 @@ import { ProviderError } from '@payouts/providers';
 import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
 import { claimSubmission, loadPayout } from '../payout-record.ts';
-import { decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
+import { registeredAccount } from '../registration.ts';
+import { decideRegistrationFailure, decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
 import {
   bareReport,
   countRetry,
@@ -43,7 +44,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     }
     return { kind: 'done', result: `not_submittable:${row.status}` };
   }
-  const payout = toCanonical(row);
+  let payout = toCanonical(row);
 
   if (attempt > 1 && !ctx.adapter.capabilities.has('idempotent_submit')) {
     const existing = await ctx.adapter.lookupByReference(payout);
@@ -51,6 +52,31 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
       await report(ctx, reportFromState(row.id, existing, ctx.now()));
       await ensurePolling(ctx, row.id);
       return { kind: 'done', result: 'found_existing' };
+    }
+  }
+
+  try {
+    const account = await registeredAccount(ctx.db, ctx.adapter, row, payout);
+    if (account) payout = { ...payout, beneficiary: { ...payout.beneficiary, provider_account_id: account } };
+  } catch (error) {
+    // Nothing was sent for the payout itself: a refusal fails it with the provider's reason,
+    // anything else is tried again (a repeated registration step answers the existing record).
+    await noteProviderFailure(ctx, error);
+    const decision = decideRegistrationFailure(error);
+    ctx.logger.warn({ payoutId: row.id, decision, err: error }, 'beneficiary registration failed');
+    switch (decision.action) {
+      case 'fail':
+        await report(
+          ctx,
+          bareReport(row.id, 'failed', ctx.now(), { failure: { code: decision.code, message: decision.message } }),
+        );
+        return { kind: 'done', result: 'failed' };
+      case 'rate_limit':
+        countRetry(ctx, 'rate_limited');
+        return { kind: 'rate_limited', delayMs: decision.delayMs };
+      case 'retry':
+        countRetry(ctx, 'queue_backoff');
+        return { kind: 'retry', reason: `beneficiary registration: ${decision.reason}` };
     }
   }
 

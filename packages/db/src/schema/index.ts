@@ -1,5 +1,6 @@
 export * from './approvals.ts';
 export * from './batches.ts';
+export * from './beneficiaries.ts';
 export * from './idempotency.ts';
 export * from './ledger.ts';
 export * from './operator-actions.ts';

@@ -36,6 +36,8 @@ export interface BeneficiaryRecord {
   account_type?: string;
   address?: { line1?: string; line2?: string; city?: string; postal_code?: string; country?: string };
   provider_account_id?: string;
+  /** A UPI address (VPA), for a saved beneficiary paid by UPI. */
+  upi_address?: string;
 }
 
 /**
@@ -77,6 +79,8 @@ export const payouts = pgTable(
     provider: text('provider').$type<ProviderId>().notNull(),
     method: text('method').notNull(),
     purpose: text('purpose'),
+    /** The purpose is one the tenant registered with the provider (`payout_purposes`), not a standard one. */
+    purposeRegistered: boolean('purpose_registered').notNull().default(false),
     referenceId: text('reference_id'),
     /**
      * Whether the tenant's duplicate-reference guard was on when the payout was created: only such
@@ -87,6 +91,12 @@ export const payouts = pgTable(
     narration: text('narration'),
     description: text('description'),
     beneficiary: jsonb('beneficiary').$type<BeneficiaryRecord>().notNull(),
+    /**
+     * The saved beneficiary paid (`ben_…`) and its version: the account in `beneficiary` is a copy
+     * of that version's, taken at acceptance. Null for a payout with inline bank details.
+     */
+    beneficiaryId: text('beneficiary_id'),
+    beneficiaryVersion: integer('beneficiary_version'),
     queueIfLowBalance: boolean('queue_if_low_balance').notNull().default(false),
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     batchId: text('batch_id'),
@@ -130,6 +140,7 @@ export const payouts = pgTable(
       .on(t.tenantId, t.referenceId)
       .where(sql`reference_guarded and status not in ${RELEASED_REFERENCE_STATUS_LIST}`),
     index('payouts_batch_row_idx').on(t.batchId, t.batchRow),
+    index('payouts_tenant_beneficiary_idx').on(t.tenantId, t.beneficiaryId, t.id),
     // The sweeper's scan: unfinished payouts by age.
     index('payouts_unfinished_idx').on(t.status, t.updatedAt).where(sql`status not in ${FINAL_STATUS_LIST}`),
     // The sweeper's reversal-watch scan and the daily late-reversal re-check: processed payouts by

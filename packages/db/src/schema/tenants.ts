@@ -1,5 +1,6 @@
 import { TENANT_KEY_ROLES } from '@payouts/core';
-import { boolean, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * A tenant's approval policy (docs/api.md, "Approvals"): which payouts and batches need approvals.
@@ -26,6 +27,16 @@ export const tenants = pgTable('tenants', {
   duplicateReferenceGuard: boolean('duplicate_reference_guard').notNull().default(true),
   /** Which payouts and batches need approvals before any money is held (null: none do). */
   approvalPolicy: jsonb('approval_policy').$type<ApprovalPolicy>(),
+  /**
+   * Hours after a saved beneficiary's bank details change during which payouts to it are held
+   * back (0: off). A changed account is the classic payroll-fraud path.
+   */
+  beneficiaryCoolingOffHours: integer('beneficiary_cooling_off_hours').notNull().default(0),
+  /**
+   * Payout purposes the tenant created with its provider itself (RazorpayX allows custom purposes,
+   * made on its Dashboard only), accepted beside the provider's standard ones.
+   */
+  payoutPurposes: jsonb('payout_purposes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

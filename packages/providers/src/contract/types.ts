@@ -32,6 +32,8 @@ export interface Beneficiary {
   account_type?: string;
   address?: { line1?: string; line2?: string; city?: string; postal_code?: string; country?: string };
   provider_account_id?: string;
+  /** A UPI address (VPA), from a saved beneficiary paid by UPI. */
+  upi_address?: string;
 }
 
 /** A payout as an adapter sees it: canonical fields only, money as bigint minor units. */
@@ -42,6 +44,11 @@ export interface CanonicalPayout {
   currency: Currency;
   method: string;
   purpose?: string | null;
+  /**
+   * The purpose is one the tenant created with the provider itself (RazorpayX's custom purposes,
+   * made on its Dashboard), so the provider's standard list does not bound it.
+   */
+  purposeRegistered?: boolean;
   referenceId?: string | null;
   narration?: string | null;
   description?: string | null;
@@ -50,6 +57,8 @@ export interface CanonicalPayout {
   metadata?: Record<string, string> | null;
   /** Minted once at ingestion from our payout id; the same on every retry and replay. */
   idempotencyKey: string;
+  /** The saved beneficiary paid (`ben_…`), when the payout named one; its stable id at the provider. */
+  beneficiaryId?: string | null;
 }
 
 /**
@@ -135,6 +144,21 @@ export interface ProviderBalance {
  */
 export type FeeMode = 'on_top' | 'deducted';
 export const FEE_MODES: readonly FeeMode[] = ['on_top', 'deducted'];
+/** Who a saved beneficiary is to the tenant (RazorpayX's contact `type` follows it). */
+export type BeneficiaryKind = 'employee' | 'vendor' | 'customer' | 'self';
+
+/**
+ * Registration of saved beneficiaries, for a provider that pays accounts registered with it
+ * (RazorpayX: a contact, then a fund account per account). Both calls must be safe to repeat with
+ * the same input: the provider answers the record it already has, so a registration interrupted by
+ * a crash is resumed, never doubled. The engine stores what each returns before the next step.
+ */
+export interface BeneficiaryRegistrar {
+  /** The beneficiary itself at the provider (RazorpayX contact id). */
+  contact(input: { beneficiaryId: string; kind: BeneficiaryKind; beneficiary: Beneficiary }): Promise<string>;
+  /** One account of it (RazorpayX fund account id), for payouts by `method`. */
+  account(input: { contactId: string; beneficiary: Beneficiary; method: string }): Promise<string>;
+}
 
 /** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */
 export interface ProviderAdapter<Id extends string = ProviderId> {
@@ -161,6 +185,8 @@ export interface ProviderAdapter<Id extends string = ProviderId> {
   getBalance(): Promise<ProviderBalance[]>;
   /** A page of the provider's payouts created in a window, newest first (capability `list`). */
   list(query: ProviderListQuery): Promise<ProviderListPage>;
+  /** Present when payouts to saved beneficiaries go to accounts registered at the provider. */
+  readonly registrar?: BeneficiaryRegistrar;
 }
 
 export type { FieldIssue };

@@ -1,5 +1,6 @@
 import type { Currency, FieldIssue, ProviderId } from '@payouts/core';
 import {
+  type BeneficiaryRegistrar,
   type CanonicalPayout,
   type Capability,
   type FeeMode,
@@ -34,6 +35,7 @@ export interface AdapterSpec<Id extends string = ProviderId> {
   verifyWebhook?(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderWebhookEvent;
   getBalance?(): Promise<ProviderBalance[]>;
   list?(query: ProviderListQuery): Promise<ProviderListPage>;
+  readonly registrar?: BeneficiaryRegistrar;
 }
 
 /** The call each optional capability needs. */
@@ -105,5 +107,6 @@ export function defineAdapter<Id extends string>(spec: AdapterSpec<Id>): Provide
       if (!has('list') || !spec.list) throw missing('list');
       return spec.list(query);
     },
+    ...(spec.registrar ? { registrar: spec.registrar } : {}),
   };
 }

@@ -50,7 +50,8 @@ export function toCreateWithdrawalRequest(payout: CanonicalPayout): CreateWithdr
     ...(description != null ? { description } : {}),
     currency: payout.currency,
     customer: {
-      reference_id: reference,
+      // A saved beneficiary is the same customer on every payout; an inline one is this payout's.
+      reference_id: payout.beneficiaryId ?? reference,
       country_code: beneficiary.country ?? DEFAULT_COUNTRY,
       email: beneficiary.email,
       first_name: beneficiary.first_name,

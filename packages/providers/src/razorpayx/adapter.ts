@@ -1,5 +1,7 @@
 import type { Currency, FieldIssue } from '@payouts/core';
 import {
+  type Beneficiary,
+  type BeneficiaryRegistrar,
   type CanonicalPayout,
   type Capability,
   createHttpClient,
@@ -20,7 +22,14 @@ import {
   toPayoutState,
 } from './transformers.ts';
 import { verifyRazorpayxWebhook } from './webhooks.ts';
-import { RAZORPAYX_LIMITS, RAZORPAYX_MODES, RAZORPAYX_PURPOSES, type RazorpayxPayout } from './wire.ts';
+import {
+  createContactRequestSchema,
+  createFundAccountRequestSchema,
+  RAZORPAYX_LIMITS,
+  RAZORPAYX_MODES,
+  RAZORPAYX_PURPOSES,
+  type RazorpayxPayout,
+} from './wire.ts';
 
 export interface RazorpayxConfig {
   baseUrl: string;
@@ -97,8 +106,43 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
     });
   }
 
+  /**
+   * Saved beneficiaries are registered once: a contact (its `reference_id` is our `ben_…` id, its
+   * type the beneficiary's), then a fund account per account. RazorpayX answers the existing
+   * record when the same details are sent again, so repeating either call is safe.
+   */
+  const registrar: BeneficiaryRegistrar = {
+    contact: ({ beneficiaryId, kind, beneficiary }) =>
+      client.createContact(
+        createContactRequestSchema.parse({
+          name: beneficiary.name,
+          ...(beneficiary.email ? { email: beneficiary.email } : {}),
+          ...(beneficiary.phone ? { contact: beneficiary.phone } : {}),
+          type: kind,
+          reference_id: beneficiaryId,
+        }),
+      ),
+    account: ({ contactId, beneficiary, method }) =>
+      client.createFundAccount(
+        createFundAccountRequestSchema.parse(
+          method === 'UPI'
+            ? { contact_id: contactId, account_type: 'vpa', vpa: { address: beneficiary.upi_address } }
+            : {
+                contact_id: contactId,
+                account_type: 'bank_account',
+                bank_account: {
+                  name: beneficiary.name,
+                  ifsc: beneficiary.bank_code,
+                  account_number: beneficiary.account_number,
+                },
+              },
+        ),
+      ),
+  };
+
   return defineAdapter({
     id: PROVIDER,
+    registrar,
     currencies: ['INR'],
     capabilities: CAPABILITIES,
     methods: RAZORPAYX_MODES,
@@ -157,8 +201,15 @@ export function validateRazorpayxPayout(payout: CanonicalPayout): FieldIssue[] {
   if (!(RAZORPAYX_MODES as readonly string[]).includes(payout.method)) {
     issue('method', `must be one of ${RAZORPAYX_MODES.join(', ')} (case-sensitive)`);
   }
-  if (payout.purpose != null && !(RAZORPAYX_PURPOSES as readonly string[]).includes(payout.purpose)) {
-    issue('purpose', `must be one of ${RAZORPAYX_PURPOSES.join(', ')}`);
+  // Required (RazorpayX requires it; we no longer pick one for the client): a standard purpose, or
+  // one the tenant created on its RazorpayX Dashboard and registered with us (`payout_purposes`).
+  if (payout.purpose == null) {
+    issue(
+      'purpose',
+      `is required by RazorpayX: one of ${RAZORPAYX_PURPOSES.join(', ')}, or one of your payout_purposes`,
+    );
+  } else if (!payout.purposeRegistered && !(RAZORPAYX_PURPOSES as readonly string[]).includes(payout.purpose)) {
+    issue('purpose', `must be one of ${RAZORPAYX_PURPOSES.join(', ')}, or one of your payout_purposes`);
   }
   if (payout.narration != null) {
     const { narrationMaxLength, narrationPattern } = RAZORPAYX_LIMITS;
@@ -197,18 +248,47 @@ function validateMetadata(metadata: CanonicalPayout['metadata'], issue: (path: s
 function validateBeneficiary(payout: CanonicalPayout, issue: (path: string, message: string) => void): void {
   const { beneficiary } = payout;
   if (beneficiary.provider_account_id) return;
+  // A saved beneficiary is registered (contact, then fund account) before it is paid: a UPI
+  // address becomes a `vpa` fund account. An inline one is a composite payout, bank accounts only.
+  const saved = payout.beneficiaryId != null;
+  if (saved && payout.method === 'UPI') {
+    if (!beneficiary.upi_address) issue('beneficiary.upi_address', 'is required for UPI payouts through RazorpayX');
+    validateContactName(beneficiary, issue);
+    return;
+  }
   if (MODES_NEEDING_FUND_ACCOUNT.has(payout.method)) {
     issue('beneficiary.provider_account_id', `${payout.method} payouts need a RazorpayX fund account id`);
     return;
   }
-  // Composite payout to a bank account, created inline with the payout.
-  if (!beneficiary.name) issue('beneficiary.name', 'is required without provider_account_id');
+  validateContactName(beneficiary, issue);
   if (!beneficiary.account_number) {
     issue('beneficiary.account_number', 'is required without provider_account_id');
+  } else if (!RAZORPAYX_LIMITS.accountNumberPattern.test(beneficiary.account_number)) {
+    issue('beneficiary.account_number', 'must be 5 to 35 letters or digits for RazorpayX');
   }
   if (!beneficiary.bank_code) {
     issue('beneficiary.bank_code', 'an IFSC is required without provider_account_id');
   } else if (!RAZORPAYX_LIMITS.ifscPattern.test(beneficiary.bank_code)) {
     issue('beneficiary.bank_code', 'must be an IFSC (4 letters, 0, 6 letters or digits)');
+  }
+}
+
+/** The contact RazorpayX is given (name, phone), and the account holder's name: its Contacts page's rules. */
+function validateContactName(beneficiary: Beneficiary, issue: (path: string, message: string) => void): void {
+  const { contactNameMinLength: min, contactNameMaxLength: max, namePattern, nameEndingPattern } = RAZORPAYX_LIMITS;
+  const { name, phone } = beneficiary;
+  if (phone && phone.length > RAZORPAYX_LIMITS.contactPhoneMaxLength) {
+    issue(
+      'beneficiary.phone',
+      `must be at most ${RAZORPAYX_LIMITS.contactPhoneMaxLength} characters (+ included) for RazorpayX`,
+    );
+  }
+  if (!name) issue('beneficiary.name', 'is required without provider_account_id');
+  else if (name.length < min || name.length > max)
+    issue('beneficiary.name', `must be ${min} to ${max} characters for RazorpayX`);
+  else if (!namePattern.test(name)) {
+    issue('beneficiary.name', "may contain only letters, digits, spaces and ' ’ - _ / ( ) , . for RazorpayX");
+  } else if (!nameEndingPattern.test(name)) {
+    issue('beneficiary.name', 'must not end with a symbol other than . for RazorpayX');
   }
 }

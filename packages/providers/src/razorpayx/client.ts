@@ -3,7 +3,11 @@ import type { HttpClient, HttpRequest } from '../contract/index.ts';
 import type { RequestContext } from '../kit/index.ts';
 import { readAnswer } from './errors.ts';
 import {
+  type CreateContactRequest,
+  type CreateFundAccountRequest,
   type CreatePayoutRequest,
+  contactSchema,
+  fundAccountSchema,
   payoutCollectionSchema,
   payoutSchema,
   type RazorpayxPayout,
@@ -26,6 +30,10 @@ export interface RazorpayxClient {
   listPayouts(query: ListPayoutsQuery): Promise<RazorpayxPayoutCollection>;
   /** `POST /v1/payouts/:id/cancel`: only a queued (or scheduled) payout can be cancelled. */
   cancelPayout(payoutId: string): Promise<RazorpayxPayout>;
+  /** `POST /v1/contacts`: the same details again answer the existing contact. Returns its id. */
+  createContact(body: CreateContactRequest): Promise<string>;
+  /** `POST /v1/fund_accounts`: the same details again answer the existing fund account. Returns its id. */
+  createFundAccount(body: CreateFundAccountRequest): Promise<string>;
 }
 
 export interface ListPayoutsQuery {
@@ -90,6 +98,34 @@ export function createRazorpayxClient(options: RazorpayxClientOptions): Razorpay
     },
     cancelPayout(payoutId) {
       return call({ method: 'POST', url: `${payoutUrl(payoutId)}/cancel` }, payoutSchema, true);
+    },
+    // Repeating either create is safe (RazorpayX answers the existing record), so an unknown
+    // outcome is settled by sending it again (the worker's registration does).
+    async createContact(body) {
+      const contact = await call(
+        {
+          method: 'POST',
+          url: `${baseUrl}/v1/contacts`,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+        contactSchema,
+        false,
+      );
+      return contact.id;
+    },
+    async createFundAccount(body) {
+      const account = await call(
+        {
+          method: 'POST',
+          url: `${baseUrl}/v1/fund_accounts`,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+        fundAccountSchema,
+        false,
+      );
+      return account.id;
     },
   };
 }

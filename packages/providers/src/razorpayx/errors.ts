@@ -23,6 +23,17 @@ export const { readAnswer, canonicalField } = createErrorTranslator({
     'fund_account.bank_account.ifsc': 'beneficiary.bank_code',
     'fund_account.bank_account.account_number': 'beneficiary.account_number',
     'fund_account.bank_account.name': 'beneficiary.name',
+    'fund_account.contact.name': 'beneficiary.name',
+    'fund_account.contact.email': 'beneficiary.email',
+    'fund_account.contact.contact': 'beneficiary.phone',
+    // A saved beneficiary's registration: its contact, then its fund account.
+    name: 'beneficiary.name',
+    email: 'beneficiary.email',
+    contact: 'beneficiary.phone',
+    'bank_account.name': 'beneficiary.name',
+    'bank_account.ifsc': 'beneficiary.bank_code',
+    'bank_account.account_number': 'beneficiary.account_number',
+    'vpa.address': 'beneficiary.upi_address',
   },
   rules: [
     ({ reason }) => (reason === 'insufficient_balance' ? 'insufficient_balance' : null),

@@ -33,9 +33,11 @@ describe('canonical → wire', () => {
     expect(() => toCreatePayoutRequest(pagePayout({ amount: 2n ** 53n + 1n }), ACCOUNT)).toThrow(RangeError);
   });
 
-  it('defaults purpose to "payout", reference to our payout id, and omits narration when absent', () => {
-    const body = toCreatePayoutRequest(pagePayout({ purpose: null, referenceId: null, narration: null }), ACCOUNT);
-    expect(body.purpose).toBe('payout');
+  it('sends the purpose given (never one of our choosing), reference defaults to our payout id, no narration when absent', () => {
+    const body = toCreatePayoutRequest(pagePayout({ purpose: 'salary', referenceId: null, narration: null }), ACCOUNT);
+    expect(body.purpose).toBe('salary');
+    // No purpose is a payout the adapter's validate refuses: never sent.
+    expect(() => toCreatePayoutRequest(pagePayout({ purpose: null }), ACCOUNT)).toThrow();
     expect(body.reference_id).toBe(OUR_PAYOUT_ID);
     expect(body).not.toHaveProperty('narration');
     expect(referenceFor(pagePayout({ referenceId: null }))).toBe(OUR_PAYOUT_ID);

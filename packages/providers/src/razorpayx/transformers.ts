@@ -1,13 +1,7 @@
 import { toJsonAmount } from '@payouts/core';
 import type { CanonicalPayout, ProviderOutcome, ProviderPayoutState } from '../contract/index.ts';
 import { toOutcome } from './status.ts';
-import {
-  type CreatePayoutRequest,
-  createPayoutRequestSchema,
-  RAZORPAYX_LIMITS,
-  type RazorpayxPayout,
-  type RazorpayxPurpose,
-} from './wire.ts';
+import { type CreatePayoutRequest, createPayoutRequestSchema, RAZORPAYX_LIMITS, type RazorpayxPayout } from './wire.ts';
 
 /**
  * Canonical ⇄ RazorpayX wire. The only place amounts change units; RazorpayX counts in paise, as we
@@ -16,8 +10,6 @@ import {
 
 /** The notes key carrying our payout id, so a lookup by reference can tell our payout from others. */
 export const PAYOUT_ID_NOTE = 'payout_id';
-
-const DEFAULT_PURPOSE: RazorpayxPurpose = 'payout';
 
 /** The `reference_id` we send, and therefore the one we look up by. */
 export function referenceFor(payout: CanonicalPayout): string {
@@ -67,7 +59,7 @@ export function toCreatePayoutRequest(payout: CanonicalPayout, accountNumber: st
     amount: toJsonAmount(payout.amount),
     currency: payout.currency,
     mode: payout.method,
-    purpose: payout.purpose ?? DEFAULT_PURPOSE,
+    purpose: payout.purpose,
     queue_if_low_balance: payout.queueIfLowBalance,
     reference_id: referenceFor(payout),
     ...(payout.narration != null ? { narration: payout.narration } : {}),

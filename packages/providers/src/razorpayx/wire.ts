@@ -15,7 +15,6 @@ export const RAZORPAYX_MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
  * so a payout valid here is valid on every RazorpayX account.
  */
 export const RAZORPAYX_PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'] as const;
-export type RazorpayxPurpose = (typeof RAZORPAYX_PURPOSES)[number];
 
 /** The page's request limits, shared by the request schema and the adapter's `validate`. */
 export const RAZORPAYX_LIMITS = {
@@ -31,7 +30,27 @@ export const RAZORPAYX_LIMITS = {
   ifscPattern: /^[A-Z]{4}0[A-Z0-9]{6}$/,
   /** X-Payout-Idempotency: 4–36 characters of letters, digits, `-`, `_` and space (RazorpayX's docs). */
   idempotencyKeyPattern: /^[A-Za-z0-9_\- ]{4,36}$/,
+  /**
+   * A contact's name (Contacts page), also the name on a composite payout's contact: 3 to 50
+   * characters of letters, digits, space and ’ - _ / ( ) , . — not ending in a symbol other than `.`.
+   */
+  contactNameMinLength: 3,
+  contactNameMaxLength: 50,
+  /** An account holder's name (Fund Accounts page): the same characters, 3 to 120. */
+  holderNameMaxLength: 120,
+  /** The page's ’ is read as either apostrophe (the sandbox reads it the same way). */
+  namePattern: /^[a-zA-Z0-9 ’'\-_/(),.]*$/,
+  nameEndingPattern: /[a-zA-Z0-9. ]$/,
+  /** A contact's phone (`contact`): at most 15 characters, a leading + included. */
+  contactPhoneMaxLength: 15,
+  /** Fund account: "Between 5 and 35 characters. Supported characters: a-z, A-Z and 0-9". */
+  accountNumberPattern: /^[A-Za-z0-9]{5,35}$/,
+  /** A contact's `reference_id`. */
+  contactReferenceMaxLength: 40,
 } as const;
+
+/** Contact types every RazorpayX account has (others are made on the Dashboard, never by API). */
+export const RAZORPAYX_CONTACT_TYPES = ['employee', 'vendor', 'customer', 'self'] as const;
 
 const notesRequestSchema = z
   .record(z.string(), z.string().max(RAZORPAYX_LIMITS.noteValueMaxLength))
@@ -54,12 +73,47 @@ const compositeFundAccountSchema = z.strictObject({
   }),
 });
 
+/** `POST /v1/contacts`. */
+export const createContactRequestSchema = z.strictObject({
+  name: z.string().min(RAZORPAYX_LIMITS.contactNameMinLength).max(RAZORPAYX_LIMITS.contactNameMaxLength),
+  email: z.string().optional(),
+  contact: z.string().max(RAZORPAYX_LIMITS.contactPhoneMaxLength).optional(),
+  type: z.enum(RAZORPAYX_CONTACT_TYPES),
+  reference_id: z.string().max(RAZORPAYX_LIMITS.contactReferenceMaxLength),
+  notes: notesRequestSchema.optional(),
+});
+export type CreateContactRequest = z.infer<typeof createContactRequestSchema>;
+
+/** `POST /v1/fund_accounts`: a bank account or a VPA of a contact. */
+export const createFundAccountRequestSchema = z.union([
+  z.strictObject({
+    contact_id: z.string().min(1),
+    account_type: z.literal('bank_account'),
+    bank_account: z.strictObject({
+      name: z.string().min(RAZORPAYX_LIMITS.contactNameMinLength).max(RAZORPAYX_LIMITS.holderNameMaxLength),
+      ifsc: z.string().regex(RAZORPAYX_LIMITS.ifscPattern),
+      account_number: z.string().regex(RAZORPAYX_LIMITS.accountNumberPattern),
+    }),
+  }),
+  z.strictObject({
+    contact_id: z.string().min(1),
+    account_type: z.literal('vpa'),
+    vpa: z.strictObject({ address: z.string().min(1) }),
+  }),
+]);
+export type CreateFundAccountRequest = z.infer<typeof createFundAccountRequestSchema>;
+
+/** A contact or fund account as answered: only its id is read. */
+export const contactSchema = z.looseObject({ id: z.string().min(1), entity: z.literal('contact') });
+export const fundAccountSchema = z.looseObject({ id: z.string().min(1), entity: z.literal('fund_account') });
+
 const createPayoutBaseShape = {
   account_number: z.string().min(1),
   amount: z.int().min(RAZORPAYX_LIMITS.minAmount),
   currency: z.literal('INR'),
   mode: z.enum(RAZORPAYX_MODES),
-  purpose: z.enum(RAZORPAYX_PURPOSES),
+  // A standard purpose, or one the account created on its Dashboard (the adapter's validate decides).
+  purpose: z.string().min(1),
   queue_if_low_balance: z.boolean(),
   reference_id: z.string().min(1).max(RAZORPAYX_LIMITS.referenceIdMaxLength).optional(),
   narration: z
