@@ -133,9 +133,11 @@ describe('10,000 payouts', () => {
     // 10,000 payouts of ours in the window: 100 full pages of 100, and one more that says the list ended.
     expect(lists).toBeGreaterThanOrEqual(100);
     expect(lists).toBeLessThanOrEqual(102);
-    // None per payout (10,000 would be the failure): at most the template payout's own reversal-watch
-    // poll by the workers, which may land in the same seconds.
-    expect(lookups).toBeLessThanOrEqual(1);
+    // None per payout (10,000 would be the failure). The workers' reversal watch of the template
+    // payout looks it up on its own cadence while the run goes on, so how many of those land in the
+    // run's seconds depends on how busy the machine is: bound them far below one per 100 payouts
+    // rather than by a count that only an idle machine meets.
+    expect(lookups).toBeLessThan(100);
     expect(run.progress.provider_calls).toBe(lists);
     // Paced at half the provider's rate: the calls cannot have come faster than that.
     expect(elapsed).toBeGreaterThanOrEqual(((lists - 1) * 1000) / (PROVIDER_RATE * 0.5));
