@@ -1,6 +1,6 @@
 import { apiPortEnv, baseEnv, flag, parseEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
-import { DEFAULT_ROUTES, providerEnv } from '@payouts/providers';
+import { DEFAULT_ROUTES, providerEnv, railLimitsEnv } from '@payouts/providers';
 
 export const apiEnvSchema = z.object({
   ...baseEnv,
@@ -33,6 +33,8 @@ export const apiEnvSchema = z.object({
    * reads the same setting).
    */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: flag(false),
+  /** Rail limit overrides per provider, as JSON (docs/providers.md, "Rails"); unset: the declared defaults. */
+  PROVIDER_RAIL_LIMITS: railLimitsEnv,
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */
   PROVIDER_ROUTES: z
     .string()

@@ -1,6 +1,13 @@
 import { type FieldIssue, newId } from '@payouts/core';
 import type { NewPayout } from '@payouts/payouts';
-import type { CanonicalPayout, ProviderAdapter } from '@payouts/providers';
+import {
+  AUTO_METHOD,
+  autoRail,
+  type CanonicalPayout,
+  PROVIDER_RAILS,
+  type ProviderAdapter,
+  railIssues,
+} from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
 import { zodIssues } from './problem.ts';
 import { type CreatePayoutBody, createPayoutSchema } from './schemas.ts';
@@ -11,7 +18,10 @@ export interface PreparedPayout {
   body: CreatePayoutBody;
   provider: ProviderAdapter['id'];
   adapter: ProviderAdapter;
+  /** `method` is the rail: the one asked for, or the one `method: "auto"` chose. */
   canonical: CanonicalPayout;
+  /** Set when the engine chose the rail (`method: "auto"`): what its history says about it. */
+  railChoice: { requested: typeof AUTO_METHOD; chosen: string } | null;
 }
 
 /**
@@ -53,12 +63,27 @@ export function preparePayout(
       ],
     };
   }
+  const amount = BigInt(body.amount);
+  const rails = (deps.rails ?? PROVIDER_RAILS).get(provider) ?? {};
+  let method = body.method;
+  let railChoice: PreparedPayout['railChoice'] = null;
+  if (body.method === AUTO_METHOD) {
+    const chosen = autoRail(rails, { amount, beneficiary: body.beneficiary });
+    if (!chosen) {
+      return {
+        ok: false,
+        issues: [{ path: 'method', message: `${provider} has no rail that fits this payout; name the method` }],
+      };
+    }
+    method = chosen;
+    railChoice = { requested: AUTO_METHOD, chosen };
+  }
   const id = newId('payout');
   const canonical: CanonicalPayout = {
     id,
-    amount: BigInt(body.amount),
+    amount,
     currency: body.currency,
-    method: body.method,
+    method,
     purpose: body.purpose ?? null,
     referenceId: body.reference_id ?? null,
     narration: body.narration ?? null,
@@ -69,9 +94,10 @@ export function preparePayout(
     // Derived from our payout id, minted here once: every retry and replay sends the same key.
     idempotencyKey: id,
   };
-  const issues = adapter.validate(canonical);
+  // The provider's own rules, then its rails' limits: a ₹100 RTGS payout is refused here, not at the bank.
+  const issues = [...adapter.validate(canonical), ...railIssues(rails, canonical)];
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, payout: { id, body, provider, adapter, canonical } };
+  return { ok: true, payout: { id, body, provider, adapter, canonical, railChoice } };
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */
@@ -87,7 +113,7 @@ export function payoutRow(
     amount: p.canonical.amount,
     currency: p.body.currency,
     provider: p.provider,
-    method: p.body.method,
+    method: p.canonical.method,
     purpose: p.body.purpose ?? null,
     referenceId: p.body.reference_id ?? null,
     referenceGuarded: extra.referenceGuarded ?? true,
@@ -101,4 +127,9 @@ export function payoutRow(
     batchId: extra.batchId ?? null,
     batchRow: extra.batchRow ?? null,
   };
+}
+
+/** What a payout's first history entry says beyond who created it: the rail the engine chose, if it did. */
+export function acceptedDetail(p: PreparedPayout): Record<string, unknown> {
+  return p.railChoice ? { method_requested: p.railChoice.requested, method: p.railChoice.chosen } : {};
 }

@@ -16,15 +16,30 @@ import type { NewPayout } from './rows.ts';
  */
 export function acceptedPayoutsCtes(
   rows: NewPayout[],
-  detail: Record<string, unknown>,
+  detail: AcceptedDetail,
   options: { where?: SQL; now?: Date } = {},
 ): SQL[] {
   const createdAt = options.now ?? new Date();
+  const detailOf = typeof detail === 'function' ? detail : () => detail;
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(acceptedEvent(row.id, detail, createdAt), null).hash,
+    historyHash: chainedPayoutEvent(acceptedEvent(row.id, detailOf(row), createdAt), null).hash,
   }));
   const inserted = insertRowsSql(payouts, chained, { returning: ['id', 'history_hash'], where: options.where });
+  if (typeof detail === 'function') {
+    // Rows whose first events differ (the rail `method: "auto"` chose): each row's detail goes in one
+    // jsonb parameter beside the rows, joined by id.
+    const details = JSON.stringify(rows.map((row) => ({ id: row.id, detail: detailOf(row) })));
+    return [
+      sql`accepted_payouts as (${inserted})`,
+      sql`accepted_events as (
+        insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
+        select a.id, null, 'accepted', true, 'api', d.detail, ${createdAt.toISOString()}::timestamptz, null, a.history_hash
+        from accepted_payouts a
+        join jsonb_to_recordset(${details}::jsonb) as d(id text, detail jsonb) on d.id = a.id
+        order by a.id)`,
+    ];
+  }
   return [
     sql`accepted_payouts as (${inserted})`,
     sql`accepted_events as (
@@ -34,6 +49,9 @@ export function acceptedPayoutsCtes(
       from accepted_payouts order by id)`,
   ];
 }
+
+/** The first event's detail: one for every row, or each row's own. */
+export type AcceptedDetail = Record<string, unknown> | ((row: NewPayout) => Record<string, unknown>);
 
 /** The first history row of a payout, as the statement above writes it. */
 function acceptedEvent(payoutId: string, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
@@ -49,11 +67,7 @@ function acceptedEvent(payoutId: string, detail: Record<string, unknown>, create
 }
 
 /** Inserts accepted payouts and their first events in one statement (see `acceptedPayoutsCtes`). */
-export async function insertAcceptedPayouts(
-  db: Executor,
-  rows: NewPayout[],
-  detail: Record<string, unknown>,
-): Promise<void> {
+export async function insertAcceptedPayouts(db: Executor, rows: NewPayout[], detail: AcceptedDetail): Promise<void> {
   if (rows.length === 0) return;
   await db.execute(sql`with ${sql.join(acceptedPayoutsCtes(rows, detail), sql`, `)} select 1`);
 }

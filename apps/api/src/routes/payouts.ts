@@ -10,7 +10,7 @@ import { duplicateReference, isDuplicateReference, livePayoutsByReference } from
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
-import { payoutRow, preparePayout } from '../payout-input.ts';
+import { acceptedDetail, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
@@ -42,7 +42,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
         (where) =>
           acceptedPayoutsCtes(
             [record],
-            { keyId, ...(label ? { keyLabel: label } : {}) },
+            { keyId, ...(label ? { keyLabel: label } : {}), ...acceptedDetail(prepared.payout) },
             { where, now: record.createdAt },
           ),
       );
