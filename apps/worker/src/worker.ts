@@ -95,6 +95,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       provider,
       circuitState: () => gate.circuitState(),
       isLowBalance: () => gate.isLowBalance(),
+      isCredentialsRejected: () => gate.isCredentialsRejected(),
     })),
   );
   return {

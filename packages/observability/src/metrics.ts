@@ -76,6 +76,12 @@ export function workerMetrics(registry: Registry) {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    credentialsRejected: new Counter({
+      name: 'payouts_provider_credentials_rejected_total',
+      help: 'Times this process saw a provider refuse our credentials or account and parked the provider.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
@@ -213,10 +219,18 @@ export function registerQueueMetrics(
 export type CircuitStateName = 'closed' | 'open' | 'half_open';
 const CIRCUIT_VALUE: Record<CircuitStateName, number> = { closed: 0, open: 1, half_open: 2 };
 
-/** `payouts_circuit_state{provider}` (0 closed, 1 open, 2 half-open) and `payouts_provider_low_float{provider}`. */
+/**
+ * `payouts_circuit_state{provider}` (0 closed, 1 open, 2 half-open), `payouts_provider_low_float{provider}`
+ * and `payouts_provider_credentials_rejected{provider}`.
+ */
 export function registerCircuitMetrics(
   registry: Registry,
-  gates: () => Array<{ provider: string; circuitState(): Promise<CircuitStateName>; isLowBalance(): Promise<boolean> }>,
+  gates: () => Array<{
+    provider: string;
+    circuitState(): Promise<CircuitStateName>;
+    isLowBalance(): Promise<boolean>;
+    isCredentialsRejected?(): Promise<boolean>;
+  }>,
   options: { ttlMs?: number } = {},
 ): void {
   const read = cached(
@@ -226,6 +240,7 @@ export function registerCircuitMetrics(
           provider: g.provider,
           circuit: await g.circuitState(),
           low: await g.isLowBalance(),
+          credentialsRejected: (await g.isCredentialsRejected?.()) ?? false,
         })),
       ),
     options.ttlMs ?? 2_000,
@@ -250,6 +265,17 @@ export function registerCircuitMetrics(
       const snapshot = await read();
       this.reset();
       for (const g of snapshot ?? []) this.set({ provider: g.provider }, g.low ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'payouts_provider_credentials_rejected',
+    help: '1 while a provider refuses our credentials or account: the provider is parked (gate reason credentials_rejected) and probed.',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await read();
+      this.reset();
+      for (const g of snapshot ?? []) this.set({ provider: g.provider }, g.credentialsRejected ? 1 : 0);
     },
   });
 }
