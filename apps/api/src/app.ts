@@ -18,6 +18,7 @@ import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { resolutionRoutes } from './routes/resolutions.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webhookDeliveryAdminRoutes } from './routes/webhook-deliveries.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
@@ -110,6 +111,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', webhookEndpointRoutes(deps));
   app.use('/v1/admin', adminRoutes(deps, auth));
   app.use('/v1/admin', operationRoutes(deps));
+  app.use('/v1/admin', resolutionRoutes(deps));
   app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use('/v1/admin', auditRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));

@@ -5,6 +5,7 @@ import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { registerOperationPaths } from './routes/operations.ts';
+import { registerResolutionPaths } from './routes/resolutions.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
@@ -273,6 +274,7 @@ export function buildOpenApiDocument() {
     responses: cancelAnswers('operator'),
   });
   registerOperationPaths(registry, h);
+  registerResolutionPaths(registry, h);
   registerAuditPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);

@@ -34,6 +34,18 @@ export const providerReportSchema = z.object({
   source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
   /** When the worker saw it (ms since epoch); kept in the payout's history. */
   observedAt: z.number(),
+  /**
+   * Set when an operator resolved a payout the provider could not tell about: who, on what
+   * evidence. Kept in the payout's (hash-chained) history.
+   */
+  resolution: z
+    .object({
+      actor: z.string(),
+      evidence: z.object({ utr: z.string().optional(), statement_line: z.string().optional() }),
+      note: z.string().optional(),
+      provider: z.string(),
+    })
+    .optional(),
   ...jobTraceFields,
 });
 export type ProviderReport = z.infer<typeof providerReportSchema>;

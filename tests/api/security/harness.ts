@@ -93,6 +93,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/providers/:provider/funded', access: 'operator', file: 'operations' },
   { method: 'GET', path: '/v1/admin/operator-actions', access: 'operator', file: 'operations' },
+  { method: 'POST', path: '/v1/admin/payouts/:id/resolve', access: 'operator', file: 'outages' },
   // webhook-endpoints.security.test.ts
   {
     method: 'POST',
