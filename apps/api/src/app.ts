@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
+import { downtimeRoutes } from './routes/downtimes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
@@ -112,6 +113,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1/admin', adminRoutes(deps, auth));
   app.use('/v1/admin', operationRoutes(deps));
   app.use('/v1/admin', resolutionRoutes(deps));
+  app.use('/v1/admin', downtimeRoutes(deps));
   app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use('/v1/admin', auditRoutes(deps));
   app.use((req, res) => sendProblem(res, 404, 'route_not_found', `No route for ${req.method} ${req.path}.`));

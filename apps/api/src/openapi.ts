@@ -4,6 +4,7 @@ import { EXPORT_COLUMNS } from './payout-export.ts';
 import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
+import { registerDowntimePaths } from './routes/downtimes.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import { registerResolutionPaths } from './routes/resolutions.ts';
 import {
@@ -275,6 +276,7 @@ export function buildOpenApiDocument() {
   });
   registerOperationPaths(registry, h);
   registerResolutionPaths(registry, h);
+  registerDowntimePaths(registry, h);
   registerAuditPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);
   registerServicePaths(registry);

@@ -289,6 +289,29 @@ export interface UnfinishedGroup {
 }
 
 /** `payouts_by_state{state,provider}` and `payouts_oldest_age_seconds{state,provider}` over unfinished payouts. */
+/**
+ * `payouts_provider_downtime{provider,mode}`: 1 for each mode of a provider an active downtime
+ * covers (from Postgres, cached); its payouts on that mode wait in `queued`.
+ */
+export function registerDowntimeMetrics(
+  registry: Registry,
+  readActive: () => Promise<Array<{ provider: string; mode: string }>>,
+  options: { ttlMs?: number } = {},
+): void {
+  const read = cached(readActive, options.ttlMs ?? 10_000);
+  new Gauge({
+    name: 'payouts_provider_downtime',
+    help: '1 for each provider mode an active downtime covers: payouts on it wait in queued (provider_downtime).',
+    labelNames: ['provider', 'mode'] as const,
+    registers: [registry],
+    async collect() {
+      const active = await read();
+      this.reset();
+      for (const d of active ?? []) this.set({ provider: d.provider, mode: d.mode }, 1);
+    },
+  });
+}
+
 export function registerPayoutStateMetrics(
   registry: Registry,
   readGroups: () => Promise<UnfinishedGroup[]>,

@@ -1,4 +1,5 @@
 export * from './accepted.ts';
+export * from './downtimes.ts';
 export * from './predicates.ts';
 export * from './queries.ts';
 export * from './resources.ts';

@@ -1,4 +1,4 @@
-import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId } from '@payouts/core';
+import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId, QUEUED_REASONS } from '@payouts/core';
 import { z } from 'zod';
 
 /**
@@ -30,7 +30,7 @@ export const providerReportSchema = z.object({
   tax: minorUnits.nullable(),
   utr: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-  queuedReason: z.enum(['wallet_low_balance', 'provider_low_balance']).nullable(),
+  queuedReason: z.enum(QUEUED_REASONS).nullable(),
   source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
   /** When the worker saw it (ms since epoch); kept in the payout's history. */
   observedAt: z.number(),

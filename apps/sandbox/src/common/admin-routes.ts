@@ -10,6 +10,16 @@ import type { ProviderSimulator } from './provider.ts';
 
 const balanceBody = z.strictObject({ amount: z.number().int().min(0) });
 const statusBody = z.strictObject({ status: z.string().min(1) });
+const downtimeBody = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,40}$/)
+    .optional(),
+  mode: z.string().min(1).max(20),
+  status: z.enum(['started', 'resolved']),
+  /** Unix seconds the downtime is expected to end (started only); absent: not known. */
+  ends_at: z.number().int().positive().optional(),
+});
 const utrBody = z.strictObject({ utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits') });
 
 function adminError(res: Response, httpStatus: number, code: string, message: string, extra: object = {}): void {
@@ -99,6 +109,20 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     const result = sim.updateUtr(String(req.params.id), parsed.data.utr);
     if (result.ok) res.json(result.payout);
     else adminError(res, result.httpStatus, result.code, result.message);
+  });
+
+  /** A downtime announced by the provider (RazorpayX: a `payout.downtime.started|resolved` webhook). */
+  router.post('/:provider/downtimes', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    if (!sim.announceDowntime) {
+      adminError(res, 404, 'not_supported', `The ${sim.id} simulator announces no downtimes.`);
+      return;
+    }
+    const parsed = downtimeBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const { id, mode, status, ends_at } = parsed.data;
+    res.json(sim.announceDowntime({ id: id ?? `poutd_${mode}_${Date.now()}`, mode, status, endsAt: ends_at ?? null }));
   });
 
   router.use((_req, res) => adminError(res, 404, 'not_found', 'No such admin route.'));

@@ -38,6 +38,14 @@ export interface ProviderSimulator {
    * a `payout.updated` webhook). Only providers that send such news implement it.
    */
   updateUtr?(id: string, utr: string): ForceStatusResult;
+  /**
+   * A downtime on one mode, told as the provider tells it (RazorpayX: `payout.downtime.*`
+   * webhooks). Only providers that announce downtimes implement it.
+   */
+  announceDowntime?(downtime: { id: string; mode: string; status: 'started' | 'resolved'; endsAt: number | null }): {
+    sent: boolean;
+    downtime: unknown;
+  };
   /** Forgets every payout and key, and restores the starting configuration. */
   reset(): void;
 }

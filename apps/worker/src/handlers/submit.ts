@@ -1,4 +1,4 @@
-import { awaitingSubmission, parkedPayouts, toCanonical } from '@payouts/payouts';
+import { awaitingSubmission, downtimeCovering, parkedPayouts, toCanonical } from '@payouts/payouts';
 import { ProviderError } from '@payouts/providers';
 import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
@@ -30,6 +30,19 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   const credentials = await ctx.gate.credentialsCheck();
   if (!credentials.go) {
     return { kind: 'again', delayMs: credentials.waitMs + jitter(credentials.waitMs), data: { payoutId: row.id } };
+  }
+  // A downtime covers the payout's method: it waits in queued, unsent, until the downtime ends
+  // (the downtime's release promotes it, oldest first; an `ends_at` that passes wakes it too).
+  const downtime = await downtimeCovering(ctx.db, ctx.adapter.id, row.method, new Date(ctx.now()));
+  if (downtime) {
+    if (row.status !== 'queued') {
+      await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_downtime' }));
+    }
+    countRetry(ctx, 'parked');
+    const waitMs = downtime.endsAt
+      ? Math.min(DOWNTIME_RECHECK_MS, Math.max(1_000, downtime.endsAt.getTime() - ctx.now()))
+      : DOWNTIME_RECHECK_MS;
+    return { kind: 'again', delayMs: waitMs + jitter(waitMs), data: { payoutId: row.id } };
   }
   // The provider's float is short: stay parked unless this submission is the one probe.
   const float = await ctx.gate.floatCheck();
@@ -124,6 +137,12 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     }
   }
 }
+
+/**
+ * How long a payout waiting for a downtime sleeps before looking again: the end of a downtime is
+ * normally told (a resolution releases the waiting payouts at once); this bounds the wait when it is not.
+ */
+const DOWNTIME_RECHECK_MS = 60_000;
 
 /** Spreads parked payouts over a fifth of their wait, so a release does not arrive all at once. */
 function jitter(ms: number): number {
