@@ -145,6 +145,11 @@ export const providerJobs = {
     schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * A cancel asked for a payout queued at the provider itself (RazorpayX's own low-balance
+   * queue): call the provider's cancel and report what it answers, which decides the state.
+   */
+  cancel: { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
 } as const;
 
 export type ReconcilerJobName = keyof typeof reconcilerJobs;
@@ -175,4 +180,5 @@ export const jobIds = {
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
+  cancel: (payoutId: string) => `cancel-${payoutId}`,
 };

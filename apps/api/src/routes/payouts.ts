@@ -5,6 +5,7 @@ import { jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
+import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
@@ -132,6 +133,12 @@ export function payoutRoutes(deps: ApiDeps): Router {
     // A retry of a cancel that took effect answers what happened, as the first one did.
     if (payout.status === 'cancelled') {
       res.json(payoutResource(payout));
+      return;
+    }
+    if (queuedAtProvider(deps, payout)) {
+      // Queued at the provider: its cancel decides; the answer comes as the payout's next state.
+      await askProviderToCancel(deps, payout);
+      res.status(202).json(payoutResource(payout));
       return;
     }
     if (!cancellable(payout, false)) throw notCancellable(payout.status);
