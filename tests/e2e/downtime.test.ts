@@ -116,6 +116,25 @@ describe('a downtime declared by an operator', () => {
   });
 });
 
+describe('a payout waiting for a downtime', () => {
+  test('was never sent, so the client may cancel it: the hold is released and the provider never sees it', async () => {
+    const declared = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
+      modes: ['IMPS'],
+      starts_at: new Date(Date.now() - 1_000).toISOString(),
+      ends_at: null,
+    });
+    const [id] = await createMany(1, 'cx');
+    if (!id) throw new Error('no payout');
+    await allIn([id], waiting, 'the payout waiting for the downtime');
+    const cancelled = await tenant.api('POST', `/v1/payouts/${id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await op('POST', `/v1/admin/providers/razorpayx/downtimes/${declared.body.id}/end`);
+    expect(await atSandbox()).not.toContain(id);
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+  });
+});
+
 describe('a downtime RazorpayX announces', () => {
   const announce = (status: 'started' | 'resolved') =>
     fetch(`${system.sandbox.url}/_admin/razorpayx/downtimes`, {
