@@ -1,4 +1,4 @@
-import { awaitingSubmission, downtimeCovering, parkedPayouts, toCanonical } from '@payouts/payouts';
+import { awaitingSubmission, downtimeCovering, parkedPayouts, submittable, toCanonical } from '@payouts/payouts';
 import { ProviderError } from '@payouts/providers';
 import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
@@ -33,7 +33,12 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   }
   // A downtime covers the payout's method: it waits in queued, unsent, until the downtime ends
   // (the downtime's release promotes it, oldest first; an `ends_at` that passes wakes it too).
-  const downtime = await downtimeCovering(ctx.db, ctx.adapter.id, row.method, new Date(ctx.now()));
+  // Only a payout that may still be sent waits: a stale job for one already at the provider goes
+  // on to the claim below, which finds it past submission and leaves it to polling.
+  const downtime =
+    submittable(row) && !row.providerPayoutId
+      ? await downtimeCovering(ctx.db, ctx.adapter.id, row.method, new Date(ctx.now()))
+      : null;
   if (downtime) {
     if (row.status !== 'queued') {
       await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_downtime' }));
