@@ -792,7 +792,8 @@ describe('fuzzing the API', () => {
         // The amount as a client writes it: JSON text of any length, not a rounded double.
         const digits = amount.toString();
         if (where === 'payout') {
-          const body = JSON.stringify(inrPayout({ reference_id: `fa${unique}`, amount: 0 })).replace(
+          // NEFT has no rail limit (IMPS stops at ₹5,00,000): only the engine's own limit applies.
+          const body = JSON.stringify(inrPayout({ reference_id: `fa${unique}`, method: 'NEFT', amount: 0 })).replace(
             '"amount":0',
             `"amount":${digits}`,
           );
@@ -802,7 +803,7 @@ describe('fuzzing the API', () => {
           else expect(answer.status).toBe(202);
         } else if (where === 'json-batch') {
           const reference = `fb${unique}`;
-          const item = JSON.stringify(inrPayout({ reference_id: reference, amount: 0 })).replace(
+          const item = JSON.stringify(inrPayout({ reference_id: reference, method: 'NEFT', amount: 0 })).replace(
             '"amount":0',
             `"amount":${digits}`,
           );
@@ -822,7 +823,7 @@ describe('fuzzing the API', () => {
           else expect(answer.status).toBe(202);
         } else if (where === 'csv-batch') {
           const reference = `fc${unique}`;
-          const csv = `amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,IMPS,refund,${reference},Asha Rao,123456789012,HDFC0001234\n`;
+          const csv = `amount,currency,method,purpose,reference_id,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n${digits},INR,NEFT,refund,${reference},Asha Rao,123456789012,HDFC0001234\n`;
           const answer = await send('POST', '/v1/payout-batches?on_insufficient_funds=queue', {
             body: csv,
             headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },

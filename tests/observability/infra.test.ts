@@ -5,6 +5,7 @@ import {
   createRegistry,
   reconcilerMetrics,
   registerCircuitMetrics,
+  registerDowntimeMetrics,
   registerLedgerMetrics,
   registerPayoutStateMetrics,
   registerQueueMetrics,
@@ -35,6 +36,7 @@ function registeredNames(): Set<string> {
   registerPayoutStateMetrics(registry, async () => []);
   registerLedgerMetrics(registry, async () => []);
   registerWebhookMetrics(registry, async () => ({ groups: [], lagSeconds: 0 }));
+  registerDowntimeMetrics(registry, async () => []);
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     names.add(m.name);

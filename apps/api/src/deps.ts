@@ -1,7 +1,7 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
-import type { ProviderAdapter } from '@payouts/providers';
+import type { ProviderAdapter, Rails } from '@payouts/providers';
 import type { Queues, RedisConnection } from '@payouts/queue';
 import type { ReconcilerClient } from './reconciler-client.ts';
 
@@ -14,6 +14,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Adapters, for each provider's own validation rules (the API never calls a provider). */
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
+  /** Each provider's rails and their limits; absent: the providers' declared defaults. */
+  rails?: ReadonlyMap<ProviderId, Rails>;
   /** Which provider a payout goes to when it names none. */
   routes: Readonly<Partial<Record<Currency, ProviderId>>>;
   /** Per-API-key rate limit (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); absent or 0: no limit. */

@@ -1,6 +1,6 @@
 import { apiPortEnv, baseEnv, flag, operatorApprovalsEnv, parseEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
-import { DEFAULT_ROUTES, providerEnv } from '@payouts/providers';
+import { DEFAULT_ROUTES, providerEnv, railLimitsEnv } from '@payouts/providers';
 
 export const apiEnvSchema = z.object({
   ...baseEnv,
@@ -39,6 +39,8 @@ export const apiEnvSchema = z.object({
    * purpose: the console is for looking and acting now, and signing in again takes the key.
    */
   CONSOLE_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+  /** Rail limit overrides per provider, as JSON (docs/providers.md, "Rails"); unset: the declared defaults. */
+  PROVIDER_RAIL_LIMITS: railLimitsEnv,
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */
   PROVIDER_ROUTES: z
     .string()

@@ -22,8 +22,10 @@ import { PROVIDER_EXAMPLES } from './provider-examples.ts';
 import { registerAuditPaths } from './routes/audit.ts';
 import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { consoleLoginSchema, consoleSessionSchema } from './routes/console.ts';
+import { registerDowntimePaths } from './routes/downtimes.ts';
 import { registerOperationPaths } from './routes/operations.ts';
 import { registerReconciliationPaths } from './routes/reconciliations.ts';
+import { registerResolutionPaths } from './routes/resolutions.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
@@ -296,6 +298,8 @@ export function buildOpenApiDocument() {
     responses: cancelAnswers('operator'),
   });
   registerOperationPaths(registry, h);
+  registerResolutionPaths(registry, h);
+  registerDowntimePaths(registry, h);
   registerAuditPaths(registry, h);
   registerReconciliationPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);

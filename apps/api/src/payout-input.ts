@@ -1,6 +1,13 @@
 import { type FieldIssue, newId } from '@payouts/core';
 import type { NewPayout } from '@payouts/payouts';
-import type { CanonicalPayout, ProviderAdapter } from '@payouts/providers';
+import {
+  AUTO_METHOD,
+  autoRail,
+  type CanonicalPayout,
+  PROVIDER_RAILS,
+  type ProviderAdapter,
+  railIssues,
+} from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
 import type { HttpProblem } from './problem.ts';
 import { zodIssues } from './problem.ts';
@@ -21,7 +28,10 @@ export interface PreparedPayout {
   body: CreatePayoutBody;
   provider: ProviderAdapter['id'];
   adapter: ProviderAdapter;
+  /** `method` is the rail: the one asked for, or the one `method: "auto"` chose. */
   canonical: CanonicalPayout;
+  /** Set when the engine chose the rail (`method: "auto"`): what its history says about it. */
+  railChoice: { requested: typeof AUTO_METHOD; chosen: string } | null;
   /** The saved beneficiary and version paid, when the request named `beneficiary_id`. */
   saved: { id: string; version: number } | null;
 }
@@ -100,12 +110,27 @@ export function preparePayout(
     // The schema requires one of the two; this keeps the type honest.
     return { ok: false, issues: [{ path: 'beneficiary', message: 'is required' }] };
   }
+  const amount = BigInt(body.amount);
+  const rails = (deps.rails ?? PROVIDER_RAILS).get(provider) ?? {};
+  let method = body.method;
+  let railChoice: PreparedPayout['railChoice'] = null;
+  if (body.method === AUTO_METHOD) {
+    const chosen = autoRail(rails, { amount, beneficiary });
+    if (!chosen) {
+      return {
+        ok: false,
+        issues: [{ path: 'method', message: `${provider} has no rail that fits this payout; name the method` }],
+      };
+    }
+    method = chosen;
+    railChoice = { requested: AUTO_METHOD, chosen };
+  }
   const id = newId('payout');
   const canonical: CanonicalPayout = {
     id,
-    amount: BigInt(body.amount),
+    amount,
     currency: body.currency,
-    method: body.method,
+    method,
     purpose: body.purpose ?? null,
     purposeRegistered: body.purpose !== undefined && tenantPurposes.includes(body.purpose),
     referenceId: body.reference_id ?? null,
@@ -118,10 +143,11 @@ export function preparePayout(
     idempotencyKey: id,
     beneficiaryId: saved?.beneficiary.id ?? null,
   };
-  const issues = adapter.validate(canonical);
+  // The provider's own rules, then its rails' limits: a ₹100 RTGS payout is refused here, not at the bank.
+  const issues = [...adapter.validate(canonical), ...railIssues(rails, canonical)];
   if (issues.length > 0) return { ok: false, issues: saved ? issues.map(asSavedBeneficiaryIssue) : issues };
   const paid = saved ? { id: saved.beneficiary.id, version: saved.version.version } : null;
-  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid } };
+  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid, railChoice } };
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */
@@ -137,7 +163,7 @@ export function payoutRow(
     amount: p.canonical.amount,
     currency: p.body.currency,
     provider: p.provider,
-    method: p.body.method,
+    method: p.canonical.method,
     purpose: p.body.purpose ?? null,
     purposeRegistered: p.canonical.purposeRegistered ?? false,
     referenceId: p.body.reference_id ?? null,
@@ -154,4 +180,9 @@ export function payoutRow(
     batchId: extra.batchId ?? null,
     batchRow: extra.batchRow ?? null,
   };
+}
+
+/** What a payout's first history entry says beyond who created it: the rail the engine chose, if it did. */
+export function acceptedDetail(p: PreparedPayout): Record<string, unknown> {
+  return p.railChoice ? { method_requested: p.railChoice.requested, method: p.railChoice.chosen } : {};
 }

@@ -107,7 +107,10 @@ export const createPayoutSchema = z
     amount: amountIn(),
     currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
     provider: z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
-    method: text(32),
+    method: text(32).openapi({
+      description:
+        "The provider's method (RazorpayX: NEFT, RTGS, IMPS, UPI, card), within its rail's limits; or `auto` to let the engine choose the rail (UPI for a UPI address, else IMPS up to its limit, else NEFT).",
+    }),
     purpose: text(64).optional(),
     reference_id: text(255).optional(),
     narration: text(255).optional(),

@@ -466,7 +466,12 @@ class Batch {
     if (!posted && r.tax !== null && row.tax !== BigInt(r.tax)) details.tax = BigInt(r.tax);
 
     const to = r.outcome;
-    const detail = { rawStatus: r.rawStatus, providerPayoutId: r.providerPayoutId, observedAt: r.observedAt };
+    const detail = {
+      rawStatus: r.rawStatus,
+      providerPayoutId: r.providerPayoutId,
+      observedAt: r.observedAt,
+      ...(r.resolution ? { resolution: r.resolution } : {}),
+    };
     if (to === row.status) {
       if (posted) return this.lateNews(row, r, details, detail);
       // Same state, maybe with news (a UTR that arrived later): keep the facts, no transition.

@@ -3,6 +3,7 @@ import { type Database, FINAL_STATUS_LIST, rowsOf } from '@payouts/db';
 import {
   type ReconcilerMetrics,
   type Registry,
+  registerDowntimeMetrics,
   registerLedgerMetrics,
   registerPayoutStateMetrics,
   registerQueueMetrics,
@@ -11,6 +12,7 @@ import {
   type WebhookBacklog,
   type WebhookEndpointState,
 } from '@payouts/observability';
+import { activeDowntimeModes } from '@payouts/payouts';
 import type { Queues } from '@payouts/queue';
 import { sql } from 'drizzle-orm';
 import type { BatchOutcome } from './apply-events.ts';
@@ -26,6 +28,7 @@ export function registerReconcilerGauges(registry: Registry, db: Database, queue
   registerPayoutStateMetrics(registry, () => unfinishedPayouts(db));
   registerLedgerMetrics(registry, () => ledgerSums(db));
   registerWebhookMetrics(registry, () => webhookBacklog(db));
+  registerDowntimeMetrics(registry, () => activeDowntimeModes(db));
 }
 
 /**

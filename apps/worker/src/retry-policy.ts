@@ -13,6 +13,11 @@ export type Decision =
   | { action: 'find_existing' }
   /** The provider's float is short: park the payout and probe again later. */
   | { action: 'park'; reason: string }
+  /**
+   * Our credentials or our account were refused: nothing is wrong with the payout. Park the
+   * provider (gate reason `credentials_rejected`), keep the payout where it is, probe until fixed.
+   */
+  | { action: 'park_provider'; reason: 'credentials_rejected'; message: string }
   /** Too many requests: pause the whole provider queue (every worker process) for this long. */
   | { action: 'rate_limit'; delayMs: number }
   /** Certainly not taken effect: retry later through the queue, with backoff. */
@@ -24,8 +29,9 @@ export const DEFAULT_RATE_LIMIT_DELAY_MS = 1000;
 export function decideSubmitFailure(error: unknown): Decision {
   if (!(error instanceof ProviderError)) return { action: 'retry', reason: String(error) };
   switch (error.kind) {
-    case 'invalid_request':
     case 'auth':
+      return { action: 'park_provider', reason: 'credentials_rejected', message: error.message };
+    case 'invalid_request':
     case 'unsupported':
     case 'not_found':
       return { action: 'fail', code: error.providerCode, message: error.message };

@@ -21,6 +21,7 @@ import {
 } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import { instrumentAdapter } from './adapters.ts';
+import { handleCancelAtProvider } from './handlers/cancel.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handleConfirm, handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
@@ -95,6 +96,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       provider,
       circuitState: () => gate.circuitState(),
       isLowBalance: () => gate.isLowBalance(),
+      isCredentialsRejected: () => gate.isCredentialsRejected(),
     })),
   );
   return {
@@ -146,6 +148,8 @@ function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
       return handlePoll(ctx, providerJobs.poll.schema.parse(job.data));
     case 'confirm':
       return handleConfirm(ctx, providerJobs.confirm.schema.parse(job.data));
+    case 'cancel':
+      return handleCancelAtProvider(ctx, providerJobs.cancel.schema.parse(job.data));
     default:
       throw new Error(`unknown provider job ${job.name}`);
   }

@@ -29,7 +29,7 @@ export const TERMINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set(['failed', '
 export const FINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set([...TERMINAL_STATUSES, 'processed']);
 
 /** Why a payout waits in `queued`. */
-export const QUEUED_REASONS = ['wallet_low_balance', 'provider_low_balance'] as const;
+export const QUEUED_REASONS = ['wallet_low_balance', 'provider_low_balance', 'provider_downtime'] as const;
 export type QueuedReason = (typeof QUEUED_REASONS)[number];
 
 export function isQueuedReason(value: unknown): value is QueuedReason {

@@ -76,6 +76,12 @@ export function workerMetrics(registry: Registry) {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    credentialsRejected: new Counter({
+      name: 'payouts_provider_credentials_rejected_total',
+      help: 'Times this process saw a provider refuse our credentials or account and parked the provider.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
@@ -225,10 +231,18 @@ export function registerQueueMetrics(
 export type CircuitStateName = 'closed' | 'open' | 'half_open';
 const CIRCUIT_VALUE: Record<CircuitStateName, number> = { closed: 0, open: 1, half_open: 2 };
 
-/** `payouts_circuit_state{provider}` (0 closed, 1 open, 2 half-open) and `payouts_provider_low_float{provider}`. */
+/**
+ * `payouts_circuit_state{provider}` (0 closed, 1 open, 2 half-open), `payouts_provider_low_float{provider}`
+ * and `payouts_provider_credentials_rejected{provider}`.
+ */
 export function registerCircuitMetrics(
   registry: Registry,
-  gates: () => Array<{ provider: string; circuitState(): Promise<CircuitStateName>; isLowBalance(): Promise<boolean> }>,
+  gates: () => Array<{
+    provider: string;
+    circuitState(): Promise<CircuitStateName>;
+    isLowBalance(): Promise<boolean>;
+    isCredentialsRejected?(): Promise<boolean>;
+  }>,
   options: { ttlMs?: number } = {},
 ): void {
   const read = cached(
@@ -238,6 +252,7 @@ export function registerCircuitMetrics(
           provider: g.provider,
           circuit: await g.circuitState(),
           low: await g.isLowBalance(),
+          credentialsRejected: (await g.isCredentialsRejected?.()) ?? false,
         })),
       ),
     options.ttlMs ?? 2_000,
@@ -264,6 +279,17 @@ export function registerCircuitMetrics(
       for (const g of snapshot ?? []) this.set({ provider: g.provider }, g.low ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'payouts_provider_credentials_rejected',
+    help: '1 while a provider refuses our credentials or account: the provider is parked (gate reason credentials_rejected) and probed.',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await read();
+      this.reset();
+      for (const g of snapshot ?? []) this.set({ provider: g.provider }, g.credentialsRejected ? 1 : 0);
+    },
+  });
 }
 
 export interface UnfinishedGroup {
@@ -275,6 +301,29 @@ export interface UnfinishedGroup {
 }
 
 /** `payouts_by_state{state,provider}` and `payouts_oldest_age_seconds{state,provider}` over unfinished payouts. */
+/**
+ * `payouts_provider_downtime{provider,mode}`: 1 for each mode of a provider an active downtime
+ * covers (from Postgres, cached); its payouts on that mode wait in `queued`.
+ */
+export function registerDowntimeMetrics(
+  registry: Registry,
+  readActive: () => Promise<Array<{ provider: string; mode: string }>>,
+  options: { ttlMs?: number } = {},
+): void {
+  const read = cached(readActive, options.ttlMs ?? 10_000);
+  new Gauge({
+    name: 'payouts_provider_downtime',
+    help: '1 for each provider mode an active downtime covers: payouts on it wait in queued (provider_downtime).',
+    labelNames: ['provider', 'mode'] as const,
+    registers: [registry],
+    async collect() {
+      const active = await read();
+      this.reset();
+      for (const d of active ?? []) this.set({ provider: d.provider, mode: d.mode }, 1);
+    },
+  });
+}
+
 export function registerPayoutStateMetrics(
   registry: Registry,
   readGroups: () => Promise<UnfinishedGroup[]>,

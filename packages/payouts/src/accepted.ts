@@ -18,18 +18,34 @@ import type { NewPayout } from './rows.ts';
  */
 export function acceptedPayoutsCtes(
   rows: NewPayout[],
-  detail: Record<string, unknown>,
+  detail: AcceptedDetail,
   options: { where?: SQL; now?: Date } = {},
 ): SQL[] {
   const createdAt = options.now ?? new Date();
+  const detailOf = typeof detail === 'function' ? detail : () => detail;
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(acceptedEvent(row.id, row.status ?? 'accepted', detail, createdAt), null).hash,
+    historyHash: chainedPayoutEvent(acceptedEvent(row.id, row.status ?? 'accepted', detailOf(row), createdAt), null)
+      .hash,
   }));
   const inserted = insertRowsSql(payouts, chained, {
     returning: ['id', 'status', 'history_hash'],
     where: options.where,
   });
+  if (typeof detail === 'function') {
+    // Rows whose first events differ (the rail `method: "auto"` chose): each row's detail goes in one
+    // jsonb parameter beside the rows, joined by id.
+    const details = JSON.stringify(rows.map((row) => ({ id: row.id, detail: detailOf(row) })));
+    return [
+      sql`accepted_payouts as (${inserted})`,
+      sql`accepted_events as (
+        insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
+        select a.id, null, a.status, true, 'api', d.detail, ${createdAt.toISOString()}::timestamptz, null, a.history_hash
+        from accepted_payouts a
+        join jsonb_to_recordset(${details}::jsonb) as d(id text, detail jsonb) on d.id = a.id
+        order by a.id)`,
+    ];
+  }
   return [
     sql`accepted_payouts as (${inserted})`,
     sql`accepted_events as (
@@ -39,6 +55,9 @@ export function acceptedPayoutsCtes(
       from accepted_payouts order by id)`,
   ];
 }
+
+/** The first event's detail: one for every row, or each row's own. */
+export type AcceptedDetail = Record<string, unknown> | ((row: NewPayout) => Record<string, unknown>);
 
 /** The first history row of a payout, as the statement above writes it. */
 function acceptedEvent(
@@ -59,11 +78,7 @@ function acceptedEvent(
 }
 
 /** Inserts accepted payouts and their first events in one statement (see `acceptedPayoutsCtes`). */
-export async function insertAcceptedPayouts(
-  db: Executor,
-  rows: NewPayout[],
-  detail: Record<string, unknown>,
-): Promise<void> {
+export async function insertAcceptedPayouts(db: Executor, rows: NewPayout[], detail: AcceptedDetail): Promise<void> {
   if (rows.length === 0) return;
   await db.execute(sql`with ${sql.join(acceptedPayoutsCtes(rows, detail), sql`, `)} select 1`);
 }

@@ -1,5 +1,6 @@
 export * from './accepted.ts';
 export * from './approvals.ts';
+export * from './downtimes.ts';
 export * from './predicates.ts';
 export * from './provider-terms.ts';
 export * from './queries.ts';

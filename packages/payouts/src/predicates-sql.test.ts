@@ -11,6 +11,8 @@ import {
   submittable,
   submittableSql,
   unfinishedSql,
+  waitsForDowntime,
+  waitsForDowntimeSql,
   waitsForFloat,
   waitsForFloatSql,
   waitsForWallet,
@@ -62,6 +64,7 @@ describe('the SQL predicates select what their TypeScript twins say', () => {
   test.each([
     ['waitsForWallet', waitsForWalletSql, waitsForWallet],
     ['waitsForFloat', waitsForFloatSql, waitsForFloat],
+    ['waitsForDowntime', waitsForDowntimeSql, waitsForDowntime],
     ['submittable', submittableSql, submittable],
     ['final', finalSql, isFinal],
     ['unfinished', unfinishedSql, (p: PayoutState) => !isFinal(p)],

@@ -1,6 +1,14 @@
 import { CLIENT_CANCELLABLE, PAYOUT_STATUSES, QUEUED_REASONS } from '@payouts/core';
 import { describe, expect, test } from 'vitest';
-import { cancellable, holdPlaced, type PayoutState, submittable, waitsForFloat, waitsForWallet } from './predicates.ts';
+import {
+  cancellable,
+  holdPlaced,
+  type PayoutState,
+  submittable,
+  waitsForDowntime,
+  waitsForFloat,
+  waitsForWallet,
+} from './predicates.ts';
 
 /** Every state, and `queued` with each of its reasons. */
 const STATES: PayoutState[] = PAYOUT_STATUSES.flatMap((status): PayoutState[] =>
@@ -14,6 +22,7 @@ describe('payout predicates', () => {
   test('a payout waits for its wallet or for its provider float, never both', () => {
     expect(STATES.filter(waitsForWallet).map(name)).toEqual(['queued (wallet_low_balance)']);
     expect(STATES.filter(waitsForFloat).map(name)).toEqual(['queued (provider_low_balance)']);
+    expect(STATES.filter(waitsForDowntime).map(name)).toEqual(['queued (provider_downtime)']);
   });
 
   test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval)', () => {
@@ -24,8 +33,12 @@ describe('payout predicates', () => {
     ]);
   });
 
-  test('only a reserved payout, or one parked on the provider float, may be submitted', () => {
-    expect(STATES.filter(submittable).map(name)).toEqual(['reserved', 'queued (provider_low_balance)']);
+  test('only a reserved payout, or one parked on the provider float or downtime, may be submitted', () => {
+    expect(STATES.filter(submittable).map(name)).toEqual([
+      'reserved',
+      'queued (provider_low_balance)',
+      'queued (provider_downtime)',
+    ]);
   });
 
   test('a claimed payout, or one parked for the provider float, is not cancellable', () => {

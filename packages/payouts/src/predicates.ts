@@ -33,6 +33,15 @@ export function waitsForFloat(p: PayoutState): boolean {
 export const waitsForFloatSql: SQL = sql`(${eq(payouts.status, 'queued')} and ${eq(payouts.queuedReason, 'provider_low_balance')})`;
 
 /**
+ * Waiting in `queued` for its provider's downtime on its method to end: held, never sent (the
+ * worker parks it before calling the provider), released oldest first when the downtime ends.
+ */
+export function waitsForDowntime(p: PayoutState): boolean {
+  return p.status === 'queued' && p.queuedReason === 'provider_downtime';
+}
+export const waitsForDowntimeSql: SQL = sql`(${eq(payouts.status, 'queued')} and ${eq(payouts.queuedReason, 'provider_downtime')})`;
+
+/**
  * A hold exists from `reserved` on; a payout not yet reserved (waiting for approval, or accepted),
  * or still waiting for its wallet, has none.
  */
@@ -40,11 +49,11 @@ export function holdPlaced(p: PayoutState): boolean {
   return !(p.status === 'pending_approval' || p.status === 'accepted' || waitsForWallet(p));
 }
 
-/** May be handed to its provider now: `reserved`, or parked on the provider's float. */
+/** May be handed to its provider now: `reserved`, or parked on the provider's float or downtime. */
 export function submittable(p: PayoutState): boolean {
-  return p.status === 'reserved' || waitsForFloat(p);
+  return p.status === 'reserved' || waitsForFloat(p) || waitsForDowntime(p);
 }
-export const submittableSql: SQL = sql`(${eq(payouts.status, 'reserved')} or ${waitsForFloatSql})`;
+export const submittableSql: SQL = sql`(${eq(payouts.status, 'reserved')} or ${waitsForFloatSql} or ${waitsForDowntimeSql})`;
 
 /**
  * Whether a cancel asked for now is applied: the reconciler decides with it, and the API answers

@@ -24,6 +24,25 @@ export function parkedPayouts(db: Executor, provider: ProviderId, limit = 5000) 
 }
 
 /**
+ * A provider's payouts waiting to be sent (held while its credentials were refused), oldest
+ * first: reserved, never answered by the provider.
+ */
+export function awaitingSubmission(db: Executor, provider: ProviderId, limit = 5000) {
+  return db
+    .select({
+      id: payouts.id,
+      status: payouts.status,
+      provider: payouts.provider,
+      queuedReason: payouts.queuedReason,
+      providerPayoutId: payouts.providerPayoutId,
+    })
+    .from(payouts)
+    .where(and(eq(payouts.provider, provider), eq(payouts.status, 'reserved'), isNull(payouts.providerPayoutId)))
+    .orderBy(asc(payouts.id))
+    .limit(limit);
+}
+
+/**
  * A batch's payouts by state and currency: what its progress is made of, for the API's answer
  * and the reconciler's `batch.completed` webhook alike.
  */

@@ -285,6 +285,15 @@ const razorpayx: ProviderErrors = {
       },
     },
     {
+      name: 'our own account number refused → auth ACCOUNT_MISCONFIGURED (the configuration, not the payout)',
+      answer: json(
+        400,
+        razorpayxError('BAD_REQUEST_ERROR', 'The account number is invalid', { field: 'account_number' }),
+      ),
+      call: 'submit',
+      expected: { kind: 'auth', providerCode: 'ACCOUNT_MISCONFIGURED', httpStatus: 400 },
+    },
+    {
       name: '404 on a lookup by id → not_found',
       answer: json(404, razorpayxError('BAD_REQUEST_ERROR', 'The id provided does not exist', { field: 'id' })),
       call: 'lookupById',

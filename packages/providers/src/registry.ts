@@ -2,6 +2,7 @@ import type { Currency, ProviderId } from '@payouts/core';
 import { z } from 'zod';
 import type { ProviderAdapter } from './contract/types.ts';
 import { druo } from './druo/registration.ts';
+import { type Rails, withRailOverrides } from './kit/rails.ts';
 import type { EnvShape, ProviderRegistration } from './kit/registration.ts';
 import { krayon } from './krayon/registration.ts';
 import { razorpayx } from './razorpayx/registration.ts';
@@ -99,3 +100,42 @@ export const RECHECK_PROVIDERS: readonly ProviderId[] = PROVIDERS.filter((r) => 
 
 /** Providers that send signed webhooks, to `/v1/webhooks/<id>`. */
 export const WEBHOOK_PROVIDERS: readonly ProviderId[] = PROVIDERS.filter((r) => r.webhooks).map((r) => r.id);
+
+/** Each provider's rails with their declared default limits (docs/providers.md, "Rails"). */
+export const PROVIDER_RAILS: ReadonlyMap<ProviderId, Rails> = new Map(PROVIDERS.map((r) => [r.id, r.rails]));
+
+const minorUnits = z
+  .number()
+  .int()
+  .nonnegative()
+  .transform((n) => BigInt(n));
+const railLimitSchema = z.strictObject({ min: minorUnits.optional(), max: minorUnits.optional() });
+
+/**
+ * `PROVIDER_RAIL_LIMITS`: a JSON object of overrides laid over the declared rails, e.g.
+ * `{"razorpayx": {"IMPS": {"max": 20000000}}}` (minor units; a rail named replaces its limits, a
+ * rail added becomes one). Unset: the declared defaults.
+ */
+export const railLimitsEnv = z
+  .string()
+  .optional()
+  .transform((value, ctx): ReadonlyMap<ProviderId, Rails> => {
+    if (value === undefined || value.trim() === '') return PROVIDER_RAILS;
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object: {"<provider>": {"<rail>": {"min"?, "max"?}}}' });
+      return z.NEVER;
+    }
+    const parsed = z
+      .partialRecord(z.enum(PROVIDERS.map((r) => r.id)), z.record(z.string().min(1), railLimitSchema))
+      .safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || 'value'}: ${issue.message}` });
+      }
+      return z.NEVER;
+    }
+    return new Map(PROVIDERS.map((r) => [r.id, withRailOverrides(r.rails, parsed.data[r.id] as Rails | undefined)]));
+  });

@@ -1,4 +1,4 @@
-import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId } from '@payouts/core';
+import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId, QUEUED_REASONS } from '@payouts/core';
 import { z } from 'zod';
 
 /**
@@ -30,7 +30,7 @@ export const providerReportSchema = z.object({
   tax: minorUnits.nullable(),
   utr: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-  queuedReason: z.enum(['wallet_low_balance', 'provider_low_balance']).nullable(),
+  queuedReason: z.enum(QUEUED_REASONS).nullable(),
   /**
    * The terms the provider stated in the answer this report comes from (amount, currency, our
    * payout id as echoed, the currency of its fees): the reconciler compares them with the payout
@@ -48,6 +48,18 @@ export const providerReportSchema = z.object({
   source: z.enum(['worker', 'webhook', 'sweeper', 'operator']),
   /** When the worker saw it (ms since epoch); kept in the payout's history. */
   observedAt: z.number(),
+  /**
+   * Set when an operator resolved a payout the provider could not tell about: who, on what
+   * evidence. Kept in the payout's (hash-chained) history.
+   */
+  resolution: z
+    .object({
+      actor: z.string(),
+      evidence: z.object({ utr: z.string().optional(), statement_line: z.string().optional() }),
+      note: z.string().optional(),
+      provider: z.string(),
+    })
+    .optional(),
   ...jobTraceFields,
 });
 export type ProviderReport = z.infer<typeof providerReportSchema>;
@@ -147,6 +159,11 @@ export const providerJobs = {
     schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * A cancel asked for a payout queued at the provider itself (RazorpayX's own low-balance
+   * queue): call the provider's cancel and report what it answers, which decides the state.
+   */
+  cancel: { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
 } as const;
 
 export type ReconcilerJobName = keyof typeof reconcilerJobs;
@@ -179,4 +196,5 @@ export const jobIds = {
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
+  cancel: (payoutId: string) => `cancel-${payoutId}`,
 };

@@ -12,6 +12,8 @@ const settings = {
   maxCooldownMs: 8_000,
   lowBalanceFirstProbeMs: 500,
   lowBalanceMaxProbeMs: 2_000,
+  credentialsFirstProbeMs: 300,
+  credentialsMaxProbeMs: 1_200,
 };
 const gate = (prefix: string) => new ProviderGate(redis, prefix, 'razorpayx', settings, () => now);
 
@@ -79,5 +81,30 @@ describe('a provider low on float', () => {
     expect(await g.clearLowBalance()).toBe(true);
     expect(await g.clearLowBalance()).toBe(false);
     expect(await g.floatCheck()).toEqual({ go: true, probe: false });
+  });
+});
+
+describe('rejected credentials', () => {
+  test('park the provider: one probe at a time, at a growing interval; cleared when a call goes through', async () => {
+    const g = gate(testQueuePrefix());
+    expect(await g.credentialsCheck()).toEqual({ go: true, probe: false });
+    expect(await g.reasons()).toEqual([]);
+    expect(await g.markCredentialsRejected()).toBe(300);
+    expect(await g.isCredentialsRejected()).toBe(true);
+    expect(await g.reasons()).toEqual(['credentials_rejected']);
+    expect(await g.credentialsCheck()).toEqual({ go: false, waitMs: 300 });
+    // The float is a separate matter: a low float does not hold, nor clear, the credentials mark.
+    expect(await g.floatCheck()).toEqual({ go: true, probe: false });
+
+    now += 300;
+    const checks = await Promise.all(Array.from({ length: 10 }, () => g.credentialsCheck()));
+    expect(checks.filter((c) => c.go)).toEqual([{ go: true, probe: true }]);
+    expect(await g.markCredentialsRejected()).toBe(600);
+    expect(await g.markCredentialsRejected()).toBe(1_200);
+    expect(await g.markCredentialsRejected()).toBe(1_200);
+
+    expect(await g.clearCredentialsRejected()).toBe(true);
+    expect(await g.clearCredentialsRejected()).toBe(false);
+    expect(await g.credentialsCheck()).toEqual({ go: true, probe: false });
   });
 });

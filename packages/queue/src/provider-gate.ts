@@ -15,6 +15,11 @@ import type { RedisConnection } from './connections.ts';
  *   with a growing interval — never every parked payout at once. A successful probe, or an
  *   operator saying the provider was funded, clears the mark and the parked payouts are released
  *   in order.
+ * - **Rejected credentials.** When a provider answers that our credentials are invalid or our
+ *   account is misconfigured, nothing about the payout was wrong: the provider is parked (gate
+ *   reason `credentials_rejected`), every payout stays where it is, and one probe at a time tries
+ *   again with a growing interval until the configuration is fixed; then the held payouts go on,
+ *   with the keys they always had.
  */
 export interface GateSettings {
   /** Failures in a row (no success between them) that open the circuit. */
@@ -25,6 +30,8 @@ export interface GateSettings {
   maxCooldownMs: number;
   lowBalanceFirstProbeMs: number;
   lowBalanceMaxProbeMs: number;
+  credentialsFirstProbeMs: number;
+  credentialsMaxProbeMs: number;
 }
 
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
@@ -34,7 +41,14 @@ export const DEFAULT_GATE_SETTINGS: GateSettings = {
   maxCooldownMs: 60_000,
   lowBalanceFirstProbeMs: 2_000,
   lowBalanceMaxProbeMs: 5 * 60_000,
+  credentialsFirstProbeMs: 2_000,
+  credentialsMaxProbeMs: 60_000,
 };
+
+/** Why a provider's submissions are held besides its circuit: the gate reasons operators see. */
+export type GateReason = 'provider_low_balance' | 'credentials_rejected';
+
+type ProbeCheck = { go: true; probe: boolean } | { go: false; waitMs: number };
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -102,38 +116,84 @@ export class ProviderGate {
    * Whether this submission may call the provider: always while the float is not known to be low;
    * while it is, only as the one probe, once its time has come. Otherwise: how long to stay parked.
    */
-  async floatCheck(): Promise<{ go: true; probe: boolean } | { go: false; waitMs: number }> {
-    const raw = await this.redis.get(this.key('low-balance'));
-    if (raw === null) return { go: true, probe: false };
-    const { probeAt } = JSON.parse(raw) as { probeAt: number; backoffMs: number };
-    const wait = probeAt - this.now();
-    if (wait > 0) return { go: false, waitMs: wait };
-    const won = await this.redis.set(this.key('probe'), '1', 'PX', 30_000, 'NX');
-    return won === 'OK' ? { go: true, probe: true } : { go: false, waitMs: this.settings.lowBalanceFirstProbeMs };
+  async floatCheck(): Promise<ProbeCheck> {
+    return this.probeCheck('low-balance', this.settings.lowBalanceFirstProbeMs);
   }
 
   /** The provider said its balance is short: mark it low, next probe after a growing interval. */
   async markLowBalance(): Promise<number> {
-    const raw = await this.redis.get(this.key('low-balance'));
-    const previous = raw ? (JSON.parse(raw) as { backoffMs: number }).backoffMs : 0;
-    const backoffMs = previous
-      ? Math.min(this.settings.lowBalanceMaxProbeMs, previous * 2)
-      : this.settings.lowBalanceFirstProbeMs;
-    await this.redis
-      .multi()
-      .set(this.key('low-balance'), JSON.stringify({ probeAt: this.now() + backoffMs, backoffMs }))
-      .del(this.key('probe'))
-      .exec();
-    return backoffMs;
+    return this.mark('low-balance', this.settings.lowBalanceFirstProbeMs, this.settings.lowBalanceMaxProbeMs);
   }
 
   /** The provider has funds again (a probe went through, or an operator said so). Returns whether it was low. */
   async clearLowBalance(): Promise<boolean> {
-    const removed = await this.redis.del(this.key('low-balance'), this.key('probe'));
-    return removed > 0;
+    return this.clear('low-balance');
   }
 
   async isLowBalance(): Promise<boolean> {
     return (await this.redis.exists(this.key('low-balance'))) === 1;
+  }
+
+  // ── rejected credentials ────────────────────────────────────────────────────────────────────
+
+  /** Whether this submission may call the provider while its credentials are known to be rejected: only as the one probe. */
+  async credentialsCheck(): Promise<ProbeCheck> {
+    return this.probeCheck('credentials-rejected', this.settings.credentialsFirstProbeMs);
+  }
+
+  /** The provider refused our credentials (or our account): park it, next probe after a growing interval. */
+  async markCredentialsRejected(): Promise<number> {
+    return this.mark(
+      'credentials-rejected',
+      this.settings.credentialsFirstProbeMs,
+      this.settings.credentialsMaxProbeMs,
+    );
+  }
+
+  /** A call went through with our credentials again. Returns whether they were marked rejected. */
+  async clearCredentialsRejected(): Promise<boolean> {
+    return this.clear('credentials-rejected');
+  }
+
+  async isCredentialsRejected(): Promise<boolean> {
+    return (await this.redis.exists(this.key('credentials-rejected'))) === 1;
+  }
+
+  /** The reasons this provider's submissions are held now (besides an open circuit). */
+  async reasons(): Promise<GateReason[]> {
+    const [low, credentials] = await Promise.all([this.isLowBalance(), this.isCredentialsRejected()]);
+    return [
+      ...(low ? (['provider_low_balance'] as const) : []),
+      ...(credentials ? (['credentials_rejected'] as const) : []),
+    ];
+  }
+
+  // ── one probe at a time, with a growing interval ───────────────────────────────────────────
+
+  private async probeCheck(mark: string, waitWhenLost: number): Promise<ProbeCheck> {
+    const raw = await this.redis.get(this.key(mark));
+    if (raw === null) return { go: true, probe: false };
+    const { probeAt } = JSON.parse(raw) as { probeAt: number; backoffMs: number };
+    const wait = probeAt - this.now();
+    if (wait > 0) return { go: false, waitMs: wait };
+    const won = await this.redis.set(this.key(`${mark}:probe`), '1', 'PX', 30_000, 'NX');
+    return won === 'OK' ? { go: true, probe: true } : { go: false, waitMs: waitWhenLost };
+  }
+
+  private async mark(mark: string, firstMs: number, maxMs: number): Promise<number> {
+    const raw = await this.redis.get(this.key(mark));
+    const previous = raw ? (JSON.parse(raw) as { backoffMs: number }).backoffMs : 0;
+    const backoffMs = previous ? Math.min(maxMs, previous * 2) : firstMs;
+    await this.redis
+      .multi()
+      .set(this.key(mark), JSON.stringify({ probeAt: this.now() + backoffMs, backoffMs }))
+      .del(this.key(`${mark}:probe`))
+      .exec();
+    return backoffMs;
+  }
+
+  private async clear(mark: string): Promise<boolean> {
+    const removed = await this.redis.del(this.key(mark), this.key(`${mark}:probe`));
+    return removed > 0;
   }
 }

@@ -157,6 +157,16 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/v1/admin/payouts/:id/cancel', access: 'operator', file: 'operations' },
   { method: 'POST', path: '/v1/admin/providers/:provider/funded', access: 'operator', file: 'operations' },
   { method: 'GET', path: '/v1/admin/operator-actions', access: 'operator', file: 'operations' },
+  { method: 'POST', path: '/v1/admin/payouts/:id/resolve', access: 'operator', file: 'outages' },
+  {
+    method: 'POST',
+    path: '/v1/admin/providers/:provider/downtime',
+    access: 'operator',
+    file: 'outages',
+    body: () => ({ modes: ['IMPS'], starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T01:00:00Z' }),
+  },
+  { method: 'GET', path: '/v1/admin/providers/:provider/downtimes', access: 'operator', file: 'outages' },
+  { method: 'POST', path: '/v1/admin/providers/:provider/downtimes/:id/end', access: 'operator', file: 'outages' },
   // webhook-endpoints.security.test.ts
   {
     method: 'POST',

@@ -34,7 +34,7 @@ import {
   livePayoutsByReference,
 } from '../duplicate-reference.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
-import { beneficiaryIdOf, type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
+import { acceptedDetail, beneficiaryIdOf, type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
 import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
@@ -197,6 +197,11 @@ export function batchRoutes(deps: ApiDeps): Router {
           for (let i = 0; i < accepted.length; i += 10_000) {
             const chunk = accepted.slice(i, i + 10_000);
             // The payouts, and their first event made from what was inserted, in one statement.
+            const common = { keyId, ...(label ? { keyLabel: label } : {}), batchId };
+            // Rows whose rail the engine chose say so in their first event; the others share one detail.
+            const chosen = new Map(
+              chunk.filter((r) => r.payout.railChoice).map((r) => [r.payout.id, acceptedDetail(r.payout)]),
+            );
             await insertAcceptedPayouts(
               tx,
               chunk.map((r) => ({
@@ -208,7 +213,7 @@ export function batchRoutes(deps: ApiDeps): Router {
                 }),
                 ...(approval ? { status: 'pending_approval' as const } : {}),
               })),
-              { keyId, ...(label ? { keyLabel: label } : {}), batchId },
+              chosen.size === 0 ? common : (row) => ({ ...common, ...chosen.get(row.id) }),
             );
           }
           return {

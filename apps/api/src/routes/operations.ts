@@ -7,6 +7,7 @@ import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } 
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
+import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { payoutHistory } from '../payout-history.ts';
@@ -273,6 +274,13 @@ export function operationRoutes(deps: ApiDeps): Router {
   router.post('/payouts/:id/cancel', async (req, res) => {
     const operator = requireOperator(req);
     const row = await findAnyPayout(deps, req.params.id);
+    if (queuedAtProvider(deps, row)) {
+      // Queued at the provider: its cancel decides; the answer comes as the payout's next state.
+      await askProviderToCancel(deps, row);
+      await record(operator.keyId, 'payout.cancel', row.id, {}, { outcome: 'asked_provider', status: row.status });
+      res.status(202).json(payoutResource(row));
+      return;
+    }
     // A retry of a cancel that took effect answers what happened, as the first one did.
     const reply: ReconcilerReply | null =
       row.status === 'cancelled'

@@ -6,13 +6,14 @@ import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { approvalRequestFor } from '../approval-requests.ts';
 import { requireTenant } from '../auth.ts';
+import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
 import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutHistory } from '../payout-history.ts';
-import { beneficiaryIdOf, payoutRow, preparePayout } from '../payout-input.ts';
+import { acceptedDetail, beneficiaryIdOf, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
@@ -66,7 +67,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
         (where) => [
           ...acceptedPayoutsCtes(
             [record],
-            { keyId, ...(label ? { keyLabel: label } : {}) },
+            { keyId, ...(label ? { keyLabel: label } : {}), ...acceptedDetail(prepared.payout) },
             { where, now: record.createdAt },
           ),
           // Only with the payout: `where` guards its insert, and this reads what was inserted.
@@ -131,6 +132,12 @@ export function payoutRoutes(deps: ApiDeps): Router {
     // A retry of a cancel that took effect answers what happened, as the first one did.
     if (payout.status === 'cancelled') {
       res.json(payoutResource(payout));
+      return;
+    }
+    if (queuedAtProvider(deps, payout)) {
+      // Queued at the provider: its cancel decides; the answer comes as the payout's next state.
+      await askProviderToCancel(deps, payout);
+      res.status(202).json(payoutResource(payout));
       return;
     }
     if (!cancellable(payout, false)) throw notCancellable(payout.status);

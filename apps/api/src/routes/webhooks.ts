@@ -7,6 +7,7 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { findUnstorable } from '../validation.ts';
+import { applyDowntimeNotice } from './downtimes.ts';
 
 /**
  * `POST /v1/webhooks/{provider}`: authenticated by the provider's signature over the raw body
@@ -82,6 +83,8 @@ export function webhookRoutes(deps: ApiDeps): Router {
         )
         .catch((error) => req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'));
     }
+    // A downtime the provider announces pauses (or, resolved, resumes) that provider's modes.
+    if (!duplicate && event.downtime) await applyDowntimeNotice(deps, adapter.id, event.downtime, event.eventId);
     // 200 even for events about payouts we do not know: the provider must stop retrying them.
     res.json({ received: true, duplicate, payout_id: payoutId });
   });

@@ -42,6 +42,16 @@ const foreignBody = z.strictObject({
     .min(1)
     .max(500),
 });
+const downtimeBody = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,40}$/)
+    .optional(),
+  mode: z.string().min(1).max(20),
+  status: z.enum(['started', 'resolved']),
+  /** Unix seconds the downtime is expected to end (started only); absent: not known. */
+  ends_at: z.number().int().positive().optional(),
+});
 const utrBody = z.strictObject({ utr: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'must be 1 to 35 letters or digits') });
 
 function adminError(res: Response, httpStatus: number, code: string, message: string, extra: object = {}): void {
@@ -162,6 +172,20 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     if (!parsed.success) return invalid(res, parsed.error);
     const data = sim.holdForeign(parsed.data.payouts);
     res.status(201).json({ data, count: data.length });
+  });
+
+  /** A downtime announced by the provider (RazorpayX: a `payout.downtime.started|resolved` webhook). */
+  router.post('/:provider/downtimes', (req, res) => {
+    const sim = provider(req, res);
+    if (!sim) return;
+    if (!sim.announceDowntime) {
+      adminError(res, 404, 'not_supported', `The ${sim.id} simulator announces no downtimes.`);
+      return;
+    }
+    const parsed = downtimeBody.safeParse(req.body);
+    if (!parsed.success) return invalid(res, parsed.error);
+    const { id, mode, status, ends_at } = parsed.data;
+    res.json(sim.announceDowntime({ id: id ?? `poutd_${mode}_${Date.now()}`, mode, status, endsAt: ends_at ?? null }));
   });
 
   router.use((_req, res) => adminError(res, 404, 'not_found', 'No such admin route.'));

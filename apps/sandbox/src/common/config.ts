@@ -37,6 +37,11 @@ export const providerConfigSchema = z.strictObject({
    * 2 × progressDelayMs when no next event comes.
    */
   webhookOutOfOrderShare: share,
+  /**
+   * The engine's credentials were rotated at the provider: every API call answers 401 in the
+   * provider's format until this is set back to false (the new keys were deployed).
+   */
+  credentialsRevoked: z.boolean(),
 });
 
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
@@ -59,6 +64,7 @@ export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   webhookUrl: null,
   webhookDuplicateShare: 0,
   webhookOutOfOrderShare: 0,
+  credentialsRevoked: false,
 };
 
 /** Validates a starting configuration once, so a bad option fails at start rather than mid-test. */

@@ -6,16 +6,21 @@ import type { ProviderRuntime } from './runtime.ts';
 export interface FaultBodies {
   serviceUnavailable(): unknown;
   tooManyRequests(): unknown;
+  /** What the provider answers (401) to a key it no longer accepts. */
+  invalidCredentials(): unknown;
 }
 
 /**
  * Mounted first on a provider's routes: counts the request, then latency, then 503, then 429, all before authentication
  * or parsing, because a real outage or rate limiter answers before the API itself sees anything.
+ * Then revoked credentials (`credentialsRevoked`: the keys the engine holds were rotated at the
+ * provider): every call is a 401 in the provider's own format, whatever key it carries, until
+ * the knob is turned off again (the operator deployed the new keys).
  */
 export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): RequestHandler {
   return async (req, res, next) => {
     runtime.countRequest(req.method, req.path);
-    const { latencyMs, http5xxShare, http429Share, retryAfterSeconds } = runtime.config;
+    const { latencyMs, http5xxShare, http429Share, retryAfterSeconds, credentialsRevoked } = runtime.config;
     if (latencyMs > 0) await sleep(latencyMs);
     if (runtime.chance(http5xxShare)) {
       res.status(503).json(bodies.serviceUnavailable());
@@ -23,6 +28,10 @@ export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): Req
     }
     if (runtime.chance(http429Share)) {
       res.status(429).set('Retry-After', String(retryAfterSeconds)).json(bodies.tooManyRequests());
+      return;
+    }
+    if (credentialsRevoked) {
+      res.status(401).json(bodies.invalidCredentials());
       return;
     }
     next();

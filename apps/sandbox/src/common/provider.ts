@@ -66,6 +66,14 @@ export interface ProviderSimulator {
   drift?(id: string, change: DriftChange): ForceStatusResult;
   /** Holds payouts the engine never sent (`unknown_to_us` in a reconciliation). */
   holdForeign?(entries: readonly ForeignPayoutInput[]): unknown[];
+  /**
+   * A downtime on one mode, told as the provider tells it (RazorpayX: `payout.downtime.*`
+   * webhooks). Only providers that announce downtimes implement it.
+   */
+  announceDowntime?(downtime: { id: string; mode: string; status: 'started' | 'resolved'; endsAt: number | null }): {
+    sent: boolean;
+    downtime: unknown;
+  };
   /** Forgets every payout and key, and restores the starting configuration. */
   reset(): void;
 }

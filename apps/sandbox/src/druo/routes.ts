@@ -44,6 +44,7 @@ export function druoRouter(sim: DruoSimulator): Router {
     injectFaults(runtime, {
       serviceUnavailable: DruoErrors.serviceUnavailable,
       tooManyRequests: DruoErrors.tooManyRequests,
+      invalidCredentials: DruoErrors.invalidToken,
     }),
   );
   router.use(authenticate(credentials.accessToken));

@@ -38,6 +38,7 @@ export function krayonRouter(sim: KrayonSimulator): Router {
     injectFaults(runtime, {
       serviceUnavailable: KrayonErrors.serviceUnavailable,
       tooManyRequests: KrayonErrors.tooManyRequests,
+      invalidCredentials: KrayonErrors.unauthorized,
     }),
   );
   router.use(bearerAuth(credentials.apiToken));

@@ -58,6 +58,7 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
     injectFaults(runtime, {
       serviceUnavailable: RazorpayXErrors.serviceUnavailable,
       tooManyRequests: RazorpayXErrors.tooManyRequests,
+      invalidCredentials: RazorpayXErrors.invalidKey,
     }),
   );
   router.use(basicAuth(credentials.keyId, credentials.keySecret));

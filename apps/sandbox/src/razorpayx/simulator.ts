@@ -8,7 +8,7 @@ import { PayoutRegistry } from '../common/registry.ts';
 import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feesFor } from './fees.ts';
 import type { RazorpayXState } from './state.ts';
-import { EVENT_FOR_STATUS, payoutEvent } from './webhooks.ts';
+import { downtimeEvent, EVENT_FOR_STATUS, payoutEvent, type RazorpayXDowntime } from './webhooks.ts';
 import {
   type ContactWire,
   type CreateContactRequest,
@@ -474,6 +474,29 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       );
     }
     return { ok: true, payout: this.view(record) };
+  }
+
+  /**
+   * A downtime on one mode, told as RazorpayX tells it: a `payout.downtime.started` or
+   * `payout.downtime.resolved` webhook (the sandbox itself keeps paying on that mode: the engine is
+   * what must hold back).
+   */
+  announceDowntime(downtime: { id: string; mode: string; status: 'started' | 'resolved'; endsAt: number | null }): {
+    sent: boolean;
+    downtime: RazorpayXDowntime;
+  } {
+    const now = this.runtime.now();
+    const entity: RazorpayXDowntime = {
+      id: downtime.id,
+      entity: 'payout.downtime',
+      mode: downtime.mode,
+      status: downtime.status,
+      begin: Math.floor(now / 1000),
+      end: downtime.status === 'resolved' ? Math.floor(now / 1000) : downtime.endsAt,
+    };
+    if (!this.runtime.webhooks.enabled) return { sent: false, downtime: entity };
+    this.runtime.webhooks.send(downtimeEvent(entity, this.credentials.webhookSecret, now));
+    return { sent: true, downtime: entity };
   }
 
   reset(): void {

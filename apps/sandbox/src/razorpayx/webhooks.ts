@@ -81,3 +81,42 @@ export function payoutEvent(
     },
   };
 }
+
+/**
+ * A RazorpayX downtime on one mode (`IMPS`, `NEFT`, …), as `payout.downtime.started|resolved`
+ * carries it: `payload["payout.downtime"].entity`. RazorpayX documents the events but not the
+ * entity in full; the sandbox sends `{id, entity, mode, status, begin, end}` (Unix seconds; `end`
+ * null while it is not known).
+ */
+export interface RazorpayXDowntime {
+  readonly id: string;
+  readonly entity: 'payout.downtime';
+  readonly mode: string;
+  readonly status: 'started' | 'resolved';
+  readonly begin: number;
+  readonly end: number | null;
+}
+
+export function downtimeEvent(downtime: RazorpayXDowntime, secret: string, nowMs: number): WebhookEvent {
+  const type = `payout.downtime.${downtime.status}`;
+  const body = JSON.stringify({
+    entity: 'event',
+    account_id: WEBHOOK_ACCOUNT_ID,
+    event: type,
+    contains: ['payout.downtime'],
+    payload: { 'payout.downtime': { entity: downtime } },
+    created_at: Math.floor(nowMs / 1000),
+  });
+  const id = alphanumericId('evt_');
+  return {
+    id,
+    type,
+    payoutId: null,
+    body,
+    headers: {
+      'Content-Type': 'application/json',
+      [EVENT_ID_HEADER]: id,
+      [SIGNATURE_HEADER]: signWebhook(body, secret),
+    },
+  };
+}

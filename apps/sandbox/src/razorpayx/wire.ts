@@ -8,6 +8,16 @@ import { z } from 'zod';
  */
 
 export const MODES = ['NEFT', 'RTGS', 'IMPS', 'UPI', 'card'] as const;
+
+/**
+ * The rails' own limits in paise, which RazorpayX enforces at creation: IMPS up to ₹5,00,000, RTGS
+ * from ₹2,00,000, UPI up to ₹1,00,000 (the limit for most purposes); NEFT and card have none here.
+ */
+const MODE_LIMITS: Partial<Record<(typeof MODES)[number], { min?: number; max?: number; description: string }>> = {
+  IMPS: { max: 50_000_000, description: 'The amount exceeds the maximum of INR 5,00,000.00 allowed for IMPS' },
+  RTGS: { min: 20_000_000, description: 'The amount must be at least INR 2,00,000.00 for RTGS' },
+  UPI: { max: 10_000_000, description: 'The amount exceeds the maximum of INR 1,00,000.00 allowed for UPI' },
+};
 export const PURPOSES = ['refund', 'cashback', 'payout', 'salary', 'utility bill', 'vendor bill'] as const;
 export const PAYOUT_STATUSES = ['queued', 'processing', 'processed', 'failed', 'reversed', 'cancelled'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -221,6 +231,13 @@ export function parseCreatePayout(body: unknown, accountNumber: string): ParseRe
   const value = parsed.data;
   if (value.account_number !== accountNumber) {
     return { ok: false, field: 'account_number', description: 'The account number is invalid' };
+  }
+  const rail = MODE_LIMITS[value.mode];
+  if (
+    rail &&
+    ((rail.min !== undefined && value.amount < rail.min) || (rail.max !== undefined && value.amount > rail.max))
+  ) {
+    return { ok: false, field: 'amount', description: rail.description };
   }
   if (value.fund_account_id === undefined && value.fund_account === undefined) {
     return { ok: false, field: 'fund_account_id', description: 'The fund account id field is required.' };

@@ -31,6 +31,7 @@ export function thaiGatewayRouter(sim: ThaiGatewaySimulator): Router {
     injectFaults(runtime, {
       serviceUnavailable: ThaiGatewayErrors.serviceUnavailable,
       tooManyRequests: ThaiGatewayErrors.tooManyRequests,
+      invalidCredentials: () => ThaiGatewayErrors.invalidCredentials('The API key is not valid'),
     }),
   );
   // Raw bytes, whatever the content type says: the signature covers exactly what was sent.

@@ -1,4 +1,4 @@
-import { parkedPayouts, toCanonical } from '@payouts/payouts';
+import { awaitingSubmission, downtimeCovering, parkedPayouts, submittable, toCanonical } from '@payouts/payouts';
 import { ProviderError } from '@payouts/providers';
 import { releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
@@ -27,6 +27,29 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   // The provider is down (circuit open): pause this provider's queue for every worker.
   const circuitWait = await ctx.gate.circuitWait();
   if (circuitWait > 0) return { kind: 'rate_limited', delayMs: circuitWait };
+  // Our credentials were refused: the payout waits where it is unless this submission is the one probe.
+  const credentials = await ctx.gate.credentialsCheck();
+  if (!credentials.go) {
+    return { kind: 'again', delayMs: credentials.waitMs + jitter(credentials.waitMs), data: { payoutId: row.id } };
+  }
+  // A downtime covers the payout's method: it waits in queued, unsent, until the downtime ends
+  // (the downtime's release promotes it, oldest first; an `ends_at` that passes wakes it too).
+  // Only a payout that may still be sent waits: a stale job for one already at the provider goes
+  // on to the claim below, which finds it past submission and leaves it to polling.
+  const downtime =
+    submittable(row) && !row.providerPayoutId
+      ? await downtimeCovering(ctx.db, ctx.adapter.id, row.method, new Date(ctx.now()))
+      : null;
+  if (downtime) {
+    if (row.status !== 'queued') {
+      await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_downtime' }));
+    }
+    countRetry(ctx, 'parked');
+    const waitMs = downtime.endsAt
+      ? Math.min(DOWNTIME_RECHECK_MS, Math.max(1_000, downtime.endsAt.getTime() - ctx.now()))
+      : DOWNTIME_RECHECK_MS;
+    return { kind: 'again', delayMs: waitMs + jitter(waitMs), data: { payoutId: row.id } };
+  }
   // The provider's float is short: stay parked unless this submission is the one probe.
   const float = await ctx.gate.floatCheck();
   if (!float.go) {
@@ -47,7 +70,12 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   let payout = toCanonical(row);
 
   if (attempt > 1 && !ctx.adapter.capabilities.has('idempotent_submit')) {
-    const existing = await ctx.adapter.lookupByReference(payout);
+    const existing = await ctx.adapter.lookupByReference(payout).catch(async (error: unknown) => {
+      const decision = decideSubmitFailure(error);
+      if (decision.action !== 'park_provider') throw error;
+      return parkProvider(ctx, row.id, credentials.probe, decision.message);
+    });
+    if (existing && 'kind' in existing) return existing;
     if (existing) {
       await report(ctx, reportFromState(row.id, existing, ctx.now()));
       await ensurePolling(ctx, row.id);
@@ -95,6 +123,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     await report(ctx, reportFromState(row.id, state, ctx.now()));
     await ensurePolling(ctx, row.id, state.providerPayoutId);
     await ctx.gate.recordSuccess();
+    if (credentials.probe) await releaseCredentials(ctx);
     if (float.probe && state.queuedReason !== 'provider_low_balance') await releaseFloat(ctx);
     return { kind: 'done', result: state.outcome };
   } catch (error) {
@@ -128,6 +157,8 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
         }
         return { kind: 'again', delayMs: probeInMs + jitter(probeInMs), data: { payoutId: row.id } };
       }
+      case 'park_provider':
+        return parkProvider(ctx, row.id, credentials.probe, decision.message);
       case 'rate_limit':
         countRetry(ctx, 'rate_limited');
         return { kind: 'rate_limited', delayMs: decision.delayMs };
@@ -137,6 +168,12 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     }
   }
 }
+
+/**
+ * How long a payout waiting for a downtime sleeps before looking again: the end of a downtime is
+ * normally told (a resolution releases the waiting payouts at once); this bounds the wait when it is not.
+ */
+const DOWNTIME_RECHECK_MS = 60_000;
 
 /** Spreads parked payouts over a fifth of their wait, so a release does not arrive all at once. */
 function jitter(ms: number): number {
@@ -152,6 +189,37 @@ export async function noteProviderFailure(ctx: HandlerContext, error: unknown): 
   if (opened === null) return;
   ctx.metrics?.circuitOpened.inc({ provider: ctx.adapter.id });
   ctx.logger.warn({ cooldownMs: opened }, 'provider circuit opened: submissions paused');
+}
+
+/**
+ * The provider refused our credentials or our account: park the provider for every worker (the
+ * first refusal, or a failed probe, sets the next probe further out; calls that were in flight say
+ * nothing new) and keep the payout where it is, to be sent with the same key once fixed.
+ */
+async function parkProvider(
+  ctx: HandlerContext,
+  payoutId: string,
+  wasProbe: boolean,
+  message: string,
+): Promise<JobControl> {
+  countRetry(ctx, 'parked');
+  const marked = await ctx.gate.isCredentialsRejected();
+  const probeInMs = wasProbe || !marked ? await ctx.gate.markCredentialsRejected() : 2_000;
+  if (!marked) {
+    ctx.metrics?.credentialsRejected.inc({ provider: ctx.adapter.id });
+    ctx.logger.error(
+      { payoutId, reason: 'credentials_rejected', detail: message },
+      'provider refused our credentials: provider parked, payouts held where they are',
+    );
+  }
+  return { kind: 'again', delayMs: probeInMs + jitter(probeInMs), data: { payoutId } };
+}
+
+/** The probe went through with our credentials: send what was held, oldest first. */
+async function releaseCredentials(ctx: HandlerContext): Promise<void> {
+  if (!(await ctx.gate.clearCredentialsRejected())) return;
+  const released = await releaseParked(ctx.queues, ctx.adapter.id, await awaitingSubmission(ctx.db, ctx.adapter.id));
+  ctx.logger.info({ released }, 'provider credentials accepted again: held payouts released');
 }
 
 /** The probe went through: the provider has funds again; release what was parked, oldest first. */

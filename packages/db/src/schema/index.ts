@@ -5,6 +5,7 @@ export * from './idempotency.ts';
 export * from './ledger.ts';
 export * from './operator-actions.ts';
 export * from './payouts.ts';
+export * from './provider-downtimes.ts';
 export * from './provider-events.ts';
 export * from './reconciliations.ts';
 export * from './tenants.ts';

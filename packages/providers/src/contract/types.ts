@@ -130,6 +130,19 @@ export interface ProviderWebhookEvent {
   /** Our reference as the provider echoes it back, when it does. */
   reference: string | null;
   state: ProviderPayoutState | null;
+  /**
+   * A downtime the provider announces (RazorpayX `payout.downtime.started|resolved`): its id
+   * there, the methods it covers, and when it began and is expected to end.
+   */
+  downtime?: ProviderDowntimeNotice | null;
+}
+
+export interface ProviderDowntimeNotice {
+  id: string;
+  status: 'started' | 'resolved';
+  modes: string[];
+  startsAt: Date | null;
+  endsAt: Date | null;
 }
 
 export interface ProviderBalance {

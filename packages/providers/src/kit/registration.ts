@@ -1,6 +1,7 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import type { z } from 'zod';
 import type { Capability, HttpClient, ProviderAdapter } from '../contract/index.ts';
+import type { Rails } from './rails.ts';
 
 /** A provider's environment fragment: variable name → schema, defaults pointing at the local sandbox. */
 export type EnvShape = Readonly<Record<string, z.ZodType>>;
@@ -32,6 +33,8 @@ export interface ProviderSpec<Id extends string, S extends EnvShape, Settings> {
   create(config: Settings & AdapterOptions): ProviderAdapter<NoInfer<Id>>;
   /** Currencies routed here when a payout names no provider. */
   readonly defaultRoutes?: readonly Currency[];
+  /** The rails it offers and their limits (docs/providers.md, "Rails"); none: no rail limits. */
+  readonly rails?: Rails;
   readonly worker: WorkerDefaults;
 }
 
@@ -54,6 +57,8 @@ export interface ProviderRegistration<Id extends string = ProviderId> {
    */
   readonly recheck: boolean;
   readonly defaultRoutes: readonly Currency[];
+  /** Its rails' default limits; a deployment may override them (PROVIDER_RAIL_LIMITS). */
+  readonly rails: Rails;
   readonly worker: WorkerDefaults;
   env(sandboxUrl: string): EnvShape;
   /** The adapter, from the parsed environment (every app parses the same variables). */
@@ -87,6 +92,7 @@ export function defineProvider<Id extends string, S extends EnvShape, Settings>(
     webhooks,
     recheck: !webhooks,
     defaultRoutes: spec.defaultRoutes ?? [],
+    rails: spec.rails ?? {},
     worker: spec.worker,
     env: (sandboxUrl) => spec.env(sandboxUrl),
     fromEnv(env, options) {

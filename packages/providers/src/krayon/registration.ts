@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FEE_MODES, type FeeMode } from '../contract/index.ts';
 import { defineProvider } from '../kit/index.ts';
 import { CAPABILITIES, createKrayonAdapter } from './adapter.ts';
+import { KRAYON_RAILS } from './rails.ts';
 
 /** Used only when a payout names it, or when PROVIDER_ROUTES sends a currency here. */
 export const krayon = defineProvider({
@@ -15,6 +16,7 @@ export const krayon = defineProvider({
   }),
   settings: (env) => ({ baseUrl: env.KRAYON_BASE_URL, apiToken: env.KRAYON_API_TOKEN, feeMode: env.KRAYON_FEE_MODE }),
   create: createKrayonAdapter,
+  rails: KRAYON_RAILS,
   // The page publishes no rate limit: conservative defaults, to be raised per contract.
   worker: { concurrency: 20, ratePerSecond: 10 },
 });

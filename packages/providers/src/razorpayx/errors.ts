@@ -37,6 +37,9 @@ export const { readAnswer, canonicalField } = createErrorTranslator({
   },
   rules: [
     ({ reason }) => (reason === 'insufficient_balance' ? 'insufficient_balance' : null),
+    // `account_number` is our RazorpayX business account (RAZORPAYX_ACCOUNT_NUMBER), never the
+    // payout's: refused, it is our configuration that is wrong, not the payout.
+    ({ field }) => (field === 'account_number' ? { kind: 'auth', providerCode: 'ACCOUNT_MISCONFIGURED' } : null),
     // Same X-Payout-Idempotency key with a different body: our bug or a replay with changed data;
     // the first payout stands, so this one must not be retried as is.
     ({ reason }) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineProvider } from '../kit/index.ts';
 import { CAPABILITIES, createRazorpayxAdapter } from './adapter.ts';
+import { RAZORPAYX_RAILS } from './rails.ts';
 
 export const razorpayx = defineProvider({
   id: 'razorpayx',
@@ -21,6 +22,7 @@ export const razorpayx = defineProvider({
   }),
   create: createRazorpayxAdapter,
   defaultRoutes: ['INR'],
+  rails: RAZORPAYX_RAILS,
   /** RazorpayX asks for 5–10 requests/s; the sandbox takes far more (set it higher there). */
   worker: { concurrency: 50, ratePerSecond: 10 },
 });

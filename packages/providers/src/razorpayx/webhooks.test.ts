@@ -113,9 +113,9 @@ describe('RazorpayX webhooks', () => {
     });
   });
 
-  it('passes payout.downtime.* on without a payout state', () => {
+  it('passes payout.downtime.* on without a payout state, with the downtime it announces', () => {
     const body = envelope('payout.downtime.started', {
-      'payout.downtime': { entity: { id: 'poutd_1', status: 'started', mode: 'IMPS' } },
+      'payout.downtime': { entity: { id: 'poutd_1', status: 'started', mode: 'IMPS', begin: 1_800_000_000 } },
     });
     expect(adapter.verifyWebhook(body, headers(body))).toEqual({
       eventId: 'evt_00000000000001',
@@ -123,6 +123,20 @@ describe('RazorpayX webhooks', () => {
       providerPayoutId: null,
       reference: null,
       state: null,
+      downtime: {
+        id: 'poutd_1',
+        status: 'started',
+        modes: ['IMPS'],
+        startsAt: new Date(1_800_000_000_000),
+        endsAt: null,
+      },
+    });
+    const resolved = envelope('payout.downtime.resolved', {
+      'payout.downtime': { entity: { id: 'poutd_1', status: 'resolved', mode: 'IMPS' } },
+    });
+    expect(adapter.verifyWebhook(resolved, headers(resolved)).downtime).toMatchObject({
+      id: 'poutd_1',
+      status: 'resolved',
     });
   });
 });

@@ -48,14 +48,28 @@ export function verifyRazorpayxWebhook(
   }
   const envelope = parsed.data;
 
-  // Only events carrying a payout entity have a state; `payout.downtime.*` (and anything else
-  // without one) is passed on with state null, for the engine to record or ignore.
+  // Only events carrying a payout entity have a state; `payout.downtime.*` carries a downtime
+  // instead (the engine pauses that mode), anything else neither, for the engine to record.
   const payout = envelope.payload.payout?.entity;
+  const downtime = envelope.payload['payout.downtime']?.entity;
+  const seconds = (value: number | null | undefined) => (value == null ? null : new Date(value * 1000));
   return {
     eventId,
     eventType: envelope.event,
     providerPayoutId: payout?.id ?? null,
     reference: payout ? referenceOf(payout) : null,
     state: payout ? toPayoutState(payout) : null,
+    // The event's name says whether it started or ended; the entity's status may be spelt otherwise.
+    ...(downtime && envelope.event.startsWith('payout.downtime.')
+      ? {
+          downtime: {
+            id: downtime.id,
+            status: envelope.event === 'payout.downtime.resolved' ? ('resolved' as const) : ('started' as const),
+            modes: [downtime.mode],
+            startsAt: seconds(downtime.begin),
+            endsAt: envelope.event === 'payout.downtime.resolved' ? null : seconds(downtime.end),
+          },
+        }
+      : {}),
   };
 }

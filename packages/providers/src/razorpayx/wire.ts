@@ -225,6 +225,18 @@ export const webhookEnvelopeSchema = z.looseObject({
   contains: z.array(z.string()),
   payload: z.looseObject({
     payout: z.looseObject({ entity: payoutSchema }).optional(),
+    /** `payout.downtime.*`: RazorpayX documents the events, not the entity in full (ASSUMPTIONS). */
+    'payout.downtime': z
+      .looseObject({
+        entity: z.looseObject({
+          id: z.string().min(1).max(100),
+          mode: z.string().min(1).max(20),
+          status: z.string().min(1),
+          begin: z.int().nullish(),
+          end: z.int().nullish(),
+        }),
+      })
+      .optional(),
   }),
   created_at: z.int(),
 });

@@ -1,0 +1,14 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createFixture, type Fixture, securityChecks } from './harness.ts';
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await createFixture();
+});
+afterAll(async () => {
+  await fixture?.system.stop();
+});
+
+describe('outage routes (resolve, downtimes): keys and tenant isolation', () => {
+  securityChecks('outages', () => fixture);
+});
