@@ -88,6 +88,38 @@ const balanceOut = () =>
       'Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited).',
   });
 
+/** How far ahead a payout or a run may be scheduled. */
+export const MAX_SCHEDULE_DAYS = 90;
+
+const RFC3339 = 'must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T18:30:00Z';
+
+/**
+ * Why a time cannot be a `scheduled_for`, or null: it must be strictly in the future and at most
+ * MAX_SCHEDULE_DAYS ahead, judged against this server's clock when the request is read.
+ */
+export function scheduleTimeIssue(at: Date, now: number = Date.now()): string | null {
+  if (at.getTime() <= now) return 'must be in the future';
+  if (at.getTime() > now + MAX_SCHEDULE_DAYS * 24 * 3600_000) return `must be at most ${MAX_SCHEDULE_DAYS} days ahead`;
+  return null;
+}
+
+/** A `scheduled_for` read for its format only (a batch judges its time after a replay is ruled out). */
+export const scheduledForFormat = z
+  .string({ error: RFC3339 })
+  .pipe(z.iso.datetime({ offset: true, error: RFC3339 }))
+  .transform((v) => new Date(v))
+  .openapi({
+    type: 'string',
+    format: 'date-time',
+    description: `When the payout (or every payout of the run) enters the normal flow: in the future, at most ${MAX_SCHEDULE_DAYS} days ahead. Until then it is \`scheduled\`: nothing held, nothing sent.`,
+  });
+
+/** `scheduled_for` (docs/api.md#scheduled-payouts): its format and its time. */
+export const scheduledForSchema = scheduledForFormat.superRefine((at, ctx) => {
+  const issue = scheduleTimeIssue(at);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});
+
 export const createPayoutSchema = z
   .strictObject({
     amount: amountIn(),
@@ -104,6 +136,7 @@ export const createPayoutSchema = z
       .record(z.string().min(1).max(64).superRefine(storable), z.string().max(500).superRefine(storable))
       .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
       .optional(),
+    scheduled_for: scheduledForSchema.optional(),
   })
   .openapi('CreatePayout');
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
@@ -163,6 +196,10 @@ const payoutFields = {
   utr: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   queued_reason: z.enum(QUEUED_REASONS).nullable(),
+  scheduled_for: z
+    .string()
+    .nullable()
+    .openapi({ format: 'date-time', description: 'When a scheduled payout enters (or entered) the normal flow.' }),
   version: z.number().int().openapi({ description: 'Grows by one on every state change.' }),
   created_at: z.string(),
   updated_at: z.string(),
@@ -392,6 +429,10 @@ export const problemSchema = z
       'RFC 9457 problem details: `code` is stable (and the last segment of `type`); `errors` names each failing field.',
   });
 
+const shortfallSchema = z
+  .object({ currency: z.string(), needed: balanceOut(), available: balanceOut() })
+  .openapi('BatchShortfall');
+
 /** A run as uploaded: the answer to `POST /v1/payout-batches`. */
 const batchFields = {
   id: z.string().openapi({ example: 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
@@ -410,20 +451,38 @@ const batchFields = {
       }),
     )
     .openapi({ description: 'Accepted rows per currency and provider.' }),
+  scheduled_for: z
+    .string()
+    .nullable()
+    .openapi({ format: 'date-time', description: 'A scheduled run: when every payout of it enters the normal flow.' }),
+  preflight: z
+    .object({
+      shortfalls_at_upload: z.array(shortfallSchema),
+      due: z.object({ checked_at: z.string(), shortfalls: z.array(shortfallSchema) }).nullable(),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'A scheduled run’s wallet pre-flight: at the upload (a shortfall is reported, not refused) and when it is due (null until then), which decides the run (docs/batches.md). Null for a run released at once.',
+    }),
   created_at: z.string(),
 };
 export const batchSchema = z
   .object({
     ...batchFields,
+    status: z
+      .enum(['accepted', 'scheduled'])
+      .openapi({ description: 'scheduled: a run with a scheduled_for, waiting for it; nothing held, nothing sent.' }),
     errors: z.array(batchRowErrorSchema).openapi({ description: 'The refused rows (accept_valid), at most 1,000.' }),
   })
   .openapi('PayoutBatch');
 export const batchStatusSchema = z
   .object({
     ...batchFields,
-    status: z
-      .enum(['processing', 'completed'])
-      .openapi({ description: 'completed once every accepted payout is final.' }),
+    status: z.enum(['scheduled', 'processing', 'completed']).openapi({
+      description:
+        'scheduled while every payout not yet final waits for its time; completed once every accepted payout is final.',
+    }),
     counts: z.record(z.string(), z.number().int()).openapi({ description: 'Payouts per state.' }),
     amounts: z
       .record(z.string(), z.record(z.string(), balanceOut()))

@@ -16,9 +16,11 @@ import {
   insertRows,
   ledgerTransactions,
   type OperatorActionContent,
+  payoutBatches,
   payoutEvents,
   payouts,
   providerSubmissions,
+  rowsOf,
   type Transaction,
   updateRows,
 } from '@payouts/db';
@@ -39,6 +41,7 @@ import {
 } from '@payouts/ledger';
 import {
   cancellable,
+  dueForRelease,
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
@@ -157,6 +160,16 @@ class Batch {
    */
   private readonly audit: OperatorActionContent[] = [];
   private readonly now = new Date();
+  /**
+   * The database's clock, read only when the batch holds a scheduled payout: whether one is due is
+   * judged by the clock its release scan used (`dueForReleaseSql`), never by this process's.
+   */
+  private dbNow: Date | null = null;
+  /** The batch runs of the scheduled payouts in this batch: their pre-flight when due decides them. */
+  private readonly runs = new Map<
+    string,
+    Pick<typeof payoutBatches.$inferSelect, 'onInsufficientFunds' | 'schedulePreflight'>
+  >();
 
   private readonly outbox: WebhookOutbox;
 
@@ -219,6 +232,23 @@ class Batch {
         .orderBy(payouts.id)
         .for('update');
       for (const r of locked) this.rows.set(r.id, r);
+    }
+    const scheduled = [...this.rows.values()].filter((r) => r.status === 'scheduled');
+    if (scheduled.length > 0) {
+      const [clock] = rowsOf<{ now: string | Date }>(await this.tx.execute(sql`select now() as now`));
+      this.dbNow = new Date(must(clock, 'the database clock').now);
+      const runIds = [...new Set(scheduled.flatMap((r) => (r.batchId ? [r.batchId] : [])))];
+      if (runIds.length > 0) {
+        const runs = await this.tx
+          .select({
+            id: payoutBatches.id,
+            onInsufficientFunds: payoutBatches.onInsufficientFunds,
+            schedulePreflight: payoutBatches.schedulePreflight,
+          })
+          .from(payoutBatches)
+          .where(inArray(payoutBatches.id, runIds));
+        for (const r of runs) this.runs.set(r.id, r);
+      }
     }
     await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
 
@@ -287,14 +317,69 @@ class Batch {
   private accepted(payoutId: string): EventResult {
     const row = this.rows.get(payoutId);
     if (!row) return { outcome: 'ignored', payoutId, reason: 'payout_not_found' };
+    if (row.status === 'scheduled') {
+      const released = this.releaseScheduled(row);
+      if (released !== 'released') return { outcome: 'unchanged', payoutId, status: row.status, reason: released };
+      const short = this.runShortAtDue(row);
+      if (short === 'refuse') {
+        this.transition(row, 'failed', 'reconciler', {
+          failureCode: 'insufficient_funds',
+          failureMessage: `When the run was due, the ${row.currency} wallet could not cover it (amounts plus fee reserves); nothing of it was held or sent.`,
+        });
+        return { outcome: 'applied', payoutId, status: row.status };
+      }
+      return this.hold(row, short === 'queue' || row.queueIfLowBalance);
+    }
     if (row.status === 'reserved') {
       // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
       this.submits.push({ provider: row.provider, payoutId, batch: row.batchId !== null });
       return { outcome: 'unchanged', payoutId, status: row.status };
     }
     if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status };
+    return this.hold(row, row.queueIfLowBalance);
+  }
+
+  /**
+   * The release of a scheduled payout: the one place where `scheduled` becomes `accepted`, in the
+   * transaction that then holds its money (`accepted` above goes on at once), so a released payout
+   * enters the flow exactly where one accepted by the API starts. Decided under the payout's row
+   * lock on its recorded state, so two releases of one payout (two reconcilers, a retried job, a
+   * re-drive) release it once: the second finds it `accepted` or further on and changes nothing.
+   * Not yet due (by the database's clock): it stays. A payout of a scheduled run waits for the
+   * run's pre-flight when due (`checkRunsAtDue`), which the release scan writes before it hands
+   * over any payout of the run.
+   */
+  private releaseScheduled(row: PayoutRow): 'released' | 'not_due' | 'awaiting_run_check' {
+    if (!dueForRelease(row, must(this.dbNow, 'the database clock, read for scheduled payouts'))) return 'not_due';
+    const run = row.batchId ? this.runs.get(row.batchId) : undefined;
+    if (run?.schedulePreflight && run.schedulePreflight.due === null) return 'awaiting_run_check';
+    this.transition(
+      row,
+      'accepted',
+      'reconciler',
+      {},
+      { reason: 'due', scheduledFor: must(row.scheduledFor, 'the time of a scheduled payout').toISOString() },
+    );
+    return 'released';
+  }
+
+  /**
+   * Whether the payout's run was found short in its currency when it was due, and what its
+   * `on_insufficient_funds` says then: `refuse` fails the whole run (no half-paid salary run),
+   * `queue` lets its payouts wait for funds; null when the run was covered, or the payout has no run.
+   */
+  private runShortAtDue(row: PayoutRow): 'refuse' | 'queue' | null {
+    const run = row.batchId ? this.runs.get(row.batchId) : undefined;
+    const due = run?.schedulePreflight?.due;
+    if (!run || !due?.shortfalls.some((s) => s.currency === row.currency)) return null;
+    return run.onInsufficientFunds;
+  }
+
+  /** Holds an accepted payout's money, or queues it for its wallet, or fails it for want of funds. */
+  private hold(row: PayoutRow, queueIfLowBalance: boolean): EventResult {
+    const payoutId = row.id;
     if (this.tryHold(row, 'reconciler')) return { outcome: 'applied', payoutId, status: 'reserved' };
-    if (row.queueIfLowBalance) {
+    if (queueIfLowBalance) {
       this.transition(row, 'queued', 'reconciler', { queuedReason: 'wallet_low_balance' });
     } else {
       this.transition(row, 'failed', 'reconciler', {

@@ -6,6 +6,7 @@
  * is recorded in the payout's history and otherwise ignored.
  */
 export const PAYOUT_STATUSES = [
+  'scheduled',
   'accepted',
   'reserved',
   'queued',
@@ -20,6 +21,12 @@ export const PAYOUT_STATUSES = [
   'reversed',
 ] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/**
+ * The states a payout is created in: `accepted` (the normal flow starts at once) or `scheduled`
+ * (it waits for its `scheduled_for`, nothing held, nothing sent, then enters the flow at `accepted`).
+ */
+export const INITIAL_STATUSES: readonly PayoutStatus[] = ['scheduled', 'accepted'];
 
 /** States after which no further change can happen. */
 export const TERMINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set(['failed', 'rejected', 'cancelled', 'reversed']);
@@ -45,6 +52,9 @@ export type TransitionSource = (typeof TRANSITION_SOURCES)[number];
 const PROVIDER_OUTCOMES = ['processing', 'processed', 'failed', 'rejected', 'reversed', 'cancelled', 'queued'] as const;
 
 export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
+  // scheduled → accepted: its time came (the reconciler's release of due payouts), and it enters
+  // the normal flow exactly where a payout accepted by the API does; or the client cancels it first.
+  scheduled: ['accepted', 'cancelled'],
   accepted: ['reserved', 'queued', 'failed', 'cancelled'],
   // queued: waiting for the tenant's wallet (→ reserved) or for the provider's float (→ submitted …).
   queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
@@ -69,5 +79,8 @@ export function isPayoutStatus(value: unknown): value is PayoutStatus {
   return typeof value === 'string' && (PAYOUT_STATUSES as readonly string[]).includes(value);
 }
 
-/** A client may cancel only before the provider has the payout, or while it waits for funds. */
-export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set(['accepted', 'reserved', 'queued']);
+/**
+ * A client may cancel only before the provider has the payout (a scheduled one included), or while
+ * it waits for funds.
+ */
+export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set(['scheduled', 'accepted', 'reserved', 'queued']);

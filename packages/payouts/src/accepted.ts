@@ -3,9 +3,10 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { NewPayout } from './rows.ts';
 
 /**
- * "An accepted payout and its first event", written one way for a single payout and a batch run
+ * "A new payout and its first event" (`accepted`, or `scheduled` for a payout created with a
+ * `scheduled_for`), written one way for a single payout and a batch run
  * alike: the payouts are inserted set-based (one jsonb parameter, see `insertRowsSql`), and their
- * `accepted` history entries are made from what was inserted, in the same statement. Returned as
+ * first history entries are made from what was inserted, in the same statement. Returned as
  * common table expressions so a caller can put them in a larger statement (the single route
  * writes them with its Idempotency-Key record, guarded by `where`).
  *
@@ -20,27 +21,32 @@ export function acceptedPayoutsCtes(
   options: { where?: SQL; now?: Date } = {},
 ): SQL[] {
   const createdAt = options.now ?? new Date();
+  // A scheduled payout's first event is `scheduled`, as its row says (the caller's `detail` names
+  // its time: the rows of one call share it).
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(acceptedEvent(row.id, detail, createdAt), null).hash,
+    historyHash: chainedPayoutEvent(firstEvent(row, detail, createdAt), null).hash,
   }));
-  const inserted = insertRowsSql(payouts, chained, { returning: ['id', 'history_hash'], where: options.where });
+  const inserted = insertRowsSql(payouts, chained, {
+    returning: ['id', 'status', 'history_hash'],
+    where: options.where,
+  });
   return [
     sql`accepted_payouts as (${inserted})`,
     sql`accepted_events as (
       insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
-      select id, null, 'accepted', true, 'api', ${JSON.stringify(detail)}::jsonb, ${createdAt.toISOString()}::timestamptz,
+      select id, null, status, true, 'api', ${JSON.stringify(detail)}::jsonb, ${createdAt.toISOString()}::timestamptz,
              null, history_hash
       from accepted_payouts order by id)`,
   ];
 }
 
 /** The first history row of a payout, as the statement above writes it. */
-function acceptedEvent(payoutId: string, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
+function firstEvent(row: NewPayout, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
   return {
-    payoutId,
+    payoutId: row.id,
     fromStatus: null,
-    toStatus: 'accepted',
+    toStatus: row.status,
     applied: true,
     source: 'api',
     detail,

@@ -32,7 +32,9 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
 export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
   return {
     ...row,
-    status: 'accepted',
+    // `accepted`, or `scheduled` for a payout created with a scheduled_for (payoutRow decides).
+    status: row.status,
+    scheduledFor: row.scheduledFor ?? null,
     queuedReason: null,
     purpose: row.purpose ?? null,
     referenceId: row.referenceId ?? null,

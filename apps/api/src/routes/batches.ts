@@ -1,13 +1,24 @@
 import { createHash } from 'node:crypto';
 import { type Currency, type FieldIssue, isId, isPayoutStatus, MAX_AMOUNT_MINOR, must, newId } from '@payouts/core';
-import { type BatchRowError, payoutBatches, payouts } from '@payouts/db';
+import {
+  type BatchRowError,
+  insertRows,
+  payoutBatches,
+  payouts,
+  type Transaction,
+  webhookDeliveries,
+  webhookEvents,
+} from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
+  acceptedRecord,
   batchResource,
   batchStatusGroups,
   batchStatusResource,
   chargedFees,
+  creationWebhooks,
   insertAcceptedPayouts,
+  shortfallsOf,
 } from '@payouts/payouts';
 import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
@@ -26,7 +37,7 @@ import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '..
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
 import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
-import { batchPayoutsQuery, z } from '../schemas.ts';
+import { batchPayoutsQuery, scheduledForFormat, scheduleTimeIssue, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts';
 
@@ -42,6 +53,8 @@ export const MAX_BATCH_ROWS = 100_000;
 export const batchOptions = z.strictObject({
   mode: z.enum(['all_or_nothing', 'accept_valid']).default('all_or_nothing'),
   on_insufficient_funds: z.enum(['refuse', 'queue']).default('refuse'),
+  /** Every row's time (a run is scheduled as a whole); its time is judged after a replay is ruled out. */
+  scheduled_for: scheduledForFormat.optional(),
 });
 type BatchOptions = z.infer<typeof batchOptions>;
 
@@ -52,6 +65,7 @@ export const batchJsonBody = z.strictObject({
     .max(MAX_BATCH_ROWS, `may hold at most ${MAX_BATCH_ROWS} payouts`),
   mode: batchOptions.shape.mode,
   on_insufficient_funds: batchOptions.shape.on_insufficient_funds,
+  scheduled_for: batchOptions.shape.scheduled_for,
 });
 
 interface Parsed {
@@ -85,6 +99,9 @@ export function batchRoutes(deps: ApiDeps): Router {
         res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
         return;
       }
+      const scheduledFor = parsed.options.scheduled_for;
+      const timeIssue = scheduledFor ? scheduleTimeIssue(scheduledFor) : null;
+      if (timeIssue) throw problems.invalid([{ path: 'scheduled_for', message: timeIssue }]);
       if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
       const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
       const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
@@ -111,7 +128,9 @@ export function batchRoutes(deps: ApiDeps): Router {
         tenantId,
         accepted.map((r) => r.payout),
       );
-      if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse') {
+      // A scheduled run is paid later: a shortfall now is reported in the answer, not refused (the
+      // wallet may be funded by then); the pre-flight runs again when it is due, and decides then.
+      if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse' && !scheduledFor) {
         throw new HttpProblem(
           422,
           'insufficient_funds',
@@ -122,8 +141,15 @@ export function batchRoutes(deps: ApiDeps): Router {
           })),
         );
       }
-      const queueIfLow = short.length > 0 ? true : undefined;
+      const queueIfLow = short.length > 0 && !scheduledFor ? true : undefined;
       const batchId = newId('batch');
+      const now = new Date();
+      const detail = {
+        keyId,
+        ...(label ? { keyLabel: label } : {}),
+        batchId,
+        ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
+      };
 
       const store = () =>
         withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
@@ -140,29 +166,57 @@ export function batchRoutes(deps: ApiDeps): Router {
               rejectedRows: parsed.rows.length - accepted.length,
               rowErrors: refused,
               totals,
+              scheduledFor: scheduledFor ?? null,
+              schedulePreflight: scheduledFor ? { shortfalls_at_upload: short, due: null } : null,
+              createdAt: now,
             })
             .returning();
+          const stored = must(batch, 'the inserted batch');
           // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
           // drizzle's per-value parameters cost more than the inserts themselves.
           for (let i = 0; i < accepted.length; i += 10_000) {
             const chunk = accepted.slice(i, i + 10_000);
             // The payouts, and their first event made from what was inserted, in one statement.
-            await insertAcceptedPayouts(
+            const rows = chunk.map((r) =>
+              payoutRow(r.payout, tenantId, {
+                batchId,
+                batchRow: r.row,
+                queueIfLowBalance: queueIfLow,
+                referenceGuarded: duplicateReferenceGuard,
+                ...(scheduledFor ? { scheduledFor } : {}),
+              }),
+            );
+            await insertAcceptedPayouts(tx, rows, detail);
+            if (scheduledFor) {
+              // `payout.scheduled` for each, in this transaction (no transition reaches `scheduled`).
+              const records = rows.map((row) => acceptedRecord(row, now));
+              await writeWebhooks(
+                tx,
+                await creationWebhooks(
+                  tx,
+                  tenantId,
+                  'payout.scheduled',
+                  records.map((record) => ({ id: record.id, data: payoutResource(record) })),
+                  now,
+                ),
+              );
+            }
+          }
+          if (scheduledFor) {
+            await writeWebhooks(
               tx,
-              chunk.map((r) =>
-                payoutRow(r.payout, tenantId, {
-                  batchId,
-                  batchRow: r.row,
-                  queueIfLowBalance: queueIfLow,
-                  referenceGuarded: duplicateReferenceGuard,
-                }),
+              await creationWebhooks(
+                tx,
+                tenantId,
+                'batch.scheduled',
+                [{ id: batchId, data: batchResource(stored) }],
+                now,
               ),
-              { keyId, ...(label ? { keyLabel: label } : {}), batchId },
             );
           }
           return {
             status: 202,
-            body: { ...batchResource(must(batch, 'the inserted batch')), errors: refused.slice(0, 1000) },
+            body: { ...batchResource(stored), errors: refused.slice(0, 1000) },
           };
         });
       const { response, replayed } = await store().catch(async (error: unknown) => {
@@ -172,7 +226,8 @@ export function batchRoutes(deps: ApiDeps): Router {
         throw await duplicateInRun(deps, tenantId, accepted);
       });
 
-      if (!replayed) {
+      // A scheduled run has no jobs until it is due: the reconciler's release finds it in Postgres.
+      if (!replayed && !scheduledFor) {
         // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
         try {
           // One job per slice of ACCEPTED_SLICE payouts (a reconciler batch's worth), behind
@@ -306,12 +361,28 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
   if (!body.success)
     throw problems.invalid(body.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
   const rows = body.data.items.map((item, i) => {
+    if (typeof item === 'object' && item !== null && 'scheduled_for' in item) {
+      return refusedRow(
+        i + 1,
+        [
+          {
+            path: 'scheduled_for',
+            message: 'a run is scheduled as a whole: give scheduled_for on the batch, not on a row',
+          },
+        ],
+        item,
+      );
+    }
     const prepared = preparePayout(deps, item);
     return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
     source: 'json',
-    options: { mode: body.data.mode, on_insufficient_funds: body.data.on_insufficient_funds },
+    options: {
+      mode: body.data.mode,
+      on_insufficient_funds: body.data.on_insufficient_funds,
+      scheduled_for: body.data.scheduled_for,
+    },
     rows,
     print: fingerprint(req, req.body),
   };
@@ -321,7 +392,7 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
 async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
   const opts = parseQuery(batchOptions, req);
   const hash = createHash('sha256').update(
-    `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
+    `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}${opts.scheduled_for ? `&${opts.scheduled_for.toISOString()}` : ''}\n`,
   );
   const tooLarge = () =>
     new HttpProblem(413, 'body_too_large', `A batch upload may be at most ${BATCH_BODY_LIMIT_BYTES} bytes.`, [
@@ -514,11 +585,14 @@ async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPay
       p.body.currency,
       (needed.get(p.body.currency) ?? 0n) + p.canonical.amount + p.adapter.feeReserve(p.canonical),
     );
-  const wallets = new Map((await walletBalances(deps.db, tenantId)).map((w) => [w.currency, w.available]));
-  return [...needed].flatMap(([currency, need]) => {
-    const available = wallets.get(currency) ?? 0n;
-    return need > available ? [{ currency, needed: need.toString(), available: available.toString() }] : [];
-  });
+  return shortfallsOf(needed, await walletBalances(deps.db, tenantId));
+}
+
+/** Writes a create's webhook events and their deliveries (creationWebhooks), when any endpoint wants them. */
+async function writeWebhooks(tx: Transaction, webhooks: Awaited<ReturnType<typeof creationWebhooks>>): Promise<void> {
+  if (!webhooks) return;
+  await insertRows(tx, webhookEvents, webhooks.events);
+  await insertRows(tx, webhookDeliveries, webhooks.deliveries);
 }
 
 type BatchRow = typeof payoutBatches.$inferSelect;

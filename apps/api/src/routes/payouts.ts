@@ -1,13 +1,20 @@
 import { isId, must } from '@payouts/core';
-import { payoutEvents, payouts, providerSubmissions } from '@payouts/db';
-import { acceptedPayoutsCtes, acceptedRecord, cancellable } from '@payouts/payouts';
+import {
+  insertRowsSql,
+  payoutEvents,
+  payouts,
+  providerSubmissions,
+  webhookDeliveries,
+  webhookEvents,
+} from '@payouts/db';
+import { acceptedPayoutsCtes, acceptedRecord, cancellable, creationWebhooks } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireTenant } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
-import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { createOnce, findReplay, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
@@ -24,6 +31,16 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
+    const print = fingerprint(req, req.body);
+    if (isObject(req.body) && req.body.scheduled_for !== undefined) {
+      // A retry of a scheduled create replays its first answer before the time is judged again:
+      // by now the time it named may have come, which must not turn the replay into a 422.
+      const earlier = await findReplay(deps.db, tenantId, key, print);
+      if (earlier) {
+        res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
+        return;
+      }
+    }
     const prepared = preparePayout(deps, req.body);
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
@@ -32,24 +49,32 @@ export function payoutRoutes(deps: ApiDeps): Router {
       payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
       new Date(),
     );
+    const scheduled = record.status === 'scheduled';
+    const detail = {
+      keyId,
+      ...(label ? { keyLabel: label } : {}),
+      ...(record.scheduledFor ? { scheduledFor: record.scheduledFor.toISOString() } : {}),
+    };
+    const body = payoutResource(record);
+    // `payout.scheduled` goes out with the create, in its statement (no transition reaches `scheduled`).
+    const webhooks = scheduled
+      ? await creationWebhooks(deps.db, tenantId, 'payout.scheduled', [{ id, data: body }], record.createdAt)
+      : null;
     const create = () =>
-      createOnce(
-        deps.db,
-        tenantId,
-        key,
-        fingerprint(req, req.body),
-        { status: 202, body: payoutResource(record) },
-        (where) =>
-          acceptedPayoutsCtes(
-            [record],
-            { keyId, ...(label ? { keyLabel: label } : {}) },
-            { where, now: record.createdAt },
-          ),
-      );
+      createOnce(deps.db, tenantId, key, print, { status: 202, body }, (where) => [
+        ...acceptedPayoutsCtes([record], detail, { where, now: record.createdAt }),
+        ...(webhooks
+          ? [
+              sql`scheduled_events as (${insertRowsSql(webhookEvents, webhooks.events, { where: sql`exists (select 1 from accepted_payouts)` })})`,
+              sql`scheduled_deliveries as (${insertRowsSql(webhookDeliveries, webhooks.deliveries, { where: sql`exists (select 1 from accepted_payouts)` })})`,
+            ]
+          : []),
+      ]);
     const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
 
-    if (!replayed) {
+    if (!replayed && !scheduled) {
       // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
+      // A scheduled one has no job until it is due: the reconciler's release finds it in Postgres.
       await deps.queues
         .toReconciler('payout.accepted', { payoutId: id }, { jobId: jobIds.accepted(id) })
         .catch((error) =>
@@ -215,6 +240,10 @@ export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
     .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
   if (!row) throw problems.notFound('The payout');
   return row;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function encodeCursor(id: string): string {

@@ -52,6 +52,8 @@ export class WebhookOutbox {
   private readonly deliveries: DeliveryInsert[] = [];
   /** Each delivery's place in its version chain (subject and version to its endpoint). */
   private readonly links: ChainLink[] = [];
+  /** Payouts created scheduled, whose creation sent `payout.scheduled` (version 0). */
+  private readonly createdScheduled = new Set<string>();
   /** Batches that had a payout become final here, of tenants that want `batch.completed`. */
   private readonly batches = new Map<string, string>();
 
@@ -87,7 +89,10 @@ export class WebhookOutbox {
   /** Call after the row holds its new state and version. */
   payoutChanged(row: PayoutRow, from: PayoutStatus): void {
     if (!this.endpoints.has(row.tenantId)) return;
-    const to = row.status as Exclude<PayoutStatus, 'accepted'>;
+    // A scheduled payout released passes through `accepted`, which has no event (webhook-events.ts):
+    // the state it reaches next in this transaction has.
+    if (row.status === 'accepted') return;
+    const to = row.status;
     this.payoutEvent(row, payoutEventType(to));
     if (
       row.batchId &&
@@ -108,6 +113,7 @@ export class WebhookOutbox {
   private payoutEvent(row: PayoutRow, type: WebhookEventType): void {
     const targets = this.subscribers(row.tenantId, type);
     if (targets.length === 0) return;
+    if (row.scheduledFor !== null) this.createdScheduled.add(row.id);
     const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
     this.events.push(event);
     this.deliveries.push(...deliveries);
@@ -187,8 +193,11 @@ export class WebhookOutbox {
         first.set(chain, { at: i, link: l });
       }
     });
-    // A payout's first version has nothing before it.
-    const heads = [...first.values()].map(({ link }) => link).filter((l) => l.subjectVersion > 1);
+    // A payout's first version with an event has nothing before it: version 1 (its creation had
+    // none), or version 0 for one created scheduled, whose `payout.scheduled` may still be pending.
+    const heads = [...first.values()]
+      .map(({ link }) => link)
+      .filter((l) => l.subjectVersion > 1 || this.createdScheduled.has(l.subjectId));
     const waiting = heads.length > 0 ? await waitingLinks(this.tx, heads) : new Set<string>();
     this.links.forEach((l, i) => {
       if (waitHere.has(i) || waiting.has(chainKey(l)))
