@@ -108,6 +108,8 @@ export const scheduledForFormat = z
   .string({ error: RFC3339 })
   .pipe(z.iso.datetime({ offset: true, error: RFC3339 }))
   .transform((v) => new Date(v))
+  // The pattern lets a 30 February through; the date it makes is invalid.
+  .refine((d) => !Number.isNaN(d.getTime()), RFC3339)
   .openapi({
     type: 'string',
     format: 'date-time',

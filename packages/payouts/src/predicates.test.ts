@@ -1,6 +1,6 @@
 import { CLIENT_CANCELLABLE, PAYOUT_STATUSES, QUEUED_REASONS } from '@payouts/core';
 import { describe, expect, test } from 'vitest';
-import { cancellable, holdPlaced, type PayoutState, submittable, waitsForFloat, waitsForWallet } from './predicates.ts';
+import { cancellable, dueForRelease, holdPlaced, type PayoutState, submittable, waitsForFloat, waitsForWallet } from './predicates.ts';
 
 /** Every state, and `queued` with each of its reasons. */
 const STATES: PayoutState[] = PAYOUT_STATUSES.flatMap((status): PayoutState[] =>
@@ -16,8 +16,20 @@ describe('payout predicates', () => {
     expect(STATES.filter(waitsForFloat).map(name)).toEqual(['queued (provider_low_balance)']);
   });
 
-  test('a hold exists from reserved on, except while waiting for the wallet', () => {
-    expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual(['accepted', 'queued (wallet_low_balance)']);
+  test('a hold exists from reserved on, except while waiting for the wallet (or for its time)', () => {
+    expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual([
+      'scheduled',
+      'accepted',
+      'queued (wallet_low_balance)',
+    ]);
+  });
+
+  test('a scheduled payout is due once its time has come, by the clock given, and only while scheduled', () => {
+    const at = new Date('2026-12-06T09:00:00Z');
+    expect(dueForRelease({ status: 'scheduled', scheduledFor: at }, new Date('2026-12-06T08:59:59.999Z'))).toBe(false);
+    expect(dueForRelease({ status: 'scheduled', scheduledFor: at }, at)).toBe(true);
+    expect(dueForRelease({ status: 'accepted', scheduledFor: at }, new Date('2026-12-07T00:00:00Z'))).toBe(false);
+    expect(dueForRelease({ status: 'cancelled', scheduledFor: at }, new Date('2026-12-07T00:00:00Z'))).toBe(false);
   });
 
   test('only a reserved payout, or one parked on the provider float, may be submitted', () => {

@@ -35,7 +35,7 @@ import {
 } from '../duplicate-reference.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
-import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
+import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems, zodIssues } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
 import { batchPayoutsQuery, scheduledForFormat, scheduleTimeIssue, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
@@ -390,7 +390,13 @@ function parseJson(deps: ApiDeps, req: Request): Parsed {
 
 /** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
 async function parseCsv(deps: ApiDeps, req: Request): Promise<Parsed> {
-  const opts = parseQuery(batchOptions, req);
+  // scheduled_for is judged like the body field it is in a JSON upload (a 422 naming it), not as a
+  // malformed query string.
+  const query = parseQuery(batchOptions.extend({ scheduled_for: z.string().optional() }), req);
+  const scheduled = scheduledForFormat.optional().safeParse(query.scheduled_for);
+  if (!scheduled.success)
+    throw problems.invalid(zodIssues(scheduled.error).map((i) => ({ ...i, path: 'scheduled_for' })));
+  const opts: BatchOptions = { ...query, scheduled_for: scheduled.data };
   const hash = createHash('sha256').update(
     `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}${opts.scheduled_for ? `&${opts.scheduled_for.toISOString()}` : ''}\n`,
   );
