@@ -15,7 +15,7 @@ vi.setConfig({ testTimeout: 10 * PATIENCE_MS });
  */
 let system: TestSystem;
 let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
-const ROWS = Number(process.env.SCHEDULED_RUN_ROWS ?? 10_000);
+const ROWS = 10_000;
 const FUNDS = 1_000_000_000;
 
 beforeAll(async () => {
@@ -73,7 +73,6 @@ describe('a scheduled salary run of 10,000', () => {
     const done = await waitFor(
       async () => {
         const v = await tenant.api('GET', `/v1/payout-batches/${runId}`);
-        if (process.env.SCHEDULED_RUN_DEBUG) console.info(JSON.stringify(v.body.counts), JSON.stringify(await system.queues.reconciler.getJobCounts()));
         return v.body.status === 'completed' ? v.body : undefined;
       },
       { message: 'the run to be paid', timeoutMs: 8 * PATIENCE_MS, intervalMs: 1000 },

@@ -83,7 +83,7 @@ export class ScheduledRelease {
  * reconcilers write it once). The release of each of its payouts reads it: a run found short is
  * failed whole, or queued for funds, as its `on_insufficient_funds` says. Returns whether this call wrote it.
  */
-export async function checkRunAtDue(db: Database, runId: string): Promise<boolean> {
+async function checkRunAtDue(db: Database, runId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [run] = await tx.select().from(payoutBatches).where(eq(payoutBatches.id, runId)).for('update');
     if (!run?.schedulePreflight || run.schedulePreflight.due !== null) return false;

@@ -1,6 +1,14 @@
 import { CLIENT_CANCELLABLE, PAYOUT_STATUSES, QUEUED_REASONS } from '@payouts/core';
 import { describe, expect, test } from 'vitest';
-import { cancellable, dueForRelease, holdPlaced, type PayoutState, submittable, waitsForFloat, waitsForWallet } from './predicates.ts';
+import {
+  cancellable,
+  dueForRelease,
+  holdPlaced,
+  type PayoutState,
+  submittable,
+  waitsForFloat,
+  waitsForWallet,
+} from './predicates.ts';
 
 /** Every state, and `queued` with each of its reasons. */
 const STATES: PayoutState[] = PAYOUT_STATUSES.flatMap((status): PayoutState[] =>
