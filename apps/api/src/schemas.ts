@@ -103,7 +103,11 @@ export function scheduleTimeIssue(at: Date, now: number = Date.now()): string | 
   return null;
 }
 
-/** A `scheduled_for` read for its format only (a batch judges its time after a replay is ruled out). */
+/**
+ * `scheduled_for` (docs/api.md#scheduled-payouts), read for its format only: its time
+ * (`scheduleTimeIssue`) is judged by the route once a replay of an earlier request is ruled out,
+ * since by then the time it named may have come.
+ */
 export const scheduledForFormat = z
   .string({ error: RFC3339 })
   .pipe(z.iso.datetime({ offset: true, error: RFC3339 }))
@@ -115,12 +119,6 @@ export const scheduledForFormat = z
     format: 'date-time',
     description: `When the payout (or every payout of the run) enters the normal flow: in the future, at most ${MAX_SCHEDULE_DAYS} days ahead. Until then it is \`scheduled\`: nothing held, nothing sent.`,
   });
-
-/** `scheduled_for` (docs/api.md#scheduled-payouts): its format and its time. */
-export const scheduledForSchema = scheduledForFormat.superRefine((at, ctx) => {
-  const issue = scheduleTimeIssue(at);
-  if (issue) ctx.addIssue({ code: 'custom', message: issue });
-});
 
 export const createPayoutSchema = z
   .strictObject({
@@ -138,7 +136,7 @@ export const createPayoutSchema = z
       .record(z.string().min(1).max(64).superRefine(storable), z.string().max(500).superRefine(storable))
       .refine((m) => Object.keys(m).length <= 50, 'may have at most 50 keys')
       .optional(),
-    scheduled_for: scheduledForSchema.optional(),
+    scheduled_for: scheduledForFormat.optional(),
   })
   .openapi('CreatePayout');
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;

@@ -20,7 +20,7 @@ import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
-import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
+import { listPayoutsQuery, payoutFiltersQuery, scheduleTimeIssue, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -31,19 +31,22 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const { tenantId, keyId, label, duplicateReferenceGuard } = requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
+    const prepared = preparePayout(deps, req.body);
+    if (!prepared.ok) throw problems.invalid(prepared.issues);
+    const { id } = prepared.payout;
     const print = fingerprint(req, req.body);
-    if (isObject(req.body) && req.body.scheduled_for !== undefined) {
-      // A retry of a scheduled create replays its first answer before the time is judged again:
-      // by now the time it named may have come, which must not turn the replay into a 422.
+    const scheduledFor = prepared.payout.body.scheduled_for;
+    if (scheduledFor) {
+      // A retry of a scheduled create replays its first answer before the time is judged: by now
+      // the time it named may have come, which must not turn the replay into a 422.
       const earlier = await findReplay(deps.db, tenantId, key, print);
       if (earlier) {
         res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
         return;
       }
+      const issue = scheduleTimeIssue(scheduledFor);
+      if (issue) throw problems.invalid([{ path: 'scheduled_for', message: issue }]);
     }
-    const prepared = preparePayout(deps, req.body);
-    if (!prepared.ok) throw problems.invalid(prepared.issues);
-    const { id } = prepared.payout;
 
     const record = acceptedRecord(
       payoutRow(prepared.payout, tenantId, { referenceGuarded: duplicateReferenceGuard }),
@@ -240,10 +243,6 @@ export async function findPayout(deps: ApiDeps, tenantId: string, id: string) {
     .where(and(eq(payouts.id, id), eq(payouts.tenantId, tenantId)));
   if (!row) throw problems.notFound('The payout');
   return row;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function encodeCursor(id: string): string {
