@@ -442,5 +442,13 @@ describe('webhook events', () => {
       'batch.scheduled',
     );
     expect(runEvent.payload).toMatchObject({ data: { id: run.body.id, status: 'scheduled' } });
+    // Each payout's event says exactly what GET answers.
+    for (const id of runPayouts) {
+      const event = must(
+        events.find((e) => e.type === 'payout.scheduled' && e.subjectId === id),
+        `payout.scheduled of ${id}`,
+      );
+      expect(event.payload.data).toEqual((await tenant.api('GET', `/v1/payouts/${id}`)).body);
+    }
   });
 });

@@ -85,6 +85,8 @@ export function payoutRow(
     referenceGuarded?: boolean;
     /** A scheduled run's time, for each of its rows. */
     scheduledFor?: Date;
+    createdAt?: Date;
+    updatedAt?: Date;
   } = {},
 ): NewPayout {
   const scheduledFor = extra.scheduledFor ?? p.body.scheduled_for ?? null;
@@ -110,5 +112,7 @@ export function payoutRow(
     feeReserve: p.adapter.feeReserve(p.canonical),
     batchId: extra.batchId ?? null,
     batchRow: extra.batchRow ?? null,
+    ...(extra.createdAt ? { createdAt: extra.createdAt } : {}),
+    ...(extra.updatedAt ? { updatedAt: extra.updatedAt } : {}),
   };
 }

@@ -183,7 +183,9 @@ export function batchRoutes(deps: ApiDeps): Router {
                 batchRow: r.row,
                 queueIfLowBalance: queueIfLow,
                 referenceGuarded: duplicateReferenceGuard,
-                ...(scheduledFor ? { scheduledFor } : {}),
+                // A scheduled run's payouts carry their times, so `payout.scheduled` below says
+                // exactly what GET /v1/payouts/{id} will.
+                ...(scheduledFor ? { scheduledFor, createdAt: now, updatedAt: now } : {}),
               }),
             );
             await insertAcceptedPayouts(tx, rows, detail);
