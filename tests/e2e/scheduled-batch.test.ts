@@ -5,8 +5,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
-// A salary run of 10,000 payouts through the sandbox on a busy two-core machine: generous, but every wait ends.
-vi.setConfig({ testTimeout: 10 * PATIENCE_MS });
+// A salary run of 10,000 payouts through the sandbox. On an idle two-core machine it takes a minute
+// or two; on one shared with other test runs it has taken over twenty. A ceiling, not an estimate.
+vi.setConfig({ testTimeout: 25 * PATIENCE_MS });
 
 /**
  * Salary day: a run of 10,000 payouts uploaded ahead of its time waits with nothing held, is
@@ -19,7 +20,10 @@ const ROWS = 10_000;
 const FUNDS = 1_000_000_000;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  // RazorpayX allows 10 calls a second, and the worker keeps to it: 10,000 payouts would take a
+  // quarter of an hour on the provider's budget alone. The release is what is tested here, so the
+  // sandbox is called as fast as the machine goes (as the benchmarks do).
+  system = await startTestSystem({ env: { RAZORPAYX_RATE_PER_SECOND: '100000' } });
   tenant = await createFundedTenant(system, 'salary-day', FUNDS);
 });
 afterAll(async () => {
@@ -75,7 +79,7 @@ describe('a scheduled salary run of 10,000', () => {
         const v = await tenant.api('GET', `/v1/payout-batches/${runId}`);
         return v.body.status === 'completed' ? v.body : undefined;
       },
-      { message: 'the run to be paid', timeoutMs: 8 * PATIENCE_MS, intervalMs: 1000 },
+      { message: 'the run to be paid', timeoutMs: 22 * PATIENCE_MS, intervalMs: 1000 },
     );
     expect(done.counts).toEqual({ processed: ROWS });
     expect(done.preflight.due).toMatchObject({ shortfalls: [] });
