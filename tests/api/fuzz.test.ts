@@ -221,6 +221,7 @@ const PATHS = [
   'beneficiary.provider_account_id',
   'beneficiary_id',
   'queue_if_low_balance',
+  'scheduled_for',
   'metadata',
   'metadata.note',
   'colour',
@@ -516,6 +517,92 @@ describe('fuzzing the API', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  test('scheduled_for: generated times, zones and texts, on payouts and on JSON and CSV runs', async () => {
+    const DAY = 24 * 3600_000;
+    const MARGIN = 10_000; // around "now" and "90 days", where the clock may move between here and the API
+    const zones = { Z: 0, '+05:30': 5.5 * 3600_000, '-03:00': -3 * 3600_000 } as const;
+    const at = (ms: number, zone: keyof typeof zones) =>
+      new Date(ms + zones[zone]).toISOString().replace('Z', zone === 'Z' ? 'Z' : zone);
+    const when = fc.oneof(
+      { weight: 3, arbitrary: fc.integer({ min: -10 * DAY, max: 100 * DAY }).map((ms) => ({ ms })) },
+      { weight: 1, arbitrary: junk.map((value) => ({ value })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(
+            '2030-02-30T00:00:00Z',
+            '2030-01-01T00:00:00',
+            '2030-01-01',
+            '2030-01-01T24:00:00Z',
+            '2030-01-01T00:00:00+25:00',
+            'tomorrow',
+            '',
+            ' ',
+          )
+          .map((value) => ({ value })),
+      },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        when,
+        fc.constantFrom(...(Object.keys(zones) as (keyof typeof zones)[])),
+        fc.constantFrom('payout', 'json_run', 'csv_run'),
+        async (w, zone, target) => {
+          const value = 'ms' in w ? at(Date.now() + w.ms, zone) : w.value;
+          // true: must be accepted; false: must be refused naming scheduled_for; null: either (near a limit).
+          const valid =
+            'ms' in w
+              ? w.ms > MARGIN && w.ms < 90 * DAY - MARGIN
+                ? true
+                : w.ms < -MARGIN || w.ms > 90 * DAY + MARGIN
+                  ? false
+                  : null
+              : false;
+          let answer: Answer;
+          let text = '';
+          if (target === 'payout') {
+            text = JSON.stringify(inrPayout({ reference_id: `fz-s${unique}-${idemKey()}`, scheduled_for: value }));
+            answer = await postPayout(text);
+          } else if (target === 'json_run') {
+            text = JSON.stringify({ items: [inrPayout({ amount: 1000 })], scheduled_for: value });
+            answer = await send('POST', '/v1/payout-batches', {
+              body: text,
+              headers: { 'content-type': 'application/json', 'idempotency-key': idemKey() },
+            });
+          } else {
+            const query = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+            answer = await send('POST', `/v1/payout-batches?scheduled_for=${percentEncode(query)}`, {
+              body: 'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n1000,INR,IMPS,Asha Rao,123456789012,HDFC0001234\n',
+              headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
+            });
+            text = query;
+          }
+          if (target !== 'payout' && answer.status === 202 && !answer.replayed) {
+            accepted.batches++;
+            accepted.batchPayouts += answer.body.rows.accepted;
+          }
+          judge(answer, { target, value }, ['scheduled_for', 'items']);
+          if (target !== 'csv_run' && hostileJson(text)) {
+            expect(answer.status, text).toBe(400);
+            return;
+          }
+          if (valid === true) {
+            expect(answer.status, `${target} ${text}`).toBe(202);
+            expect(answer.body.status).toBe('scheduled');
+            expect(answer.body.scheduled_for).toBe(new Date(value as string).toISOString());
+          } else if (valid === false && answer.status !== 400) {
+            expect(answer.status, `${target} ${text}`).toBe(422);
+            expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(['scheduled_for']);
+          } else if (valid === false) {
+            // 400: a query string Postgres could not store (NUL, a lone surrogate), refused before any rule.
+            expect(target).toBe('csv_run');
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

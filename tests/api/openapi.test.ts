@@ -87,6 +87,7 @@ describe('the document', () => {
       utr: null,
       failure: null,
       queued_reason: null,
+      scheduled_for: null,
       version: 1,
       created_at: '2026-12-05T00:00:00.000Z',
       updated_at: '2026-12-05T00:00:00.000Z',

@@ -191,7 +191,7 @@ export function buildOpenApiDocument() {
     path: '/v1/payouts',
     summary: 'Create a payout',
     description:
-      'Validated against our rules and then the provider’s own (docs/api.md, docs/providers.md) before anything is stored. The examples are bodies the sandbox accepts, one per provider.',
+      'Validated against our rules and then the provider’s own (docs/api.md, docs/providers.md) before anything is stored. The examples are bodies the sandbox accepts, one per provider. With `scheduled_for` the payout is created `scheduled`: nothing is held or sent until that time, when it enters the normal flow (docs/api.md#scheduled-payouts); it sends `payout.scheduled`.',
     security,
     request: {
       headers: z.object({ 'Idempotency-Key': idempotencyKey }),
@@ -209,11 +209,14 @@ export function buildOpenApiDocument() {
     },
     responses: keyed('tenant', 'post', {
       202: replayable(
-        json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
+        json(
+          payoutSchema,
+          'Accepted: stored and queued, or stored `scheduled` for its `scheduled_for` (a replay of the same key and body answers the same, even once that time has passed)',
+        ),
       ),
       400: IDEMPOTENT_400,
       409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (\`beneficiary_cooling_off\`, \`cooling_off_ends_at\` says until when)`,
-      422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, and a beneficiary_id that is unknown or archived.`,
+      422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, a beneficiary_id that is unknown or archived, and \`scheduled_for\` not an RFC 3339 date-time with an offset, not in the future, or more than 90 days ahead.`,
     }),
   });
   registry.registerPath({
@@ -402,7 +405,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
     path: '/v1/payout-batches',
     summary: 'Upload a run of payouts (JSON or CSV), validated row by row and checked against the wallet',
     description:
-      'JSON `{items, mode, on_insufficient_funds, dry_run}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB. With `dry_run` the upload is judged exactly as it would be and nothing is stored: the answer is a preview.',
+      'JSON `{items, mode, on_insufficient_funds, scheduled_for, dry_run}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB. With `dry_run` the upload is judged exactly as it would be and nothing is stored: the answer is a preview. With `scheduled_for` every payout of the run is created `scheduled` (a row may not carry its own): the wallet pre-flight is reported in `preflight` instead of refusing the run, and runs again when the run is due; it sends `batch.scheduled` and `payout.scheduled` for each payout.',
     security,
     request: {
       headers: z.object({
@@ -415,7 +418,12 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
         required: true,
         content: {
           'application/json': {
-            schema: batchJsonBody.extend({ items: z.array(createPayoutSchema).min(1).max(100_000) }),
+            schema: batchJsonBody.extend({
+              items: z
+                .array(createPayoutSchema.omit({ scheduled_for: true }))
+                .min(1)
+                .max(100_000),
+            }),
           },
           'text/csv': { schema: z.string().openapi({ example: 'amount,currency,method,purpose,beneficiary_name' }) },
         },
@@ -423,12 +431,17 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
     },
     responses: keyed('tenant', 'post', {
       200: json(batchPreviewSchema, 'A dry run: the preview; nothing was stored'),
-      202: replayable(json(batchSchema, 'Stored and queued (a replay of the same key and body answers the same)')),
+      202: replayable(
+        json(
+          batchSchema,
+          'Stored and queued, or stored `scheduled` (a replay of the same key and body answers the same)',
+        ),
+      ),
       400: `${IDEMPOTENT_400}; a CSV that cannot be read (\`malformed_csv\`)`,
       409: `${PROBLEM_TEXT[409]}; or a payout with one of the run’s references was created while the run was being stored (\`duplicate_reference\`; nothing was stored, uploading again reports the row)`,
       413: 'Over 128 MB (`body_too_large`)',
       415: 'Neither application/json nor text/csv (`unsupported_media_type`)',
-      422: `${IDEMPOTENT_422}; rows refused in all_or_nothing mode, or none valid (\`batch_invalid\`, with \`row_errors\`); the wallet cannot cover the run (\`insufficient_funds\`); a currency totals more than 10^15 minor units (\`batch_total_too_large\`)`,
+      422: `${IDEMPOTENT_422}; rows refused in all_or_nothing mode, or none valid (\`batch_invalid\`, with \`row_errors\`); the wallet cannot cover the run (\`insufficient_funds\`, never for a scheduled run); \`scheduled_for\` not an RFC 3339 date-time with an offset, not in the future, more than 90 days ahead, or given on a row; a currency totals more than 10^15 minor units (\`batch_total_too_large\`)`,
     }),
   });
   registry.registerPath({

@@ -154,12 +154,24 @@ export function preparePayout(
 export function payoutRow(
   p: PreparedPayout,
   tenantId: string,
-  extra: { batchId?: string; batchRow?: number; queueIfLowBalance?: boolean; referenceGuarded?: boolean } = {},
+  extra: {
+    batchId?: string;
+    batchRow?: number;
+    queueIfLowBalance?: boolean;
+    referenceGuarded?: boolean;
+    /** A scheduled run's time, for each of its rows. */
+    scheduledFor?: Date;
+    createdAt?: Date;
+    updatedAt?: Date;
+  } = {},
 ): NewPayout {
+  const scheduledFor = extra.scheduledFor ?? p.body.scheduled_for ?? null;
   return {
     id: p.id,
     tenantId,
-    status: 'accepted',
+    // A payout with a time waits for it in `scheduled`: nothing held, nothing sent, no job queued.
+    status: scheduledFor ? 'scheduled' : 'accepted',
+    scheduledFor,
     amount: p.canonical.amount,
     currency: p.body.currency,
     provider: p.provider,
@@ -179,6 +191,8 @@ export function payoutRow(
     feeReserve: p.adapter.feeReserve(p.canonical),
     batchId: extra.batchId ?? null,
     batchRow: extra.batchRow ?? null,
+    ...(extra.createdAt ? { createdAt: extra.createdAt } : {}),
+    ...(extra.updatedAt ? { updatedAt: extra.updatedAt } : {}),
   };
 }
 

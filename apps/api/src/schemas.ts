@@ -102,6 +102,38 @@ export const beneficiaryIdSchema = z
     example: 'ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7',
   });
 
+/** How far ahead a payout or a run may be scheduled. */
+export const MAX_SCHEDULE_DAYS = 90;
+
+const RFC3339 = 'must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T18:30:00Z';
+
+/**
+ * Why a time cannot be a `scheduled_for`, or null: it must be strictly in the future and at most
+ * MAX_SCHEDULE_DAYS ahead, judged against this server's clock when the request is read.
+ */
+export function scheduleTimeIssue(at: Date, now: number = Date.now()): string | null {
+  if (at.getTime() <= now) return 'must be in the future';
+  if (at.getTime() > now + MAX_SCHEDULE_DAYS * 24 * 3600_000) return `must be at most ${MAX_SCHEDULE_DAYS} days ahead`;
+  return null;
+}
+
+/**
+ * `scheduled_for` (docs/api.md#scheduled-payouts), read for its format only: its time
+ * (`scheduleTimeIssue`) is judged by the route once a replay of an earlier request is ruled out,
+ * since by then the time it named may have come.
+ */
+export const scheduledForFormat = z
+  .string({ error: RFC3339 })
+  .pipe(z.iso.datetime({ offset: true, error: RFC3339 }))
+  .transform((v) => new Date(v))
+  // The pattern lets a 30 February through; the date it makes is invalid.
+  .refine((d) => !Number.isNaN(d.getTime()), RFC3339)
+  .openapi({
+    type: 'string',
+    format: 'date-time',
+    description: `When the payout (or every payout of the run) enters the normal flow: in the future, at most ${MAX_SCHEDULE_DAYS} days ahead. Until then it is \`scheduled\`: nothing held, nothing sent.`,
+  });
+
 export const createPayoutSchema = z
   .strictObject({
     amount: amountIn(),
@@ -119,6 +151,7 @@ export const createPayoutSchema = z
     beneficiary_id: beneficiaryIdSchema.optional(),
     queue_if_low_balance: z.boolean().default(false),
     metadata: metadataSchema().optional(),
+    scheduled_for: scheduledForFormat.optional(),
   })
   .superRefine((body, ctx) => {
     // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
@@ -209,6 +242,10 @@ const payoutFields = {
   utr: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   queued_reason: z.enum(QUEUED_REASONS).nullable(),
+  scheduled_for: z
+    .string()
+    .nullable()
+    .openapi({ format: 'date-time', description: 'When a scheduled payout enters (or entered) the normal flow.' }),
   version: z.number().int().openapi({ description: 'Grows by one on every state change.' }),
   created_at: z.string(),
   updated_at: z.string(),
@@ -484,6 +521,10 @@ export const problemSchema = z
       'RFC 9457 problem details: `code` is stable (and the last segment of `type`); `errors` names each failing field.',
   });
 
+const shortfallSchema = z
+  .object({ currency: z.string(), needed: balanceOut(), available: balanceOut() })
+  .openapi('BatchShortfall');
+
 /** A run as uploaded: the answer to `POST /v1/payout-batches`. */
 const batchFields = {
   id: z.string().openapi({ example: 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }),
@@ -502,13 +543,28 @@ const batchFields = {
       }),
     )
     .openapi({ description: 'Accepted rows per currency and provider.' }),
+  scheduled_for: z
+    .string()
+    .nullable()
+    .openapi({ format: 'date-time', description: 'A scheduled run: when every payout of it enters the normal flow.' }),
+  preflight: z
+    .object({
+      shortfalls_at_upload: z.array(shortfallSchema),
+      due: z.object({ checked_at: z.string(), shortfalls: z.array(shortfallSchema) }).nullable(),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'A scheduled run’s wallet pre-flight: at the upload (a shortfall is reported, not refused) and when it is due (null until then), which decides the run (docs/batches.md). Null for a run released at once.',
+    }),
   created_at: z.string(),
 };
 export const batchSchema = z
   .object({
     ...batchFields,
-    status: z.enum(['pending_approval', 'processing']).openapi({
-      description: '`pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals").',
+    status: z.enum(['pending_approval', 'accepted', 'scheduled']).openapi({
+      description:
+        '`pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals"); else `scheduled` for a run with a scheduled_for, waiting for it (nothing held, nothing sent), or `accepted`.',
     }),
     errors: z.array(batchRowErrorSchema).openapi({ description: 'The refused rows (accept_valid), at most 1,000.' }),
   })
@@ -516,9 +572,9 @@ export const batchSchema = z
 export const batchStatusSchema = z
   .object({
     ...batchFields,
-    status: z.enum(['pending_approval', 'processing', 'completed']).openapi({
+    status: z.enum(['pending_approval', 'scheduled', 'processing', 'completed']).openapi({
       description:
-        'pending_approval while the run waits for its approvals; completed once every accepted payout is final.',
+        'pending_approval while the run waits for its approvals; scheduled while every payout not yet final waits for its time; completed once every accepted payout is final.',
     }),
     counts: z.record(z.string(), z.number().int()).openapi({ description: 'Payouts per state.' }),
     amounts: z

@@ -18,9 +18,11 @@ import {
   insertRows,
   ledgerTransactions,
   type OperatorActionContent,
+  payoutBatches,
   payoutEvents,
   payouts,
   providerSubmissions,
+  rowsOf,
   type Transaction,
   updateRows,
 } from '@payouts/db';
@@ -42,6 +44,7 @@ import {
 import {
   cancellable,
   describeMismatches,
+  dueForRelease,
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
@@ -182,6 +185,16 @@ class Batch {
   private readonly now = new Date();
   /** The approval requests of this batch's payouts waiting for approval (theirs, or their batch's). */
   private readonly approvals = new Map<string, ApprovalState>();
+  /**
+   * The database's clock, read only when the batch holds a scheduled payout: whether one is due is
+   * judged by the clock its release scan used (`dueForReleaseSql`), never by this process's.
+   */
+  private dbNow: Date | null = null;
+  /** The batch runs of the scheduled payouts in this batch: their pre-flight when due decides them. */
+  private readonly runs = new Map<
+    string,
+    Pick<typeof payoutBatches.$inferSelect, 'onInsufficientFunds' | 'schedulePreflight'>
+  >();
 
   private readonly outbox: WebhookOutbox;
 
@@ -247,6 +260,27 @@ class Batch {
         .orderBy(payouts.id)
         .for('update');
       for (const r of locked) this.rows.set(r.id, r);
+    }
+    const scheduled = [...this.rows.values()].filter((r) => r.status === 'scheduled');
+    // An approval applied to a payout with a scheduled_for judges its time by the same clock.
+    const timed = scheduled.length > 0 || [...this.rows.values()].some((r) => r.status === 'pending_approval' && r.scheduledFor !== null);
+    if (timed) {
+      const [clock] = rowsOf<{ now: string | Date }>(await this.tx.execute(sql`select now() as now`));
+      this.dbNow = new Date(must(clock, 'the database clock').now);
+    }
+    if (scheduled.length > 0) {
+      const runIds = [...new Set(scheduled.flatMap((r) => (r.batchId ? [r.batchId] : [])))];
+      if (runIds.length > 0) {
+        const runs = await this.tx
+          .select({
+            id: payoutBatches.id,
+            onInsufficientFunds: payoutBatches.onInsufficientFunds,
+            schedulePreflight: payoutBatches.schedulePreflight,
+          })
+          .from(payoutBatches)
+          .where(inArray(payoutBatches.id, runIds));
+        for (const r of runs) this.runs.set(r.id, r);
+      }
     }
     await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
     await this.loadApprovals();
@@ -333,6 +367,19 @@ class Batch {
   private accepted(payoutId: string): EventResult {
     const row = this.rows.get(payoutId);
     if (!row) return { outcome: 'ignored', payoutId, reason: 'payout_not_found' };
+    if (row.status === 'scheduled') {
+      const released = this.releaseScheduled(row);
+      if (released !== 'released') return { outcome: 'unchanged', payoutId, status: row.status, reason: released };
+      const short = this.runShortAtDue(row);
+      if (short === 'refuse') {
+        this.transition(row, 'failed', 'reconciler', {
+          failureCode: 'insufficient_funds',
+          failureMessage: `When the run was due, the ${row.currency} wallet could not cover it (amounts plus fee reserves); nothing of it was held or sent.`,
+        });
+        return { outcome: 'applied', payoutId, status: row.status };
+      }
+      return this.hold(row, short === 'queue' || row.queueIfLowBalance);
+    }
     if (row.status === 'reserved') {
       // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
       this.submits.push({ provider: row.provider, payoutId, batch: row.batchId !== null });
@@ -344,12 +391,12 @@ class Batch {
       if ((row.status as PayoutStatus) !== 'accepted') return decided;
     }
     if (row.status !== 'accepted') return { outcome: 'unchanged', payoutId, status: row.status };
-    return this.releaseForProcessing(row);
+    return this.hold(row, row.queueIfLowBalance);
   }
 
   /**
    * Applies the decision a payout in `pending_approval` waits for (its own request, or its batch's):
-   * approved → `accepted` (and on, by `releaseForProcessing`); rejected or expired → `cancelled`;
+   * approved → `accepted` (and on, by `hold`), or `scheduled` when its time has not come; rejected or expired → `cancelled`;
    * still pending → its `payout.pending_approval` notice once (version 1), and each decision taken
    * so far in its history (the first of two approvals). The decision itself was taken and recorded by the API (or the sweeper, for
    * an expiry) in `approval_requests`; this is where the payout follows it.
@@ -381,10 +428,19 @@ class Batch {
         }
         return { outcome: 'applied', payoutId: row.id, status: row.status };
       }
-      case 'approved':
-        this.transition(row, 'accepted', 'reconciler', {}, detail);
+      case 'approved': {
+        // Approved before its scheduled_for: it waits for its time in `scheduled` (nothing held),
+        // and the release of due payouts takes it on from there, like any scheduled payout.
+        const waits =
+          row.scheduledFor !== null &&
+          !dueForRelease(
+            { status: 'scheduled', scheduledFor: row.scheduledFor },
+            must(this.dbNow, 'the database clock, read for payouts with a scheduled_for'),
+          );
+        this.transition(row, waits ? 'scheduled' : 'accepted', 'reconciler', {}, detail);
         if (row.batchId) this.outbox.batchApproval(row.tenantId, row.batchId, 'batch.approved');
         return { outcome: 'applied', payoutId: row.id, status: row.status };
+      }
       case 'rejected':
       case 'expired': {
         const rejected = request.status === 'rejected';
@@ -412,18 +468,52 @@ class Batch {
     }
   }
 
+
   /**
-   * The one way an `accepted` payout enters the normal flow, whether it was accepted at creation or
-   * released by its approvals: hold its money (→ `reserved`, handed to its provider), or wait for
-   * the wallet, or fail for want of funds.
-   *
-   * The seam for scheduled payouts: a payout whose `scheduled_for` has not come goes to
-   * `scheduled` here instead of being held, so an approved payout waits for its time.
+   * The release of a scheduled payout: the one place where `scheduled` becomes `accepted`, in the
+   * transaction that then holds its money (`accepted` above goes on at once), so a released payout
+   * enters the flow exactly where one accepted by the API starts. Decided under the payout's row
+   * lock on its recorded state, so two releases of one payout (two reconcilers, a retried job, a
+   * re-drive) release it once: the second finds it `accepted` or further on and changes nothing.
+   * Not yet due (by the database's clock): it stays. A payout of a scheduled run waits for the
+   * run's pre-flight when due (`checkRunsAtDue`), which the release scan writes before it hands
+   * over any payout of the run.
    */
-  private releaseForProcessing(row: PayoutRow): EventResult {
+  private releaseScheduled(row: PayoutRow): 'released' | 'not_due' | 'awaiting_run_check' {
+    if (!dueForRelease(row, must(this.dbNow, 'the database clock, read for scheduled payouts'))) return 'not_due';
+    const run = row.batchId ? this.runs.get(row.batchId) : undefined;
+    if (run?.schedulePreflight && run.schedulePreflight.due === null) return 'awaiting_run_check';
+    this.transition(
+      row,
+      'accepted',
+      'reconciler',
+      {},
+      { reason: 'due', scheduledFor: must(row.scheduledFor, 'the time of a scheduled payout').toISOString() },
+    );
+    return 'released';
+  }
+
+  /**
+   * Whether the payout's run was found short in its currency when it was due, and what its
+   * `on_insufficient_funds` says then: `refuse` fails the whole run (no half-paid salary run),
+   * `queue` lets its payouts wait for funds; null when the run was covered, or the payout has no run.
+   */
+  private runShortAtDue(row: PayoutRow): 'refuse' | 'queue' | null {
+    const run = row.batchId ? this.runs.get(row.batchId) : undefined;
+    const due = run?.schedulePreflight?.due;
+    if (!run || !due?.shortfalls.some((s) => s.currency === row.currency)) return null;
+    return run.onInsufficientFunds;
+  }
+
+  /**
+   * The one way an `accepted` payout enters the normal flow, whether it was accepted at creation,
+   * released by its approvals or by its time: hold its money (→ `reserved`, handed to its
+   * provider), or queue it for its wallet, or fail it for want of funds.
+   */
+  private hold(row: PayoutRow, queueIfLowBalance: boolean): EventResult {
     const payoutId = row.id;
     if (this.tryHold(row, 'reconciler')) return { outcome: 'applied', payoutId, status: 'reserved' };
-    if (row.queueIfLowBalance) {
+    if (queueIfLowBalance) {
       this.transition(row, 'queued', 'reconciler', { queuedReason: 'wallet_low_balance' });
     } else {
       this.transition(row, 'failed', 'reconciler', {

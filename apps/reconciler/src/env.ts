@@ -44,6 +44,11 @@ export const reconcilerEnvSchema = z.object({
   /** A payout untouched this long, with no live job, is re-driven from Postgres. */
   SWEEP_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
   /**
+   * How often scheduled payouts whose time has come are looked for and released (so a payout is
+   * released within about this long of its `scheduled_for`).
+   */
+  SCHEDULE_RELEASE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /**
    * The workers' reversal watch (same name, same default): processed payouts this recent whose
    * poll chain Redis lost are re-driven by the sweeper.
    */
@@ -121,6 +126,7 @@ export function reconcilerSettings(env: ReconcilerEnv) {
     },
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     sweepAfterMs: env.SWEEP_AFTER_MS,
+    releaseIntervalMs: env.SCHEDULE_RELEASE_INTERVAL_MS,
     reversalWatchMs: env.REVERSAL_WATCH_MS,
     recheck: { providers: env.RECHECK_PROVIDERS, days: env.RECHECK_DAYS, intervalMs: env.RECHECK_INTERVAL_MS },
     webhooks: webhookDeliverySettings(env),

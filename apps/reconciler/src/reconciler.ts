@@ -16,6 +16,7 @@ import { type GroupCommitOptions, GroupCommitter } from './group-commit.ts';
 import { recordBatch, registerReconcilerGauges } from './metrics.ts';
 import { ReconciliationRunner, type ReconciliationSettings } from './reconciliation/runner.ts';
 import { type NightlyOptions, scheduleNightly } from './reconciliation/schedule.ts';
+import { type ReleaseResult, ScheduledRelease } from './scheduled-release.ts';
 import { type RecheckOptions, recheckProcessed, sweep } from './sweeper.ts';
 import { DEFAULT_WEBHOOK_DELIVERY, WebhookDeliverer, type WebhookDeliverySettings } from './webhooks/deliverer.ts';
 
@@ -28,6 +29,8 @@ export interface ReconcilerOptions {
   batch: GroupCommitOptions;
   sweepIntervalMs: number;
   sweepAfterMs: number;
+  /** How often due scheduled payouts are looked for (SCHEDULE_RELEASE_INTERVAL_MS); a second by default. */
+  releaseIntervalMs?: number;
   /** REVERSAL_WATCH_MS: see SweeperOptions. */
   reversalWatchMs?: number;
   /** The daily re-check of processed payouts at providers without webhooks; off when absent. */
@@ -50,6 +53,8 @@ export interface RunningReconciler {
   /** Stops taking jobs, finishes the batches in flight, then stops webhook delivery and the sweeper. */
   close(deadlineMs?: number): Promise<void>;
   sweepNow(): ReturnType<typeof sweep>;
+  /** One pass of the release of due scheduled payouts (see scheduled-release.ts). */
+  releaseDueNow(): Promise<ReleaseResult>;
   /** One run of the late-reversal re-check (`now` shifts the clock, for tests). */
   recheckNow(now?: number): ReturnType<typeof recheckProcessed>;
   /** Look for a reconciliation run to work on now (after one was started). */
@@ -135,6 +140,16 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     );
   }, o.sweepIntervalMs);
   timer.unref();
+  // Scheduled payouts whose time has come: looked for every second, from Postgres (scheduled-release.ts).
+  const release = new ScheduledRelease(o.db, o.queues, { resendAfterMs: o.sweepAfterMs }, o.logger);
+  let releasing: Promise<unknown> = Promise.resolve();
+  const releaseTimer = setInterval(() => {
+    // One pass at a time: a pass that outlasts the interval is not overlapped by the next.
+    releasing = releasing.then(() =>
+      release.releaseDue().catch((error) => o.logger.error({ err: error }, 'release of due scheduled payouts failed')),
+    );
+  }, o.releaseIntervalMs ?? 1000);
+  releaseTimer.unref();
   const recheck = o.recheck;
   let rechecking: Promise<unknown> = Promise.resolve();
   const recheckTimer =
@@ -165,6 +180,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
   return {
     registry,
     sweepNow: () => sweep(o.db, o.queues, sweepOptions, o.logger),
+    releaseDueNow: () => release.releaseDue(),
     recheckNow: (now?: number) =>
       recheck ? recheckProcessed(o.db, o.queues, recheck, o.logger, now) : Promise.resolve({ rechecked: 0 }),
     nudgeReconciliation: () => runner?.nudge(),
@@ -173,6 +189,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
       stopNightly();
       // A run stops at its next checkpoint; its lease lapses and any process resumes it.
       await runner?.close();
+      clearInterval(releaseTimer);
       if (recheckTimer) clearInterval(recheckTimer);
       // worker.close() waits for active jobs, which wait for their batch: bounded by a deadline so a
       // stuck database cannot hold shutdown forever (unfinished jobs are retried by another process).
@@ -180,6 +197,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
       await committer.drain();
       await deliverer.close(deadlineMs);
       await sweeping;
+      await releasing;
       await rechecking;
       connection.disconnect();
     },

@@ -3,6 +3,7 @@ import { must } from './must.ts';
 import {
   CLIENT_CANCELLABLE,
   canTransition,
+  INITIAL_STATUSES,
   PAYOUT_STATUSES,
   type PayoutStatus,
   TERMINAL_STATUSES,
@@ -38,9 +39,9 @@ describe('the payout transition table', () => {
     expect(canTransition('processing', 'needs_attention')).toBe(true);
   });
 
-  test('every state is reachable from a first state (accepted, or pending_approval) and names only known states', () => {
-    const seen = new Set<PayoutStatus>(['accepted', 'pending_approval']);
-    const todo: PayoutStatus[] = ['accepted', 'pending_approval'];
+  test('every state is reachable from a state a payout is created in, and names only known states', () => {
+    const seen = new Set<PayoutStatus>(INITIAL_STATUSES);
+    const todo: PayoutStatus[] = [...INITIAL_STATUSES];
     for (let at = todo.pop(); at !== undefined; at = todo.pop()) {
       for (const next of TRANSITIONS[at]) {
         expect(PAYOUT_STATUSES).toContain(next);
@@ -53,12 +54,17 @@ describe('the payout transition table', () => {
     expect([...seen].sort()).toEqual([...PAYOUT_STATUSES].sort());
   });
 
+  test('a scheduled payout enters the flow where an accepted one starts, or is cancelled; nothing else', () => {
+    expect(TRANSITIONS.scheduled).toEqual(['accepted', 'cancelled']);
+    for (const s of PAYOUT_STATUSES) if (s !== 'scheduled') expect(canTransition(s, 'scheduled'), s).toBe(false);
+  });
+
   test('no state transitions to itself', () => {
     for (const s of PAYOUT_STATUSES) expect(canTransition(s, s)).toBe(false);
   });
 
   test('a client may cancel only before the provider has it', () => {
-    expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'pending_approval', 'queued', 'reserved']);
+    expect([...CLIENT_CANCELLABLE].sort()).toEqual(['accepted', 'pending_approval', 'queued', 'reserved', 'scheduled']);
     for (const s of CLIENT_CANCELLABLE) expect(canTransition(s, 'cancelled')).toBe(true);
   });
 });

@@ -7,6 +7,7 @@
  */
 export const PAYOUT_STATUSES = [
   'pending_approval',
+  'scheduled',
   'accepted',
   'reserved',
   'queued',
@@ -21,6 +22,13 @@ export const PAYOUT_STATUSES = [
   'reversed',
 ] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/**
+ * The states a payout is created in: `accepted` (the normal flow starts at once), `scheduled`
+ * (it waits for its `scheduled_for`, nothing held, nothing sent, then enters the flow at `accepted`)
+ * or `pending_approval` (an approval policy caught it: it waits for approvals, nothing held).
+ */
+export const INITIAL_STATUSES: readonly PayoutStatus[] = ['pending_approval', 'scheduled', 'accepted'];
 
 /** States after which no further change can happen. */
 export const TERMINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set(['failed', 'rejected', 'cancelled', 'reversed']);
@@ -47,8 +55,12 @@ const PROVIDER_OUTCOMES = ['processing', 'processed', 'failed', 'rejected', 'rev
 
 export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>> = {
   // pending_approval: a tenant's approval policy caught it at creation (nothing held, nothing
-  // sent). Enough approvals → accepted (the normal flow); a rejection, its expiry or a cancel → cancelled.
-  pending_approval: ['accepted', 'cancelled'],
+  // sent). Enough approvals → accepted (the normal flow), or scheduled when its scheduled_for has not
+  // come yet; a rejection, its expiry or a cancel → cancelled.
+  pending_approval: ['accepted', 'scheduled', 'cancelled'],
+  // scheduled → accepted: its time came (the reconciler's release of due payouts), and it enters
+  // the normal flow exactly where a payout accepted by the API does; or the client cancels it first.
+  scheduled: ['accepted', 'cancelled'],
   accepted: ['reserved', 'queued', 'failed', 'cancelled'],
   // queued: waiting for the tenant's wallet (→ reserved) or for the provider's float (→ submitted …).
   queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
@@ -74,9 +86,13 @@ export function isPayoutStatus(value: unknown): value is PayoutStatus {
   return typeof value === 'string' && (PAYOUT_STATUSES as readonly string[]).includes(value);
 }
 
-/** A client may cancel only before the provider has the payout, or while it waits for funds. */
+/**
+ * A client may cancel only before the provider has the payout (one waiting for approval or for its
+ * time included), or while it waits for funds.
+ */
 export const CLIENT_CANCELLABLE: ReadonlySet<PayoutStatus> = new Set([
   'pending_approval',
+  'scheduled',
   'accepted',
   'reserved',
   'queued',

@@ -2,10 +2,13 @@ import { PAYOUT_STATUSES, type PayoutStatus } from './payout-states.ts';
 
 /**
  * Outbound webhook event types (docs/webhooks.md). One `payout.<state>` per state a payout can
- * move into — every target of the transition table; `accepted` is a payout's first state, answered
- * by the POST that created it, never reached by a transition — and `batch.completed` when every
- * payout of a batch is final. The API validates `enabled_events` against this list; the
- * reconciler names its events from it.
+ * be in but `accepted`: every target of the transition table, and `scheduled`, a payout's first
+ * state when it was created with a `scheduled_for` (sent by the create, since no transition
+ * reaches it). `accepted` is never sent: a payout created in it is answered by the POST that
+ * created it, and a scheduled payout passes through it in the transaction that also holds its
+ * money, so its client hears `payout.reserved` (or `queued`, `failed`) next. `batch.scheduled`
+ * when a run is stored with a `scheduled_for`, `batch.completed` when every payout of a batch is
+ * final. The API validates `enabled_events` against this list; the reconciler names its events from it.
  */
 export const PAYOUT_EVENT_STATUSES = PAYOUT_STATUSES.filter(
   (s): s is Exclude<PayoutStatus, 'accepted'> => s !== 'accepted',
@@ -35,12 +38,18 @@ export const APPROVAL_EVENT_TYPES = [
 ] as const;
 export type ApprovalEventType = (typeof APPROVAL_EVENT_TYPES)[number];
 
-export type WebhookEventType = PayoutEventType | ApprovalEventType | 'payout.updated' | 'batch.completed';
+export type WebhookEventType =
+  | PayoutEventType
+  | ApprovalEventType
+  | 'payout.updated'
+  | 'batch.scheduled'
+  | 'batch.completed';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   ...PAYOUT_EVENT_STATUSES.map((s) => `payout.${s}` as const),
   ...APPROVAL_EVENT_TYPES,
   'payout.updated',
+  'batch.scheduled',
   'batch.completed',
 ];
 

@@ -1,13 +1,13 @@
-import type { PayoutStatus } from '@payouts/core';
 import { chainedPayoutEvent, type Executor, insertRowsSql, type PayoutEventContent, payouts } from '@payouts/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { NewPayout } from './rows.ts';
 
 /**
- * "An accepted payout and its first event" (its first state is the row's: `accepted`, or
- * `pending_approval` when an approval policy caught it), written one way for a single payout and a batch run
+ * "A new payout and its first event" (its first state is the row's: `accepted`; `scheduled` for a
+ * payout created with a `scheduled_for`; `pending_approval` when an approval policy caught it),
+ * written one way for a single payout and a batch run
  * alike: the payouts are inserted set-based (one jsonb parameter, see `insertRowsSql`), and their
- * `accepted` history entries are made from what was inserted, in the same statement. Returned as
+ * first history entries are made from what was inserted, in the same statement. Returned as
  * common table expressions so a caller can put them in a larger statement (the single route
  * writes them with its Idempotency-Key record, guarded by `where`).
  *
@@ -25,8 +25,7 @@ export function acceptedPayoutsCtes(
   const detailOf = typeof detail === 'function' ? detail : () => detail;
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(acceptedEvent(row.id, row.status ?? 'accepted', detailOf(row), createdAt), null)
-      .hash,
+    historyHash: chainedPayoutEvent(firstEvent(row, detailOf(row), createdAt), null).hash,
   }));
   const inserted = insertRowsSql(payouts, chained, {
     returning: ['id', 'status', 'history_hash'],
@@ -60,16 +59,11 @@ export function acceptedPayoutsCtes(
 export type AcceptedDetail = Record<string, unknown> | ((row: NewPayout) => Record<string, unknown>);
 
 /** The first history row of a payout, as the statement above writes it. */
-function acceptedEvent(
-  payoutId: string,
-  status: PayoutStatus,
-  detail: Record<string, unknown>,
-  createdAt: Date,
-): PayoutEventContent {
+function firstEvent(row: NewPayout, detail: Record<string, unknown>, createdAt: Date): PayoutEventContent {
   return {
-    payoutId,
+    payoutId: row.id,
     fromStatus: null,
-    toStatus: status,
+    toStatus: row.status ?? 'accepted',
     applied: true,
     source: 'api',
     detail,

@@ -5,6 +5,8 @@ import { asc, eq, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { insertAcceptedPayouts } from './accepted.ts';
 import {
+  dueForRelease,
+  dueForReleaseSql,
   finalSql,
   isFinal,
   type PayoutState,
@@ -89,5 +91,47 @@ describe('insertAcceptedPayouts', () => {
     });
     const all = await database.db.select({ id: payoutEvents.payoutId }).from(payoutEvents);
     expect(all.map((e) => e.id).sort()).toEqual(STATES.map(idOf).sort());
+  });
+});
+
+describe('dueForRelease and its SQL twin, on the database clock', () => {
+  test('select the scheduled payouts whose time has come, and nothing else', async () => {
+    const { db } = database;
+    const hour = 3600_000;
+    const cases = [
+      { id: 'po_due_past', status: 'scheduled', scheduledFor: new Date(Date.now() - hour) },
+      { id: 'po_due_future', status: 'scheduled', scheduledFor: new Date(Date.now() + hour) },
+      { id: 'po_due_released', status: 'accepted', scheduledFor: new Date(Date.now() - hour) },
+      { id: 'po_due_cancelled', status: 'cancelled', scheduledFor: new Date(Date.now() - hour) },
+    ] as const;
+    await insertAcceptedPayouts(
+      db,
+      cases.map((c) => ({
+        id: c.id,
+        tenantId: 'ten_predicates',
+        status: 'scheduled',
+        scheduledFor: c.scheduledFor,
+        amount: 100n,
+        currency: 'INR',
+        provider: 'razorpayx',
+        method: 'IMPS',
+        beneficiary: { name: 'A' },
+        providerIdempotencyKey: c.id,
+      })),
+      { keyId: 'key_test' },
+    );
+    await updateRows(
+      db,
+      payouts,
+      'id',
+      cases.map((c) => ({ id: c.id, status: c.status })),
+    );
+    const due = await idsWhere(dueForReleaseSql);
+    expect(due).toEqual(['po_due_past']);
+    const now = new Date();
+    expect(cases.filter((c) => dueForRelease(c, now)).map((c) => c.id)).toEqual(due);
+    // Their first history entry is `scheduled`, as the row was created.
+    const [first] = await db.select().from(payoutEvents).where(eq(payoutEvents.payoutId, 'po_due_future'));
+    expect(first).toMatchObject({ fromStatus: null, toStatus: 'scheduled', applied: true });
   });
 });

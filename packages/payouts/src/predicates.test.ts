@@ -2,6 +2,7 @@ import { CLIENT_CANCELLABLE, PAYOUT_STATUSES, QUEUED_REASONS } from '@payouts/co
 import { describe, expect, test } from 'vitest';
 import {
   cancellable,
+  dueForRelease,
   holdPlaced,
   type PayoutState,
   submittable,
@@ -25,12 +26,21 @@ describe('payout predicates', () => {
     expect(STATES.filter(waitsForDowntime).map(name)).toEqual(['queued (provider_downtime)']);
   });
 
-  test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval)', () => {
+  test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval or for its time)', () => {
     expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual([
       'pending_approval',
+      'scheduled',
       'accepted',
       'queued (wallet_low_balance)',
     ]);
+  });
+
+  test('a scheduled payout is due once its time has come, by the clock given, and only while scheduled', () => {
+    const at = new Date('2026-12-06T09:00:00Z');
+    expect(dueForRelease({ status: 'scheduled', scheduledFor: at }, new Date('2026-12-06T08:59:59.999Z'))).toBe(false);
+    expect(dueForRelease({ status: 'scheduled', scheduledFor: at }, at)).toBe(true);
+    expect(dueForRelease({ status: 'accepted', scheduledFor: at }, new Date('2026-12-07T00:00:00Z'))).toBe(false);
+    expect(dueForRelease({ status: 'cancelled', scheduledFor: at }, new Date('2026-12-07T00:00:00Z'))).toBe(false);
   });
 
   test('only a reserved payout, or one parked on the provider float or downtime, may be submitted', () => {

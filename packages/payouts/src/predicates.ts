@@ -6,7 +6,7 @@ import {
   type QueuedReason,
 } from '@payouts/core';
 import { payouts } from '@payouts/db';
-import { eq, inArray, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, notInArray, type SQL, sql } from 'drizzle-orm';
 
 /**
  * The facts about a payout that its rules read. Each predicate below is written once, in
@@ -42,12 +42,22 @@ export function waitsForDowntime(p: PayoutState): boolean {
 export const waitsForDowntimeSql: SQL = sql`(${eq(payouts.status, 'queued')} and ${eq(payouts.queuedReason, 'provider_downtime')})`;
 
 /**
- * A hold exists from `reserved` on; a payout not yet reserved (waiting for approval, or accepted),
- * or still waiting for its wallet, has none.
+ * A hold exists from `reserved` on; a payout not yet reserved (waiting for approval or for its time,
+ * or accepted), or still waiting for its wallet, has none.
  */
 export function holdPlaced(p: PayoutState): boolean {
-  return !(p.status === 'pending_approval' || p.status === 'accepted' || waitsForWallet(p));
+  return !(p.status === 'pending_approval' || p.status === 'scheduled' || p.status === 'accepted' || waitsForWallet(p));
 }
+
+/**
+ * A scheduled payout whose time has come: the reconciler releases it into the normal flow. The
+ * SQL twin reads the database's clock, and so does the release (`releaseScheduled` in the
+ * reconciler), so a reconciler's clock running ahead can never release a payout early.
+ */
+export function dueForRelease(p: { status: PayoutStatus; scheduledFor: Date | null }, now: Date): boolean {
+  return p.status === 'scheduled' && p.scheduledFor !== null && p.scheduledFor.getTime() <= now.getTime();
+}
+export const dueForReleaseSql: SQL = sql`(${and(eq(payouts.status, 'scheduled'), lte(payouts.scheduledFor, sql`now()`))})`;
 
 /** May be handed to its provider now: `reserved`, or parked on the provider's float or downtime. */
 export function submittable(p: PayoutState): boolean {

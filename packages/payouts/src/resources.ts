@@ -1,5 +1,5 @@
 import { type Currency, FINAL_STATUSES, jsonAmount, maskAccountNumber, type PayoutStatus } from '@payouts/core';
-import type { payoutBatches } from '@payouts/db';
+import type { BatchSchedulePreflight, BatchShortfall, payoutBatches } from '@payouts/db';
 import type { PayoutRow } from './rows.ts';
 
 /**
@@ -63,6 +63,8 @@ export function payoutResource(row: PayoutRow) {
     utr: row.utr,
     failure: row.failureCode ? { code: row.failureCode, message: row.failureMessage ?? '' } : null,
     queued_reason: row.queuedReason,
+    // When a payout created with one enters (or entered) the normal flow; null otherwise.
+    scheduled_for: row.scheduledFor ? row.scheduledFor.toISOString() : null,
     // Grows by one on every state change: orders two states of one payout even within a millisecond
     // (webhook receivers keep the highest they have seen).
     version: row.version,
@@ -77,12 +79,29 @@ export function batchResource(b: BatchRow) {
   return {
     id: b.id,
     object: 'payout_batch' as const,
+    status: b.scheduledFor ? ('scheduled' as const) : ('accepted' as const),
     mode: b.mode,
     on_insufficient_funds: b.onInsufficientFunds,
     source: b.source,
     rows: { total: b.totalRows, accepted: b.acceptedRows, rejected: b.rejectedRows },
     totals: b.totals.map((t) => ({ ...t, amount: jsonAmount(BigInt(t.amount)) })),
+    scheduled_for: b.scheduledFor ? b.scheduledFor.toISOString() : null,
+    preflight: b.schedulePreflight ? schedulePreflightResource(b.schedulePreflight) : null,
     created_at: b.createdAt.toISOString(),
+  };
+}
+
+/** A scheduled run's two wallet pre-flights (docs/batches.md), amounts as integers of minor units. */
+function schedulePreflightResource(p: BatchSchedulePreflight) {
+  const shortfalls = (list: BatchShortfall[]) =>
+    list.map((s) => ({
+      currency: s.currency,
+      needed: jsonAmount(BigInt(s.needed)),
+      available: jsonAmount(BigInt(s.available)),
+    }));
+  return {
+    shortfalls_at_upload: shortfalls(p.shortfalls_at_upload),
+    due: p.due ? { checked_at: p.due.checked_at, shortfalls: shortfalls(p.due.shortfalls) } : null,
   };
 }
 
@@ -115,11 +134,14 @@ export function batchStatusResource(batch: BatchRow, groups: BatchStatusGroup[],
     last = Math.max(last, new Date(r.last).getTime());
   }
   const done = final === batch.acceptedRows;
-  // A run waits for its approvals as a whole: while any payout of it does, the run does.
-  const waiting = (counts.pending_approval ?? 0) > 0;
+  // A run waits for its approvals as a whole: while any payout of it does, the run does. Scheduled
+  // while every payout not yet final still waits for its time (none has entered the flow).
+  const pendingApproval = (counts.pending_approval ?? 0) > 0;
+  const scheduled = !done && (counts.scheduled ?? 0) === batch.acceptedRows - final;
+  const status = pendingApproval ? 'pending_approval' : done ? 'completed' : scheduled ? 'scheduled' : 'processing';
   return {
     ...batchResource(batch),
-    status: waiting ? ('pending_approval' as const) : done ? ('completed' as const) : ('processing' as const),
+    status: status as 'pending_approval' | 'completed' | 'scheduled' | 'processing',
     counts,
     amounts,
     progress: {

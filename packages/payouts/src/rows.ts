@@ -34,8 +34,10 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
 export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
   return {
     ...row,
-    // A payout an approval policy caught starts in `pending_approval`; every other in `accepted`.
+    // `accepted`; `scheduled` for a payout created with a scheduled_for (payoutRow decides);
+    // `pending_approval` when an approval policy caught it (its scheduled_for is kept for later).
     status: row.status ?? 'accepted',
+    scheduledFor: row.scheduledFor ?? null,
     queuedReason: null,
     purpose: row.purpose ?? null,
     purposeRegistered: row.purposeRegistered ?? false,

@@ -1,6 +1,6 @@
 import { FINAL_STATUSES, PAYOUT_STATUSES, type PayoutStatus, TRANSITIONS } from '@payouts/core';
 import { describe, expect, test } from 'vitest';
-import { ledgerSteps, redriveAction, STATE_RULES, SWEPT_STATUSES } from './state-rules.ts';
+import { ledgerSteps, redriveAction, STATE_RULES, SWEPT_STATUSES, SWEPT_WHEN_DUE_STATUSES } from './state-rules.ts';
 
 const at = (status: PayoutStatus, queuedReason: 'wallet_low_balance' | 'provider_low_balance' | null = null) => ({
   status,
@@ -25,8 +25,14 @@ describe('the rules of each state', () => {
     expect(SWEPT_STATUSES).toEqual(['accepted', 'reserved', 'queued', 'submitted', 'unknown', 'processing']);
   });
 
+  test('a scheduled payout is looked for once it is due, not once it has been still for a while', () => {
+    expect(SWEPT_WHEN_DUE_STATUSES).toEqual(['scheduled']);
+    expect(STATE_RULES.scheduled).toEqual({ redrive: 'accept', swept: 'when_due', ledger: 'none' });
+  });
+
   test.each([
     ['pending_approval', null, null, 'accept'],
+    ['scheduled', null, null, 'accept'],
     ['accepted', null, null, 'accept'],
     ['reserved', null, null, 'submit'],
     ['queued', 'wallet_low_balance', null, null],
@@ -59,6 +65,8 @@ describe('the rules of each state', () => {
     [at('accepted'), 'cancelled', []],
     [at('pending_approval'), 'accepted', []],
     [at('pending_approval'), 'cancelled', []],
+    [at('scheduled'), 'accepted', []],
+    [at('scheduled'), 'cancelled', []],
     [at('queued', 'wallet_low_balance'), 'cancelled', []],
     [at('reserved'), 'cancelled', ['void']],
     [at('queued', 'provider_low_balance'), 'failed', ['void']],

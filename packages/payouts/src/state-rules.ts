@@ -16,9 +16,11 @@ export interface StateRule {
   redrive: 'accept' | 'submit' | 'poll' | 'by_queue_reason' | 'none';
   /**
    * Whether the sweeper re-drives it once it has not moved for a while. `needs_attention` has a
-   * re-drive (an operator's replay) but is left to operators.
+   * re-drive (an operator's replay) but is left to operators. `when_due`: not for being still
+   * (a scheduled payout is still on purpose) but once its `scheduled_for` has come: the
+   * reconciler's release of due payouts scans for it every second (`dueForReleaseSql`).
    */
-  swept: boolean;
+  swept: boolean | 'when_due';
   /**
    * What entering the state does to the ledger: `hold` places the hold (when there is none yet),
    * `void` releases it (when there is one), `post` settles it with the fees and tax, `reverse`
@@ -32,6 +34,9 @@ export const STATE_RULES: Readonly<Record<PayoutStatus, StateRule>> = {
   // is in Postgres (`approval_requests`); the sweeper's approval scan re-drives a decided payout
   // whose job was lost, and expires those past their time. `accept` applies the decision.
   pending_approval: { redrive: 'accept', swept: false, ledger: 'none' },
+  // Released by the `accept` job, which moves a due one to `accepted` and on (a replay of one not
+  // yet due changes nothing); nothing is held before.
+  scheduled: { redrive: 'accept', swept: 'when_due', ledger: 'none' },
   accepted: { redrive: 'accept', swept: true, ledger: 'none' },
   reserved: { redrive: 'submit', swept: true, ledger: 'hold' },
   queued: { redrive: 'by_queue_reason', swept: true, ledger: 'none' },
@@ -47,7 +52,12 @@ export const STATE_RULES: Readonly<Record<PayoutStatus, StateRule>> = {
 };
 
 /** The states the sweeper scans for payouts that stopped moving. */
-export const SWEPT_STATUSES: readonly PayoutStatus[] = PAYOUT_STATUSES.filter((s) => STATE_RULES[s].swept);
+export const SWEPT_STATUSES: readonly PayoutStatus[] = PAYOUT_STATUSES.filter((s) => STATE_RULES[s].swept === true);
+
+/** The states the release of due payouts scans (by `scheduled_for`, not by age). */
+export const SWEPT_WHEN_DUE_STATUSES: readonly PayoutStatus[] = PAYOUT_STATUSES.filter(
+  (s) => STATE_RULES[s].swept === 'when_due',
+);
 
 /** What re-drives a payout from its recorded state, or null when no job does (final, or waiting for its wallet). */
 export function redriveAction(

@@ -92,8 +92,8 @@ export const reconcilerJobs = {
   /** A new payout was stored by the API: place its hold and hand it to its provider. */
   'payout.accepted': { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
-   * A slice of a batch run stored by the API: `payout.accepted` for each of its payouts, applied
-   * together. One job per slice instead of one per payout: enqueueing 100k jobs took longer than
+   * A slice of a batch run stored by the API, or of scheduled payouts that are due (released by
+   * the reconciler): `payout.accepted` for each of its payouts, applied together. One job per slice instead of one per payout: enqueueing 100k jobs took longer than
    * storing the 100k payouts. The reconciler expands it before anything is applied.
    */
   'payouts.accepted': {

@@ -9,15 +9,27 @@ import {
   must,
   newId,
 } from '@payouts/core';
-import { approvalRequests, type BatchRowError, payoutBatches, payouts } from '@payouts/db';
+import {
+  approvalRequests,
+  type BatchRowError,
+  insertRows,
+  payoutBatches,
+  payouts,
+  type Transaction,
+  webhookDeliveries,
+  webhookEvents,
+} from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
+  acceptedRecord,
   approvalsRequired,
   batchResource,
   batchStatusGroups,
   batchStatusResource,
   chargedFees,
+  creationWebhooks,
   insertAcceptedPayouts,
+  shortfallsOf,
 } from '@payouts/payouts';
 import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
@@ -35,10 +47,10 @@ import {
 } from '../duplicate-reference.ts';
 import { findReplay, fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { acceptedDetail, beneficiaryIdOf, type PreparedPayout, payoutRow, preparePayout } from '../payout-input.ts';
-import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems } from '../problem.ts';
+import { BATCH_BODY_LIMIT_BYTES, HttpProblem, problems, zodIssues } from '../problem.ts';
 import { verifySignedBody } from '../request-signing.ts';
 import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
-import { batchPayoutsQuery, z } from '../schemas.ts';
+import { batchPayoutsQuery, scheduledForFormat, scheduleTimeIssue, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { parseQuery, refuseUnstorableBody, reservedKey } from '../validation.ts';
 
@@ -62,6 +74,8 @@ export const batchOptions = z.strictObject({
     .default('false')
     .transform((v) => v === 'true')
     .openapi({ description: dryRunDescription, type: 'string', enum: ['true', 'false'] }),
+  /** Every row's time (a run is scheduled as a whole); its time is judged after a replay is ruled out. */
+  scheduled_for: scheduledForFormat.optional(),
 });
 interface BatchOptions {
   mode: 'all_or_nothing' | 'accept_valid';
@@ -76,6 +90,7 @@ export const batchJsonBody = z.strictObject({
   mode: batchOptions.shape.mode,
   on_insufficient_funds: batchOptions.shape.on_insufficient_funds,
   dry_run: z.boolean().default(false).openapi({ description: dryRunDescription }),
+  scheduled_for: batchOptions.shape.scheduled_for,
 });
 
 /** Whether an upload asks for a preview only: `?dry_run=true` on a CSV, `"dry_run": true` in JSON. */
@@ -126,6 +141,9 @@ export function batchRoutes(deps: ApiDeps): Router {
         res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
         return;
       }
+      const scheduledFor = parsed.options.scheduled_for;
+      const timeIssue = scheduledFor ? scheduleTimeIssue(scheduledFor) : null;
+      if (timeIssue) throw problems.invalid([{ path: 'scheduled_for', message: timeIssue }]);
       if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
       const refused = parsed.rows.flatMap((r) => ('errors' in r ? r.errors : []));
       const accepted = parsed.rows.flatMap((r) => ('payout' in r ? [r] : []));
@@ -152,7 +170,9 @@ export function batchRoutes(deps: ApiDeps): Router {
         tenantId,
         accepted.map((r) => r.payout),
       );
-      if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse') {
+      // A scheduled run is paid later: a shortfall now is reported in the answer, not refused (the
+      // wallet may be funded by then); the pre-flight runs again when it is due, and decides then.
+      if (short.length > 0 && parsed.options.on_insufficient_funds === 'refuse' && !scheduledFor) {
         throw new HttpProblem(
           422,
           'insufficient_funds',
@@ -163,7 +183,7 @@ export function batchRoutes(deps: ApiDeps): Router {
           })),
         );
       }
-      const queueIfLow = short.length > 0 ? true : undefined;
+      const queueIfLow = short.length > 0 && !scheduledFor ? true : undefined;
       const batchId = newId('batch');
       // The run as a whole, by its total per currency: one decision for every payout of it.
       const approval = approvalRequestFor(
@@ -173,6 +193,13 @@ export function batchRoutes(deps: ApiDeps): Router {
         { keyId, label },
         new Date(),
       );
+      const now = new Date();
+      const detail = {
+        keyId,
+        ...(label ? { keyLabel: label } : {}),
+        batchId,
+        ...(scheduledFor ? { scheduledFor: scheduledFor.toISOString() } : {}),
+      };
 
       const store = () =>
         withIdempotency(deps.db, tenantId, key, parsed.print, async (tx) => {
@@ -189,38 +216,72 @@ export function batchRoutes(deps: ApiDeps): Router {
               rejectedRows: parsed.rows.length - accepted.length,
               rowErrors: refused,
               totals,
+              scheduledFor: scheduledFor ?? null,
+              schedulePreflight: scheduledFor ? { shortfalls_at_upload: short, due: null } : null,
+              createdAt: now,
             })
             .returning();
           if (approval) await tx.insert(approvalRequests).values(approval);
+          const stored = must(batch, 'the inserted batch');
           // Rows go as one jsonb parameter per chunk (insertRows): for a run of 100k rows, building
           // drizzle's per-value parameters cost more than the inserts themselves.
           for (let i = 0; i < accepted.length; i += 10_000) {
             const chunk = accepted.slice(i, i + 10_000);
             // The payouts, and their first event made from what was inserted, in one statement.
-            const common = { keyId, ...(label ? { keyLabel: label } : {}), batchId };
             // Rows whose rail the engine chose say so in their first event; the others share one detail.
             const chosen = new Map(
               chunk.filter((r) => r.payout.railChoice).map((r) => [r.payout.id, acceptedDetail(r.payout)]),
             );
+            const rows = chunk.map((r) => ({
+              ...payoutRow(r.payout, tenantId, {
+                batchId,
+                batchRow: r.row,
+                queueIfLowBalance: queueIfLow,
+                referenceGuarded: duplicateReferenceGuard,
+                // A scheduled run's payouts carry their times, so `payout.scheduled` below says
+                // exactly what GET /v1/payouts/{id} will.
+                ...(scheduledFor ? { scheduledFor, createdAt: now, updatedAt: now } : {}),
+              }),
+              // Caught by the approval policy: the run waits for its approvals first (its time kept).
+              ...(approval ? { status: 'pending_approval' as const } : {}),
+            }));
             await insertAcceptedPayouts(
               tx,
-              chunk.map((r) => ({
-                ...payoutRow(r.payout, tenantId, {
-                  batchId,
-                  batchRow: r.row,
-                  queueIfLowBalance: queueIfLow,
-                  referenceGuarded: duplicateReferenceGuard,
-                }),
-                ...(approval ? { status: 'pending_approval' as const } : {}),
-              })),
-              chosen.size === 0 ? common : (row) => ({ ...common, ...chosen.get(row.id) }),
+              rows,
+              chosen.size === 0 ? detail : (row) => ({ ...detail, ...chosen.get(row.id) }),
+            );
+            if (scheduledFor && !approval) {
+              // `payout.scheduled` for each, in this transaction (no transition reaches `scheduled`).
+              const records = rows.map((row) => acceptedRecord(row, now));
+              await writeWebhooks(
+                tx,
+                await creationWebhooks(
+                  tx,
+                  tenantId,
+                  'payout.scheduled',
+                  records.map((record) => ({ id: record.id, data: payoutResource(record) })),
+                  now,
+                ),
+              );
+            }
+          }
+          if (scheduledFor && !approval) {
+            await writeWebhooks(
+              tx,
+              await creationWebhooks(
+                tx,
+                tenantId,
+                'batch.scheduled',
+                [{ id: batchId, data: batchResource(stored) }],
+                now,
+              ),
             );
           }
           return {
             status: 202,
             body: {
-              ...batchResource(must(batch, 'the inserted batch')),
-              status: approval ? 'pending_approval' : 'processing',
+              ...batchResource(stored),
+              ...(approval ? { status: 'pending_approval' as const } : {}),
               errors: refused.slice(0, 1000),
             },
           };
@@ -232,7 +293,8 @@ export function batchRoutes(deps: ApiDeps): Router {
         throw await duplicateInRun(deps, tenantId, accepted);
       });
 
-      if (!replayed) {
+      // A scheduled run has no jobs until it is due: the reconciler's release finds it in Postgres.
+      if (!replayed && !scheduledFor) {
         // Durable already; if this enqueue is lost, the sweeper re-drives every accepted payout.
         // A run waiting for approval goes too: the reconciler sends its `batch.pending_approval`.
         try {
@@ -375,28 +437,50 @@ async function parseJson(deps: ApiDeps, req: Request, owner: RunOwner): Promise<
   const saved = await savedBeneficiariesOf(deps, owner.tenantId, body.data.items);
   const now = new Date();
   const rows = body.data.items.map((item, i) => {
+    if (typeof item === 'object' && item !== null && 'scheduled_for' in item) {
+      return refusedRow(
+        i + 1,
+        [
+          {
+            path: 'scheduled_for',
+            message: 'a run is scheduled as a whole: give scheduled_for on the batch, not on a row',
+          },
+        ],
+        item,
+      );
+    }
     const prepared = preparePayout(deps, item, saved, now, owner.payoutPurposes);
     return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
     source: 'json',
-    options: { mode: body.data.mode, on_insufficient_funds: body.data.on_insufficient_funds },
+    options: {
+      mode: body.data.mode,
+      on_insufficient_funds: body.data.on_insufficient_funds,
+      scheduled_for: body.data.scheduled_for,
+    },
     rows,
     print: fingerprint(req, req.body),
   };
 }
 
-/** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
 /** The saved beneficiaries a run's rows name, loaded at once (one query for the whole run). */
 function savedBeneficiariesOf(deps: ApiDeps, tenantId: string, items: unknown[]) {
   const ids = items.map(beneficiaryIdOf).filter((id): id is string => id !== null);
   return loadSavedBeneficiaries(deps.db, tenantId, ids);
 }
 
+/** Streams the CSV: records are validated as they arrive; the raw bytes are hashed for idempotency. */
 async function parseCsv(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
-  const { dry_run: _preview, ...opts } = parseQuery(batchOptions, req);
+  // scheduled_for is judged like the body field it is in a JSON upload (a 422 naming it), not as a
+  // malformed query string.
+  const { dry_run: _preview, ...query } = parseQuery(batchOptions.extend({ scheduled_for: z.string().optional() }), req);
+  const scheduled = scheduledForFormat.optional().safeParse(query.scheduled_for);
+  if (!scheduled.success)
+    throw problems.invalid(zodIssues(scheduled.error).map((i) => ({ ...i, path: 'scheduled_for' })));
+  const opts: BatchOptions = { ...query, scheduled_for: scheduled.data };
   const hash = createHash('sha256').update(
-    `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}\n`,
+    `${req.method} ${req.baseUrl}${req.path}?${opts.mode}&${opts.on_insufficient_funds}${opts.scheduled_for ? `&${opts.scheduled_for.toISOString()}` : ''}\n`,
   );
   const tooLarge = () =>
     new HttpProblem(413, 'body_too_large', `A batch upload may be at most ${BATCH_BODY_LIMIT_BYTES} bytes.`, [
@@ -628,11 +712,14 @@ async function shortfalls(deps: ApiDeps, tenantId: string, prepared: PreparedPay
       p.body.currency,
       (needed.get(p.body.currency) ?? 0n) + p.canonical.amount + p.adapter.feeReserve(p.canonical),
     );
-  const wallets = new Map((await walletBalances(deps.db, tenantId)).map((w) => [w.currency, w.available]));
-  return [...needed].flatMap(([currency, need]) => {
-    const available = wallets.get(currency) ?? 0n;
-    return need > available ? [{ currency, needed: need.toString(), available: available.toString() }] : [];
-  });
+  return shortfallsOf(needed, await walletBalances(deps.db, tenantId));
+}
+
+/** Writes a create's webhook events and their deliveries (creationWebhooks), when any endpoint wants them. */
+async function writeWebhooks(tx: Transaction, webhooks: Awaited<ReturnType<typeof creationWebhooks>>): Promise<void> {
+  if (!webhooks) return;
+  await insertRows(tx, webhookEvents, webhooks.events);
+  await insertRows(tx, webhookDeliveries, webhooks.deliveries);
 }
 
 type BatchRow = typeof payoutBatches.$inferSelect;

@@ -4,7 +4,7 @@ import { operatorActions, payouts, providerSubmissions, replayRequests } from '@
 import { maskText } from '@payouts/observability';
 import { isFinal, parkedPayouts, unfinishedSql, waitsForWallet } from '@payouts/payouts';
 import { ProviderGate, type RedriveTarget, redrive, redriveJob, releaseParked } from '@payouts/queue';
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
@@ -102,7 +102,11 @@ export function operationRoutes(deps: ApiDeps): Router {
     else
       filters.push(
         must(
-          or(eq(payouts.status, 'needs_attention'), and(unfinishedSql, lt(payouts.updatedAt, cutoff))),
+          // A scheduled payout sits still on purpose until its time: not a dead letter.
+          or(
+            eq(payouts.status, 'needs_attention'),
+            and(unfinishedSql, ne(payouts.status, 'scheduled'), lt(payouts.updatedAt, cutoff)),
+          ),
           'the stuck-payout condition',
         ),
       );

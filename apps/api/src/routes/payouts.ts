@@ -1,6 +1,12 @@
 import { isId, must } from '@payouts/core';
-import { payouts, providerSubmissions } from '@payouts/db';
-import { acceptedPayoutsCtes, acceptedRecord, approvalsRequired, cancellable } from '@payouts/payouts';
+import {
+  insertRowsSql,
+  payouts,
+  providerSubmissions,
+  webhookDeliveries,
+  webhookEvents,
+} from '@payouts/db';
+import { acceptedPayoutsCtes, acceptedRecord, approvalsRequired, cancellable, creationWebhooks } from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
@@ -9,7 +15,7 @@ import { requireTenant } from '../auth.ts';
 import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
 import type { ApiDeps } from '../deps.ts';
 import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
-import { createOnce, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { createOnce, findReplay, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
 import { payoutHistory } from '../payout-history.ts';
@@ -17,7 +23,7 @@ import { acceptedDetail, beneficiaryIdOf, payoutRow, preparePayout } from '../pa
 import { problems } from '../problem.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { loadSavedBeneficiaries } from '../saved-beneficiaries.ts';
-import { listPayoutsQuery, payoutFiltersQuery, z } from '../schemas.ts';
+import { listPayoutsQuery, payoutFiltersQuery, scheduleTimeIssue, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
@@ -36,6 +42,19 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes);
     if (!prepared.ok) throw prepared.problem ?? problems.invalid(prepared.issues);
     const { id } = prepared.payout;
+    const print = fingerprint(req, req.body);
+    const scheduledFor = prepared.payout.body.scheduled_for;
+    if (scheduledFor) {
+      // A retry of a scheduled create replays its first answer before the time is judged: by now
+      // the time it named may have come, which must not turn the replay into a 422.
+      const earlier = await findReplay(deps.db, tenantId, key, print);
+      if (earlier) {
+        res.status(earlier.status).set('Idempotent-Replayed', 'true').json(earlier.body);
+        return;
+      }
+      const issue = scheduleTimeIssue(scheduledFor);
+      if (issue) throw problems.invalid([{ path: 'scheduled_for', message: issue }]);
+    }
 
     const now = new Date();
     // Caught by the tenant's approval policy: created waiting for approvals, nothing held or sent.
@@ -57,28 +76,36 @@ export function payoutRoutes(deps: ApiDeps): Router {
       },
       now,
     );
+    const scheduled = record.status === 'scheduled';
+    const detail = {
+      keyId,
+      ...(label ? { keyLabel: label } : {}),
+      ...acceptedDetail(prepared.payout),
+      ...(record.scheduledFor ? { scheduledFor: record.scheduledFor.toISOString() } : {}),
+    };
+    const body = payoutResource(record);
+    // `payout.scheduled` goes out with the create, in its statement (no transition reaches `scheduled`).
+    const webhooks = scheduled
+      ? await creationWebhooks(deps.db, tenantId, 'payout.scheduled', [{ id, data: body }], record.createdAt)
+      : null;
     const create = () =>
-      createOnce(
-        deps.db,
-        tenantId,
-        key,
-        fingerprint(req, req.body),
-        { status: 202, body: payoutResource(record) },
-        (where) => [
-          ...acceptedPayoutsCtes(
-            [record],
-            { keyId, ...(label ? { keyLabel: label } : {}), ...acceptedDetail(prepared.payout) },
-            { where, now: record.createdAt },
-          ),
-          // Only with the payout: `where` guards its insert, and this reads what was inserted.
-          ...(approval ? [approvalRequestCte(approval)] : []),
-        ],
-      );
+      createOnce(deps.db, tenantId, key, print, { status: 202, body }, (where) => [
+        ...acceptedPayoutsCtes([record], detail, { where, now: record.createdAt }),
+        // Only with the payout: `where` guards its insert, and this reads what was inserted.
+        ...(approval ? [approvalRequestCte(approval)] : []),
+        ...(webhooks
+          ? [
+              sql`scheduled_events as (${insertRowsSql(webhookEvents, webhooks.events, { where: sql`exists (select 1 from accepted_payouts)` })})`,
+              sql`scheduled_deliveries as (${insertRowsSql(webhookDeliveries, webhooks.deliveries, { where: sql`exists (select 1 from accepted_payouts)` })})`,
+            ]
+          : []),
+      ]);
     const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
 
-    if (!replayed) {
+    if (!replayed && !scheduled) {
       // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
       // A payout waiting for approval goes too: the reconciler sends its `payout.pending_approval`.
+      // A scheduled one has no job until it is due: the reconciler's release finds it in Postgres.
       await deps.queues
         .toReconciler('payout.accepted', { payoutId: id }, { jobId: jobIds.accepted(id) })
         .catch((error) =>

@@ -32,7 +32,8 @@ type BatchApprovalEventType = Extract<WebhookEventType, `batch.${string}`>;
  */
 function transitionEventType(from: PayoutStatus, row: PayoutRow): WebhookEventType {
   if (from === 'pending_approval') {
-    if (row.status === 'accepted') return 'payout.approved';
+    // Approved: into the flow (accepted), or to wait for its time (scheduled).
+    if (row.status === 'accepted' || row.status === 'scheduled') return 'payout.approved';
     if (row.failureCode === 'approval_rejected') return 'payout.approval_rejected';
     if (row.failureCode === 'approval_expired') return 'payout.approval_expired';
   }
@@ -68,6 +69,8 @@ export class WebhookOutbox {
   private readonly deliveries: DeliveryInsert[] = [];
   /** Each delivery's place in its version chain (subject and version to its endpoint). */
   private readonly links: ChainLink[] = [];
+  /** Payouts created scheduled, whose creation sent `payout.scheduled` (version 0). */
+  private readonly createdScheduled = new Set<string>();
   /** Batches that had a payout become final here, of tenants that want `batch.completed`. */
   private readonly batches = new Map<string, string>();
   /** Batches' approval news of this transaction (`batchApproval`). */
@@ -106,6 +109,10 @@ export class WebhookOutbox {
   payoutChanged(row: PayoutRow, from: PayoutStatus): void {
     if (!this.endpoints.has(row.tenantId)) return;
     const to = row.status;
+    // `accepted` has no event of its own (webhook-events.ts): a payout released by its time passes
+    // through it to the state it reaches next in this transaction, which has one. Leaving
+    // `pending_approval` for it is the approval, which does (payout.approved).
+    if (to === 'accepted' && from !== 'pending_approval') return;
     this.payoutEvent(row, transitionEventType(from, row));
     if (
       row.batchId &&
@@ -145,6 +152,7 @@ export class WebhookOutbox {
   private payoutEvent(row: PayoutRow, type: WebhookEventType): void {
     const targets = this.subscribers(row.tenantId, type);
     if (targets.length === 0) return;
+    if (row.scheduledFor !== null) this.createdScheduled.add(row.id);
     const { event, deliveries } = this.build(row.tenantId, type, row.id, row.version, payoutResource(row), targets);
     this.events.push(event);
     this.deliveries.push(...deliveries);
@@ -225,8 +233,11 @@ export class WebhookOutbox {
         first.set(chain, { at: i, link: l });
       }
     });
-    // A payout's first version has nothing before it.
-    const heads = [...first.values()].map(({ link }) => link).filter((l) => l.subjectVersion > 1);
+    // A payout's first version with an event has nothing before it: version 1 (its creation had
+    // none), or version 0 for one created scheduled, whose `payout.scheduled` may still be pending.
+    const heads = [...first.values()]
+      .map(({ link }) => link)
+      .filter((l) => l.subjectVersion > 1 || this.createdScheduled.has(l.subjectId));
     const waiting = heads.length > 0 ? await waitingLinks(this.tx, heads) : new Set<string>();
     this.links.forEach((l, i) => {
       if (waitHere.has(i) || waiting.has(chainKey(l)))

@@ -1,4 +1,23 @@
 import { integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A currency whose wallet could not cover a run (amounts plus fee reserves), minor units as strings. */
+export interface BatchShortfall {
+  currency: string;
+  needed: string;
+  available: string;
+}
+
+/**
+ * A scheduled run's wallet pre-flight, checked twice (docs/batches.md): at the upload, where a
+ * shortfall is reported and not refused (the wallet may be funded by then), and when it is due,
+ * once, before any of its payouts is released; that second check decides the run.
+ */
+export interface BatchSchedulePreflight {
+  shortfalls_at_upload: BatchShortfall[];
+  /** Null until the run is due. */
+  due: { checked_at: string; shortfalls: BatchShortfall[] } | null;
+}
+
 import { tenants } from './tenants.ts';
 
 /** A row a batch upload refused, with the field and why (the request's own field names). */
@@ -31,5 +50,9 @@ export const payoutBatches = pgTable('payout_batches', {
   rowErrors: jsonb('row_errors').$type<BatchRowError[]>().notNull(),
   /** Pre-flight totals: [{currency, provider, count, amount}] with amounts in minor units as strings. */
   totals: jsonb('totals').$type<{ currency: string; provider: string; count: number; amount: string }[]>().notNull(),
+  /** When every payout of the run enters the normal flow; null for a run released at once. */
+  scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+  /** A scheduled run's pre-flight at upload and when due; null for a run released at once. */
+  schedulePreflight: jsonb('schedule_preflight').$type<BatchSchedulePreflight>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -103,6 +103,11 @@ export const payouts = pgTable(
     /** The payout's row in its batch upload (1-based), for the per-row results export. */
     batchRow: integer('batch_row'),
     /**
+     * When a payout created with a `scheduled_for` (docs/api.md) enters the normal flow: it waits
+     * in `scheduled` until then, nothing held, nothing sent. Kept after the release, as asked.
+     */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    /**
      * The key every call to the provider carries for this payout. Minted once at ingestion and
      * never changed, so a retry or replay can never create a second payout at the provider.
      */
@@ -151,6 +156,8 @@ export const payouts = pgTable(
       .on(t.tenantId, t.currency, t.id)
       .where(sql`status = 'queued' and queued_reason = 'wallet_low_balance'`),
     index('payouts_provider_ref_idx').on(t.provider, t.providerPayoutId),
+    // The release of due scheduled payouts, in time order: a scan every second reads only what is due.
+    index('payouts_scheduled_idx').on(t.scheduledFor, t.id).where(sql`status = 'scheduled'`),
   ],
 );
 
