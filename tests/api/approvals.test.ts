@@ -1,4 +1,4 @@
-import { approvalRequests, operatorActions, webhookEvents } from '@payouts/db';
+import { approvalRequests, operatorActions, payouts, webhookEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { eq, sql } from 'drizzle-orm';
@@ -246,6 +246,73 @@ describe('approvals of single payouts', () => {
     expect(late.status).toBe(409);
     expect(late.body).toMatchObject({ current_status: 'cancelled', approval_status: 'expired' });
     expect(await balances(t.tenant)).toMatchObject({ available: 10_000_000, held: 0 });
+  });
+});
+
+describe('approvals and schedules combine', () => {
+  test('approved before its scheduled_for it waits in scheduled with nothing held, then is released at its time; approved after it, it goes at once', {
+    timeout: 180_000,
+  }, async () => {
+    const t = await approvalTenant('appr-sched', [payoutRule(1_000, 1)]);
+    const endpoint = await t.tenant.api(
+      'POST',
+      '/v1/webhook-endpoints',
+      { url: 'http://127.0.0.1:9/hooks' },
+      { 'idempotency-key': 'sched-endpoint' },
+    );
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    const early = await t.maker.api('POST', '/v1/payouts', inrPayout({ amount: 10_000, scheduled_for: inAnHour }), {
+      'idempotency-key': 'sch-1',
+    });
+    const late = await t.maker.api('POST', '/v1/payouts', inrPayout({ amount: 20_000, scheduled_for: inAnHour }), {
+      'idempotency-key': 'sch-2',
+    });
+    expect(early.status, JSON.stringify(early.body)).toBe(202);
+    expect(early.body).toMatchObject({ status: 'pending_approval', scheduled_for: inAnHour });
+    expect(late.body.status).toBe('pending_approval');
+    const earlyId = early.body.id as string;
+    const lateId = late.body.id as string;
+
+    // Approved an hour before its time: it waits for it, still with nothing held.
+    expect((await t.ravi.api('POST', `/v1/payouts/${earlyId}/approve`)).status).toBe(200);
+    await waitForStatus(t.tenant, earlyId, 'scheduled');
+    expect((await balances(t.tenant)).held).toBe(0);
+
+    // The other one's time comes (moved in the database, not on the wall) before it is approved:
+    // the approval sends it into the flow at once.
+    await system.db.db
+      .update(payouts)
+      .set({ scheduledFor: sql`now() - interval '1 second'` })
+      .where(eq(payouts.id, lateId));
+    expect((await t.meera.api('POST', `/v1/payouts/${lateId}/approve`)).status).toBe(200);
+    await waitForStatus(t.tenant, lateId, 'processed');
+    expect(await statusOf(t.tenant, earlyId)).toBe('scheduled');
+
+    // Now the first one's time comes: the release of due payouts takes it on.
+    await system.db.db
+      .update(payouts)
+      .set({ scheduledFor: sql`now() - interval '1 second'` })
+      .where(eq(payouts.id, earlyId));
+    await waitForStatus(t.tenant, earlyId, 'processed');
+
+    const pathOf = async (id: string) =>
+      (await t.tenant.api('GET', `/v1/payouts/${id}/events`)).body.data.map((e: { to_status: string }) => e.to_status);
+    expect((await pathOf(earlyId)).slice(0, 4)).toEqual(['pending_approval', 'scheduled', 'accepted', 'reserved']);
+    expect((await pathOf(lateId)).slice(0, 3)).toEqual(['pending_approval', 'accepted', 'reserved']);
+    // Its approval is told as such (it left pending_approval for scheduled), then its run as usual.
+    const sent = await system.db.db
+      .select({ type: webhookEvents.type })
+      .from(webhookEvents)
+      .where(eq(webhookEvents.subjectId, earlyId))
+      .orderBy(webhookEvents.subjectVersion);
+    expect(sent.map((e) => e.type).slice(0, 3)).toEqual([
+      'payout.pending_approval',
+      'payout.approved',
+      'payout.reserved',
+    ]);
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+    expect((await balances(t.tenant)).held).toBe(0);
   });
 });
 

@@ -37,6 +37,7 @@ import {
   batchStatusSchema,
   createApiKeySchema,
   createFundingSchema,
+  createPayoutFields,
   createPayoutSchema,
   createTenantSchema,
   fundingSchema,
@@ -420,7 +421,7 @@ function registerBatchPaths(registry: OpenAPIRegistry, h: OpenApiHelpers, batchI
           'application/json': {
             schema: batchJsonBody.extend({
               items: z
-                .array(createPayoutSchema.omit({ scheduled_for: true }))
+                .array(createPayoutFields.omit({ scheduled_for: true }))
                 .min(1)
                 .max(100_000),
             }),

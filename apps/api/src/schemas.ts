@@ -134,44 +134,47 @@ export const scheduledForFormat = z
     description: `When the payout (or every payout of the run) enters the normal flow: in the future, at most ${MAX_SCHEDULE_DAYS} days ahead. Until then it is \`scheduled\`: nothing held, nothing sent.`,
   });
 
-export const createPayoutSchema = z
-  .strictObject({
-    amount: amountIn(),
-    currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
-    provider: z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
-    method: text(32).openapi({
-      description:
-        "The provider's method (RazorpayX: NEFT, RTGS, IMPS, UPI, card), within its rail's limits; or `auto` to let the engine choose the rail (UPI for a UPI address, else IMPS up to its limit, else NEFT).",
-    }),
-    purpose: text(64).optional(),
-    reference_id: text(255).optional(),
-    narration: text(255).optional(),
-    description: text(255).optional(),
-    beneficiary: beneficiarySchema.optional(),
-    beneficiary_id: beneficiaryIdSchema.optional(),
-    queue_if_low_balance: z.boolean().default(false),
-    metadata: metadataSchema().optional(),
-    scheduled_for: scheduledForFormat.optional(),
-  })
-  .superRefine((body, ctx) => {
-    // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
-    if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['beneficiary_id'],
-        message: 'send beneficiary_id or beneficiary, not both',
-      });
-    } else if (body.beneficiary === undefined && body.beneficiary_id === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['beneficiary'],
-        message: 'is required, or beneficiary_id naming a saved beneficiary',
-      });
-    }
-  })
-  .openapi('CreatePayout', {
-    description: 'Exactly one of `beneficiary` (bank details inline) and `beneficiary_id` (a saved beneficiary).',
-  });
+/** A payout's fields, before the rule that joins two of them (exactly one beneficiary). */
+export const createPayoutFields = z.strictObject({
+  amount: amountIn(),
+  currency: z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` }),
+  provider: z.enum(PROVIDER_IDS, { error: `must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
+  method: text(32).openapi({
+    description:
+      "The provider's method (RazorpayX: NEFT, RTGS, IMPS, UPI, card), within its rail's limits; or `auto` to let the engine choose the rail (UPI for a UPI address, else IMPS up to its limit, else NEFT).",
+  }),
+  purpose: text(64).optional(),
+  reference_id: text(255).optional(),
+  narration: text(255).optional(),
+  description: text(255).optional(),
+  beneficiary: beneficiarySchema.optional(),
+  beneficiary_id: beneficiaryIdSchema.optional(),
+  queue_if_low_balance: z.boolean().default(false),
+  metadata: metadataSchema().optional(),
+  scheduled_for: scheduledForFormat.optional(),
+});
+
+/** A payout pays exactly one account: sent inline or a saved beneficiary's. */
+function oneBeneficiary(body: { beneficiary?: unknown; beneficiary_id?: unknown }, ctx: z.RefinementCtx): void {
+  // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
+  if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['beneficiary_id'],
+      message: 'send beneficiary_id or beneficiary, not both',
+    });
+  } else if (body.beneficiary === undefined && body.beneficiary_id === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['beneficiary'],
+      message: 'is required, or beneficiary_id naming a saved beneficiary',
+    });
+  }
+}
+
+export const createPayoutSchema = createPayoutFields.superRefine(oneBeneficiary).openapi('CreatePayout', {
+  description: 'Exactly one of `beneficiary` (bank details inline) and `beneficiary_id` (a saved beneficiary).',
+});
 export type CreatePayoutBody = z.infer<typeof createPayoutSchema>;
 
 /**

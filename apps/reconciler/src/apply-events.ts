@@ -263,7 +263,9 @@ class Batch {
     }
     const scheduled = [...this.rows.values()].filter((r) => r.status === 'scheduled');
     // An approval applied to a payout with a scheduled_for judges its time by the same clock.
-    const timed = scheduled.length > 0 || [...this.rows.values()].some((r) => r.status === 'pending_approval' && r.scheduledFor !== null);
+    const timed =
+      scheduled.length > 0 ||
+      [...this.rows.values()].some((r) => r.status === 'pending_approval' && r.scheduledFor !== null);
     if (timed) {
       const [clock] = rowsOf<{ now: string | Date }>(await this.tx.execute(sql`select now() as now`));
       this.dbNow = new Date(must(clock, 'the database clock').now);
@@ -467,7 +469,6 @@ class Batch {
       }
     }
   }
-
 
   /**
    * The release of a scheduled payout: the one place where `scheduled` becomes `accepted`, in the

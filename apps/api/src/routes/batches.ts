@@ -77,9 +77,11 @@ export const batchOptions = z.strictObject({
   /** Every row's time (a run is scheduled as a whole); its time is judged after a replay is ruled out. */
   scheduled_for: scheduledForFormat.optional(),
 });
+/** What a run was uploaded with (the dry-run flag is the request's, not the run's). */
 interface BatchOptions {
   mode: 'all_or_nothing' | 'accept_valid';
   on_insufficient_funds: 'refuse' | 'queue';
+  scheduled_for?: Date | undefined;
 }
 
 export const batchJsonBody = z.strictObject({
@@ -474,7 +476,10 @@ function savedBeneficiariesOf(deps: ApiDeps, tenantId: string, items: unknown[])
 async function parseCsv(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
   // scheduled_for is judged like the body field it is in a JSON upload (a 422 naming it), not as a
   // malformed query string.
-  const { dry_run: _preview, ...query } = parseQuery(batchOptions.extend({ scheduled_for: z.string().optional() }), req);
+  const { dry_run: _preview, ...query } = parseQuery(
+    batchOptions.extend({ scheduled_for: z.string().optional() }),
+    req,
+  );
   const scheduled = scheduledForFormat.optional().safeParse(query.scheduled_for);
   if (!scheduled.success)
     throw problems.invalid(zodIssues(scheduled.error).map((i) => ({ ...i, path: 'scheduled_for' })));

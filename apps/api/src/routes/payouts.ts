@@ -1,12 +1,12 @@
 import { isId, must } from '@payouts/core';
+import { insertRowsSql, payouts, providerSubmissions, webhookDeliveries, webhookEvents } from '@payouts/db';
 import {
-  insertRowsSql,
-  payouts,
-  providerSubmissions,
-  webhookDeliveries,
-  webhookEvents,
-} from '@payouts/db';
-import { acceptedPayoutsCtes, acceptedRecord, approvalsRequired, cancellable, creationWebhooks } from '@payouts/payouts';
+  acceptedPayoutsCtes,
+  acceptedRecord,
+  approvalsRequired,
+  cancellable,
+  creationWebhooks,
+} from '@payouts/payouts';
 import { jobIds } from '@payouts/queue';
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { Router } from 'express';
