@@ -33,7 +33,7 @@ async function createMany(n: number, tag: string, method = 'IMPS') {
       inrPayout({
         amount: 10_000 + i,
         method,
-        beneficiary: { name: 'D', account_number: `6600${tag}${1000 + i}`, bank_code: 'HDFC0001234' },
+        beneficiary: { name: 'Divya Nair', account_number: `6600${tag}${1000 + i}`, bank_code: 'HDFC0001234' },
       }),
       { 'idempotency-key': `${tag}-${method}-${i}` },
     );

@@ -40,7 +40,7 @@ async function createMany(n: number, tag: string) {
       '/v1/payouts',
       inrPayout({
         amount: 10_000 + i,
-        beneficiary: { name: 'R', account_number: `8800000${1000 + i}`, bank_code: 'HDFC0001234' },
+        beneficiary: { name: 'Ravi Das', account_number: `8800000${1000 + i}`, bank_code: 'HDFC0001234' },
       }),
       { 'idempotency-key': `${tag}-${i}` },
     );

@@ -15,8 +15,10 @@ import { isRecord, loadYaml, loadYamlDocuments, ROOT } from './support.ts';
 type Data = Record<string, string>;
 
 const variables = (provider: (typeof PROVIDERS)[number]) => Object.keys(provider.env('http://sandbox.invalid'));
-const credentials = (provider: (typeof PROVIDERS)[number]) =>
+/** What the sandbox reads of a provider's variables: all but where the provider is. */
+const simulated = (provider: (typeof PROVIDERS)[number]) =>
   variables(provider).filter((name) => name !== provider.baseUrlEnv);
+const credentials = (provider: (typeof PROVIDERS)[number]) => provider.credentialEnv;
 const sorted = (names: Iterable<string>) => [...names].sort();
 
 function environmentOf(service: string): Data {
@@ -57,9 +59,11 @@ describe('docker-compose.yml', () => {
 });
 
 describe('infra/k8s', () => {
-  test('base: every provider has an endpoint, and its worker limits are its registered defaults', () => {
+  test('base: every provider has an endpoint and its settings, and its worker limits are its registered defaults', () => {
     const endpoints = configMap('base/configmap.yaml', 'payouts-providers');
-    expect(sorted(providerNames(endpoints))).toEqual(sorted(PROVIDERS.map((p) => p.baseUrlEnv)));
+    expect(sorted(providerNames(endpoints))).toEqual(
+      sorted(PROVIDERS.flatMap((p) => [p.baseUrlEnv, ...p.settingsEnv])),
+    );
     const worker = configMap('base/configmap.yaml', 'payouts-worker');
     const expected: Data = {};
     for (const provider of PROVIDERS) {
@@ -98,11 +102,11 @@ test("turbo.json's globalEnv names every provider's variables", () => {
 });
 
 describe('the sandbox', () => {
-  test('simulates every provider, reading the same credentials the engine does', () => {
+  test('simulates every provider, reading the same credentials and settings the engine does', () => {
     expect(SIMULATORS.map((s) => s.id).sort()).toEqual(PROVIDERS.map((p) => p.id).sort());
     for (const simulator of SIMULATORS) {
       const provider = PROVIDERS.find((p) => p.id === simulator.id);
-      expect(simulator.envNames).toEqual(provider && credentials(provider));
+      expect(simulator.envNames).toEqual(provider && simulated(provider));
       expect(simulator.webhooks).toBe(provider?.webhooks);
     }
   });

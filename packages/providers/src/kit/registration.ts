@@ -28,6 +28,11 @@ export interface ProviderSpec<Id extends string, S extends EnvShape, Settings> {
   readonly capabilities: ReadonlySet<Capability>;
   /** Its variables, `<PREFIX>_BASE_URL` among them; `sandboxUrl` is where the local sandbox serves every provider (`<sandboxUrl>/<id>`). */
   env(sandboxUrl: string): S;
+  /**
+   * Its variables that are settings, not secrets (how the provider is read, e.g. where it takes its
+   * fee): deployments keep them in configuration beside the base URL, not in the credentials' Secret.
+   */
+  readonly settingsEnv?: readonly (keyof S & string)[];
   /** The adapter's settings from the parsed variables. */
   settings(env: Parsed<S>): Settings;
   create(config: Settings & AdapterOptions): ProviderAdapter<NoInfer<Id>>;
@@ -48,6 +53,10 @@ export interface ProviderRegistration<Id extends string = ProviderId> {
   readonly envPrefix: string;
   /** `<PREFIX>_BASE_URL`: where the provider's API is (the sandbox's `/<id>` unless set). */
   readonly baseUrlEnv: string;
+  /** Its secret variables (keys, tokens, account ids): everything but the base URL and its settings. */
+  readonly credentialEnv: readonly string[];
+  /** Its variables that are settings, not secrets (configuration beside the base URL). */
+  readonly settingsEnv: readonly string[];
   readonly capabilities: ReadonlySet<Capability>;
   /** Signed webhooks arrive at `/v1/webhooks/<id>`, and the sandbox sends them. */
   readonly webhooks: boolean;
@@ -84,10 +93,13 @@ export function defineProvider<Id extends string, S extends EnvShape, Settings>(
       `${spec.id}: variables must include ${baseUrlEnv} and all start with ${envPrefix}_ (${names.join(', ')})`,
     );
   }
+  const settingsEnv: readonly string[] = spec.settingsEnv ?? [];
   return {
     id: spec.id,
     envPrefix,
     baseUrlEnv,
+    credentialEnv: names.filter((name) => name !== baseUrlEnv && !settingsEnv.includes(name)),
+    settingsEnv,
     capabilities: spec.capabilities,
     webhooks,
     recheck: !webhooks,

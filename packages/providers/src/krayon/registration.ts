@@ -14,6 +14,7 @@ export const krayon = defineProvider({
     /** Whether Krayon's fee is charged on top of the amount (`on_top`) or taken out of it (`deducted`). */
     KRAYON_FEE_MODE: z.enum(FEE_MODES as [FeeMode, ...FeeMode[]]).default('on_top'),
   }),
+  settingsEnv: ['KRAYON_FEE_MODE'],
   settings: (env) => ({ baseUrl: env.KRAYON_BASE_URL, apiToken: env.KRAYON_API_TOKEN, feeMode: env.KRAYON_FEE_MODE }),
   create: createKrayonAdapter,
   rails: KRAYON_RAILS,

@@ -13,6 +13,7 @@ export const thaiGateway = defineProvider({
     /** How the gateway's amount string reads: `baht` ("1000.00" = ฿1,000) or `satang` (the page's literal ฿10.00). */
     THAI_GATEWAY_AMOUNT_UNIT: z.enum(THAI_GATEWAY_AMOUNT_UNITS).default('baht'),
   }),
+  settingsEnv: ['THAI_GATEWAY_AMOUNT_UNIT'],
   settings: (env) => ({
     baseUrl: env.THAI_GATEWAY_BASE_URL,
     apiKey: env.THAI_GATEWAY_API_KEY,
