@@ -209,10 +209,13 @@ export function buildOpenApiDocument() {
     },
     responses: keyed('tenant', 'post', {
       202: replayable(
-        json(payoutSchema, 'Accepted: stored and queued (a replay of the same key and body answers the same)'),
+        json(
+          payoutSchema,
+          'Accepted: stored and queued, or stored in `pending_approval` when the approval policy catches it or its saved beneficiary is in cooling-off (a replay of the same key and body answers the same)',
+        ),
       ),
       400: IDEMPOTENT_400,
-      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (\`beneficiary_cooling_off\`, \`cooling_off_ends_at\` says until when)`,
+      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created)`,
       422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, and a beneficiary_id that is unknown or archived.`,
     }),
   });

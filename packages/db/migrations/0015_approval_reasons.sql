@@ -1,0 +1,1 @@
+ALTER TABLE "approval_requests" ADD COLUMN "reasons" text[] DEFAULT '{approval_policy}'::text[] NOT NULL;
