@@ -1,1 +1,0 @@
-ALTER TABLE "approval_requests" ADD COLUMN "reasons" text[] DEFAULT '{approval_policy}'::text[] NOT NULL;
