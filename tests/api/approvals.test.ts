@@ -525,3 +525,121 @@ describe('approvals survive Redis and send their webhook events', () => {
     expect((await typesOf(batchId)).sort()).toEqual(['batch.approved', 'batch.completed', 'batch.pending_approval']);
   });
 });
+
+describe('cooling-off: payouts to a beneficiary whose bank details just changed wait for an approval', () => {
+  test('single and batch payouts wait with reason beneficiary_cooling_off; the maker may not approve; an approver releases one to processed through the sandbox; a rejection cancels another', {
+    timeout: 180_000,
+  }, async () => {
+    // No approval policy at all: the cooling-off alone holds the payouts, for the default expiry.
+    const t = await approvalTenant('appr-cool', []);
+    expect((await t.tenant.api('PATCH', '/v1/settings', { beneficiary_cooling_off_hours: 24 })).status).toBe(200);
+    const saved = await t.maker.api(
+      'POST',
+      '/v1/beneficiaries',
+      {
+        type: 'employee',
+        name: 'Kiran Das',
+        bank_account: { account_number: '123456789012', bank_code: 'HDFC0001234' },
+      },
+      { 'idempotency-key': 'cool-ben' },
+    );
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const benId = saved.body.id as string;
+    const pay = (key: string) =>
+      t.maker.api(
+        'POST',
+        '/v1/payouts',
+        { amount: 10_000, currency: 'INR', method: 'IMPS', purpose: 'salary', beneficiary_id: benId },
+        { 'idempotency-key': key },
+      );
+    // The account given at creation is no change: paid at once.
+    const first = await pay('cool-v1');
+    expect(first.body.status).toBe('accepted');
+    await waitForStatus(t.tenant, first.body.id, 'processed');
+
+    const moved = await t.maker.api('PATCH', `/v1/beneficiaries/${benId}`, {
+      bank_account: { account_number: '998877665544', bank_code: 'ICIC0000001' },
+    });
+    expect(moved.body.version, JSON.stringify(moved.body)).toBe(2);
+
+    const waiting = await pay('cool-v2');
+    expect(waiting.status, JSON.stringify(waiting.body)).toBe(202);
+    expect(waiting.body).toMatchObject({ status: 'pending_approval', beneficiary_id: benId, beneficiary_version: 2 });
+    const id = waiting.body.id as string;
+    const rejectedId = (await pay('cool-v2-b')).body.id as string;
+    const pending = await t.ravi.api('GET', '/v1/approvals');
+    const request = pending.body.data.find((a: { subject_id: string }) => a.subject_id === id);
+    expect(request).toMatchObject({
+      kind: 'payout',
+      status: 'pending',
+      approvals_required: 1,
+      reasons: ['beneficiary_cooling_off'],
+      maker: { label: 'Asha (payroll)' },
+    });
+    expect(Date.parse(request.expires_at) - Date.parse(request.created_at)).toBe(168 * 3_600_000);
+    // Nothing held for the waiting payouts (the first one has settled).
+    expect((await balances(t.tenant)).held).toBe(0);
+
+    // Maker ≠ checker, as for any approval.
+    const sameLabel = await t.makerAsApprover.api('POST', `/v1/payouts/${id}/approve`);
+    expect(sameLabel.status).toBe(403);
+    expect(sameLabel.body.code).toBe('approver_is_maker');
+    expect((await t.maker.api('POST', `/v1/payouts/${id}/approve`)).body.code).toBe('role_forbidden');
+
+    const approved = await t.ravi.api('POST', `/v1/payouts/${id}/approve`);
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body.approval).toMatchObject({ status: 'approved', reasons: ['beneficiary_cooling_off'] });
+    await waitForStatus(t.tenant, id, 'processed');
+    // Paid at the new account, through the sandbox.
+    const paid = (await t.tenant.api('GET', `/v1/payouts/${id}`)).body;
+    expect(paid).toMatchObject({ beneficiary_version: 2, provider_payout_id: expect.any(String) });
+
+    const rejected = await t.meera.api('POST', `/v1/payouts/${rejectedId}/reject`, { reason: 'did not change it' });
+    expect(rejected.status).toBe(200);
+    await waitForStatus(t.tenant, rejectedId, 'cancelled');
+    expect((await t.tenant.api('GET', `/v1/payouts/${rejectedId}`)).body.failure).toEqual({
+      code: 'approval_rejected',
+      message: 'Rejected by an approver: did not change it',
+    });
+
+    // A run with one such row waits as a whole, for one decision.
+    const upload = await t.maker.api(
+      'POST',
+      '/v1/payout-batches',
+      {
+        items: [
+          inrPayout({ amount: 1_000, reference_id: 'cool-run-0' }),
+          { amount: 2_000, currency: 'INR', method: 'IMPS', purpose: 'salary', beneficiary_id: benId },
+        ],
+      },
+      { 'idempotency-key': 'cool-run' },
+    );
+    expect(upload.status, JSON.stringify(upload.body)).toBe(202);
+    expect(upload.body.status).toBe('pending_approval');
+    const batchId = upload.body.id as string;
+    const runRequest = (await t.ravi.api('GET', '/v1/approvals')).body.data.find(
+      (a: { subject_id: string }) => a.subject_id === batchId,
+    );
+    expect(runRequest).toMatchObject({ kind: 'batch', approvals_required: 1, reasons: ['beneficiary_cooling_off'] });
+    expect((await t.makerAsApprover.api('POST', `/v1/payout-batches/${batchId}/approve`)).body.code).toBe(
+      'approver_is_maker',
+    );
+    expect((await t.meera.api('POST', `/v1/payout-batches/${batchId}/approve`)).status).toBe(200);
+    const rows = (await t.tenant.api('GET', `/v1/payout-batches/${batchId}/payouts`)).body.data as { id: string }[];
+    for (const row of rows) await waitForStatus(t.tenant, row.id, 'processed');
+
+    // With a policy that catches the amount too: one request, both reasons, the policy's count and expiry.
+    await t.tenant.api('PUT', '/v1/approval-policy', { rules: [payoutRule(1_000, 2)], expires_after_hours: 48 });
+    const both = await pay('cool-v2-c');
+    const bothRequest = (await t.ravi.api('GET', '/v1/approvals')).body.data.find(
+      (a: { subject_id: string }) => a.subject_id === both.body.id,
+    );
+    expect(bothRequest).toMatchObject({
+      approvals_required: 2,
+      reasons: ['approval_policy', 'beneficiary_cooling_off'],
+    });
+    expect(Date.parse(bothRequest.expires_at) - Date.parse(bothRequest.created_at)).toBe(48 * 3_600_000);
+
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@ import { apiFetch, createFundedTenant, startTestSystem, type TestSystem } from '
 /**
  * Saved beneficiaries (docs/api.md, "Beneficiaries"): saved once, paid by id; an account change is
  * a new version a payout records; archived ones take no new payouts; the tenant's cooling-off
- * refuses payouts to a freshly changed account. Security per role: security/beneficiaries.security.test.ts.
+ * holds payouts to a freshly changed account for an approval. Security per role: security/beneficiaries.security.test.ts.
  */
 let system: TestSystem;
 type Tenant = Awaited<ReturnType<typeof createFundedTenant>>;
@@ -237,46 +237,46 @@ describe('archiving', () => {
 });
 
 describe('cooling-off', () => {
-  test('payouts to a freshly changed account are refused naming when the cooling-off ends', async () => {
+  test('payouts to a freshly changed account wait for an approval (beneficiary_cooling_off); once it has passed they go at once', async () => {
     const setting = await tenant.api('PATCH', '/v1/settings', { beneficiary_cooling_off_hours: 24 });
     expect(setting.body).toMatchObject({ beneficiary_cooling_off_hours: 24 });
     try {
       const b = await save(employee({ reference_id: 'emp-cool' }));
       // The account given at creation is no change: paid at once.
-      expect((await tenant.api('POST', '/v1/payouts', payBy(b.id), key())).status).toBe(202);
+      const first = await tenant.api('POST', '/v1/payouts', payBy(b.id), key());
+      expect(first.status).toBe(202);
+      expect(first.body.status).toBe('accepted');
 
       const moved = await tenant.api('PATCH', `/v1/beneficiaries/${b.id}`, { upi_address: 'asha@okaxis' });
       expect(moved.body.version).toBe(2);
-      const endsAt = new Date(new Date(moved.body.version_created_at).getTime() + 24 * 3_600_000).toISOString();
-      const refused = await tenant.api('POST', '/v1/payouts', payBy(b.id), key());
-      expect(refused.status).toBe(409);
-      expect(refused.body).toMatchObject({
-        code: 'beneficiary_cooling_off',
-        cooling_off_ends_at: endsAt,
-        errors: [{ field: 'beneficiary_id', message: expect.stringContaining(endsAt) }],
-      });
+      const waiting = await tenant.api('POST', '/v1/payouts', payBy(b.id, { method: 'UPI' }), key());
+      expect(waiting.status, JSON.stringify(waiting.body)).toBe(202);
+      expect(waiting.body).toMatchObject({ status: 'pending_approval', beneficiary_version: 2 });
+      const approvals = await tenant.api('GET', '/v1/approvals');
+      expect(approvals.body.data).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ subject_id: waiting.body.id, reasons: ['beneficiary_cooling_off'] }),
+        ]),
+      );
 
-      // A run reports the row, naming the column.
-      const csv = `amount,currency,method,purpose,beneficiary_id\n100,INR,IMPS,salary,${b.id}\n`;
+      // A run with such a row waits as a whole (approve and reject: approvals.test.ts).
+      const csv = `amount,currency,method,purpose,beneficiary_id\n100,INR,UPI,salary,${b.id}\n`;
       const run = await apiFetch(`${system.api.url}/v1/payout-batches`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', ...key() },
         body: csv,
       });
-      expect(run.status).toBe(422);
-      const problem = (await run.json()) as { row_errors: unknown[] };
-      expect(problem.row_errors).toEqual([
-        expect.objectContaining({ row: 1, field: 'beneficiary_id', message: expect.stringContaining(endsAt) }),
-      ]);
+      expect(run.status).toBe(202);
+      expect(((await run.json()) as { status: string }).status).toBe('pending_approval');
 
-      // Once the cooling-off has passed (the version made 25 hours ago), the payout goes.
+      // Once the cooling-off has passed (the version made 25 hours ago), the payout goes at once.
       await system.db.db
         .update(beneficiaryVersions)
         .set({ createdAt: sql`now() - interval '25 hours'` })
         .where(and(eq(beneficiaryVersions.beneficiaryId, b.id), eq(beneficiaryVersions.version, 2)));
       const paid = await tenant.api('POST', '/v1/payouts', payBy(b.id, { method: 'UPI' }), key());
-      expect(paid.status === 202 || paid.status === 422, JSON.stringify(paid.body)).toBe(true);
-      expect(paid.body.code).not.toBe('beneficiary_cooling_off');
+      expect(paid.status, JSON.stringify(paid.body)).toBe(202);
+      expect(paid.body.status).toBe('accepted');
     } finally {
       await tenant.api('PATCH', '/v1/settings', { beneficiary_cooling_off_hours: 0 });
     }

@@ -98,6 +98,46 @@ async function fundAccountPaid(providerPayoutId: string): Promise<string> {
 }
 
 describe('a saved beneficiary paid through RazorpayX', () => {
+  test('a name, email or phone edited after registration updates the same contact at the next payout', async () => {
+    const ben = await save({ name: 'Kavya Iyer', email: 'kavya@example.com', phone: '+919800000001' });
+    await settled((await pay(ben.id)).id);
+    const [before] = await contactsOf(ben.id);
+    expect(before).toMatchObject({ name: 'Kavya Iyer' });
+
+    const edited = await tenant.api('PATCH', `/v1/beneficiaries/${ben.id}`, {
+      name: 'Kavya Menon',
+      email: 'kavya.menon@example.com',
+      phone: '+919800000002',
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    // Contact details are no bank change: still version 1, still the same fund account.
+    expect(edited.body.version).toBe(1);
+    const paid = await settled((await pay(ben.id)).id);
+
+    const contacts = await contactsOf(ben.id);
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]).toMatchObject({
+      id: must(before, 'the contact').id,
+      name: 'Kavya Menon',
+      email: 'kavya.menon@example.com',
+      contact: '+919800000002',
+    });
+    expect(await fundAccountsOf(must(before, 'the contact').id)).toHaveLength(1);
+    expect(await fundAccountPaid(paid.provider_payout_id)).toBe(
+      must((await fundAccountsOf(must(before, 'the contact').id))[0], 'the fund account').id,
+    );
+    const [registration] = await system.db.db
+      .select()
+      .from(beneficiaryRegistrations)
+      .where(eq(beneficiaryRegistrations.beneficiaryId, ben.id));
+    expect(registration?.contactDetails).toEqual({
+      name: 'Kavya Menon',
+      email: 'kavya.menon@example.com',
+      phone: '+919800000002',
+      type: 'employee',
+    });
+  });
+
   test('paid twice: one contact (typed as the beneficiary) and one fund account at RazorpayX', async () => {
     const ben = await save({ type: 'employee' });
     const first = await settled((await pay(ben.id)).id);

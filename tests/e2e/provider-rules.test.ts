@@ -1,4 +1,10 @@
-import { DRUO_DEFAULT_CREDENTIALS, KRAYON_DEFAULT_CREDENTIALS, RAZORPAYX_DEFAULT_CREDENTIALS } from '@payouts/sandbox';
+import { createHttpClient, createThaiGatewayClient, ProviderError } from '@payouts/providers';
+import {
+  DRUO_DEFAULT_CREDENTIALS,
+  KRAYON_DEFAULT_CREDENTIALS,
+  RAZORPAYX_DEFAULT_CREDENTIALS,
+  THAI_GATEWAY_DEFAULT_CREDENTIALS,
+} from '@payouts/sandbox';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -14,7 +20,7 @@ let n = 0;
 
 beforeAll(async () => {
   system = await startTestSystem();
-  tenant = await createFundedTenant(system, 'rules', { INR: 100_000_000, USD: 10_000_000 });
+  tenant = await createFundedTenant(system, 'rules', { INR: 100_000_000, USD: 10_000_000, THB: 100_000_000 });
 });
 afterAll(async () => {
   await system?.stop();
@@ -305,4 +311,114 @@ describe('DRUO: our API and the sandbox agree on every boundary', () => {
       expect(api.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
     }
   });
+});
+
+describe('Thai gateway: our API and the sandbox agree on every boundary', () => {
+  const ours = (): Record<string, unknown> => ({
+    amount: 100_000,
+    currency: 'THB',
+    method: 'bank_account',
+    reference_id: `thai-rules-${++n}`,
+    beneficiary: { name: 'Somchai Jaidee', account_number: '1234564242', bank_code: '004' },
+  });
+  // The withdraw the adapter sends for `ours()` (our reference rides in metadata).
+  const theirs = (): Record<string, unknown> => ({
+    amount: '1000.00',
+    currency: 'THB',
+    referenceId: `po_rules_${++n}`,
+    destinationType: 'bank_account',
+    customerBankAccountName: 'Somchai Jaidee',
+    customerBankAccountNumber: '1234564242',
+    customerBankCode: '004',
+    metadata: { reference_id: `thai-rules-${n}` },
+    idempotencyKey: `po_rules_${n}`,
+  });
+  interface ThaiCase extends Case {
+    /** The wire value, when the adapter converts ours (an amount in satang becomes baht). */
+    wireValue?: string;
+    /** Our own limit is tighter than the gateway's: we refuse, it would accept. Said, not hidden. */
+    stricter?: true;
+  }
+  const cases: ThaiCase[] = [
+    ...[
+      { value: 1, wireValue: '0.01' },
+      { value: 0, wireValue: '0.00' },
+      { value: 123_456, wireValue: '1234.56' },
+    ].map((c) => ({ field: 'amount', value: c.value as unknown as string, wireValue: c.wireValue, wire: ['amount'] })),
+    ...['bank_account', 'wallet', 'BANK_ACCOUNT', 'promptpay'].map((value) => ({
+      field: 'method',
+      value,
+      wire: ['destinationType'],
+    })),
+    ...['S', 'a'.repeat(140)].map((value) => ({
+      field: 'beneficiary.name',
+      value,
+      wire: ['customerBankAccountName'],
+    })),
+    // The gateway takes 255; our API keeps every beneficiary name to 140, for every provider.
+    { field: 'beneficiary.name', value: 'a'.repeat(141), wire: ['customerBankAccountName'], stricter: true },
+    ...['12345', '123456', '1'.repeat(20), '1'.repeat(21), '12345a'].map((value) => ({
+      field: 'beneficiary.account_number',
+      value,
+      wire: ['customerBankAccountNumber'],
+    })),
+    ...['004', '04', '0044', 'KBK'].map((value) => ({
+      field: 'beneficiary.bank_code',
+      value,
+      wire: ['customerBankCode'],
+    })),
+    ...['d'.repeat(255), 'd'.repeat(256)].map((value) => ({ field: 'description', value, wire: ['description'] })),
+    // No description: the narration goes as the gateway's description.
+    ...['n'.repeat(255), 'n'.repeat(256)].map((value) => ({ field: 'narration', value, wire: ['description'] })),
+  ];
+
+  // The adapter's own signing client: every body is HMAC-signed as the gateway requires.
+  const client = () =>
+    createThaiGatewayClient({
+      baseUrl: `${system.sandbox.url}/thai-gateway`,
+      apiKey: THAI_GATEWAY_DEFAULT_CREDENTIALS.apiKey,
+      apiSecret: THAI_GATEWAY_DEFAULT_CREDENTIALS.apiSecret,
+      http: createHttpClient({ timeoutMs: 30_000 }),
+      now: Date.now,
+    });
+
+  async function thaiAnswer(wire: Record<string, unknown>) {
+    try {
+      const withdraw = await client().createWithdraw(
+        wire as Parameters<ReturnType<typeof client>['createWithdraw']>[0],
+      );
+      return { accepts: true, detail: withdraw.id };
+    } catch (error) {
+      // Only the gateway's refusal of the body counts; a transport or credentials failure fails the test.
+      if (!(error instanceof ProviderError) || error.httpStatus !== 400) throw error;
+      return { accepts: false, detail: `${error.providerCode} ${error.field ?? ''} ${error.message}` };
+    }
+  }
+
+  test.each(cases.map((c) => [`${c.field} = ${JSON.stringify(c.value).slice(0, 40)}`, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const request = ours();
+      setPath(request, c.field, c.value);
+      const wire = theirs();
+      for (const path of c.wire) setPath(wire, path, c.wireValue ?? c.value);
+
+      const api = await ourAnswer(request);
+      const sandbox = await thaiAnswer(wire);
+      const apiAccepts = api.status === 202;
+      const said = `api ${api.status} ${JSON.stringify(api.body.errors ?? '')}; sandbox ${sandbox.detail}`;
+      if (c.stricter) {
+        expect({ api: apiAccepts, sandbox: sandbox.accepts }, said).toEqual({ api: false, sandbox: true });
+      } else {
+        expect({ api: apiAccepts, sandbox: sandbox.accepts }, said).toEqual({
+          api: sandbox.accepts,
+          sandbox: sandbox.accepts,
+        });
+      }
+      if (!apiAccepts) {
+        expect([400, 422]).toContain(api.status);
+        expect(api.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+      }
+    },
+  );
 });

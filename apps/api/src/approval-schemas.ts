@@ -1,4 +1,5 @@
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '@payouts/core';
+import { APPROVAL_REASONS } from '@payouts/db';
 import { amountIn, batchStatusSchema, payoutSchema, z } from './schemas.ts';
 
 /**
@@ -76,6 +77,10 @@ export const approvalSchema = z
     kind: z.enum(['payout', 'batch']),
     status: z.enum(['pending', 'approved', 'rejected', 'expired']),
     approvals_required: z.number().int(),
+    reasons: z.array(z.enum(APPROVAL_REASONS)).openapi({
+      description:
+        'Why it waits: `approval_policy` (the tenant’s approval policy caught its amount), `beneficiary_cooling_off` (it pays a saved beneficiary whose bank details changed within the tenant’s `beneficiary_cooling_off_hours`; a batch: at least one of its rows does).',
+    }),
     approvals: z.number().int().openapi({ description: 'Distinct approvals given so far.' }),
     maker: z.object({ key_id: z.string(), label: z.string().nullable() }),
     decisions: z.array(decisionSchema),

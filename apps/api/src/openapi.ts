@@ -212,11 +212,11 @@ export function buildOpenApiDocument() {
       202: replayable(
         json(
           payoutSchema,
-          'Accepted: stored and queued, or stored `scheduled` for its `scheduled_for` (a replay of the same key and body answers the same, even once that time has passed)',
+          'Accepted: stored and queued; stored `scheduled` for its `scheduled_for`; or stored in `pending_approval` when the approval policy catches it or its saved beneficiary is in cooling-off (a replay of the same key and body answers the same, even once its time has passed)',
         ),
       ),
       400: IDEMPOTENT_400,
-      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (\`beneficiary_cooling_off\`, \`cooling_off_ends_at\` says until when)`,
+      409: `${PROBLEM_TEXT[409]}; or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (\`duplicate_reference\`, \`existing_payout_id\` names it; nothing was created)`,
       422: `${IDEMPOTENT_422}. Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, a beneficiary_id that is unknown or archived, and \`scheduled_for\` not an RFC 3339 date-time with an offset, not in the future, or more than 90 days ahead.`,
     }),
   });

@@ -9,13 +9,10 @@ import {
   railIssues,
 } from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
-import type { HttpProblem } from './problem.ts';
 import { zodIssues } from './problem.ts';
 import {
   asSavedBeneficiaryIssue,
   coolingOffDecision,
-  coolingOffMessage,
-  coolingOffProblem,
   payoutBeneficiaryOf,
   type SavedBeneficiary,
   unpayableIssue,
@@ -34,12 +31,15 @@ export interface PreparedPayout {
   railChoice: { requested: typeof AUTO_METHOD; chosen: string } | null;
   /** The saved beneficiary and version paid, when the request named `beneficiary_id`. */
   saved: { id: string; version: number } | null;
+  /**
+   * Set when the saved beneficiary's bank details changed within the tenant's cooling-off: the
+   * payout waits for an approval (reason `beneficiary_cooling_off`) until someone else approves it.
+   */
+  coolingOffEndsAt: Date | null;
 }
 
-/** Why a payout was refused: the issues, and for some a problem of their own (cooling-off). */
-export type PrepareResult =
-  | { ok: true; payout: PreparedPayout }
-  | { ok: false; issues: FieldIssue[]; problem?: HttpProblem };
+/** Why a payout was refused: the issues naming the request's fields. */
+export type PrepareResult = { ok: true; payout: PreparedPayout } | { ok: false; issues: FieldIssue[] };
 
 /** The `beneficiary_id` a raw request names, if any: to load them all before preparing. */
 export function beneficiaryIdOf(raw: unknown): string | null {
@@ -92,18 +92,13 @@ export function preparePayout(
   }
   let beneficiary = body.beneficiary;
   let saved: SavedBeneficiary | undefined;
+  let coolingOffEndsAt: Date | null = null;
   if (body.beneficiary_id !== undefined) {
     saved = savedBeneficiaries.get(body.beneficiary_id);
     const unpayable = unpayableIssue(body.beneficiary_id, saved);
     if (unpayable || !saved) return { ok: false, issues: unpayable ? [unpayable] : [] };
     const coolingOff = coolingOffDecision(saved, now);
-    if (coolingOff.kind === 'refuse') {
-      return {
-        ok: false,
-        issues: [{ path: 'beneficiary_id', message: coolingOffMessage(saved, coolingOff.endsAt) }],
-        problem: coolingOffProblem(saved, coolingOff.endsAt),
-      };
-    }
+    if (coolingOff.kind === 'approval') coolingOffEndsAt = coolingOff.endsAt;
     beneficiary = payoutBeneficiaryOf(saved, provider);
   }
   if (!beneficiary) {
@@ -147,7 +142,7 @@ export function preparePayout(
   const issues = [...adapter.validate(canonical), ...railIssues(rails, canonical)];
   if (issues.length > 0) return { ok: false, issues: saved ? issues.map(asSavedBeneficiaryIssue) : issues };
   const paid = saved ? { id: saved.beneficiary.id, version: saved.version.version } : null;
-  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid, railChoice } };
+  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid, railChoice, coolingOffEndsAt } };
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */

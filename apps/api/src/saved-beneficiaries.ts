@@ -8,7 +8,6 @@ import {
   tenants,
 } from '@payouts/db';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { HttpProblem } from './problem.ts';
 
 /**
  * Saved beneficiaries as payouts use them (docs/api.md, "Beneficiaries"): a payout naming
@@ -79,34 +78,18 @@ export async function loadSavedBeneficiaries(
 
 /**
  * What a payout to this beneficiary may do now. Its account changed less than the tenant's
- * cooling-off ago: refused, naming when the cooling-off ends. The account given at creation is
- * not a change (a payroll team saves its employees and pays them the same day).
- *
- * Seam for approvals: when a tenant's approval policy exists, a payout in cooling-off goes to
- * `pending_approval` instead of being refused — this is the one place that decides it; the
- * caller (`preparePayout`) turns `refuse` into the problem below.
+ * cooling-off ago: it waits for an approval (docs/api.md, "Approvals"), created in
+ * `pending_approval` with an approval request whose reasons say `beneficiary_cooling_off` —
+ * the same request, routes and maker ≠ checker rule as a payout the approval policy caught. The
+ * account given at creation is not a change (a payroll team saves its employees and pays them
+ * the same day). This is the one place that decides it.
  */
-export type CoolingOffDecision = { kind: 'pay' } | { kind: 'refuse'; endsAt: Date };
+export type CoolingOffDecision = { kind: 'pay' } | { kind: 'approval'; endsAt: Date };
 
 export function coolingOffDecision(saved: SavedBeneficiary, now: Date): CoolingOffDecision {
   if (saved.coolingOffHours <= 0 || saved.version.version <= 1) return { kind: 'pay' };
   const endsAt = new Date(saved.version.createdAt.getTime() + saved.coolingOffHours * 3_600_000);
-  return endsAt > now ? { kind: 'refuse', endsAt } : { kind: 'pay' };
-}
-
-export function coolingOffMessage(saved: SavedBeneficiary, endsAt: Date): string {
-  return `had its bank details changed at ${saved.version.createdAt.toISOString()} (version ${saved.version.version}); payouts to it are refused until the cooling-off ends at ${endsAt.toISOString()}`;
-}
-
-export function coolingOffProblem(saved: SavedBeneficiary, endsAt: Date): HttpProblem {
-  const message = coolingOffMessage(saved, endsAt);
-  return new HttpProblem(
-    409,
-    'beneficiary_cooling_off',
-    `Beneficiary ${saved.beneficiary.id} ${message}. Nothing was created.`,
-    [{ path: 'beneficiary_id', message }],
-    { cooling_off_ends_at: endsAt.toISOString() },
-  );
+  return endsAt > now ? { kind: 'approval', endsAt } : { kind: 'pay' };
 }
 
 /** Why a payout may not name this id at all (unknown, another tenant's, archived), or null. */

@@ -424,7 +424,7 @@ export const updateTenantSettingsSchema = z
       .optional()
       .openapi({
         description:
-          'Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it are refused (409 beneficiary_cooling_off). 0 (the default) is off.',
+          'Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it (and runs with a row paying it) wait in pending_approval for one approval by someone other than their maker (approval reason beneficiary_cooling_off). 0 (the default) is off.',
       }),
     payout_purposes: z
       .array(text(MAX_PURPOSE_LENGTH))
@@ -514,10 +514,6 @@ export const problemSchema = z
       .enum(['pending', 'approved', 'rejected', 'expired'])
       .optional()
       .openapi({ description: '`not_pending_approval`: how its approval was decided, when it had one.' }),
-    cooling_off_ends_at: z
-      .string()
-      .optional()
-      .openapi({ description: '`beneficiary_cooling_off`: when payouts to the beneficiary are accepted again.' }),
   })
   .openapi('Problem', {
     description:

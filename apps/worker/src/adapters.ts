@@ -22,7 +22,8 @@ type Operation =
   | 'get_balance'
   | 'list'
   | 'register_contact'
-  | 'register_account';
+  | 'register_account'
+  | 'update_contact';
 
 /**
  * The adapter as one job sees it: every call to the provider is timed and counted
@@ -87,6 +88,8 @@ export function instrumentAdapter(
           registrar: {
             contact: (input) => call('register_contact', () => must(adapter.registrar, 'the registrar').contact(input)),
             account: (input) => call('register_account', () => must(adapter.registrar, 'the registrar').account(input)),
+            updateContact: (input) =>
+              call('update_contact', () => must(adapter.registrar, 'the registrar').updateContact(input)),
           },
         }
       : {}),

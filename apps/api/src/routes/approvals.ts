@@ -14,6 +14,7 @@ import { batchStatusGroups, batchStatusResource } from '@payouts/payouts';
 import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
+import { DEFAULT_APPROVAL_EXPIRY_HOURS } from '../approval-requests.ts';
 import { approvalListQuery, approvalPolicySchema, type approvalSchema, rejectBodySchema } from '../approval-schemas.ts';
 import { type Authenticator, requireTenant, type TenantCaller } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -351,6 +352,7 @@ function approvalResource(r: RequestRow, decisions: DecisionRow[]): z.infer<type
     kind: r.kind,
     status: r.status,
     approvals_required: r.approvalsRequired,
+    reasons: r.reasons,
     approvals: decisions.filter((d) => d.decision === 'approve').length,
     maker: { key_id: r.makerKeyId, label: r.makerLabel },
     decisions: decisions.map((d) => ({
@@ -370,6 +372,6 @@ function policyResource(policy: ApprovalPolicy | null) {
   return {
     object: 'approval_policy' as const,
     rules: policy?.rules ?? [],
-    expires_after_hours: policy?.expires_after_hours ?? 168,
+    expires_after_hours: policy?.expires_after_hours ?? DEFAULT_APPROVAL_EXPIRY_HOURS,
   };
 }

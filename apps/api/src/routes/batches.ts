@@ -187,10 +187,14 @@ export function batchRoutes(deps: ApiDeps): Router {
       }
       const queueIfLow = short.length > 0 && !scheduledFor ? true : undefined;
       const batchId = newId('batch');
-      // The run as a whole, by its total per currency: one decision for every payout of it.
+      // The run as a whole, by its total per currency: one decision for every payout of it. A row
+      // paying a saved beneficiary in cooling-off holds the whole run for that one decision too.
       const approval = approvalRequestFor(
         approvalPolicy,
-        approvalsRequired(approvalPolicy, 'batch', currencyTotals(accepted.map((r) => r.payout))),
+        {
+          required: approvalsRequired(approvalPolicy, 'batch', currencyTotals(accepted.map((r) => r.payout))),
+          coolingOff: accepted.some((r) => r.payout.coolingOffEndsAt !== null),
+        },
         { id: batchId, kind: 'batch', tenantId },
         { keyId, label },
         new Date(),

@@ -40,7 +40,7 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const beneficiaryId = beneficiaryIdOf(req.body);
     const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
     const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes);
-    if (!prepared.ok) throw prepared.problem ?? problems.invalid(prepared.issues);
+    if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
     const print = fingerprint(req, req.body);
     const scheduledFor = prepared.payout.body.scheduled_for;
@@ -57,14 +57,18 @@ export function payoutRoutes(deps: ApiDeps): Router {
     }
 
     const now = new Date();
-    // Caught by the tenant's approval policy: created waiting for approvals, nothing held or sent.
+    // Caught by the tenant's approval policy, or paying a saved beneficiary in cooling-off: created
+    // waiting for approvals, nothing held or sent.
     const approval = approvalRequestFor(
       approvalPolicy,
-      approvalsRequired(
-        approvalPolicy,
-        'payout',
-        new Map([[prepared.payout.body.currency, prepared.payout.canonical.amount]]),
-      ),
+      {
+        required: approvalsRequired(
+          approvalPolicy,
+          'payout',
+          new Map([[prepared.payout.body.currency, prepared.payout.canonical.amount]]),
+        ),
+        coolingOff: prepared.payout.coolingOffEndsAt !== null,
+      },
       { id, kind: 'payout', tenantId },
       { keyId, label },
       now,
@@ -187,8 +191,8 @@ export function payoutRoutes(deps: ApiDeps): Router {
 /** The payout's approval request, inserted in the create's statement with the payout it names. */
 function approvalRequestCte(r: NonNullable<ReturnType<typeof approvalRequestFor>>): SQL {
   return sql`approval_request as (
-    insert into approval_requests (subject_id, tenant_id, kind, status, approvals_required, maker_key_id, maker_label, expires_at, created_at)
-    select id, ${r.tenantId}, ${r.kind}, ${r.status}, ${r.approvalsRequired}, ${r.makerKeyId}, ${r.makerLabel},
+    insert into approval_requests (subject_id, tenant_id, kind, status, approvals_required, reasons, maker_key_id, maker_label, expires_at, created_at)
+    select id, ${r.tenantId}, ${r.kind}, ${r.status}, ${r.approvalsRequired}, ${`{${r.reasons.join(',')}}`}::text[], ${r.makerKeyId}, ${r.makerLabel},
            ${r.expiresAt.toISOString()}::timestamptz, ${r.createdAt.toISOString()}::timestamptz
     from accepted_payouts)`;
 }

@@ -157,7 +157,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Accepted: stored and queued (a replay of the same key and body answers the same) */
+                /** @description Accepted: stored and queued, or stored in `pending_approval` when the approval policy catches it or its saved beneficiary is in cooling-off (a replay of the same key and body answers the same) */
                 202: {
                     headers: {
                         /** @description `true` when this is the stored answer to an earlier request with the same key and body. */
@@ -195,7 +195,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`); or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (`duplicate_reference`, `existing_payout_id` names it; nothing was created); or the saved beneficiary’s bank details changed within the tenant’s cooling-off (`beneficiary_cooling_off`, `cooling_off_ends_at` says until when) */
+                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`); or a payout of the tenant that is not failed, rejected or cancelled already has this reference_id (`duplicate_reference`, `existing_payout_id` names it; nothing was created) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -9763,8 +9763,6 @@ export interface components {
              * @enum {string}
              */
             approval_status?: "pending" | "approved" | "rejected" | "expired";
-            /** @description `beneficiary_cooling_off`: when payouts to the beneficiary are accepted again. */
-            cooling_off_ends_at?: string;
         };
         BatchRowError: {
             row: number;
@@ -9854,7 +9852,7 @@ export interface components {
         UpdateSettings: {
             /** @description Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default. */
             duplicate_reference_guard?: boolean;
-            /** @description Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it are refused (409 beneficiary_cooling_off). 0 (the default) is off. */
+            /** @description Hours after a saved beneficiary’s bank account or UPI address changes during which payouts to it (and runs with a row paying it) wait in pending_approval for one approval by someone other than their maker (approval reason beneficiary_cooling_off). 0 (the default) is off. */
             beneficiary_cooling_off_hours?: number;
             /** @description Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list. */
             payout_purposes?: string[];
@@ -10248,6 +10246,8 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "expired";
             approvals_required: number;
+            /** @description Why it waits: `approval_policy` (the tenant’s approval policy caught its amount), `beneficiary_cooling_off` (it pays a saved beneficiary whose bank details changed within the tenant’s `beneficiary_cooling_off_hours`; a batch: at least one of its rows does). */
+            reasons: ("approval_policy" | "beneficiary_cooling_off")[];
             /** @description Distinct approvals given so far. */
             approvals: number;
             maker: {

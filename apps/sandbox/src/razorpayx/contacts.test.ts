@@ -25,6 +25,15 @@ const post = (path: string, body: unknown, auth: string | null = BASIC_AUTH) =>
       body: JSON.stringify(body),
     },
   );
+const patch = (path: string, body: unknown, auth: string | null = BASIC_AUTH) =>
+  requestJson<Record<string, unknown> & { error?: { field: string | null; description: string } }>(
+    `${client.base}${path}`,
+    {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify(body),
+    },
+  );
 const list = (path: string) =>
   requestJson<{ count: number; items: { id: string }[] }>(`${client.base}${path}`, {
     headers: { authorization: BASIC_AUTH },
@@ -153,5 +162,34 @@ describe('fund accounts', () => {
     const payout = await client.created(payoutBody({ fund_account_id: fa, mode: 'IMPS' }));
     expect(payout.fund_account_id).toBe(fa);
     await client.waitForStatus(payout.id, 'failed');
+  });
+});
+
+describe('updating a contact (PATCH /v1/contacts/:id)', () => {
+  test("the fields sent replace the contact's; a create with the new details answers it; the create rules apply", async () => {
+    const created = await post('/v1/contacts', contact());
+    const id = created.body.id as string;
+    const updated = await patch(`/v1/contacts/${id}`, { name: 'Gaurav K Sharma', contact: '+919000090001' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      id,
+      name: 'Gaurav K Sharma',
+      contact: '+919000090001',
+      email: 'gaurav.kumar@example.com',
+      type: 'employee',
+    });
+    const again = await post('/v1/contacts', contact({ name: 'Gaurav K Sharma', contact: '+919000090001' }));
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(id);
+
+    const badName = await patch(`/v1/contacts/${id}`, { name: 'G' });
+    expect(badName.status).toBe(400);
+    expect(badName.body.error?.field).toBe('name');
+    const unknownField = await patch(`/v1/contacts/${id}`, { nickname: 'G' });
+    expect(unknownField.status).toBe(400);
+    const unknown = await patch('/v1/contacts/cont_doesnotexist', { name: 'Gaurav Kumar' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.description).toBe('The id provided does not exist');
+    expect((await patch(`/v1/contacts/${id}`, { name: 'Gaurav Kumar' }, null)).status).toBe(401);
   });
 });

@@ -9,6 +9,7 @@ import {
   parseCreateContact,
   parseCreateFundAccount,
   parseCreatePayout,
+  parseUpdateContact,
 } from './wire.ts';
 
 function fail(res: Response, status: number, body: RazorpayXErrorBody): void {
@@ -111,6 +112,14 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
     if (!parsed.ok) return fail(res, 400, RazorpayXErrors.contactValidation(parsed.field, parsed.description));
     const result = sim.createContact(parsed.value);
     res.status(result.kind === 'created' ? 201 : 200).json(result.record);
+  });
+
+  router.patch('/v1/contacts/:id', json, (req, res) => {
+    const parsed = parseUpdateContact(req.body);
+    if (!parsed.ok) return fail(res, 400, RazorpayXErrors.contactValidation(parsed.field, parsed.description));
+    const updated = sim.updateContact(req.params.id, parsed.value);
+    if (!updated) return fail(res, 400, RazorpayXErrors.contactValidation('id', 'The id provided does not exist'));
+    res.json(updated);
   });
 
   router.get('/v1/contacts', (_req, res) => {

@@ -20,6 +20,7 @@ import {
   type RazorpayXPayout,
   type SavedFundAccountWire,
   type StatusDetails,
+  type UpdateContactRequest,
 } from './wire.ts';
 
 export interface RazorpayXCredentials {
@@ -201,7 +202,7 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
    * reference_id all match an existing one, which is then answered instead (its docs).
    */
   createContact(input: CreateContactRequest): SavedResult<ContactWire> {
-    const identity = `contact\n${canonicalJson([input.name, input.email ?? null, input.contact ?? null, input.type ?? null, input.reference_id ?? null])}`;
+    const identity = contactIdentity(input);
     const known = this.identities.get(identity);
     const existing = known === undefined ? undefined : this.contacts.get(known);
     if (existing) return { kind: 'existing', record: structuredClone(existing) };
@@ -221,6 +222,28 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     this.contacts.set(contact.id, contact);
     this.identities.set(identity, contact.id);
     return { kind: 'created', record: structuredClone(contact) };
+  }
+
+  /**
+   * RazorpayX's "Update a Contact": the fields sent replace the contact's; a create with the new
+   * details then answers this contact (and one with the old details makes a new one).
+   */
+  updateContact(id: string, input: UpdateContactRequest): ContactWire | null {
+    const existing = this.contacts.get(id);
+    if (!existing) return null;
+    const updated: ContactWire = {
+      ...existing,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.contact !== undefined ? { contact: input.contact } : {}),
+      ...(input.type !== undefined ? { type: input.type } : {}),
+      ...(input.reference_id !== undefined ? { reference_id: input.reference_id } : {}),
+      ...(input.notes !== undefined ? { notes: { ...input.notes } } : {}),
+    };
+    this.identities.delete(contactIdentity(existing));
+    this.contacts.set(id, updated);
+    this.identities.set(contactIdentity(updated), id);
+    return structuredClone(updated);
   }
 
   /**
@@ -689,4 +712,15 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
   private view(record: PayoutRecord): RazorpayXPayout {
     return structuredClone(record.payout);
   }
+}
+
+/** The details that make two contact creates the same contact (RazorpayX answers the existing one). */
+function contactIdentity(c: {
+  name: string;
+  email?: string | null;
+  contact?: string | null;
+  type?: string | null;
+  reference_id?: string | null;
+}): string {
+  return `contact\n${canonicalJson([c.name, c.email ?? null, c.contact ?? null, c.type ?? null, c.reference_id ?? null])}`;
 }

@@ -85,6 +85,20 @@ export const createContactSchema = z.strictObject({
 });
 export type CreateContactRequest = z.infer<typeof createContactSchema>;
 
+/**
+ * `PATCH /v1/contacts/:id` (RazorpayX "Update a Contact"): the fields of a create, each optional,
+ * with the same rules; the fields sent replace the contact's.
+ */
+export const updateContactSchema = z.strictObject({
+  name: contactSchema.shape.name.optional(),
+  email: contactSchema.shape.email,
+  contact: contactSchema.shape.contact,
+  type: contactSchema.shape.type,
+  reference_id: contactSchema.shape.reference_id,
+  notes: notesSchema.optional(),
+});
+export type UpdateContactRequest = z.infer<typeof updateContactSchema>;
+
 /** `POST /v1/fund_accounts` with a bank account or a VPA (RazorpayX "Create a Fund Account"). */
 export const createFundAccountSchema = z.strictObject({
   contact_id: z.string('The contact id field is required.').min(1, 'The contact id field is required.'),
@@ -149,6 +163,12 @@ export function parseCreateContact(body: unknown): ParseResult<CreateContactRequ
   const failed = firstIssue(createContactSchema, body);
   if (failed) return failed;
   return { ok: true, value: createContactSchema.parse(body) };
+}
+
+export function parseUpdateContact(body: unknown): ParseResult<UpdateContactRequest> {
+  const failed = firstIssue(updateContactSchema, body);
+  if (failed) return failed;
+  return { ok: true, value: updateContactSchema.parse(body) };
 }
 
 export function parseCreateFundAccount(body: unknown): ParseResult<CreateFundAccountRequest> {

@@ -6,6 +6,13 @@ export const APPROVAL_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'ex
 export type ApprovalRequestStatus = (typeof APPROVAL_REQUEST_STATUSES)[number];
 
 /**
+ * Why a payout or batch waits: the tenant's approval policy caught its amount, and/or it pays a
+ * saved beneficiary whose bank details changed within the tenant's cooling-off.
+ */
+export const APPROVAL_REASONS = ['approval_policy', 'beneficiary_cooling_off'] as const;
+export type ApprovalReason = (typeof APPROVAL_REASONS)[number];
+
+/**
  * One row per payout or batch a policy caught: the decision, kept in Postgres (the truth). The API
  * decides (approvals counted under this row's lock); the reconciler applies a decision to the
  * payouts (`pending_approval` → `accepted` or `cancelled`), and the sweeper expires what is past
@@ -22,6 +29,8 @@ export const approvalRequests = pgTable(
     kind: text('kind', { enum: ['payout', 'batch'] }).notNull(),
     status: text('status', { enum: APPROVAL_REQUEST_STATUSES }).notNull(),
     approvalsRequired: integer('approvals_required').notNull(),
+    /** Why it waits (APPROVAL_REASONS); requests made before reasons were kept say `approval_policy`. */
+    reasons: text('reasons', { enum: APPROVAL_REASONS }).array().notNull().default(sql`'{approval_policy}'::text[]`),
     /** The key that created the subject, and its label: neither may approve it (maker ≠ checker). */
     makerKeyId: text('maker_key_id').notNull(),
     makerLabel: text('maker_label'),

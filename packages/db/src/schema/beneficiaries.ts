@@ -88,6 +88,14 @@ export const beneficiaryVersions = pgTable(
  * registration interrupted by a crash resumes where it stopped; the provider answers a repeated
  * step with the record it already has, so nothing is registered twice.
  */
+/** A saved beneficiary's contact details as a provider's contact holds them. */
+export interface RegisteredContactDetails {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  type: BeneficiaryType;
+}
+
 export const beneficiaryRegistrations = pgTable(
   'beneficiary_registrations',
   {
@@ -98,6 +106,12 @@ export const beneficiaryRegistrations = pgTable(
     provider: text('provider').$type<ProviderId>().notNull(),
     contactId: text('contact_id').notNull(),
     accountId: text('account_id'),
+    /**
+     * The contact details the provider's contact was last given (created or updated with); the
+     * worker updates the contact when the beneficiary's differ. Null: not known (registered before
+     * they were kept), so the next payout sends them once.
+     */
+    contactDetails: jsonb('contact_details').$type<RegisteredContactDetails>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

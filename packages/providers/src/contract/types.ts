@@ -171,6 +171,18 @@ export interface BeneficiaryRegistrar {
   contact(input: { beneficiaryId: string; kind: BeneficiaryKind; beneficiary: Beneficiary }): Promise<string>;
   /** One account of it (RazorpayX fund account id), for payouts by `method`. */
   account(input: { contactId: string; beneficiary: Beneficiary; method: string }): Promise<string>;
+  /**
+   * The contact given the beneficiary's contact details as they are now (RazorpayX `PATCH
+   * /v1/contacts/{id}`): safe to repeat, it sets the same values again.
+   */
+  updateContact(input: { contactId: string; kind: BeneficiaryKind; details: ContactDetails }): Promise<void>;
+}
+
+/** A saved beneficiary's contact details, as its provider-side contact holds them. */
+export interface ContactDetails {
+  name: string;
+  email: string | null;
+  phone: string | null;
 }
 
 /** `Id` is a shipped provider's id; test fixtures register providers the public API does not name. */

@@ -29,6 +29,7 @@ import {
   RAZORPAYX_MODES,
   RAZORPAYX_PURPOSES,
   type RazorpayxPayout,
+  updateContactRequestSchema,
 } from './wire.ts';
 
 export interface RazorpayxConfig {
@@ -137,6 +138,16 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
                 },
               },
         ),
+      ),
+    updateContact: ({ contactId, kind, details }) =>
+      client.updateContact(
+        contactId,
+        updateContactRequestSchema.parse({
+          name: details.name,
+          ...(details.email ? { email: details.email } : {}),
+          ...(details.phone ? { contact: details.phone } : {}),
+          type: kind,
+        }),
       ),
   };
 

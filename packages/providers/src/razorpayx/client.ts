@@ -12,6 +12,7 @@ import {
   payoutSchema,
   type RazorpayxPayout,
   type RazorpayxPayoutCollection,
+  type UpdateContactRequest,
 } from './wire.ts';
 
 /**
@@ -34,6 +35,8 @@ export interface RazorpayxClient {
   createContact(body: CreateContactRequest): Promise<string>;
   /** `POST /v1/fund_accounts`: the same details again answer the existing fund account. Returns its id. */
   createFundAccount(body: CreateFundAccountRequest): Promise<string>;
+  /** `PATCH /v1/contacts/:id`: the fields sent replace the contact's. */
+  updateContact(contactId: string, body: UpdateContactRequest): Promise<void>;
 }
 
 export interface ListPayoutsQuery {
@@ -113,6 +116,18 @@ export function createRazorpayxClient(options: RazorpayxClientOptions): Razorpay
         false,
       );
       return contact.id;
+    },
+    async updateContact(contactId, body) {
+      await call(
+        {
+          method: 'PATCH',
+          url: `${baseUrl}/v1/contacts/${encodeURIComponent(contactId)}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+        contactSchema,
+        false,
+      );
     },
     async createFundAccount(body) {
       const account = await call(

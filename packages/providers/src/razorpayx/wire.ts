@@ -84,6 +84,15 @@ export const createContactRequestSchema = z.strictObject({
 });
 export type CreateContactRequest = z.infer<typeof createContactRequestSchema>;
 
+/**
+ * `PATCH /v1/contacts/:id` (RazorpayX "Update a Contact"): the fields sent replace the contact's.
+ * An email or phone the beneficiary no longer has is not sent (RazorpayX has no way to clear one).
+ */
+export const updateContactRequestSchema = createContactRequestSchema
+  .pick({ name: true, email: true, contact: true, type: true })
+  .strict();
+export type UpdateContactRequest = z.infer<typeof updateContactRequestSchema>;
+
 /** `POST /v1/fund_accounts`: a bank account or a VPA of a contact. */
 export const createFundAccountRequestSchema = z.union([
   z.strictObject({

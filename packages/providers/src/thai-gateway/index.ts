@@ -1,4 +1,6 @@
 export { createThaiGatewayAdapter, type ThaiGatewayConfig } from './adapter.ts';
+// The signing client on its own: tests/e2e/provider-rules.test.ts sends boundary bodies to the sandbox with it.
+export { createThaiGatewayClient } from './client.ts';
 export * from './registration.ts';
 export {
   fromWireAmount as fromThaiGatewayAmount,

@@ -1,0 +1,2 @@
+ALTER TABLE "approval_requests" ADD COLUMN "reasons" text[] DEFAULT '{approval_policy}'::text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "beneficiary_registrations" ADD COLUMN "contact_details" jsonb;
