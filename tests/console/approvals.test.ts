@@ -1,0 +1,120 @@
+import { waitFor } from '@payouts/testing';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { launchChromium, shot, signedIn } from './browser.ts';
+
+/**
+ * The console's pages for approvals, reconciliation, provider downtimes and saved beneficiaries, in a
+ * real browser against the whole system (./browser.ts). Waits are on what the page shows.
+ */
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 240_000 });
+
+let system: TestSystem;
+let browser: Browser;
+let op: ReturnType<typeof client>;
+let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
+let maker: ReturnType<typeof client>;
+let approverKey: string;
+
+beforeAll(async () => {
+  // No nightly run: the reconciliation below is the operator's own.
+  system = await startTestSystem({ env: { RECONCILIATION_NIGHTLY_AT: 'off' } });
+  op = client(system.api.url, system.operatorKey);
+  tenant = await createFundedTenant(system, 'console-approvals', { INR: 50_000_000 });
+  // Payouts from INR 1,000.00 wait for one approver who is not their maker.
+  const policy = await tenant.api('PUT', '/v1/approval-policy', {
+    rules: [{ kind: 'payout', min_amount: { INR: 100_000 }, approvals_required: 1 }],
+  });
+  expect(policy.status).toBe(200);
+  const key = async (role: string, label: string) => {
+    const issued = await op('POST', `/v1/admin/tenants/${tenant.id}/api-keys`, { role, label });
+    expect(issued.status).toBe(201);
+    return issued.body.key as string;
+  };
+  maker = client(system.api.url, await key('maker', 'Asha (payroll)'));
+  approverKey = await key('approver', 'Ravi (finance)');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+describe('approvals on the console', () => {
+  test('a maker’s payout caught by the policy waits; an approver approves it on the console and it is processed; another is rejected with a reason', async () => {
+    const create = async (reference: string) => {
+      const res = await maker('POST', '/v1/payouts', inrPayout({ amount: 250_000, reference_id: reference }), {
+        'idempotency-key': reference,
+      });
+      expect(res.status).toBe(202);
+      expect(res.body.status).toBe('pending_approval');
+      return res.body.id as string;
+    };
+    const approveId = await create('inv-approve-1');
+    const rejectId = await create('inv-reject-1');
+
+    const { context, page, errors } = await signedIn(browser, system.api.url, approverKey);
+    await expect.poll(() => page.getByTestId('pending-approvals').textContent(), { timeout: 120_000 }).toBe('2');
+    await page.getByRole('link', { name: 'Approvals', exact: true }).click();
+    const waiting = page.getByTestId('approvals');
+    await waiting.locator(`tr[data-subject="${approveId}"]`).getByText('Asha (payroll)').waitFor();
+    await waiting.locator(`tr[data-subject="${rejectId}"]`).waitFor();
+    await shot(page, 'approvals');
+
+    // Rejected from the list, with its reason: the payout is cancelled.
+    const rejectRow = waiting.locator(`tr[data-subject="${rejectId}"]`);
+    await rejectRow.getByLabel(`Reason to reject ${rejectId}`).fill('duplicate of inv-approve-1');
+    await rejectRow.getByRole('button', { name: 'Reject' }).click();
+    await rejectRow.waitFor({ state: 'detached' });
+    await waitFor(async () => (await tenant.api('GET', `/v1/payouts/${rejectId}`)).body.status === 'cancelled', {
+      message: 'the rejected payout to be cancelled',
+    });
+
+    // Approved on its own page: it leaves pending_approval and is paid.
+    await waiting.getByRole('link', { name: approveId }).click();
+    await page.getByTestId('payout-status').getByText('pending approval').waitFor();
+    await page.getByTestId(`decide-${approveId}`).getByRole('button', { name: 'Approve' }).click();
+    await page.getByTestId('payout-status').getByText('processed').waitFor({ timeout: 180_000 });
+    const approval = await tenant.api('GET', '/v1/approvals?status=approved');
+    expect(approval.body.data.map((a: { subject_id: string }) => a.subject_id)).toContain(approveId);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('an operator starts a reconciliation run and sees it complete with its counts', async () => {
+    const { context, page, errors } = await signedIn(browser, system.api.url, system.operatorKey);
+    await page.getByRole('link', { name: 'Reconciliation', exact: true }).click();
+    // A window around now, whatever the hour: yesterday to tomorrow (UTC days).
+    const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    const form = page.getByTestId('start-run');
+    await form.getByLabel('Provider').selectOption('razorpayx');
+    await form.getByLabel(/^From/).fill(dayOffset(-1));
+    await form.getByLabel(/^To/).fill(dayOffset(1));
+    await form.getByRole('button', { name: 'Start the run' }).click();
+    await page.getByTestId('run').waitFor();
+    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 180_000 });
+    const runId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const run = await op('GET', `/v1/admin/reconciliations/${runId}`);
+    expect(run.body.status).toBe('completed');
+    // The approved payout was paid through RazorpayX: matched; the rejected one never left (not sent).
+    expect(run.body.counts.matched).toBeGreaterThanOrEqual(1);
+    const counts = page.getByTestId('run-counts');
+    for (const [reason, n] of Object.entries(run.body.counts as Record<string, number>)) {
+      await expect.poll(() => counts.locator(`tr[data-reason="${reason}"] td`).nth(1).textContent()).toBe(String(n));
+    }
+    await page.getByTestId('run-progress').getByText('Payouts checked').waitFor();
+    await page.getByLabel('Reason').selectOption('all');
+    await page.getByTestId('items').getByText('matched').first().waitFor();
+    await shot(page, 'reconciliation-run');
+    const csv = await page.evaluate(
+      async (url) => (await fetch(url)).status,
+      (await page.getByTestId('items-csv').getAttribute('href')) ?? '',
+    );
+    expect(csv).toBe(200);
+    await page.getByRole('link', { name: '← Reconciliation' }).click();
+    await page.getByTestId('runs').getByRole('link', { name: runId }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
