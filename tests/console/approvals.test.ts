@@ -15,6 +15,7 @@ let browser: Browser;
 let op: ReturnType<typeof client>;
 let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
 let maker: ReturnType<typeof client>;
+let makerKey: string;
 let approverKey: string;
 
 beforeAll(async () => {
@@ -32,7 +33,8 @@ beforeAll(async () => {
     expect(issued.status).toBe(201);
     return issued.body.key as string;
   };
-  maker = client(system.api.url, await key('maker', 'Asha (payroll)'));
+  makerKey = await key('maker', 'Asha (payroll)');
+  maker = client(system.api.url, makerKey);
   approverKey = await key('approver', 'Ravi (finance)');
   browser = await launchChromium();
 });
@@ -114,6 +116,59 @@ describe('approvals on the console', () => {
     expect(csv).toBe(200);
     await page.getByRole('link', { name: '← Reconciliation' }).click();
     await page.getByTestId('runs').getByRole('link', { name: runId }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('an operator declares a provider downtime, sees it on the overview, and ends it', async () => {
+    const { context, page, errors } = await signedIn(browser, system.api.url, system.operatorKey);
+    await page.getByRole('link', { name: 'Downtimes', exact: true }).click();
+    await page.getByLabel('Provider').selectOption('krayon');
+    const form = page.getByTestId('declare-downtime');
+    await form.getByLabel(/^Modes/).fill('IMPS');
+    await form.getByRole('button', { name: 'Declare' }).click();
+    const row = page.getByTestId('downtimes').getByRole('row').filter({ hasText: 'IMPS' });
+    await row.getByText('active', { exact: true }).waitFor();
+    await shot(page, 'downtimes');
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByTestId('provider-health').locator('tr[data-provider="krayon"]').getByText('IMPS').waitFor();
+    await page.getByRole('link', { name: 'Downtimes', exact: true }).click();
+    await page.getByLabel('Provider').selectOption('krayon');
+    await row.getByRole('button', { name: 'End now' }).click();
+    await row.getByText(/payout\(s\) released/).waitFor();
+    const list = await op('GET', '/v1/admin/providers/krayon/downtimes?active=true');
+    expect(list.body.data).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('a maker saves a beneficiary on the console, reads its versions, finds it by name, and archives it', async () => {
+    const { context, page, errors } = await signedIn(browser, system.api.url, makerKey);
+    await page.getByRole('link', { name: 'Beneficiaries', exact: true }).click();
+    const form = page.getByTestId('new-beneficiary');
+    await form.getByLabel('Full name').fill('Meera Iyer');
+    await form.getByLabel('Your reference').fill('emp-2207');
+    await form.getByLabel('Account number').fill('123456789012');
+    await form.getByLabel(/^Bank code/).fill('HDFC0001234');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('beneficiary').getByText('active', { exact: true }).waitFor();
+    // Masked, first and last four; version 1 set by the maker's key (its label).
+    const versions = page.getByTestId('versions');
+    await versions.getByText('Asha (payroll)').waitFor();
+    await versions.getByText(/1234\*+9012/).waitFor();
+    await shot(page, 'beneficiary');
+    const saved = await maker('GET', '/v1/beneficiaries?reference_id=emp-2207');
+    expect(saved.body.data).toHaveLength(1);
+    const id = saved.body.data[0].id as string;
+    expect(new URL(page.url()).pathname).toBe(`/console/beneficiaries/${id}`);
+
+    await page.getByRole('link', { name: '← Beneficiaries' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('meera');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('beneficiaries').getByRole('link', { name: 'Meera Iyer' }).click();
+    await page.getByTestId('beneficiary').getByRole('button', { name: 'Archive' }).click();
+    await page.getByTestId('beneficiary-state').getByText('archived').waitFor();
+    expect((await maker('GET', `/v1/beneficiaries/${id}`)).body.archived).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   });

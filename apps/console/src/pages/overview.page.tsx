@@ -1,8 +1,9 @@
 import { api, type Schemas, unwrap } from '../api/client';
+import { PROVIDERS } from '../providers';
 import { Link } from '../router';
 import { Card, ErrorBox, Loading, Money, Status, useLoad } from '../ui';
 import { definePage, type Session } from './page';
-import { driftsOf, RECONCILED_PROVIDERS } from './reconciliations.page';
+import { driftsOf } from './reconciliations.page';
 
 /** States a payout is still moving through (not final). */
 const IN_FLIGHT = 'accepted,reserved,queued,submitted,unknown,processing,needs_attention';
@@ -138,7 +139,7 @@ function OperatorOverview() {
   const downtimes = useLoad(
     async () =>
       Promise.all(
-        RECONCILED_PROVIDERS.map(async (provider) => ({
+        PROVIDERS.map(async (provider) => ({
           provider,
           active: unwrap(
             await api.GET('/v1/admin/providers/{provider}/downtimes', {
@@ -172,7 +173,7 @@ function OperatorOverview() {
           <dd data-testid="drift-count">{drifts ?? '…'}</dd>
         </dl>
         <Link to="/operations/dead-letters">Open the dead letters</Link> ·{' '}
-        <Link to="/operations/reconciliations">Reconciliation</Link>
+        <Link to="/operations/reconciliations">Open the reconciliation runs</Link>
       </Card>
       <Card title="Provider health" testId="provider-health">
         <ErrorBox error={downtimes.error} />
@@ -198,7 +199,7 @@ function OperatorOverview() {
             </tbody>
           </table>
         )}
-        <Link to="/operations/downtimes">Downtimes</Link>
+        <Link to="/operations/downtimes">Open the downtimes</Link>
       </Card>
       <Card title="Webhook deliveries" testId="webhook-backlog">
         <ErrorBox error={backlog.error} />

@@ -1,11 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { api, type Schemas, unwrap } from '../api/client';
+import { PROVIDERS, type Provider } from '../providers';
 import { Link, navigate } from '../router';
 import { Card, ErrorBox, Loading, Status, useLoad, When } from '../ui';
 import { definePage } from './page';
 
-type Provider = Schemas['ReconciliationRequest']['provider'];
-export const RECONCILED_PROVIDERS: readonly Provider[] = ['razorpayx', 'krayon', 'thai-gateway', 'druo'];
 /** Reasons that are not drifts: the rest is what an operator looks at. */
 const NOT_DRIFT = new Set(['matched', 'not_sent']);
 
@@ -61,7 +60,7 @@ function Reconciliations() {
           <label>
             Provider
             <select name="provider" defaultValue="razorpayx">
-              {RECONCILED_PROVIDERS.map((p) => (
+              {PROVIDERS.map((p) => (
                 <option key={p} value={p}>
                   {p}
                 </option>
