@@ -135,7 +135,9 @@ describe('approvals on the console', () => {
     await page.getByRole('link', { name: 'Downtimes', exact: true }).click();
     await page.getByLabel('Provider').selectOption('krayon');
     await row.getByRole('button', { name: 'End now' }).click();
-    await row.getByText(/payout\(s\) released/).waitFor();
+    // Ended: the list reloads with the row no longer active (and no End button).
+    await row.getByRole('button', { name: 'End now' }).waitFor({ state: 'detached' });
+    await expect.poll(() => row.locator('td').nth(4).textContent()).toBe('no');
     const list = await op('GET', '/v1/admin/providers/krayon/downtimes?active=true');
     expect(list.body.data).toEqual([]);
     expect(errors).toEqual([]);
