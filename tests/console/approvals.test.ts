@@ -23,9 +23,12 @@ beforeAll(async () => {
   system = await startTestSystem({ env: { RECONCILIATION_NIGHTLY_AT: 'off' } });
   op = client(system.api.url, system.operatorKey);
   tenant = await createFundedTenant(system, 'console-approvals', { INR: 50_000_000 });
-  // Payouts from INR 1,000.00 wait for one approver who is not their maker.
+  // Payouts, and runs totalling, from INR 1,000.00 wait for one approver who is not their maker.
   const policy = await tenant.api('PUT', '/v1/approval-policy', {
-    rules: [{ kind: 'payout', min_amount: { INR: 100_000 }, approvals_required: 1 }],
+    rules: [
+      { kind: 'payout', min_amount: { INR: 100_000 }, approvals_required: 1 },
+      { kind: 'batch', min_amount: { INR: 100_000 }, approvals_required: 1 },
+    ],
   });
   expect(policy.status).toBe(200);
   const key = async (role: string, label: string) => {
@@ -80,6 +83,24 @@ describe('approvals on the console', () => {
     await page.getByTestId('payout-status').getByText('processed').waitFor({ timeout: 180_000 });
     const approval = await tenant.api('GET', '/v1/approvals?status=approved');
     expect(approval.body.data.map((a: { subject_id: string }) => a.subject_id)).toContain(approveId);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('a run caught by the policy waits as a whole; an approver approves it on its batch page and it completes', async () => {
+    const items = Array.from({ length: 3 }, (_, i) => inrPayout({ amount: 50_000, reference_id: `run-approve-${i}` }));
+    const upload = await maker('POST', '/v1/payout-batches', { items }, { 'idempotency-key': 'console-run' });
+    expect(upload.status, JSON.stringify(upload.body)).toBe(202);
+    expect(upload.body.status).toBe('pending_approval');
+    const batchId = upload.body.id as string;
+
+    const { context, page, errors } = await signedIn(browser, system.api.url, approverKey);
+    await page.getByRole('link', { name: 'Approvals', exact: true }).click();
+    await page.getByTestId('approvals').getByRole('link', { name: batchId }).click();
+    await page.getByTestId('batch-status').getByText('pending approval').waitFor();
+    await page.getByTestId(`decide-${batchId}`).getByRole('button', { name: 'Approve' }).click();
+    await page.getByTestId('batch-status').getByText('completed').waitFor({ timeout: 180_000 });
+    await page.getByText('3 of 3 payouts final').waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
