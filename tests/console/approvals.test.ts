@@ -17,6 +17,8 @@ let tenant: Awaited<ReturnType<typeof createFundedTenant>>;
 let maker: ReturnType<typeof client>;
 let makerKey: string;
 let approverKey: string;
+/** The payout approved on the console, paid through RazorpayX. */
+let approvedId: string;
 
 beforeAll(async () => {
   // No nightly run: the reconciliation below is the operator's own.
@@ -57,6 +59,7 @@ describe('approvals on the console', () => {
       return res.body.id as string;
     };
     const approveId = await create('inv-approve-1');
+    approvedId = approveId;
     const rejectId = await create('inv-reject-1');
 
     const { context, page, errors } = await signedIn(browser, system.api.url, approverKey);
@@ -105,7 +108,16 @@ describe('approvals on the console', () => {
     await context.close();
   });
 
-  test('an operator starts a reconciliation run and sees it complete with its counts', async () => {
+  test('an operator starts a reconciliation run, sees it complete with its counts, and resolves its drift with a note', async () => {
+    // The provider's record of the approved payout drifts: it says INR 10.00 less was paid.
+    const providerPayoutId = (await tenant.api('GET', `/v1/payouts/${approvedId}`)).body.provider_payout_id;
+    const drift = await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts/${providerPayoutId}/drift`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 249_000 }),
+    });
+    expect(drift.ok).toBe(true);
+
     const { context, page, errors } = await signedIn(browser, system.api.url, system.operatorKey);
     await page.getByRole('link', { name: 'Reconciliation', exact: true }).click();
     // A window around now, whatever the hour: yesterday to tomorrow (UTC days).
@@ -120,13 +132,23 @@ describe('approvals on the console', () => {
     const runId = new URL(page.url()).pathname.split('/').pop() ?? '';
     const run = await op('GET', `/v1/admin/reconciliations/${runId}`);
     expect(run.body.status).toBe('completed');
-    // The approved payout was paid through RazorpayX: matched; the rejected one never left (not sent).
-    expect(run.body.counts.matched).toBeGreaterThanOrEqual(1);
+    // The run's payouts were paid through RazorpayX: matched; the rejected one never left (not sent).
+    expect(run.body.counts.matched).toBeGreaterThanOrEqual(3);
     const counts = page.getByTestId('run-counts');
     for (const [reason, n] of Object.entries(run.body.counts as Record<string, number>)) {
       await expect.poll(() => counts.locator(`tr[data-reason="${reason}"] td`).nth(1).textContent()).toBe(String(n));
     }
     await page.getByTestId('run-progress').getByText('Payouts checked').waitFor();
+    expect(run.body.counts.amount_mismatch).toBe(1);
+    // The drift, both sides, resolved with a note.
+    const item = page.getByTestId('items').getByRole('row').filter({ hasText: approvedId });
+    await item.getByText('249000').waitFor();
+    await item.getByText('250000').waitFor();
+    await item.getByRole('textbox').fill('RazorpayX confirmed INR 2,500.00 was paid; their export was wrong');
+    await item.getByRole('button', { name: 'Resolve' }).click();
+    await item.getByText(/their export was wrong/).waitFor();
+    const resolved = await op('GET', `/v1/admin/reconciliations/${runId}/items?reason=amount_mismatch`);
+    expect(resolved.body.data[0].resolution.note).toContain('their export was wrong');
     await page.getByLabel('Reason').selectOption('all');
     await page.getByTestId('items').getByText('matched').first().waitFor();
     await shot(page, 'reconciliation-run');
