@@ -1,27 +1,16 @@
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { must, waitFor } from '@payouts/testing';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { stuckBeneficiary } from '../api/security/harness.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { launchChromium, shot, signedIn as signedInWith } from './browser.ts';
 
 /**
- * The console in a real browser: Debian's Chromium driven by playwright-core, against the whole
- * system (api serving the built console, worker, reconciler, sandbox). Every wait is on a condition
- * the page shows (Playwright's auto-waiting locators, vitest's expect.poll), with minutes to spare:
- * a busy two-core machine is slow, never wrong.
- *
- * Screenshots of the main pages go to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (the README shows
- * them), to a temporary folder otherwise.
+ * The console in a real browser (./browser.ts), against the whole system (api serving the built
+ * console, worker, reconciler, sandbox). Every wait is on a condition the page shows (Playwright's
+ * auto-waiting locators, vitest's expect.poll), with minutes to spare.
  */
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
-const PATIENCE = 120_000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? join(import.meta.dirname, '../../docs/screenshots')
-  : join(tmpdir(), 'console-screenshots');
 
 let system: TestSystem;
 let browser: Browser;
@@ -31,7 +20,6 @@ let paidId: string;
 let stuckId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   system = await startTestSystem();
   a = await createFundedTenant(system, 'console-a', { INR: 50_000_000 });
   b = await createFundedTenant(system, 'console-b', { INR: 1_000_000 });
@@ -57,32 +45,14 @@ beforeAll(async () => {
   await waitFor(async () => (await a.api('GET', `/v1/payouts/${stuckId}`)).body.status === 'processing', {
     message: 'the stuck payout to reach processing',
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await system?.stop();
 });
 
-/** A fresh browser profile signed in with `key` through the sign-in form. */
-async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  context.setDefaultTimeout(PATIENCE);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  // A CSP violation or a script error would show here.
-  // (The API's 4xx answers are logged by the browser too: the session check before signing in is a 401.)
-  page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => void d.accept());
-  await page.goto(`${system.api.url}/console/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page, errors };
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const signedIn = (key: string) => signedInWith(browser, system.api.url, key);
 
 describe('the console', () => {
   test('is served with a strict Content-Security-Policy and no inline script', async () => {

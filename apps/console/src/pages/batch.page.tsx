@@ -1,9 +1,10 @@
 import { api, unwrap } from '../api/client';
+import { ApprovalDecision, mayDecide } from '../decisions';
 import { Link } from '../router';
 import { Card, ErrorBox, Loading, Money, Status, useLoad, When } from '../ui';
-import { definePage } from './page';
+import { definePage, type Session } from './page';
 
-function BatchDetail({ params }: { params: Record<string, string> }) {
+function BatchDetail({ params, session }: { params: Record<string, string>; session: Session }) {
   const id = params.id ?? '';
   const batch = useLoad(
     async () => unwrap(await api.GET('/v1/payout-batches/{id}', { params: { path: { id } } })),
@@ -29,6 +30,9 @@ function BatchDetail({ params }: { params: Record<string, string> }) {
               {b.progress.final} of {b.progress.total} payouts final ({b.progress.percent}%)
             </p>
             <progress max={b.progress.total || 1} value={b.progress.final} />
+            {b.status === 'pending_approval' && mayDecide(session) && (
+              <ApprovalDecision kind="batch" id={b.id} onDecided={batch.reload} />
+            )}
             <dl className="facts">
               <dt>Rows</dt>
               <dd>

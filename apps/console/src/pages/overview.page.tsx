@@ -1,7 +1,9 @@
 import { api, type Schemas, unwrap } from '../api/client';
+import { PROVIDERS } from '../providers';
 import { Link } from '../router';
 import { Card, ErrorBox, Loading, Money, Status, useLoad } from '../ui';
 import { definePage, type Session } from './page';
+import { driftsOf } from './reconciliations.page';
 
 /** States a payout is still moving through (not final). */
 const IN_FLIGHT = 'accepted,reserved,queued,submitted,unknown,processing,needs_attention';
@@ -13,8 +15,23 @@ function TenantOverview() {
     [],
     { every: 10_000 },
   );
+  const approvals = useLoad(
+    async () => unwrap(await api.GET('/v1/approvals', { params: { query: { status: 'pending', limit: 100 } } })),
+    [],
+    { every: 10_000 },
+  );
   return (
     <div className="grid">
+      <Card title="Needs a human" testId="needs-human">
+        <ErrorBox error={approvals.error} />
+        <dl className="figures">
+          <dt>Pending approvals</dt>
+          <dd data-testid="pending-approvals">
+            {approvals.data ? `${approvals.data.data.length}${approvals.data.data.length >= 100 ? '+' : ''}` : '…'}
+          </dd>
+        </dl>
+        <Link to="/approvals">Open the approvals</Link>
+      </Card>
       <Card title="Balances" testId="balances">
         <ErrorBox error={balances.error} />
         {!balances.data ? (
@@ -117,6 +134,29 @@ function OperatorOverview() {
     async () => unwrap(await api.GET('/v1/admin/tenants', { params: { query: { limit: 100 } } })),
     [],
   );
+  // The latest runs carry their counts: the unresolved drifts are on each run's page.
+  const runs = useLoad(async () => unwrap(await api.GET('/v1/admin/reconciliations')), [], { every: 30_000 });
+  const downtimes = useLoad(
+    async () =>
+      Promise.all(
+        PROVIDERS.map(async (provider) => ({
+          provider,
+          active: unwrap(
+            await api.GET('/v1/admin/providers/{provider}/downtimes', {
+              params: { path: { provider }, query: { active: 'true' } },
+            }),
+          ).data,
+        })),
+      ),
+    [],
+    { every: 15_000 },
+  );
+  // Newest first: the first completed run of each provider is its latest.
+  const latest = new Map<string, number>();
+  for (const r of runs.data?.data ?? []) {
+    if (r.status === 'completed' && !latest.has(r.provider)) latest.set(r.provider, driftsOf(r));
+  }
+  const drifts = runs.data ? [...latest.values()].reduce((a, b) => a + b, 0) : undefined;
   const count = (list: { data: unknown[]; has_more?: boolean } | undefined) =>
     list ? `${list.data.length}${list.has_more ? '+' : ''}` : '…';
   const attention = deadLetters.data?.data.filter((d) => d.status === 'needs_attention').length;
@@ -129,8 +169,37 @@ function OperatorOverview() {
           <dd data-testid="dead-letter-count">{deadLetters.data ? deadLetters.data.count : '…'}</dd>
           <dt>Needs attention</dt>
           <dd>{attention ?? '…'}</dd>
+          <dt>Drifts (latest run per provider)</dt>
+          <dd data-testid="drift-count">{drifts ?? '…'}</dd>
         </dl>
-        <Link to="/operations/dead-letters">Open the dead letters</Link>
+        <Link to="/operations/dead-letters">Open the dead letters</Link> ·{' '}
+        <Link to="/operations/reconciliations">Open the reconciliation runs</Link>
+      </Card>
+      <Card title="Provider health" testId="provider-health">
+        <ErrorBox error={downtimes.error} />
+        {!downtimes.data ? (
+          <Loading what="provider downtimes" />
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Provider</th>
+                <th>Active downtimes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {downtimes.data.map(({ provider, active }) => (
+                <tr key={provider} data-provider={provider}>
+                  <td>{provider}</td>
+                  <td className={active.length > 0 ? 'bad' : ''}>
+                    {active.length === 0 ? 'none' : active.map((d) => d.modes.join(', ') || 'all modes').join('; ')}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Link to="/operations/downtimes">Open the downtimes</Link>
       </Card>
       <Card title="Webhook deliveries" testId="webhook-backlog">
         <ErrorBox error={backlog.error} />

@@ -1,4 +1,6 @@
-import { api, unwrap } from '../api/client';
+import { type FormEvent, useState } from 'react';
+import { api, type Schemas, unwrap } from '../api/client';
+import { ApprovalDecision, mayDecide } from '../decisions';
 import { Link } from '../router';
 import { ActionButton, Card, ErrorBox, Loading, Money, Status, useLoad, When } from '../ui';
 import { definePage, type Session } from './page';
@@ -128,6 +130,14 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
                 }}
               />
             )}
+            {p.status === 'pending_approval' &&
+              mayDecide(session) &&
+              (p.batch_id ? (
+                <p className="muted">Waits with its batch: approve or reject the batch as a whole.</p>
+              ) : (
+                <ApprovalDecision kind="payout" id={p.id} onDecided={payout.reload} />
+              ))}
+            {operator && p.status === 'needs_attention' && <Resolve id={p.id} onResolved={payout.reload} />}
           </Card>
           <Card title="History" testId="timeline">
             <ErrorBox error={events.error} />
@@ -165,6 +175,83 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * An operator's resolution of a payout that needs attention (POST /v1/admin/payouts/{id}/resolve):
+ * the engine asks the provider first and applies its answer; only when the provider cannot tell does
+ * it take the outcome asserted here, with its evidence (a UTR for processed, a statement line).
+ */
+function Resolve({ id, onResolved }: { id: string; onResolved: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [outcome, setOutcome] = useState<string>();
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? '').trim();
+    const body: Schemas['ResolveRequest'] = {};
+    const status = text('status');
+    if (status === 'processed' || status === 'failed') body.status = status;
+    const evidence = { utr: text('utr'), statement_line: text('statement_line') };
+    if (evidence.utr || evidence.statement_line) {
+      body.evidence = {
+        ...(evidence.utr ? { utr: evidence.utr } : {}),
+        ...(evidence.statement_line ? { statement_line: evidence.statement_line } : {}),
+      };
+    }
+    if (text('note')) body.note = text('note');
+    setBusy(true);
+    setError(undefined);
+    setOutcome(undefined);
+    try {
+      const r = unwrap(await api.POST('/v1/admin/payouts/{id}/resolve', { params: { path: { id } }, body }));
+      setOutcome(
+        `${r.pending ? 'handed to the reconciler' : `now ${r.payout.status}`}, by the ${r.resolved_by}${
+          r.provider_status ? ` (provider says ${r.provider_status})` : ''
+        }`,
+      );
+      onResolved();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="resolve" onSubmit={submit} data-testid="resolve">
+      <h3>Resolve</h3>
+      <p className="muted small">
+        The provider is asked first and its answer applied. When it cannot tell, the outcome below is taken, with its
+        evidence.
+      </p>
+      <label>
+        Outcome if the provider cannot tell
+        <select name="status" defaultValue="">
+          <option value="">— (only the provider's answer)</option>
+          <option value="processed">processed</option>
+          <option value="failed">failed</option>
+        </select>
+      </label>
+      <label>
+        UTR (proof of processed)
+        <input name="utr" />
+      </label>
+      <label>
+        Statement line
+        <input name="statement_line" />
+      </label>
+      <label>
+        Note
+        <input name="note" />
+      </label>
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Resolving…' : 'Resolve'}
+      </button>
+      {outcome && <span className="outcome">{outcome}</span>}
+      <ErrorBox error={error} />
+    </form>
   );
 }
 
