@@ -575,7 +575,7 @@ describe('fuzzing the API', () => {
           } else {
             const query = typeof value === 'string' ? value : JSON.stringify(value ?? null);
             answer = await send('POST', `/v1/payout-batches?scheduled_for=${percentEncode(query)}`, {
-              body: 'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n1000,INR,IMPS,Asha Rao,123456789012,HDFC0001234\n',
+              body: 'amount,currency,method,purpose,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n1000,INR,IMPS,salary,Asha Rao,123456789012,HDFC0001234\n',
               headers: { 'content-type': 'text/csv', 'idempotency-key': idemKey() },
             });
             text = query;

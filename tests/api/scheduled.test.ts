@@ -366,10 +366,11 @@ describe('a scheduled run', () => {
     expect(past.body.errors.map((e: { field: string }) => e.field)).toEqual(['scheduled_for']);
 
     const when = ahead(DAY_MS);
-    const csv = 'amount,currency,method,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n'.concat(
-      '10000,INR,IMPS,Asha Rao,123456789012,HDFC0001234\n',
-      '20000,INR,IMPS,Ravi Rao,123456789013,HDFC0001234\n',
-    );
+    const csv =
+      'amount,currency,method,purpose,beneficiary_name,beneficiary_account_number,beneficiary_bank_code\n'.concat(
+        '10000,INR,IMPS,salary,Asha Rao,123456789012,HDFC0001234\n',
+        '20000,INR,IMPS,salary,Ravi Rao,123456789013,HDFC0001234\n',
+      );
     const res = await apiFetch(`${system.api.url}/v1/payout-batches?scheduled_for=${encodeURIComponent(when)}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'text/csv', ...key() },

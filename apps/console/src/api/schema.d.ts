@@ -139,7 +139,7 @@ export interface paths {
         put?: never;
         /**
          * Create a payout
-         * @description Validated against our rules and then the provider’s own (docs/api.md, docs/providers.md) before anything is stored. The examples are bodies the sandbox accepts, one per provider.
+         * @description Validated against our rules and then the provider’s own (docs/api.md, docs/providers.md) before anything is stored. The examples are bodies the sandbox accepts, one per provider. With `scheduled_for` the payout is created `scheduled`: nothing is held or sent until that time, when it enters the normal flow (docs/api.md#scheduled-payouts); it sends `payout.scheduled`.
          */
         post: {
             parameters: {
@@ -157,7 +157,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Accepted: stored and queued, or stored in `pending_approval` when the approval policy catches it or its saved beneficiary is in cooling-off (a replay of the same key and body answers the same) */
+                /** @description Accepted: stored and queued; stored `scheduled` for its `scheduled_for`; or stored in `pending_approval` when the approval policy catches it or its saved beneficiary is in cooling-off (a replay of the same key and body answers the same, even once its time has passed) */
                 202: {
                     headers: {
                         /** @description `true` when this is the stored answer to an earlier request with the same key and body. */
@@ -222,7 +222,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`). Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, and a beneficiary_id that is unknown or archived. */
+                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`). Includes the provider’s own rules (e.g. RazorpayX’s purpose list), both or neither of beneficiary and beneficiary_id, a beneficiary_id that is unknown or archived, and `scheduled_for` not an RFC 3339 date-time with an offset, not in the future, or more than 90 days ahead. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1993,7 +1993,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a run of payouts (JSON or CSV), validated row by row and checked against the wallet
-         * @description JSON `{items, mode, on_insufficient_funds, dry_run}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB. With `dry_run` the upload is judged exactly as it would be and nothing is stored: the answer is a preview.
+         * @description JSON `{items, mode, on_insufficient_funds, scheduled_for, dry_run}` or a `text/csv` body with the options in the query string (docs/batches.md lists the columns). Up to 100,000 rows and 128 MB. With `dry_run` the upload is judged exactly as it would be and nothing is stored: the answer is a preview. With `scheduled_for` every payout of the run is created `scheduled` (a row may not carry its own): the wallet pre-flight is reported in `preflight` instead of refusing the run, and runs again when the run is due; it sends `batch.scheduled` and `payout.scheduled` for each payout.
          */
         post: {
             parameters: {
@@ -2002,6 +2002,8 @@ export interface paths {
                     on_insufficient_funds?: "refuse" | "queue";
                     /** @description Validate only: answer the preview (per-row errors, totals per currency and provider, wallet shortfalls) and store nothing; no Idempotency-Key needed. */
                     dry_run?: "true" | "false";
+                    /** @description When the payout (or every payout of the run) enters the normal flow: in the future, at most 90 days ahead. Until then it is `scheduled`: nothing held, nothing sent. */
+                    scheduled_for?: string;
                 };
                 header?: {
                     /** @description Required, except for a dry run (which stores nothing). */
@@ -2013,7 +2015,30 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        items: components["schemas"]["CreatePayout"][];
+                        items: {
+                            amount: number;
+                            /** @enum {string} */
+                            currency: "INR" | "THB" | "USD" | "COP";
+                            /** @enum {string} */
+                            provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
+                            /** @description The provider's method (RazorpayX: NEFT, RTGS, IMPS, UPI, card), within its rail's limits; or `auto` to let the engine choose the rail (UPI for a UPI address, else IMPS up to its limit, else NEFT). */
+                            method: string;
+                            purpose?: string;
+                            reference_id?: string;
+                            narration?: string;
+                            description?: string;
+                            beneficiary?: components["schemas"]["Beneficiary"];
+                            /**
+                             * @description A saved beneficiary (`ben_…`): its current account is paid.
+                             * @example ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7
+                             */
+                            beneficiary_id?: string;
+                            /** @default false */
+                            queue_if_low_balance?: boolean;
+                            metadata?: {
+                                [key: string]: string;
+                            };
+                        }[];
                         /**
                          * @default all_or_nothing
                          * @enum {string}
@@ -2029,6 +2054,11 @@ export interface paths {
                          * @default false
                          */
                         dry_run?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description When the payout (or every payout of the run) enters the normal flow: in the future, at most 90 days ahead. Until then it is `scheduled`: nothing held, nothing sent.
+                         */
+                        scheduled_for?: string;
                     };
                     "text/csv": string;
                 };
@@ -2043,7 +2073,7 @@ export interface paths {
                         "application/json": components["schemas"]["PayoutBatchPreview"];
                     };
                 };
-                /** @description Stored and queued (a replay of the same key and body answers the same) */
+                /** @description Stored and queued, or stored `scheduled` (a replay of the same key and body answers the same) */
                 202: {
                     headers: {
                         /** @description `true` when this is the stored answer to an earlier request with the same key and body. */
@@ -2108,7 +2138,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`); rows refused in all_or_nothing mode, or none valid (`batch_invalid`, with `row_errors`); the wallet cannot cover the run (`insufficient_funds`); a currency totals more than 10^15 minor units (`batch_total_too_large`) */
+                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`); rows refused in all_or_nothing mode, or none valid (`batch_invalid`, with `row_errors`); the wallet cannot cover the run (`insufficient_funds`, never for a scheduled run); `scheduled_for` not an RFC 3339 date-time with an offset, not in the future, more than 90 days ahead, or given on a row; a currency totals more than 10^15 minor units (`batch_total_too_large`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -5108,7 +5138,7 @@ export interface paths {
             parameters: {
                 query?: {
                     provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
-                    state?: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                    state?: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                     reason?: string;
                     older_than?: number | null;
                     limit?: number;
@@ -5507,7 +5537,7 @@ export interface paths {
                         "application/json": {
                             payout_id: string;
                             /** @enum {string} */
-                            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                             replayed: boolean;
                         };
                     };
@@ -9669,7 +9699,7 @@ export interface components {
             /** @enum {string} */
             object: "payout";
             /** @enum {string} */
-            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             amount: number;
             /** @enum {string} */
             currency: "INR" | "THB" | "USD" | "COP";
@@ -9700,6 +9730,11 @@ export interface components {
             } | null;
             /** @enum {string|null} */
             queued_reason: "wallet_low_balance" | "provider_low_balance" | "provider_downtime" | null;
+            /**
+             * Format: date-time
+             * @description When a scheduled payout enters (or entered) the normal flow.
+             */
+            scheduled_for: string | null;
             /** @description Grows by one on every state change. */
             version: number;
             created_at: string;
@@ -9795,6 +9830,11 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+            /**
+             * Format: date-time
+             * @description When the payout (or every payout of the run) enters the normal flow: in the future, at most 90 days ahead. Until then it is `scheduled`: nothing held, nothing sent.
+             */
+            scheduled_for?: string;
         };
         Beneficiary: {
             name?: string;
@@ -10092,14 +10132,34 @@ export interface components {
                 /** @description Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited). */
                 amount: number | string;
             }[];
+            /**
+             * Format: date-time
+             * @description A scheduled run: when every payout of it enters the normal flow.
+             */
+            scheduled_for: string | null;
+            /** @description A scheduled run’s wallet pre-flight: at the upload (a shortfall is reported, not refused) and when it is due (null until then), which decides the run (docs/batches.md). Null for a run released at once. */
+            preflight: {
+                shortfalls_at_upload: components["schemas"]["BatchShortfall"][];
+                due: {
+                    checked_at: string;
+                    shortfalls: components["schemas"]["BatchShortfall"][];
+                } | null;
+            } | null;
             created_at: string;
             /**
-             * @description `pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals").
+             * @description `pending_approval` when the tenant’s approval policy caught the run (docs/api.md, "Approvals"); else `scheduled` for a run with a scheduled_for, waiting for it (nothing held, nothing sent), or `accepted`.
              * @enum {string}
              */
-            status: "pending_approval" | "processing";
+            status: "pending_approval" | "accepted" | "scheduled";
             /** @description The refused rows (accept_valid), at most 1,000. */
             errors: components["schemas"]["BatchRowError"][];
+        };
+        BatchShortfall: {
+            currency: string;
+            /** @description Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited). */
+            needed: number | string;
+            /** @description Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited). */
+            available: number | string;
         };
         PayoutBatchStatus: {
             /** @example bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7 */
@@ -10127,12 +10187,25 @@ export interface components {
                 /** @description Minor units. An integer; a string of the exact value only if the stored balance is beyond 2^53 − 1 (a database written before amounts were limited). */
                 amount: number | string;
             }[];
+            /**
+             * Format: date-time
+             * @description A scheduled run: when every payout of it enters the normal flow.
+             */
+            scheduled_for: string | null;
+            /** @description A scheduled run’s wallet pre-flight: at the upload (a shortfall is reported, not refused) and when it is due (null until then), which decides the run (docs/batches.md). Null for a run released at once. */
+            preflight: {
+                shortfalls_at_upload: components["schemas"]["BatchShortfall"][];
+                due: {
+                    checked_at: string;
+                    shortfalls: components["schemas"]["BatchShortfall"][];
+                } | null;
+            } | null;
             created_at: string;
             /**
-             * @description pending_approval while the run waits for its approvals; completed once every accepted payout is final.
+             * @description pending_approval while the run waits for its approvals; scheduled while every payout not yet final waits for its time; completed once every accepted payout is final.
              * @enum {string}
              */
-            status: "pending_approval" | "processing" | "completed";
+            status: "pending_approval" | "scheduled" | "processing" | "completed";
             /** @description Payouts per state. */
             counts: {
                 [key: string]: number;
@@ -10159,7 +10232,7 @@ export interface components {
             /** @enum {string} */
             object: "payout";
             /** @enum {string} */
-            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             amount: number;
             /** @enum {string} */
             currency: "INR" | "THB" | "USD" | "COP";
@@ -10190,6 +10263,11 @@ export interface components {
             } | null;
             /** @enum {string|null} */
             queued_reason: "wallet_low_balance" | "provider_low_balance" | "provider_downtime" | null;
+            /**
+             * Format: date-time
+             * @description When a scheduled payout enters (or entered) the normal flow.
+             */
+            scheduled_for: string | null;
             /** @description Grows by one on every state change. */
             version: number;
             created_at: string;
@@ -10401,7 +10479,7 @@ export interface components {
             /** @enum {string} */
             provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
             /** @enum {string} */
-            status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
             reason: string;
             failure: {
                 code: string;
@@ -10427,7 +10505,7 @@ export interface components {
             payouts: {
                 payout_id: string;
                 /** @enum {string} */
-                status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                 provider: string;
             }[];
         };
@@ -10447,7 +10525,7 @@ export interface components {
                 /** @enum {string} */
                 provider?: "razorpayx" | "krayon" | "thai-gateway" | "druo";
                 /** @enum {string} */
-                state?: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                state?: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                 reason?: string;
                 /** @default 300 */
                 older_than: number | null;
@@ -10469,7 +10547,7 @@ export interface components {
             payouts: {
                 payout_id: string;
                 /** @enum {string} */
-                status: "pending_approval" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+                status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
                 provider: string;
             }[];
             request_id: string;
@@ -10626,7 +10704,7 @@ export interface components {
             object: "webhook_endpoint";
             url: string;
             description: string | null;
-            enabled_events: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[] | null;
+            enabled_events: ("payout.pending_approval" | "payout.scheduled" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.scheduled" | "batch.completed")[] | null;
             disabled: boolean;
             /** @description While a rotation overlaps: until when the previous secret signs too. */
             previous_secret_expires_at: string | null;
@@ -10640,7 +10718,7 @@ export interface components {
             url: string;
             description?: string;
             /** @description Event types sent to this endpoint; absent or null: every type. */
-            enabled_events?: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[];
+            enabled_events?: ("payout.pending_approval" | "payout.scheduled" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.scheduled" | "batch.completed")[];
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
@@ -10652,7 +10730,7 @@ export interface components {
             url?: string;
             description?: string | null;
             /** @description Event types sent to this endpoint; absent or null: every type. */
-            enabled_events?: ("payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed")[] | null;
+            enabled_events?: ("payout.pending_approval" | "payout.scheduled" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.scheduled" | "batch.completed")[] | null;
             disabled?: boolean;
         };
         RotateWebhookSecret: {
@@ -10678,7 +10756,7 @@ export interface components {
             /** @description The webhook-id header (msg_…). */
             event_id: string;
             /** @enum {string} */
-            event_type: "payout.pending_approval" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.completed";
+            event_type: "payout.pending_approval" | "payout.scheduled" | "payout.reserved" | "payout.queued" | "payout.submitted" | "payout.unknown" | "payout.processing" | "payout.processed" | "payout.needs_attention" | "payout.failed" | "payout.rejected" | "payout.cancelled" | "payout.reversed" | "payout.approved" | "payout.approval_rejected" | "payout.approval_expired" | "batch.pending_approval" | "batch.approved" | "batch.approval_rejected" | "batch.approval_expired" | "payout.updated" | "batch.scheduled" | "batch.completed";
             subject_id: string;
             subject_version: number;
             /**
