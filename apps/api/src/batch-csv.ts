@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /**
  * The CSV format of a batch upload (docs/batches.md): one payout per row, header row required,
  * amounts in integer minor units. Columns are the JSON fields, with nested fields joined by `_`:
@@ -73,6 +75,29 @@ export function csvRecordToPayout(record: Record<string, string>): Record<string
 /** A payout field path → the CSV column that holds it (`beneficiary.address.line1` → `beneficiary_address_line1`). */
 export function columnOf(path: string): string {
   return path.replaceAll('.', '_');
+}
+
+/**
+ * A writer for a streamed download: each chunk waits until `out` has room (backpressure), so a
+ * slow client holds the server to one page of memory. Answers false once `out` is gone (the
+ * client went away): the caller stops reading.
+ */
+export function streamWriter(out: Writable): (text: string) => Promise<boolean> {
+  return async (text) => {
+    if (out.destroyed) return false;
+    if (!out.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('close', done);
+      });
+    }
+    return !out.destroyed;
+  };
 }
 
 /** One CSV field: quoted when needed, and a leading =, +, - or @ defused so spreadsheets never run it. */

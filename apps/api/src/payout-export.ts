@@ -4,7 +4,7 @@ import type { Executor } from '@payouts/db';
 import { payouts } from '@payouts/db';
 import { chargedFees } from '@payouts/payouts';
 import { and, desc, lt, type SQL } from 'drizzle-orm';
-import { csvField } from './batch-csv.ts';
+import { csvField, streamWriter } from './batch-csv.ts';
 
 /** The export's columns, in order (docs/api.md lists what each holds). */
 export const EXPORT_COLUMNS = [
@@ -69,21 +69,7 @@ function line(p: Row): string {
  * (the client went away).
  */
 export async function writePayoutsCsv(db: Executor, filters: SQL[], out: Writable): Promise<void> {
-  const write = async (text: string) => {
-    if (out.destroyed) return false;
-    if (!out.write(text)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          out.off('drain', done);
-          out.off('close', done);
-          resolve();
-        };
-        out.on('drain', done);
-        out.on('close', done);
-      });
-    }
-    return !out.destroyed;
-  };
+  const write = streamWriter(out);
   let before: string | undefined;
   for (;;) {
     const page = await db

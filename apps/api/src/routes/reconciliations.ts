@@ -16,7 +16,7 @@ import {
 import { and, asc, desc, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
-import { csvField } from '../batch-csv.ts';
+import { csvField, streamWriter } from '../batch-csv.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { decodeCursor, page } from '../pagination.ts';
@@ -216,21 +216,7 @@ const CSV_PAGE_ROWS = 1000;
 
 /** Streams the items in keyset pages, with backpressure, like the payout export. */
 async function writeItemsCsv(db: Executor, filters: SQL[], out: Writable): Promise<void> {
-  const write = async (text: string) => {
-    if (out.destroyed) return false;
-    if (!out.write(text)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          out.off('drain', done);
-          out.off('close', done);
-          resolve();
-        };
-        out.on('drain', done);
-        out.on('close', done);
-      });
-    }
-    return !out.destroyed;
-  };
+  const write = streamWriter(out);
   let after: string | undefined;
   for (;;) {
     const rows = await db
