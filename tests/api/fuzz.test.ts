@@ -593,6 +593,11 @@ describe('fuzzing the API', () => {
             expect(answer.status, `${target} ${text}`).toBe(202);
             expect(answer.body.status).toBe('scheduled');
             expect(answer.body.scheduled_for).toBe(new Date(value as string).toISOString());
+          } else if (valid === false && answer.status === 431) {
+            // A query string longer than the server reads in a request head (16 KB) is refused with
+            // 431 before any route sees it: only a CSV run carries scheduled_for in its URL.
+            expect(target).toBe('csv_run');
+            expect(percentEncode(text).length).toBeGreaterThan(8_000);
           } else if (valid === false && answer.status !== 400) {
             expect(answer.status, `${target} ${text}`).toBe(422);
             expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(['scheduled_for']);
