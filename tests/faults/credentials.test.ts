@@ -4,7 +4,13 @@ import { ProviderGate } from '@payouts/queue';
 import { waitFor } from '@payouts/testing';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  configureSandbox,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Credentials rotated at the provider (3 am): a refused key is not a payout's failure. The
@@ -23,14 +29,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function sandboxConfig(patch: Record<string, unknown>) {
-  const res = await fetch(`${system.sandbox.url}/_admin/razorpayx/config`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(patch),
-  });
-  expect(res.ok).toBe(true);
-}
+const sandboxConfig = (patch: Record<string, unknown>) => configureSandbox(system.sandbox.url, 'razorpayx', patch);
 
 async function createMany(n: number, tag: string) {
   const ids: string[] = [];

@@ -3,7 +3,13 @@ import { verifyLedger } from '@payouts/ledger';
 import { ProviderGate } from '@payouts/queue';
 import { waitFor } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import {
+  configureSandbox,
+  createFundedTenant,
+  inrPayout,
+  startTestSystem,
+  type TestSystem,
+} from '../support/system.ts';
 
 /**
  * Provider faults injected by the sandbox: 5xx, 429 with Retry-After, a sustained outage. Every
@@ -20,14 +26,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function sandboxConfig(patch: Record<string, unknown>) {
-  const res = await fetch(`${system.sandbox.url}/_admin/razorpayx/config`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(patch),
-  });
-  expect(res.ok).toBe(true);
-}
+const sandboxConfig = (patch: Record<string, unknown>) => configureSandbox(system.sandbox.url, 'razorpayx', patch);
 
 async function createMany(n: number, tag: string) {
   const ids: string[] = [];

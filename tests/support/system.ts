@@ -123,12 +123,7 @@ export async function startTestSystem(
   });
   if (options.webhooks) {
     for (const provider of WEBHOOK_PROVIDERS) {
-      const res = await fetch(`${sandbox.url}/_admin/${provider}/config`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ webhookUrl: `${api.url}/v1/webhooks/${provider}` }),
-      });
-      if (!res.ok) throw new Error(`sandbox webhook config: ${res.status} ${await res.text()}`);
+      await configureSandbox(sandbox.url, provider, { webhookUrl: `${api.url}/v1/webhooks/${provider}` });
     }
   }
 
@@ -247,6 +242,16 @@ export async function createFundedTenant(
     if (funding.status !== 201) throw new Error(`funding: ${funding.status} ${JSON.stringify(funding.body)}`);
   }
   return { id: tenant.body.id as string, key: key.body.key as string, api: client(system.api.url, key.body.key) };
+}
+
+/** Changes one simulator's behaviour (its admin config: latency, faults, webhooks, credentials). */
+export async function configureSandbox(sandboxUrl: string, provider: string, patch: Record<string, unknown>) {
+  const res = await fetch(`${sandboxUrl}/_admin/${provider}/config`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
+  if (!res.ok) throw new Error(`sandbox ${provider} config: ${res.status} ${await res.text()}`);
 }
 
 export function inrPayout(overrides: Record<string, unknown> = {}) {
