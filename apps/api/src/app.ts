@@ -24,6 +24,7 @@ import { downtimeRoutes } from './routes/downtimes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { providerHealthRoutes } from './routes/providers.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { resolutionRoutes } from './routes/resolutions.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -127,6 +128,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1/admin', operationRoutes(deps));
   app.use('/v1/admin', resolutionRoutes(deps));
   app.use('/v1/admin', downtimeRoutes(deps));
+  app.use('/v1/admin', providerHealthRoutes(deps));
   app.use('/v1/admin', webhookDeliveryAdminRoutes(deps));
   app.use('/v1/admin', auditRoutes(deps));
   app.use('/v1/admin', reconciliationRoutes(deps));

@@ -4,6 +4,7 @@ import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter, Rails } from '@payouts/providers';
 import type { Queues, RedisConnection } from '@payouts/queue';
 import type { ReconcilerClient } from './reconciler-client.ts';
+import type { ProviderHealthReadings } from './routes/providers.ts';
 
 /** Everything the API's routes need, built once in `startApi` (or by a test). */
 export interface ApiDeps {
@@ -29,4 +30,14 @@ export interface ApiDeps {
   consoleSessionTtlSeconds?: number;
   /** OPERATOR_APPROVALS: a bulk replay waits for a second operator key's approval. */
   operatorApprovals?: boolean;
+  /**
+   * `<PROVIDER>_RATE_PER_SECOND` as the workers have it, for GET /v1/admin/providers; absent: each
+   * provider's registered default.
+   */
+  providerRates?: ReadonlyMap<ProviderId, number>;
+  /**
+   * Provider health readings other packages provide (the provider's rate budget, the float the
+   * ledger expects) for GET /v1/admin/providers; each one absent answers null.
+   */
+  providerReadings?: ProviderHealthReadings;
 }

@@ -1,6 +1,6 @@
 import { apiPortEnv, baseEnv, flag, operatorApprovalsEnv, parseEnv, tracingEnv, z } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
-import { DEFAULT_ROUTES, providerEnv, railLimitsEnv } from '@payouts/providers';
+import { DEFAULT_ROUTES, providerEnv, providerWorkerEnv, railLimitsEnv } from '@payouts/providers';
 
 export const apiEnvSchema = z.object({
   ...baseEnv,
@@ -8,6 +8,11 @@ export const apiEnvSchema = z.object({
   ...providerEnv(),
   ...tracingEnv,
   ...operatorApprovalsEnv,
+  /**
+   * The workers' per-provider limits (`<PROVIDER>_RATE_PER_SECOND`, same names, same defaults):
+   * GET /v1/admin/providers shows each provider's configured rate.
+   */
+  ...providerWorkerEnv(),
   /**
    * When set, `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open like
    * `/healthz` (the series carry no tenant data; keep the port inside the cluster network).

@@ -24,6 +24,7 @@ import { batchJsonBody, batchOptions } from './routes/batches.ts';
 import { consoleLoginSchema, consoleSessionSchema } from './routes/console.ts';
 import { registerDowntimePaths } from './routes/downtimes.ts';
 import { registerOperationPaths } from './routes/operations.ts';
+import { registerProviderHealthPaths } from './routes/providers.ts';
 import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import { registerResolutionPaths } from './routes/resolutions.ts';
 import {
@@ -304,6 +305,7 @@ export function buildOpenApiDocument() {
   registerOperationPaths(registry, h);
   registerResolutionPaths(registry, h);
   registerDowntimePaths(registry, h);
+  registerProviderHealthPaths(registry, h);
   registerAuditPaths(registry, h);
   registerReconciliationPaths(registry, h);
   registerWebhookEndpointPaths(registry, h);

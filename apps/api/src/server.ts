@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { newId } from '@payouts/core';
 import { apiKeys, type Database } from '@payouts/db';
 import { createRegistry, type Logger, type Registry } from '@payouts/observability';
-import { createAdapters } from '@payouts/providers';
+import { createAdapters, PROVIDERS, workerLimits } from '@payouts/providers';
 import { createRedis, Queues, RECONCILER_QUEUE, whenReady } from '@payouts/queue';
 import { QueueEvents } from 'bullmq';
 import { hashApiKey, keyPrefix } from './api-keys.ts';
@@ -53,6 +53,9 @@ export async function startApi(options: {
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
       operatorApprovals: env.OPERATOR_APPROVALS,
+      providerRates: new Map(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond])),
+      // The provider's rate budget (packages/queue) and expected float (the ledger) are read here
+      // once those reads exist: `providerReadings: { rateBudget, expectedFloat }`.
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0
           ? {

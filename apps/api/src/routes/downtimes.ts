@@ -45,7 +45,7 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-const downtimeSchema = z
+export const downtimeSchema = z
   .object({
     id: z.string(),
     provider: z.enum(PROVIDER_IDS),
@@ -60,7 +60,7 @@ const downtimeSchema = z
   })
   .openapi('ProviderDowntime');
 
-function downtimeResource(d: ProviderDowntime, now = new Date()) {
+export function downtimeResource(d: ProviderDowntime, now = new Date()) {
   const active =
     d.resolvedAt === null && d.startsAt.getTime() <= now.getTime() && (d.endsAt === null || d.endsAt > now);
   return {

@@ -6832,6 +6832,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every provider's health (operator): circuit, gate reasons, parked payouts, active and upcoming downtimes, queue depth by state, configured rate */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One entry per provider */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ProviderHealth"][];
+                        };
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A tenant key on an operator route (`forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit/verify": {
         parameters: {
             query?: never;
@@ -10590,6 +10708,60 @@ export interface components {
              * @description When it is expected to end; null: until ended.
              */
             ends_at: string | null;
+        };
+        ProviderHealth: {
+            /** @enum {string} */
+            provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
+            circuit: components["schemas"]["ProviderCircuit"];
+            /** @description Why submissions are held besides the circuit: `provider_low_balance` (the provider said its float is short: payouts are parked and one probe at a time tries again; POST /v1/admin/providers/{provider}/funded releases them), `credentials_rejected` (the provider refused our credentials or account: the provider is parked and probed until its configuration is fixed). */
+            gate_reasons: ("provider_low_balance" | "credentials_rejected")[];
+            /**
+             * @description Payouts of this provider waiting in `queued`, by `queued_reason` (only reasons with at least one payout).
+             * @example {
+             *       "provider_low_balance": 12
+             *     }
+             */
+            parked: {
+                wallet_low_balance?: number;
+                provider_low_balance?: number;
+                provider_downtime?: number;
+            };
+            downtimes: {
+                active: components["schemas"]["ProviderDowntime"][];
+                /** @description Declared or announced, not started yet. */
+                upcoming: components["schemas"]["ProviderDowntime"][];
+            };
+            /** @description The provider queue's jobs (submissions and polls) by BullMQ state. */
+            queue: {
+                waiting?: number;
+                prioritized?: number;
+                active?: number;
+                delayed?: number;
+                failed?: number;
+            };
+            /** @description Requests a second the workers may send to the provider, shared by every worker (`<PROVIDER>_RATE_PER_SECOND`, as this API is configured). */
+            rate_per_second: number;
+            /** @description The provider's shared token bucket now; null where this API has no reading of it. */
+            rate_budget: {
+                tokens: number;
+                capacity: number;
+                refill_per_second: number;
+            } | null;
+            /** @description The float the ledger expects at the provider, per currency (minor units); null where this API has no reading of it. */
+            expected_float: {
+                /** @enum {string} */
+                currency: "INR" | "THB" | "USD" | "COP";
+                amount: number;
+            }[] | null;
+        };
+        ProviderCircuit: {
+            /**
+             * @description `open`: submissions pause after a run of "provider is down" failures; `half_open`: the cooldown is over and the next result decides; `closed`: calls go through.
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /** @description While open: when calls are let through again (half-open). */
+            reopens_at: string | null;
         };
         AuditReport: {
             ok: boolean;
