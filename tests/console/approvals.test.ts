@@ -217,4 +217,184 @@ describe('approvals on the console', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  test('a maker edits a saved beneficiary on the console: a bad email is refused beside its field; a new account makes version 2', async () => {
+    const created = await maker(
+      'POST',
+      '/v1/beneficiaries',
+      {
+        type: 'vendor',
+        name: 'Kiran Traders',
+        email: 'accounts@kiran.example',
+        bank_account: { account_number: '555566667777', bank_code: 'HDFC0001234' },
+      },
+      { 'idempotency-key': 'console-edit-beneficiary' },
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const { context, page, errors } = await signedIn(browser, system.api.url, makerKey);
+    await page.goto(`${system.api.url}/console/beneficiaries/${id}`);
+    const edit = page.getByTestId('edit-beneficiary');
+    await edit.getByLabel('Email').fill('not an email');
+    await edit.getByLabel('Phone').fill('+919812345678');
+    await edit.getByRole('button', { name: 'Save the changes' }).click();
+    await edit.getByTestId('error-email').waitFor();
+    expect(await edit.getByTestId('error-email').textContent()).toMatch(/email/i);
+    // Refused as a whole: nothing was written, the phone included.
+    const unchanged = await maker('GET', `/v1/beneficiaries/${id}`);
+    expect(unchanged.body).toMatchObject({ email: 'accounts@kiran.example', phone: null, version: 1 });
+
+    await edit.getByLabel('Email').fill('payables@kiran.example');
+    await edit.getByLabel('New account number').fill('888899990000');
+    await edit.getByLabel(/^New bank code/).fill('ICIC0000001');
+    await edit.getByRole('button', { name: 'Save the changes' }).click();
+    await edit.getByText('saved: version 2').waitFor();
+    expect(await edit.getByTestId('error-email').count()).toBe(0);
+    const versions = page.getByTestId('versions');
+    await versions.getByText(/8888\*+0000/).waitFor();
+    await expect.poll(() => versions.getByRole('row').count()).toBe(3);
+    await page
+      .getByTestId('beneficiary')
+      .getByText(/8888\*+0000 ICIC0000001/)
+      .waitFor();
+    await shot(page, 'beneficiary-edit');
+    const after = await maker('GET', `/v1/beneficiaries/${id}`);
+    expect(after.body).toMatchObject({
+      email: 'payables@kiran.example',
+      phone: '+919812345678',
+      version: 2,
+      bank_account: { account_number: '8888****0000', bank_code: 'ICIC0000001' },
+    });
+    // The account fields are empty again: saving once more changes nothing.
+    await edit.getByRole('button', { name: 'Save the changes' }).click();
+    await edit.getByText('nothing changed').waitFor();
+    expect((await maker('GET', `/v1/beneficiaries/${id}`)).body.version).toBe(2);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('an admin edits the approval policy as a form; the API’s errors show beside the fields they name', async () => {
+    const before = await tenant.api('GET', '/v1/approval-policy');
+    const { context, page, errors } = await signedIn(browser, system.api.url, tenant.key);
+    await page.getByRole('link', { name: 'Approvals', exact: true }).click();
+    const policy = page.getByTestId('approval-policy');
+    // The saved rules, amounts in major units.
+    await expect.poll(() => policy.getByTestId('rule-0').getByLabel('From INR').inputValue()).toBe('1000.00');
+    expect(await policy.getByTestId('rule-1').getByLabel('Applies to').inputValue()).toBe('batch');
+
+    // Two mistakes the API names: a rule with no minimum at all, and an expiry past 90 days.
+    await policy.getByTestId('rule-1').getByLabel('From INR').fill('');
+    await policy.getByLabel('An approval expires after (hours)').fill('5000');
+    await policy.getByRole('button', { name: 'Save the policy' }).click();
+    await policy
+      .getByTestId('error-expires_after_hours')
+      .getByText(/at most 2160/)
+      .waitFor();
+    await policy
+      .getByTestId('rule-1')
+      .getByTestId('error-rules.1.min_amount')
+      .getByText(/at least one currency/)
+      .waitFor();
+    expect(await policy.getByTestId('rule-0').locator('.field-error').count()).toBe(0);
+    // And one the form tells by itself.
+    await policy.getByTestId('rule-0').getByLabel('From THB').fill('12,5x');
+    await policy.getByRole('button', { name: 'Save the policy' }).click();
+    await policy
+      .getByTestId('error-rules.0.min_amount.THB')
+      .getByText(/amount such as/)
+      .waitFor();
+    await shot(page, 'approval-policy');
+    // Nothing was saved.
+    expect((await tenant.api('GET', '/v1/approval-policy')).body).toEqual(before.body);
+
+    await policy.getByTestId('rule-0').getByLabel('From THB').fill('');
+    await policy.getByTestId('rule-1').getByLabel('From THB').fill('2,500.50');
+    await policy.getByRole('button', { name: 'Add a rule' }).click();
+    const added = policy.getByTestId('rule-2');
+    await added.getByLabel('From USD').fill('100');
+    await added.getByLabel('Approvals').selectOption('2');
+    await policy.getByLabel('An approval expires after (hours)').fill('48');
+    await policy.getByRole('button', { name: 'Save the policy' }).click();
+    await policy.getByText('saved', { exact: true }).waitFor();
+    expect(await policy.locator('.field-error').count()).toBe(0);
+    const saved = await tenant.api('GET', '/v1/approval-policy');
+    expect(saved.body).toEqual({
+      object: 'approval_policy',
+      rules: [
+        { kind: 'payout', min_amount: { INR: 100_000 }, approvals_required: 1 },
+        { kind: 'batch', min_amount: { THB: 250_050 }, approvals_required: 1 },
+        { kind: 'payout', min_amount: { USD: 10_000 }, approvals_required: 2 },
+      ],
+      expires_after_hours: 48,
+    });
+    // Reloaded, the form shows what was saved.
+    await page.reload();
+    await expect.poll(() => policy.getByTestId('rule-2').getByLabel('From USD').inputValue()).toBe('100.00');
+    expect(await policy.getByLabel('An approval expires after (hours)').inputValue()).toBe('48');
+    expect(errors).toEqual([]);
+    await context.close();
+    const restored = await tenant.api('PUT', '/v1/approval-policy', {
+      rules: before.body.rules,
+      expires_after_hours: before.body.expires_after_hours,
+    });
+    expect(restored.status).toBe(200);
+  });
+
+  test('the operator overview shows each provider’s health: one short of float is held with its payouts parked, until funded', async () => {
+    const funding = await op('POST', `/v1/admin/tenants/${tenant.id}/fundings`, {
+      currency: 'THB',
+      amount: 10_000_000,
+      reference: 'console-health-thb',
+    });
+    expect(funding.status).toBe(201);
+    const setFloat = (amount: number) =>
+      fetch(`${system.sandbox.url}/_admin/thai-gateway/balance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount }),
+      });
+    expect((await setFloat(0)).ok).toBe(true);
+    const parked = await tenant.api(
+      'POST',
+      '/v1/payouts',
+      {
+        amount: 20_000,
+        currency: 'THB',
+        method: 'bank_account',
+        beneficiary: { name: 'Somchai Jaidee', account_number: '1234567895', bank_code: '004' },
+      },
+      { 'idempotency-key': 'console-health-thb-1' },
+    );
+    expect(parked.status).toBe(202);
+    await waitFor(
+      async () => (await tenant.api('GET', `/v1/payouts/${parked.body.id}`)).body.status === 'queued' || undefined,
+      { message: 'the THB payout parked on the empty float' },
+    );
+
+    const { context, page, errors } = await signedIn(browser, system.api.url, system.operatorKey);
+    const card = page.getByTestId('provider-health');
+    for (const provider of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+      await card.locator(`tr[data-provider="${provider}"]`).waitFor();
+    }
+    await card
+      .getByTestId('gate-thai-gateway')
+      .getByText(/float low/)
+      .waitFor();
+    await card.getByTestId('parked-thai-gateway').getByText('1 provider low balance').waitFor();
+    expect(await card.getByTestId('circuit-razorpayx').textContent()).toBe('closed');
+    expect(await card.getByTestId('gate-razorpayx').textContent()).toBe('nothing');
+    await card.locator('tr[data-provider="krayon"]').getByText('1000/s').waitFor();
+
+    expect((await setFloat(1_000_000_000)).ok).toBe(true);
+    expect((await op('POST', '/v1/admin/providers/thai-gateway/funded')).status).toBe(200);
+    // The card reads the API again every 10 s.
+    await card.getByTestId('gate-thai-gateway').getByText('nothing').waitFor();
+    await card.getByTestId('parked-thai-gateway').getByText('0', { exact: true }).waitFor();
+    await waitFor(
+      async () => (await tenant.api('GET', `/v1/payouts/${parked.body.id}`)).body.status === 'processed' || undefined,
+      { message: 'the released payout processed' },
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -60,9 +60,20 @@ export function When({ at }: { at: string | null | undefined }) {
   return <time dateTime={at}>{new Date(at).toLocaleString()}</time>;
 }
 
-export function Card({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
+export function Card({
+  title,
+  children,
+  testId,
+  wide,
+}: {
+  title: string;
+  children: ReactNode;
+  testId?: string;
+  /** Across the whole grid: a table with many columns. */
+  wide?: boolean;
+}) {
   return (
-    <section className="card" data-testid={testId}>
+    <section className={wide ? 'card wide' : 'card'} data-testid={testId}>
       <h2>{title}</h2>
       {children}
     </section>
@@ -136,4 +147,41 @@ export function ActionButton({
       <ErrorBox error={error} />
     </span>
   );
+}
+
+/**
+ * A form's per-field errors (a problem's `errors`, or the form's own): `at(field)` shows the one
+ * for a field beside it; `others()`, called after every `at`, lists those no field showed.
+ */
+export function useFieldErrors() {
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const placed = new Set<string>();
+  const at = (field: string) => {
+    placed.add(field);
+    return errors[field] ? (
+      <span className="field-error" data-testid={`error-${field}`}>
+        {errors[field]}
+      </span>
+    ) : null;
+  };
+  const others = () => {
+    const rest = Object.entries(errors).filter(([field]) => !placed.has(field));
+    if (rest.length === 0) return null;
+    return (
+      <ul className="field-error">
+        {rest.map(([field, message]) => (
+          <li key={field}>
+            <code>{field}</code> {message}
+          </li>
+        ))}
+      </ul>
+    );
+  };
+  /** Takes the fields a problem names; returns whether it named any. */
+  const fromProblem = (e: unknown): boolean => {
+    const named = e instanceof ApiError ? (e.problem.errors ?? []) : [];
+    setErrors(Object.fromEntries(named.map((x) => [x.field, x.message])));
+    return named.length > 0;
+  };
+  return { set: setErrors, at, others, fromProblem };
 }

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api, type Schemas, unwrap } from '../api/client';
 import { ApprovalDecision, mayDecide } from '../decisions';
 import { Link } from '../router';
-import { ActionButton, Card, ErrorBox, Loading, Status, useLoad, When } from '../ui';
+import { Card, ErrorBox, Loading, Status, useFieldErrors, useLoad, When } from '../ui';
 import { definePage, type Session } from './page';
 
 type Approval = Schemas['Approval'];
@@ -92,44 +92,189 @@ function Approvals({ session }: { session: Session }) {
   );
 }
 
-/** The policy as the API takes it (PUT replaces it whole; `rules: []` turns approvals off). */
+type Rule = Schemas['ApprovalRule'];
+type Currency = keyof Rule['min_amount'];
+/** The currencies the engine pays, each with two decimals (ui.tsx, Money). */
+const CURRENCIES: readonly Currency[] = ['INR', 'THB', 'USD', 'COP'];
+
+/** A rule as the form holds it: amounts as typed (major units, `1000.00`), empty for no minimum. */
+interface RuleDraft {
+  key: string;
+  kind: Rule['kind'];
+  approvals: '1' | '2';
+  amounts: Partial<Record<Currency, string>>;
+}
+
+/** `1,000.50` → 100050n; null when it is not an amount with at most two decimals. */
+function toMinor(typed: string): bigint | null {
+  const m = /^(\d{1,16})(?:\.(\d{1,2}))?$/.exec(typed.replaceAll(',', '').trim());
+  if (!m) return null;
+  return BigInt(m[1] ?? '0') * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+}
+
+function toMajor(minor: number): string {
+  const abs = BigInt(minor);
+  return `${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+const draftOf = (rule: Schemas['ApprovalPolicyResource']['rules'][number], i: number): RuleDraft => ({
+  key: `saved-${i}`,
+  kind: rule.kind,
+  approvals: rule.approvals_required === 2 ? '2' : '1',
+  amounts: Object.fromEntries(Object.entries(rule.min_amount).map(([c, v]) => [c, toMajor(v)])),
+});
+
+/**
+ * The tenant's approval policy as a form: rules (a payout alone, or a batch's total per currency,
+ * from a minimum per currency, waits for one or two approvals) and how long an approval may wait.
+ * PUT replaces the policy whole; no rule turns approvals off. The API validates: its per-field
+ * errors are shown beside the field they name.
+ */
 function Policy() {
   const policy = useLoad(async () => unwrap(await api.GET('/v1/approval-policy')), []);
-  const [draft, setDraft] = useState<string>();
-  const shown =
-    draft ??
-    (policy.data
-      ? JSON.stringify({ rules: policy.data.rules, expires_after_hours: policy.data.expires_after_hours }, null, 2)
-      : '');
+  const [rules, setRules] = useState<RuleDraft[]>();
+  const [hours, setHours] = useState<string>();
+  const fields = useFieldErrors();
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const nextKey = useRef(0);
+  const shownRules = rules ?? policy.data?.rules.map(draftOf) ?? [];
+  const shownHours = hours ?? (policy.data ? String(policy.data.expires_after_hours) : '');
+  const edit = (i: number, change: Partial<RuleDraft>) => {
+    setSaved(false);
+    setRules(shownRules.map((r, j) => (j === i ? { ...r, ...change } : r)));
+  };
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setSaved(false);
+    setError(undefined);
+    // What the form can tell by itself: an amount that is not one. The rest is the API's to say.
+    const local: Record<string, string> = {};
+    const body: Schemas['ApprovalPolicy'] = {
+      rules: shownRules.map((r, i) => {
+        const min_amount: Rule['min_amount'] = {};
+        for (const currency of CURRENCIES) {
+          const typed = r.amounts[currency]?.trim();
+          if (!typed) continue;
+          const minor = toMinor(typed);
+          if (minor === null) local[`rules.${i}.min_amount.${currency}`] = 'must be an amount such as 1000.00';
+          else min_amount[currency] = Number(minor);
+        }
+        return { kind: r.kind, min_amount, approvals_required: r.approvals === '2' ? 2 : 1 };
+      }),
+      // As typed (not a number: NaN, sent as null): the API says what is wrong with it.
+      expires_after_hours: Number(shownHours.trim()),
+    };
+    if (Object.keys(local).length > 0) {
+      fields.set(local);
+      return;
+    }
+    setBusy(true);
+    try {
+      unwrap(await api.PUT('/v1/approval-policy', { body }));
+      fields.set({});
+      setRules(undefined);
+      setHours(undefined);
+      setSaved(true);
+      policy.reload();
+    } catch (e) {
+      // A problem that names no field is shown whole.
+      if (!fields.fromProblem(e)) setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <Card title="Approval policy" testId="approval-policy">
       <ErrorBox error={policy.error} />
       <p className="muted small">
-        A payout (kind <code>payout</code>) or a batch's total per currency (kind <code>batch</code>) of at least{' '}
-        <code>min_amount</code> (minor units) waits for <code>approvals_required</code> distinct approvals.
+        A payout created alone, or a batch by its total per currency, of at least the minimum in a currency waits for
+        that many distinct approvals (never its maker’s). No rule: nothing waits.
       </p>
-      <textarea
-        aria-label="Policy (JSON)"
-        rows={10}
-        cols={70}
-        value={shown}
-        onChange={(e) => setDraft(e.target.value)}
-      />
-      <ActionButton
-        label="Save the policy"
-        run={async () => {
-          let body: Schemas['ApprovalPolicy'];
-          try {
-            body = JSON.parse(shown) as Schemas['ApprovalPolicy'];
-          } catch {
-            throw new Error('The policy is not valid JSON');
-          }
-          unwrap(await api.PUT('/v1/approval-policy', { body }));
-          setDraft(undefined);
-          policy.reload();
-          return 'saved';
-        }}
-      />
+      {policy.data && (
+        <form className="policy" onSubmit={submit} noValidate>
+          {shownRules.length === 0 && <p className="muted">No rule: approvals are off.</p>}
+          {shownRules.map((r, i) => (
+            <fieldset key={r.key} data-testid={`rule-${i}`}>
+              <legend>Rule {i + 1}</legend>
+              <label>
+                Applies to
+                <select value={r.kind} onChange={(e) => edit(i, { kind: e.target.value as Rule['kind'] })}>
+                  <option value="payout">a payout</option>
+                  <option value="batch">a batch (total per currency)</option>
+                </select>
+                {fields.at(`rules.${i}.kind`)}
+              </label>
+              {CURRENCIES.map((currency) => (
+                <label key={currency}>
+                  From {currency}
+                  <input
+                    inputMode="decimal"
+                    placeholder="no minimum"
+                    value={r.amounts[currency] ?? ''}
+                    onChange={(e) => edit(i, { amounts: { ...r.amounts, [currency]: e.target.value } })}
+                  />
+                  {fields.at(`rules.${i}.min_amount.${currency}`)}
+                </label>
+              ))}
+              <label>
+                Approvals
+                <select
+                  value={r.approvals}
+                  onChange={(e) => edit(i, { approvals: e.target.value === '2' ? '2' : '1' })}
+                >
+                  <option value="1">1</option>
+                  <option value="2">2</option>
+                </select>
+                {fields.at(`rules.${i}.approvals_required`)}
+              </label>
+              <button type="button" onClick={() => setRules(shownRules.filter((_, j) => j !== i))}>
+                Remove rule {i + 1}
+              </button>
+              {fields.at(`rules.${i}.min_amount`)}
+              {fields.at(`rules.${i}`)}
+            </fieldset>
+          ))}
+          {fields.at('rules')}
+          <p>
+            <button
+              type="button"
+              onClick={() => {
+                nextKey.current += 1;
+                setRules([
+                  ...shownRules,
+                  { key: `new-${nextKey.current}`, kind: 'payout', approvals: '1', amounts: {} },
+                ]);
+              }}
+            >
+              Add a rule
+            </button>
+          </p>
+          <label>
+            An approval expires after (hours)
+            <input
+              inputMode="numeric"
+              value={shownHours}
+              onChange={(e) => {
+                setSaved(false);
+                setHours(e.target.value);
+              }}
+            />
+            {fields.at('expires_after_hours')}
+          </label>
+          <p>
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Saving…' : 'Save the policy'}
+            </button>{' '}
+            {saved && <span className="outcome">saved</span>}
+          </p>
+          {fields.others()}
+          <ErrorBox error={error} />
+        </form>
+      )}
     </Card>
   );
 }

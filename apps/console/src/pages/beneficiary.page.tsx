@@ -1,6 +1,7 @@
-import { api, unwrap } from '../api/client';
+import { type FormEvent, useState } from 'react';
+import { api, type Schemas, unwrap } from '../api/client';
 import { Link } from '../router';
-import { ActionButton, Card, ErrorBox, Loading, useLoad, When } from '../ui';
+import { ActionButton, Card, ErrorBox, Loading, useFieldErrors, useLoad, When } from '../ui';
 import { mayKeepBeneficiaries } from './beneficiaries.page';
 import { definePage, type Session } from './page';
 
@@ -74,6 +75,9 @@ function Beneficiary({ params, session }: { params: Record<string, string>; sess
               />
             )}
           </Card>
+          {!b.archived && mayKeepBeneficiaries(session) && (
+            <EditBeneficiary key={b.id} beneficiary={b} onSaved={beneficiary.reload} />
+          )}
           <Card title="Versions" testId="versions">
             <ErrorBox error={versions.error} />
             {!versions.data ? (
@@ -110,6 +114,118 @@ function Beneficiary({ params, session }: { params: Record<string, string>; sess
         </div>
       )}
     </>
+  );
+}
+
+type Saved = Schemas['SavedBeneficiary'];
+type Update = Schemas['UpdateBeneficiary'];
+/** The contact fields the form edits; empty clears the optional ones (PATCH takes null for that). */
+const CONTACT = [
+  { field: 'name', label: 'Full name', required: true },
+  { field: 'email', label: 'Email' },
+  { field: 'phone', label: 'Phone' },
+  { field: 'country', label: 'Country (ISO 3166, e.g. IN)' },
+  { field: 'reference_id', label: 'Your reference' },
+] as const;
+
+/**
+ * PATCH /v1/beneficiaries/{id}: only what changed is sent. Contact details change in place; a new
+ * bank account or UPI address makes a new version (the payouts made keep the one they paid). The
+ * API's per-field errors are shown beside the field they name.
+ */
+function EditBeneficiary({ beneficiary: b, onSaved }: { beneficiary: Saved; onSaved: () => void }) {
+  const fields = useFieldErrors();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<string>();
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const element = event.currentTarget;
+    const form = new FormData(element);
+    const text = (name: string) => String(form.get(name) ?? '').trim();
+    const body: Update = {};
+    for (const { field } of CONTACT) {
+      const now = text(field);
+      if (now === (b[field] ?? '')) continue;
+      if (field === 'name') body.name = now;
+      else body[field] = now === '' ? null : now;
+    }
+    if (text('type') !== b.type) body.type = text('type') as Saved['type'];
+    if (text('account_number') || text('bank_code')) {
+      body.bank_account = { account_number: text('account_number'), bank_code: text('bank_code') };
+    }
+    if (text('upi_address')) body.upi_address = text('upi_address');
+    setOutcome(undefined);
+    setError(undefined);
+    fields.set({});
+    if (Object.keys(body).length === 0) {
+      setOutcome('nothing changed');
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = unwrap(await api.PATCH('/v1/beneficiaries/{id}', { params: { path: { id: b.id } }, body }));
+      setOutcome(saved.version > b.version ? `saved: version ${saved.version}` : 'saved');
+      // The new account is saved: its fields are for the next one.
+      for (const name of ['account_number', 'bank_code', 'upi_address']) {
+        const input = element.elements.namedItem(name);
+        if (input instanceof HTMLInputElement) input.value = '';
+      }
+      onSaved();
+    } catch (e) {
+      // A problem that names no field is shown whole.
+      if (!fields.fromProblem(e)) setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card title="Edit" testId="edit-beneficiary">
+      <form className="filters edit-beneficiary" onSubmit={submit} noValidate>
+        <label>
+          Type
+          <select name="type" defaultValue={b.type}>
+            <option value="employee">employee</option>
+            <option value="vendor">vendor</option>
+            <option value="customer">customer</option>
+            <option value="self">self</option>
+          </select>
+          {fields.at('type')}
+        </label>
+        {CONTACT.map(({ field, label }) => (
+          <label key={field}>
+            {label}
+            <input name={field} defaultValue={b[field] ?? ''} />
+            {fields.at(field)}
+          </label>
+        ))}
+        <p className="muted small">A new account makes a new version; leave these empty to keep the current one.</p>
+        <label>
+          New account number
+          <input name="account_number" autoComplete="off" />
+          {fields.at('bank_account.account_number')}
+        </label>
+        <label>
+          New bank code (IFSC, …)
+          <input name="bank_code" />
+          {fields.at('bank_account.bank_code')}
+        </label>
+        <label>
+          or a new UPI address
+          <input name="upi_address" />
+          {fields.at('upi_address')}
+        </label>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save the changes'}
+        </button>
+        {outcome && <span className="outcome">{outcome}</span>}
+      </form>
+      {fields.at('bank_account')}
+      {fields.others()}
+      <ErrorBox error={error} />
+    </Card>
   );
 }
 

@@ -1,7 +1,6 @@
 import { api, type Schemas, unwrap } from '../api/client';
-import { PROVIDERS } from '../providers';
 import { Link } from '../router';
-import { Card, ErrorBox, Loading, Money, Status, useLoad } from '../ui';
+import { Card, ErrorBox, Loading, Money, Status, useLoad, When } from '../ui';
 import { definePage, type Session } from './page';
 import { driftsOf } from './reconciliations.page';
 
@@ -117,6 +116,100 @@ function InFlight({ payouts }: { payouts: Schemas['PayoutList'] }) {
   );
 }
 
+/** A queue state's jobs, in the order an operator reads them. */
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+
+const GATE_TEXT: Record<Schemas['ProviderHealth']['gate_reasons'][number], string> = {
+  provider_low_balance: 'float low: parked, probing',
+  credentials_rejected: 'credentials rejected: parked, probing',
+};
+
+/** GET /v1/admin/providers, one row per provider: what holds its payouts, and how busy it is. */
+function ProviderHealth({ providers }: { providers: Schemas['ProviderHealth'][] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Provider</th>
+          <th>Circuit</th>
+          <th>Held by</th>
+          <th>Parked payouts</th>
+          <th>Active downtimes</th>
+          <th>Upcoming downtimes</th>
+          <th>Queue</th>
+          <th>Rate</th>
+          <th>Float (expected)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {providers.map((p) => {
+          const parked = Object.entries(p.parked);
+          const queued = QUEUE_STATES.filter((s) => (p.queue[s] ?? 0) > 0);
+          return (
+            <tr key={p.provider} data-provider={p.provider}>
+              <td>{p.provider}</td>
+              <td data-testid={`circuit-${p.provider}`} className={p.circuit.state === 'closed' ? 'good' : 'bad'}>
+                {p.circuit.state.replace('_', '-')}
+                {p.circuit.reopens_at && (
+                  <div className="small muted">
+                    retries <When at={p.circuit.reopens_at} />
+                  </div>
+                )}
+              </td>
+              <td data-testid={`gate-${p.provider}`} className={p.gate_reasons.length > 0 ? 'bad' : ''}>
+                {p.gate_reasons.length === 0 ? 'nothing' : p.gate_reasons.map((r) => GATE_TEXT[r]).join('; ')}
+              </td>
+              <td data-testid={`parked-${p.provider}`}>
+                {parked.length === 0
+                  ? '0'
+                  : parked.map(([reason, n]) => `${n} ${reason.replaceAll('_', ' ')}`).join(', ')}
+              </td>
+              <td className={p.downtimes.active.length > 0 ? 'bad' : ''}>
+                {p.downtimes.active.length === 0
+                  ? 'none'
+                  : p.downtimes.active.map((d) => d.modes.join(', ') || 'all modes').join('; ')}
+              </td>
+              <td>
+                {p.downtimes.upcoming.length === 0
+                  ? 'none'
+                  : p.downtimes.upcoming.map((d) => (
+                      <div key={d.id}>
+                        {d.modes.join(', ')} from <When at={d.starts_at} />
+                      </div>
+                    ))}
+              </td>
+              <td data-testid={`queue-${p.provider}`}>
+                {queued.length === 0 ? 'empty' : queued.map((s) => `${p.queue[s]} ${s}`).join(', ')}
+              </td>
+              <td>
+                {p.rate_per_second}/s
+                {p.rate_budget && (
+                  <div className="small muted">
+                    {Math.floor(p.rate_budget.tokens)} of {p.rate_budget.capacity} left
+                  </div>
+                )}
+              </td>
+              <td>
+                {p.expected_float === null ? (
+                  <span className="muted">not measured</span>
+                ) : p.expected_float.length === 0 ? (
+                  'none'
+                ) : (
+                  p.expected_float.map((f) => (
+                    <div key={f.currency}>
+                      <Money amount={f.amount} currency={f.currency} />
+                    </div>
+                  ))
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 function OperatorOverview() {
   const deadLetters = useLoad(async () => unwrap(await api.GET('/v1/admin/dead-letters', {})), [], { every: 10_000 });
   const backlog = useLoad(
@@ -136,21 +229,7 @@ function OperatorOverview() {
   );
   // The latest runs carry their counts: the unresolved drifts are on each run's page.
   const runs = useLoad(async () => unwrap(await api.GET('/v1/admin/reconciliations')), [], { every: 30_000 });
-  const downtimes = useLoad(
-    async () =>
-      Promise.all(
-        PROVIDERS.map(async (provider) => ({
-          provider,
-          active: unwrap(
-            await api.GET('/v1/admin/providers/{provider}/downtimes', {
-              params: { path: { provider }, query: { active: 'true' } },
-            }),
-          ).data,
-        })),
-      ),
-    [],
-    { every: 15_000 },
-  );
+  const providers = useLoad(async () => unwrap(await api.GET('/v1/admin/providers')), [], { every: 10_000 });
   // Newest first: the first completed run of each provider is its latest.
   const latest = new Map<string, number>();
   for (const r of runs.data?.data ?? []) {
@@ -175,30 +254,9 @@ function OperatorOverview() {
         <Link to="/operations/dead-letters">Open the dead letters</Link> ·{' '}
         <Link to="/operations/reconciliations">Open the reconciliation runs</Link>
       </Card>
-      <Card title="Provider health" testId="provider-health">
-        <ErrorBox error={downtimes.error} />
-        {!downtimes.data ? (
-          <Loading what="provider downtimes" />
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Provider</th>
-                <th>Active downtimes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {downtimes.data.map(({ provider, active }) => (
-                <tr key={provider} data-provider={provider}>
-                  <td>{provider}</td>
-                  <td className={active.length > 0 ? 'bad' : ''}>
-                    {active.length === 0 ? 'none' : active.map((d) => d.modes.join(', ') || 'all modes').join('; ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      <Card title="Provider health" testId="provider-health" wide>
+        <ErrorBox error={providers.error} />
+        {!providers.data ? <Loading what="provider health" /> : <ProviderHealth providers={providers.data.data} />}
         <Link to="/operations/downtimes">Open the downtimes</Link>
       </Card>
       <Card title="Webhook deliveries" testId="webhook-backlog">
