@@ -296,6 +296,7 @@ describe('approvals on the console', () => {
       .getByText(/at least one currency/)
       .waitFor();
     expect(await policy.getByTestId('rule-0').locator('.field-error').count()).toBe(0);
+    await shot(page, 'approval-policy');
     // And one the form tells by itself.
     await policy.getByTestId('rule-0').getByLabel('From THB').fill('12,5x');
     await policy.getByRole('button', { name: 'Save the policy' }).click();
@@ -303,7 +304,6 @@ describe('approvals on the console', () => {
       .getByTestId('error-rules.0.min_amount.THB')
       .getByText(/amount such as/)
       .waitFor();
-    await shot(page, 'approval-policy');
     // Nothing was saved.
     expect((await tenant.api('GET', '/v1/approval-policy')).body).toEqual(before.body);
 

@@ -120,6 +120,14 @@ describe('the console', () => {
     expect(endpoint.status).toBe(201);
     await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
     await page.getByTestId('endpoints').getByText('https://example.com/hooks/console').waitFor();
+    // And the overview shows its delivery backlog, per endpoint.
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    const backlog = page
+      .getByTestId('webhook-backlog')
+      .getByRole('row')
+      .filter({ hasText: 'https://example.com/hooks/console' });
+    await backlog.waitFor();
+    expect(await backlog.locator('td').nth(2).textContent()).toBe('0');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -166,6 +174,11 @@ describe('the console', () => {
     const { context, page, errors } = await signedIn(system.operatorKey);
     await expect.poll(() => page.getByTestId('who').textContent()).toContain('Operator');
     await page.getByTestId('dead-letter-count').waitFor();
+    // Every provider's health, from GET /v1/admin/providers: at rest, nothing holds any of them.
+    const health = page.getByTestId('provider-health');
+    for (const provider of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+      await health.getByTestId(`gate-${provider}`).getByText('nothing').waitFor();
+    }
     await shot(page, 'overview-operator');
 
     await page.getByRole('link', { name: 'Dead letters', exact: true }).click();

@@ -7,7 +7,65 @@ import { driftsOf } from './reconciliations.page';
 /** States a payout is still moving through (not final). */
 const IN_FLIGHT = 'accepted,reserved,queued,submitted,unknown,processing,needs_attention';
 
-function TenantOverview() {
+/**
+ * A tenant admin's webhook backlog: per endpoint, the deliveries still pending (retrying) and those
+ * that failed for good (the API keeps endpoints to admin keys). At most 100 of each are counted.
+ */
+function TenantWebhookBacklog() {
+  const backlog = useLoad(
+    async () => {
+      const endpoints = unwrap(await api.GET('/v1/webhook-endpoints', { params: { query: { limit: 100 } } })).data;
+      return Promise.all(
+        endpoints.map(async (endpoint) => {
+          const count = async (status: 'pending' | 'failed') => {
+            const list = unwrap(
+              await api.GET('/v1/webhook-endpoints/{id}/deliveries', {
+                params: { path: { id: endpoint.id }, query: { status, limit: 100 } },
+              }),
+            );
+            return `${list.data.length}${list.has_more ? '+' : ''}`;
+          };
+          const [pending, failed] = await Promise.all([count('pending'), count('failed')]);
+          return { endpoint, pending, failed };
+        }),
+      );
+    },
+    [],
+    { every: 15_000 },
+  );
+  return (
+    <Card title="Webhook deliveries" testId="webhook-backlog">
+      <ErrorBox error={backlog.error} />
+      {!backlog.data ? (
+        !backlog.error && <Loading what="webhook deliveries" />
+      ) : backlog.data.length === 0 ? (
+        <p className="muted">No webhook endpoint.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Endpoint</th>
+              <th>Pending (backlog)</th>
+              <th>Failed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {backlog.data.map(({ endpoint, pending, failed }) => (
+              <tr key={endpoint.id} data-endpoint={endpoint.id}>
+                <td>{endpoint.url}</td>
+                <td>{pending}</td>
+                <td className={failed === '0' ? '' : 'bad'}>{failed}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Link to="/webhooks">Open the endpoints</Link>
+    </Card>
+  );
+}
+
+function TenantOverview({ session }: { session: Session }) {
   const balances = useLoad(async () => unwrap(await api.GET('/v1/balances')), [], { every: 10_000 });
   const inFlight = useLoad(
     async () => unwrap(await api.GET('/v1/payouts', { params: { query: { status: IN_FLIGHT, limit: 100 } } })),
@@ -66,6 +124,7 @@ function TenantOverview() {
         <ErrorBox error={inFlight.error} />
         {!inFlight.data ? <Loading what="payouts in flight" /> : <InFlight payouts={inFlight.data} />}
       </Card>
+      {session.tenant_role === 'admin' && <TenantWebhookBacklog />}
     </div>
   );
 }
@@ -282,7 +341,7 @@ function OperatorOverview() {
 }
 
 function Overview({ session }: { session: Session }) {
-  return session.role === 'operator' ? <OperatorOverview /> : <TenantOverview />;
+  return session.role === 'operator' ? <OperatorOverview /> : <TenantOverview session={session} />;
 }
 
 export default definePage({
