@@ -20,26 +20,6 @@ import type { OperatorPathHelpers } from './operations.ts';
  * Postgres; its queue's jobs by state; the rate its workers are configured for.
  */
 
-/**
- * Readings other packages provide, wired in where the API is built. Absent, the answer's field is
- * null: the API says it does not know rather than showing a number it did not read.
- */
-export interface ProviderHealthReadings {
-  /** The provider's shared token bucket as it is now (the provider rate budget). */
-  rateBudget?: (provider: ProviderId) => Promise<RateBudgetReading | null>;
-  /** The provider float the ledger expects, per currency (amounts in minor units). */
-  expectedFloat?: (provider: ProviderId) => Promise<ExpectedFloatReading[]>;
-}
-export interface RateBudgetReading {
-  tokens: number;
-  capacity: number;
-  refill_per_second: number;
-}
-export interface ExpectedFloatReading {
-  currency: (typeof CURRENCIES)[number];
-  amount: bigint;
-}
-
 const GATE_REASONS = ['provider_low_balance', 'credentials_rejected'] as const satisfies readonly GateReason[];
 const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const satisfies readonly CircuitState[];
 /** The BullMQ states a provider queue's jobs can be in (submissions, polls). */
