@@ -165,6 +165,7 @@ export const ROUTES: RouteSpec[] = [
     file: 'outages',
     body: () => ({ modes: ['IMPS'], starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T01:00:00Z' }),
   },
+  { method: 'GET', path: '/v1/admin/providers', access: 'operator', file: 'outages' },
   { method: 'GET', path: '/v1/admin/providers/:provider/downtimes', access: 'operator', file: 'outages' },
   { method: 'POST', path: '/v1/admin/providers/:provider/downtimes/:id/end', access: 'operator', file: 'outages' },
   // webhook-endpoints.security.test.ts

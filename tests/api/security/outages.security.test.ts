@@ -9,6 +9,6 @@ afterAll(async () => {
   await fixture?.system.stop();
 });
 
-describe('outage routes (resolve, downtimes): keys and tenant isolation', () => {
+describe('outage routes (resolve, downtimes, provider health): keys and tenant isolation', () => {
   securityChecks('outages', () => fixture);
 });
