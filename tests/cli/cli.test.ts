@@ -429,6 +429,29 @@ describe('provider and ledger', () => {
     expect(JSON.parse(asJson.stdout)).toMatchObject({ provider: 'thai-gateway', released: 0 });
   });
 
+  test('provider health lists every provider with its circuit, gate, queue and rate', async () => {
+    const health = await cli(['provider', 'health']);
+    expect(health).toMatchObject({ code: 0, stderr: '' });
+    const lines = health.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^PROVIDER\s+CIRCUIT\s+HELD BY\s+PARKED/);
+    for (const id of ['razorpayx', 'krayon', 'thai-gateway', 'druo']) {
+      expect(lines.find((l) => l.startsWith(id))).toMatch(/\sclosed\s.*\s1000$/);
+    }
+    const asJson = JSON.parse((await cli(['provider', 'health', '--json'])).stdout);
+    expect(asJson.data.map((h: { provider: string }) => h.provider)).toEqual([
+      'razorpayx',
+      'krayon',
+      'thai-gateway',
+      'druo',
+    ]);
+    // A tenant key is refused by the API, and the CLI says so.
+    const refused = await cli(['provider', 'health'], {
+      env: { PAYOUTS_API_URL: system.api.url, PAYOUTS_OPERATOR_KEY: tenant.key },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('403 forbidden');
+  });
+
   test('ledger verify says ok after everything above', async () => {
     const verified = await cli(['ledger', 'verify']);
     expect(verified).toMatchObject({ code: 0, stderr: '' });

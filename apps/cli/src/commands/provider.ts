@@ -1,7 +1,7 @@
 import { PROVIDER_IDS } from '@payouts/core';
 import { Argument, type Command } from 'commander';
 import type { Context } from '../context.ts';
-import { fields, yesNo } from '../format.ts';
+import { fields, table, yesNo } from '../format.ts';
 import { JSON_HELP } from '../options.ts';
 
 interface Funded {
@@ -10,8 +10,55 @@ interface Funded {
   released: number;
 }
 
+interface Health {
+  provider: string;
+  circuit: { state: string; reopens_at: string | null };
+  gate_reasons: string[];
+  parked: Record<string, number>;
+  downtimes: { active: { modes: string[] }[]; upcoming: { modes: string[]; starts_at: string }[] };
+  queue: Record<string, number>;
+  rate_per_second: number;
+}
+
+const counts = (entries: Record<string, number>) =>
+  Object.entries(entries)
+    .filter(([, n]) => n > 0)
+    .map(([what, n]) => `${n} ${what}`)
+    .join(', ');
+
 export function registerProvider(program: Command, ctx: Context): void {
   const provider = program.command('provider').description("the providers' own state");
+  provider
+    .command('health')
+    .description(
+      'every provider: its circuit, what holds its submissions, payouts parked for it, downtimes, queue and rate',
+    )
+    .option('--json', JSON_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { body } = await ctx.client(cmd).get<{ data: Health[] }>('/v1/admin/providers');
+      ctx.emit(cmd, body, () =>
+        table<Health>(
+          [
+            { header: 'provider', value: (h) => h.provider },
+            {
+              header: 'circuit',
+              value: (h) =>
+                h.circuit.reopens_at ? `${h.circuit.state} until ${h.circuit.reopens_at}` : h.circuit.state,
+            },
+            { header: 'held by', value: (h) => h.gate_reasons.join(', ') },
+            { header: 'parked', value: (h) => counts(h.parked) },
+            { header: 'down now', value: (h) => h.downtimes.active.map((d) => d.modes.join('+')).join(', ') },
+            {
+              header: 'down later',
+              value: (h) => h.downtimes.upcoming.map((d) => `${d.modes.join('+')} from ${d.starts_at}`).join(', '),
+            },
+            { header: 'queue', value: (h) => counts(h.queue) },
+            { header: 'rate/s', value: (h) => h.rate_per_second, align: 'right' },
+          ],
+          body.data,
+        ),
+      );
+    });
   provider
     .command('funded')
     .description("say a provider's float was funded: clears its low-balance flag and releases its parked payouts")
