@@ -170,6 +170,17 @@ export async function reconciliationCounts(db: Executor, runId: string): Promise
   return counts;
 }
 
+/** One currency of a run's balance comparison; amounts are minor units, as decimal strings. */
+export interface ReconciliationBalance {
+  currency: string;
+  ours: string;
+  theirs: string | null;
+  difference: string | null;
+  funded: string;
+  paid_out: string;
+  in_flight: { payouts: number; amount: string };
+}
+
 /** A run as the API shows it. */
 export function reconciliationRunResource(run: ReconciliationRunRow, counts: Record<string, number>) {
   const checked = Object.entries(counts)
@@ -191,6 +202,11 @@ export function reconciliationRunResource(run: ReconciliationRunRow, counts: Rec
       provider_records_seen: run.providerRecordsSeen,
       provider_calls: run.providerCalls,
     },
+    /**
+     * Where the provider reports balances: per currency, what our ledger says we hold there
+     * (`ours`), what the provider says (`theirs`), `theirs − ours`, and the payouts still in flight.
+     */
+    balance: (run.balance ?? null) as ReconciliationBalance[] | null,
     error: run.error,
     created_at: run.createdAt.toISOString(),
     completed_at: run.completedAt?.toISOString() ?? null,
