@@ -41,6 +41,8 @@ interface Case {
   drifts: { amount: number; fees?: { fees: number; want: string }; status: string };
   /** A change the provider cannot state: refused by the sandbox. */
   unstated: Record<string, unknown>;
+  /** What an untouched payout's `theirs` shows besides the usual fields. */
+  readings?: Record<string, unknown>;
 }
 
 const CASES: Case[] = [
@@ -67,6 +69,15 @@ const CASES: Case[] = [
     }),
     drifts: { amount: 49_000, fees: { fees: 900, want: '900' }, status: 'REVERSED' },
     unstated: { utr: 'UTR1' },
+    // KRAYON_FEE_MODE on_top (the default): Krayon's net_amount fits that reading, not the other.
+    readings: {
+      fee_readings: {
+        net_amount: '50000',
+        on_top: { paid_out: '50000', debited: '50500' },
+        deducted: { paid_out: '49500', debited: '50000' },
+        fits: 'on_top',
+      },
+    },
   },
   {
     provider: 'thai-gateway',
@@ -181,7 +192,10 @@ describe.each(CASES)('$provider: a run finds each drift the provider can show, w
   }, 300_000);
 
   test('the untouched payout matches', () => {
-    expect(byPayout.get(must(ids.clean, 'clean'))).toMatchObject({ reason: 'matched' });
+    const item = byPayout.get(must(ids.clean, 'clean'));
+    expect(item).toMatchObject({ reason: 'matched' });
+    if (c.readings) expect(item.theirs).toMatchObject(c.readings);
+    else expect(item.theirs.fee_readings).toBeUndefined();
   });
 
   test('another amount is amount_mismatch, both amounts shown', () => {
