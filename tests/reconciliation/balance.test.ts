@@ -76,7 +76,13 @@ describe('funding a provider', () => {
     expect(reused.body).toMatchObject({ code: 'funding_reference_reused' });
 
     const [expected] = await expectedProviderBalances(system.db.db, { provider: 'razorpayx' });
-    expect(expected).toEqual({ provider: 'razorpayx', currency: 'INR', funded: 10_000_000n, paidOut: 0n, expected: 10_000_000n });
+    expect(expected).toEqual({
+      provider: 'razorpayx',
+      currency: 'INR',
+      funded: 10_000_000n,
+      paidOut: 0n,
+      expected: 10_000_000n,
+    });
     const actions = await op('GET', '/v1/admin/operator-actions?target=razorpayx');
     expect(actions.body.data.filter((a: { action: string }) => a.action === 'provider.fund')).toHaveLength(1);
   });

@@ -243,7 +243,12 @@ describe.each(CASES)('$provider: a run finds each drift the provider can show, w
   });
 
   test('a drift of something the provider never states is refused, naming it', async () => {
-    const res = await sandbox(c.provider, 'POST', `/payouts/${byPayout.get(ids.clean).provider_payout_id}/drift`, c.unstated);
+    const res = await sandbox(
+      c.provider,
+      'POST',
+      `/payouts/${byPayout.get(ids.clean).provider_payout_id}/drift`,
+      c.unstated,
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('not_stated');
     expect(res.body.error.message).toContain(Object.keys(c.unstated)[0]);

@@ -51,7 +51,8 @@ export async function fundProvider(
       .select({ id: ledgerTransactions.id })
       .from(ledgerTransactions)
       .where(eq(ledgerTransactions.idempotencyKey, providerFundingTransactionKey(provider, body.reference)));
-    if (!posted) throw problems.unavailable('The provider funding was not applied yet: retry it with the same reference.');
+    if (!posted)
+      throw problems.unavailable('The provider funding was not applied yet: retry it with the same reference.');
     return { ...body, funded: false };
   }
   const answer = reply.answer;

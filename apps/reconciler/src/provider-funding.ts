@@ -16,7 +16,10 @@ const PROVIDER_FUNDING_LOCK_SPACE = 0x50464e44; // "PFND"
  * no payout, so it runs outside the payout batches; its two accounts are locked in key order like
  * every posting's, and the operator chain's head last.
  */
-export async function applyProviderFunding(db: Database, data: ReconcilerJobData<'provider.fund'>): Promise<EventResult> {
+export async function applyProviderFunding(
+  db: Database,
+  data: ReconcilerJobData<'provider.fund'>,
+): Promise<EventResult> {
   const currency = data.currency as Currency;
   const amount = BigInt(data.amount);
   const key = providerFundingTransactionKey(data.provider, data.reference);

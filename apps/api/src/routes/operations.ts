@@ -11,8 +11,8 @@ import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts'
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { payoutHistory } from '../payout-history.ts';
-import { fundProvider, providerFundingResult, providerFundingSchema } from '../provider-funding.ts';
 import { HttpProblem, problems } from '../problem.ts';
+import { fundProvider, providerFundingResult, providerFundingSchema } from '../provider-funding.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
@@ -321,7 +321,9 @@ export function operationRoutes(deps: ApiDeps): Router {
     const operator = requireOperator(req);
     const provider = req.params.provider;
     if (!isProviderId(provider)) throw problems.notFound(`The provider ${provider}`);
-    const hasBody = req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0);
+    const hasBody =
+      req.body !== undefined &&
+      !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0);
     const body = hasBody ? parseBody(providerFundingSchema, req) : null;
     let funding: { currency: string; amount: number; reference: string; funded: boolean } | null = null;
     if (body) {
@@ -335,7 +337,9 @@ export function operationRoutes(deps: ApiDeps): Router {
     const wasLow = await gate.clearLowBalance();
     const released = await releaseParked(deps.queues, provider, await parkedPayouts(deps.db, provider));
     await record(operator.keyId, 'provider.funded', provider, {}, { was_low: wasLow, released });
-    res.status(funding?.funded ? 201 : 200).json({ provider, was_low: wasLow, released, ...(funding ? { funding } : {}) });
+    res
+      .status(funding?.funded ? 201 : 200)
+      .json({ provider, was_low: wasLow, released, ...(funding ? { funding } : {}) });
   });
 
   router.get('/operator-actions', async (req, res) => {

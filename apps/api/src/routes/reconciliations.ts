@@ -277,7 +277,7 @@ export function registerReconciliationPaths(registry: OpenAPIRegistry, h: Operat
               currency: z.string(),
               ours: z.string().openapi({
                 description:
-                  "What our ledger says we hold at the provider: funded to its float, less what it paid out for us (amounts, fees, tax; reversals returned). Minor units.",
+                  'What our ledger says we hold at the provider: funded to its float, less what it paid out for us (amounts, fees, tax; reversals returned). Minor units.',
               }),
               theirs: z
                 .string()
@@ -286,12 +286,10 @@ export function registerReconciliationPaths(registry: OpenAPIRegistry, h: Operat
               difference: z.string().nullable().openapi({ description: '`theirs − ours`' }),
               funded: z.string(),
               paid_out: z.string(),
-              in_flight: z
-                .object({ payouts: z.number().int(), amount: z.string() })
-                .openapi({
-                  description:
-                    'Payouts sent but not final yet: the provider may have debited them before our ledger posts them',
-                }),
+              in_flight: z.object({ payouts: z.number().int(), amount: z.string() }).openapi({
+                description:
+                  'Payouts sent but not final yet: the provider may have debited them before our ledger posts them',
+              }),
             })
             .openapi('ReconciliationBalance'),
         )

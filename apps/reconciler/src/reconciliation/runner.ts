@@ -1,13 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { idAtTime, newId, type ProviderId } from '@payouts/core';
-import {
-  type Database,
-  payouts,
-  reconciliationItems,
-  reconciliationRuns,
-  rowsOf,
-  type Transaction,
-} from '@payouts/db';
+import { type Database, payouts, reconciliationItems, reconciliationRuns, rowsOf, type Transaction } from '@payouts/db';
 import { expectedProviderBalances } from '@payouts/ledger';
 import type { Logger, ReconcilerMetrics } from '@payouts/observability';
 import {

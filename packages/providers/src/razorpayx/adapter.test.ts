@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fakeHttp, json, OUR_PAYOUT_ID, pagePayout, pageResponse, TEST_CONFIG } from '../../test/razorpayx/fixtures.ts';
-import { ProviderError } from '../contract/index.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
 import { createRazorpayxAdapter as fromIndex, RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './index.ts';
 

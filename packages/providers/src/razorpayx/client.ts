@@ -3,10 +3,10 @@ import type { HttpClient, HttpRequest } from '../contract/index.ts';
 import type { RequestContext } from '../kit/index.ts';
 import { readAnswer } from './errors.ts';
 import {
+  bankingBalanceCollectionSchema,
   type CreateContactRequest,
   type CreateFundAccountRequest,
   type CreatePayoutRequest,
-  bankingBalanceCollectionSchema,
   contactSchema,
   fundAccountSchema,
   payoutCollectionSchema,
