@@ -115,7 +115,7 @@ async function sandbox(provider: string, method: string, path: string, body?: un
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
 }
 
 async function processed(id: string) {
@@ -246,12 +246,12 @@ describe.each(CASES)('$provider: a run finds each drift the provider can show, w
     const res = await sandbox(
       c.provider,
       'POST',
-      `/payouts/${byPayout.get(ids.clean).provider_payout_id}/drift`,
+      `/payouts/${byPayout.get(must(ids.clean, 'clean')).provider_payout_id}/drift`,
       c.unstated,
     );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('not_stated');
-    expect(res.body.error.message).toContain(Object.keys(c.unstated)[0]);
+    expect(res.body.error.message).toContain(must(Object.keys(c.unstated)[0], 'the unstated field'));
   });
 
   test('holding a payout we never sent is not supported where the provider cannot list', async () => {
