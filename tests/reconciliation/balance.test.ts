@@ -168,4 +168,34 @@ describe('a run over a provider that reports its balance', () => {
     expect(out.join('')).toContain(`balance INR`);
     expect(out.join('')).toContain(`difference -1234`);
   });
+
+  test('the CLI funds a provider with its reference, and refuses half the options', async () => {
+    const cli = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+        env: { PAYOUTS_API_URL: system.api.url, PAYOUTS_OPERATOR_KEY: system.operatorKey },
+        fetch,
+      });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    const before = must((await expectedProviderBalances(system.db.db, { provider: 'razorpayx' }))[0], 'INR').funded;
+    const args = ['provider', 'funded', 'razorpayx', '--amount', '5000', '--currency', 'INR', '--reference', 'cli-1'];
+    const funded = await cli([...args, '--json']);
+    expect(funded).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(funded.stdout).funding).toEqual({
+      currency: 'INR',
+      amount: 5000,
+      reference: 'cli-1',
+      funded: true,
+    });
+    expect((await cli(args)).stdout).toContain('posted before, nothing new');
+    const after = must((await expectedProviderBalances(system.db.db, { provider: 'razorpayx' }))[0], 'INR').funded;
+    expect(after - before).toBe(5000n);
+    const half = await cli(['provider', 'funded', 'razorpayx', '--amount', '5000']);
+    expect(half.code).not.toBe(0);
+    expect(half.stderr).toContain('go together');
+  });
 });
