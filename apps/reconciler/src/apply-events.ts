@@ -57,8 +57,11 @@ import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { WebhookOutbox } from './webhooks/outbox.ts';
 
-/** What a batch applies: every reconciler job but the batch-run slices, which are expanded first. */
-export type AppliedJobName = Exclude<ReconcilerJobName, 'payouts.accepted'>;
+/**
+ * What a batch applies: every reconciler job but the batch-run slices, which are expanded first,
+ * and provider fundings, applied on their own (provider-funding.ts).
+ */
+export type AppliedJobName = Exclude<ReconcilerJobName, 'payouts.accepted' | 'provider.fund'>;
 export type ReconcilerEvent = { [N in AppliedJobName]: { name: N; data: ReconcilerJobData<N> } }[AppliedJobName];
 
 export interface EventResult {

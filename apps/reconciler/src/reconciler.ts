@@ -14,6 +14,7 @@ import { type Job, Worker } from 'bullmq';
 import { applyEvents, type BatchOutcome, type EventResult, type ReconcilerEvent } from './apply-events.ts';
 import { type GroupCommitOptions, GroupCommitter } from './group-commit.ts';
 import { recordBatch, registerReconcilerGauges } from './metrics.ts';
+import { applyProviderFunding } from './provider-funding.ts';
 import { ReconciliationRunner, type ReconciliationSettings } from './reconciliation/runner.ts';
 import { type NightlyOptions, scheduleNightly } from './reconciliation/schedule.ts';
 import { type ReleaseResult, ScheduledRelease } from './scheduled-release.ts';
@@ -111,6 +112,10 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         if (failed.length > 0) throw (failed[0] as PromiseRejectedResult).reason;
         o.logger.debug({ requestId, job: name, jobId: job.id, payouts: payoutIds.length }, 'batch slice applied');
         return { outcome: 'applied', payouts: payoutIds.length };
+      }
+      if (name === 'provider.fund') {
+        // Our float at a provider: no wallet, no payout, so not part of the payout batches.
+        return applyProviderFunding(o.db, data as ReconcilerJobData<'provider.fund'>);
       }
       const result = await committer.add({ name, data } as ReconcilerEvent);
       const requestId = 'requestId' in data ? data.requestId : undefined;

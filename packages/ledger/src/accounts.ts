@@ -5,6 +5,7 @@ export type AccountKind =
   | 'wallet_available'
   | 'wallet_held'
   | 'provider_clearing'
+  | 'provider_float'
   | 'fees'
   | 'tax'
   | 'external_funding';
@@ -36,6 +37,17 @@ export const accounts = {
   clearing: (provider: ProviderId, currency: Currency): AccountRef => ({
     key: `clearing:${provider}:${currency}`,
     kind: 'provider_clearing',
+    currency,
+    provider,
+  }),
+  /**
+   * What we hold at a provider (our float there): raised by operator fundings of the provider.
+   * Payouts post to clearing, fees and tax, never here, so what the provider should hold is this
+   * less those three (`expectedProviderBalances`).
+   */
+  float: (provider: ProviderId, currency: Currency): AccountRef => ({
+    key: `float:${provider}:${currency}`,
+    kind: 'provider_float',
     currency,
     provider,
   }),

@@ -1,7 +1,7 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import { type AccountRef, accounts } from './accounts.ts';
 
-export type TransactionKind = 'funding' | 'hold' | 'post' | 'void' | 'reverse';
+export type TransactionKind = 'funding' | 'provider_funding' | 'hold' | 'post' | 'void' | 'reverse';
 
 export interface EntrySpec {
   account: AccountRef;
@@ -136,6 +136,33 @@ export function fundingTransaction(
     entries: [
       { account: accounts.externalFunding(currency), amount: -amount },
       { account: accounts.available(tenantId, currency), amount },
+    ],
+  };
+}
+
+/** A provider funding's ledger key: one per provider and reference, whatever the amount or currency asked. */
+export function providerFundingTransactionKey(provider: ProviderId, reference: string): string {
+  return `provider-funding:${provider}:${reference}`;
+}
+
+/**
+ * An operator sent money to a provider (topped up our float there): external → float. Idempotent
+ * on the operator's reference, like a wallet funding.
+ */
+export function providerFundingTransaction(
+  provider: ProviderId,
+  currency: Currency,
+  amount: bigint,
+  reference: string,
+): TransactionSpec {
+  return {
+    kind: 'provider_funding',
+    idempotencyKey: providerFundingTransactionKey(provider, reference),
+    currency,
+    metadata: { provider, reference, amount: amount.toString() },
+    entries: [
+      { account: accounts.externalFunding(currency), amount: -amount },
+      { account: accounts.float(provider, currency), amount },
     ],
   };
 }

@@ -85,6 +85,40 @@ export function theirSide(state: ProviderPayoutState): Record<string, unknown> {
     payout_id: state.stated?.payoutId ?? null,
     created_at: state.stated?.createdAt == null ? null : new Date(state.stated.createdAt).toISOString(),
     ...readingsOf(state),
+    ...feeReadingsOf(state),
+  };
+}
+
+/**
+ * The provider's amount and fee under both fee modes when they disagree (a fee was charged), and
+ * the reading its own `net_amount` fits, minor units: `{fee_readings: {net_amount: "49500",
+ * on_top: {paid_out: "50000", debited: "50500"}, deducted: {paid_out: "49500", debited: "50000"},
+ * fits: "deducted"}}`. Krayon's answers carry them (KRAYON_FEE_MODE).
+ */
+function feeReadingsOf(state: ProviderPayoutState): { fee_readings?: Record<string, unknown> } {
+  const fee = state.stated?.feeReadings;
+  if (!fee) return {};
+  const { on_top, deducted } = fee.readings;
+  if (on_top.paidOut === deducted.paidOut && on_top.debited === deducted.debited) return {};
+  const side = (r: { paidOut: bigint; debited: bigint }) => ({
+    paid_out: r.paidOut.toString(),
+    debited: r.debited.toString(),
+  });
+  const fits =
+    fee.netAmount === null
+      ? null
+      : fee.netAmount === on_top.paidOut
+        ? 'on_top'
+        : fee.netAmount === deducted.paidOut
+          ? 'deducted'
+          : null;
+  return {
+    fee_readings: {
+      net_amount: fee.netAmount?.toString() ?? null,
+      on_top: side(on_top),
+      deducted: side(deducted),
+      fits,
+    },
   };
 }
 
@@ -170,6 +204,17 @@ export async function reconciliationCounts(db: Executor, runId: string): Promise
   return counts;
 }
 
+/** One currency of a run's balance comparison; amounts are minor units, as decimal strings. */
+export interface ReconciliationBalance {
+  currency: string;
+  ours: string;
+  theirs: string | null;
+  difference: string | null;
+  funded: string;
+  paid_out: string;
+  in_flight: { payouts: number; amount: string };
+}
+
 /** A run as the API shows it. */
 export function reconciliationRunResource(run: ReconciliationRunRow, counts: Record<string, number>) {
   const checked = Object.entries(counts)
@@ -191,6 +236,11 @@ export function reconciliationRunResource(run: ReconciliationRunRow, counts: Rec
       provider_records_seen: run.providerRecordsSeen,
       provider_calls: run.providerCalls,
     },
+    /**
+     * Where the provider reports balances: per currency, what our ledger says we hold there
+     * (`ours`), what the provider says (`theirs`), `theirs − ours`, and the payouts still in flight.
+     */
+    balance: (run.balance ?? null) as ReconciliationBalance[] | null,
     error: run.error,
     created_at: run.createdAt.toISOString(),
     completed_at: run.completedAt?.toISOString() ?? null,

@@ -127,6 +127,21 @@ export const reconcilerJobs = {
     }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * An operator sent money to a provider (our float there): external → provider float, idempotent
+   * on `reference`. Applied on its own, outside the payout batches: it touches no wallet and no payout.
+   */
+  'provider.fund': {
+    schema: z.object({
+      provider: z.enum(PROVIDER_IDS),
+      currency: z.string(),
+      amount: minorUnits,
+      reference: z.string(),
+      actor: z.string(),
+      ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
   /** Release payouts queued on a wallet, first in, first out, as far as its balance goes. */
   'wallet.release': { schema: z.object({ tenantId: z.string(), currency: z.string() }), retry: TRANSPORT_RETRY },
 } as const;

@@ -12,6 +12,7 @@ import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { payoutHistory } from '../payout-history.ts';
 import { HttpProblem, problems } from '../problem.ts';
+import { fundProvider, providerFundingResult, providerFundingSchema } from '../provider-funding.ts';
 import type { ReconcilerReply } from '../reconciler-client.ts';
 import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
@@ -311,15 +312,34 @@ export function operationRoutes(deps: ApiDeps): Router {
     res.status(outcome === 'pending' ? 202 : 200).json(payoutResource(current));
   });
 
+  /**
+   * The provider's float was funded. With `{amount, currency, reference}` the money sent is posted
+   * first (external → the provider's float account, through the reconciler, once per reference),
+   * so the ledger knows what we hold there; without a body only the low-float mark is cleared.
+   */
   router.post('/providers/:provider/funded', async (req, res) => {
     const operator = requireOperator(req);
     const provider = req.params.provider;
     if (!isProviderId(provider)) throw problems.notFound(`The provider ${provider}`);
+    const hasBody =
+      req.body !== undefined &&
+      !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0);
+    const body = hasBody ? parseBody(providerFundingSchema, req) : null;
+    let funding: { currency: string; amount: number; reference: string; funded: boolean } | null = null;
+    if (body) {
+      const currencies = deps.adapters.get(provider)?.currencies ?? [];
+      if (!currencies.includes(body.currency)) {
+        throw problems.invalid([{ path: 'currency', message: `${provider} pays out in ${currencies.join(', ')}` }]);
+      }
+      funding = await fundProvider(deps, provider, body, operator.keyId);
+    }
     const gate = new ProviderGate(deps.queues.connection, deps.queues.prefix, provider);
     const wasLow = await gate.clearLowBalance();
     const released = await releaseParked(deps.queues, provider, await parkedPayouts(deps.db, provider));
     await record(operator.keyId, 'provider.funded', provider, {}, { was_low: wasLow, released });
-    res.json({ provider, was_low: wasLow, released });
+    res
+      .status(funding?.funded ? 201 : 200)
+      .json({ provider, was_low: wasLow, released, ...(funding ? { funding } : {}) });
   });
 
   router.get('/operator-actions', async (req, res) => {
@@ -419,6 +439,14 @@ export interface OperatorPathHelpers {
 
 /** The OpenAPI entries of these routes; openapi.ts hands over its shared pieces. */
 export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPathHelpers): void {
+  const fundedResult = z
+    .object({
+      provider: z.enum(PROVIDER_IDS),
+      was_low: z.boolean(),
+      released: z.number().int(),
+      funding: providerFundingResult.optional(),
+    })
+    .openapi('ProviderFunded');
   const { security } = h;
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const deadLetter = z
@@ -534,13 +562,19 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
     path: '/v1/admin/providers/{provider}/funded',
     summary: "Clear a provider's low-float mark and release its parked payouts, oldest first (operator; recorded)",
     security,
-    request: { params: z.object({ provider: z.enum(PROVIDER_IDS) }) },
+    description:
+      "With a body, the money sent to the provider is first posted to the ledger (external → the provider's float account), once per `reference`: what the ledger expects the provider to hold is then compared with the provider's own balance by reconciliation runs. Without a body, only the low-float mark is cleared.",
+    request: {
+      params: z.object({ provider: z.enum(PROVIDER_IDS) }),
+      body: { required: false, content: { 'application/json': { schema: providerFundingSchema } } },
+    },
     responses: h.keyed('operator', 'post', {
-      200: h.json(
-        z.object({ provider: z.enum(PROVIDER_IDS), was_low: z.boolean(), released: z.number().int() }),
-        'Released',
-      ),
+      200: h.json(fundedResult, 'Released (and, with a body, the reference had funded already: nothing posted again)'),
+      201: h.json(fundedResult, 'The funding was posted, and the parked payouts released'),
       404: 'No such provider (`not_found`)',
+      409: 'The reference funded before with another amount or currency (`funding_reference_reused`, field `reference`)',
+      422: 'A field of the body is not valid, or a currency the provider does not pay out in (`validation_failed`, naming the field)',
+      503: 'The reconciler did not apply the funding in time (`service_unavailable`): retry with the same reference',
     }),
   });
   registry.registerPath({

@@ -270,6 +270,34 @@ export function registerReconciliationPaths(registry: OpenAPIRegistry, h: Operat
         provider_records_seen: z.number().int(),
         provider_calls: z.number().int(),
       }),
+      balance: z
+        .array(
+          z
+            .object({
+              currency: z.string(),
+              ours: z.string().openapi({
+                description:
+                  'What our ledger says we hold at the provider: funded to its float, less what it paid out for us (amounts, fees, tax; reversals returned). Minor units.',
+              }),
+              theirs: z
+                .string()
+                .nullable()
+                .openapi({ description: 'The balance the provider reports (null: it reported none in this currency)' }),
+              difference: z.string().nullable().openapi({ description: '`theirs − ours`' }),
+              funded: z.string(),
+              paid_out: z.string(),
+              in_flight: z.object({ payouts: z.number().int(), amount: z.string() }).openapi({
+                description:
+                  'Payouts sent but not final yet: the provider may have debited them before our ledger posts them',
+              }),
+            })
+            .openapi('ReconciliationBalance'),
+        )
+        .nullable()
+        .openapi({
+          description:
+            "The provider's balance against our ledger, per currency, read as the run completes; null where the provider reports no balance (capability `balance`)",
+        }),
       error: z.string().nullable(),
       created_at: z.string(),
       completed_at: z.string().nullable(),

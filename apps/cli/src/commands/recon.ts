@@ -20,7 +20,16 @@ interface Run {
     provider_records_seen: number;
     provider_calls: number;
   };
+  balance?: Balance[] | null;
   error: string | null;
+}
+
+interface Balance {
+  currency: string;
+  ours: string;
+  theirs: string | null;
+  difference: string | null;
+  in_flight: { payouts: number; amount: string };
 }
 
 interface Item {
@@ -57,7 +66,14 @@ function describeRun(run: Run): string {
     ['provider calls', run.progress.provider_calls],
     ['matched', run.counts.matched ?? 0],
     ['error', run.error],
+    ...(run.balance ?? []).map((b): [string, string] => [`balance ${b.currency}`, describeBalance(b)]),
   ])}${drifts.length > 0 ? `drifts: ${drifts.map(([r, n]) => `${r} ${n}`).join(', ')}\n` : 'no drifts\n'}`;
+}
+
+/** `ours 1000 · theirs 990 · difference -10 · in flight 2 (500)`, minor units. */
+function describeBalance(b: Balance): string {
+  const flying = b.in_flight.payouts > 0 ? ` · in flight ${b.in_flight.payouts} (${b.in_flight.amount})` : '';
+  return `ours ${b.ours} · theirs ${b.theirs ?? '—'} · difference ${b.difference ?? '—'}${flying}`;
 }
 
 const side = (s: Record<string, unknown> | null, f: string) => (s ? String(s[f] ?? '') : '—');

@@ -5967,7 +5967,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Clear a provider's low-float mark and release its parked payouts, oldest first (operator; recorded) */
+        /**
+         * Clear a provider's low-float mark and release its parked payouts, oldest first (operator; recorded)
+         * @description With a body, the money sent to the provider is first posted to the ledger (external → the provider's float account), once per `reference`: what the ledger expects the provider to hold is then compared with the provider's own balance by reconciliation runs. Without a body, only the low-float mark is cleared.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5977,20 +5980,28 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ProviderFunding"];
+                };
+            };
             responses: {
-                /** @description Released */
+                /** @description Released (and, with a body, the reference had funded already: nothing posted again) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
-                            was_low: boolean;
-                            released: number;
-                        };
+                        "application/json": components["schemas"]["ProviderFunded"];
+                    };
+                };
+                /** @description The funding was posted, and the parked payouts released */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProviderFunded"];
                     };
                 };
                 /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
@@ -6029,6 +6040,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The reference funded before with another amount or currency (`funding_reference_reused`, field `reference`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Body over 1 MB (`body_too_large`) */
                 413: {
                     headers: {
@@ -6040,6 +6060,15 @@ export interface paths {
                 };
                 /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A field of the body is not valid, or a currency the provider does not pay out in (`validation_failed`, naming the field) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6082,7 +6111,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                /** @description The reconciler did not apply the funding in time (`service_unavailable`): retry with the same reference */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10670,6 +10699,27 @@ export interface components {
             }[];
             request_id: string;
         };
+        ProviderFunded: {
+            /** @enum {string} */
+            provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
+            was_low: boolean;
+            released: number;
+            funding?: {
+                /** @enum {string} */
+                currency: "INR" | "THB" | "USD" | "COP";
+                amount: number;
+                reference: string;
+                funded: boolean;
+            };
+        };
+        /** @description Money sent to the provider (our float there): posted to the ledger's provider float account, once per reference. */
+        ProviderFunding: {
+            /** @enum {string} */
+            currency: "INR" | "THB" | "USD" | "COP";
+            amount: number;
+            /** @description Your reference for this transfer to the provider; the same reference funds once. */
+            reference: string;
+        };
         ResolveRequest: {
             /**
              * @description The outcome the operator asserts. Taken only when the provider cannot tell; without it the provider's answer is applied.
@@ -10828,9 +10878,27 @@ export interface components {
                 provider_records_seen: number;
                 provider_calls: number;
             };
+            /** @description The provider's balance against our ledger, per currency, read as the run completes; null where the provider reports no balance (capability `balance`) */
+            balance: components["schemas"]["ReconciliationBalance"][] | null;
             error: string | null;
             created_at: string;
             completed_at: string | null;
+        };
+        ReconciliationBalance: {
+            currency: string;
+            /** @description What our ledger says we hold at the provider: funded to its float, less what it paid out for us (amounts, fees, tax; reversals returned). Minor units. */
+            ours: string;
+            /** @description The balance the provider reports (null: it reported none in this currency) */
+            theirs: string | null;
+            /** @description `theirs − ours` */
+            difference: string | null;
+            funded: string;
+            paid_out: string;
+            /** @description Payouts sent but not final yet: the provider may have debited them before our ledger posts them */
+            in_flight: {
+                payouts: number;
+                amount: string;
+            };
         };
         ReconciliationRequest: {
             /** @enum {string} */

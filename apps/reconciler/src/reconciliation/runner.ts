@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { idAtTime, newId, type ProviderId } from '@payouts/core';
-import { type Database, payouts, reconciliationItems, reconciliationRuns, type Transaction } from '@payouts/db';
+import { type Database, payouts, reconciliationItems, reconciliationRuns, rowsOf, type Transaction } from '@payouts/db';
+import { expectedProviderBalances } from '@payouts/ledger';
 import type { Logger, ReconcilerMetrics } from '@payouts/observability';
 import {
   compareWithProvider,
@@ -159,7 +160,10 @@ export class ReconciliationRunner {
       while (!this.stopped && run.phase !== 'done') {
         run = run.phase === 'list' ? await this.listStep(run, adapter) : await this.oursStep(run, adapter);
       }
-      if (run.phase === 'done') await this.finish(run, 'completed', null);
+      if (run.phase === 'done') {
+        if (run.balance === null && adapter.capabilities.has('balance')) run = await this.balanceStep(run, adapter);
+        await this.finish(run, 'completed', null);
+      }
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       if (error instanceof ProviderError && !['invalid_request', 'unsupported', 'auth'].includes(error.kind)) {
@@ -288,6 +292,42 @@ export class ReconciliationRunner {
       cursor = row.id;
     }
     return this.checkpoint(run, findings, { oursCursor: cursor, payoutsTotal: run.payoutsTotal }, calls);
+  }
+
+  /**
+   * The provider's balance against what our ledger says we hold there (the float account less what
+   * the provider paid out for us), per currency, read once the payouts are checked. Both are read
+   * now, not at the window's end: payouts still in flight (the provider may have debited them, our
+   * ledger posts them when processed) are shown beside the difference so it can be read.
+   */
+  private async balanceStep(run: ReconciliationRunRow, adapter: ProviderAdapter): Promise<ReconciliationRunRow> {
+    await this.pace(adapter.id);
+    const theirs = await adapter.getBalance();
+    const provider = adapter.id as ProviderId;
+    const ours = await expectedProviderBalances(this.deps.db, { provider });
+    const inFlight = rowsOf<{ currency: string; n: number; amount: string }>(
+      await this.deps.db.execute(sql`
+        select currency, count(*)::int as n, coalesce(sum(amount), 0)::text as amount from payouts
+        where provider = ${provider} and status in ('submitted', 'unknown', 'processing', 'needs_attention')
+        group by currency`),
+    );
+    const currencies = [...new Set([...theirs.map((b) => b.currency), ...ours.map((b) => b.currency)])].sort();
+    const balance = currencies.map((currency) => {
+      const expected = ours.find((b) => b.currency === currency);
+      const stated = theirs.find((b) => b.currency === currency);
+      const flying = inFlight.find((r) => r.currency === currency);
+      const oursValue = expected?.expected ?? 0n;
+      return {
+        currency,
+        ours: oursValue.toString(),
+        theirs: stated ? stated.available.toString() : null,
+        difference: stated ? (stated.available - oursValue).toString() : null,
+        funded: (expected?.funded ?? 0n).toString(),
+        paid_out: (expected?.paidOut ?? 0n).toString(),
+        in_flight: { payouts: flying?.n ?? 0, amount: flying?.amount ?? '0' },
+      };
+    });
+    return this.checkpoint(run, [], { balance }, 1);
   }
 
   private async lookup(adapter: ProviderAdapter, row: PayoutRow): Promise<ProviderPayoutState | null> {

@@ -143,12 +143,19 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     else adminError(res, result.httpStatus, result.code, result.message);
   });
 
-  /** Requests the provider's API received since the last reset, by endpoint, and in all. */
+  /**
+   * Requests the provider's API received since the last reset, by endpoint, and in all; and the
+   * most it received within any one second (`peak_per_second`).
+   */
   router.get('/:provider/requests', (req, res) => {
     const sim = provider(req, res);
     if (!sim) return;
     const byRoute = Object.fromEntries(sim.runtime.requests);
-    res.json({ total: Object.values(byRoute).reduce((a, b) => a + b, 0), by_route: byRoute });
+    res.json({
+      total: Object.values(byRoute).reduce((a, b) => a + b, 0),
+      by_route: byRoute,
+      peak_per_second: sim.runtime.peakPerSecond,
+    });
   });
 
   router.post('/:provider/payouts/:id/drift', (req, res) => {

@@ -38,6 +38,27 @@ export interface ForeignPayoutInput {
   created_at?: number | undefined;
 }
 
+/**
+ * A drift naming something the provider never states (Krayon and DRUO state no tax and no UTR, the
+ * Thai gateway no fee either): refused, so a test cannot believe it made a drift the engine cannot see.
+ */
+export function unstatedDrift(
+  provider: string,
+  change: DriftChange,
+  stated: readonly (keyof DriftChange)[],
+): ForceStatusResult | null {
+  const unstated = (Object.keys(change) as (keyof DriftChange)[]).filter(
+    (k) => change[k] !== undefined && !stated.includes(k),
+  );
+  if (unstated.length === 0) return null;
+  return {
+    ok: false,
+    httpStatus: 400,
+    code: 'not_stated',
+    message: `${provider} states no ${unstated.join(', ')} on a payout: only ${stated.join(', ')} can drift.`,
+  };
+}
+
 export type ForceStatusResult =
   | { readonly ok: true; readonly payout: unknown }
   | { readonly ok: false; readonly httpStatus: 400 | 404 | 409; readonly code: string; readonly message: string };

@@ -45,10 +45,26 @@ export class ProviderRuntime {
     this.webhooks = new WebhookSender(id, () => this.config, deps);
   }
 
+  /** When the requests of the last second came (ms), oldest first: for `peakPerSecond`. */
+  private readonly lastSecond: number[] = [];
+  private peak = 0;
+
   countRequest(method: string, path: string): void {
     // Provider ids (`pout_…`, uuids) become `:id`, so the counts stay per endpoint.
     const route = `${method} ${path.replace(/\/(?=[^/]*\d)[^/]{8,}/g, '/:id')}`;
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
+    const now = this.deps.now();
+    this.lastSecond.push(now);
+    while ((this.lastSecond[0] ?? now) <= now - 1000) this.lastSecond.shift();
+    this.peak = Math.max(this.peak, this.lastSecond.length);
+  }
+
+  /**
+   * The most requests this provider's API received within any one second (a sliding window) since
+   * the last reset: what a provider's rate limit would have seen, measured where the calls land.
+   */
+  get peakPerSecond(): number {
+    return this.peak;
   }
 
   chance(share: number): boolean {
@@ -98,6 +114,8 @@ export class ProviderRuntime {
   /** Back to the configuration the sandbox was started with, with no webhook pending or recorded. */
   reset(): void {
     this.requests.clear();
+    this.lastSecond.length = 0;
+    this.peak = 0;
     this.tasks.cancelAll();
     this.webhooks.reset();
     this.config = { ...this.initialConfig };

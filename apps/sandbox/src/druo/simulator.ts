@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
-import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
+import {
+  type AdminPayoutEntry,
+  type DriftChange,
+  type ForceStatusResult,
+  type ProviderSimulator,
+  unstatedDrift,
+} from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
 import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feesFor } from './fees.ts';
@@ -193,6 +199,34 @@ export class DruoSimulator implements ProviderSimulator, Persistent<DruoState> {
       case 'DECLINED':
         throw new Error(`no transition leads back to ${to}`);
     }
+    return { ok: true, payout: this.view(record) };
+  }
+
+  /**
+   * A drift, for tests of reconciliation: the transaction says another amount, fee (`total_fee`,
+   * all of it variable) or status, with no balance effect; `net_amount` follows (amount + fee).
+   * Minor units of the transaction's currency. DRUO states no tax and no UTR, so those cannot drift.
+   */
+  drift(uuid: string, change: DriftChange): ForceStatusResult {
+    const record = this.payouts.get(uuid);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No payout ${uuid}.` };
+    const unstated = unstatedDrift('DRUO', change, ['amount', 'fees', 'status']);
+    if (unstated) return unstated;
+    if (change.status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(change.status)) {
+      return { ok: false, httpStatus: 400, code: 'invalid_status', message: `Unknown status "${change.status}".` };
+    }
+    record.cancelStep?.();
+    record.cancelStep = undefined;
+    const p = record.payout;
+    if (change.amount !== undefined) p.amount = change.amount;
+    if (change.fees !== undefined) {
+      p.fixed_fee = 0;
+      p.variable_fee = change.fees;
+      p.total_fee = change.fees;
+    }
+    if (p.net_amount !== null) p.net_amount = p.amount + (p.total_fee ?? 0);
+    if (change.status !== undefined) p.status = change.status as PayoutStatus;
+    this.runtime.changed();
     return { ok: true, payout: this.view(record) };
   }
 

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { toMajorString } from '@payouts/core';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
-import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
+import {
+  type AdminPayoutEntry,
+  type DriftChange,
+  type ForceStatusResult,
+  type ProviderSimulator,
+  unstatedDrift,
+} from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
 import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import { feeFor } from './fees.ts';
@@ -181,6 +187,33 @@ export class KrayonSimulator implements ProviderSimulator, Persistent<KrayonStat
     record.cancelStep?.();
     record.cancelStep = undefined;
     this.moveTo(record, to);
+    return { ok: true, payout: this.view(record) };
+  }
+
+  /**
+   * A drift, for tests of reconciliation: the withdrawal's record says another amount, fee or
+   * status (any of the list, backwards too), with no balance effect: Krayon's books and ours come
+   * apart. Amounts in paise; `net_amount` follows them under the fee mode. Krayon states no tax and
+   * no UTR, so those cannot drift.
+   */
+  drift(id: string, change: DriftChange): ForceStatusResult {
+    const record = this.withdrawals.get(id);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No withdrawal ${id}.` };
+    const unstated = unstatedDrift('Krayon', change, ['amount', 'fees', 'status']);
+    if (unstated) return unstated;
+    if (change.status !== undefined && !(DEPOSIT_STATUSES as readonly string[]).includes(change.status)) {
+      return { ok: false, httpStatus: 400, code: 'invalid_status', message: `Unknown status "${change.status}".` };
+    }
+    record.cancelStep?.();
+    record.cancelStep = undefined;
+    const d = record.deposit;
+    const amount = change.amount ?? Math.round(d.amount * 100);
+    const fee = change.fees ?? Math.round(d.payment_fee * 100);
+    d.amount = rupees(amount);
+    d.payment_fee = rupees(fee);
+    d.net_amount = rupees(this.credentials.feeMode === 'deducted' ? amount - fee : amount);
+    if (change.status !== undefined) d.status = change.status as DepositStatus;
+    this.runtime.changed();
     return { ok: true, payout: this.view(record) };
   }
 

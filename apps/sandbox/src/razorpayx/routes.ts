@@ -178,6 +178,34 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
     res.json({ entity: 'collection', count: items.length, items });
   });
 
+  /**
+   * `GET /v1/banking_balances` (RazorpayX's "Fetch Balance", https://razorpay.com/docs/api/x/account-validation/balance-fetch):
+   * the merchant's accounts and their balances in paise. The sandbox has one account, a current account.
+   */
+  router.get('/v1/banking_balances', (req, res) => {
+    const accountType = queryString(req.query.account_type);
+    if (accountType !== undefined && !['current_account', 'fixed_deposit', 'razorpayx_lite'].includes(accountType)) {
+      return fail(res, 400, RazorpayXErrors.validation('account_type', 'The selected account type is invalid.'));
+    }
+    const items =
+      accountType === undefined || accountType === 'current_account'
+        ? [
+            {
+              entity: 'banking_balance',
+              currency: 'INR',
+              account_number: credentials.accountNumber,
+              account_type: 'current_account',
+              bank_name: 'RBL Bank',
+              bank_code: 'RATN',
+              amount: sim.balance,
+              available_amount: sim.balance,
+              refreshed_at: Math.floor(sim.runtime.now() / 1000),
+            },
+          ]
+        : [];
+    res.json({ entity: 'collection', count: items.length, items });
+  });
+
   router.get('/v1/payouts/:id', (req, res) => {
     const payout = sim.get(req.params.id);
     if (!payout) return fail(res, 404, RazorpayXErrors.notFound());

@@ -3,7 +3,13 @@ import { maskAccountNumber, must } from '@payouts/core';
 import { type ThaiGatewayAmountUnit, toThaiGatewayAmount } from '@payouts/providers';
 import { decideOutcome, type Outcome } from '../common/outcomes.ts';
 import type { Persistent } from '../common/persistence.ts';
-import type { AdminPayoutEntry, ForceStatusResult, ProviderSimulator } from '../common/provider.ts';
+import {
+  type AdminPayoutEntry,
+  type DriftChange,
+  type ForceStatusResult,
+  type ProviderSimulator,
+  unstatedDrift,
+} from '../common/provider.ts';
 import { PayoutRegistry } from '../common/registry.ts';
 import type { NextStep, ProviderRuntime } from '../common/runtime.ts';
 import type { ThaiGatewayState } from './state.ts';
@@ -173,6 +179,31 @@ export class ThaiGatewaySimulator implements ProviderSimulator, Persistent<ThaiG
       case 'pending':
         throw new Error('no transition leads back to pending');
     }
+    return { ok: true, payout: this.view(record) };
+  }
+
+  /**
+   * A drift, for tests of reconciliation: the withdraw's record says another amount (satang, written
+   * in the configured reading) or status, with no balance effect and no webhook. The gateway states
+   * no fee, tax or UTR, so those cannot drift.
+   */
+  drift(id: string, change: DriftChange): ForceStatusResult {
+    const record = this.withdraws.get(id);
+    if (!record) return { ok: false, httpStatus: 404, code: 'not_found', message: `No withdraw ${id}.` };
+    const unstated = unstatedDrift('The Thai gateway', change, ['amount', 'status']);
+    if (unstated) return unstated;
+    if (change.status !== undefined && !(WITHDRAW_STATUSES as readonly string[]).includes(change.status)) {
+      return { ok: false, httpStatus: 400, code: 'invalid_status', message: `Unknown status "${change.status}".` };
+    }
+    record.cancelStep?.();
+    record.cancelStep = undefined;
+    const w = record.withdraw;
+    if (change.amount !== undefined) {
+      w.amount = toThaiGatewayAmount(BigInt(change.amount), this.credentials.amountUnit ?? 'baht');
+    }
+    if (change.status !== undefined) w.status = change.status as WithdrawStatus;
+    w.updatedAt = this.isoNow();
+    this.runtime.changed();
     return { ok: true, payout: this.view(record) };
   }
 

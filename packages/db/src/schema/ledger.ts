@@ -11,7 +11,7 @@ export const ledgerAccounts = pgTable('ledger_accounts', {
   id: text('id').primaryKey(),
   key: text('key').notNull().unique(),
   kind: text('kind', {
-    enum: ['wallet_available', 'wallet_held', 'provider_clearing', 'fees', 'tax', 'external_funding'],
+    enum: ['wallet_available', 'wallet_held', 'provider_clearing', 'provider_float', 'fees', 'tax', 'external_funding'],
   }).notNull(),
   tenantId: text('tenant_id'),
   provider: text('provider').$type<ProviderId>(),
@@ -28,7 +28,7 @@ export const ledgerTransactions = pgTable(
   'ledger_transactions',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['funding', 'hold', 'post', 'void', 'reverse'] }).notNull(),
+    kind: text('kind', { enum: ['funding', 'provider_funding', 'hold', 'post', 'void', 'reverse'] }).notNull(),
     idempotencyKey: text('idempotency_key').notNull().unique(),
     payoutId: text('payout_id'),
     tenantId: text('tenant_id'),

@@ -102,6 +102,15 @@ export interface ProviderStatedTerms {
    * amount in every reading, so a reconciliation can show which one matches ours.
    */
   amountReadings?: Record<string, bigint | null>;
+  /**
+   * Where the provider's fee handling is a configured guess (Krayon: `KRAYON_FEE_MODE`): what its
+   * amount and fee mean under each fee mode (paid to the beneficiary, taken from our balance), and
+   * what it says it paid out (`net_amount`), so a reconciliation can show which reading its answer fits.
+   */
+  feeReadings?: {
+    netAmount: bigint | null;
+    readings: Record<FeeMode, { paidOut: bigint; debited: bigint }>;
+  };
 }
 
 /** One page of a provider's payouts, newest first. */

@@ -64,7 +64,17 @@ describe('Krayon adapter', () => {
       utr: null,
       failure: null,
       queuedReason: null,
-      stated: { amount: 10000n, currency: 'INR', payoutId: 'payout_1', feeCurrency: 'INR' },
+      stated: {
+        amount: 10000n,
+        currency: 'INR',
+        payoutId: 'payout_1',
+        feeCurrency: 'INR',
+        // The page's sample amount (100) with this net_amount (500) fits neither fee reading.
+        feeReadings: {
+          netAmount: 50000n,
+          readings: { on_top: { paidOut: 10000n, debited: 10500n }, deducted: { paidOut: 9500n, debited: 10000n } },
+        },
+      },
     });
   });
 

@@ -54,7 +54,17 @@ describe("the page's own examples", () => {
       utr: null,
       failure: null,
       queuedReason: null,
-      stated: { amount: 10000n, currency: 'INR', payoutId: 'payout_1', feeCurrency: 'INR' },
+      stated: {
+        amount: 10000n,
+        currency: 'INR',
+        payoutId: 'payout_1',
+        feeCurrency: 'INR',
+        // No fee yet (PENDING): both fee readings agree, and net_amount is the page's 0.
+        feeReadings: {
+          netAmount: 0n,
+          readings: { on_top: { paidOut: 10000n, debited: 10000n }, deducted: { paidOut: 10000n, debited: 10000n } },
+        },
+      },
     });
     expect(referenceOf(wire)).toBe('payout_1');
   });
@@ -151,6 +161,17 @@ describe('wire → canonical', () => {
     const wire = depositSchema.parse(pageDeposit({ payment_fee: fee }));
     expect(toPayoutState(wire).fees).toBe(paise);
     expect(fromKrayonAmount(fee)).toBe(paise);
+  });
+
+  it('states the amount and fee under both fee modes, with the net_amount that tells them apart', () => {
+    const onTop = toPayoutState(depositSchema.parse(pageDeposit({ amount: 500, payment_fee: 5, net_amount: 500 })));
+    expect(onTop.stated?.feeReadings).toEqual({
+      netAmount: 50000n,
+      readings: { on_top: { paidOut: 50000n, debited: 50500n }, deducted: { paidOut: 49500n, debited: 50000n } },
+    });
+    const deducted = toPayoutState(depositSchema.parse(pageDeposit({ amount: 500, payment_fee: 5, net_amount: 495 })));
+    expect(deducted.stated?.feeReadings?.netAmount).toBe(49500n);
+    expect(toPayoutState(depositSchema.parse(pageDeposit({ payment_fee: null }))).stated?.feeReadings).toBeUndefined();
   });
 
   it('keeps fees null when Krayon sends no payment_fee', () => {

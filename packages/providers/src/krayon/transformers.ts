@@ -1,5 +1,5 @@
 import { fromMajorString, toMajorString } from '@payouts/core';
-import type { CanonicalPayout, ProviderOutcome, ProviderPayoutState } from '../contract/index.ts';
+import type { CanonicalPayout, ProviderOutcome, ProviderPayoutState, ProviderStatedTerms } from '../contract/index.ts';
 import { toOutcome } from './status.ts';
 import {
   type CreateWithdrawalRequest,
@@ -105,6 +105,27 @@ export function toPayoutState(wire: KrayonDeposit): ProviderPayoutState {
       currency: wire.currency ?? null,
       payoutId: wire.reference_id ?? null,
       feeCurrency: wire.payment_fee == null ? null : (wire.currency ?? null),
+      ...feeReadingsOf(wire),
+    },
+  };
+}
+
+/**
+ * Krayon's amount and fee under both fee modes, and its `net_amount`: with the fee on top the
+ * beneficiary gets the amount and the balance pays amount + fee; deducted, the beneficiary gets
+ * amount − fee and the balance pays the amount. Absent when either is not an exact rupee amount.
+ */
+function feeReadingsOf(wire: KrayonDeposit): Pick<ProviderStatedTerms, 'feeReadings'> {
+  const amount = statedAmount(wire.amount);
+  const fee = wire.payment_fee == null ? null : statedAmount(wire.payment_fee);
+  if (amount === null || fee === null) return {};
+  return {
+    feeReadings: {
+      netAmount: wire.net_amount == null ? null : statedAmount(wire.net_amount),
+      readings: {
+        on_top: { paidOut: amount, debited: amount + fee },
+        deducted: { paidOut: amount - fee, debited: amount },
+      },
     },
   };
 }

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { fakeHttp, json, OUR_PAYOUT_ID, pagePayout, pageResponse, TEST_CONFIG } from '../../test/razorpayx/fixtures.ts';
-import { ProviderError } from '../contract/index.ts';
 import { createRazorpayxAdapter } from './adapter.ts';
 import { createRazorpayxAdapter as fromIndex, RAZORPAYX_MODES, RAZORPAYX_PURPOSES } from './index.ts';
 
 const collection = (...items: unknown[]) => ({ entity: 'collection', count: items.length, items });
 
 describe('RazorpayX adapter', () => {
-  it('declares what RazorpayX can do, and not balance', () => {
+  it('declares what RazorpayX can do', () => {
     const adapter = createRazorpayxAdapter({ ...TEST_CONFIG, http: fakeHttp() });
     expect(adapter.id).toBe('razorpayx');
     expect([...adapter.capabilities].sort()).toEqual(
-      ['submit', 'lookup_by_id', 'lookup_by_reference', 'cancel', 'webhooks', 'idempotent_submit', 'list'].sort(),
+      [
+        'submit',
+        'lookup_by_id',
+        'lookup_by_reference',
+        'cancel',
+        'webhooks',
+        'idempotent_submit',
+        'list',
+        'balance',
+      ].sort(),
     );
     expect(adapter.currencies).toEqual(['INR']);
     expect(adapter.methods).toEqual(['NEFT', 'RTGS', 'IMPS', 'UPI', 'card']);
@@ -31,14 +39,53 @@ describe('RazorpayX adapter', () => {
     );
   });
 
-  it('answers getBalance with unsupported, without a request', async () => {
-    const http = fakeHttp();
-    const error = await createRazorpayxAdapter({ ...TEST_CONFIG, http })
-      .getBalance()
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ kind: 'unsupported', providerCode: 'UNSUPPORTED' });
-    expect(http.requests).toHaveLength(0);
+  it("reads the balance of the payout account from GET /v1/banking_balances, not the merchant's other accounts", async () => {
+    // RazorpayX's own example (https://razorpay.com/docs/api/x/account-validation/balance-fetch), with ours added.
+    const http = fakeHttp(
+      json(200, {
+        entity: 'collection',
+        count: 3,
+        items: [
+          {
+            entity: 'banking_balance',
+            currency: 'INR',
+            account_number: '409001396356',
+            account_type: 'current_account',
+            bank_name: 'RBL Bank',
+            bank_code: 'RATN',
+            amount: 186682638,
+            available_amount: 186682638,
+            refreshed_at: 1721889110,
+          },
+          {
+            entity: 'banking_balance',
+            currency: 'INR',
+            account_number: TEST_CONFIG.accountNumber,
+            account_type: 'current_account',
+            bank_name: 'Yes Bank',
+            bank_code: 'YESB',
+            amount: 10489829,
+            available_amount: 10480000,
+            refreshed_at: 1696419847,
+          },
+          {
+            entity: 'banking_balance',
+            currency: 'INR',
+            account_number: '984539953520846',
+            account_type: 'razorpayx_lite',
+            bank_name: null,
+            amount: 1029,
+            available_amount: 1029,
+            refreshed_at: 1729847660,
+          },
+        ],
+      }),
+    );
+    const balances = await createRazorpayxAdapter({ ...TEST_CONFIG, http }).getBalance();
+    expect(balances).toEqual([{ currency: 'INR', available: 10480000n }]);
+    expect(http.requests).toHaveLength(1);
+    expect(http.requests[0]).toMatchObject({ method: 'GET' });
+    expect(String(http.requests[0]?.url)).toMatch(/\/v1\/banking_balances$/);
   });
 
   it("submits and maps the page's response", async () => {

@@ -7,6 +7,7 @@ import {
   createHttpClient,
   type HttpClient,
   type ProviderAdapter,
+  type ProviderBalance,
   ProviderError,
   type ProviderListPage,
   type ProviderListQuery,
@@ -47,8 +48,8 @@ export interface RazorpayxConfig {
 const PROVIDER = 'razorpayx';
 
 /**
- * No `balance`: the page documents no balance endpoint, so the engine cannot ask. `list` is
- * RazorpayX's `GET /v1/payouts` (its public API reference; the page shows only create).
+ * `list` is RazorpayX's `GET /v1/payouts` and `balance` its `GET /v1/banking_balances` (its public
+ * API reference; the page shows only create).
  */
 export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'submit',
@@ -58,6 +59,7 @@ export const CAPABILITIES: ReadonlySet<Capability> = new Set<Capability>([
   'webhooks',
   'idempotent_submit',
   'list',
+  'balance',
 ]);
 
 /**
@@ -188,6 +190,13 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
         skip: query.skip,
       });
       return { items: items.map(toPayoutState), hasMore: items.length >= count };
+    },
+    async getBalance(): Promise<ProviderBalance[]> {
+      // The account payouts are made from (RAZORPAYX_ACCOUNT_NUMBER); the merchant's other accounts are not our float.
+      const { items } = await client.getBankingBalances();
+      return items
+        .filter((b) => b.account_number === config.accountNumber && b.currency === 'INR')
+        .map((b) => ({ currency: 'INR' as const, available: BigInt(b.available_amount ?? b.amount) }));
     },
     verifyWebhook(rawBody, headers) {
       return verifyRazorpayxWebhook(rawBody, headers, config.webhookSecret);

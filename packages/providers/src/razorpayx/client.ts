@@ -3,6 +3,7 @@ import type { HttpClient, HttpRequest } from '../contract/index.ts';
 import type { RequestContext } from '../kit/index.ts';
 import { readAnswer } from './errors.ts';
 import {
+  bankingBalanceCollectionSchema,
   type CreateContactRequest,
   type CreateFundAccountRequest,
   type CreatePayoutRequest,
@@ -10,6 +11,7 @@ import {
   fundAccountSchema,
   payoutCollectionSchema,
   payoutSchema,
+  type RazorpayxBankingBalances,
   type RazorpayxPayout,
   type RazorpayxPayoutCollection,
   type UpdateContactRequest,
@@ -29,6 +31,8 @@ export interface RazorpayxClient {
    * contact_id, from/to (unix seconds), count (at most 100) and skip; newest first.
    */
   listPayouts(query: ListPayoutsQuery): Promise<RazorpayxPayoutCollection>;
+  /** `GET /v1/banking_balances`: every account of the merchant and its balance. */
+  getBankingBalances(): Promise<RazorpayxBankingBalances>;
   /** `POST /v1/payouts/:id/cancel`: only a queued (or scheduled) payout can be cancelled. */
   cancelPayout(payoutId: string): Promise<RazorpayxPayout>;
   /** `POST /v1/contacts`: the same details again answer the existing contact. Returns its id. */
@@ -98,6 +102,9 @@ export function createRazorpayxClient(options: RazorpayxClientOptions): Razorpay
         if (value !== undefined) params.set(name, String(value));
       }
       return call({ method: 'GET', url: `${baseUrl}/v1/payouts?${params}` }, payoutCollectionSchema, false);
+    },
+    getBankingBalances() {
+      return call({ method: 'GET', url: `${baseUrl}/v1/banking_balances` }, bankingBalanceCollectionSchema, true);
     },
     cancelPayout(payoutId) {
       return call({ method: 'POST', url: `${payoutUrl(payoutId)}/cancel` }, payoutSchema, true);

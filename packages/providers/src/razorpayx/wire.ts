@@ -210,6 +210,26 @@ export const payoutCollectionSchema = z.looseObject({
 });
 export type RazorpayxPayoutCollection = z.infer<typeof payoutCollectionSchema>;
 
+/**
+ * `GET /v1/banking_balances` ("Fetch Balance"): one item per account of the merchant, amounts in
+ * paise. https://razorpay.com/docs/api/x/account-validation/balance-fetch
+ */
+export const bankingBalanceSchema = z.looseObject({
+  entity: z.literal('banking_balance'),
+  currency: z.string(),
+  account_number: z.string(),
+  account_type: z.string().nullish(),
+  amount: z.int(),
+  available_amount: z.int().nullish(),
+  refreshed_at: z.int().nullish(),
+});
+export const bankingBalanceCollectionSchema = z.looseObject({
+  entity: z.literal('collection'),
+  count: z.int().nonnegative(),
+  items: z.array(bankingBalanceSchema),
+});
+export type RazorpayxBankingBalances = z.infer<typeof bankingBalanceCollectionSchema>;
+
 /** Every non-2xx answer: `{error: {code, description, source, step, reason, metadata, field}}`. */
 export const errorResponseSchema = z.looseObject({
   error: z.looseObject({
