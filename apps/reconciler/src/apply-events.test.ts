@@ -390,6 +390,40 @@ describe('applying reconciler events', () => {
   });
 });
 
+describe('a batch without holds or fundings locks its accounts last', () => {
+  test('report-only batches racing batches that hold, on one wallet, post each (payout, kind) once and never deadlock', async () => {
+    await fund(10_000_000);
+    const first = await Promise.all(Array.from({ length: 30 }, () => newPayout(1_000)));
+    const second = await Promise.all(Array.from({ length: 30 }, () => newPayout(1_000)));
+    await applyEvents(db.db, first.map(accepted));
+    const reports = first.flatMap((id, i) =>
+      i % 3 === 0
+        ? [report(id, 'failed', { failure: { code: 'x', message: 'x' } })]
+        : [report(id, 'processed', { fees: '10', tax: '2' })],
+    );
+    // Report-only batches (accounts locked in write) beside batches placing holds (locked in load)
+    // and a batch of cancels, on the same wallet and the same payouts.
+    await Promise.all([
+      applyEvents(db.db, reports),
+      applyEvents(db.db, second.map(accepted)),
+      applyEvents(db.db, [...reports].reverse()),
+      applyEvents(db.db, [...second].reverse().map(accepted)),
+      applyEvents(db.db, reports.slice(10, 20)),
+    ]);
+    for (const [i, id] of first.entries()) {
+      expect((await status(id)).status).toBe(i % 3 === 0 ? 'failed' : 'processed');
+      expect(await ledgerKinds(id)).toEqual(i % 3 === 0 ? ['hold', 'void'] : ['hold', 'post']);
+    }
+    for (const id of second) expect(await ledgerKinds(id)).toEqual(['hold']);
+    const processed = first.filter((_, i) => i % 3 !== 0).length;
+    expect(await wallet()).toEqual({
+      available: 10_000_000n - BigInt(processed) * 1_012n - 30n * 2_000n,
+      held: 30n * 2_000n,
+    });
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+});
+
 describe('operator actions applied here are recorded in the transaction that applies them', () => {
   const cancel = (payoutId: string, source: 'api' | 'operator', actor: string): ReconcilerEvent => ({
     name: 'payout.cancel',

@@ -290,6 +290,15 @@ class Batch {
     await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
     await this.loadApprovals();
 
+    // Balances are read only to place holds (`tryHold`) and to judge fundings. A batch with
+    // neither (provider reports, cancels) locks its accounts in write(), after the payouts' own
+    // writes and just before the ledger's: on a hot wallet every batch waits for the one holding
+    // its accounts, so the less a batch does while holding them, the more batches overlap
+    // (docs/benchmarks.md, ledger). The lock order stays the same: payout rows, then accounts.
+    if (!events.some(readsBalances)) {
+      await this.loadFundingsAndClaims(events, fundingKeys);
+      return;
+    }
     const refs: AccountRef[] = [];
     for (const e of events) {
       const wallet = walletOf(e, this.rows);
@@ -311,7 +320,10 @@ class Batch {
     this.locked = lockedAccounts;
     for (const [key, account] of lockedAccounts)
       if (key.endsWith(':available')) this.available.set(key, account.balance);
+    await this.loadFundingsAndClaims(events, fundingKeys);
+  }
 
+  private async loadFundingsAndClaims(events: ReconcilerEvent[], fundingKeys: string[]): Promise<void> {
     if (fundingKeys.length > 0) {
       // Read under the reference's lock: a funding committed by another batch is seen here.
       const found = await this.tx
@@ -872,13 +884,6 @@ class Batch {
 
   /** Returns the outbound webhook deliveries written. */
   async write(): Promise<number> {
-    const posted = await postTransactions(this.tx, this.specs, this.locked);
-    if (posted.size !== this.specs.length) {
-      // Every spec was decided under the rows' locks, so an existing key means state and ledger
-      // disagree: abort rather than move a payout without its money.
-      const missing = this.specs.filter((s) => !posted.has(s.idempotencyKey)).map((s) => s.idempotencyKey);
-      throw new Error(`ledger already had ${missing.join(', ')}: payout state and ledger disagree`);
-    }
     // One UPDATE and one INSERT for the whole batch instead of a statement per payout: the
     // batch's payouts are already locked, so this is the same change in a fraction of the round
     // trips, with the rows sent as one jsonb parameter (see insertRows on why not drizzle's values()).
@@ -902,12 +907,27 @@ class Batch {
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
+    // The ledger after the payouts' rows, which only this batch holds: a batch that did not lock
+    // its accounts in load() locks them here (postTransactions, in key order), so on a hot wallet
+    // the part other batches wait for is the ledger's statements and the commit only.
+    const posted = await postTransactions(this.tx, this.specs, this.locked);
+    if (posted.size !== this.specs.length) {
+      // Every spec was decided under the rows' locks, so an existing key means state and ledger
+      // disagree: abort rather than move a payout without its money.
+      const missing = this.specs.filter((s) => !posted.has(s.idempotencyKey)).map((s) => s.idempotencyKey);
+      throw new Error(`ledger already had ${missing.join(', ')}: payout state and ledger disagree`);
+    }
     // After the payouts' UPDATE: a batch's completion is judged on this transaction's states.
     const deliveries = await this.outbox.write();
     // Last: the operator chain's head lock is the last lock a transaction takes (appendOperatorActions).
     await appendOperatorActions(this.tx, this.audit);
     return deliveries;
   }
+}
+
+/** Events whose outcome depends on a wallet's balance: they lock the batch's accounts in load(). */
+function readsBalances(e: ReconcilerEvent): boolean {
+  return e.name === 'payout.accepted' || e.name === 'wallet.fund' || e.name === 'wallet.release';
 }
 
 type ApprovalState = typeof approvalRequests.$inferSelect & { decisions: (typeof approvalDecisions.$inferSelect)[] };

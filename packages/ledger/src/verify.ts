@@ -10,7 +10,8 @@ export interface LedgerReport {
 
 /**
  * The ledger's invariants (docs/architecture.md#the-ledger), checked from the entries themselves:
- * every transaction sums to zero; every account's balance equals the sum of its entries; no
+ * every transaction sums to zero; every entry names an existing transaction and account; every
+ * account's balance equals the sum of its entries; no
  * wallet is below zero or beyond JSON's exact integers; held equals the sum of open holds; no
  * payout is both posted and voided.
  */
@@ -29,6 +30,16 @@ export async function verifyLedger(db: Executor): Promise<LedgerReport> {
     left join ledger_entries e on e.account_id = a.id
     group by a.id having a.balance <> coalesce(sum(e.amount), 0)`)) {
     problems.push(`account ${r.key} balance ${r.balance} but entries sum to ${r.sum}`);
+  }
+  // Entries carry no foreign keys (the schema says why): one naming a transaction or an account
+  // that does not exist would escape both sums above, so it is named here.
+  for (const r of await q<{ id: string; transaction_id: string; account_id: string }>(sql`
+    select e.id::text, e.transaction_id, e.account_id from ledger_entries e
+    where not exists (select 1 from ledger_transactions t where t.id = e.transaction_id)
+       or not exists (select 1 from ledger_accounts a where a.id = e.account_id)`)) {
+    problems.push(
+      `entry ${r.id} names transaction ${r.transaction_id} and account ${r.account_id}, one of which does not exist`,
+    );
   }
   for (const r of await q<{ key: string; balance: string }>(sql`
     select key, balance::text from ledger_accounts where kind in ('wallet_available', 'wallet_held') and balance < 0`)) {
