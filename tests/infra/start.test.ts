@@ -5,7 +5,15 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { toMajorString } from '@payouts/core';
 import { openDatabase } from '@payouts/db';
-import { deleteKeysUnder, freePort, inheritedEnv, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
+import {
+  deleteKeysUnder,
+  freePort,
+  inheritedEnv,
+  PATIENCE_MS,
+  testQueuePrefix,
+  testRedisUrl,
+  waitFor,
+} from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -48,6 +56,7 @@ async function start(
     sandbox: number;
   },
   extraEnv: Record<string, string> = {},
+  patienceMs = PATIENCE_MS,
 ): Promise<{ banner: string; stop: () => Promise<number> }> {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
@@ -79,7 +88,7 @@ async function start(
       // The banner's last line: everything above it is printed.
       return /\/v1\/balances -H/.test(output) || undefined;
     },
-    { message: 'the start banner' },
+    { message: 'the start banner', timeoutMs: patienceMs },
   );
   postgresDatabase = /^\s+Database\s+postgres:\/\/\S+\/(payouts_dev_[0-9a-f]+)/m.exec(output)?.[1] ?? postgresDatabase;
   return {
@@ -158,10 +167,12 @@ describe('pnpm start, from nothing and again', () => {
 describe('pnpm start on embedded PGlite (DATABASE_URL=pglite:…, or no Postgres on the machine)', () => {
   test('every app in one process: the banner says so, the demo wallet is funded, and SIGTERM stops it cleanly', async () => {
     const ports = { api: await freePort(), sandbox: await freePort() };
-    const embedded = await start(ports, { DATABASE_URL: `pglite:${join(data, 'embedded-pglite')}` });
+    // PGlite migrates a new database in WebAssembly, one statement at a time: on a busy 2-core
+    // machine that alone took over 100 s, so this start gets more patience than a Postgres one.
+    const embedded = await start(ports, { DATABASE_URL: `pglite:${join(data, 'embedded-pglite')}` }, 300_000);
     expect(embedded.banner).toMatch(/Database\s+embedded PGlite in /);
     expect(embedded.banner).toMatch(/Processes\s+one \(\d+\)/);
     expect(inrLine(embedded.banner)).toBe('1000000.00');
     expect(await embedded.stop()).toBe(0);
-  }, 240_000);
+  }, 420_000);
 });
