@@ -24,7 +24,6 @@ import { sandboxProviderEnv } from '@payouts/providers';
 import { type AppKind, AppProcess, type AppRuntime, freePort, inheritedEnv, tail } from '@payouts/testing';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { buildAll } from '../scripts/build.ts';
 import { startProcessSystem } from '../tests/scale/process-system.ts';
 import { runLoad } from './load-generator.ts';
 import { machineBusyPct, machineCpu, rssMb } from './meter.ts';
@@ -238,9 +237,6 @@ async function endToEnd(ctx: BenchContext) {
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
-  const t = performance.now();
-  await buildAll();
-  ctx.log(`  pnpm build: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const tsx = await footprint(ctx, 'tsx');
   const dist = await footprint(ctx, 'dist');
   for (const app of APPS) {

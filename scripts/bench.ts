@@ -29,6 +29,7 @@ import { type BenchContext, type Row, round } from '../bench/results.ts';
 import { run as scaleOut } from '../bench/scale-out.ts';
 import { run as webhookClaim } from '../bench/webhook-claim.ts';
 import { run as workerRss } from '../bench/worker-rss.ts';
+import { buildAll } from './build.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -114,6 +115,14 @@ log(`Postgres: ${host.postgres.split(' on ')[0]}`);
 log(
   `Before the run the machine was ${idleCheck ?? '?'}% busy (of ${host.cpuCount * 100}%), load average ${host.loadAvgAtStart.join(' ')}\n`,
 );
+
+// The measurements that start app processes run them compiled, as production does (`pnpm build`).
+const COMPILED = ['procs', 'rss', 'scale'];
+if (COMPILED.some((name) => !only || only.has(name))) {
+  const t = performance.now();
+  await buildAll();
+  log(`pnpm build (for ${COMPILED.join(', ')}): ${round((performance.now() - t) / 1000, 1)} s\n`);
+}
 
 for (const m of MEASUREMENTS) {
   if (only && !only.has(m.name)) continue;
