@@ -3,11 +3,12 @@ import { defineConfig } from 'vitest/config';
 // One runner for the whole workspace: every test talks to the same local Postgres and Redis,
 // each file isolated in its own database (cloned from a migrated template) and queue prefix.
 // The tests that run the apps as separate processes (chaos: six, SIGKILLed; multi-process: seven;
-// fresh-database: five; promtool: four) run after everything else and one at a time: they saturate
+// fresh-database: five; compiled apps: four; promtool: four) run after everything else and one at a time: they saturate
 // both cores on purpose, which would starve the timing of whatever ran beside them.
 const PROCESS_TESTS = [
   'tests/scale/multi-process.test.ts',
   'tests/scale/fresh-database.test.ts',
+  'tests/scale/compiled-apps.test.ts',
   'tests/observability/promtool.test.ts',
 ];
 

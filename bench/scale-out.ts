@@ -50,6 +50,8 @@ async function measure(ctx: BenchContext, workers: number, reconcilers: number):
     workers,
     reconcilers,
     logDir,
+    // Compiled, as production runs them (scripts/bench.ts builds first).
+    runtime: 'dist',
     env: {
       WORKER_PROVIDERS: 'razorpayx',
       RAZORPAYX_CONCURRENCY: String(CONCURRENCY),

@@ -1,8 +1,8 @@
 /**
  * 6. Worker memory with 50,000 payouts being polled: 50k payouts `processing` in Postgres, each
  * known to the sandbox as a `…0003` payout that stays in progress; their 50k poll jobs enqueued as
- * the worker enqueues them; ONE worker process (`node --import tsx apps/worker/src/main.ts`, the
- * production entry point) polls them for 45 s while its VmRSS is sampled from /proc.
+ * the worker enqueues them; ONE worker process (`node apps/worker/dist/main.js`, compiled as
+ * production runs it: scripts/bench.ts builds first) polls them for 45 s while its VmRSS is sampled from /proc.
  * Baseline: the same process's RSS once started, before any job. Target (docs/benchmarks.md): ≤ 200 MB.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -114,6 +114,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       join(logDir, 'worker.log'),
       // Nothing to do on an exit: the start wait and the RSS sampling each fail on it with the log.
       () => {},
+      'dist',
     );
     worker.start();
     await waitForLogLine(worker, 'worker started', PATIENCE_MS);

@@ -7,7 +7,7 @@
  * its own and removes them afterwards. See docs/benchmarks.md.
  *
  *   pnpm bench                        everything (about 6 minutes)
- *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, rss, redis, scale, webhooks)
+ *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, procs, rss, redis, scale, webhooks)
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { run as endToEnd } from '../bench/end-to-end.ts';
 import { run as ledger } from '../bench/ledger.ts';
 import { machineBusyPct, machineCpu } from '../bench/meter.ts';
 import { dropLeftoverDatabases, rawClient, resolveAdminUrl } from '../bench/postgres.ts';
+import { run as processes } from '../bench/processes.ts';
 import { run as rawBaselines } from '../bench/raw-baselines.ts';
 import { benchRedis, deleteLeftoverPrefixes, resolveRedisUrl } from '../bench/redis.ts';
 import { run as redisMemory } from '../bench/redis-memory.ts';
@@ -28,6 +29,7 @@ import { type BenchContext, type Row, round } from '../bench/results.ts';
 import { run as scaleOut } from '../bench/scale-out.ts';
 import { run as webhookClaim } from '../bench/webhook-claim.ts';
 import { run as workerRss } from '../bench/worker-rss.ts';
+import { buildAll } from './build.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -37,6 +39,12 @@ const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => P
   { name: 'batch', title: 'batch ingestion (POST /v1/payout-batches)', run: batchIngestion },
   { name: 'api', title: 'single POST /v1/payouts under autocannon', run: apiSingle },
   { name: 'e2e', title: 'end to end, accepted → processed, and accept → submit latency', run: endToEnd },
+  {
+    name: 'procs',
+    title:
+      'apps as processes: start time and idle RSS (tsx vs dist), e2e with Redis/Postgres work per payout and loop lag',
+    run: processes,
+  },
   { name: 'rss', title: 'worker RSS with 50k payouts being polled', run: workerRss },
   { name: 'redis', title: 'Redis bytes per payout in flight', run: redisMemory },
   { name: 'scale', title: 'scale-out: 1+1 vs 2+2 worker and reconciler processes', run: scaleOut },
@@ -107,6 +115,14 @@ log(`Postgres: ${host.postgres.split(' on ')[0]}`);
 log(
   `Before the run the machine was ${idleCheck ?? '?'}% busy (of ${host.cpuCount * 100}%), load average ${host.loadAvgAtStart.join(' ')}\n`,
 );
+
+// The measurements that start app processes run them compiled, as production does (`pnpm build`).
+const COMPILED = ['procs', 'rss', 'scale'];
+if (COMPILED.some((name) => !only || only.has(name))) {
+  const t = performance.now();
+  await buildAll();
+  log(`pnpm build (for ${COMPILED.join(', ')}): ${round((performance.now() - t) / 1000, 1)} s\n`);
+}
 
 for (const m of MEASUREMENTS) {
   if (only && !only.has(m.name)) continue;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BUILDS } from '../../scripts/build.ts';
 import {
   type App,
   appEnvError,
@@ -286,13 +287,18 @@ describe('infra/Dockerfile', () => {
     const runtime = stages.find((s) => /AS runtime$/m.test(must(s.split('\n')[0], 'a FROM line')));
     expect(runtime).toBeDefined();
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toContain('ENTRYPOINT ["node", "--import", "tsx"]');
+    // Compiled JavaScript, not tsx: the deps stage builds it after the install.
+    expect(runtime).toContain('ENTRYPOINT ["node", "--enable-source-maps"]');
+    expect(text).toMatch(/^RUN pnpm build$/m);
     for (const app of ['migrate', 'api', 'worker', 'reconciler', 'sandbox']) {
       const stage = stages.find((s) => s.startsWith(`FROM runtime AS ${app}\n`));
       expect(stage, app).toBeDefined();
       expect(stage, app).not.toMatch(/^USER /m);
       const cmd = /^CMD \["([^"]+)"\]$/m.exec(must(stage, `the ${app} stage`))?.[1];
-      expect(cmd && existsSync(join(ROOT, cmd)), `${app} CMD ${cmd}`).toBe(true);
+      // The command is a file `pnpm build` writes, from a source file that exists.
+      const built = BUILDS.find((b) => b.out === cmd);
+      expect(built, `${app} CMD ${cmd} is one of scripts/build.ts's outputs`).toBeDefined();
+      expect(existsSync(join(ROOT, must(built, `${app}'s build`).entry)), `${app} entry ${built?.entry}`).toBe(true);
     }
     // The default target (the last stage) is the API.
     expect(must(stages.at(-1), 'the last stage').split('\n')[0]).toBe('FROM runtime AS api');
@@ -305,6 +311,8 @@ describe('infra/Dockerfile', () => {
       .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toContain('node_modules');
     expect(ignored).toContain('**/node_modules');
+    // scripts/ stays out of the image but its build script, which the image runs.
+    expect(ignored).toContain('!scripts/build.ts');
     for (const needed of [
       'apps',
       'packages',

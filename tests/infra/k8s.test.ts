@@ -175,7 +175,7 @@ describe('workloads', () => {
         expect(c.securityContext?.allowPrivilegeEscalation, w.metadata.name).toBe(false);
         expect(c.securityContext?.readOnlyRootFilesystem, w.metadata.name).toBe(true);
         expect(c.securityContext?.capabilities?.drop, w.metadata.name).toEqual(['ALL']);
-        // tsx writes its compile cache under /tmp: it must be writable on a read-only root.
+        // Libraries may spill to /tmp: it must be writable on a read-only root.
         const tmp = (c.volumeMounts as { name: string; mountPath: string }[]).find((m) => m.mountPath === '/tmp');
         expect(tmp, `${w.metadata.name} /tmp`).toBeDefined();
         expect(

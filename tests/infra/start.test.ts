@@ -4,19 +4,33 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { toMajorString } from '@payouts/core';
-import { deleteKeysUnder, freePort, inheritedEnv, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
+import { openDatabase } from '@payouts/db';
+import {
+  deleteKeysUnder,
+  freePort,
+  inheritedEnv,
+  PATIENCE_MS,
+  testQueuePrefix,
+  testRedisUrl,
+  waitFor,
+} from '@payouts/testing';
+import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
 
 /**
- * `pnpm start` as a newcomer runs it: no DATABASE_URL (an embedded PGlite database in the data
- * folder), the banner's curl pasted as printed, then a restart. The key must survive the restart
+ * `pnpm start` as a newcomer runs it: no DATABASE_URL (here the Postgres on 127.0.0.1:5432 answers,
+ * so a database of the data folder's own and every app a supervised process of its own; on a
+ * machine without one, embedded PGlite in the data folder), the banner's curl pasted as printed,
+ * then a restart. The key must survive the restart
  * and the banner must print the wallets as they are, not as they were funded.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const data = mkdtempSync(join(tmpdir(), 'payouts-start-'));
 const prefix = testQueuePrefix();
 let running: ChildProcess | null = null;
+/** The database `pnpm start` chose for the data folder, when it is a Postgres one (it then keeps it). */
+let postgresDatabase: string | null = null;
 
 afterAll(async () => {
   running?.kill('SIGKILL');
@@ -24,12 +38,26 @@ afterAll(async () => {
   await deleteKeysUnder(redis, prefix);
   redis.disconnect();
   rmSync(data, { recursive: true, force: true });
+  if (postgresDatabase) await dropStartDatabase(postgresDatabase);
 });
 
-async function start(ports: {
-  api: number;
-  sandbox: number;
-}): Promise<{ banner: string; stop: () => Promise<number> }> {
+async function dropStartDatabase(name: string): Promise<void> {
+  const admin = await openDatabase('postgres://postgres@127.0.0.1:5432/postgres', { max: 1 });
+  try {
+    await admin.db.execute(sql.raw(`drop database if exists "${name}" with (force)`));
+  } finally {
+    await admin.close();
+  }
+}
+
+async function start(
+  ports: {
+    api: number;
+    sandbox: number;
+  },
+  extraEnv: Record<string, string> = {},
+  patienceMs = PATIENCE_MS,
+): Promise<{ banner: string; stop: () => Promise<number> }> {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
@@ -42,6 +70,7 @@ async function start(ports: {
       SANDBOX_PORT: String(ports.sandbox),
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,8 +88,9 @@ async function start(ports: {
       // The banner's last line: everything above it is printed.
       return /\/v1\/balances -H/.test(output) || undefined;
     },
-    { message: 'the start banner' },
+    { message: 'the start banner', timeoutMs: patienceMs },
   );
+  postgresDatabase = /^\s+Database\s+postgres:\/\/\S+\/(payouts_dev_[0-9a-f]+)/m.exec(output)?.[1] ?? postgresDatabase;
   return {
     banner: output,
     stop: async () => {
@@ -132,4 +162,17 @@ describe('pnpm start, from nothing and again', () => {
     // Two whole starts (PGlite, migrations, every app in one process) and a payout: on a busy
     // 2-core machine each start alone can take a minute, so this test has twice the usual ceiling.
   }, 360_000);
+});
+
+describe('pnpm start on embedded PGlite (DATABASE_URL=pglite:…, or no Postgres on the machine)', () => {
+  test('every app in one process: the banner says so, the demo wallet is funded, and SIGTERM stops it cleanly', async () => {
+    const ports = { api: await freePort(), sandbox: await freePort() };
+    // PGlite migrates a new database in WebAssembly, one statement at a time: on a busy 2-core
+    // machine that alone took over 100 s, so this start gets more patience than a Postgres one.
+    const embedded = await start(ports, { DATABASE_URL: `pglite:${join(data, 'embedded-pglite')}` }, 300_000);
+    expect(embedded.banner).toMatch(/Database\s+embedded PGlite in /);
+    expect(embedded.banner).toMatch(/Processes\s+one \(\d+\)/);
+    expect(inrLine(embedded.banner)).toBe('1000000.00');
+    expect(await embedded.stop()).toBe(0);
+  }, 420_000);
 });

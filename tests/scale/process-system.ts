@@ -15,6 +15,7 @@ import { createRedis } from '@payouts/queue';
 import {
   type AppKind,
   AppProcess,
+  type AppRuntime,
   deleteKeysUnder,
   freePort,
   type HttpAnswer,
@@ -38,6 +39,8 @@ export interface ProcessSystemOptions {
   logDir: string;
   /** Settings for every app, over the defaults below. */
   env?: Record<string, string>;
+  /** `dist`: the compiled apps (`node dist/main.js`, after `pnpm build`), as production runs them. */
+  runtime?: AppRuntime;
 }
 
 export interface ProcessSystem {
@@ -90,9 +93,16 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
   let stopping = false;
   const apps: AppProcess[] = [];
   const app = (name: string, kind: AppKind, extra: NodeJS.ProcessEnv = {}) => {
-    const p = new AppProcess(name, kind, { ...env, ...extra }, join(o.logDir, `${name}.log`), (a, code, signal) => {
-      if (!stopping) unexpectedExits.push(`${a.name} (code ${code}, signal ${signal}):\n${tail(a.logPath, 20)}`);
-    });
+    const p = new AppProcess(
+      name,
+      kind,
+      { ...env, ...extra },
+      join(o.logDir, `${name}.log`),
+      (a, code, signal) => {
+        if (!stopping) unexpectedExits.push(`${a.name} (code ${code}, signal ${signal}):\n${tail(a.logPath, 20)}`);
+      },
+      o.runtime,
+    );
     apps.push(p);
     return p;
   };

@@ -1,5 +1,6 @@
 import { readConfigOrExit } from '@payouts/config';
 import { createLogger } from '@payouts/observability';
+import { onParentGone } from '@payouts/runtime';
 import { loadEnv } from './env.ts';
 import { startSandbox } from './server.ts';
 import { SIMULATORS } from './simulators.ts';
@@ -25,17 +26,18 @@ logger.info(
 );
 
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'sandbox stopping');
-    sandbox.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'sandbox did not close cleanly');
-        process.exit(1);
-      },
-    );
-  });
-}
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'sandbox stopping');
+  sandbox.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'sandbox did not close cleanly');
+      process.exit(1);
+    },
+  );
+};
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
+// Started by `pnpm start`'s supervisor, which died without stopping us.
+onParentGone(() => stop('parent gone'));

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
@@ -20,7 +20,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../migrations');
+/**
+ * Found through the package's own name, not this file's place: the apps' compiled bundles
+ * (apps/<app>/dist) carry this code, and the package resolves to packages/db from there too.
+ */
+export const MIGRATIONS_FOLDER = join(
+  dirname(createRequire(import.meta.url).resolve('@payouts/db/package.json')),
+  'migrations',
+);
 
 /**
  * `postgres://…` uses the `postgres` driver with a connection pool; `pglite:<dir>` (or

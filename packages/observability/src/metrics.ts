@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoop } from './event-loop.ts';
 
 /**
  * Prometheus metrics. One registry per app (the API, a worker process, a reconciler process), so
@@ -27,6 +28,8 @@ export function createRegistry(app: string, options: { defaultMetrics?: boolean 
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
     for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+    // With the process's metrics, how late its event loop runs (docs/observability.md).
+    monitorEventLoop(registry);
   }
   return registry;
 }

@@ -46,4 +46,15 @@ export function installSignalHandlers(options: {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  onParentGone(() => handler('SIGTERM'));
+}
+
+/**
+ * A process started by `pnpm start`'s supervisor (scripts/start.ts) has an IPC channel to it and
+ * its own process group (a terminal's Ctrl-C reaches the supervisor only, which stops the apps in
+ * order). If the supervisor dies without stopping it (SIGKILL), the channel closes: the app then
+ * shuts down as on SIGTERM instead of living on as an orphan holding its ports.
+ */
+export function onParentGone(stop: () => void): void {
+  if (process.connected) process.once('disconnect', stop);
 }

@@ -30,7 +30,18 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
 
 export type AppKind = 'sandbox' | 'api' | 'worker' | 'reconciler';
 
-/** One app, run as `pnpm start:<app>` runs it (`tsx src/main.ts` in its folder), but without pnpm in between. */
+/**
+ * How an app runs: `tsx` as `pnpm start:<app>` runs it in development (`tsx src/main.ts` in its
+ * folder), or `dist` as production runs it (`node dist/main.js`, after `pnpm build`).
+ */
+export type AppRuntime = 'tsx' | 'dist';
+
+/** The node arguments that start an app with `runtime`, from the app's folder. */
+function appCommand(runtime: AppRuntime): string[] {
+  return runtime === 'dist' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+}
+
+/** One app, run as `pnpm start:<app>` (or `start:dist`) runs it, but without pnpm in between. */
 export class AppProcess {
   private current: { child: ChildProcess; expected: boolean; exited: Promise<void> } | null = null;
   starts = 0;
@@ -41,6 +52,7 @@ export class AppProcess {
     private readonly env: NodeJS.ProcessEnv,
     readonly logPath: string,
     private readonly onUnexpectedExit: (app: AppProcess, code: number | null, signal: string | null) => void,
+    readonly runtime: AppRuntime = 'tsx',
   ) {}
 
   get alive(): boolean {
@@ -57,7 +69,7 @@ export class AppProcess {
     const fd = openSync(this.logPath, 'a');
     this.starts++;
     writeSync(fd, `\n--- ${this.name} start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, appCommand(this.runtime), {
       cwd: join(ROOT, 'apps', this.kind),
       env: this.env,
       stdio: ['ignore', fd, fd],
