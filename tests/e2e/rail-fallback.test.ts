@@ -3,7 +3,7 @@ import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
+import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Rail fallback through the RazorpayX sandbox: a beneficiary whose bank refuses IMPS (test account
@@ -103,6 +103,28 @@ describe('rail fallback IMPS → NEFT', () => {
     expect(applied.slice(-1)).toEqual(['processed']);
     expect(applied.filter((s) => s === 'reserved')).toHaveLength(2);
     expect(applied).not.toContain('failed');
+
+    // A reconciliation over the window sees both records at RazorpayX, each naming our payout: the
+    // ended IMPS attempt, failed there, is no drift; the payout matches its NEFT record.
+    const op = client(system.api.url, system.operatorKey);
+    const start = await op('POST', '/v1/admin/reconciliations', {
+      provider: 'razorpayx',
+      from: new Date(Date.parse(created.body.created_at) - 60_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    });
+    expect(start.status, JSON.stringify(start.body)).toBe(201);
+    system.reconciler.nudgeReconciliation();
+    await waitFor(
+      async () => {
+        const run = await op('GET', `/v1/admin/reconciliations/${start.body.id}`);
+        if (run.body.status === 'failed') throw new Error(`run failed: ${run.body.error}`);
+        return run.body.status === 'completed' ? run.body : undefined;
+      },
+      { message: 'the reconciliation run to complete', timeoutMs: 60_000 },
+    );
+    const items = await op('GET', `/v1/admin/reconciliations/${start.body.id}/items?reason=all&limit=100`);
+    const ours = (items.body.data as { payout_id: string | null; reason: string }[]).filter((i) => i.payout_id === id);
+    expect(ours).toEqual([expect.objectContaining({ payout_id: id, reason: 'matched' })]);
   });
 
   test('off (the default setting, and the payout does not ask): the payout fails with imps_not_allowed', async () => {

@@ -1,9 +1,31 @@
 import { type Database, providerAttempts, type Transaction, tenants } from '@payouts/db';
 import type { PayoutRow } from '@payouts/payouts';
 import type { ReconcilerJobData } from '@payouts/queue';
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 
 type EndedAttempt = typeof providerAttempts.$inferInsert;
+
+/**
+ * Of these provider payout ids at one provider, those of payouts' ended attempts (rail fallback):
+ * the provider keeps their records beside the current attempt's, with our payout id on both.
+ */
+export async function endedAttemptIds(
+  db: Database,
+  provider: string,
+  providerPayoutIds: string[],
+): Promise<Set<string>> {
+  if (providerPayoutIds.length === 0) return new Set();
+  const found = await db
+    .select({ providerPayoutId: providerAttempts.providerPayoutId })
+    .from(providerAttempts)
+    .where(
+      and(
+        eq(providerAttempts.provider, provider as EndedAttempt['provider']),
+        inArray(providerAttempts.providerPayoutId, providerPayoutIds),
+      ),
+    );
+  return new Set(found.flatMap((a) => (a.providerPayoutId ? [a.providerPayoutId] : [])));
+}
 
 /**
  * What a batch of the reconciler needs to know about its payouts' provider attempts (docs/api.md,
