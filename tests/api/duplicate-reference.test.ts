@@ -139,6 +139,7 @@ describe('single payouts', () => {
       duplicate_reference_guard: true,
       beneficiary_cooling_off_hours: 0,
       payout_purposes: [],
+      rail_fallback: false,
     });
     const first = await own.api('POST', '/v1/payouts', inrPayout({ reference_id: 'inv-9' }), {
       'idempotency-key': 'o1',

@@ -221,6 +221,7 @@ const PATHS = [
   'beneficiary.provider_account_id',
   'beneficiary_id',
   'queue_if_low_balance',
+  'rail_fallback',
   'scheduled_for',
   'metadata',
   'metadata.note',
@@ -770,6 +771,7 @@ describe('fuzzing the API', () => {
           duplicate_reference_guard: fc.oneof(junk, fc.boolean()),
           beneficiary_cooling_off_hours: fc.oneof(junk, fc.integer({ min: -5, max: 800 })),
           payout_purposes: fc.oneof(junk, fc.array(fc.oneof(fc.string({ maxLength: 70 }), junk), { maxLength: 3 })),
+          rail_fallback: fc.oneof(junk, fc.boolean()),
           extra: junk,
         },
         { requiredKeys: [] },
@@ -782,13 +784,24 @@ describe('fuzzing the API', () => {
           headers: { 'content-type': 'application/json' },
         });
         const sent = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b) : [];
-        judge(answer, b, ['duplicate_reference_guard', 'beneficiary_cooling_off_hours', 'payout_purposes', ...sent]);
+        judge(answer, b, [
+          'duplicate_reference_guard',
+          'beneficiary_cooling_off_hours',
+          'payout_purposes',
+          'rail_fallback',
+          ...sent,
+        ]);
       }),
       { numRuns: 150 },
     );
     // Whatever the run left it at, the guard is on again for the tests after this one.
     const on = await send('PATCH', '/v1/settings', {
-      body: JSON.stringify({ duplicate_reference_guard: true, beneficiary_cooling_off_hours: 0, payout_purposes: [] }),
+      body: JSON.stringify({
+        duplicate_reference_guard: true,
+        beneficiary_cooling_off_hours: 0,
+        payout_purposes: [],
+        rail_fallback: false,
+      }),
       headers: { 'content-type': 'application/json' },
     });
     expect(on.body).toEqual({
@@ -796,6 +809,7 @@ describe('fuzzing the API', () => {
       duplicate_reference_guard: true,
       beneficiary_cooling_off_hours: 0,
       payout_purposes: [],
+      rail_fallback: false,
     });
   });
 

@@ -80,6 +80,8 @@ describe('the document', () => {
       beneficiary_id: null,
       beneficiary_version: null,
       queue_if_low_balance: false,
+      rail_fallback: null,
+      attempt: 1,
       metadata: {},
       fees: null,
       tax: null,

@@ -5,13 +5,14 @@ import { type ChaosReport, formatReport } from './report.ts';
 /**
  * The short chaos run (docs/architecture.md#guarantees; `pnpm chaos` is the long one): the apps as
  * separate processes on a private Redis and database, ~400 payouts over all four providers while
- * workers and reconcilers are SIGKILLed, Redis is restarted once and flushed once, and the
+ * workers and reconcilers are SIGKILLed, Redis is restarted once and flushed once, RazorpayX's
+ * credentials are revoked and then restored, an IMPS downtime is declared and ended, and the
  * providers inject faults. Then:
  * every payout final, none lost, one provider-side payout each at most, ledger and wallets exact.
  */
 const PAYOUTS = 400;
 
-test('payouts survive SIGKILLed workers and reconcilers, a Redis restart, a FLUSHALL and provider faults', async () => {
+test('payouts survive SIGKILLed workers and reconcilers, a Redis restart, a FLUSHALL, rotated credentials, a downtime and provider faults', async () => {
   const lines: string[] = [];
   let report: ChaosReport;
   try {
@@ -56,6 +57,8 @@ test('payouts survive SIGKILLed workers and reconcilers, a Redis restart, a FLUS
   expect(report.processRestarts).toBeGreaterThanOrEqual(report.kills);
   expect(report.redisRestarts).toBe(1);
   expect(report.flushes).toBe(1);
+  expect(report.credentialRotations).toBe(1);
+  expect(report.downtimes).toBe(1);
   expect(Object.keys(report.byProvider).sort()).toEqual(['druo', 'krayon', 'razorpayx', 'thai-gateway']);
   expect(Object.values(report.states).reduce((a, b) => a + b, 0)).toBe(PAYOUTS);
   expect((report.states.processed ?? 0) + (report.states.reversed ?? 0)).toBeGreaterThan(PAYOUTS / 2);

@@ -421,6 +421,32 @@ async function fundTenant(run: Run, db: Database, { apiUrl, operatorKey }: Clust
 /** Per currency, the amount from which a payout needs an approval (about the top tenth of payloads.ts's amounts). */
 const APPROVAL_THRESHOLDS = { INR: 1_800_000, THB: 4_500_000, USD: 450_000, COP: 45_000_000 };
 
+/**
+ * An operator call that must go through, tried again while the API is busy or its answer is lost
+ * (the processes around it are being killed); a 4xx is the harness's bug and throws.
+ */
+async function operatorCall(
+  apiUrl: string,
+  operatorKey: string,
+  method: 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ id: string }> {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+    const res = await http(`${apiUrl}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body }),
+      headers: { authorization: `Bearer ${operatorKey}`, 'idempotency-key': `chaos-${path}` },
+      timeoutMs: 20_000,
+    }).catch(() => null);
+    if (res && res.status < 300) return res.body as { id: string };
+    if (res && res.status < 500 && res.status !== 409 && res.status !== 429) {
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    await sleep(delay);
+  }
+}
+
 async function configureSandbox(sandboxUrl: string, provider: Provider, patch: Record<string, unknown>): Promise<void> {
   const res = await http(`${sandboxUrl}/_admin/${provider}/config`, { method: 'PATCH', body: patch });
   if (res.status !== 200) throw new Error(`sandbox ${provider} config: ${res.status} ${JSON.stringify(res.body)}`);
@@ -444,7 +470,7 @@ function faultsFor(provider: Provider, faults: SandboxFaults): Partial<SandboxFa
  */
 async function loadUnderChaos(
   run: Run,
-  { apiUrl, victims }: Cluster,
+  { apiUrl, sandboxUrl, operatorKey, victims }: Cluster,
   tenantKey: string,
   approverKey: string,
 ): Promise<{ accepted: AcceptedPayout[]; loadStart: number }> {
@@ -581,6 +607,33 @@ async function loadUnderChaos(
     report.flushes++;
   })();
 
+  // RazorpayX: its credentials revoked at ~20% of the load (rotated at the provider) and restored
+  // 4 s later (the operator's fix), then an operator downtime on IMPS from ~50%, ended 4 s later.
+  // Neither may fail a payout: a parked provider and a downtime hold payouts where they are.
+  const providerChaos = (async () => {
+    const at = (share: number) => () => accepted.length >= Math.ceil(o.payouts * share) || loadDone;
+    while (!at(0.2)()) await sleep(50);
+    if (halted()) return;
+    log(`revoking RazorpayX credentials at ${accepted.length} accepted`);
+    await configureSandbox(sandboxUrl, 'razorpayx', { credentialsRevoked: true });
+    await sleep(4_000);
+    await configureSandbox(sandboxUrl, 'razorpayx', { credentialsRevoked: false });
+    report.credentialRotations++;
+    log('RazorpayX credentials valid again');
+    while (!at(0.5)()) await sleep(50);
+    if (halted()) return;
+    const declared = await operatorCall(apiUrl, operatorKey, 'POST', '/v1/admin/providers/razorpayx/downtime', {
+      modes: ['IMPS'],
+      starts_at: new Date(Date.now() - 1_000).toISOString(),
+      ends_at: null,
+    });
+    log(`RazorpayX IMPS downtime ${declared.id} declared at ${accepted.length} accepted`);
+    await sleep(4_000);
+    await operatorCall(apiUrl, operatorKey, 'POST', `/v1/admin/providers/razorpayx/downtimes/${declared.id}/end`);
+    report.downtimes++;
+    log('RazorpayX IMPS downtime ended');
+  })();
+
   // Workers and reconcilers: SIGKILL one at random every 1.5–4 s, restart it 0.5–2 s later.
   const chaosStart = Date.now();
   const killer = (async () => {
@@ -622,6 +675,7 @@ async function loadUnderChaos(
   report.accepted = accepted.length;
   log(`load done: ${accepted.length} accepted in ${(report.durationsMs.load / 1000).toFixed(1)} s`);
   await redisChaos;
+  await providerChaos;
   await killer;
   await Promise.all([...pendingRestarts]);
   report.durationsMs.chaos = Date.now() - chaosStart;

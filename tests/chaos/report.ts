@@ -21,6 +21,10 @@ export interface ChaosReport {
   unexpectedExits: { name: string; code: number | null; signal: string | null }[];
   redisRestarts: number;
   flushes: number;
+  /** RazorpayX's credentials revoked at the sandbox mid-load, then restored (the operator's fix). */
+  credentialRotations: number;
+  /** Operator downtimes declared on RazorpayX's IMPS mid-load, then ended. */
+  downtimes: number;
   apiRetries: number;
   apiRetryReasons: Record<string, number>;
   /** Payouts the tenant's approval policy caught, and those a second key approved during the chaos. */
@@ -60,6 +64,8 @@ export function emptyReport(payouts: number): ChaosReport {
     unexpectedExits: [],
     redisRestarts: 0,
     flushes: 0,
+    credentialRotations: 0,
+    downtimes: 0,
     apiRetries: 0,
     apiRetryReasons: {},
     approvalsNeeded: 0,
@@ -108,6 +114,7 @@ export function formatReport(r: ChaosReport): string {
     ['SIGKILLs', `${r.kills} (workers ${r.killsByKind.worker}, reconcilers ${r.killsByKind.reconciler})`],
     ['process restarts', `${r.processRestarts} (unexpected exits ${r.unexpectedExits.length})`],
     ['Redis restarts / flushes', `${r.redisRestarts} / ${r.flushes}`],
+    ['credential rotations / downtimes (RazorpayX)', `${r.credentialRotations} / ${r.downtimes}`],
     ['API retries (same key)', `${r.apiRetries} ${JSON.stringify(r.apiRetryReasons)}`],
     ['approved mid-chaos', `${r.approved} of ${r.approvalsNeeded}`],
     ['lost', String(r.lost)],

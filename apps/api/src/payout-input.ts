@@ -181,6 +181,7 @@ export function payoutRow(
     beneficiaryId: p.saved?.id ?? null,
     beneficiaryVersion: p.saved?.version ?? null,
     queueIfLowBalance: extra.queueIfLowBalance ?? p.body.queue_if_low_balance,
+    railFallback: p.body.rail_fallback ?? null,
     metadata: p.body.metadata ?? null,
     providerIdempotencyKey: p.canonical.idempotencyKey,
     feeReserve: p.adapter.feeReserve(p.canonical),

@@ -150,6 +150,10 @@ export const createPayoutFields = z.strictObject({
   beneficiary: beneficiarySchema.optional(),
   beneficiary_id: beneficiaryIdSchema.optional(),
   queue_if_low_balance: z.boolean().default(false),
+  rail_fallback: z.boolean({ error: 'must be true or false' }).optional().openapi({
+    description:
+      'When the provider confirms the rail is unavailable for this payout (RazorpayX imps_not_allowed), send it again on NEFT as a second provider attempt (docs/api.md, "Rail fallback"). Absent: your setting rail_fallback decides.',
+  }),
   metadata: metadataSchema().optional(),
   scheduled_for: scheduledForFormat.optional(),
 });
@@ -238,6 +242,14 @@ const payoutFields = {
     .nullable()
     .openapi({ description: 'The version of the saved beneficiary’s account that this payout paid.' }),
   queue_if_low_balance: z.boolean(),
+  rail_fallback: z
+    .boolean()
+    .nullable()
+    .openapi({ description: 'The payout’s own rail fallback choice; null follows your setting rail_fallback.' }),
+  attempt: z.number().int().openapi({
+    description:
+      'The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt.',
+  }),
   metadata: z.record(z.string(), z.string()),
   fees: z.number().int().nullable(),
   tax: z.number().int().nullable(),
@@ -435,6 +447,10 @@ export const updateTenantSettingsSchema = z
         description:
           'Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list.',
       }),
+    rail_fallback: z.boolean({ error: 'must be true or false' }).optional().openapi({
+      description:
+        'Rail fallback for payouts that do not say (their rail_fallback): when the provider confirms the rail unavailable (RazorpayX imps_not_allowed), an IMPS payout is sent again on NEFT as a second provider attempt, the same hold. Off by default.',
+    }),
   })
   .openapi('UpdateSettings');
 export const tenantSettingsSchema = z
@@ -443,6 +459,7 @@ export const tenantSettingsSchema = z
     duplicate_reference_guard: z.boolean(),
     beneficiary_cooling_off_hours: z.number().int(),
     payout_purposes: z.array(z.string()),
+    rail_fallback: z.boolean(),
   })
   .openapi('Settings');
 

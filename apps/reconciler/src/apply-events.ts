@@ -21,6 +21,7 @@ import {
   payoutBatches,
   payoutEvents,
   payouts,
+  providerAttempts,
   providerSubmissions,
   rowsOf,
   type Transaction,
@@ -42,12 +43,14 @@ import {
   voidTransaction,
 } from '@payouts/ledger';
 import {
+  attemptIdempotencyKey,
   cancellable,
   describeMismatches,
   dueForRelease,
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
+  railFallbackTarget,
   type TermsMismatch,
   termsMismatches,
   waitsForWallet,
@@ -55,6 +58,7 @@ import {
 } from '@payouts/payouts';
 import type { ReconcilerJobData, ReconcilerJobName } from '@payouts/queue';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { AttemptFacts } from './attempts.ts';
 import { WebhookOutbox } from './webhooks/outbox.ts';
 
 /**
@@ -200,6 +204,8 @@ class Batch {
   >();
 
   private readonly outbox: WebhookOutbox;
+  /** The payouts' provider attempts (rail fallback): read in `load`, ended ones written in `write`. */
+  private attempts = new AttemptFacts();
 
   constructor(
     private readonly tx: Transaction,
@@ -289,6 +295,11 @@ class Batch {
     }
     await this.outbox.load([...this.rows.values()].map((r) => r.tenantId));
     await this.loadApprovals();
+    this.attempts = await AttemptFacts.load(
+      this.tx,
+      this.rows,
+      events.flatMap((e) => (e.name === 'payout.report' ? [e.data] : [])),
+    );
 
     // Balances are read only to place holds (`tryHold`) and to judge fundings. A batch with
     // neither (provider reports, cancels) locks its accounts in write(), after the payouts' own
@@ -555,6 +566,8 @@ class Batch {
   private report(r: ReconcilerJobData<'payout.report'>): EventResult {
     const row = this.rows.get(r.payoutId);
     if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    const stale = this.staleAttempt(row, r);
+    if (stale) return stale;
     // Every provider answer is checked here, before anything else of it is believed: this is the
     // one place an answer becomes a transition or a posting.
     const mismatches = termsMismatches(row, r.stated, r.outcome);
@@ -587,6 +600,10 @@ class Batch {
         return { outcome: 'applied', payoutId: row.id, status: to };
       }
       return { outcome: 'unchanged', payoutId: row.id, status: to };
+    }
+    if (to === 'failed' && r.failure) {
+      const rail = railFallbackTarget(row, r.failure, this.attempts.tenantRailFallback(row.tenantId));
+      if (rail && canTransition(row.status, 'reserved')) return this.nextAttempt(row, r, r.failure, rail, detail);
     }
     if (!canTransition(row.status, to)) {
       this.record(row, to, false, r.source, { ...detail, reason: 'transition_not_allowed' });
@@ -623,6 +640,76 @@ class Batch {
       detail,
     );
     return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  /**
+   * A provider's answer about an attempt that already ended (its id is an earlier attempt's), or a
+   * report asking for `reserved` from `submitted` or `processing` (only a confirmed absence of an
+   * outcome not known moves a payout back, from `unknown`; a new attempt is the reconciler's own
+   * decision): kept in the history, not applied.
+   */
+  private staleAttempt(row: PayoutRow, r: ReconcilerJobData<'payout.report'>): EventResult | null {
+    const earlier = this.attempts.isEarlier(row.id, r.providerPayoutId);
+    // The table's `submitted | processing → reserved` is the reconciler's own move (`nextAttempt`).
+    const ownMove = r.outcome === 'reserved' && (row.status === 'submitted' || row.status === 'processing');
+    if (!earlier && !ownMove) return null;
+    const reason = earlier ? 'earlier_attempt' : 'transition_not_allowed';
+    this.record(row, r.outcome, false, r.source, {
+      rawStatus: r.rawStatus,
+      providerPayoutId: r.providerPayoutId,
+      observedAt: r.observedAt,
+      reason,
+    });
+    return { outcome: 'ignored', payoutId: row.id, status: row.status, reason };
+  }
+
+  /**
+   * Rail fallback (docs/api.md): the provider confirmed the current attempt failed because its rail
+   * is unavailable, so the attempt ends (kept in `provider_attempts` and in the history) and the
+   * payout goes back to `reserved` on the fallback rail as its next attempt, with that attempt's
+   * own idempotency key, handed to its provider again. The hold stays: no ledger step.
+   */
+  private nextAttempt(
+    row: PayoutRow,
+    r: ReconcilerJobData<'payout.report'>,
+    failure: { code: string; message: string },
+    rail: string,
+    detail: Record<string, unknown>,
+  ): EventResult {
+    const providerPayoutId = r.providerPayoutId ?? row.providerPayoutId;
+    const ended = this.attempts.end(
+      row,
+      { providerPayoutId, providerStatus: r.rawStatus ?? row.providerStatus, failure },
+      this.now,
+    );
+    const next = row.attempt + 1;
+    this.transition(
+      row,
+      'reserved',
+      r.source,
+      {
+        attempt: next,
+        method: rail,
+        providerIdempotencyKey: attemptIdempotencyKey(row, next),
+        providerPayoutId: null,
+        providerStatus: null,
+        utr: null,
+        fees: null,
+        tax: null,
+        queuedReason: null,
+        failureCode: null,
+        failureMessage: null,
+      },
+      {
+        ...detail,
+        reported: 'failed',
+        reason: 'rail_fallback',
+        attempt: { number: ended.attempt, provider: ended.provider, method: ended.method, outcome: 'failed', failure },
+        next_attempt: { number: next, provider: row.provider, method: rail },
+      },
+    );
+    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason: 'rail_fallback' };
   }
 
   /**
@@ -893,6 +980,10 @@ class Batch {
         id: r.id,
         status: r.status,
         queuedReason: r.queuedReason,
+        // A new provider attempt (rail fallback) changes these three; otherwise they are as loaded.
+        method: r.method,
+        attempt: r.attempt,
+        providerIdempotencyKey: r.providerIdempotencyKey,
         providerPayoutId: r.providerPayoutId,
         providerStatus: r.providerStatus,
         utr: r.utr,
@@ -907,6 +998,7 @@ class Batch {
     });
     await updateRows(this.tx, payouts, 'id', dirty);
     await insertRows(this.tx, payoutEvents, this.history);
+    await insertRows(this.tx, providerAttempts, this.attempts.ended);
     // The ledger after the payouts' rows, which only this batch holds: a batch that did not lock
     // its accounts in load() locks them here (postTransactions, in key order), so on a hot wallet
     // the part other batches wait for is the ledger's statements and the commit only.

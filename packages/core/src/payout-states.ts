@@ -66,10 +66,13 @@ export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   queued: ['reserved', 'submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'queued')],
   // reserved → needs_attention: the submission's answer names other terms than ours (provider_mismatch).
   reserved: ['submitted', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
-  submitted: ['unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
+  // submitted | processing → reserved: the provider confirmed this attempt failed for a reason that
+  // lets the payout try again (its rail unavailable: rail fallback), so a new provider attempt
+  // starts, its hold kept. Never after an unknown outcome: only a confirmed failure leads here.
+  submitted: ['reserved', 'unknown', 'needs_attention', ...PROVIDER_OUTCOMES],
   // unknown → reserved: a lookup confirmed the provider never saw it, so it may be submitted again.
   unknown: ['reserved', 'submitted', 'needs_attention', ...PROVIDER_OUTCOMES],
-  processing: ['needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'processing')],
+  processing: ['reserved', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'processing')],
   needs_attention: ['submitted', ...PROVIDER_OUTCOMES],
   processed: ['reversed'],
   failed: [],

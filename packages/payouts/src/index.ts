@@ -1,5 +1,6 @@
 export * from './accepted.ts';
 export * from './approvals.ts';
+export * from './attempts.ts';
 export * from './creation-webhooks.ts';
 export * from './downtimes.ts';
 export * from './predicates.ts';

@@ -56,6 +56,8 @@ export function payoutResource(row: PayoutRow) {
     beneficiary_id: row.beneficiaryId,
     beneficiary_version: row.beneficiaryVersion,
     queue_if_low_balance: row.queueIfLowBalance,
+    rail_fallback: row.railFallback,
+    attempt: row.attempt,
     metadata: row.metadata ?? {},
     fees: charged.fees === null ? null : jsonAmount(charged.fees),
     tax: charged.tax === null ? null : jsonAmount(charged.tax),

@@ -51,6 +51,8 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     batchRow: row.batchRow ?? null,
     beneficiaryId: row.beneficiaryId ?? null,
     beneficiaryVersion: row.beneficiaryVersion ?? null,
+    attempt: 1,
+    railFallback: row.railFallback ?? null,
     providerPayoutId: null,
     providerStatus: null,
     utr: null,

@@ -20,12 +20,14 @@ describe('settings routes: keys and tenant isolation', () => {
       duplicate_reference_guard: false,
       beneficiary_cooling_off_hours: 0,
       payout_purposes: [],
+      rail_fallback: false,
     });
     expect((await fixture.a.api('GET', '/v1/settings')).body).toEqual({
       object: 'settings',
       duplicate_reference_guard: true,
       beneficiary_cooling_off_hours: 0,
       payout_purposes: [],
+      rail_fallback: false,
     });
     expect((await fixture.b.api('PATCH', '/v1/settings', { duplicate_reference_guard: true })).status).toBe(200);
   });

@@ -34,6 +34,7 @@ export function settingsRoutes(deps: ApiDeps, auth?: Pick<Authenticator, 'forget
       changes.beneficiaryCoolingOffHours = body.beneficiary_cooling_off_hours;
     }
     if (body.payout_purposes !== undefined) changes.payoutPurposes = body.payout_purposes;
+    if (body.rail_fallback !== undefined) changes.railFallback = body.rail_fallback;
     const [row] =
       Object.keys(changes).length === 0
         ? await deps.db.select().from(tenants).where(eq(tenants.id, tenantId))
@@ -54,5 +55,6 @@ function settingsResource(row: TenantRow) {
     duplicate_reference_guard: row.duplicateReferenceGuard,
     beneficiary_cooling_off_hours: row.beneficiaryCoolingOffHours,
     payout_purposes: row.payoutPurposes,
+    rail_fallback: row.railFallback,
   });
 }

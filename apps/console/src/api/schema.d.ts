@@ -2035,6 +2035,8 @@ export interface paths {
                             beneficiary_id?: string;
                             /** @default false */
                             queue_if_low_balance?: boolean;
+                            /** @description When the provider confirms the rail is unavailable for this payout (RazorpayX imps_not_allowed), send it again on NEFT as a second provider attempt (docs/api.md, "Rail fallback"). Absent: your setting rail_fallback decides. */
+                            rail_fallback?: boolean;
                             metadata?: {
                                 [key: string]: string;
                             };
@@ -9864,6 +9866,10 @@ export interface components {
             /** @description The version of the saved beneficiary’s account that this payout paid. */
             beneficiary_version: number | null;
             queue_if_low_balance: boolean;
+            /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
+            rail_fallback: boolean | null;
+            /** @description The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt. */
+            attempt: number;
             metadata: {
                 [key: string]: string;
             };
@@ -9974,6 +9980,8 @@ export interface components {
             beneficiary_id?: string;
             /** @default false */
             queue_if_low_balance: boolean;
+            /** @description When the provider confirms the rail is unavailable for this payout (RazorpayX imps_not_allowed), send it again on NEFT as a second provider attempt (docs/api.md, "Rail fallback"). Absent: your setting rail_fallback decides. */
+            rail_fallback?: boolean;
             metadata?: {
                 [key: string]: string;
             };
@@ -10035,6 +10043,7 @@ export interface components {
             duplicate_reference_guard: boolean;
             beneficiary_cooling_off_hours: number;
             payout_purposes: string[];
+            rail_fallback: boolean;
         };
         UpdateSettings: {
             /** @description Refuse a payout whose reference_id a payout of yours that is not failed, rejected or cancelled already has (409 duplicate_reference). On by default. */
@@ -10043,6 +10052,8 @@ export interface components {
             beneficiary_cooling_off_hours?: number;
             /** @description Purposes you created with your provider yourself (RazorpayX: on its Dashboard), accepted as `purpose` beside the provider’s standard ones. Replaces the whole list. */
             payout_purposes?: string[];
+            /** @description Rail fallback for payouts that do not say (their rail_fallback): when the provider confirms the rail unavailable (RazorpayX imps_not_allowed), an IMPS payout is sent again on NEFT as a second provider attempt, the same hold. Off by default. */
+            rail_fallback?: boolean;
         };
         SavedBeneficiary: {
             /** @example ben_01JDA8Z6B9Y4X3W2V1T0S9R8Q7 */
@@ -10397,6 +10408,10 @@ export interface components {
             /** @description The version of the saved beneficiary’s account that this payout paid. */
             beneficiary_version: number | null;
             queue_if_low_balance: boolean;
+            /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
+            rail_fallback: boolean | null;
+            /** @description The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt. */
+            attempt: number;
             metadata: {
                 [key: string]: string;
             };

@@ -19,6 +19,10 @@ import {
 import { type ProviderAdapter, ProviderError, type ProviderPayoutState } from '@payouts/providers';
 import { type Queues, redrive } from '@payouts/queue';
 import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import { endedAttemptIds } from '../attempts.ts';
+
+/** What a provider may say of an ended attempt without it being a drift: it moved no money. */
+const ENDED_UNPAID: ReadonlySet<ProviderPayoutState['outcome']> = new Set(['failed', 'rejected', 'cancelled']);
 
 export interface ReconciliationSettings {
   /** How long a process's claim on a run holds without a checkpoint; a killed process's run is resumed after it. */
@@ -208,9 +212,13 @@ export class ReconciliationRunner {
             );
     const byId = new Map(rows.map((r) => [r.id, r]));
     const byTheirs = new Map(rows.flatMap((r) => (r.providerPayoutId ? [[r.providerPayoutId, r] as const] : [])));
+    const ended = await endedAttemptIds(this.deps.db, adapter.id, theirIds);
     const [low, high] = windowIds(run);
     const findings: Finding[] = [];
     for (const state of page.items) {
+      // An ended attempt of a payout (rail fallback) that the provider agrees was not paid: the
+      // payout is checked against its current attempt's record. One it says was paid is a drift.
+      if (ended.has(state.providerPayoutId) && ENDED_UNPAID.has(state.outcome)) continue;
       const row = (state.stated?.payoutId && byId.get(state.stated.payoutId)) || byTheirs.get(state.providerPayoutId);
       if (row) {
         // A record of one of our payouts from another window belongs to that window's run.

@@ -224,6 +224,15 @@ describe('progress and test account numbers', () => {
     expect((await client.waitForStatus(payout.id, 'failed')).status_details?.reason).toBe('beneficiary_bank_rejected');
   });
 
+  test('0004 refuses IMPS with imps_not_allowed and is paid on NEFT', async () => {
+    const account = compositeFundAccount('9876540004');
+    const imps = await client.created(payoutBody({ fund_account_id: undefined, fund_account: account, mode: 'IMPS' }));
+    const failed = await client.waitForStatus(imps.id, 'failed');
+    expect(failed.status_details).toMatchObject({ source: 'beneficiary_bank', reason: 'imps_not_allowed' });
+    const neft = await client.created(payoutBody({ fund_account_id: undefined, fund_account: account, mode: 'NEFT' }));
+    expect((await client.waitForStatus(neft.id, 'processed')).status_details).toBeNull();
+  });
+
   test('0002 is processed, then reversed with amount and fees credited back', async () => {
     // Stepped by hand: on real timers `processed` lasts one progressDelayMs, which polling on a busy
     // machine can miss.

@@ -40,6 +40,8 @@ interface PayoutRecord {
   readonly accountRef: string;
   /** Decided when the payout is funded; null while it waits in the low-balance queue. */
   outcome: Outcome | null;
+  /** Why a `fail` outcome fails (the beneficiary bank's rejection unless the rail said no). */
+  failure?: StatusDetails;
   /** The pending automatic step, cancelled when an operator forces a transition. */
   cancelStep?: (() => void) | undefined;
 }
@@ -114,6 +116,17 @@ const BANK_REJECTED: StatusDetails = {
   reason: 'beneficiary_bank_rejected',
   description: 'Payout failed as the beneficiary bank rejected the transaction. Please retry after some time.',
 };
+/**
+ * The beneficiary's bank does not take IMPS (RazorpayX's `imps_not_allowed`, the example reason of
+ * status_details): test accounts ending in `0004` fail so on IMPS and are paid on any other mode.
+ */
+const IMPS_NOT_ALLOWED: StatusDetails = {
+  source: 'beneficiary_bank',
+  reason: 'imps_not_allowed',
+  description: 'IMPS is not enabled on the beneficiary account. Please retry with NEFT or RTGS.',
+};
+/** The test account suffix whose bank refuses IMPS (docs/sandbox.md). */
+const IMPS_REFUSED_SUFFIX = '0004';
 const REVERSED: StatusDetails = {
   source: 'beneficiary_bank',
   reason: 'payout_reversed',
@@ -618,7 +631,13 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     record.payout.status = 'processing';
     record.payout.status_details = null;
     this.emit(record);
-    record.outcome = decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random);
+    if (record.accountRef.endsWith(IMPS_REFUSED_SUFFIX)) {
+      const imps = record.payout.mode === 'IMPS';
+      record.outcome = imps ? 'fail' : 'succeed';
+      if (imps) record.failure = IMPS_NOT_ALLOWED;
+    } else {
+      record.outcome = decideOutcome(record.accountRef, this.runtime.config, this.runtime.deps.random);
+    }
     this.runtime.advance(record, this.nextStep);
     return true;
   }
@@ -665,13 +684,14 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
   }
 
   private markFailed(record: PayoutRecord): void {
+    const details = record.failure ?? BANK_REJECTED;
     record.payout.status = 'failed';
-    record.payout.status_details = BANK_REJECTED;
-    record.payout.failure_reason = BANK_REJECTED.description;
+    record.payout.status_details = details;
+    record.payout.failure_reason = details.description;
     record.payout.error = {
-      description: BANK_REJECTED.description,
-      source: BANK_REJECTED.source,
-      reason: BANK_REJECTED.reason,
+      description: details.description,
+      source: details.source,
+      reason: details.reason,
     };
     this.emit(record);
     this.refund(record);

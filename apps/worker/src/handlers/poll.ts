@@ -76,7 +76,9 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   // a reversal that happened inside the window. Providers without webhooks have no other signal.
   if (TERMINAL_STATUSES.has(status)) return { kind: 'done', result: status };
 
-  const seen = await observe(ctx, row, 'worker', data.providerPayoutId);
+  // A chain's provider id is a hint from the submission that started it; after a rail fallback it
+  // may be the ended attempt's, so a payout past its first attempt is looked up by its own row only.
+  const seen = await observe(ctx, row, 'worker', row.attempt > 1 ? undefined : data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
   // Held for an operator because the provider's answer did not match the payout: this look (the
   // one after the mismatch, or an operator's replay) was reported and checked again; more looks

@@ -112,6 +112,19 @@ export const payouts = pgTable(
      * never changed, so a retry or replay can never create a second payout at the provider.
      */
     providerIdempotencyKey: text('provider_idempotency_key').notNull(),
+    /**
+     * The payout's current provider attempt (1 for its first). `provider`, `method`,
+     * `provider_idempotency_key` and the provider's answer on this row are those of this attempt;
+     * earlier ones, each confirmed failed before the next began, are in `provider_attempts`.
+     * The key of attempt n > 1 is derived from the payout id and n (`attemptIdempotencyKey`), so a
+     * retry of an attempt always sends the same key.
+     */
+    attempt: integer('attempt').notNull().default(1),
+    /**
+     * The payout's own rail fallback choice (`rail_fallback` in the create request); null follows
+     * the tenant's setting at the time the provider confirms the rail unavailable.
+     */
+    railFallback: boolean('rail_fallback'),
     providerPayoutId: text('provider_payout_id'),
     providerStatus: text('provider_status'),
     utr: text('utr'),
@@ -202,3 +215,33 @@ export const providerSubmissions = pgTable('provider_submissions', {
   firstAt: timestamp('first_at', { withTimezone: true }).notNull().defaultNow(),
   lastAt: timestamp('last_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * A payout's earlier provider attempts, each ended by a failure the provider confirmed (never an
+ * unknown outcome) whose reason let the payout try again: another rail (IMPS → NEFT). The current
+ * attempt lives on the payout row. The ledger holds once for the payout, never per attempt.
+ */
+export const providerAttempts = pgTable(
+  'provider_attempts',
+  {
+    payoutId: text('payout_id')
+      .notNull()
+      .references(() => payouts.id),
+    attempt: integer('attempt').notNull(),
+    provider: text('provider').$type<ProviderId>().notNull(),
+    method: text('method').notNull(),
+    /** The key every call of this attempt carried (the payout's own for attempt 1). */
+    idempotencyKey: text('idempotency_key').notNull(),
+    providerPayoutId: text('provider_payout_id'),
+    providerStatus: text('provider_status'),
+    /** How the attempt ended: the state the provider confirmed (`failed`, `rejected`). */
+    outcome: text('outcome').$type<PayoutStatus>().notNull(),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    endedAt: timestamp('ended_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('provider_attempts_payout_attempt_idx').on(t.payoutId, t.attempt),
+    index('provider_attempts_provider_ref_idx').on(t.provider, t.providerPayoutId),
+  ],
+);

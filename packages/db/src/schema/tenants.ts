@@ -37,6 +37,12 @@ export const tenants = pgTable('tenants', {
    * made on its Dashboard only), accepted beside the provider's standard ones.
    */
   payoutPurposes: jsonb('payout_purposes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  /**
+   * Rail fallback (docs/api.md, "Rail fallback"): a payout whose provider confirms its rail is
+   * unavailable (RazorpayX `imps_not_allowed`) is sent again on NEFT as a second provider attempt.
+   * A payout's own `rail_fallback` overrides this default.
+   */
+  railFallback: boolean('rail_fallback').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

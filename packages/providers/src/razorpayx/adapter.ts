@@ -96,8 +96,11 @@ export function createRazorpayxAdapter(config: RazorpayxConfig): ProviderAdapter
         count: LIST_PAGE_SIZE,
         skip: page * LIST_PAGE_SIZE,
       });
-      // A client's reference_id need not be unique; our payout id in the notes is.
-      const match = items.find((item) => item.notes?.[PAYOUT_ID_NOTE] === payout.id);
+      // A client's reference_id need not be unique; our payout id in the notes is. Its mode tells
+      // a payout's provider attempts apart: a rail fallback (IMPS → NEFT) never repeats a mode.
+      const match = items.find(
+        (item) => item.notes?.[PAYOUT_ID_NOTE] === payout.id && (item.mode == null || item.mode === payout.method),
+      );
       if (match) return match;
       // A short page is the last one; a page longer than asked means paging was ignored and
       // everything came at once. Either way nothing more exists: a confirmed absence.
