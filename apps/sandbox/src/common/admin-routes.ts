@@ -143,12 +143,20 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
     else adminError(res, result.httpStatus, result.code, result.message);
   });
 
-  /** Requests the provider's API received since the last reset, by endpoint, and in all. */
+  /**
+   * Requests the provider's API received since the last reset, by endpoint, and in all; the most
+   * received in any one clock second, and how many its rate limit refused.
+   */
   router.get('/:provider/requests', (req, res) => {
     const sim = provider(req, res);
     if (!sim) return;
     const byRoute = Object.fromEntries(sim.runtime.requests);
-    res.json({ total: Object.values(byRoute).reduce((a, b) => a + b, 0), by_route: byRoute });
+    res.json({
+      total: Object.values(byRoute).reduce((a, b) => a + b, 0),
+      by_route: byRoute,
+      max_per_second: sim.runtime.peakPerSecond,
+      rate_limited: sim.runtime.rateLimited,
+    });
   });
 
   router.post('/:provider/payouts/:id/drift', (req, res) => {

@@ -34,6 +34,11 @@ export class ProviderRuntime {
    * replaced by `:id` (`GET /_admin/<provider>/requests`): tests count the calls a run makes.
    */
   readonly requests = new Map<string, number>();
+  /** Requests received in each clock second (the last few minutes): the most in any one second. */
+  private readonly perSecond = new Map<number, number>();
+  peakPerSecond = 0;
+  /** Requests answered 429 by `rateLimitPerSecond`. */
+  rateLimited = 0;
 
   constructor(
     readonly id: string,
@@ -49,6 +54,26 @@ export class ProviderRuntime {
     // Provider ids (`pout_…`, uuids) become `:id`, so the counts stay per endpoint.
     const route = `${method} ${path.replace(/\/(?=[^/]*\d)[^/]{8,}/g, '/:id')}`;
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
+  }
+
+  /**
+   * Counts a request in its clock second; false when it is past `rateLimitPerSecond` there (the
+   * caller answers 429). Every request received counts, the refused ones too, as at a provider.
+   */
+  admitByRate(): boolean {
+    const second = Math.floor(this.now() / 1000);
+    const count = (this.perSecond.get(second) ?? 0) + 1;
+    this.perSecond.set(second, count);
+    if (count > this.peakPerSecond) this.peakPerSecond = count;
+    if (this.perSecond.size > 300) {
+      for (const s of this.perSecond.keys()) if (s < second - 300) this.perSecond.delete(s);
+    }
+    const limit = this.config.rateLimitPerSecond;
+    if (limit > 0 && count > limit) {
+      this.rateLimited++;
+      return false;
+    }
+    return true;
   }
 
   chance(share: number): boolean {
@@ -98,6 +123,9 @@ export class ProviderRuntime {
   /** Back to the configuration the sandbox was started with, with no webhook pending or recorded. */
   reset(): void {
     this.requests.clear();
+    this.perSecond.clear();
+    this.peakPerSecond = 0;
+    this.rateLimited = 0;
     this.tasks.cancelAll();
     this.webhooks.reset();
     this.config = { ...this.initialConfig };
