@@ -76,6 +76,13 @@ export function workerMetrics(registry: Registry) {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    budgetWait: new Histogram({
+      name: 'payouts_provider_budget_wait_seconds',
+      help: "Time a provider call waited for a token of the provider's budget, by the call's priority.",
+      labelNames: ['provider', 'priority'] as const,
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     credentialsRejected: new Counter({
       name: 'payouts_provider_credentials_rejected_total',
       help: 'Times this process saw a provider refuse our credentials or account and parked the provider.',

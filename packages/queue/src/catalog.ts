@@ -147,6 +147,8 @@ export const providerJobs = {
        * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
        */
       providerPayoutId: z.string().optional(),
+      /** Set once the payout is processed and the chain only watches for a reversal (lowest priority). */
+      watch: z.boolean().optional(),
       ...jobTraceFields,
     }),
     retry: TRANSPORT_RETRY,
@@ -159,6 +161,13 @@ export const providerJobs = {
     schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * Confirms, with the provider's list of payouts, the webhooks that arrived over a short window
+   * for a provider that lists (capability `list`): one list call (paged by 100) instead of one
+   * lookup per webhook. The payouts waiting for it are in Redis (`confirm` jobs add them); one
+   * such job per window (id `confirm-list-<provider>-<window>`).
+   */
+  'confirm-list': { schema: z.object({ ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
    * A cancel asked for a payout queued at the provider itself (RazorpayX's own low-balance
    * queue): call the provider's cancel and report what it answers, which decides the state.
@@ -196,5 +205,6 @@ export const jobIds = {
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
+  confirmList: (provider: string, window: number) => `confirm-list-${provider}-${window}`,
   cancel: (payoutId: string) => `cancel-${payoutId}`,
 };
