@@ -5,7 +5,15 @@ import type { ProviderReport } from '@payouts/queue';
 import { loadPayout } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
-import { bareReport, countRetry, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import {
+  bareReport,
+  countRetry,
+  type HandlerContext,
+  type JobControl,
+  report,
+  reportFromState,
+  webhooksFlowing,
+} from './context.ts';
 import { noteProviderFailure } from './submit.ts';
 
 /**
@@ -16,7 +24,7 @@ import { noteProviderFailure } from './submit.ts';
  */
 const NOT_POLLED = new Set<PayoutStatus>(['accepted']);
 
-type Observation =
+export type Observation =
   | { kind: 'state'; state: ProviderPayoutState }
   | { kind: 'absent' }
   | { kind: 'failed'; control: JobControl | null };
@@ -25,7 +33,7 @@ type Observation =
  * One look at the provider, reporting what changed. Changes are judged against Postgres, not
  * against what this job saw last, so a report lost with Redis is simply made again.
  */
-async function observe(
+export async function observe(
   ctx: HandlerContext,
   row: PayoutRow,
   source: ProviderReport['source'],
@@ -76,6 +84,18 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   // a reversal that happened inside the window. Providers without webhooks have no other signal.
   if (TERMINAL_STATUSES.has(status)) return { kind: 'done', result: status };
 
+  // The provider's webhooks flow: they tell first, and polling is the safety net. A processed
+  // payout's reversal comes as a webhook; a payout in flight is looked at only once it has not
+  // changed for the safety period. When they stop (quiet for WEBHOOK_QUIET_MS), the normal
+  // schedule resumes at the next look.
+  if (ctx.webhooks && (await webhooksFlowing(ctx))) {
+    if (status === 'processed') return { kind: 'done', result: 'reversal_watch_by_webhooks' };
+    const sinceChange = ctx.now() - row.updatedAt.getTime();
+    if (BACKS_OFF.has(status) && sinceChange < ctx.webhooks.safetyPollMs) {
+      return { kind: 'again', delayMs: ctx.webhooks.safetyPollMs - sinceChange, data: { ...data } };
+    }
+  }
+
   const seen = await observe(ctx, row, 'worker', data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
   // Held for an operator because the provider's answer did not match the payout: this look (the
@@ -95,7 +115,7 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
     // Watching for a reversal: a few looks spread over the window, not the in-flight pace (with
     // the defaults that was ~13 lookups per processed payout, most of a batch run's provider calls).
     return inReversalWatch(ctx, row)
-      ? next(ctx, data, ctx.schedule.reversalWatchMs / WATCH_LOOKS)
+      ? next(ctx, { ...data, watch: true }, ctx.schedule.reversalWatchMs / WATCH_LOOKS)
       : { kind: 'done', result: 'processed' };
   if (ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
     if (status !== 'needs_attention') {
@@ -106,22 +126,13 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   return next(ctx, data);
 }
 
-/** A webhook's hint: one look now, reported as the webhook's doing. Polling goes on regardless. */
-export async function handleConfirm(
-  ctx: HandlerContext,
-  data: { payoutId: string; eventId: string },
-): Promise<JobControl> {
-  const row = await loadPayout(ctx.db, data.payoutId);
-  if (!row) return { kind: 'done', result: 'payout_not_found' };
-  if (row.status === 'accepted' || waitsForWallet(row)) {
-    return { kind: 'done', result: `not_at_provider:${row.status}` };
-  }
-  const seen = await observe(ctx, row, 'webhook');
-  if (seen.kind === 'failed') return seen.control ?? { kind: 'retry', reason: 'lookup failed' };
-  return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : 'absent' };
-}
+type PollData = { payoutId: string; attempt: number; providerPayoutId?: string; watch?: boolean };
 
-type PollData = { payoutId: string; attempt: number; providerPayoutId?: string };
+/**
+ * States in which a payout is with the provider and its webhooks will tell what becomes of it.
+ * Not `unknown` (the provider may not have it at all: only a look can tell) nor `reserved`.
+ */
+const BACKS_OFF = new Set<PayoutStatus>(['submitted', 'processing', 'queued']);
 
 /** Looks at a processed payout during its reversal watch (then one closing look after it). */
 const WATCH_LOOKS = 4;
@@ -140,7 +151,7 @@ function inReversalWatch(ctx: HandlerContext, row: PayoutRow): boolean {
   return ctx.now() - since < ctx.schedule.reversalWatchMs;
 }
 
-function changed(row: PayoutRow, state: ProviderPayoutState): boolean {
+export function changed(row: PayoutRow, state: ProviderPayoutState): boolean {
   return (
     state.outcome !== row.status ||
     (state.utr != null && state.utr !== row.utr) ||
