@@ -158,7 +158,13 @@ export const providerJobs = {
    * answers (a webhook is a hint to look, never a reason to move money by itself).
    */
   confirm: {
-    schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
+    schema: z.object({
+      payoutId: z.string(),
+      eventId: z.string(),
+      /** What the webhook claims (unverified): a claim we already recorded needs no confirmation. */
+      claimed: z.enum([...PAYOUT_STATUSES]).optional(),
+      ...jobTraceFields,
+    }),
     retry: TRANSPORT_RETRY,
   },
   /**

@@ -83,7 +83,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
         .toProvider(
           adapter.id,
           'confirm',
-          { payoutId, eventId: event.eventId },
+          { payoutId, eventId: event.eventId, claimed: event.state.outcome },
           { jobId: jobIds.confirm(provider, event.eventId) },
         )
         .catch((error) => req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'));

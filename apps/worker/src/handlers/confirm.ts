@@ -1,3 +1,4 @@
+import type { PayoutStatus } from '@payouts/core';
 import { type Database, payouts } from '@payouts/db';
 import { type PayoutRow, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
@@ -17,8 +18,14 @@ import { noteProviderFailure } from './submit.ts';
  */
 export async function handleConfirm(
   ctx: HandlerContext,
-  data: { payoutId: string; eventId: string },
+  data: { payoutId: string; eventId: string; claimed?: PayoutStatus },
 ): Promise<JobControl> {
+  if (data.claimed === 'processing') {
+    // "It is on its way": nothing moves money on it, and when we have recorded it already (the
+    // submission's answer said so) there is nothing to confirm. Half of a run's webhooks.
+    const row = await loadPayout(ctx.db, data.payoutId);
+    if (row?.status === 'processing') return { kind: 'done', result: 'already_recorded:processing' };
+  }
   if (ctx.adapter.capabilities.has('list') && ctx.webhooks) {
     await ctx.queues.connection.zadd(pendingKey(ctx), ctx.now(), data.payoutId);
     await scheduleWindow(ctx);
@@ -116,6 +123,10 @@ export async function handleConfirmList(ctx: HandlerContext, _data: object): Pro
     done.push(row.id);
   }
   await forget(ctx, key, waiting, done);
+  ctx.logger.debug(
+    { waiting: waiting.size, open: open.size, listed: found.size, lookedUp: open.size - found.size },
+    'webhooks confirmed by list',
+  );
   if (control) return control;
   // More came meanwhile (or more than one window holds): this job runs again after a window.
   if ((await redis.zcard(key)) > 0) {

@@ -115,12 +115,16 @@ export async function webhooksFlowing(ctx: HandlerContext): Promise<boolean> {
 
 /**
  * Starts the payout's single poll chain; a no-op when one is already there. Its first look is
- * the schedule's first, or the safety cadence while the provider's webhooks flow (they will
- * tell first).
+ * the schedule's first, or while the provider's webhooks flow (they will tell first) a wake-up a
+ * quiet period away that looks only when nothing changed for the safety period.
  */
 export async function ensurePolling(ctx: HandlerContext, payoutId: string, providerPayoutId?: string): Promise<void> {
   const first = pollDelay(ctx.schedule, 0);
-  const delay = ctx.webhooks && (await webhooksFlowing(ctx)) ? Math.max(first, ctx.webhooks.safetyPollMs) : first;
+  // While webhooks flow, the first wake-up is a quiet period away (it looks only if nothing changed).
+  const delay =
+    ctx.webhooks && (await webhooksFlowing(ctx))
+      ? Math.max(first, Math.min(ctx.webhooks.safetyPollMs, ctx.webhooks.quietMs))
+      : first;
   await ctx.queues.toProvider(
     ctx.adapter.id,
     'poll',

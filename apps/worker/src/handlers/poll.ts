@@ -92,7 +92,10 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
     if (status === 'processed') return { kind: 'done', result: 'reversal_watch_by_webhooks' };
     const sinceChange = ctx.now() - row.updatedAt.getTime();
     if (BACKS_OFF.has(status) && sinceChange < ctx.webhooks.safetyPollMs) {
-      return { kind: 'again', delayMs: ctx.webhooks.safetyPollMs - sinceChange, data: { ...data } };
+      // Wakes at least every quiet period (a check that calls nobody), so when the webhooks stop
+      // the normal pace resumes within two quiet periods, not after a whole safety period.
+      const delayMs = Math.min(ctx.webhooks.safetyPollMs - sinceChange, ctx.webhooks.quietMs);
+      return { kind: 'again', delayMs, data: { ...data } };
     }
   }
 
@@ -129,10 +132,11 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
 type PollData = { payoutId: string; attempt: number; providerPayoutId?: string; watch?: boolean };
 
 /**
- * States in which a payout is with the provider and its webhooks will tell what becomes of it.
- * Not `unknown` (the provider may not have it at all: only a look can tell) nor `reserved`.
+ * States in which a payout is with the provider and its webhooks will tell what becomes of it
+ * (`reserved` with a poll chain: sent, the submission's answer not recorded yet). Not `unknown`:
+ * the provider may not have it at all, and only a look can tell.
  */
-const BACKS_OFF = new Set<PayoutStatus>(['submitted', 'processing', 'queued']);
+const BACKS_OFF = new Set<PayoutStatus>(['reserved', 'submitted', 'processing', 'queued']);
 
 /** Looks at a processed payout during its reversal watch (then one closing look after it). */
 const WATCH_LOOKS = 4;
