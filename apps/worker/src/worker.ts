@@ -5,6 +5,7 @@ import {
   createRegistry,
   type Logger,
   type Registry,
+  registerBudgetMetrics,
   registerCircuitMetrics,
   registerQueueMetrics,
   workerMetrics,
@@ -21,6 +22,8 @@ import {
   providerJobs,
   providerQueueName,
   type Queues,
+  queuedByPriority,
+  readProviderBudget,
 } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import { instrumentAdapter } from './adapters.ts';
@@ -103,6 +106,15 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     workers.push(worker);
   }
   registerQueueMetrics(registry, () => o.providers.map((p) => o.queues.provider(p)));
+  registerBudgetMetrics(registry, () =>
+    o.providers.map((provider) => async () => {
+      const [budget, queued] = await Promise.all([
+        readProviderBudget(o.queues.connection, o.prefix, provider),
+        queuedByPriority(o.queues.provider(provider)),
+      ]);
+      return { provider, tokens: budget.tokens, pausedUntil: budget.pausedUntil, waiting: budget.waiting, queued };
+    }),
+  );
   registerCircuitMetrics(registry, () =>
     gates.map(({ provider, gate }) => ({
       provider,
