@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderId } from '@payouts/core';
 import type { RedisConnection } from './connections.ts';
-import { BATCH_JOB_PRIORITY, CONFIRM_JOB_PRIORITY, POLL_JOB_PRIORITY, WATCH_JOB_PRIORITY } from './queues.ts';
+import { BATCH_JOB_PRIORITY, CONFIRM_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
 
 /**
  * What a provider call is for, most urgent first: the order in which a provider's budget serves
@@ -253,23 +253,17 @@ export async function readProviderBudget(
 /**
  * Jobs waiting in a provider's queue by the kind of work their priority says (see queues.ts):
  * submissions of single payouts and webhooks' `confirm` jobs carry none, so they count together
- * under `submit`.
+ * under `submit`; the reversal watch rides its poll job (counted under `poll`) and only its calls
+ * take the budget's last place.
  */
 export async function queuedByPriority(queue: {
   getCountsPerPriority(priorities: number[]): Promise<Record<string, number>>;
-}): Promise<Record<CallPriority, number>> {
-  const counts = await queue.getCountsPerPriority([
-    0,
-    BATCH_JOB_PRIORITY,
-    CONFIRM_JOB_PRIORITY,
-    POLL_JOB_PRIORITY,
-    WATCH_JOB_PRIORITY,
-  ]);
+}): Promise<Partial<Record<CallPriority, number>>> {
+  const counts = await queue.getCountsPerPriority([0, BATCH_JOB_PRIORITY, CONFIRM_JOB_PRIORITY, POLL_JOB_PRIORITY]);
   return {
     submit: counts['0'] ?? 0,
     batch_submit: counts[String(BATCH_JOB_PRIORITY)] ?? 0,
     confirm: counts[String(CONFIRM_JOB_PRIORITY)] ?? 0,
     poll: counts[String(POLL_JOB_PRIORITY)] ?? 0,
-    watch: counts[String(WATCH_JOB_PRIORITY)] ?? 0,
   };
 }
