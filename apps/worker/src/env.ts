@@ -39,7 +39,7 @@ export const workerEnvSchema = z.object({
   /** Webhooks count as flowing while one arrived within this long; after it, polling resumes its pace. */
   WEBHOOK_QUIET_MS: ms(30_000),
   /** While webhooks flow, a payout in flight is looked at by polling at most this often. */
-  WEBHOOK_SAFETY_POLL_MS: ms(120_000),
+  WEBHOOK_SAFETY_POLL_MS: ms(60_000),
   /** Webhooks of a provider that lists are gathered this long, then confirmed by one list call. */
   CONFIRM_WINDOW_MS: ms(1_000),
 });

@@ -1,7 +1,9 @@
 import { type PayoutStatus, TERMINAL_STATUSES } from '@payouts/core';
+import { providerEvents } from '@payouts/db';
 import { type PayoutRow, toCanonical, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
 import type { ProviderReport } from '@payouts/queue';
+import { and, eq, sql } from 'drizzle-orm';
 import { loadPayout } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
@@ -89,7 +91,11 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   // changed for the safety period. When they stop (quiet for WEBHOOK_QUIET_MS), the normal
   // schedule resumes at the next look.
   if (ctx.webhooks && (await webhooksFlowing(ctx))) {
-    if (status === 'processed') return { kind: 'done', result: 'reversal_watch_by_webhooks' };
+    // Unless a reversal webhook is on record (Postgres) and its confirmation was lost with Redis:
+    // then this look is the one that confirms it.
+    if (status === 'processed' && !(await reversalClaimed(ctx, row.id))) {
+      return { kind: 'done', result: 'reversal_watch_by_webhooks' };
+    }
     const sinceChange = ctx.now() - row.updatedAt.getTime();
     if (BACKS_OFF.has(status) && sinceChange < ctx.webhooks.safetyPollMs) {
       // Wakes at least every quiet period (a check that calls nobody), so when the webhooks stop
@@ -153,6 +159,16 @@ function inReversalWatch(ctx: HandlerContext, row: PayoutRow): boolean {
   // Before the reconciler records `processed`, the payout is still in flight: watch from now.
   const since = row.status === 'processed' ? row.updatedAt.getTime() : ctx.now();
   return ctx.now() - since < ctx.schedule.reversalWatchMs;
+}
+
+/** A webhook said this payout was reversed (stored by the API before its confirmation was queued). */
+async function reversalClaimed(ctx: HandlerContext, payoutId: string): Promise<boolean> {
+  const found = await ctx.db
+    .select({ id: providerEvents.id })
+    .from(providerEvents)
+    .where(and(eq(providerEvents.payoutId, payoutId), sql`${providerEvents.claimed}->>'outcome' = 'reversed'`))
+    .limit(1);
+  return found.length > 0;
 }
 
 export function changed(row: PayoutRow, state: ProviderPayoutState): boolean {
