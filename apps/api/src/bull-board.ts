@@ -13,7 +13,7 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
  * (the tokens themselves are in Redis, not in a queue, so bull-board cannot show them).
  */
 const PROVIDER_QUEUE_LINE =
-  "Every call to the provider takes a token of its budget (<PROVIDER>_RATE_PER_SECOND, shared by all workers). Priorities: none = single submissions and webhooks' confirm jobs, 10 = batch items, 20 = list confirmations, 30 = polls (the reversal watch's calls come last in the budget). Tokens, 429 pauses and work waiting by priority: payouts_provider_budget_* and payouts_provider_work_waiting on the workers' /metrics.";
+  "Every call to the provider takes a token of its budget (<PROVIDER>_RATE_PER_SECOND, shared by all workers). Priorities: none = single submissions and webhook confirmations, 10 = batch items, 30 = polls; the budget serves calls in the order single submit, batch submit, confirm, poll, reversal watch. Tokens, 429 pauses and work waiting by priority: payouts_provider_budget_* and payouts_provider_work_waiting on the workers' /metrics.";
 
 /**
  * The BullMQ dashboard (bull-board) over every queue: the reconciler's and each provider's.

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderId } from '@payouts/core';
 import type { RedisConnection } from './connections.ts';
-import { BATCH_JOB_PRIORITY, CONFIRM_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
+import { BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
 
 /**
  * What a provider call is for, most urgent first: the order in which a provider's budget serves
@@ -24,6 +24,9 @@ export type CallPriority = (typeof CALL_PRIORITIES)[number];
  * short while; while a more urgent caller waits, a less urgent one gets no token even when one is
  * there. So a single payout's submission takes the next token although hundreds of batch items
  * wait for one too, and polls wait while submissions are queued (they are only a safety net).
+ * No one starves: a caller that has waited `STARVE_MS` is no longer held back by more urgent ones
+ * (it still needs a token), so one list call confirming a window of webhooks gets through every
+ * few seconds while a 100,000-item run drains.
  *
  * A 429 from the provider (`pause`) empties the bucket and holds it for the `Retry-After`, for
  * every process at once.
@@ -47,11 +50,14 @@ if now > ts then
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local blocked = false
-for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local p = tonumber(string.match(m, '^(%d+)|'))
-  if p and p < priority then
-    blocked = true
-    break
+local since = tonumber(redis.call('HGET', KEYS[3], member) or now)
+if now - since < tonumber(ARGV[7]) then
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    local p = tonumber(string.match(m, '^(%d+)|'))
+    if p and p < priority then
+      blocked = true
+      break
+    end
   end
 end
 local granted = 0
@@ -68,10 +74,13 @@ else
 end
 if granted == 1 then
   redis.call('ZREM', KEYS[2], member)
+  redis.call('HDEL', KEYS[3], member)
   redis.call('HINCRBY', KEYS[1], 'granted', 1)
 else
   redis.call('ZADD', KEYS[2], now + waitTtl, member)
+  redis.call('HSETNX', KEYS[3], member, now)
   redis.call('PEXPIRE', KEYS[2], keepMs)
+  redis.call('PEXPIRE', KEYS[3], keepMs)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', ts, 'rate', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], keepMs)
@@ -112,12 +121,19 @@ export function budgetBurst(ratePerSecond: number): number {
 }
 /** How long a waiting caller counts as waiting after its last try (a process that died is forgotten). */
 const WAITER_TTL_MS = 2_000;
+/** How long a less urgent caller yields to more urgent ones before it competes for tokens as they do. */
+const STARVE_MS = 2_000;
 /** The bucket's keys go away a day after the last call, so an unused provider leaves nothing. */
 const KEEP_MS = 24 * 3600_000;
 
 function budgetKeys(prefix: string, provider: ProviderId): [string, string] {
   // Under the queues' prefix, so on a Redis Cluster these keys share the queues' hash slot.
   return [`${prefix}:budget:${provider}`, `${prefix}:budget:${provider}:waiting`];
+}
+
+/** When each waiting caller first asked (for `STARVE_MS`). */
+function sinceKey(prefix: string, provider: ProviderId): string {
+  return `${prefix}:budget:${provider}:since`;
 }
 
 export class BudgetExhaustedError extends Error {
@@ -140,7 +156,7 @@ export interface ProviderBudgetOptions {
 }
 
 export class ProviderBudget {
-  private readonly keys: [string, string];
+  private readonly keys: [string, string, string];
   private readonly maxWaitMs: number;
   private seq = 0;
   private readonly id = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
@@ -152,7 +168,7 @@ export class ProviderBudget {
     private readonly options: ProviderBudgetOptions,
   ) {
     if (!(options.ratePerSecond > 0)) throw new RangeError('a provider budget needs a rate above 0');
-    this.keys = budgetKeys(prefix, provider);
+    this.keys = [...budgetKeys(prefix, provider), sinceKey(prefix, provider)];
     this.maxWaitMs = options.maxWaitMs ?? 30_000;
   }
 
@@ -164,7 +180,7 @@ export class ProviderBudget {
   async tryTake(priority: CallPriority, waiter: string): Promise<{ granted: boolean; waitMs: number }> {
     const [granted, waitMs] = (await this.redis.eval(
       ACQUIRE_SCRIPT,
-      2,
+      3,
       ...this.keys,
       String(this.options.ratePerSecond),
       String(budgetBurst(this.options.ratePerSecond)),
@@ -172,6 +188,7 @@ export class ProviderBudget {
       waiter,
       String(WAITER_TTL_MS),
       String(KEEP_MS),
+      String(STARVE_MS),
     )) as [number, number];
     return { granted: granted === 1, waitMs: Number(waitMs) };
   }
@@ -252,18 +269,17 @@ export async function readProviderBudget(
 
 /**
  * Jobs waiting in a provider's queue by the kind of work their priority says (see queues.ts):
- * submissions of single payouts and webhooks' `confirm` jobs carry none, so they count together
- * under `submit`; the reversal watch rides its poll job (counted under `poll`) and only its calls
+ * submissions of single payouts and webhooks' `confirm` and `confirm-list` jobs carry none, so
+ * they count together under `submit`; the reversal watch rides its poll job (counted under `poll`) and only its calls
  * take the budget's last place.
  */
 export async function queuedByPriority(queue: {
   getCountsPerPriority(priorities: number[]): Promise<Record<string, number>>;
 }): Promise<Partial<Record<CallPriority, number>>> {
-  const counts = await queue.getCountsPerPriority([0, BATCH_JOB_PRIORITY, CONFIRM_JOB_PRIORITY, POLL_JOB_PRIORITY]);
+  const counts = await queue.getCountsPerPriority([0, BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY]);
   return {
     submit: counts['0'] ?? 0,
     batch_submit: counts[String(BATCH_JOB_PRIORITY)] ?? 0,
-    confirm: counts[String(CONFIRM_JOB_PRIORITY)] ?? 0,
     poll: counts[String(POLL_JOB_PRIORITY)] ?? 0,
   };
 }

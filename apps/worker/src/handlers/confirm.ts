@@ -2,7 +2,7 @@ import type { PayoutStatus } from '@payouts/core';
 import { type Database, payouts } from '@payouts/db';
 import { type PayoutRow, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
-import { CONFIRM_JOB_PRIORITY, jobIds } from '@payouts/queue';
+import { jobIds } from '@payouts/queue';
 import { inArray } from 'drizzle-orm';
 import { loadPayout } from '../payout-record.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
@@ -152,7 +152,9 @@ async function scheduleWindow(ctx: HandlerContext): Promise<void> {
     ctx.adapter.id,
     'confirm-list',
     {},
-    { jobId: jobIds.confirmList(ctx.adapter.id, window), delay: windowMs, priority: CONFIRM_JOB_PRIORITY },
+    // No job priority: one job per window, and it must not wait for a whole batch run to drain
+    // (BullMQ's priorities are strict). Its call takes the budget's `confirm` place.
+    { jobId: jobIds.confirmList(ctx.adapter.id, window), delay: windowMs },
   );
 }
 
