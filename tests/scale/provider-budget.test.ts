@@ -106,7 +106,7 @@ async function settled(ids: string[], timeoutMs = 300_000) {
   );
 }
 
-test('two worker processes share one budget: never more than the rate in any second at the provider, and a single payout of another tenant overtakes a draining batch', async () => {
+test('two worker processes share one budget: never more than the rate over a draining run at the provider, and a single payout of another tenant overtakes a draining batch', async () => {
   const big = await fundedTenant('budget-batch');
   const small = await fundedTenant('budget-single');
   const batch = await system.call(
