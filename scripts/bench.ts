@@ -7,7 +7,7 @@
  * its own and removes them afterwards. See docs/benchmarks.md.
  *
  *   pnpm bench                        everything (about 6 minutes)
- *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, procs, rss, redis, scale, webhooks)
+ *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, procs, rss, redis, scale, webhooks, budget)
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,7 @@ import { run as ledger } from '../bench/ledger.ts';
 import { machineBusyPct, machineCpu } from '../bench/meter.ts';
 import { dropLeftoverDatabases, rawClient, resolveAdminUrl } from '../bench/postgres.ts';
 import { run as processes } from '../bench/processes.ts';
+import { run as providerBudget } from '../bench/provider-budget.ts';
 import { run as rawBaselines } from '../bench/raw-baselines.ts';
 import { benchRedis, deleteLeftoverPrefixes, resolveRedisUrl } from '../bench/redis.ts';
 import { run as redisMemory } from '../bench/redis-memory.ts';
@@ -49,6 +50,7 @@ const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => P
   { name: 'redis', title: 'Redis bytes per payout in flight', run: redisMemory },
   { name: 'scale', title: 'scale-out: 1+1 vs 2+2 worker and reconciler processes', run: scaleOut },
   { name: 'webhooks', title: 'client webhook claim with a 10k / 100k backlog', run: webhookClaim },
+  { name: 'budget', title: 'provider budget: calls per payout and settle time at 10 calls/s', run: providerBudget },
 ];
 
 const args = process.argv.slice(2);

@@ -9,6 +9,13 @@ import { HttpProblem, sendProblem } from './problem.ts';
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /**
+ * Shown under each provider queue: what its job priorities mean, and where its budget is seen
+ * (the tokens themselves are in Redis, not in a queue, so bull-board cannot show them).
+ */
+const PROVIDER_QUEUE_LINE =
+  "Every call to the provider takes a token of its budget (<PROVIDER>_RATE_PER_SECOND, shared by all workers). Priorities: none = single submissions and webhook confirmations, 10 = batch items, 30 = polls; the budget serves calls in the order single submit, batch submit, confirm, poll, reversal watch. Tokens, 429 pauses and work waiting by priority: payouts_provider_budget_* and payouts_provider_work_waiting on the workers' /metrics.";
+
+/**
  * The BullMQ dashboard (bull-board) over every queue: the reconciler's and each provider's.
  * Read-only: replays, cancels and fundings go through the admin API, where they are checked
  * against the payout's state and recorded as operator actions; moving jobs by hand here would
@@ -18,9 +25,12 @@ export function queueDashboard(queues: Queues): RequestHandler {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
-    queues: [queues.reconciler, ...PROVIDER_IDS.map((p) => queues.provider(p))].map(
-      (q) => new BullMQAdapter(q, { readOnlyMode: true }),
-    ),
+    queues: [
+      new BullMQAdapter(queues.reconciler, { readOnlyMode: true }),
+      ...PROVIDER_IDS.map(
+        (p) => new BullMQAdapter(queues.provider(p), { readOnlyMode: true, description: PROVIDER_QUEUE_LINE }),
+      ),
+    ],
     // Two copies of @bull-board/api are installed (the express adapter pins its own); the shapes agree.
     // biome-ignore lint/suspicious/noExplicitAny: see above
     serverAdapter: serverAdapter as any,

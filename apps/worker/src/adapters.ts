@@ -8,7 +8,9 @@ import {
   withSpan,
 } from '@payouts/observability';
 import { createAdapters, type ProviderAdapter, ProviderError } from '@payouts/providers';
+import { BudgetExhaustedError, type CallPriority, type ProviderBudget } from '@payouts/queue';
 import type { WorkerEnv } from './env.ts';
+import { DEFAULT_RATE_LIMIT_DELAY_MS } from './retry-policy.ts';
 
 export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
@@ -26,16 +28,49 @@ type Operation =
   | 'update_contact';
 
 /**
- * The adapter as one job sees it: every call to the provider is timed and counted
- * (`payouts_provider_requests_total`, `payouts_provider_request_duration_seconds`), logged with the
- * job's request id, and — when tracing is on — a client span, child of the job's trace. Adapters
- * stay pure translators; this is the engine watching them.
+ * The adapter as one job sees it: every call to the provider first takes a token from the
+ * provider's budget (shared by every worker process, served by the job's priority), then is timed
+ * and counted (`payouts_provider_requests_total`, `payouts_provider_request_duration_seconds`),
+ * logged with the job's request id, and — when tracing is on — a client span, child of the job's
+ * trace. A 429 empties the budget for its `Retry-After`, for every process. Adapters stay pure
+ * translators; this is the engine watching them.
  */
 export function instrumentAdapter(
   adapter: ProviderAdapter,
-  o: { metrics?: WorkerMetrics; logger: Logger; parent?: Context; payoutId?: string },
+  o: {
+    metrics?: WorkerMetrics;
+    logger: Logger;
+    parent?: Context;
+    payoutId?: string;
+    budget?: ProviderBudget;
+    priority?: CallPriority;
+  },
 ): ProviderAdapter {
-  const call = <T>(operation: Operation, fn: () => Promise<T>): Promise<T> =>
+  const call = async <T>(operation: Operation, fn: () => Promise<T>): Promise<T> => {
+    if (o.budget) {
+      try {
+        await o.budget.take(o.priority ?? 'poll');
+      } catch (error) {
+        // Nothing was sent: the job goes back to wait, like after a 429 (the retry policy decides).
+        if (error instanceof BudgetExhaustedError) {
+          throw new ProviderError('rate_limited', error.message, {
+            providerCode: 'BUDGET_EXHAUSTED',
+            retryAfterMs: error.waitMs,
+          });
+        }
+        throw error;
+      }
+    }
+    try {
+      return await measured(operation, fn);
+    } catch (error) {
+      if (o.budget && error instanceof ProviderError && error.kind === 'rate_limited' && error.httpStatus === 429) {
+        await o.budget.pause(error.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS);
+      }
+      throw error;
+    }
+  };
+  const measured = <T>(operation: Operation, fn: () => Promise<T>): Promise<T> =>
     withSpan(
       `provider ${adapter.id} ${operation}`,
       {

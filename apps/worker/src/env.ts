@@ -36,6 +36,12 @@ export const workerEnvSchema = z.object({
   /** RazorpayX settles IMPS in seconds and NEFT within a working day; past 3 days an operator looks. */
   POLL_DEADLINE_MS: ms(3 * 24 * 3600_000),
   REVERSAL_WATCH_MS: ms(10 * 60_000),
+  /** Webhooks count as flowing while one arrived within this long; after it, polling resumes its pace. */
+  WEBHOOK_QUIET_MS: ms(30_000),
+  /** While webhooks flow, a payout in flight is looked at by polling at most this often. */
+  WEBHOOK_SAFETY_POLL_MS: ms(60_000),
+  /** Webhooks of a provider that lists are gathered this long, then confirmed by one list call. */
+  CONFIRM_WINDOW_MS: ms(1_000),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
@@ -51,8 +57,13 @@ export function workerSettings(env: WorkerEnv): (provider: ProviderId) => Provid
     deadlineMs: env.POLL_DEADLINE_MS,
     reversalWatchMs: env.REVERSAL_WATCH_MS,
   };
+  const webhooks = {
+    quietMs: env.WEBHOOK_QUIET_MS,
+    safetyPollMs: env.WEBHOOK_SAFETY_POLL_MS,
+    confirmWindowMs: env.CONFIRM_WINDOW_MS,
+  };
   const settings = new Map<string, ProviderWorkerSettings>(
-    PROVIDERS.map((registration) => [registration.id, { ...workerLimits(env, registration), schedule }]),
+    PROVIDERS.map((registration) => [registration.id, { ...workerLimits(env, registration), schedule, webhooks }]),
   );
   return (provider) => {
     const found = settings.get(provider);

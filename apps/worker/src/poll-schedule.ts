@@ -15,3 +15,17 @@ export interface PollSchedule {
 export function pollDelay(schedule: PollSchedule, attempt: number): number {
   return Math.min(schedule.maxDelayMs, Math.round(schedule.firstDelayMs * schedule.factor ** attempt));
 }
+
+/**
+ * Polling as a safety net where the provider sends webhooks: while its webhooks flow (one arrived
+ * within `quietMs`), payouts in flight are looked at only every `safetyPollMs` (and not at all
+ * once they changed more recently than that), and processed payouts are not watched for a
+ * reversal by polling (the provider's `reversed` webhook tells). When none has arrived for
+ * `quietMs`, the normal schedule resumes at each payout's next look.
+ */
+export interface WebhookPolling {
+  quietMs: number;
+  safetyPollMs: number;
+  /** How long the webhooks of a provider that lists are gathered before one list call confirms them. */
+  confirmWindowMs: number;
+}

@@ -5,25 +5,32 @@ import {
   createRegistry,
   type Logger,
   type Registry,
+  registerBudgetMetrics,
   registerCircuitMetrics,
   registerQueueMetrics,
   workerMetrics,
 } from '@payouts/observability';
 import type { ProviderAdapter } from '@payouts/providers';
 import {
+  BATCH_JOB_PRIORITY,
+  type CallPriority,
   createRedis,
   type JobTrace,
   jobContext,
+  ProviderBudget,
   ProviderGate,
   providerJobs,
   providerQueueName,
   type Queues,
+  queuedByPriority,
+  readProviderBudget,
 } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import { instrumentAdapter } from './adapters.ts';
 import { handleCancelAtProvider } from './handlers/cancel.ts';
+import { handleConfirm, handleConfirmList } from './handlers/confirm.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
-import { handleConfirm, handlePoll } from './handlers/poll.ts';
+import { handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
 import type { ProviderWorkerSettings } from './settings.ts';
 
@@ -62,7 +69,12 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       queues: o.queues,
       adapter,
       gate: new ProviderGate(o.queues.connection, o.prefix, provider),
+      budget: new ProviderBudget(o.queues.connection, o.prefix, provider, {
+        ratePerSecond: settings.ratePerSecond,
+        onWait: (priority, waitedMs) => metrics.budgetWait.observe({ provider, priority }, waitedMs / 1000),
+      }),
       schedule: settings.schedule,
+      webhooks: settings.webhooks,
       logger: o.logger.child({ provider }),
       metrics,
       now: o.now ?? Date.now,
@@ -78,7 +90,10 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
         connection,
         prefix: o.prefix,
         concurrency: settings.concurrency,
-        limiter: { max: settings.ratePerSecond, duration: 1000 },
+        // The provider's rate is kept by its budget, per call (jobs that call nobody, like a
+        // webhook's confirm, cost nothing). BullMQ's limiter stays, far above it, only so that a
+        // 429 can pause the whole queue (`worker.rateLimit` needs a limiter to act).
+        limiter: { max: Math.max(100, settings.ratePerSecond * 20), duration: 1000 },
       },
     );
     worker.on('failed', (job, error) =>
@@ -91,6 +106,15 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     workers.push(worker);
   }
   registerQueueMetrics(registry, () => o.providers.map((p) => o.queues.provider(p)));
+  registerBudgetMetrics(registry, () =>
+    o.providers.map((provider) => async () => {
+      const [budget, queued] = await Promise.all([
+        readProviderBudget(o.queues.connection, o.prefix, provider),
+        queuedByPriority(o.queues.provider(provider)),
+      ]);
+      return { provider, tokens: budget.tokens, pausedUntil: budget.pausedUntil, waiting: budget.waiting, queued };
+    }),
+  );
   registerCircuitMetrics(registry, () =>
     gates.map(({ provider, gate }) => ({
       provider,
@@ -135,9 +159,27 @@ function runTraced(base: HandlerContext, job: Job): Promise<JobControl> {
       logger,
       parent: contextFromTraceparent(trace.traceparent),
       payoutId: data.payoutId,
+      budget: base.budget,
+      priority: callPriority(job),
     }),
   };
   return jobContext.run(trace, () => dispatch(ctx, job));
+}
+
+/** Which of the budget's priorities a job's provider calls take (see CALL_PRIORITIES). */
+function callPriority(job: Job): CallPriority {
+  switch (job.name) {
+    case 'submit':
+      return (job.opts.priority ?? 0) >= BATCH_JOB_PRIORITY ? 'batch_submit' : 'submit';
+    case 'cancel':
+      // An operator or client waits for it, like a single payout's submission.
+      return 'submit';
+    case 'confirm':
+    case 'confirm-list':
+      return 'confirm';
+    default:
+      return (job.data as { watch?: boolean } | undefined)?.watch ? 'watch' : 'poll';
+  }
 }
 
 function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
@@ -148,6 +190,8 @@ function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
       return handlePoll(ctx, providerJobs.poll.schema.parse(job.data));
     case 'confirm':
       return handleConfirm(ctx, providerJobs.confirm.schema.parse(job.data));
+    case 'confirm-list':
+      return handleConfirmList(ctx, providerJobs['confirm-list'].schema.parse(job.data));
     case 'cancel':
       return handleCancelAtProvider(ctx, providerJobs.cancel.schema.parse(job.data));
     default:

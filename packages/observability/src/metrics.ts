@@ -79,6 +79,13 @@ export function workerMetrics(registry: Registry) {
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+    budgetWait: new Histogram({
+      name: 'payouts_provider_budget_wait_seconds',
+      help: "Time a provider call waited for a token of the provider's budget, by the call's priority.",
+      labelNames: ['provider', 'priority'] as const,
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     credentialsRejected: new Counter({
       name: 'payouts_provider_credentials_rejected_total',
       help: 'Times this process saw a provider refuse our credentials or account and parked the provider.',
@@ -493,4 +500,70 @@ export async function serveMetrics(registry: Registry, port: number, host = '0.0
         server.closeAllConnections();
       }),
   };
+}
+
+/** A provider's budget as the worker reads it (structural: this package needs no queue types). */
+export interface BudgetSnapshot {
+  provider: string;
+  tokens: number;
+  pausedUntil: number | null;
+  /** Callers waiting for a token now, by call priority. */
+  waiting: Record<string, number>;
+  /** Jobs waiting in the provider's queue, by their kind of work (job priority). */
+  queued: Record<string, number>;
+}
+
+/**
+ * `payouts_provider_budget_tokens{provider}`, `payouts_provider_budget_paused_seconds{provider}`
+ * and `payouts_provider_work_waiting{provider,priority}` (calls waiting for a token plus jobs
+ * waiting in the queue, by priority): read from Redis at scrape time (cached). The calls made are
+ * `payouts_provider_requests_total{operation}`; per settled payout, divide by the settled
+ * transitions (docs/observability.md).
+ */
+export function registerBudgetMetrics(
+  registry: Registry,
+  budgets: () => Array<() => Promise<BudgetSnapshot>>,
+  options: { ttlMs?: number; now?: () => number } = {},
+): void {
+  const now = options.now ?? Date.now;
+  const read = cached(() => Promise.all(budgets().map((b) => b())), options.ttlMs ?? 2_000);
+  new Gauge({
+    name: 'payouts_provider_budget_tokens',
+    help: "Tokens in a provider's budget now (shared by every worker; at most one at providers' rates).",
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await read();
+      this.reset();
+      for (const b of snapshot ?? []) this.set({ provider: b.provider }, b.tokens);
+    },
+  });
+  new Gauge({
+    name: 'payouts_provider_budget_paused_seconds',
+    help: "Seconds left of a provider's pause after a 429 (Retry-After); 0 when calls may go.",
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await read();
+      this.reset();
+      for (const b of snapshot ?? [])
+        this.set({ provider: b.provider }, b.pausedUntil ? Math.max(0, (b.pausedUntil - now()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'payouts_provider_work_waiting',
+    help: "Provider work waiting, by priority: calls waiting for a token of the provider's budget plus jobs waiting in its queue.",
+    labelNames: ['provider', 'priority'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await read();
+      this.reset();
+      for (const b of snapshot ?? []) {
+        const priorities = new Set([...Object.keys(b.waiting), ...Object.keys(b.queued)]);
+        for (const priority of priorities) {
+          this.set({ provider: b.provider, priority }, (b.waiting[priority] ?? 0) + (b.queued[priority] ?? 0));
+        }
+      }
+    },
+  });
 }

@@ -162,6 +162,8 @@ export const providerJobs = {
        * reconciler has recorded it, and a lookup by id is far cheaper than one by reference.
        */
       providerPayoutId: z.string().optional(),
+      /** Set once the payout is processed and the chain only watches for a reversal (lowest priority). */
+      watch: z.boolean().optional(),
       ...jobTraceFields,
     }),
     retry: TRANSPORT_RETRY,
@@ -171,9 +173,22 @@ export const providerJobs = {
    * answers (a webhook is a hint to look, never a reason to move money by itself).
    */
   confirm: {
-    schema: z.object({ payoutId: z.string(), eventId: z.string(), ...jobTraceFields }),
+    schema: z.object({
+      payoutId: z.string(),
+      eventId: z.string(),
+      /** What the webhook claims (unverified): a claim we already recorded needs no confirmation. */
+      claimed: z.enum([...PAYOUT_STATUSES]).optional(),
+      ...jobTraceFields,
+    }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * Confirms, with the provider's list of payouts, the webhooks that arrived over a short window
+   * for a provider that lists (capability `list`): one list call (paged by 100) instead of one
+   * lookup per webhook. The payouts waiting for it are in Redis (`confirm` jobs add them); one
+   * such job per window (id `confirm-list-<provider>-<window>`).
+   */
+  'confirm-list': { schema: z.object({ ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
    * A cancel asked for a payout queued at the provider itself (RazorpayX's own low-balance
    * queue): call the provider's cancel and report what it answers, which decides the state.
@@ -211,5 +226,6 @@ export const jobIds = {
   submit: (payoutId: string) => `submit-${payoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
+  confirmList: (provider: string, window: number) => `confirm-list-${provider}-${window}`,
   cancel: (payoutId: string) => `cancel-${payoutId}`,
 };

@@ -16,8 +16,17 @@ import {
 } from './catalog.ts';
 import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
-/** Jobs of batch runs queue behind single payouts' (which carry no priority and so run first). */
+/**
+ * Job priorities on a provider's queue (BullMQ runs jobs without a priority first, then the lowest
+ * number): single payouts' submissions, webhooks' `confirm` jobs (which call nobody: they add the
+ * payout to the next list window) and the window's one `confirm-list` job (so it never waits for
+ * a whole run to drain) carry none; then batch items and polls
+ * (a poll chain watching for a reversal keeps its poll priority). The provider's budget
+ * (provider-budget.ts) serves the calls in the same order, the reversal watch's last, so a job
+ * that is already running waits behind more urgent ones for its token.
+ */
 export const BATCH_JOB_PRIORITY = 10;
+export const POLL_JOB_PRIORITY = 30;
 
 /**
  * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:

@@ -1,7 +1,7 @@
 import { isProviderId, type ProviderId } from '@payouts/core';
 import { payouts, providerEvents } from '@payouts/db';
 import { ProviderError } from '@payouts/providers';
-import { jobIds } from '@payouts/queue';
+import { jobIds, recordWebhookArrival } from '@payouts/queue';
 import { and, eq } from 'drizzle-orm';
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
@@ -57,6 +57,11 @@ export function webhookRoutes(deps: ApiDeps): Router {
       ]);
     }
 
+    // The provider's webhooks are flowing: workers poll its payouts only as a safety net meanwhile.
+    await recordWebhookArrival(deps.queues.connection, deps.queues.prefix, adapter.id).catch((error) =>
+      req.log.warn({ err: error }, 'could not record the webhook arrival'),
+    );
+
     const payoutId = await resolvePayout(deps, adapter.id, event.providerPayoutId, event.reference);
     const inserted = await deps.db
       .insert(providerEvents)
@@ -78,7 +83,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
         .toProvider(
           adapter.id,
           'confirm',
-          { payoutId, eventId: event.eventId },
+          { payoutId, eventId: event.eventId, claimed: event.state.outcome },
           { jobId: jobIds.confirm(provider, event.eventId) },
         )
         .catch((error) => req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'));

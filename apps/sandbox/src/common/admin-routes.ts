@@ -144,8 +144,8 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
   });
 
   /**
-   * Requests the provider's API received since the last reset, by endpoint, and in all; and the
-   * most it received within any one second (`peak_per_second`).
+   * Requests the provider's API received since the last reset, by endpoint, and in all; the most
+   * it received within any one second (`peak_per_second`), and how many its rate limit refused.
    */
   router.get('/:provider/requests', (req, res) => {
     const sim = provider(req, res);
@@ -155,6 +155,7 @@ export function adminRouter(providers: ReadonlyMap<string, ProviderSimulator>, r
       total: Object.values(byRoute).reduce((a, b) => a + b, 0),
       by_route: byRoute,
       peak_per_second: sim.runtime.peakPerSecond,
+      rate_limited: sim.runtime.rateLimited,
     });
   });
 

@@ -24,6 +24,11 @@ export const providerConfigSchema = z.strictObject({
   /** Share of requests answered 429 with `Retry-After` before anything is read or written. */
   http429Share: share,
   retryAfterSeconds: z.number().int().min(0).max(3600),
+  /**
+   * The provider's own rate limit: requests past this many in one clock second are answered 429
+   * with `Retry-After: 1`, as RazorpayX does past its 5–10 requests a second. 0: no limit.
+   */
+  rateLimitPerSecond: z.number().int().min(0).max(1_000_000),
   /** Share of creates that commit the payout and then never answer. */
   timeoutAfterCommitShare: share,
   /** How long such a request is held open before its socket is destroyed. */
@@ -59,6 +64,7 @@ export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   http5xxShare: 0,
   http429Share: 0,
   retryAfterSeconds: 1,
+  rateLimitPerSecond: 0,
   timeoutAfterCommitShare: 0,
   hangMs: 30_000,
   webhookUrl: null,

@@ -11,7 +11,8 @@ export interface FaultBodies {
 }
 
 /**
- * Mounted first on a provider's routes: counts the request, then latency, then 503, then 429, all before authentication
+ * Mounted first on a provider's routes: counts the request, then the provider's rate limit
+ * (`rateLimitPerSecond`), then latency, then 503, then 429, all before authentication
  * or parsing, because a real outage or rate limiter answers before the API itself sees anything.
  * Then revoked credentials (`credentialsRevoked`: the keys the engine holds were rotated at the
  * provider): every call is a 401 in the provider's own format, whatever key it carries, until
@@ -20,6 +21,10 @@ export interface FaultBodies {
 export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): RequestHandler {
   return async (req, res, next) => {
     runtime.countRequest(req.method, req.path);
+    if (!runtime.admitByRate()) {
+      res.status(429).set('Retry-After', '1').json(bodies.tooManyRequests());
+      return;
+    }
     const { latencyMs, http5xxShare, http429Share, retryAfterSeconds, credentialsRevoked } = runtime.config;
     if (latencyMs > 0) await sleep(latencyMs);
     if (runtime.chance(http5xxShare)) {

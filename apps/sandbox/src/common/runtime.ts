@@ -34,6 +34,10 @@ export class ProviderRuntime {
    * replaced by `:id` (`GET /_admin/<provider>/requests`): tests count the calls a run makes.
    */
   readonly requests = new Map<string, number>();
+  /** Requests received in each clock second (the last few minutes), for `rateLimitPerSecond`. */
+  private readonly perSecond = new Map<number, number>();
+  /** Requests answered 429 by `rateLimitPerSecond`. */
+  rateLimited = 0;
 
   constructor(
     readonly id: string,
@@ -65,6 +69,25 @@ export class ProviderRuntime {
    */
   get peakPerSecond(): number {
     return this.peak;
+  }
+
+  /**
+   * Counts a request in its clock second; false when it is past `rateLimitPerSecond` there (the
+   * caller answers 429). Every request received counts, the refused ones too, as at a provider.
+   */
+  admitByRate(): boolean {
+    const second = Math.floor(this.now() / 1000);
+    const count = (this.perSecond.get(second) ?? 0) + 1;
+    this.perSecond.set(second, count);
+    if (this.perSecond.size > 300) {
+      for (const s of this.perSecond.keys()) if (s < second - 300) this.perSecond.delete(s);
+    }
+    const limit = this.config.rateLimitPerSecond;
+    if (limit > 0 && count > limit) {
+      this.rateLimited++;
+      return false;
+    }
+    return true;
   }
 
   chance(share: number): boolean {
@@ -116,6 +139,8 @@ export class ProviderRuntime {
     this.requests.clear();
     this.lastSecond.length = 0;
     this.peak = 0;
+    this.perSecond.clear();
+    this.rateLimited = 0;
     this.tasks.cancelAll();
     this.webhooks.reset();
     this.config = { ...this.initialConfig };

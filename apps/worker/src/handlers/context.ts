@@ -2,8 +2,16 @@ import type { PayoutStatus } from '@payouts/core';
 import type { Database } from '@payouts/db';
 import type { Logger, WorkerMetrics } from '@payouts/observability';
 import type { ProviderAdapter, ProviderPayoutState } from '@payouts/providers';
-import { jobIds, type ProviderGate, type ProviderReport, type Queues } from '@payouts/queue';
-import type { PollSchedule } from '../poll-schedule.ts';
+import {
+  jobIds,
+  lastWebhookAt,
+  POLL_JOB_PRIORITY,
+  type ProviderBudget,
+  type ProviderGate,
+  type ProviderReport,
+  type Queues,
+} from '@payouts/queue';
+import type { PollSchedule, WebhookPolling } from '../poll-schedule.ts';
 import { pollDelay } from '../poll-schedule.ts';
 
 export interface HandlerContext {
@@ -12,7 +20,11 @@ export interface HandlerContext {
   adapter: ProviderAdapter;
   /** The provider's circuit breaker and low-float state, shared by every worker through Redis. */
   gate: ProviderGate;
+  /** The provider's rate, shared by every worker through Redis: the adapter's calls draw from it. */
+  budget?: ProviderBudget;
   schedule: PollSchedule;
+  /** Polling as a safety net while the provider's webhooks flow (absent: always the normal pace). */
+  webhooks?: WebhookPolling;
   logger: Logger;
   /** Absent where a handler runs outside a worker process (a test calling it directly). */
   metrics?: WorkerMetrics;
@@ -91,12 +103,32 @@ export async function report(ctx: HandlerContext, r: ProviderReport): Promise<vo
   await ctx.queues.toReconciler('payout.report', r);
 }
 
-/** Starts the payout's single poll chain; a no-op when one is already there. */
+/**
+ * Whether the provider's webhooks are flowing: it sends them, and one arrived within the quiet
+ * period (recorded in Redis by the API). Then polling is only the safety net.
+ */
+export async function webhooksFlowing(ctx: HandlerContext): Promise<boolean> {
+  if (!ctx.webhooks || !ctx.adapter.capabilities.has('webhooks')) return false;
+  const last = await lastWebhookAt(ctx.queues.connection, ctx.queues.prefix, ctx.adapter.id);
+  return last !== null && ctx.now() - last < ctx.webhooks.quietMs;
+}
+
+/**
+ * Starts the payout's single poll chain; a no-op when one is already there. Its first look is
+ * the schedule's first, or while the provider's webhooks flow (they will tell first) a wake-up a
+ * quiet period away that looks only when nothing changed for the safety period.
+ */
 export async function ensurePolling(ctx: HandlerContext, payoutId: string, providerPayoutId?: string): Promise<void> {
+  const first = pollDelay(ctx.schedule, 0);
+  // While webhooks flow, the first wake-up is a quiet period away (it looks only if nothing changed).
+  const delay =
+    ctx.webhooks && (await webhooksFlowing(ctx))
+      ? Math.max(first, Math.min(ctx.webhooks.safetyPollMs, ctx.webhooks.quietMs))
+      : first;
   await ctx.queues.toProvider(
     ctx.adapter.id,
     'poll',
     { payoutId, attempt: 0, ...(providerPayoutId ? { providerPayoutId } : {}) },
-    { jobId: jobIds.poll(payoutId), delay: pollDelay(ctx.schedule, 0) },
+    { jobId: jobIds.poll(payoutId), delay, priority: POLL_JOB_PRIORITY },
   );
 }

@@ -1,11 +1,21 @@
 import { type PayoutStatus, TERMINAL_STATUSES } from '@payouts/core';
+import { providerEvents } from '@payouts/db';
 import { type PayoutRow, toCanonical, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
 import type { ProviderReport } from '@payouts/queue';
+import { and, eq, sql } from 'drizzle-orm';
 import { loadPayout } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
-import { bareReport, countRetry, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import {
+  bareReport,
+  countRetry,
+  type HandlerContext,
+  type JobControl,
+  report,
+  reportFromState,
+  webhooksFlowing,
+} from './context.ts';
 import { noteProviderFailure } from './submit.ts';
 
 /**
@@ -16,7 +26,7 @@ import { noteProviderFailure } from './submit.ts';
  */
 const NOT_POLLED = new Set<PayoutStatus>(['accepted']);
 
-type Observation =
+export type Observation =
   | { kind: 'state'; state: ProviderPayoutState }
   | { kind: 'absent' }
   | { kind: 'failed'; control: JobControl | null };
@@ -25,7 +35,7 @@ type Observation =
  * One look at the provider, reporting what changed. Changes are judged against Postgres, not
  * against what this job saw last, so a report lost with Redis is simply made again.
  */
-async function observe(
+export async function observe(
   ctx: HandlerContext,
   row: PayoutRow,
   source: ProviderReport['source'],
@@ -76,6 +86,25 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   // a reversal that happened inside the window. Providers without webhooks have no other signal.
   if (TERMINAL_STATUSES.has(status)) return { kind: 'done', result: status };
 
+  // The provider's webhooks flow: they tell first, and polling is the safety net. A processed
+  // payout's reversal comes as a webhook; a payout in flight is looked at only once it has not
+  // changed for the safety period. When they stop (quiet for WEBHOOK_QUIET_MS), the normal
+  // schedule resumes at the next look.
+  if (ctx.webhooks && (await webhooksFlowing(ctx))) {
+    // Unless a reversal webhook is on record (Postgres) and its confirmation was lost with Redis:
+    // then this look is the one that confirms it.
+    if (status === 'processed' && !(await reversalClaimed(ctx, row.id))) {
+      return { kind: 'done', result: 'reversal_watch_by_webhooks' };
+    }
+    const sinceChange = ctx.now() - row.updatedAt.getTime();
+    if (BACKS_OFF.has(status) && sinceChange < ctx.webhooks.safetyPollMs) {
+      // Wakes at least every quiet period (a check that calls nobody), so when the webhooks stop
+      // the normal pace resumes within two quiet periods, not after a whole safety period.
+      const delayMs = Math.min(ctx.webhooks.safetyPollMs - sinceChange, ctx.webhooks.quietMs);
+      return { kind: 'again', delayMs, data: { ...data } };
+    }
+  }
+
   // A chain's provider id is a hint from the submission that started it; after a rail fallback it
   // may be the ended attempt's, so a payout past its first attempt is looked up by its own row only.
   const seen = await observe(ctx, row, 'worker', row.attempt > 1 ? undefined : data.providerPayoutId);
@@ -97,7 +126,7 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
     // Watching for a reversal: a few looks spread over the window, not the in-flight pace (with
     // the defaults that was ~13 lookups per processed payout, most of a batch run's provider calls).
     return inReversalWatch(ctx, row)
-      ? next(ctx, data, ctx.schedule.reversalWatchMs / WATCH_LOOKS)
+      ? next(ctx, { ...data, watch: true }, ctx.schedule.reversalWatchMs / WATCH_LOOKS)
       : { kind: 'done', result: 'processed' };
   if (ctx.now() - row.createdAt.getTime() > ctx.schedule.deadlineMs) {
     if (status !== 'needs_attention') {
@@ -108,22 +137,14 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   return next(ctx, data);
 }
 
-/** A webhook's hint: one look now, reported as the webhook's doing. Polling goes on regardless. */
-export async function handleConfirm(
-  ctx: HandlerContext,
-  data: { payoutId: string; eventId: string },
-): Promise<JobControl> {
-  const row = await loadPayout(ctx.db, data.payoutId);
-  if (!row) return { kind: 'done', result: 'payout_not_found' };
-  if (row.status === 'accepted' || waitsForWallet(row)) {
-    return { kind: 'done', result: `not_at_provider:${row.status}` };
-  }
-  const seen = await observe(ctx, row, 'webhook');
-  if (seen.kind === 'failed') return seen.control ?? { kind: 'retry', reason: 'lookup failed' };
-  return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : 'absent' };
-}
+type PollData = { payoutId: string; attempt: number; providerPayoutId?: string; watch?: boolean };
 
-type PollData = { payoutId: string; attempt: number; providerPayoutId?: string };
+/**
+ * States in which a payout is with the provider and its webhooks will tell what becomes of it
+ * (`reserved` with a poll chain: sent, the submission's answer not recorded yet). Not `unknown`:
+ * the provider may not have it at all, and only a look can tell.
+ */
+const BACKS_OFF = new Set<PayoutStatus>(['reserved', 'submitted', 'processing', 'queued']);
 
 /** Looks at a processed payout during its reversal watch (then one closing look after it). */
 const WATCH_LOOKS = 4;
@@ -142,7 +163,17 @@ function inReversalWatch(ctx: HandlerContext, row: PayoutRow): boolean {
   return ctx.now() - since < ctx.schedule.reversalWatchMs;
 }
 
-function changed(row: PayoutRow, state: ProviderPayoutState): boolean {
+/** A webhook said this payout was reversed (stored by the API before its confirmation was queued). */
+async function reversalClaimed(ctx: HandlerContext, payoutId: string): Promise<boolean> {
+  const found = await ctx.db
+    .select({ id: providerEvents.id })
+    .from(providerEvents)
+    .where(and(eq(providerEvents.payoutId, payoutId), sql`${providerEvents.claimed}->>'outcome' = 'reversed'`))
+    .limit(1);
+  return found.length > 0;
+}
+
+export function changed(row: PayoutRow, state: ProviderPayoutState): boolean {
   return (
     state.outcome !== row.status ||
     (state.utr != null && state.utr !== row.utr) ||
