@@ -29,8 +29,15 @@ type Health = {
   downtimes: { active: { id: string; modes: string[] }[]; upcoming: { id: string; modes: string[] }[] };
   queue: Record<string, number>;
   rate_per_second: number;
-  rate_budget: unknown;
-  expected_float: unknown;
+  rate_budget: {
+    tokens: number;
+    capacity: number;
+    paused_until: string | null;
+    waiting: Record<string, number>;
+    granted: number;
+    pauses: number;
+  } | null;
+  expected_float: { currency: string; funded: number; paid_out: number; amount: number }[];
 };
 
 async function health(provider: string): Promise<Health> {
@@ -110,11 +117,36 @@ describe('GET /v1/admin/providers', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ amount: 1_000_000_000 }),
     });
-    expect((await op('POST', '/v1/admin/providers/thai-gateway/funded')).status).toBe(200);
+    const funded = await op('POST', '/v1/admin/providers/thai-gateway/funded', {
+      amount: 5_000_000,
+      currency: 'THB',
+      reference: 'health-float-topup',
+    });
+    expect(funded.status).toBe(201);
     await waitFor(async () => Object.keys((await health('thai-gateway')).parked).length === 0 || undefined, {
       message: 'the parked payouts released',
     });
     expect((await health('thai-gateway')).gate_reasons).toEqual([]);
+
+    // The ledger's view of the float: the funding recorded, less what the provider paid out for us
+    // once the two payouts settle (amounts, and fees where the provider states them).
+    await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map(async (id) => (await tenant.api('GET', `/v1/payouts/${id}`)).body));
+        return all.every((p) => p.status === 'processed') ? all : undefined;
+      },
+      { message: 'both payouts processed' },
+    );
+    const [thb] = (await health('thai-gateway')).expected_float;
+    expect(thb).toMatchObject({ currency: 'THB', funded: 5_000_000 });
+    expect(thb?.paid_out).toBeGreaterThanOrEqual(10_000 + 10_001);
+    expect(thb?.amount).toBe(5_000_000 - (thb?.paid_out ?? 0));
+    // And its rate budget: the workers' calls were drawn from it.
+    const budget = must((await health('thai-gateway')).rate_budget, 'the thai-gateway budget after its calls');
+    expect(budget.granted).toBeGreaterThanOrEqual(2);
+    expect(budget.capacity).toBeGreaterThanOrEqual(1);
+    expect(budget.paused_until).toBeNull();
+    expect(Object.keys(budget.waiting).sort()).toEqual(['batch_submit', 'confirm', 'poll', 'submit', 'watch']);
   });
 
   test('active and upcoming downtimes, each in its place; an ended one in neither', async () => {

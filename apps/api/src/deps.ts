@@ -34,30 +34,4 @@ export interface ApiDeps {
    * provider's registered default.
    */
   providerRates?: ReadonlyMap<ProviderId, number>;
-  /**
-   * Provider health readings other packages provide (the provider's rate budget, the float the
-   * ledger expects) for GET /v1/admin/providers; each one absent answers null.
-   */
-  providerReadings?: ProviderHealthReadings;
-}
-
-/**
- * Readings other packages provide for GET /v1/admin/providers (routes/providers.ts), wired in where
- * the API is built. Absent, the answer's field is null: the API says it does not know rather than
- * showing a number it did not read.
- */
-export interface ProviderHealthReadings {
-  /** The provider's shared token bucket as it is now (the provider rate budget). */
-  rateBudget?: (provider: ProviderId) => Promise<RateBudgetReading | null>;
-  /** The provider float the ledger expects, per currency (amounts in minor units). */
-  expectedFloat?: (provider: ProviderId) => Promise<ExpectedFloatReading[]>;
-}
-export interface RateBudgetReading {
-  tokens: number;
-  capacity: number;
-  refill_per_second: number;
-}
-export interface ExpectedFloatReading {
-  currency: Currency;
-  amount: bigint;
 }

@@ -54,8 +54,6 @@ export async function startApi(options: {
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
       operatorApprovals: env.OPERATOR_APPROVALS,
       providerRates: new Map(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond])),
-      // The provider's rate budget (packages/queue) and expected float (the ledger) are read here
-      // once those reads exist: `providerReadings: { rateBudget, expectedFloat }`.
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0
           ? {

@@ -1,9 +1,17 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { CURRENCIES, PROVIDER_IDS, type ProviderId, QUEUED_REASONS } from '@payouts/core';
 import { payouts, providerDowntimes } from '@payouts/db';
+import { expectedProviderBalances } from '@payouts/ledger';
 import { activeDowntimes } from '@payouts/payouts';
 import { PROVIDERS } from '@payouts/providers';
-import { type CircuitState, type GateReason, ProviderGate } from '@payouts/queue';
+import {
+  budgetBurst,
+  CALL_PRIORITIES,
+  type CircuitState,
+  type GateReason,
+  ProviderGate,
+  readProviderBudget,
+} from '@payouts/queue';
 import { and, asc, count, eq, gt, isNull } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
@@ -61,15 +69,39 @@ const providerHealthSchema = z
         'Requests a second the workers may send to the provider, shared by every worker (`<PROVIDER>_RATE_PER_SECOND`, as this API is configured).',
     }),
     rate_budget: z
-      .object({ tokens: z.number(), capacity: z.number(), refill_per_second: z.number() })
-      .nullable()
-      .openapi({ description: "The provider's shared token bucket now; null where this API has no reading of it." }),
-    expected_float: z
-      .array(z.object({ currency: z.enum(CURRENCIES), amount: z.number().int() }))
+      .object({
+        tokens: z.number().openapi({ description: 'Tokens in the bucket now (a call takes one).' }),
+        capacity: z.number().openapi({ description: 'The most the bucket holds (its burst).' }),
+        paused_until: z.string().nullable().openapi({
+          description: 'While a 429 from the provider holds every worker back: until when; else null.',
+        }),
+        waiting: z.record(z.enum(CALL_PRIORITIES), z.number().int()).openapi({
+          description:
+            'Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch).',
+        }),
+        granted: z.number().int().openapi({ description: 'Calls let through since the bucket was created.' }),
+        pauses: z.number().int().openapi({ description: '429 pauses since the bucket was created.' }),
+      })
       .nullable()
       .openapi({
         description:
-          'The float the ledger expects at the provider, per currency (minor units); null where this API has no reading of it.',
+          "The provider's rate budget: one token bucket shared by every worker process (docs/operations.md). Null until a worker has called the provider.",
+      }),
+    expected_float: z
+      .array(
+        z.object({
+          currency: z.enum(CURRENCIES),
+          funded: z.number().int().openapi({ description: 'Recorded fundings of the provider float.' }),
+          paid_out: z.number().int().openapi({
+            description:
+              'What the provider paid out for us: amounts, fees and tax of processed payouts, less reversals.',
+          }),
+          amount: z.number().int().openapi({ description: '`funded − paid_out`: what the provider should hold.' }),
+        }),
+      )
+      .openapi({
+        description:
+          'The float the ledger expects at the provider, per currency (minor units); empty until a funding or payout touched its accounts.',
       }),
   })
   .openapi('ProviderHealth');
@@ -110,15 +142,14 @@ export function providerHealthRoutes(deps: ApiDeps): Router {
 
 async function readProvider(deps: ApiDeps, provider: ProviderId, now: Date) {
   const gate = new ProviderGate(deps.queues.connection, deps.queues.prefix, provider);
-  const readings = deps.providerReadings ?? {};
   const [state, wait, reasons, counts, active, budget, float] = await Promise.all([
     gate.circuitState(),
     gate.circuitWait(),
     gate.reasons(),
     deps.queues.provider(provider).getJobCounts(...PROVIDER_QUEUE_STATES),
     activeDowntimesOf(deps, provider, now),
-    readings.rateBudget ? readings.rateBudget(provider) : Promise.resolve(null),
-    readings.expectedFloat ? readings.expectedFloat(provider) : Promise.resolve(null),
+    readProviderBudget(deps.queues.connection, deps.queues.prefix, provider),
+    expectedProviderBalances(deps.db, { provider }),
   ]);
   return {
     provider,
@@ -127,8 +158,24 @@ async function readProvider(deps: ApiDeps, provider: ProviderId, now: Date) {
     downtimes: { active },
     queue: Object.fromEntries(PROVIDER_QUEUE_STATES.map((s) => [s, counts[s] ?? 0])),
     rate_per_second: deps.providerRates?.get(provider) ?? defaultRate(provider),
-    rate_budget: budget,
-    expected_float: float ? float.map((f) => ({ currency: f.currency, amount: Number(f.amount) })) : null,
+    rate_budget:
+      budget.ratePerSecond === null
+        ? null
+        : {
+            tokens: budget.tokens,
+            capacity: budgetBurst(budget.ratePerSecond),
+            paused_until: budget.pausedUntil === null ? null : new Date(budget.pausedUntil).toISOString(),
+            waiting: budget.waiting,
+            granted: budget.granted,
+            pauses: budget.pauses,
+          },
+    // Ledger amounts stay within MAX_AMOUNT sums here: exact as JSON numbers.
+    expected_float: float.map((f) => ({
+      currency: f.currency,
+      funded: Number(f.funded),
+      paid_out: Number(f.paidOut),
+      amount: Number(f.expected),
+    })),
   };
 }
 

@@ -25,6 +25,22 @@ interface Health {
   downtimes: { active: { modes: string[] }[]; upcoming: { modes: string[]; starts_at: string }[] };
   queue: Record<string, number>;
   rate_per_second: number;
+  rate_budget: {
+    tokens: number;
+    capacity: number;
+    paused_until: string | null;
+    waiting: Record<string, number>;
+  } | null;
+  expected_float: { currency: string; amount: number }[];
+}
+
+/** The rate budget now: paused by a 429, or its tokens and the calls waiting for one, by priority. */
+function budget(h: Health): string {
+  const b = h.rate_budget;
+  if (!b) return '';
+  const waiting = counts(b.waiting);
+  const now = b.paused_until ? `paused until ${b.paused_until}` : `${Math.floor(b.tokens)}/${b.capacity} tokens`;
+  return waiting ? `${now}; waiting ${waiting}` : now;
 }
 
 const counts = (entries: Record<string, number>) =>
@@ -38,7 +54,7 @@ export function registerProvider(program: Command, ctx: Context): void {
   provider
     .command('health')
     .description(
-      'every provider: its circuit, what holds its submissions, payouts parked for it, downtimes, queue and rate',
+      'every provider: its circuit, what holds its submissions, payouts parked for it, downtimes, queue, rate budget and the float the ledger expects there',
     )
     .option('--json', JSON_HELP)
     .action(async (_opts: unknown, cmd: Command) => {
@@ -61,6 +77,11 @@ export function registerProvider(program: Command, ctx: Context): void {
             },
             { header: 'queue', value: (h) => counts(h.queue) },
             { header: 'rate/s', value: (h) => h.rate_per_second, align: 'right' },
+            { header: 'budget', value: budget },
+            {
+              header: 'float (ledger)',
+              value: (h) => h.expected_float.map((f) => `${f.currency} ${f.amount}`).join(', '),
+            },
           ],
           body.data,
         ),

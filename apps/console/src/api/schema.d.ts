@@ -10806,18 +10806,38 @@ export interface components {
             };
             /** @description Requests a second the workers may send to the provider, shared by every worker (`<PROVIDER>_RATE_PER_SECOND`, as this API is configured). */
             rate_per_second: number;
-            /** @description The provider's shared token bucket now; null where this API has no reading of it. */
+            /** @description The provider's rate budget: one token bucket shared by every worker process (docs/operations.md). Null until a worker has called the provider. */
             rate_budget: {
+                /** @description Tokens in the bucket now (a call takes one). */
                 tokens: number;
+                /** @description The most the bucket holds (its burst). */
                 capacity: number;
-                refill_per_second: number;
+                /** @description While a 429 from the provider holds every worker back: until when; else null. */
+                paused_until: string | null;
+                /** @description Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch). */
+                waiting: {
+                    submit?: number;
+                    batch_submit?: number;
+                    confirm?: number;
+                    poll?: number;
+                    watch?: number;
+                };
+                /** @description Calls let through since the bucket was created. */
+                granted: number;
+                /** @description 429 pauses since the bucket was created. */
+                pauses: number;
             } | null;
-            /** @description The float the ledger expects at the provider, per currency (minor units); null where this API has no reading of it. */
+            /** @description The float the ledger expects at the provider, per currency (minor units); empty until a funding or payout touched its accounts. */
             expected_float: {
                 /** @enum {string} */
                 currency: "INR" | "THB" | "USD" | "COP";
+                /** @description Recorded fundings of the provider float. */
+                funded: number;
+                /** @description What the provider paid out for us: amounts, fees and tax of processed payouts, less reversals. */
+                paid_out: number;
+                /** @description `funded − paid_out`: what the provider should hold. */
                 amount: number;
-            }[] | null;
+            }[];
         };
         ProviderCircuit: {
             /**

@@ -243,23 +243,27 @@ function ProviderHealth({ providers }: { providers: Schemas['ProviderHealth'][] 
               <td>
                 {p.rate_per_second}/s
                 {p.rate_budget && (
-                  <div className="small muted">
-                    {Math.floor(p.rate_budget.tokens)} of {p.rate_budget.capacity} left
+                  <div className="small muted" data-testid={`budget-${p.provider}`}>
+                    {p.rate_budget.paused_until ? (
+                      <>
+                        paused (429) until <When at={p.rate_budget.paused_until} />
+                      </>
+                    ) : (
+                      `${Math.floor(p.rate_budget.tokens)} of ${p.rate_budget.capacity} tokens`
+                    )}
+                    {waitingCalls(p.rate_budget.waiting) > 0 &&
+                      `, ${waitingCalls(p.rate_budget.waiting)} calls waiting`}
                   </div>
                 )}
               </td>
               <td>
-                {p.expected_float === null ? (
-                  <span className="muted">not measured</span>
-                ) : p.expected_float.length === 0 ? (
-                  'none'
-                ) : (
-                  p.expected_float.map((f) => (
-                    <div key={f.currency}>
-                      <Money amount={f.amount} currency={f.currency} />
-                    </div>
-                  ))
-                )}
+                {p.expected_float.length === 0
+                  ? 'none'
+                  : p.expected_float.map((f) => (
+                      <div key={f.currency}>
+                        <Money amount={f.amount} currency={f.currency} />
+                      </div>
+                    ))}
               </td>
             </tr>
           );
@@ -351,3 +355,7 @@ export default definePage({
   audiences: ['tenant', 'operator'],
   Component: Overview,
 });
+
+function waitingCalls(waiting: Record<string, number>): number {
+  return Object.values(waiting).reduce((a, b) => a + b, 0);
+}
