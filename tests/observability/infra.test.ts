@@ -4,6 +4,7 @@ import {
   apiMetrics,
   createRegistry,
   reconcilerMetrics,
+  registerBudgetMetrics,
   registerCircuitMetrics,
   registerDowntimeMetrics,
   registerLedgerMetrics,
@@ -37,6 +38,7 @@ function registeredNames(): Set<string> {
   registerLedgerMetrics(registry, async () => []);
   registerWebhookMetrics(registry, async () => ({ groups: [], lagSeconds: 0 }));
   registerDowntimeMetrics(registry, async () => []);
+  registerBudgetMetrics(registry, () => []);
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     names.add(m.name);
