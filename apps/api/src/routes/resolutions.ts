@@ -157,7 +157,7 @@ export function resolutionRoutes(deps: ApiDeps): Router {
 }
 
 /** Asks the payout's provider, by its id there or by our reference; a provider that is down is a 503 (ask again). */
-async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {
+export async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {
   const adapter = deps.adapters.get(row.provider);
   if (!adapter) return { kind: 'cannot_tell', why: `${row.provider} is not enabled on this deployment` };
   try {
@@ -178,7 +178,7 @@ async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {
   }
 }
 
-function reportOf(
+export function reportOf(
   payoutId: string,
   state: Pick<ProviderPayoutState, 'providerPayoutId' | 'outcome' | 'rawStatus' | 'utr' | 'failure'> &
     Partial<ProviderPayoutState>,
