@@ -69,7 +69,15 @@ export const apiEnvSchema = z.object({
   SYSTEMIC_FAILURE_CODES: z
     .string()
     .default(DEFAULT_SYSTEMIC_FAILURE_CODES.join(','))
-    .transform((v) => new Set(v.split(',').map((c) => c.trim()).filter(Boolean)) as ReadonlySet<string>),
+    .transform(
+      (v) =>
+        new Set(
+          v
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        ) as ReadonlySet<string>,
+    ),
   /** Rail limit overrides per provider, as JSON (docs/providers.md, "Rails"); unset: the declared defaults. */
   PROVIDER_RAIL_LIMITS: railLimitsEnv,
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */

@@ -851,7 +851,8 @@ class Batch {
       return { outcome: 'refused', payoutId: row.id, status: row.status, reason };
     };
     if (row.status !== 'failed') {
-      if (row.status === 'reserved' && row.replays > 0) return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+      if (row.status === 'reserved' && row.replays > 0)
+        return { outcome: 'unchanged', payoutId: row.id, status: row.status };
       return refuse('not_failed');
     }
     if (row.failureCode !== r.failureCode) return refuse('failure_code_changed');
@@ -1074,7 +1075,10 @@ class Batch {
 /** Events whose outcome depends on a wallet's balance: they lock the batch's accounts in load(). */
 function readsBalances(e: ReconcilerEvent): boolean {
   return (
-    e.name === 'payout.accepted' || e.name === 'payout.replay' || e.name === 'wallet.fund' || e.name === 'wallet.release'
+    e.name === 'payout.accepted' ||
+    e.name === 'payout.replay' ||
+    e.name === 'wallet.fund' ||
+    e.name === 'wallet.release'
   );
 }
 

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
-import { askProvider, reportOf } from './resolutions.ts';
+import { askProvider, reportOf } from '../provider-lookup.ts';
 
 /** What the replay of a failed payout answers: as the replay of an unfinished one, and `pending` while the reconciler has not applied it. */
 export interface FailedReplayResult {
