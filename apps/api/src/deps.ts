@@ -27,6 +27,11 @@ export interface ApiDeps {
   allowPrivateWebhookTargets?: boolean;
   /** CONSOLE_SESSION_TTL_SECONDS: how long a console session lasts from sign-in (default 30 minutes). */
   consoleSessionTtlSeconds?: number;
+  /**
+   * SYSTEMIC_FAILURE_CODES: a failed payout with one of these codes may be replayed by an operator
+   * once its provider confirms it has no record of it; absent: none may.
+   */
+  systemicFailureCodes?: ReadonlySet<string>;
   /** OPERATOR_APPROVALS: a bulk replay waits for a second operator key's approval. */
   operatorApprovals?: boolean;
   /**

@@ -2,6 +2,23 @@ import { apiPortEnv, baseEnv, flag, operatorApprovalsEnv, parseEnv, tracingEnv, 
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES, providerEnv, providerWorkerEnv, railLimitsEnv } from '@payouts/providers';
 
+/**
+ * The failure codes the adapters give when the provider refused our credentials or our account
+ * configuration (kind `auth`: Krayon's `UNAUTHORIZED`, the Thai gateway's `INVALID_CREDENTIALS`,
+ * RazorpayX's `ACCOUNT_MISCONFIGURED`, `HTTP_401` / `HTTP_403` for an answer without a code, `AUTH`
+ * for one without any). Today such an answer parks the provider instead of failing the payout;
+ * a payout failed with one of these codes (by an engine before the gate, or a provider that
+ * answers a configuration problem as a refusal) is not a payout's failure.
+ */
+export const DEFAULT_SYSTEMIC_FAILURE_CODES = [
+  'AUTH',
+  'UNAUTHORIZED',
+  'INVALID_CREDENTIALS',
+  'ACCOUNT_MISCONFIGURED',
+  'HTTP_401',
+  'HTTP_403',
+] as const;
+
 export const apiEnvSchema = z.object({
   ...baseEnv,
   ...apiPortEnv,
@@ -44,6 +61,23 @@ export const apiEnvSchema = z.object({
    * purpose: the console is for looking and acting now, and signing in again takes the key.
    */
   CONSOLE_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+  /**
+   * The failure codes that are systemic, comma-separated: the provider refused our credentials or
+   * our account, not the payout. A payout failed with one of them may be replayed by an operator
+   * once its provider confirms it has no record of it (docs/operations.md); any other failure is final.
+   */
+  SYSTEMIC_FAILURE_CODES: z
+    .string()
+    .default(DEFAULT_SYSTEMIC_FAILURE_CODES.join(','))
+    .transform(
+      (v) =>
+        new Set(
+          v
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        ) as ReadonlySet<string>,
+    ),
   /** Rail limit overrides per provider, as JSON (docs/providers.md, "Rails"); unset: the declared defaults. */
   PROVIDER_RAIL_LIMITS: railLimitsEnv,
   /** Routing overrides, e.g. `INR=krayon,THB=thai-gateway`; unnamed currencies keep the defaults. */

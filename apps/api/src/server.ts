@@ -53,6 +53,7 @@ export async function startApi(options: {
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
       operatorApprovals: env.OPERATOR_APPROVALS,
+      systemicFailureCodes: env.SYSTEMIC_FAILURE_CODES,
       providerRates: new Map(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond])),
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0

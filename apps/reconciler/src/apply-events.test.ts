@@ -166,6 +166,43 @@ describe('applying reconciler events', () => {
     expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
   });
 
+  test('only an operator replay of a systemic failure brings a failed payout back, holding again under its own keys', async () => {
+    await fund(50_000);
+    const id = await newPayout(20_000);
+    const code = 'ACCOUNT_MISCONFIGURED';
+    await applyEvents(db.db, [accepted(id), report(id, 'failed', { failure: { code, message: 'refused' } })]);
+    const replay = (failureCode = code): ReconcilerEvent => ({
+      name: 'payout.replay',
+      data: { payoutId: id, failureCode, actor: 'key_op', lookup: 'no record of the payout' },
+    });
+    // A report asking for reserved is never the replay.
+    const reported = await applyEvents(db.db, [report(id, 'reserved')]);
+    expect(reported.results[0]).toMatchObject({ outcome: 'ignored', reason: 'transition_not_allowed' });
+    // A replay judged on another code than the payout has now is refused.
+    const other = await applyEvents(db.db, [replay('HTTP_401')]);
+    expect(other.results[0]).toMatchObject({ outcome: 'refused', reason: 'failure_code_changed' });
+    expect((await status(id)).status).toBe('failed');
+
+    const out = await applyEvents(db.db, [replay(), replay()]);
+    expect(out.results.map((r) => r.outcome)).toEqual(['applied', 'unchanged']);
+    expect(out.submits).toEqual([{ provider: 'razorpayx', payoutId: id, batch: false }]);
+    const row = await status(id);
+    expect([row.status, row.replays, row.failureCode, row.providerIdempotencyKey]).toEqual(['reserved', 1, null, id]);
+    expect(await wallet()).toEqual({ available: 29_000n, held: 21_000n });
+
+    // It fails again: this cycle's hold is released under this cycle's key; the ledger balances.
+    await applyEvents(db.db, [report(id, 'failed', { failure: { code: 'beneficiary_bank_rejected', message: 'no' } })]);
+    const keys = await db.db
+      .select({ key: ledgerTransactions.idempotencyKey })
+      .from(ledgerTransactions)
+      .where(eq(ledgerTransactions.payoutId, id));
+    expect(keys.map((k) => k.key).sort()).toEqual(
+      [`${id}:hold`, `${id}:void`, `${id}:hold:replay1`, `${id}:void:replay1`].sort(),
+    );
+    expect(await wallet()).toEqual({ available: 50_000n, held: 0n });
+    expect((await verifyLedger(db.db)).problems).toEqual([]);
+  });
+
   test('a posted payout keeps the fees it was charged: a later report cannot change them, and a reversal returns them', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);

@@ -126,6 +126,7 @@ function money(row: PayoutRow, feeModes: FeeModes = ON_TOP): PayoutMoney {
     amount: row.amount,
     feeReserve: row.feeReserve,
     feeMode: feeModes(row.provider),
+    replays: row.replays,
   };
 }
 
@@ -385,6 +386,8 @@ class Batch {
         return this.report(e.data);
       case 'payout.cancel':
         return this.cancel(e.data);
+      case 'payout.replay':
+        return this.replayFailed(e.data);
       case 'wallet.fund':
         return this.fund(e.data);
       case 'wallet.release':
@@ -605,7 +608,8 @@ class Batch {
       const rail = railFallbackTarget(row, r.failure, this.attempts.tenantRailFallback(row.tenantId));
       if (rail && canTransition(row.status, 'reserved')) return this.nextAttempt(row, r, r.failure, rail, detail);
     }
-    if (!canTransition(row.status, to)) {
+    // `failed → reserved` is an operator's replay only (`replayFailed`): no report brings a failed payout back.
+    if (!canTransition(row.status, to) || row.status === 'failed') {
       this.record(row, to, false, r.source, { ...detail, reason: 'transition_not_allowed' });
       return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'transition_not_allowed' };
     }
@@ -830,6 +834,56 @@ class Batch {
   }
 
   /**
+   * An operator's replay of a payout failed for a systemic reason (docs/operations.md): the API
+   * judged its failure code systemic and its provider confirmed it has no record of it. Applied
+   * only while the payout is still `failed` with that code (a second replay of the same request
+   * finds it reserved and changes nothing), and only if the wallet covers a new hold: the earlier
+   * release stays posted, the new hold is posted beside it under the replay's own keys, and the
+   * payout goes back to `reserved`, handed to its provider with its idempotency key unchanged.
+   */
+  private replayFailed(r: ReconcilerJobData<'payout.replay'>): EventResult {
+    const row = this.rows.get(r.payoutId);
+    if (!row) return { outcome: 'refused', payoutId: r.payoutId, reason: 'payout_not_found' };
+    const detail = { actor: r.actor, reason: 'systemic_failure_replay', failureCode: r.failureCode, lookup: r.lookup };
+    const refuse = (reason: string): EventResult => {
+      this.record(row, 'reserved', false, 'operator', { ...detail, refused: reason });
+      this.recordOperator(r.actor, 'payout.replay', row.id, {}, { outcome: 'refused', reason, status: row.status });
+      return { outcome: 'refused', payoutId: row.id, status: row.status, reason };
+    };
+    if (row.status !== 'failed') {
+      if (row.status === 'reserved' && row.replays > 0)
+        return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+      return refuse('not_failed');
+    }
+    if (row.failureCode !== r.failureCode) return refuse('failure_code_changed');
+    const key = accounts.available(row.tenantId, row.currency).key;
+    const balance = this.available.get(key) ?? 0n;
+    const needed = holdAmount(money(row));
+    if (balance < needed) return refuse('insufficient_funds');
+    this.available.set(key, balance - needed);
+    const previous = { failureCode: row.failureCode, failureMessage: row.failureMessage };
+    // The new cycle's number first: the hold below is keyed by it.
+    row.replays += 1;
+    this.postSteps(row, ledgerSteps(row, 'reserved'));
+    this.transition(
+      row,
+      'reserved',
+      'operator',
+      { queuedReason: null, failureCode: null, failureMessage: null, providerStatus: null },
+      { ...detail, replay: row.replays, previous },
+    );
+    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    this.recordOperator(
+      r.actor,
+      'payout.replay',
+      row.id,
+      {},
+      { outcome: 'applied', status: 'reserved', replay: row.replays, lookup: r.lookup, failure_code: r.failureCode },
+    );
+    return { outcome: 'applied', payoutId: row.id, status: 'reserved' };
+  }
+
+  /**
    * A reference funds once. Decided here, under the reference's lock and the wallet's, so that
    * concurrent fundings with one reference give one funding: the same amount and currency again
    * is `unchanged` (answered with what was funded), anything else is refused, and so is a funding
@@ -983,6 +1037,7 @@ class Batch {
         // A new provider attempt (rail fallback) changes these three; otherwise they are as loaded.
         method: r.method,
         attempt: r.attempt,
+        replays: r.replays,
         providerIdempotencyKey: r.providerIdempotencyKey,
         providerPayoutId: r.providerPayoutId,
         providerStatus: r.providerStatus,
@@ -1019,7 +1074,12 @@ class Batch {
 
 /** Events whose outcome depends on a wallet's balance: they lock the batch's accounts in load(). */
 function readsBalances(e: ReconcilerEvent): boolean {
-  return e.name === 'payout.accepted' || e.name === 'wallet.fund' || e.name === 'wallet.release';
+  return (
+    e.name === 'payout.accepted' ||
+    e.name === 'payout.replay' ||
+    e.name === 'wallet.fund' ||
+    e.name === 'wallet.release'
+  );
 }
 
 type ApprovalState = typeof approvalRequests.$inferSelect & { decisions: (typeof approvalDecisions.$inferSelect)[] };

@@ -11,8 +11,8 @@ import {
 } from './payout-states.ts';
 
 describe('the payout transition table', () => {
-  test('terminal states have no way out', () => {
-    for (const s of TERMINAL_STATUSES) expect(TRANSITIONS[s]).toEqual([]);
+  test('terminal states have no way out, but the replay of a failed payout back to reserved', () => {
+    for (const s of TERMINAL_STATUSES) expect(TRANSITIONS[s]).toEqual(s === 'failed' ? ['reserved'] : []);
   });
 
   test('processed can only be reversed (a bank return, possibly days later)', () => {

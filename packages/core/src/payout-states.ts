@@ -30,7 +30,10 @@ export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
  */
 export const INITIAL_STATUSES: readonly PayoutStatus[] = ['pending_approval', 'scheduled', 'accepted'];
 
-/** States after which no further change can happen. */
+/**
+ * States after which no further change can happen, with one exception: an operator's replay of a
+ * payout failed for a systemic reason (`failed → reserved`, below), which no report can ask for.
+ */
 export const TERMINAL_STATUSES: ReadonlySet<PayoutStatus> = new Set(['failed', 'rejected', 'cancelled', 'reversed']);
 
 /** States in which the engine has nothing left to do (processed may still be reversed by the bank). */
@@ -75,7 +78,11 @@ export const TRANSITIONS: Readonly<Record<PayoutStatus, readonly PayoutStatus[]>
   processing: ['reserved', 'needs_attention', ...PROVIDER_OUTCOMES.filter((s) => s !== 'processing')],
   needs_attention: ['submitted', ...PROVIDER_OUTCOMES],
   processed: ['reversed'],
-  failed: [],
+  // failed → reserved: only an operator's replay of a payout failed for a systemic reason (our
+  // credentials or account refused, SYSTEMIC_FAILURE_CODES), once a lookup proved its provider has
+  // no record of it; its hold is placed again. No provider report may ask for it (the reconciler
+  // refuses one), so a late answer can never bring a failed payout back.
+  failed: ['reserved'],
   rejected: [],
   cancelled: [],
   reversed: [],

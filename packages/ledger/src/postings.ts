@@ -35,6 +35,12 @@ export interface PayoutMoney {
    * wallet is charged the amount only.
    */
   feeMode?: 'on_top' | 'deducted';
+  /**
+   * How many times the payout was replayed out of `failed` (0 or absent: never). Each replay holds
+   * its money again, so its transactions carry `:replay<n>` after the kind: the first cycle's keys
+   * (`po_…:hold`, `po_…:void`) stay as they were, and no cycle can collide with another.
+   */
+  replays?: number;
 }
 
 function spec(
@@ -45,7 +51,7 @@ function spec(
 ): TransactionSpec {
   return {
     kind,
-    idempotencyKey: `${p.id}:${kind}`,
+    idempotencyKey: p.replays ? `${p.id}:${kind}:replay${p.replays}` : `${p.id}:${kind}`,
     currency: p.currency,
     payoutId: p.id,
     tenantId: p.tenantId,

@@ -26,12 +26,13 @@ describe('payout predicates', () => {
     expect(STATES.filter(waitsForDowntime).map(name)).toEqual(['queued (provider_downtime)']);
   });
 
-  test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval or for its time)', () => {
+  test('a hold exists from reserved on, except while waiting for the wallet (or, before it, for approval or for its time), and once failed', () => {
     expect(STATES.filter((p) => !holdPlaced(p)).map(name)).toEqual([
       'pending_approval',
       'scheduled',
       'accepted',
       'queued (wallet_low_balance)',
+      'failed',
     ]);
   });
 

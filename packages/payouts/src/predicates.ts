@@ -43,10 +43,17 @@ export const waitsForDowntimeSql: SQL = sql`(${eq(payouts.status, 'queued')} and
 
 /**
  * A hold exists from `reserved` on; a payout not yet reserved (waiting for approval or for its time,
- * or accepted), or still waiting for its wallet, has none.
+ * or accepted), or still waiting for its wallet, has none. Neither has a `failed` one: its hold was
+ * released on the way in, so the replay out of it (`failed → reserved`) holds its money again.
  */
 export function holdPlaced(p: PayoutState): boolean {
-  return !(p.status === 'pending_approval' || p.status === 'scheduled' || p.status === 'accepted' || waitsForWallet(p));
+  return !(
+    p.status === 'pending_approval' ||
+    p.status === 'scheduled' ||
+    p.status === 'accepted' ||
+    p.status === 'failed' ||
+    waitsForWallet(p)
+  );
 }
 
 /**

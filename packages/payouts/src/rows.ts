@@ -52,6 +52,7 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     beneficiaryId: row.beneficiaryId ?? null,
     beneficiaryVersion: row.beneficiaryVersion ?? null,
     attempt: 1,
+    replays: 0,
     railFallback: row.railFallback ?? null,
     providerPayoutId: null,
     providerStatus: null,

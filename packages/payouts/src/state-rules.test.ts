@@ -61,6 +61,8 @@ describe('the rules of each state', () => {
     [at('accepted'), 'reserved', ['hold']],
     [at('queued', 'wallet_low_balance'), 'reserved', ['hold']],
     [at('unknown'), 'reserved', []],
+    // A replay out of failed: its hold was released on the way in, so it is placed again.
+    [at('failed'), 'reserved', ['hold']],
     [at('accepted'), 'queued', []],
     [at('accepted'), 'cancelled', []],
     [at('pending_approval'), 'accepted', []],

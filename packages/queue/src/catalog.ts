@@ -115,6 +115,23 @@ export const reconcilerJobs = {
     }),
     retry: TRANSPORT_RETRY,
   },
+  /**
+   * An operator replays a payout failed for a systemic reason, once its provider confirmed it has
+   * no record of it: the reconciler holds its money again and hands it to its provider with the
+   * same idempotency key, if the payout is still failed with `failureCode` and the wallet covers it.
+   */
+  'payout.replay': {
+    schema: z.object({
+      payoutId: z.string(),
+      /** The failure code the API judged systemic: the replay applies only while the payout still has it. */
+      failureCode: z.string(),
+      actor: z.string(),
+      /** What the provider answered to the lookup that proved it has no record (kept in the history). */
+      lookup: z.string(),
+      ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
   /** An operator funds a wallet (idempotent on `reference`); queued payouts are then released. */
   'wallet.fund': {
     schema: z.object({

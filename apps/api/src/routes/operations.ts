@@ -18,6 +18,7 @@ import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
+import { replayFailed } from './systemic-replay.ts';
 
 /**
  * What operators need when things go wrong (issue: never lost, never paid twice): the payouts that
@@ -177,15 +178,21 @@ export function operationRoutes(deps: ApiDeps): Router {
   router.post('/payouts/:id/replay', async (req, res) => {
     const operator = requireOperator(req);
     const row = await findAnyPayout(deps, req.params.id);
+    if (row.status === 'failed') {
+      // Only a systemic failure, proven absent at the provider, is replayed (systemic-replay.ts).
+      const result = await replayFailed(deps, operator.keyId, row);
+      res.status(result.pending ? 202 : 200).json(result);
+      return;
+    }
     if (isFinal(row)) {
       throw problems.conflict(
         'payout_not_replayable',
-        `The payout is ${row.status}: final. A replay re-drives unfinished payouts only; pay again with a new payout.`,
+        `The payout is ${row.status}: final. A replay re-drives unfinished payouts only (and a payout failed for a systemic reason); pay again with a new payout.`,
       );
     }
     const replayed = await replay(deps, [row]);
     await record(operator.keyId, 'payout.replay', row.id, {}, { status: row.status, replayed: replayed.length });
-    res.json({ payout_id: row.id, status: row.status, replayed: replayed.length === 1 });
+    res.json({ payout_id: row.id, status: row.status, replayed: replayed.length === 1, pending: false });
   });
 
   router.post('/replays', async (req, res) => {
@@ -475,6 +482,14 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
     payouts: z.array(z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), provider: z.string() })),
   };
   const replayResult = z.object(replayFields).openapi('ReplayResult');
+  const replayOne = z
+    .object({
+      payout_id: z.string(),
+      status: z.enum(PAYOUT_STATUSES),
+      replayed: z.boolean(),
+      pending: z.boolean().openapi({ description: 'A failed payout handed over and not yet applied: read it again.' }),
+    })
+    .openapi('PayoutReplay');
 
   registry.registerPath({
     method: 'get',
@@ -511,16 +526,22 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
   registry.registerPath({
     method: 'post',
     path: '/v1/admin/payouts/{id}/replay',
-    summary: 'Re-drive an unfinished payout from its recorded state now (operator; recorded)',
+    summary:
+      'Re-drive an unfinished payout from its recorded state now, or replay one failed for a systemic reason once its provider proved it has no record of it (operator; recorded)',
     security,
     request: { params: payoutId },
     responses: h.keyed('operator', 'post', {
       200: h.json(
-        z.object({ payout_id: z.string(), status: z.enum(PAYOUT_STATUSES), replayed: z.boolean() }),
-        'Re-driven, or left alone because its job is live (replayed: false)',
+        replayOne,
+        'Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key',
+      ),
+      202: h.json(
+        replayOne,
+        'A failed payout handed to the reconciler and not applied within the wait (`pending: true`); read the payout again',
       ),
       404: undefined,
-      409: 'The payout is final (`payout_not_replayable`)',
+      409: 'The payout is final (`payout_not_replayable`); failed with a code that is not systemic (`failure_not_systemic`); its provider has it (`payout_at_provider`, nothing sent again, its state there in the detail); its provider cannot prove it has no record (`absence_not_proven`); or the wallet cannot cover its hold again (`insufficient_funds`)',
+      503: 'A failed payout: its provider could not be asked (`service_unavailable`); try again',
     }),
   });
   registry.registerPath({

@@ -1,8 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { isId } from '@payouts/core';
 import { payouts } from '@payouts/db';
-import { type PayoutRow, toCanonical } from '@payouts/payouts';
-import { ProviderError, type ProviderPayoutState } from '@payouts/providers';
+import type { PayoutRow } from '@payouts/payouts';
 import type { ProviderReport } from '@payouts/queue';
 import { eq } from 'drizzle-orm';
 import { Router } from 'express';
@@ -10,6 +9,7 @@ import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
+import { askProvider, reportOf } from '../provider-lookup.ts';
 import { payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody } from '../validation.ts';
@@ -62,9 +62,6 @@ type ResolveBody = z.infer<typeof resolveBody>;
 
 /** Outcomes the provider will not take back by itself (`processed` may yet be reversed, which a report also handles). */
 const SETTLED = new Set(['processed', 'failed', 'rejected', 'cancelled', 'reversed']);
-
-/** What the provider said when asked; `cannot_tell` is no record, or no way to ask. */
-type Asked = { kind: 'answer'; state: ProviderPayoutState } | { kind: 'cannot_tell'; why: string };
 
 export function resolutionRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -154,50 +151,6 @@ export function resolutionRoutes(deps: ApiDeps): Router {
   });
 
   return router;
-}
-
-/** Asks the payout's provider, by its id there or by our reference; a provider that is down is a 503 (ask again). */
-async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {
-  const adapter = deps.adapters.get(row.provider);
-  if (!adapter) return { kind: 'cannot_tell', why: `${row.provider} is not enabled on this deployment` };
-  try {
-    const state = row.providerPayoutId
-      ? await adapter.lookupById(row.providerPayoutId)
-      : await adapter.lookupByReference(toCanonical(row));
-    return state ? { kind: 'answer', state } : { kind: 'cannot_tell', why: 'no record of the payout' };
-  } catch (error) {
-    if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'unsupported')) {
-      return {
-        kind: 'cannot_tell',
-        why: error.kind === 'not_found' ? 'no record of the payout' : 'it cannot be asked',
-      };
-    }
-    throw problems.unavailable(
-      `${row.provider} could not be asked about the payout (${error instanceof Error ? error.message : String(error)}); try again.`,
-    );
-  }
-}
-
-function reportOf(
-  payoutId: string,
-  state: Pick<ProviderPayoutState, 'providerPayoutId' | 'outcome' | 'rawStatus' | 'utr' | 'failure'> &
-    Partial<ProviderPayoutState>,
-  resolution: ProviderReport['resolution'] | null,
-): ProviderReport {
-  return {
-    payoutId,
-    outcome: state.outcome,
-    providerPayoutId: state.providerPayoutId || null,
-    rawStatus: state.rawStatus,
-    fees: state.fees == null ? null : state.fees.toString(),
-    tax: state.tax == null ? null : state.tax.toString(),
-    utr: state.utr ?? null,
-    failure: state.failure ?? null,
-    queuedReason: null,
-    source: 'operator',
-    observedAt: Date.now(),
-    ...(resolution ? { resolution } : {}),
-  };
 }
 
 async function findPayout(deps: ApiDeps, id: string): Promise<PayoutRow> {

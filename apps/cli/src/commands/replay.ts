@@ -14,6 +14,8 @@ interface ReplayOne {
   payout_id: string;
   status: string;
   replayed: boolean;
+  /** A failed payout's replay handed to the reconciler and not yet applied. */
+  pending: boolean;
 }
 
 interface ReplayMany {
@@ -81,7 +83,9 @@ export function registerReplay(program: Command, ctx: Context): void {
         ctx.emit(cmd, body, () =>
           body.replayed
             ? `Replayed ${body.payout_id} (${body.status}).\n`
-            : `${body.payout_id} (${body.status}) was not re-driven: its job is already live.\n`,
+            : body.pending
+              ? `${body.payout_id} (${body.status}): its replay is handed over, not applied yet; look again.\n`
+              : `${body.payout_id} (${body.status}) was not re-driven: its job is already live.\n`,
         );
         return;
       }

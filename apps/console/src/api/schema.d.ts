@@ -5518,7 +5518,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-drive an unfinished payout from its recorded state now (operator; recorded) */
+        /** Re-drive an unfinished payout from its recorded state now, or replay one failed for a systemic reason once its provider proved it has no record of it (operator; recorded) */
         post: {
             parameters: {
                 query?: never;
@@ -5530,18 +5530,22 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Re-driven, or left alone because its job is live (replayed: false) */
+                /** @description Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            payout_id: string;
-                            /** @enum {string} */
-                            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
-                            replayed: boolean;
-                        };
+                        "application/json": components["schemas"]["PayoutReplay"];
+                    };
+                };
+                /** @description A failed payout handed to the reconciler and not applied within the wait (`pending: true`); read the payout again */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutReplay"];
                     };
                 };
                 /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
@@ -5580,7 +5584,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The payout is final (`payout_not_replayable`) */
+                /** @description The payout is final (`payout_not_replayable`); failed with a code that is not systemic (`failure_not_systemic`); its provider has it (`payout_at_provider`, nothing sent again, its state there in the detail); its provider cannot prove it has no record (`absence_not_proven`); or the wallet cannot cover its hold again (`insufficient_funds`) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5642,7 +5646,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                /** @description A failed payout: its provider could not be asked (`service_unavailable`); try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10659,6 +10663,14 @@ export interface components {
             age_seconds: number;
             created_at: string;
             updated_at: string;
+        };
+        PayoutReplay: {
+            payout_id: string;
+            /** @enum {string} */
+            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            replayed: boolean;
+            /** @description A failed payout handed over and not yet applied: read it again. */
+            pending: boolean;
         };
         ReplayResult: {
             dry_run: boolean;

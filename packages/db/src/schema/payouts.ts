@@ -121,6 +121,13 @@ export const payouts = pgTable(
      */
     attempt: integer('attempt').notNull().default(1),
     /**
+     * How many times the payout was replayed out of `failed` (a systemic failure, proven absent at
+     * its provider: docs/operations.md). Each replay places a new hold, so the ledger transactions of
+     * the n-th replay carry `:replay<n>` after their kind (`po_…:hold:replay1`): the earlier hold and
+     * its release stay as they were, and each cycle's keys are its own.
+     */
+    replays: integer('replays').notNull().default(0),
+    /**
      * The payout's own rail fallback choice (`rail_fallback` in the create request); null follows
      * the tenant's setting at the time the provider confirms the rail unavailable.
      */

@@ -1,0 +1,57 @@
+import { type PayoutRow, toCanonical } from '@payouts/payouts';
+import { ProviderError, type ProviderPayoutState } from '@payouts/providers';
+import type { ProviderReport } from '@payouts/queue';
+import type { ApiDeps } from './deps.ts';
+import { problems } from './problem.ts';
+
+/**
+ * Asking a payout's provider about it, as an operator's action does (a resolve, the replay of a
+ * systemic failure): by its id there, or by our reference, with the keys the api has.
+ */
+
+/** What the provider said when asked; `cannot_tell` is no record, or no way to ask. */
+type Asked = { kind: 'answer'; state: ProviderPayoutState } | { kind: 'cannot_tell'; why: string };
+
+/** Asks the payout's provider, by its id there or by our reference; a provider that is down is a 503 (ask again). */
+export async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {
+  const adapter = deps.adapters.get(row.provider);
+  if (!adapter) return { kind: 'cannot_tell', why: `${row.provider} is not enabled on this deployment` };
+  try {
+    const state = row.providerPayoutId
+      ? await adapter.lookupById(row.providerPayoutId)
+      : await adapter.lookupByReference(toCanonical(row));
+    return state ? { kind: 'answer', state } : { kind: 'cannot_tell', why: 'no record of the payout' };
+  } catch (error) {
+    if (error instanceof ProviderError && (error.kind === 'not_found' || error.kind === 'unsupported')) {
+      return {
+        kind: 'cannot_tell',
+        why: error.kind === 'not_found' ? 'no record of the payout' : 'it cannot be asked',
+      };
+    }
+    throw problems.unavailable(
+      `${row.provider} could not be asked about the payout (${error instanceof Error ? error.message : String(error)}); try again.`,
+    );
+  }
+}
+
+export function reportOf(
+  payoutId: string,
+  state: Pick<ProviderPayoutState, 'providerPayoutId' | 'outcome' | 'rawStatus' | 'utr' | 'failure'> &
+    Partial<ProviderPayoutState>,
+  resolution: ProviderReport['resolution'] | null,
+): ProviderReport {
+  return {
+    payoutId,
+    outcome: state.outcome,
+    providerPayoutId: state.providerPayoutId || null,
+    rawStatus: state.rawStatus,
+    fees: state.fees == null ? null : state.fees.toString(),
+    tax: state.tax == null ? null : state.tax.toString(),
+    utr: state.utr ?? null,
+    failure: state.failure ?? null,
+    queuedReason: null,
+    source: 'operator',
+    observedAt: Date.now(),
+    ...(resolution ? { resolution } : {}),
+  };
+}
