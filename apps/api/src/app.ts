@@ -15,6 +15,7 @@ import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { approvalRoutes } from './routes/approvals.ts';
+import { routingRuleRoutes } from './routes/routing-rules.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import { batchRoutes, isStreamedBatch } from './routes/batches.ts';
@@ -120,6 +121,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', approvalRoutes(deps, auth));
+  app.use('/v1', routingRuleRoutes(deps, auth));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1', beneficiaryRoutes(deps));
   app.use('/v1', settingsRoutes(deps, auth));

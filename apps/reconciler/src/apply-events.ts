@@ -50,6 +50,7 @@ import {
   type LedgerStep,
   ledgerSteps,
   type PayoutRow,
+  nextRouteProvider,
   railFallbackTarget,
   type TermsMismatch,
   termsMismatches,
@@ -603,7 +604,13 @@ class Batch {
     }
     if (to === 'failed' && r.failure) {
       const rail = railFallbackTarget(row, r.failure, this.attempts.tenantRailFallback(row.tenantId));
-      if (rail && canTransition(row.status, 'reserved')) return this.nextAttempt(row, r, r.failure, rail, detail);
+      if (rail && canTransition(row.status, 'reserved')) {
+        return this.nextAttempt(row, r, r.failure, { provider: row.provider, method: rail }, detail);
+      }
+      const provider = nextRouteProvider(row, r.failure);
+      if (provider && canTransition(row.status, 'reserved')) {
+        return this.nextAttempt(row, r, r.failure, { provider, method: row.method }, detail);
+      }
     }
     if (!canTransition(row.status, to)) {
       this.record(row, to, false, r.source, { ...detail, reason: 'transition_not_allowed' });
@@ -668,14 +675,17 @@ class Batch {
    * is unavailable, so the attempt ends (kept in `provider_attempts` and in the history) and the
    * payout goes back to `reserved` on the fallback rail as its next attempt, with that attempt's
    * own idempotency key, handed to its provider again. The hold stays: no ledger step.
+   * Provider fallback (docs/api.md, "Routing rules") is the same move to the next provider of the
+   * payout's route, on the same rail, after a confirmed failure its routing rule lists.
    */
   private nextAttempt(
     row: PayoutRow,
     r: ReconcilerJobData<'payout.report'>,
     failure: { code: string; message: string },
-    rail: string,
+    target: { provider: PayoutRow['provider']; method: string },
     detail: Record<string, unknown>,
   ): EventResult {
+    const reason = target.provider === row.provider ? 'rail_fallback' : 'provider_fallback';
     const providerPayoutId = r.providerPayoutId ?? row.providerPayoutId;
     const ended = this.attempts.end(
       row,
@@ -689,7 +699,8 @@ class Batch {
       r.source,
       {
         attempt: next,
-        method: rail,
+        provider: target.provider,
+        method: target.method,
         providerIdempotencyKey: attemptIdempotencyKey(row, next),
         providerPayoutId: null,
         providerStatus: null,
@@ -703,13 +714,13 @@ class Batch {
       {
         ...detail,
         reported: 'failed',
-        reason: 'rail_fallback',
+        reason,
         attempt: { number: ended.attempt, provider: ended.provider, method: ended.method, outcome: 'failed', failure },
-        next_attempt: { number: next, provider: row.provider, method: rail },
+        next_attempt: { number: next, provider: target.provider, method: target.method },
       },
     );
     this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
-    return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason: 'rail_fallback' };
+    return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason };
   }
 
   /**
@@ -980,7 +991,8 @@ class Batch {
         id: r.id,
         status: r.status,
         queuedReason: r.queuedReason,
-        // A new provider attempt (rail fallback) changes these three; otherwise they are as loaded.
+        // A new provider attempt (rail or provider fallback) changes these; otherwise they are as loaded.
+        provider: r.provider,
         method: r.method,
         attempt: r.attempt,
         providerIdempotencyKey: r.providerIdempotencyKey,

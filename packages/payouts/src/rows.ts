@@ -53,6 +53,8 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     beneficiaryVersion: row.beneficiaryVersion ?? null,
     attempt: 1,
     railFallback: row.railFallback ?? null,
+    route: row.route ?? null,
+    routeFallbackOn: row.routeFallbackOn ?? null,
     providerPayoutId: null,
     providerStatus: null,
     utr: null,
