@@ -3,7 +3,7 @@ import { verifyLedger } from '@payouts/ledger';
 import { waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
+import { client, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * Routing rules (docs/api.md, "Routing rules") through the API and the sandbox: the rules are
@@ -175,6 +175,39 @@ describe('routing rules', () => {
         attempt: { number: 1, provider: 'razorpayx', outcome: 'failed', failure: { code: 'imps_not_allowed' } },
         next_attempt: { number: 2, provider: 'krayon', method: 'IMPS' },
       },
+    });
+  });
+
+  test('a provider down before anything was sent (a downtime on its mode): the payout goes to the next, paid once', async () => {
+    await tenant.api('PUT', '/v1/routing-rules', RULES);
+    const op = client(system.api.url, system.operatorKey);
+    const declared = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
+      modes: ['IMPS'],
+      starts_at: new Date(Date.now() - 60_000).toISOString(),
+      ends_at: null,
+    });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    let id: string;
+    try {
+      const created = await post(payout('6262'));
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      expect(created.body).toMatchObject({ provider: 'razorpayx', route: ['razorpayx', 'krayon'] });
+      id = created.body.id;
+      const settled = await final(id);
+      expect(settled).toMatchObject({ status: 'processed', provider: 'krayon', attempt: 1 });
+    } finally {
+      await op('POST', `/v1/admin/providers/razorpayx/downtimes/${declared.body.id}/end`);
+    }
+    expect(await atProvider('razorpayx', id)).toEqual([]);
+    expect(await atProvider('krayon', id)).toEqual(['COMPLETED']);
+    expect(await ledgerKinds(id)).toEqual(['hold', 'post']);
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+
+    const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
+    const move = history.body.data.find((e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback');
+    expect(move).toMatchObject({
+      applied: true,
+      detail: { gate: 'provider_downtime', from_provider: 'razorpayx', next_provider: 'krayon' },
     });
   });
 

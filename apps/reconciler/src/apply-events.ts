@@ -52,6 +52,7 @@ import {
   type PayoutRow,
   nextRouteProvider,
   railFallbackTarget,
+  routeNext,
   type TermsMismatch,
   termsMismatches,
   waitsForWallet,
@@ -567,6 +568,7 @@ class Batch {
   private report(r: ReconcilerJobData<'payout.report'>): EventResult {
     const row = this.rows.get(r.payoutId);
     if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    if (r.reroute) return this.reroute(row, r, r.reroute);
     const stale = this.staleAttempt(row, r);
     if (stale) return stale;
     // Every provider answer is checked here, before anything else of it is believed: this is the
@@ -647,6 +649,48 @@ class Batch {
       detail,
     );
     return { outcome: 'applied', payoutId: row.id, status: to };
+  }
+
+  /**
+   * Provider fallback before sending (docs/api.md, "Routing rules"): the worker found the payout's
+   * provider unable to take it before anything was sent. Moved to the next provider of its route,
+   * same attempt and idempotency key (nothing reached the first), only while it is still waiting
+   * at that provider (`reserved` or `queued`, no provider id) and no submission of it was ever
+   * claimed (`provider_submissions`, written under this row's lock before any call): otherwise
+   * something may have been sent, and it stays where it is. The hold stays: no ledger step.
+   */
+  private reroute(
+    row: PayoutRow,
+    r: ReconcilerJobData<'payout.report'>,
+    move: NonNullable<ReconcilerJobData<'payout.report'>['reroute']>,
+  ): EventResult {
+    const waiting = row.status === 'reserved' || row.status === 'queued';
+    if (row.provider !== move.from || routeNext(row) !== move.to) {
+      // Already moved (a repeated report), or no longer this route's step: nothing to record.
+      return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+    }
+    if (!waiting || row.providerPayoutId !== null || this.attempts.claimed(row.id)) {
+      this.record(row, row.status, false, r.source, { observedAt: r.observedAt, reason: 'reroute_after_send', reroute: move });
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'reroute_after_send' };
+    }
+    const detail = {
+      observedAt: r.observedAt,
+      reason: 'provider_fallback',
+      gate: move.reason,
+      from_provider: move.from,
+      next_provider: move.to,
+    };
+    const fields = { provider: move.to, queuedReason: null };
+    if (row.status === 'queued') this.transition(row, 'reserved', r.source, fields, detail);
+    else {
+      // Still `reserved`: no state change, a history entry and `payout.updated`.
+      this.record(row, 'reserved', true, r.source, detail);
+      Object.assign(row, fields, { version: row.version + 1, updatedAt: this.now });
+      this.dirty.add(row.id);
+      this.outbox.payoutUpdated(row);
+    }
+    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    return { outcome: 'applied', payoutId: row.id, status: row.status, reason: 'provider_fallback' };
   }
 
   /**

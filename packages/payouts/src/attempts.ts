@@ -56,7 +56,13 @@ export function nextRouteProvider(
   row: Pick<PayoutRow, 'provider' | 'route' | 'routeFallbackOn'>,
   failure: { code: string } | null,
 ): ProviderId | null {
-  if (!failure || !row.route || !row.routeFallbackOn?.includes(failure.code)) return null;
+  if (!failure || !row.routeFallbackOn?.includes(failure.code)) return null;
+  return routeNext(row);
+}
+
+/** The provider after the payout's current one in its route, or null (no route, or the last). */
+export function routeNext(row: Pick<PayoutRow, 'provider' | 'route'>): ProviderId | null {
+  if (!row.route) return null;
   const at = row.route.indexOf(row.provider);
   return at >= 0 && at + 1 < row.route.length ? (row.route[at + 1] as ProviderId) : null;
 }
