@@ -130,7 +130,9 @@ describe('routing rules', () => {
     expect(named.body).toMatchObject({ provider: 'krayon', route: null });
 
     // Without Krayon's required contact fields, Krayon is cut from the route.
-    const cut = await post(payout('4242', { beneficiary: { name: 'Asha Rao', account_number: '123456784242', bank_code: 'HDFC0001234' } }));
+    const cut = await post(
+      payout('4242', { beneficiary: { name: 'Asha Rao', account_number: '123456784242', bank_code: 'HDFC0001234' } }),
+    );
     expect(cut.status, JSON.stringify(cut.body)).toBe(202);
     expect(cut.body.route).toEqual(['razorpayx']);
 
@@ -161,14 +163,22 @@ describe('routing rules', () => {
     const id = created.body.id as string;
 
     const settled = await final(id);
-    expect(settled).toMatchObject({ status: 'processed', provider: 'krayon', method: 'IMPS', attempt: 2, failure: null });
+    expect(settled).toMatchObject({
+      status: 'processed',
+      provider: 'krayon',
+      method: 'IMPS',
+      attempt: 2,
+      failure: null,
+    });
     expect(await atProvider('razorpayx', id)).toEqual(['failed']);
     expect(await atProvider('krayon', id)).toEqual(['COMPLETED']);
     expect(await ledgerKinds(id)).toEqual(['hold', 'post']);
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
 
     const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
-    const move = history.body.data.find((e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback');
+    const move = history.body.data.find(
+      (e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback',
+    );
     expect(move).toMatchObject({
       to_status: 'reserved',
       detail: {
@@ -204,7 +214,9 @@ describe('routing rules', () => {
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
 
     const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
-    const move = history.body.data.find((e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback');
+    const move = history.body.data.find(
+      (e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback',
+    );
     expect(move).toMatchObject({
       applied: true,
       detail: { gate: 'provider_downtime', from_provider: 'razorpayx', next_provider: 'krayon' },

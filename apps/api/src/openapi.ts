@@ -1,4 +1,3 @@
-import { routingRulesResource, routingRulesSchema } from './routing-schemas.ts';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { PAYOUT_STATUSES, PROVIDER_IDS } from '@payouts/core';
 import {
@@ -28,6 +27,7 @@ import { registerOperationPaths } from './routes/operations.ts';
 import { registerProviderHealthPaths } from './routes/providers.ts';
 import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import { registerResolutionPaths } from './routes/resolutions.ts';
+import { routingRulesResource, routingRulesSchema } from './routing-schemas.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,

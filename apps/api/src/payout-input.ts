@@ -1,4 +1,5 @@
 import { type FieldIssue, newId } from '@payouts/core';
+import type { RoutingRules } from '@payouts/db';
 import type { NewPayout } from '@payouts/payouts';
 import {
   AUTO_METHOD,
@@ -8,7 +9,6 @@ import {
   type ProviderAdapter,
   railIssues,
 } from '@payouts/providers';
-import type { RoutingRules } from '@payouts/db';
 import type { ApiDeps } from './deps.ts';
 import { zodIssues } from './problem.ts';
 import { matchingRule } from './routing-schemas.ts';
@@ -112,7 +112,11 @@ interface FitContext {
 }
 
 /** The payout prepared for one provider, by that provider's own rules and its rails' limits. */
-function fit(ctx: FitContext, provider: ProviderAdapter['id'] | undefined, first: PreparedPayout | null): PrepareResult {
+function fit(
+  ctx: FitContext,
+  provider: ProviderAdapter['id'] | undefined,
+  first: PreparedPayout | null,
+): PrepareResult {
   const { deps, body } = ctx;
   if (!provider) {
     return {
@@ -124,7 +128,12 @@ function fit(ctx: FitContext, provider: ProviderAdapter['id'] | undefined, first
   if (!adapter) {
     return {
       ok: false,
-      issues: [{ path: ctx.named ? 'provider' : 'currency', message: `provider ${provider} is not enabled on this deployment` }],
+      issues: [
+        {
+          path: ctx.named ? 'provider' : 'currency',
+          message: `provider ${provider} is not enabled on this deployment`,
+        },
+      ],
     };
   }
   if (!adapter.currencies.includes(body.currency)) {

@@ -49,8 +49,8 @@ import {
   dueForRelease,
   type LedgerStep,
   ledgerSteps,
-  type PayoutRow,
   nextRouteProvider,
+  type PayoutRow,
   railFallbackTarget,
   routeNext,
   type TermsMismatch,
@@ -670,7 +670,11 @@ class Batch {
       return { outcome: 'unchanged', payoutId: row.id, status: row.status };
     }
     if (!waiting || row.providerPayoutId !== null || this.attempts.claimed(row.id)) {
-      this.record(row, row.status, false, r.source, { observedAt: r.observedAt, reason: 'reroute_after_send', reroute: move });
+      this.record(row, row.status, false, r.source, {
+        observedAt: r.observedAt,
+        reason: 'reroute_after_send',
+        reroute: move,
+      });
       return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'reroute_after_send' };
     }
     const detail = {

@@ -15,10 +15,10 @@ import {
   insertRows,
   payoutBatches,
   payouts,
+  type RoutingRules,
   type Transaction,
   webhookDeliveries,
   webhookEvents,
-  type RoutingRules,
 } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import {
@@ -235,7 +235,9 @@ export function batchRoutes(deps: ApiDeps): Router {
             // The payouts, and their first event made from what was inserted, in one statement.
             // Rows whose rail the engine chose say so in their first event; the others share one detail.
             const chosen = new Map(
-              chunk.filter((r) => r.payout.railChoice || r.payout.route).map((r) => [r.payout.id, acceptedDetail(r.payout)]),
+              chunk
+                .filter((r) => r.payout.railChoice || r.payout.route)
+                .map((r) => [r.payout.id, acceptedDetail(r.payout)]),
             );
             const rows = chunk.map((r) => ({
               ...payoutRow(r.payout, tenantId, {

@@ -37,7 +37,8 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   // The provider is down (circuit open): pause this provider's queue for every worker.
   const circuitWait = await ctx.gate.circuitWait();
   if (circuitWait > 0) {
-    if (await rerouted(ctx, row, 'circuit_open')) return { kind: 'again', delayMs: circuitWait, data: { payoutId: row.id } };
+    if (await rerouted(ctx, row, 'circuit_open'))
+      return { kind: 'again', delayMs: circuitWait, data: { payoutId: row.id } };
     return { kind: 'rate_limited', delayMs: circuitWait };
   }
   // Our credentials were refused: the payout waits where it is unless this submission is the one probe.
@@ -210,7 +211,10 @@ async function rerouted(
   if (!to || (row.status !== 'reserved' && row.status !== 'queued') || row.providerPayoutId !== null) return false;
   if (await everClaimed(ctx.db, row.id)) return false;
   await report(ctx, bareReport(row.id, row.status, ctx.now(), { reroute: { from: row.provider, to, reason } }));
-  ctx.logger.info({ payoutId: row.id, from: row.provider, to, reason }, 'payout moved to the next provider of its route');
+  ctx.logger.info(
+    { payoutId: row.id, from: row.provider, to, reason },
+    'payout moved to the next provider of its route',
+  );
   return true;
 }
 
