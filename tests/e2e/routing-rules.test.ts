@@ -1,5 +1,6 @@
 import { ledgerTransactions } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
+import { ProviderGate } from '@payouts/queue';
 import { waitFor } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -221,6 +222,42 @@ describe('routing rules', () => {
       applied: true,
       detail: { gate: 'provider_downtime', from_provider: 'razorpayx', next_provider: 'krayon' },
     });
+  });
+
+  test('a provider whose credentials are rejected: a routed payout goes to the next, one already tried stays', async () => {
+    await tenant.api('PUT', '/v1/routing-rules', RULES);
+    const gate = new ProviderGate(system.queues.connection, system.prefix, 'razorpayx');
+    await sandbox('/razorpayx/config', 'PATCH', { credentialsRevoked: true });
+    let tried: string;
+    let routed: string;
+    try {
+      // Named its provider: no route. Its submission meets the 401 and parks RazorpayX.
+      const first = await post(payout('7272', { provider: 'razorpayx' }));
+      expect(first.status, JSON.stringify(first.body)).toBe(202);
+      tried = first.body.id;
+      await waitFor(async () => (await gate.isCredentialsRejected()) || undefined, {
+        message: 'RazorpayX parked for rejected credentials',
+        timeoutMs: 60_000,
+      });
+      const created = await post(payout('7373'));
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      routed = created.body.id;
+      const settled = await final(routed);
+      expect(settled).toMatchObject({ status: 'processed', provider: 'krayon', attempt: 1 });
+      expect((await tenant.api('GET', `/v1/payouts/${tried}`)).body).toMatchObject({ provider: 'razorpayx' });
+      expect((await tenant.api('GET', `/v1/payouts/${tried}`)).body.status).not.toBe('failed');
+    } finally {
+      await sandbox('/razorpayx/config', 'PATCH', { credentialsRevoked: false });
+    }
+    expect(await final(tried)).toMatchObject({ status: 'processed', provider: 'razorpayx' });
+    expect(await atProvider('razorpayx', routed)).toEqual([]);
+    expect(await atProvider('krayon', routed)).toEqual(['COMPLETED']);
+    expect(await atProvider('krayon', tried)).toEqual([]);
+    const history = await tenant.api('GET', `/v1/payouts/${routed}/events`);
+    expect(
+      history.body.data.find((e: { detail?: { reason?: string } }) => e.detail?.reason === 'provider_fallback'),
+    ).toMatchObject({ detail: { gate: 'credentials_rejected', next_provider: 'krayon' } });
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
   });
 
   test('an unknown outcome at the first provider never sends the payout to the next', async () => {
