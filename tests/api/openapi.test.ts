@@ -81,6 +81,7 @@ describe('the document', () => {
       beneficiary_version: null,
       queue_if_low_balance: false,
       rail_fallback: null,
+      route: null,
       attempt: 1,
       metadata: {},
       fees: null,

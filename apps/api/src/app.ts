@@ -27,6 +27,7 @@ import { payoutRoutes } from './routes/payouts.ts';
 import { providerHealthRoutes } from './routes/providers.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { resolutionRoutes } from './routes/resolutions.ts';
+import { routingRuleRoutes } from './routes/routing-rules.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webhookDeliveryAdminRoutes } from './routes/webhook-deliveries.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
@@ -120,6 +121,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
   app.use('/v1', payoutRoutes(deps));
   app.use('/v1', approvalRoutes(deps, auth));
+  app.use('/v1', routingRuleRoutes(deps, auth));
   app.use('/v1', balanceRoutes(deps));
   app.use('/v1', beneficiaryRoutes(deps));
   app.use('/v1', settingsRoutes(deps, auth));

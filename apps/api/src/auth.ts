@@ -1,5 +1,5 @@
 import type { TenantKeyRole } from '@payouts/core';
-import { type ApprovalPolicy, apiKeys, type Database, tenants } from '@payouts/db';
+import { type ApprovalPolicy, apiKeys, type Database, type RoutingRules, tenants } from '@payouts/db';
 import { eq, sql } from 'drizzle-orm';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hashApiKey, sameHash } from './api-keys.ts';
@@ -22,6 +22,8 @@ export interface Principal {
   duplicateReferenceGuard: boolean;
   /** The tenant's approval policy (cached with the key, like the guard); null: nothing needs approval. */
   approvalPolicy: ApprovalPolicy | null;
+  /** The tenant's routing rules (cached with the key, like the policy); null: each currency's provider. */
+  routingRules: RoutingRules | null;
   /** The purposes the tenant registered with its providers (cached with the key). */
   payoutPurposes: readonly string[];
 }
@@ -85,6 +87,7 @@ export function createAuthenticator(
           signingSecret: tenants.requestSigningSecret,
           duplicateReferenceGuard: tenants.duplicateReferenceGuard,
           approvalPolicy: tenants.approvalPolicy,
+          routingRules: tenants.routingRules,
           payoutPurposes: tenants.payoutPurposes,
         })
         .from(apiKeys)
@@ -104,6 +107,7 @@ export function createAuthenticator(
                 signingSecret: row.signingSecret ?? null,
                 duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
                 approvalPolicy: row.approvalPolicy ?? null,
+                routingRules: row.routingRules ?? null,
                 payoutPurposes: row.payoutPurposes ?? [],
               }
             : null,
@@ -192,6 +196,8 @@ export interface TenantCaller {
   duplicateReferenceGuard: boolean;
   /** The tenant's approval policy (docs/api.md, "Approvals"), cached with the key. */
   approvalPolicy: ApprovalPolicy | null;
+  /** The tenant's routing rules (docs/api.md, "Routing rules"), cached with the key. */
+  routingRules: RoutingRules | null;
   /** The purposes the tenant registered with its providers (docs/api.md, "Settings"), cached with the key. */
   payoutPurposes: readonly string[];
 }
@@ -214,6 +220,7 @@ export function requireTenant(req: Request, route: TenantRoute): TenantCaller {
     label: p.label,
     duplicateReferenceGuard: p.duplicateReferenceGuard,
     approvalPolicy: p.approvalPolicy,
+    routingRules: p.routingRules,
     payoutPurposes: p.payoutPurposes,
   };
 }

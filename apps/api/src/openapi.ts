@@ -27,6 +27,7 @@ import { registerOperationPaths } from './routes/operations.ts';
 import { registerProviderHealthPaths } from './routes/providers.ts';
 import { registerReconciliationPaths } from './routes/reconciliations.ts';
 import { registerResolutionPaths } from './routes/resolutions.ts';
+import { routingRulesResource, routingRulesSchema } from './routing-schemas.ts';
 import {
   apiKeySchema,
   apiKeySummarySchema,
@@ -346,6 +347,23 @@ function registerApprovalPaths(
     security,
     request: { body: { required: true, content: { 'application/json': { schema: approvalPolicySchema } } } },
     responses: keyed('tenant', 'put', { 200: json(approvalPolicyResource, 'The policy now'), 422: undefined }),
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/routing-rules',
+    summary: 'Your routing rules (admin keys)',
+    security,
+    responses: keyed('tenant', 'get', { 200: json(routingRulesResource, 'The rules') }),
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/routing-rules',
+    summary: 'Replace your routing rules (admin keys); `rules: []` goes back to each currency’s provider',
+    description:
+      'For a payout that names no `provider`, the first rule whose `match` it satisfies gives its route: the providers in order, cut at creation to those whose rules (rails, limits, required fields) the payout satisfies (none: 422). It moves to the next provider only while nothing was sent to the current one (gate closed or downtime before sending), or after the current one confirmed a failure whose code is in `fallback_on`; never after an unknown outcome. A provider not enabled here, one that does not pay the rule’s currency, `amount_min` above `amount_max` or no providers is a 422 naming the field.',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: routingRulesSchema } } } },
+    responses: keyed('tenant', 'put', { 200: json(routingRulesResource, 'The rules now'), 422: undefined }),
   });
   registry.registerPath({
     method: 'get',

@@ -1,4 +1,5 @@
 import { type FieldIssue, newId } from '@payouts/core';
+import type { RoutingRules } from '@payouts/db';
 import type { NewPayout } from '@payouts/payouts';
 import {
   AUTO_METHOD,
@@ -10,6 +11,7 @@ import {
 } from '@payouts/providers';
 import type { ApiDeps } from './deps.ts';
 import { zodIssues } from './problem.ts';
+import { matchingRule } from './routing-schemas.ts';
 import {
   asSavedBeneficiaryIssue,
   coolingOffDecision,
@@ -36,6 +38,11 @@ export interface PreparedPayout {
    * payout waits for an approval (reason `beneficiary_cooling_off`) until someone else approves it.
    */
   coolingOffEndsAt: Date | null;
+  /**
+   * Set when a routing rule chose the providers: the route (first = `provider`), cut to those whose
+   * rules the payout satisfies, and the confirmed failure codes that may move it to the next.
+   */
+  route: { providers: ProviderAdapter['id'][]; fallbackOn: string[] } | null;
 }
 
 /** Why a payout was refused: the issues naming the request's fields. */
@@ -50,7 +57,9 @@ export function beneficiaryIdOf(raw: unknown): string | null {
 
 /**
  * The one validation of a payout request, used by `POST /v1/payouts` and for every row of a
- * batch: the canonical schema, then routing, then the chosen provider's own rules. Returns the
+ * batch: the canonical schema, then routing (the tenant's first matching routing rule, else the
+ * currency's provider), then each provider's own rules: the route keeps the providers whose rules
+ * the payout satisfies, and a payout none of them takes is refused with the first one's issues. Returns the
  * issues (with the request's own field paths) instead of throwing, so a batch can report per row.
  */
 export function preparePayout(
@@ -59,11 +68,56 @@ export function preparePayout(
   savedBeneficiaries: ReadonlyMap<string, SavedBeneficiary> = new Map(),
   now: Date = new Date(),
   tenantPurposes: readonly string[] = [],
+  routingRules: RoutingRules | null = null,
 ): PrepareResult {
   const parsed = createPayoutSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const body = parsed.data;
-  const provider = body.provider ?? deps.routes[body.currency];
+  const rule = body.provider ? null : matchingRule(routingRules, { ...body, amount: BigInt(body.amount) });
+  // A payout naming its provider, or matching no rule, has one provider (today's currency routing).
+  // A rule's providers were checked when it was saved; `fit` still refuses one no longer enabled.
+  const candidates = rule ? (rule.providers as ProviderAdapter['id'][]) : [body.provider ?? deps.routes[body.currency]];
+  const ctx: FitContext = { deps, body, savedBeneficiaries, now, tenantPurposes, named: body.provider !== undefined };
+  let first: PreparedPayout | null = null;
+  let firstIssues: FieldIssue[] | null = null;
+  const route: ProviderAdapter['id'][] = [];
+  for (const provider of candidates) {
+    // The route's later providers are checked with the rail the first one chose (`auto`), and
+    // with the first one's id and key: the payout is one payout, whichever provider pays it.
+    const fitted = fit(ctx, provider, first);
+    if (!fitted.ok) {
+      firstIssues ??= fitted.issues;
+      continue;
+    }
+    first ??= fitted.payout;
+    route.push(fitted.payout.provider);
+    // A saved beneficiary's provider account belongs to one provider: such a payout keeps one.
+    if (first.saved) break;
+  }
+  if (!first) return { ok: false, issues: firstIssues ?? [] };
+  return {
+    ok: true,
+    payout: { ...first, route: rule ? { providers: route, fallbackOn: rule.fallback_on } : null },
+  };
+}
+
+interface FitContext {
+  deps: ApiDeps;
+  body: CreatePayoutBody;
+  savedBeneficiaries: ReadonlyMap<string, SavedBeneficiary>;
+  now: Date;
+  tenantPurposes: readonly string[];
+  /** Whether the request named the provider (its issues are then about `provider`). */
+  named: boolean;
+}
+
+/** The payout prepared for one provider, by that provider's own rules and its rails' limits. */
+function fit(
+  ctx: FitContext,
+  provider: ProviderAdapter['id'] | undefined,
+  first: PreparedPayout | null,
+): PrepareResult {
+  const { deps, body } = ctx;
   if (!provider) {
     return {
       ok: false,
@@ -76,7 +130,7 @@ export function preparePayout(
       ok: false,
       issues: [
         {
-          path: body.provider ? 'provider' : 'currency',
+          path: ctx.named ? 'provider' : 'currency',
           message: `provider ${provider} is not enabled on this deployment`,
         },
       ],
@@ -94,10 +148,10 @@ export function preparePayout(
   let saved: SavedBeneficiary | undefined;
   let coolingOffEndsAt: Date | null = null;
   if (body.beneficiary_id !== undefined) {
-    saved = savedBeneficiaries.get(body.beneficiary_id);
+    saved = ctx.savedBeneficiaries.get(body.beneficiary_id);
     const unpayable = unpayableIssue(body.beneficiary_id, saved);
     if (unpayable || !saved) return { ok: false, issues: unpayable ? [unpayable] : [] };
-    const coolingOff = coolingOffDecision(saved, now);
+    const coolingOff = coolingOffDecision(saved, ctx.now);
     if (coolingOff.kind === 'approval') coolingOffEndsAt = coolingOff.endsAt;
     beneficiary = payoutBeneficiaryOf(saved, provider);
   }
@@ -107,9 +161,9 @@ export function preparePayout(
   }
   const amount = BigInt(body.amount);
   const rails = (deps.rails ?? PROVIDER_RAILS).get(provider) ?? {};
-  let method = body.method;
-  let railChoice: PreparedPayout['railChoice'] = null;
-  if (body.method === AUTO_METHOD) {
+  let method = first?.canonical.method ?? body.method;
+  let railChoice: PreparedPayout['railChoice'] = first?.railChoice ?? null;
+  if (method === AUTO_METHOD) {
     const chosen = autoRail(rails, { amount, beneficiary });
     if (!chosen) {
       return {
@@ -120,14 +174,14 @@ export function preparePayout(
     method = chosen;
     railChoice = { requested: AUTO_METHOD, chosen };
   }
-  const id = newId('payout');
+  const id = first?.id ?? newId('payout');
   const canonical: CanonicalPayout = {
     id,
     amount,
     currency: body.currency,
     method,
     purpose: body.purpose ?? null,
-    purposeRegistered: body.purpose !== undefined && tenantPurposes.includes(body.purpose),
+    purposeRegistered: body.purpose !== undefined && ctx.tenantPurposes.includes(body.purpose),
     referenceId: body.reference_id ?? null,
     narration: body.narration ?? null,
     description: body.description ?? null,
@@ -142,7 +196,10 @@ export function preparePayout(
   const issues = [...adapter.validate(canonical), ...railIssues(rails, canonical)];
   if (issues.length > 0) return { ok: false, issues: saved ? issues.map(asSavedBeneficiaryIssue) : issues };
   const paid = saved ? { id: saved.beneficiary.id, version: saved.version.version } : null;
-  return { ok: true, payout: { id, body, provider, adapter, canonical, saved: paid, railChoice, coolingOffEndsAt } };
+  return {
+    ok: true,
+    payout: { id, body, provider, adapter, canonical, saved: paid, railChoice, coolingOffEndsAt, route: null },
+  };
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */
@@ -182,6 +239,8 @@ export function payoutRow(
     beneficiaryVersion: p.saved?.version ?? null,
     queueIfLowBalance: extra.queueIfLowBalance ?? p.body.queue_if_low_balance,
     railFallback: p.body.rail_fallback ?? null,
+    route: p.route?.providers ?? null,
+    routeFallbackOn: p.route?.fallbackOn ?? null,
     metadata: p.body.metadata ?? null,
     providerIdempotencyKey: p.canonical.idempotencyKey,
     feeReserve: p.adapter.feeReserve(p.canonical),
@@ -194,5 +253,8 @@ export function payoutRow(
 
 /** What a payout's first history entry says beyond who created it: the rail the engine chose, if it did. */
 export function acceptedDetail(p: PreparedPayout): Record<string, unknown> {
-  return p.railChoice ? { method_requested: p.railChoice.requested, method: p.railChoice.chosen } : {};
+  return {
+    ...(p.railChoice ? { method_requested: p.railChoice.requested, method: p.railChoice.chosen } : {}),
+    ...(p.route ? { route: p.route.providers } : {}),
+  };
 }

@@ -31,6 +31,9 @@ export const TENANT_ROUTE_ROLES = {
   // approver's (or an admin's), never the maker's own (403 approver_is_maker, routes/approvals.ts).
   'GET /v1/approval-policy': ADMINS,
   'PUT /v1/approval-policy': ADMINS,
+  // Routing rules choose where the tenant's money goes: configuration, like the policy.
+  'GET /v1/routing-rules': ADMINS,
+  'PUT /v1/routing-rules': ADMINS,
   'GET /v1/approvals': ALL,
   'POST /v1/payouts/:id/approve': APPROVERS,
   'POST /v1/payouts/:id/reject': APPROVERS,

@@ -246,6 +246,10 @@ const payoutFields = {
     .boolean()
     .nullable()
     .openapi({ description: 'The payout’s own rail fallback choice; null follows your setting rail_fallback.' }),
+  route: z.array(z.string()).nullable().openapi({
+    description:
+      'The providers this payout may go to, in order, when one of your routing rules chose them (docs/api.md, "Routing rules"); provider is the current one. Null: it stays with its provider.',
+  }),
   attempt: z.number().int().openapi({
     description:
       'The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt.',

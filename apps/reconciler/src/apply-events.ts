@@ -49,8 +49,10 @@ import {
   dueForRelease,
   type LedgerStep,
   ledgerSteps,
+  nextRouteProvider,
   type PayoutRow,
   railFallbackTarget,
+  routeNext,
   type TermsMismatch,
   termsMismatches,
   waitsForWallet,
@@ -569,6 +571,7 @@ class Batch {
   private report(r: ReconcilerJobData<'payout.report'>): EventResult {
     const row = this.rows.get(r.payoutId);
     if (!row) return { outcome: 'ignored', payoutId: r.payoutId, reason: 'payout_not_found' };
+    if (r.reroute) return this.reroute(row, r, r.reroute);
     const stale = this.staleAttempt(row, r);
     if (stale) return stale;
     // Every provider answer is checked here, before anything else of it is believed: this is the
@@ -606,7 +609,13 @@ class Batch {
     }
     if (to === 'failed' && r.failure) {
       const rail = railFallbackTarget(row, r.failure, this.attempts.tenantRailFallback(row.tenantId));
-      if (rail && canTransition(row.status, 'reserved')) return this.nextAttempt(row, r, r.failure, rail, detail);
+      if (rail && canTransition(row.status, 'reserved')) {
+        return this.nextAttempt(row, r, r.failure, { provider: row.provider, method: rail }, detail);
+      }
+      const provider = nextRouteProvider(row, r.failure);
+      if (provider && canTransition(row.status, 'reserved')) {
+        return this.nextAttempt(row, r, r.failure, { provider, method: row.method }, detail);
+      }
     }
     // `failed → reserved` is an operator's replay only (`replayFailed`): no report brings a failed payout back.
     if (!canTransition(row.status, to) || row.status === 'failed') {
@@ -647,6 +656,52 @@ class Batch {
   }
 
   /**
+   * Provider fallback before sending (docs/api.md, "Routing rules"): the worker found the payout's
+   * provider unable to take it before anything was sent. Moved to the next provider of its route,
+   * same attempt and idempotency key (nothing reached the first), only while it is still waiting
+   * at that provider (`reserved` or `queued`, no provider id) and no submission of it was ever
+   * claimed (`provider_submissions`, written under this row's lock before any call): otherwise
+   * something may have been sent, and it stays where it is. The hold stays: no ledger step.
+   */
+  private reroute(
+    row: PayoutRow,
+    r: ReconcilerJobData<'payout.report'>,
+    move: NonNullable<ReconcilerJobData<'payout.report'>['reroute']>,
+  ): EventResult {
+    const waiting = row.status === 'reserved' || row.status === 'queued';
+    if (row.provider !== move.from || routeNext(row) !== move.to) {
+      // Already moved (a repeated report), or no longer this route's step: nothing to record.
+      return { outcome: 'unchanged', payoutId: row.id, status: row.status };
+    }
+    if (!waiting || row.providerPayoutId !== null || this.attempts.claimed(row.id)) {
+      this.record(row, row.status, false, r.source, {
+        observedAt: r.observedAt,
+        reason: 'reroute_after_send',
+        reroute: move,
+      });
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'reroute_after_send' };
+    }
+    const detail = {
+      observedAt: r.observedAt,
+      reason: 'provider_fallback',
+      gate: move.reason,
+      from_provider: move.from,
+      next_provider: move.to,
+    };
+    const fields = { provider: move.to, queuedReason: null };
+    if (row.status === 'queued') this.transition(row, 'reserved', r.source, fields, detail);
+    else {
+      // Still `reserved`: no state change, a history entry and `payout.updated`.
+      this.record(row, 'reserved', true, r.source, detail);
+      Object.assign(row, fields, { version: row.version + 1, updatedAt: this.now });
+      this.dirty.add(row.id);
+      this.outbox.payoutUpdated(row);
+    }
+    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    return { outcome: 'applied', payoutId: row.id, status: row.status, reason: 'provider_fallback' };
+  }
+
+  /**
    * A provider's answer about an attempt that already ended (its id is an earlier attempt's), or a
    * report asking for `reserved` from `submitted` or `processing` (only a confirmed absence of an
    * outcome not known moves a payout back, from `unknown`; a new attempt is the reconciler's own
@@ -672,14 +727,17 @@ class Batch {
    * is unavailable, so the attempt ends (kept in `provider_attempts` and in the history) and the
    * payout goes back to `reserved` on the fallback rail as its next attempt, with that attempt's
    * own idempotency key, handed to its provider again. The hold stays: no ledger step.
+   * Provider fallback (docs/api.md, "Routing rules") is the same move to the next provider of the
+   * payout's route, on the same rail, after a confirmed failure its routing rule lists.
    */
   private nextAttempt(
     row: PayoutRow,
     r: ReconcilerJobData<'payout.report'>,
     failure: { code: string; message: string },
-    rail: string,
+    target: { provider: PayoutRow['provider']; method: string },
     detail: Record<string, unknown>,
   ): EventResult {
+    const reason = target.provider === row.provider ? 'rail_fallback' : 'provider_fallback';
     const providerPayoutId = r.providerPayoutId ?? row.providerPayoutId;
     const ended = this.attempts.end(
       row,
@@ -693,7 +751,8 @@ class Batch {
       r.source,
       {
         attempt: next,
-        method: rail,
+        provider: target.provider,
+        method: target.method,
         providerIdempotencyKey: attemptIdempotencyKey(row, next),
         providerPayoutId: null,
         providerStatus: null,
@@ -707,13 +766,13 @@ class Batch {
       {
         ...detail,
         reported: 'failed',
-        reason: 'rail_fallback',
+        reason,
         attempt: { number: ended.attempt, provider: ended.provider, method: ended.method, outcome: 'failed', failure },
-        next_attempt: { number: next, provider: row.provider, method: rail },
+        next_attempt: { number: next, provider: target.provider, method: target.method },
       },
     );
     this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
-    return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason: 'rail_fallback' };
+    return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason };
   }
 
   /**
@@ -1034,7 +1093,8 @@ class Batch {
         id: r.id,
         status: r.status,
         queuedReason: r.queuedReason,
-        // A new provider attempt (rail fallback) changes these three; otherwise they are as loaded.
+        // A new provider attempt (rail or provider fallback) changes these; otherwise they are as loaded.
+        provider: r.provider,
         method: r.method,
         attempt: r.attempt,
         replays: r.replays,

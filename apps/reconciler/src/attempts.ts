@@ -1,4 +1,4 @@
-import { type Database, providerAttempts, type Transaction, tenants } from '@payouts/db';
+import { type Database, providerAttempts, providerSubmissions, type Transaction, tenants } from '@payouts/db';
 import type { PayoutRow } from '@payouts/payouts';
 import type { ReconcilerJobData } from '@payouts/queue';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -38,6 +38,8 @@ export async function endedAttemptIds(
 export class AttemptFacts {
   private readonly earlier = new Map<string, Set<string>>();
   private readonly railFallback = new Map<string, boolean>();
+  /** Of the payouts a worker asked to move to another provider, those a submission was ever claimed for. */
+  private readonly claimedSubmissions = new Set<string>();
   /** Attempts ended by this batch, written with it. */
   readonly ended: EndedAttempt[] = [];
 
@@ -58,6 +60,16 @@ export class AttemptFacts {
         .from(providerAttempts)
         .where(inArray(providerAttempts.payoutId, retried));
       for (const a of found) if (a.providerPayoutId) facts.addEarlier(a.payoutId, a.providerPayoutId);
+    }
+    // A move to another provider before sending needs to know nothing was ever claimed for sending:
+    // read under the rows' locks, which every claim takes too.
+    const rerouted = [...new Set(reported.filter(({ r }) => r.reroute).map(({ row }) => row.id))];
+    if (rerouted.length > 0) {
+      const found = await tx
+        .select({ payoutId: providerSubmissions.payoutId })
+        .from(providerSubmissions)
+        .where(inArray(providerSubmissions.payoutId, rerouted));
+      for (const s of found) facts.claimedSubmissions.add(s.payoutId);
     }
     // Only a confirmed failure of a payout without its own choice needs the tenant's setting.
     const tenantIds = [
@@ -80,6 +92,11 @@ export class AttemptFacts {
   /** Whether `providerPayoutId` is the provider's id of one of the payout's earlier attempts. */
   isEarlier(payoutId: string, providerPayoutId: string | null): boolean {
     return providerPayoutId !== null && (this.earlier.get(payoutId)?.has(providerPayoutId) ?? false);
+  }
+
+  /** Whether a submission of the payout was ever claimed (something may have been sent). */
+  claimed(payoutId: string): boolean {
+    return this.claimedSubmissions.has(payoutId);
   }
 
   tenantRailFallback(tenantId: string): boolean {

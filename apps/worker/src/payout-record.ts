@@ -1,6 +1,15 @@
-import { type Database, payouts, rowsOf } from '@payouts/db';
+import { type Database, payouts, providerSubmissions, rowsOf } from '@payouts/db';
 import { type PayoutRow, submittableSql } from '@payouts/payouts';
 import { eq, sql } from 'drizzle-orm';
+
+/** Whether a submission of the payout was ever claimed: something may have been sent for it. */
+export async function everClaimed(db: Database, payoutId: string): Promise<boolean> {
+  const [found] = await db
+    .select({ payoutId: providerSubmissions.payoutId })
+    .from(providerSubmissions)
+    .where(eq(providerSubmissions.payoutId, payoutId));
+  return found !== undefined;
+}
 
 export async function loadPayout(db: Database, payoutId: string): Promise<PayoutRow | null> {
   const [row] = await db.select().from(payouts).where(eq(payouts.id, payoutId));
@@ -13,14 +22,15 @@ export async function loadPayout(db: Database, payoutId: string): Promise<Payout
  * record of calls, not payout state: that stays the reconciler's. Returns the attempt number,
  * or null when the payout may no longer be submitted (cancelled meanwhile, already further on).
  * One statement: the row lock is held from the check to the insert, as a transaction would, in
- * one round trip instead of four.
+ * one round trip instead of four. `provider` is the one the caller is about to call: a payout the
+ * reconciler moved to another provider meanwhile (routing rules) is not claimed.
  */
-export async function claimSubmission(db: Database, payoutId: string): Promise<number | null> {
+export async function claimSubmission(db: Database, payoutId: string, provider: string): Promise<number | null> {
   const [claim] = rowsOf<{ attempts: number }>(
     await db.execute(sql`
       with p as (
         select id from payouts
-        where id = ${payoutId} and ${submittableSql}
+        where id = ${payoutId} and provider = ${provider} and ${submittableSql}
         for update
       )
       insert into provider_submissions (payout_id) select id from p

@@ -45,3 +45,24 @@ export function railFallbackTarget(
   if (!RAIL_UNAVAILABLE_REASONS[row.provider]?.includes(failure.code)) return null;
   return FALLBACK_RAILS[row.method] ?? null;
 }
+
+/**
+ * Provider fallback (docs/api.md, "Routing rules"): the next provider of the payout's route after
+ * its current provider confirmed `failure`, or null — no route, a code its routing rule does not
+ * list in `fallback_on`, or the route's last provider. Only ever after a confirmed failure: an
+ * outcome not known never moves a payout to another provider.
+ */
+export function nextRouteProvider(
+  row: Pick<PayoutRow, 'provider' | 'route' | 'routeFallbackOn'>,
+  failure: { code: string } | null,
+): ProviderId | null {
+  if (!failure || !row.routeFallbackOn?.includes(failure.code)) return null;
+  return routeNext(row);
+}
+
+/** The provider after the payout's current one in its route, or null (no route, or the last). */
+export function routeNext(row: Pick<PayoutRow, 'provider' | 'route'>): ProviderId | null {
+  if (!row.route) return null;
+  const at = row.route.indexOf(row.provider);
+  return at >= 0 && at + 1 < row.route.length ? (row.route[at + 1] as ProviderId) : null;
+}

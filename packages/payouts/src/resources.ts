@@ -57,6 +57,7 @@ export function payoutResource(row: PayoutRow) {
     beneficiary_version: row.beneficiaryVersion,
     queue_if_low_balance: row.queueIfLowBalance,
     rail_fallback: row.railFallback,
+    route: row.route ?? null,
     attempt: row.attempt,
     metadata: row.metadata ?? {},
     fees: charged.fees === null ? null : jsonAmount(charged.fees),

@@ -54,6 +54,8 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     attempt: 1,
     replays: 0,
     railFallback: row.railFallback ?? null,
+    route: row.route ?? null,
+    routeFallbackOn: row.routeFallbackOn ?? null,
     providerPayoutId: null,
     providerStatus: null,
     utr: null,

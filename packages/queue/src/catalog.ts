@@ -52,6 +52,19 @@ export const providerReportSchema = z.object({
    * Set when an operator resolved a payout the provider could not tell about: who, on what
    * evidence. Kept in the payout's (hash-chained) history.
    */
+  /**
+   * Provider fallback before sending (docs/api.md, "Routing rules"): the worker found `from` unable
+   * to take the payout (circuit open, downtime, float short, credentials rejected) before anything
+   * was sent, and asks to move it to `to`, the next provider of its route. The reconciler checks
+   * under the payout's lock that it is still unsent and at `from`.
+   */
+  reroute: z
+    .object({
+      from: z.enum(PROVIDER_IDS),
+      to: z.enum(PROVIDER_IDS),
+      reason: z.enum(['circuit_open', 'provider_downtime', 'provider_low_balance', 'credentials_rejected']),
+    })
+    .optional(),
   resolution: z
     .object({
       actor: z.string(),

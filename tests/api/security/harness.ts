@@ -97,6 +97,16 @@ export const ROUTES: RouteSpec[] = [
     file: 'approvals',
   },
   { method: 'GET', path: '/v1/approvals', access: 'tenant', roles: READ, file: 'approvals' },
+  // routing-rules.security.test.ts
+  { method: 'GET', path: '/v1/routing-rules', access: 'tenant', roles: ADMIN, file: 'routing-rules' },
+  {
+    method: 'PUT',
+    path: '/v1/routing-rules',
+    access: 'tenant',
+    roles: ADMIN,
+    body: () => ({ rules: [] }),
+    file: 'routing-rules',
+  },
   { method: 'POST', path: '/v1/payouts/:id/approve', access: 'tenant', roles: APPROVE, file: 'approvals' },
   {
     method: 'POST',

@@ -15,6 +15,7 @@ import {
   insertRows,
   payoutBatches,
   payouts,
+  type RoutingRules,
   type Transaction,
   webhookDeliveries,
   webhookEvents,
@@ -123,11 +124,9 @@ export function batchRoutes(deps: ApiDeps): Router {
     express.json({ limit: BATCH_BODY_LIMIT_BYTES, verify: verifySignedBody }),
     refuseUnstorableBody,
     async (req, res) => {
-      const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes } = requireTenant(
-        req,
-        'POST /v1/payout-batches',
-      );
-      const tenant = { tenantId, payoutPurposes };
+      const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes, routingRules } =
+        requireTenant(req, 'POST /v1/payout-batches');
+      const tenant = { tenantId, payoutPurposes, routingRules };
       if (isDryRun(req)) {
         const parsed = req.is('text/csv') ? await parseCsv(deps, req, tenant) : await parseJson(deps, req, tenant);
         if (duplicateReferenceGuard) await refuseDuplicateReferences(deps, tenantId, parsed);
@@ -236,7 +235,9 @@ export function batchRoutes(deps: ApiDeps): Router {
             // The payouts, and their first event made from what was inserted, in one statement.
             // Rows whose rail the engine chose say so in their first event; the others share one detail.
             const chosen = new Map(
-              chunk.filter((r) => r.payout.railChoice).map((r) => [r.payout.id, acceptedDetail(r.payout)]),
+              chunk
+                .filter((r) => r.payout.railChoice || r.payout.route)
+                .map((r) => [r.payout.id, acceptedDetail(r.payout)]),
             );
             const rows = chunk.map((r) => ({
               ...payoutRow(r.payout, tenantId, {
@@ -426,6 +427,8 @@ export function batchRoutes(deps: ApiDeps): Router {
 interface RunOwner {
   tenantId: string;
   payoutPurposes: readonly string[];
+  /** Its routing rules: each row is routed as a payout created alone. */
+  routingRules: RoutingRules | null;
 }
 
 async function parseJson(deps: ApiDeps, req: Request, owner: RunOwner): Promise<Parsed> {
@@ -455,7 +458,7 @@ async function parseJson(deps: ApiDeps, req: Request, owner: RunOwner): Promise<
         item,
       );
     }
-    const prepared = preparePayout(deps, item, saved, now, owner.payoutPurposes);
+    const prepared = preparePayout(deps, item, saved, now, owner.payoutPurposes, owner.routingRules);
     return prepared.ok ? { row: i + 1, payout: prepared.payout } : refusedRow(i + 1, prepared.issues, item);
   });
   return {
@@ -556,7 +559,7 @@ async function parseCsv(deps: ApiDeps, req: Request, owner: RunOwner): Promise<P
   const saved = await savedBeneficiariesOf(deps, owner.tenantId, records);
   const now = new Date();
   const rows: Parsed['rows'] = records.map((payout, i) => {
-    const prepared = preparePayout(deps, payout, saved, now, owner.payoutPurposes);
+    const prepared = preparePayout(deps, payout, saved, now, owner.payoutPurposes, owner.routingRules);
     return prepared.ok
       ? { row: i + 1, payout: prepared.payout }
       : refusedRow(

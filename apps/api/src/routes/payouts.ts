@@ -31,15 +31,13 @@ export function payoutRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
-    const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes } = requireTenant(
-      req,
-      'POST /v1/payouts',
-    );
+    const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes, routingRules } =
+      requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
     parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
     const beneficiaryId = beneficiaryIdOf(req.body);
     const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
-    const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes);
+    const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes, routingRules);
     if (!prepared.ok) throw problems.invalid(prepared.issues);
     const { id } = prepared.payout;
     const print = fingerprint(req, req.body);

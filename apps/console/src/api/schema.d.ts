@@ -2832,6 +2832,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/routing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your routing rules (admin keys) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The rules */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoutingRulesResource"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace your routing rules (admin keys); `rules: []` goes back to each currency’s provider
+         * @description For a payout that names no `provider`, the first rule whose `match` it satisfies gives its route: the providers in order, cut at creation to those whose rules (rails, limits, required fields) the payout satisfies (none: 422). It moves to the next provider only while nothing was sent to the current one (gate closed or downtime before sending), or after the current one confirmed a failure whose code is in `fallback_on`; never after an unknown outcome. A provider not enabled here, one that does not pay the rule’s currency, `amount_min` above `amount_max` or no providers is a 422 naming the field.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRules"];
+                };
+            };
+            responses: {
+                /** @description The rules now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoutingRulesResource"];
+                    };
+                };
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, an unknown or revoked one (`unauthorized`), or a signing tenant’s request without a valid signature (`signature_missing`, `signature_timestamp_stale`, `signature_invalid`, `signature_replayed`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An operator key on a tenant route (`forbidden`), a tenant key whose role may not use the route (`role_forbidden`), or a console session’s write without its X-CSRF-Token or from another Origin (`csrf_failed`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body over 1 MB (`body_too_large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A body that is not application/json (`unsupported_media_type`, field `Content-Type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed (`validation_failed`); `errors` names each field */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over the API key’s rate limit (`rate_limited`): see Retry-After and the RateLimit-* headers */
+                429: {
+                    headers: {
+                        /** @description Seconds until a retry may pass. */
+                        "Retry-After"?: number;
+                        /** @description The key’s burst. */
+                        "RateLimit-Limit"?: number;
+                        /** @description Requests left in the burst. */
+                        "RateLimit-Remaining"?: number;
+                        /** @description Seconds until the burst is full again. */
+                        "RateLimit-Reset"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request line and headers over 16 KB (`headers_too_large`), answered before any route runs */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); the request may be retried */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Postgres (or Redis, where the route needs it) cannot be reached (`service_unavailable`, `Retry-After: 5`): retry the same request */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/approvals": {
         parameters: {
             query?: never;
@@ -9872,6 +10113,8 @@ export interface components {
             queue_if_low_balance: boolean;
             /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
             rail_fallback: boolean | null;
+            /** @description The providers this payout may go to, in order, when one of your routing rules chose them (docs/api.md, "Routing rules"); provider is the current one. Null: it stays with its provider. */
+            route: string[] | null;
             /** @description The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt. */
             attempt: number;
             metadata: {
@@ -10414,6 +10657,8 @@ export interface components {
             queue_if_low_balance: boolean;
             /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
             rail_fallback: boolean | null;
+            /** @description The providers this payout may go to, in order, when one of your routing rules chose them (docs/api.md, "Routing rules"); provider is the current one. Null: it stays with its provider. */
+            route: string[] | null;
             /** @description The current provider attempt, from 1: a rail fallback starts attempt 2 on NEFT with its own idempotency key at the provider. provider, method and provider_payout_id are the current attempt’s; the history shows every attempt. */
             attempt: number;
             metadata: {
@@ -10476,6 +10721,46 @@ export interface components {
                 COP?: number;
             };
             approvals_required: 1 | 2;
+        };
+        RoutingRulesResource: {
+            /** @enum {string} */
+            object: "routing_rules";
+            rules: {
+                match: {
+                    currency?: string;
+                    method?: string;
+                    amount_min?: number;
+                    amount_max?: number;
+                };
+                providers: string[];
+                fallback_on: string[];
+            }[];
+        };
+        RoutingRules: {
+            rules: components["schemas"]["RoutingRule"][];
+        };
+        RoutingRule: {
+            /**
+             * @description Every key is optional; a rule without `match` matches every payout.
+             * @default {}
+             */
+            match: {
+                /** @enum {string} */
+                currency?: "INR" | "THB" | "USD" | "COP";
+                /** @description The payout’s `method` as requested (`IMPS`, `NEFT`, `auto`, …). */
+                method?: string;
+                /** @description The smallest amount the rule matches (minor units, inclusive). */
+                amount_min?: number;
+                /** @description The largest amount the rule matches (minor units, inclusive). */
+                amount_max?: number;
+            };
+            /** @description The route, in order: the first is tried first. */
+            providers: string[];
+            /**
+             * @description Failure codes (as in the payout’s `failure.code`) which, once the current provider has confirmed them, send the payout to the next provider of its route.
+             * @default []
+             */
+            fallback_on: string[];
         };
         ApprovalList: {
             data: components["schemas"]["Approval"][];

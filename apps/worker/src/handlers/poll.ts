@@ -78,6 +78,9 @@ export async function observe(
 export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
+  // Moved to the next provider of its route (routing rules): that provider's chain follows it; an
+  // answer about the attempt at this one would be an earlier attempt's, recorded and ignored anyway.
+  if (row.provider !== ctx.adapter.id) return { kind: 'done', result: `moved_to:${row.provider}` };
   const { status } = row;
   if (NOT_POLLED.has(status)) return { kind: 'done', result: `not_polled:${status}` };
   if (waitsForWallet(row)) return { kind: 'done', result: 'wallet_queue' };

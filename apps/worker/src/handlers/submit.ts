@@ -1,8 +1,16 @@
-import { awaitingSubmission, downtimeCovering, parkedPayouts, submittable, toCanonical } from '@payouts/payouts';
+import {
+  awaitingSubmission,
+  downtimeCovering,
+  type PayoutRow,
+  parkedPayouts,
+  routeNext,
+  submittable,
+  toCanonical,
+} from '@payouts/payouts';
 import { ProviderError } from '@payouts/providers';
-import { releaseParked } from '@payouts/queue';
+import { type ProviderReport, releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
-import { claimSubmission, loadPayout } from '../payout-record.ts';
+import { claimSubmission, everClaimed, loadPayout } from '../payout-record.ts';
 import { registeredAccount } from '../registration.ts';
 import { decideRegistrationFailure, decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
 import {
@@ -23,13 +31,20 @@ import {
 export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string }): Promise<JobControl> {
   const row = await loadPayout(ctx.db, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
+  // Moved to the next provider of its route (routing rules): that provider's queue has it now.
+  if (row.provider !== ctx.adapter.id) return { kind: 'done', result: `moved_to:${row.provider}` };
 
   // The provider is down (circuit open): pause this provider's queue for every worker.
   const circuitWait = await ctx.gate.circuitWait();
-  if (circuitWait > 0) return { kind: 'rate_limited', delayMs: circuitWait };
+  if (circuitWait > 0) {
+    if (await rerouted(ctx, row, 'circuit_open'))
+      return { kind: 'again', delayMs: circuitWait, data: { payoutId: row.id } };
+    return { kind: 'rate_limited', delayMs: circuitWait };
+  }
   // Our credentials were refused: the payout waits where it is unless this submission is the one probe.
   const credentials = await ctx.gate.credentialsCheck();
   if (!credentials.go) {
+    await rerouted(ctx, row, 'credentials_rejected');
     return { kind: 'again', delayMs: credentials.waitMs + jitter(credentials.waitMs), data: { payoutId: row.id } };
   }
   // A downtime covers the payout's method: it waits in queued, unsent, until the downtime ends
@@ -41,7 +56,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
       ? await downtimeCovering(ctx.db, ctx.adapter.id, row.method, new Date(ctx.now()))
       : null;
   if (downtime) {
-    if (row.status !== 'queued') {
+    if ((await rerouted(ctx, row, 'provider_downtime')) === false && row.status !== 'queued') {
       await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_downtime' }));
     }
     countRetry(ctx, 'parked');
@@ -53,13 +68,13 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   // The provider's float is short: stay parked unless this submission is the one probe.
   const float = await ctx.gate.floatCheck();
   if (!float.go) {
-    if (row.status === 'reserved') {
+    if ((await rerouted(ctx, row, 'provider_low_balance')) === false && row.status === 'reserved') {
       await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_low_balance' }));
     }
     return { kind: 'again', delayMs: float.waitMs + jitter(float.waitMs), data: { payoutId: row.id } };
   }
 
-  const attempt = await claimSubmission(ctx.db, row.id);
+  const attempt = await claimSubmission(ctx.db, row.id, row.provider);
   if (attempt === null) {
     // Cancelled, or already past submission (a re-driven duplicate): make sure someone follows it.
     if (row.providerPayoutId || row.status === 'unknown' || row.status === 'submitted' || row.status === 'processing') {
@@ -178,6 +193,29 @@ const DOWNTIME_RECHECK_MS = 60_000;
 /** Spreads parked payouts over a fifth of their wait, so a release does not arrive all at once. */
 function jitter(ms: number): number {
   return Math.floor(Math.random() * Math.max(1, ms / 5));
+}
+
+/**
+ * Provider fallback before sending (docs/api.md, "Routing rules"): the payout's provider cannot
+ * take it now, its route has a next provider, and nothing was ever sent for it (no submission
+ * claimed, no provider id): asks the reconciler to move it there, which checks the same under the
+ * payout's lock and hands it to that provider's queue. True when asked; this job then only wakes
+ * to find the payout gone (or, refused, waits as any other).
+ */
+async function rerouted(
+  ctx: HandlerContext,
+  row: PayoutRow,
+  reason: NonNullable<ProviderReport['reroute']>['reason'],
+): Promise<boolean> {
+  const to = routeNext(row);
+  if (!to || (row.status !== 'reserved' && row.status !== 'queued') || row.providerPayoutId !== null) return false;
+  if (await everClaimed(ctx.db, row.id)) return false;
+  await report(ctx, bareReport(row.id, row.status, ctx.now(), { reroute: { from: row.provider, to, reason } }));
+  ctx.logger.info(
+    { payoutId: row.id, from: row.provider, to, reason },
+    'payout moved to the next provider of its route',
+  );
+  return true;
 }
 
 /** A failure that says "the provider is down" counts toward opening its circuit. */

@@ -132,6 +132,18 @@ export const payouts = pgTable(
      * the tenant's setting at the time the provider confirms the rail unavailable.
      */
     railFallback: boolean('rail_fallback'),
+    /**
+     * Provider routing (docs/api.md, "Routing rules"): the ordered providers this payout may go to,
+     * chosen at creation by the tenant's first matching rule and cut to those whose rules it
+     * satisfies; `provider` is the current one. Null for a payout that named its provider (or was
+     * created before routing rules): it stays with that provider.
+     */
+    route: text('route').array(),
+    /**
+     * The confirmed failure codes after which the payout may go to the next provider of its route
+     * (the matched rule's `fallback_on`, kept with the payout so a later rule change does not move it).
+     */
+    routeFallbackOn: text('route_fallback_on').array(),
     providerPayoutId: text('provider_payout_id'),
     providerStatus: text('provider_status'),
     utr: text('utr'),

@@ -12,6 +12,19 @@ export interface ApprovalPolicy {
   expires_after_hours: number;
 }
 
+/**
+ * A tenant's routing rules (docs/api.md, "Routing rules"): the first rule whose `match` a payout
+ * that names no provider satisfies gives its ordered providers; `fallback_on` lists the confirmed
+ * failure codes after which it may go to the next one. Amounts in minor units.
+ */
+export interface RoutingRules {
+  rules: {
+    match: { currency?: string; method?: string; amount_min?: number; amount_max?: number };
+    providers: string[];
+    fallback_on: string[];
+  }[];
+}
+
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -43,6 +56,8 @@ export const tenants = pgTable('tenants', {
    * A payout's own `rail_fallback` overrides this default.
    */
   railFallback: boolean('rail_fallback').notNull().default(false),
+  /** Routing rules for payouts that name no provider (null: each currency's configured provider). */
+  routingRules: jsonb('routing_rules').$type<RoutingRules>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
