@@ -131,10 +131,11 @@ export async function handleConfirmList(ctx: HandlerContext, _data: object): Pro
     'webhooks confirmed by list',
   );
   if (control) return control;
-  // More came meanwhile (or more than one window holds): this job runs again after a window.
-  if ((await redis.zcard(key)) > 0) {
-    return { kind: 'again', delayMs: ctx.webhooks?.confirmWindowMs ?? 1_000, data: {} };
-  }
+  // More came meanwhile (or more than one window holds): the next window's job takes them. Not
+  // this job again: every window's job would then go on as a chain of its own while webhooks keep
+  // coming, several list calls a second instead of one (measured: 1,268 lists for 600 payouts).
+  // The next window's id is shared with the webhooks that schedule it, so it runs once.
+  if ((await redis.zcard(key)) > 0) await scheduleWindow(ctx);
   return { kind: 'done', result: `listed:${found.size}/${open.size}` };
 }
 
