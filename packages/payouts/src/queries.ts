@@ -43,6 +43,18 @@ export function awaitingSubmission(db: Executor, provider: ProviderId, limit = 5
 }
 
 /**
+ * How many times operators replayed payouts of a batch: each replay reopens a finished batch, so
+ * its next completion is a new `batch.completed` (see the reconciler's outbox).
+ */
+export async function batchReplays(db: Executor, batchId: string): Promise<number> {
+  const [row] = await db
+    .select({ replays: sql<number>`coalesce(sum(${payouts.replays}), 0)::int` })
+    .from(payouts)
+    .where(eq(payouts.batchId, batchId));
+  return row?.replays ?? 0;
+}
+
+/**
  * A batch's payouts by state and currency: what its progress is made of, for the API's answer
  * and the reconciler's `batch.completed` webhook alike.
  */

@@ -269,4 +269,46 @@ describe('the webhook outbox', () => {
     await applyEvents(db.db, [report(inr, 'reversed')]);
     expect(await eventsOf(batchId)).toHaveLength(1);
   });
+  test('a batch reopened by a replay completes again: a second batch.completed, with a higher version', async () => {
+    await fund('INR', 100_000);
+    await endpoint({ enabledEvents: ['batch.completed'] });
+    const batchId = newId('batch');
+    await db.db.insert(payoutBatches).values({
+      id: batchId,
+      tenantId,
+      mode: 'all_or_nothing',
+      onInsufficientFunds: 'refuse',
+      source: 'json',
+      totalRows: 2,
+      acceptedRows: 2,
+      rejectedRows: 0,
+      rowErrors: [],
+      totals: [],
+    });
+    const paid = await newPayout({ batchId, batchRow: 1 });
+    const refused = await newPayout({ batchId, batchRow: 2 });
+    await applyEvents(db.db, [accepted(paid), accepted(refused), report(paid, 'processed'), report(refused, 'failed')]);
+    expect((await eventsOf(batchId)).map((e) => [e.type, e.subjectVersion])).toEqual([['batch.completed', 1]]);
+
+    const replay: ReconcilerEvent = {
+      name: 'payout.replay',
+      data: { payoutId: refused, failureCode: 'beneficiary_bank_rejected', actor: 'op_1', lookup: 'not found' },
+    } as ReconcilerEvent;
+    await applyEvents(db.db, [replay]);
+    // Processing again: no completion while the replayed payout is in flight.
+    expect(await eventsOf(batchId)).toHaveLength(1);
+
+    await applyEvents(db.db, [report(refused, 'processed')]);
+    const events = await eventsOf(batchId);
+    expect(events.map((e) => [e.type, e.subjectVersion])).toEqual([
+      ['batch.completed', 1],
+      ['batch.completed', 2],
+    ]);
+    const data = (must(events[1], 'events[1]').payload as { data: Record<string, unknown> }).data;
+    expect(data).toMatchObject({ id: batchId, status: 'completed', counts: { processed: 2 } });
+
+    // Applying the same report again changes nothing and writes no third completion.
+    await applyEvents(db.db, [report(refused, 'processed')]);
+    expect(await eventsOf(batchId)).toHaveLength(2);
+  });
 });

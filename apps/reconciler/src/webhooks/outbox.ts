@@ -12,6 +12,7 @@ import {
   webhookEvents,
 } from '@payouts/db';
 import {
+  batchReplays,
   batchStatusGroups,
   batchStatusResource,
   isFinal,
@@ -251,6 +252,13 @@ export class WebhookOutbox {
    * (taken last, after payouts and accounts, in id order: no deadlock), so the second, reading
    * after the first committed, sees the batch complete. Both may see it complete on a replay: the
    * unique (subject, version, type) keeps one event.
+   *
+   * A batch can finish more than once: an operator's replay of a payout failed for a systemic reason
+   * takes it back to `reserved`, the batch is processing again, and it completes again when that
+   * payout is final. Each completion is its own event: its version is 1 + the replays of the
+   * batch's payouts so far, so the first completion is version 1 and a completion after replays has
+   * a higher one (a bulk replay of several payouts that finish together gives one event, so versions
+   * may skip numbers; they only grow).
    */
   private async completedBatches(): Promise<number> {
     const locked = await this.tx
@@ -266,7 +274,8 @@ export class WebhookOutbox {
       if (data.status !== 'completed') continue;
       const targets = this.subscribers(batch.tenantId, 'batch.completed');
       if (targets.length === 0) continue;
-      const { event, deliveries } = this.build(batch.tenantId, 'batch.completed', batch.id, 1, data, targets);
+      const version = 1 + (await batchReplays(this.tx, batch.id));
+      const { event, deliveries } = this.build(batch.tenantId, 'batch.completed', batch.id, version, data, targets);
       const inserted = await insertRows(this.tx, webhookEvents, [event], {
         onConflictDoNothing: ['subject_id', 'subject_version', 'type'],
         returning: ['id'],
