@@ -98,6 +98,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       await db.insert(payouts).values(values);
     }
 
+    const metricsPort = await freePort();
     worker = new AppProcess(
       'worker',
       'worker',
@@ -108,7 +109,7 @@ export async function run(ctx: BenchContext): Promise<void> {
         QUEUE_PREFIX: prefix,
         RAZORPAYX_BASE_URL: `${sandbox.url}/razorpayx`,
         // Its own port: the default one may be taken by another worker on this machine.
-        METRICS_PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
         ...WORKER_ENV,
       },
       join(logDir, 'worker.log'),
@@ -147,6 +148,9 @@ export async function run(ctx: BenchContext): Promise<void> {
       samples.push(rss);
     }
     const seconds = (performance.now() - t0) / 1000;
+    // Where the memory is at the end, by V8's account: heap used and reserved, and memory outside it.
+    const memory = await heapReading(metricsPort);
+    ctx.log(`  at the end: ${Object.entries(memory).map(([k, v]) => `${k} ${v} MB`).join(', ')}`);
     const cpuPct = (((pidCpuSeconds(pid) ?? cpu0) - cpu0) / seconds) * 100;
     const polls = lookupCount() - lookups0;
     const counts = await queues.provider('razorpayx').getJobCounts('delayed', 'waiting', 'active', 'failed');
@@ -182,6 +186,7 @@ export async function run(ctx: BenchContext): Promise<void> {
           jobCountsAtEnd: counts,
           sandboxRequests: { ...requests.counts },
           env: WORKER_ENV,
+          memoryAtEndMb: memory,
         },
       }),
     );
@@ -195,4 +200,17 @@ export async function run(ctx: BenchContext): Promise<void> {
     await database.drop();
     rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+/** The worker's own memory figures from its /metrics (prom-client's default metrics), in MB. */
+async function heapReading(port: number): Promise<Record<string, number>> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^nodejs_(heap_size_used|heap_size_total|external_memory)_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)/.exec(line);
+    if (m?.[1] && m[2]) out[m[1]] = round(Number(m[2]) / 1048576, 1);
+    const space = /^nodejs_heap_space_size_used_bytes\{[^}]*space="(\w+)"[^}]*\} (\d+)/.exec(line);
+    if (space?.[1] && space[2] && Number(space[2]) > 4 * 1048576) out[`used_${space[1]}`] = round(Number(space[2]) / 1048576, 1);
+  }
+  return out;
 }
