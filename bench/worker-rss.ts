@@ -150,7 +150,11 @@ export async function run(ctx: BenchContext): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     // Where the memory is at the end, by V8's account: heap used and reserved, and memory outside it.
     const memory = await heapReading(metricsPort);
-    ctx.log(`  at the end: ${Object.entries(memory).map(([k, v]) => `${k} ${v} MB`).join(', ')}`);
+    ctx.log(
+      `  at the end: ${Object.entries(memory)
+        .map(([k, v]) => `${k} ${v} MB`)
+        .join(', ')}`,
+    );
     const cpuPct = (((pidCpuSeconds(pid) ?? cpu0) - cpu0) / seconds) * 100;
     const polls = lookupCount() - lookups0;
     const counts = await queues.provider('razorpayx').getJobCounts('delayed', 'waiting', 'active', 'failed');
@@ -210,7 +214,8 @@ async function heapReading(port: number): Promise<Record<string, number>> {
     const m = /^nodejs_(heap_size_used|heap_size_total|external_memory)_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)/.exec(line);
     if (m?.[1] && m[2]) out[m[1]] = round(Number(m[2]) / 1048576, 1);
     const space = /^nodejs_heap_space_size_used_bytes\{[^}]*space="(\w+)"[^}]*\} (\d+)/.exec(line);
-    if (space?.[1] && space[2] && Number(space[2]) > 4 * 1048576) out[`used_${space[1]}`] = round(Number(space[2]) / 1048576, 1);
+    if (space?.[1] && space[2] && Number(space[2]) > 4 * 1048576)
+      out[`used_${space[1]}`] = round(Number(space[2]) / 1048576, 1);
   }
   return out;
 }
