@@ -168,6 +168,12 @@ describe('dead letters and replay', () => {
     const everything = await cli(['replay', '--all', '--dry-run', '--json']);
     expect(everything.code).toBe(0);
     expect(JSON.parse(everything.stdout)).toMatchObject({ dry_run: true, replayed: 0 });
+    const dryOne = await cli(['replay', stuck.id, '--dry-run']);
+    expect(dryOne.code).toBe(0);
+    expect(dryOne.stdout).toContain(`${stuck.id} (needs_attention) would be replayed. Dry run: nothing was changed.`);
+    expect(dryOne.requests.map((r) => `${new URL(r).pathname}${new URL(r).search}`)).toEqual([
+      `/v1/admin/payouts/${stuck.id}/replay?dry_run=true`,
+    ]);
     expect((await payoutStatus(stuck.id)).status).toBe('needs_attention'); // a dry run changes nothing
 
     // The bank settles it; the operator replays it: one look, and it is processed.
@@ -515,7 +521,7 @@ describe('exit codes', () => {
       [['fund', 'acme', 'INR', '100', '--reference', 'r-1'], /tenant id/],
       [['replay'], /missing payout id/],
       [['replay', 'po_01JD3ABCDEFGHJKMNPQRSTVWXY', '--all'], /not both/],
-      [['replay', 'po_01JD3ABCDEFGHJKMNPQRSTVWXY', '--dry-run'], /go with --all/],
+      [['replay', 'po_01JD3ABCDEFGHJKMNPQRSTVWXY', '--limit', '5'], /go with --all/],
       [['cancel'], /missing required argument/],
       [['provider', 'funded', 'nowhere'], /Allowed choices/],
       [['ledger', 'verify', '--api-url', 'ftp://x'], /--api-url/],

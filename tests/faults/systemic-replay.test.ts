@@ -103,6 +103,23 @@ describe('replay of a payout failed for a systemic reason', () => {
     } finally {
       await sandboxConfig({ credentialsRevoked: false });
     }
+    // A dry run judges as the replay does (systemic code, absence proven at the provider) and
+    // changes nothing: the wallet's cover is the replay's own judgement.
+    const dry = await op('POST', `/v1/admin/payouts/${id}/replay?dry_run=true`);
+    expect(dry.status).toBe(200);
+    expect(dry.body).toEqual({
+      payout_id: id,
+      status: 'failed',
+      dry_run: true,
+      would_replay: true,
+      reason: null,
+      detail: null,
+    });
+    expect((await row(id)).replays).toBe(0);
+    const badFlag = await op('POST', `/v1/admin/payouts/${id}/replay?dry_run=yes`);
+    expect(badFlag.status).toBe(400);
+    expect(JSON.stringify(badFlag.body)).toContain('dry_run');
+
     const short = await op('POST', `/v1/admin/payouts/${id}/replay`);
     expect(short.status).toBe(409);
     expect(short.body.code).toBe('insufficient_funds');
@@ -156,7 +173,9 @@ describe('replay of a payout failed for a systemic reason', () => {
       .orderBy(asc(operatorActions.createdAt));
     expect(actions.map((a) => a.result?.outcome)).toEqual(['refused', 'applied']);
 
-    // Processed now: final, no second replay.
+    // Processed now: final, no second replay; a dry run says so.
+    const dryFinal = await op('POST', `/v1/admin/payouts/${id}/replay?dry_run=true`);
+    expect(dryFinal.body).toMatchObject({ would_replay: false, reason: 'payout_not_replayable', status: 'processed' });
     const again = await op('POST', `/v1/admin/payouts/${id}/replay`);
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('payout_not_replayable');
@@ -173,6 +192,15 @@ describe('replay of a payout failed for a systemic reason', () => {
         message: 'the payout at the provider',
       });
       await failSystemically(id);
+      // The dry run asks the provider too, and records nothing: no history line, no operator action.
+      const dry = await op('POST', `/v1/admin/payouts/${id}/replay?dry_run=true`);
+      expect(dry.status).toBe(200);
+      expect(dry.body).toMatchObject({ dry_run: true, would_replay: false, reason: 'payout_at_provider' });
+      const logged = await system.db.db
+        .select()
+        .from(operatorActions)
+        .where(and(eq(operatorActions.action, 'payout.replay'), eq(operatorActions.target, id)));
+      expect(logged).toEqual([]);
       const replay = await op('POST', `/v1/admin/payouts/${id}/replay`);
       expect(replay.status).toBe(409);
       expect(replay.body.code).toBe('payout_at_provider');
@@ -210,6 +238,9 @@ describe('replay of a payout failed for a systemic reason', () => {
       message: 'the payout failed for want of funds',
     });
     expect((await row(id)).failureCode).toBe('insufficient_funds');
+    const dry = await op('POST', `/v1/admin/payouts/${id}/replay?dry_run=true`);
+    expect(dry.body).toMatchObject({ would_replay: false, reason: 'failure_not_systemic' });
+    expect(dry.body.detail).toContain('insufficient_funds');
     const replay = await op('POST', `/v1/admin/payouts/${id}/replay`);
     expect(replay.status).toBe(409);
     expect(replay.body.code).toBe('failure_not_systemic');

@@ -68,6 +68,17 @@ describe('dead letters and replay', () => {
     expect(dry.body).toMatchObject({ dry_run: true, replayed: 0 });
     expect(dry.body.payouts.map((p: { payout_id: string }) => p.payout_id)).toContain(stuck.id);
     expect((await status(stuck.id)).status).toBe('needs_attention'); // a dry run changes nothing
+    const dryOne = await op('POST', `/v1/admin/payouts/${stuck.id}/replay?dry_run=true`);
+    expect(dryOne.status).toBe(200);
+    expect(dryOne.body).toEqual({
+      payout_id: stuck.id,
+      status: 'needs_attention',
+      dry_run: true,
+      would_replay: true,
+      reason: null,
+      detail: null,
+    });
+    expect((await status(stuck.id)).status).toBe('needs_attention');
 
     // The bank settles it; an operator replays it: one look, and it is processed.
     await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts/${stuck.provider_payout_id}/status`, {

@@ -10,7 +10,7 @@ import { problems } from './problem.ts';
  */
 
 /** What the provider said when asked; `cannot_tell` is no record, or no way to ask. */
-type Asked = { kind: 'answer'; state: ProviderPayoutState } | { kind: 'cannot_tell'; why: string };
+export type Asked = { kind: 'answer'; state: ProviderPayoutState } | { kind: 'cannot_tell'; why: string };
 
 /** Asks the payout's provider, by its id there or by our reference; a provider that is down is a 503 (ask again). */
 export async function askProvider(deps: ApiDeps, row: PayoutRow): Promise<Asked> {

@@ -18,7 +18,7 @@ import { payoutEventSchema, payoutSchema, z } from '../schemas.ts';
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 import { cancelOutcome } from './payouts.ts';
-import { replayFailed } from './systemic-replay.ts';
+import { judgeFailedReplay, replayFailed } from './systemic-replay.ts';
 
 /**
  * What operators need when things go wrong (issue: never lost, never paid twice): the payouts that
@@ -61,6 +61,34 @@ const replayRequestSchema = z
     dry_run: z.literal(false),
   })
   .openapi('ReplayRequestPending');
+
+const replayOneQuery = z.strictObject({
+  dry_run: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({
+      description:
+        'true: say whether the payout would be replayed, and why not, changing nothing (a failed payout’s provider is still asked, read-only)',
+    }),
+});
+
+const replayDryRunSchema = z
+  .object({
+    payout_id: z.string(),
+    status: z.enum(PAYOUT_STATUSES),
+    dry_run: z.literal(true),
+    would_replay: z.boolean().openapi({
+      description:
+        'true: a replay now would re-drive it (an unfinished payout whose job is live is left alone), or replay it (a failed payout: systemic code, absence proven; the wallet’s cover for a new hold is judged only by the replay)',
+    }),
+    reason: z
+      .enum(['payout_not_replayable', 'failure_not_systemic', 'payout_at_provider', 'absence_not_proven'])
+      .nullable()
+      .openapi({ description: 'Why not: the error code the replay would answer with' }),
+    detail: z.string().nullable(),
+  })
+  .openapi('PayoutReplayDryRun');
 
 export const replaysBody = z
   .strictObject({
@@ -177,7 +205,13 @@ export function operationRoutes(deps: ApiDeps): Router {
 
   router.post('/payouts/:id/replay', async (req, res) => {
     const operator = requireOperator(req);
+    const { dry_run: dryRun } = parseQuery(replayOneQuery, req);
     const row = await findAnyPayout(deps, req.params.id);
+    if (dryRun) {
+      // What the replay would do, judged as it judges, and nothing changed, written or recorded.
+      res.json(await replayDryRun(row));
+      return;
+    }
     if (row.status === 'failed') {
       // Only a systemic failure, proven absent at the provider, is replayed (systemic-replay.ts).
       const result = await replayFailed(deps, operator.keyId, row);
@@ -194,6 +228,34 @@ export function operationRoutes(deps: ApiDeps): Router {
     await record(operator.keyId, 'payout.replay', row.id, {}, { status: row.status, replayed: replayed.length });
     res.json({ payout_id: row.id, status: row.status, replayed: replayed.length === 1, pending: false });
   });
+
+  async function replayDryRun(row: PayoutRow): Promise<z.infer<typeof replayDryRunSchema>> {
+    const base = { payout_id: row.id, status: row.status, dry_run: true as const };
+    if (row.status === 'failed') {
+      const verdict = await judgeFailedReplay(deps, row);
+      if (verdict.kind === 'replayable') return { ...base, would_replay: true, reason: null, detail: null };
+      return {
+        ...base,
+        would_replay: false,
+        reason:
+          verdict.kind === 'not_systemic'
+            ? 'failure_not_systemic'
+            : verdict.kind === 'at_provider'
+              ? 'payout_at_provider'
+              : 'absence_not_proven',
+        detail: verdict.detail,
+      };
+    }
+    if (isFinal(row)) {
+      return {
+        ...base,
+        would_replay: false,
+        reason: 'payout_not_replayable',
+        detail: `The payout is ${row.status}: final.`,
+      };
+    }
+    return { ...base, would_replay: true, reason: null, detail: null };
+  }
 
   router.post('/replays', async (req, res) => {
     const operator = requireOperator(req);
@@ -529,11 +591,11 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
     summary:
       'Re-drive an unfinished payout from its recorded state now, or replay one failed for a systemic reason once its provider proved it has no record of it (operator; recorded)',
     security,
-    request: { params: payoutId },
+    request: { params: payoutId, query: replayOneQuery },
     responses: h.keyed('operator', 'post', {
       200: h.json(
-        replayOne,
-        'Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key',
+        z.union([replayOne, replayDryRunSchema]),
+        'Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key. With `dry_run=true`: whether it would be (`PayoutReplayDryRun`), nothing changed',
       ),
       202: h.json(
         replayOne,

@@ -18,6 +18,16 @@ interface ReplayOne {
   pending: boolean;
 }
 
+/** `--dry-run` with one payout: whether a replay now would act on it, and why not. */
+interface ReplayOneDryRun {
+  payout_id: string;
+  status: string;
+  dry_run: true;
+  would_replay: boolean;
+  reason: string | null;
+  detail: string | null;
+}
+
 interface ReplayMany {
   dry_run: boolean;
   matched: number;
@@ -45,7 +55,7 @@ export function registerReplay(program: Command, ctx: Context): void {
       .argument('[payoutId]', 'the payout to re-drive (po_…)', parsePayoutId)
       .option('--all', 'replay every payout matching the filters instead of one'),
   )
-    .option('--dry-run', 'with --all: list what would be replayed, change nothing')
+    .option('--dry-run', 'say what would be replayed (one payout, or the list with --all), change nothing')
     .option('--limit <n>', 'with --all: at most this many in this call (API default 1000)', parsePositiveInt)
     .option(
       '--approve <requestId>',
@@ -54,7 +64,7 @@ export function registerReplay(program: Command, ctx: Context): void {
     .option('--json', JSON_HELP)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ pnpm cli replay po_01JD3…\n  $ pnpm cli replay --all --state needs_attention --dry-run\n  $ pnpm cli replay --approve rpl_01JD3…',
+      '\nExamples:\n  $ pnpm cli replay po_01JD3…\n  $ pnpm cli replay po_01JD3… --dry-run\n  $ pnpm cli replay --all --state needs_attention --dry-run\n  $ pnpm cli replay --approve rpl_01JD3…',
     )
     .action(async (payoutId: string | undefined, opts: ReplayOptions, cmd: Command) => {
       const filtersGiven = Object.keys(wireFilters(opts)).length > 0;
@@ -74,8 +84,19 @@ export function registerReplay(program: Command, ctx: Context): void {
       if (opts.all && payoutId) cmd.error('error: give a payout id or --all, not both');
       if (!opts.all) {
         if (!payoutId) cmd.error('error: missing payout id (or --all to replay by filters)');
-        if (filtersGiven || opts.dryRun || opts.limit !== undefined) {
-          cmd.error('error: --provider, --state, --reason, --older-than, --dry-run and --limit go with --all');
+        if (filtersGiven || opts.limit !== undefined) {
+          cmd.error('error: --provider, --state, --reason, --older-than and --limit go with --all');
+        }
+        if (opts.dryRun) {
+          const { body } = await ctx
+            .client(cmd)
+            .post<ReplayOneDryRun>(`/v1/admin/payouts/${encodeURIComponent(payoutId)}/replay?dry_run=true`);
+          ctx.emit(cmd, body, () =>
+            body.would_replay
+              ? `${body.payout_id} (${body.status}) would be replayed. Dry run: nothing was changed.\n`
+              : `${body.payout_id} (${body.status}) would not be replayed: ${body.reason}. ${body.detail ?? ''}\nDry run: nothing was changed.\n`,
+          );
+          return;
         }
         const { body } = await ctx
           .client(cmd)

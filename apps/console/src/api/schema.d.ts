@@ -5762,7 +5762,10 @@ export interface paths {
         /** Re-drive an unfinished payout from its recorded state now, or replay one failed for a systemic reason once its provider proved it has no record of it (operator; recorded) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: say whether the payout would be replayed, and why not, changing nothing (a failed payout’s provider is still asked, read-only) */
+                    dry_run?: "true" | "false";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -5771,13 +5774,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key */
+                /** @description Re-driven, or left alone because its job is live (replayed: false); a failed payout replayed is reserved again, its hold placed again, and handed to its provider with the same idempotency key. With `dry_run=true`: whether it would be (`PayoutReplayDryRun`), nothing changed */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["PayoutReplay"];
+                        "application/json": components["schemas"]["PayoutReplay"] | components["schemas"]["PayoutReplayDryRun"];
                     };
                 };
                 /** @description A failed payout handed to the reconciler and not applied within the wait (`pending: true`); read the payout again */
@@ -10956,6 +10959,21 @@ export interface components {
             replayed: boolean;
             /** @description A failed payout handed over and not yet applied: read it again. */
             pending: boolean;
+        };
+        PayoutReplayDryRun: {
+            payout_id: string;
+            /** @enum {string} */
+            status: "pending_approval" | "scheduled" | "accepted" | "reserved" | "queued" | "submitted" | "unknown" | "processing" | "processed" | "needs_attention" | "failed" | "rejected" | "cancelled" | "reversed";
+            /** @enum {boolean} */
+            dry_run: true;
+            /** @description true: a replay now would re-drive it (an unfinished payout whose job is live is left alone), or replay it (a failed payout: systemic code, absence proven; the wallet’s cover for a new hold is judged only by the replay) */
+            would_replay: boolean;
+            /**
+             * @description Why not: the error code the replay would answer with
+             * @enum {string|null}
+             */
+            reason: "payout_not_replayable" | "failure_not_systemic" | "payout_at_provider" | "absence_not_proven" | null;
+            detail: string | null;
         };
         ReplayResult: {
             dry_run: boolean;
