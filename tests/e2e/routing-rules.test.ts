@@ -348,7 +348,7 @@ describe('routing rules by beneficiary type', () => {
     const savedEmployee = await savedBeneficiary('employee', '8181');
     const savedVendor = await savedBeneficiary('vendor', '8282');
 
-    const cases = [
+    const cases: { body: Record<string, unknown>; type: string | null; to: 'krayon' | 'razorpayx' }[] = [
       {
         body: payout('8383', { beneficiary: { ...beneficiary('8383'), type: 'employee' } }),
         type: 'employee',
