@@ -79,6 +79,7 @@ describe('the document', () => {
       beneficiary: { name: 'Asha Rao', account_number: '1234****9012', bank_code: 'HDFC0001234' },
       beneficiary_id: null,
       beneficiary_version: null,
+      beneficiary_type: null,
       queue_if_low_balance: false,
       rail_fallback: null,
       route: null,

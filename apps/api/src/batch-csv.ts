@@ -15,8 +15,11 @@ export const CSV_COLUMNS = [
   'narration',
   'description',
   'queue_if_low_balance',
+  'rail_fallback',
   // A saved beneficiary instead of the beneficiary_* columns (one or the other per row).
   'beneficiary_id',
+  // Who the beneficiary is (employee, vendor, …); a saved beneficiary's is its own.
+  'beneficiary_type',
   'beneficiary_name',
   'beneficiary_first_name',
   'beneficiary_last_name',
@@ -36,6 +39,9 @@ export const CSV_COLUMNS = [
 ] as const;
 
 const KNOWN = new Set<string>(CSV_COLUMNS);
+
+/** Columns holding a JSON boolean: `true` or `false`; anything else goes on as text, refused by name. */
+const BOOLEAN_COLUMNS = new Set(['queue_if_low_balance', 'rail_fallback']);
 
 /** Header names that are neither a known column nor `metadata_<key>`. */
 export function unknownColumns(header: string[]): string[] {
@@ -61,8 +67,7 @@ export function csvRecordToPayout(record: Record<string, string>): Record<string
     else if (column.startsWith('beneficiary_')) beneficiary[column.slice('beneficiary_'.length)] = value;
     // Any run of digits is a number, so one too large is refused as too large (not as "not an integer").
     else if (column === 'amount') payout.amount = /^\d+$/.test(value) ? Number(value) : value;
-    else if (column === 'queue_if_low_balance')
-      payout.queue_if_low_balance = value === 'true' ? true : value === 'false' ? false : value;
+    else if (BOOLEAN_COLUMNS.has(column)) payout[column] = value === 'true' ? true : value === 'false' ? false : value;
     else payout[column] = value;
   }
   if (Object.keys(address).length > 0) beneficiary.address = address;

@@ -1,6 +1,6 @@
 import { PROVIDER_IDS } from '@payouts/core';
 import { BENEFICIARY_TYPES } from '@payouts/db';
-import { addressSchema, beneficiarySchema, metadataSchema, text, z } from './schemas.ts';
+import { addressSchema, beneficiarySchema, beneficiaryTypeSchema, metadataSchema, text, z } from './schemas.ts';
 
 /**
  * Request and response schemas of saved beneficiaries (routes/beneficiaries.ts; docs/api.md,
@@ -56,7 +56,7 @@ function oneAccount(required: boolean) {
 
 export const createBeneficiarySchema = z
   .strictObject({
-    type: z.enum(BENEFICIARY_TYPES, { error: `must be one of ${BENEFICIARY_TYPES.join(', ')}` }),
+    type: beneficiaryTypeSchema,
     ...contactFields,
     bank_account: bankAccountSchema.optional(),
     upi_address: upiAddress.optional(),
@@ -91,7 +91,7 @@ export const updateBeneficiarySchema = z
 export type UpdateBeneficiaryBody = z.infer<typeof updateBeneficiarySchema>;
 
 export const listBeneficiariesQuery = z.strictObject({
-  type: z.enum(BENEFICIARY_TYPES).optional(),
+  type: beneficiaryTypeSchema.optional().openapi({ description: 'Only beneficiaries of this type.' }),
   reference_id: text(255).optional(),
   name: text(140).optional().openapi({ description: 'Part of the name, any case.' }),
   archived: z

@@ -32,6 +32,7 @@ export function payoutFilterSql(tenantId: string, q: PayoutFilters): SQL[] {
   if (q.method) filters.push(eq(payouts.method, q.method));
   if (q.batch_id) filters.push(eq(payouts.batchId, q.batch_id));
   if (q.beneficiary_id) filters.push(eq(payouts.beneficiaryId, q.beneficiary_id));
+  if (q.beneficiary_type) filters.push(eq(payouts.beneficiaryType, q.beneficiary_type));
   if (q.reference_id) filters.push(eq(payouts.referenceId, q.reference_id));
   if (q.created_from) {
     filters.push(gte(payouts.createdAt, q.created_from));

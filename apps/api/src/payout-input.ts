@@ -1,5 +1,5 @@
 import { type FieldIssue, newId } from '@payouts/core';
-import type { RoutingRules } from '@payouts/db';
+import type { BeneficiaryType, RoutingRules } from '@payouts/db';
 import type { NewPayout } from '@payouts/payouts';
 import {
   AUTO_METHOD,
@@ -43,6 +43,8 @@ export interface PreparedPayout {
    * rules the payout satisfies, and the confirmed failure codes that may move it to the next.
    */
   route: { providers: ProviderAdapter['id'][]; fallbackOn: string[] } | null;
+  /** Who the beneficiary is to the tenant: the saved beneficiary's type, or the inline one's (or null). */
+  beneficiaryType: BeneficiaryType | null;
 }
 
 /** Why a payout was refused: the issues naming the request's fields. */
@@ -73,11 +75,27 @@ export function preparePayout(
   const parsed = createPayoutSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const body = parsed.data;
-  const rule = body.provider ? null : matchingRule(routingRules, { ...body, amount: BigInt(body.amount) });
+  // Taken before routing, since a rule may match on it. An unknown saved beneficiary has none
+  // here; `fit` refuses it, whichever route it got.
+  const beneficiaryType =
+    body.beneficiary_id !== undefined
+      ? (savedBeneficiaries.get(body.beneficiary_id)?.beneficiary.type ?? null)
+      : (body.beneficiary?.type ?? null);
+  const rule = body.provider
+    ? null
+    : matchingRule(routingRules, { ...body, amount: BigInt(body.amount), beneficiaryType });
   // A payout naming its provider, or matching no rule, has one provider (today's currency routing).
   // A rule's providers were checked when it was saved; `fit` still refuses one no longer enabled.
   const candidates = rule ? (rule.providers as ProviderAdapter['id'][]) : [body.provider ?? deps.routes[body.currency]];
-  const ctx: FitContext = { deps, body, savedBeneficiaries, now, tenantPurposes, named: body.provider !== undefined };
+  const ctx: FitContext = {
+    deps,
+    body,
+    savedBeneficiaries,
+    now,
+    tenantPurposes,
+    named: body.provider !== undefined,
+    beneficiaryType,
+  };
   let first: PreparedPayout | null = null;
   let firstIssues: FieldIssue[] | null = null;
   const route: ProviderAdapter['id'][] = [];
@@ -109,6 +127,7 @@ interface FitContext {
   tenantPurposes: readonly string[];
   /** Whether the request named the provider (its issues are then about `provider`). */
   named: boolean;
+  beneficiaryType: BeneficiaryType | null;
 }
 
 /** The payout prepared for one provider, by that provider's own rules and its rails' limits. */
@@ -144,7 +163,8 @@ function fit(
       ],
     };
   }
-  let beneficiary = body.beneficiary;
+  // The type is the payout's (`beneficiary_type`), not bank details: providers never see it here.
+  let beneficiary = body.beneficiary && withoutType(body.beneficiary);
   let saved: SavedBeneficiary | undefined;
   let coolingOffEndsAt: Date | null = null;
   if (body.beneficiary_id !== undefined) {
@@ -191,6 +211,7 @@ function fit(
     // Derived from our payout id, minted here once: every retry and replay sends the same key.
     idempotencyKey: id,
     beneficiaryId: saved?.beneficiary.id ?? null,
+    beneficiaryType: ctx.beneficiaryType,
   };
   // The provider's own rules, then its rails' limits: a ₹100 RTGS payout is refused here, not at the bank.
   const issues = [...adapter.validate(canonical), ...railIssues(rails, canonical)];
@@ -198,8 +219,24 @@ function fit(
   const paid = saved ? { id: saved.beneficiary.id, version: saved.version.version } : null;
   return {
     ok: true,
-    payout: { id, body, provider, adapter, canonical, saved: paid, railChoice, coolingOffEndsAt, route: null },
+    payout: {
+      id,
+      body,
+      provider,
+      adapter,
+      canonical,
+      saved: paid,
+      railChoice,
+      coolingOffEndsAt,
+      route: null,
+      beneficiaryType: ctx.beneficiaryType,
+    },
   };
+}
+
+function withoutType<T extends { type?: unknown }>(beneficiary: T): Omit<T, 'type'> {
+  const { type: _type, ...rest } = beneficiary;
+  return rest;
 }
 
 /** The row to insert for a prepared payout (the API inserts new payouts; the reconciler changes them). */
@@ -237,6 +274,7 @@ export function payoutRow(
     beneficiary: p.canonical.beneficiary,
     beneficiaryId: p.saved?.id ?? null,
     beneficiaryVersion: p.saved?.version ?? null,
+    beneficiaryType: p.beneficiaryType,
     queueIfLowBalance: extra.queueIfLowBalance ?? p.body.queue_if_low_balance,
     railFallback: p.body.rail_fallback ?? null,
     route: p.route?.providers ?? null,

@@ -1,7 +1,7 @@
 import { CURRENCIES, type FieldIssue, MAX_AMOUNT_MINOR } from '@payouts/core';
-import type { RoutingRules } from '@payouts/db';
+import { BENEFICIARY_TYPES, type RoutingRules } from '@payouts/db';
 import type { ApiDeps } from './deps.ts';
-import { z } from './schemas.ts';
+import { beneficiaryTypeSchema, z } from './schemas.ts';
 
 /** Request and response schemas of routing rules (routes/routing-rules.ts; docs/api.md, "Routing rules"). */
 
@@ -30,6 +30,10 @@ export const routingRuleSchema = z
           .openapi({ description: 'The payout’s `method` as requested (`IMPS`, `NEFT`, `auto`, …).' }),
         amount_min: amountBound('The smallest amount the rule matches'),
         amount_max: amountBound('The largest amount the rule matches'),
+        beneficiary_type: beneficiaryTypeSchema.optional().openapi({
+          description:
+            'Matches only payouts whose beneficiary has this type (the saved beneficiary’s `type`, or the inline `beneficiary.type`); a payout whose beneficiary has no type matches no rule naming one.',
+        }),
       })
       .default({})
       .openapi({ description: 'Every key is optional; a rule without `match` matches every payout.' }),
@@ -63,6 +67,7 @@ export const routingRulesResource = z
           method: z.string().optional(),
           amount_min: z.number().int().optional(),
           amount_max: z.number().int().optional(),
+          beneficiary_type: z.enum(BENEFICIARY_TYPES).optional(),
         }),
         providers: z.array(z.string()),
         fallback_on: z.array(z.string()),
@@ -97,7 +102,7 @@ export function routingRuleIssues(deps: Pick<ApiDeps, 'adapters'>, rules: Routin
 /** The first rule a payout matches, or null. */
 export function matchingRule(
   rules: RoutingRules | null,
-  p: { currency: string; method: string; amount: bigint },
+  p: { currency: string; method: string; amount: bigint; beneficiaryType: string | null },
 ): RoutingRules['rules'][number] | null {
   for (const rule of rules?.rules ?? []) {
     const m = rule.match;
@@ -105,6 +110,7 @@ export function matchingRule(
     if (m.method !== undefined && m.method.toUpperCase() !== p.method.toUpperCase()) continue;
     if (m.amount_min !== undefined && p.amount < BigInt(m.amount_min)) continue;
     if (m.amount_max !== undefined && p.amount > BigInt(m.amount_max)) continue;
+    if (m.beneficiary_type !== undefined && m.beneficiary_type !== p.beneficiaryType) continue;
     return rule;
   }
   return null;

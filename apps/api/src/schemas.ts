@@ -9,6 +9,7 @@ import {
   TENANT_KEY_ROLES,
   unstorableText,
 } from '@payouts/core';
+import { BENEFICIARY_TYPES } from '@payouts/db';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -39,8 +40,25 @@ export const addressSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Who a beneficiary is to the tenant: a closed list, RazorpayX's contact types, so that a saved
+ * beneficiary's type is also its contact's type there, and a routing rule can only name a type a
+ * payout can have (a typo in a rule would otherwise match nothing, silently).
+ */
+export const beneficiaryTypeSchema = z
+  .enum(BENEFICIARY_TYPES, { error: `must be one of ${BENEFICIARY_TYPES.join(', ')}` })
+  .openapi({
+    description:
+      'Who the beneficiary is to you. Routing rules can match on it (`match.beneficiary_type`) and payout searches filter by it.',
+    example: 'employee',
+  });
+
 export const beneficiarySchema = z
   .strictObject({
+    type: beneficiaryTypeSchema.optional().openapi({
+      description:
+        'Who the beneficiary is to you (`employee`, `vendor`, `customer`, `self`); the payout keeps it as `beneficiary_type`. Optional; a payout without one matches no routing rule that names a `beneficiary_type`.',
+    }),
     name: text(140).optional(),
     first_name: text(100).optional(),
     last_name: text(100).optional(),
@@ -159,9 +177,17 @@ export const createPayoutFields = z.strictObject({
 });
 
 /** A payout pays exactly one account: sent inline or a saved beneficiary's. */
-function oneBeneficiary(body: { beneficiary?: unknown; beneficiary_id?: unknown }, ctx: z.RefinementCtx): void {
+function oneBeneficiary(body: { beneficiary?: object; beneficiary_id?: unknown }, ctx: z.RefinementCtx): void {
   // The account paid is either sent inline or a saved beneficiary's: exactly one of the two.
-  if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
+  if (body.beneficiary !== undefined && body.beneficiary_id !== undefined && onlyType(body.beneficiary)) {
+    // A saved beneficiary has its own type: a second one beside it (a CSV row's beneficiary_type
+    // cell) would make the payout disagree with the beneficiary it pays.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['beneficiary', 'type'],
+      message: 'is the saved beneficiary’s own (set it on the beneficiary); leave it out with beneficiary_id',
+    });
+  } else if (body.beneficiary !== undefined && body.beneficiary_id !== undefined) {
     ctx.addIssue({
       code: 'custom',
       path: ['beneficiary_id'],
@@ -174,6 +200,12 @@ function oneBeneficiary(body: { beneficiary?: unknown; beneficiary_id?: unknown 
       message: 'is required, or beneficiary_id naming a saved beneficiary',
     });
   }
+}
+
+/** An inline beneficiary that holds nothing but a `type`. */
+function onlyType(beneficiary: object): boolean {
+  const keys = Object.keys(beneficiary);
+  return keys.length === 1 && keys[0] === 'type';
 }
 
 export const createPayoutSchema = createPayoutFields.superRefine(oneBeneficiary).openapi('CreatePayout', {
@@ -241,6 +273,10 @@ const payoutFields = {
     .int()
     .nullable()
     .openapi({ description: 'The version of the saved beneficiary’s account that this payout paid.' }),
+  beneficiary_type: z.enum(BENEFICIARY_TYPES).nullable().openapi({
+    description:
+      'Who the beneficiary is to you, as it was when the payout was accepted: the saved beneficiary’s `type`, or the inline `beneficiary.type`. Null: sent inline without one.',
+  }),
   queue_if_low_balance: z.boolean(),
   rail_fallback: z
     .boolean()
@@ -315,6 +351,9 @@ const payoutFilterFields = {
   method: text(32).optional(),
   batch_id: text(64).optional(),
   beneficiary_id: text(64).optional(),
+  beneficiary_type: beneficiaryTypeSchema
+    .optional()
+    .openapi({ description: 'Only payouts whose `beneficiary_type` is this.' }),
   reference_id: text(255).optional(),
   created_from: instant('Created at or after this instant (RFC 3339).'),
   created_to: instant('Created before this instant (RFC 3339).'),

@@ -55,6 +55,7 @@ export function payoutResource(row: PayoutRow) {
     beneficiary: { ...beneficiary, account_number: maskAccountNumber(account_number) },
     beneficiary_id: row.beneficiaryId,
     beneficiary_version: row.beneficiaryVersion,
+    beneficiary_type: row.beneficiaryType,
     queue_if_low_balance: row.queueIfLowBalance,
     rail_fallback: row.railFallback,
     route: row.route ?? null,

@@ -23,6 +23,7 @@ export function toCanonical(row: PayoutRow): CanonicalPayout {
     metadata: row.metadata,
     idempotencyKey: row.providerIdempotencyKey,
     beneficiaryId: row.beneficiaryId,
+    beneficiaryType: row.beneficiaryType,
   };
 }
 
@@ -51,6 +52,7 @@ export function acceptedRecord(row: NewPayout, now: Date): PayoutRow {
     batchRow: row.batchRow ?? null,
     beneficiaryId: row.beneficiaryId ?? null,
     beneficiaryVersion: row.beneficiaryVersion ?? null,
+    beneficiaryType: row.beneficiaryType ?? null,
     attempt: 1,
     replays: 0,
     railFallback: row.railFallback ?? null,

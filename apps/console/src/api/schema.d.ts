@@ -23,6 +23,8 @@ export interface paths {
                     method?: string;
                     batch_id?: string;
                     beneficiary_id?: string;
+                    /** @description Only payouts whose `beneficiary_type` is this. */
+                    beneficiary_type?: "employee" | "vendor" | "customer" | "self";
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -304,6 +306,8 @@ export interface paths {
                     method?: string;
                     batch_id?: string;
                     beneficiary_id?: string;
+                    /** @description Only payouts whose `beneficiary_type` is this. */
+                    beneficiary_type?: "employee" | "vendor" | "customer" | "self";
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -1207,6 +1211,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Only beneficiaries of this type. */
                     type?: "employee" | "vendor" | "customer" | "self";
                     reference_id?: string;
                     /** @description Part of the name, any case. */
@@ -4830,6 +4835,8 @@ export interface paths {
                     method?: string;
                     batch_id?: string;
                     beneficiary_id?: string;
+                    /** @description Only payouts whose `beneficiary_type` is this. */
+                    beneficiary_type?: "employee" | "vendor" | "customer" | "self";
                     reference_id?: string;
                     /** @description Created at or after this instant (RFC 3339). */
                     created_from?: string;
@@ -10113,6 +10120,11 @@ export interface components {
             beneficiary_id: string | null;
             /** @description The version of the saved beneficiary’s account that this payout paid. */
             beneficiary_version: number | null;
+            /**
+             * @description Who the beneficiary is to you, as it was when the payout was accepted: the saved beneficiary’s `type`, or the inline `beneficiary.type`. Null: sent inline without one.
+             * @enum {string|null}
+             */
+            beneficiary_type: "employee" | "vendor" | "customer" | "self" | null;
             queue_if_low_balance: boolean;
             /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
             rail_fallback: boolean | null;
@@ -10242,6 +10254,12 @@ export interface components {
             scheduled_for?: string;
         };
         Beneficiary: {
+            /**
+             * @description Who the beneficiary is to you (`employee`, `vendor`, `customer`, `self`); the payout keeps it as `beneficiary_type`. Optional; a payout without one matches no routing rule that names a `beneficiary_type`.
+             * @example employee
+             * @enum {string}
+             */
+            type?: "employee" | "vendor" | "customer" | "self";
             name?: string;
             first_name?: string;
             last_name?: string;
@@ -10369,7 +10387,11 @@ export interface components {
         };
         /** @description Exactly one of `bank_account` and `upi_address`. */
         CreateBeneficiary: {
-            /** @enum {string} */
+            /**
+             * @description Who the beneficiary is to you. Routing rules can match on it (`match.beneficiary_type`) and payout searches filter by it.
+             * @example employee
+             * @enum {string}
+             */
             type: "employee" | "vendor" | "customer" | "self";
             name: string;
             first_name?: string;
@@ -10438,7 +10460,11 @@ export interface components {
             created_at: string;
         };
         UpdateBeneficiary: {
-            /** @enum {string} */
+            /**
+             * @description Who the beneficiary is to you. Routing rules can match on it (`match.beneficiary_type`) and payout searches filter by it.
+             * @example employee
+             * @enum {string}
+             */
             type?: "employee" | "vendor" | "customer" | "self";
             name?: string;
             first_name?: string | null;
@@ -10657,6 +10683,11 @@ export interface components {
             beneficiary_id: string | null;
             /** @description The version of the saved beneficiary’s account that this payout paid. */
             beneficiary_version: number | null;
+            /**
+             * @description Who the beneficiary is to you, as it was when the payout was accepted: the saved beneficiary’s `type`, or the inline `beneficiary.type`. Null: sent inline without one.
+             * @enum {string|null}
+             */
+            beneficiary_type: "employee" | "vendor" | "customer" | "self" | null;
             queue_if_low_balance: boolean;
             /** @description The payout’s own rail fallback choice; null follows your setting rail_fallback. */
             rail_fallback: boolean | null;
@@ -10734,6 +10765,8 @@ export interface components {
                     method?: string;
                     amount_min?: number;
                     amount_max?: number;
+                    /** @enum {string} */
+                    beneficiary_type?: "employee" | "vendor" | "customer" | "self";
                 };
                 providers: string[];
                 fallback_on: string[];
@@ -10756,6 +10789,12 @@ export interface components {
                 amount_min?: number;
                 /** @description The largest amount the rule matches (minor units, inclusive). */
                 amount_max?: number;
+                /**
+                 * @description Matches only payouts whose beneficiary has this type (the saved beneficiary’s `type`, or the inline `beneficiary.type`); a payout whose beneficiary has no type matches no rule naming one.
+                 * @example employee
+                 * @enum {string}
+                 */
+                beneficiary_type?: "employee" | "vendor" | "customer" | "self";
             };
             /** @description The route, in order: the first is tried first. */
             providers: string[];

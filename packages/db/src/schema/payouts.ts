@@ -20,6 +20,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { BeneficiaryType } from './beneficiaries.ts';
 import { tenants } from './tenants.ts';
 
 /** Bank details as accepted by the API. Lives only in Postgres: job payloads carry ids. */
@@ -97,6 +98,12 @@ export const payouts = pgTable(
      */
     beneficiaryId: text('beneficiary_id'),
     beneficiaryVersion: integer('beneficiary_version'),
+    /**
+     * Who the beneficiary is to the tenant (`employee`, `vendor`, …), taken at acceptance: the saved
+     * beneficiary's type, or the inline beneficiary's `type`. Routing rules match on it
+     * (`match.beneficiary_type`) and searches filter by it. Null: an inline beneficiary sent without one.
+     */
+    beneficiaryType: text('beneficiary_type').$type<BeneficiaryType>(),
     queueIfLowBalance: boolean('queue_if_low_balance').notNull().default(false),
     metadata: jsonb('metadata').$type<Record<string, string>>(),
     batchId: text('batch_id'),

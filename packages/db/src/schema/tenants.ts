@@ -19,7 +19,14 @@ export interface ApprovalPolicy {
  */
 export interface RoutingRules {
   rules: {
-    match: { currency?: string; method?: string; amount_min?: number; amount_max?: number };
+    match: {
+      currency?: string;
+      method?: string;
+      amount_min?: number;
+      amount_max?: number;
+      /** Matches only payouts whose beneficiary has this type (`employee`, …); one without a type never. */
+      beneficiary_type?: string;
+    };
     providers: string[];
     fallback_on: string[];
   }[];

@@ -59,6 +59,8 @@ export interface CanonicalPayout {
   idempotencyKey: string;
   /** The saved beneficiary paid (`ben_…`), when the payout named one; its stable id at the provider. */
   beneficiaryId?: string | null;
+  /** Who the beneficiary is to the tenant, when known: RazorpayX's contact `type` follows it. */
+  beneficiaryType?: BeneficiaryKind | null;
 }
 
 /**

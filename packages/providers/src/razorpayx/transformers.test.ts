@@ -84,6 +84,18 @@ describe('canonical → wire', () => {
     expect(body).toMatchObject({ fund_account: { contact: { name: 'Gaurav Kumar', type: 'vendor' } } });
     expect(JSON.stringify(body)).not.toContain('"email"');
   });
+
+  it("gives the contact the payout's beneficiary type when it has one", () => {
+    const body = toCreatePayoutRequest(
+      pagePayout({
+        method: 'NEFT',
+        beneficiaryType: 'employee',
+        beneficiary: { name: 'Gaurav Kumar', account_number: '1121431121541121', bank_code: 'HDFC0000053' },
+      }),
+      ACCOUNT,
+    );
+    expect(body).toMatchObject({ fund_account: { contact: { name: 'Gaurav Kumar', type: 'employee' } } });
+  });
 });
 
 describe('wire → canonical', () => {

@@ -49,7 +49,9 @@ export function toCreatePayoutRequest(payout: CanonicalPayout, accountNumber: st
             name: beneficiary.name,
             ...(beneficiary.email ? { email: beneficiary.email } : {}),
             ...(beneficiary.phone ? { contact: beneficiary.phone } : {}),
-            type: 'vendor',
+            // The payout's beneficiary type when it has one (RazorpayX's contact types are ours);
+            // `vendor` when it has none, as before beneficiaries had types.
+            type: payout.beneficiaryType ?? 'vendor',
           },
         },
       };

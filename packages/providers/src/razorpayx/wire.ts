@@ -69,7 +69,7 @@ const compositeFundAccountSchema = z.strictObject({
     name: z.string().min(1),
     email: z.string().optional(),
     contact: z.string().optional(),
-    type: z.literal('vendor'),
+    type: z.enum(RAZORPAYX_CONTACT_TYPES),
   }),
 });
 
