@@ -139,7 +139,7 @@ function DeadLetters() {
                       const r = unwrap(
                         await api.POST('/v1/admin/payouts/{id}/replay', { params: { path: { id: d.payout_id } } }),
                       );
-                      return r.replayed ? 'replayed' : 'nothing to replay';
+                      return 'replayed' in r && r.replayed ? 'replayed' : 'nothing to replay';
                     }}
                   />
                   <ActionButton

@@ -126,7 +126,9 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
                 run={async () => {
                   const r = unwrap(await api.POST('/v1/admin/payouts/{id}/replay', { params: { path: { id: p.id } } }));
                   payout.reload();
-                  return r.replayed ? 're-driven from its recorded state' : 'its job is live: nothing to replay';
+                  return 'replayed' in r && r.replayed
+                    ? 're-driven from its recorded state'
+                    : 'its job is live: nothing to replay';
                 }}
               />
             )}
