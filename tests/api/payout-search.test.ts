@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { IdGenerator, type PayoutStatus } from '@payouts/core';
 import { insertRows, payouts } from '@payouts/db';
 import { must } from '@payouts/testing';
@@ -55,6 +56,7 @@ function payoutAt(tenantId: string, i: number, created: number, overrides: Parti
     },
     providerIdempotencyKey: `k-${tenantId}-${i}`,
     batchId: i % 7 === 0 ? 'bat_01JSEARCHBATCH0000000000000' : null,
+    beneficiaryType: i % 3 === 0 ? 'employee' : null,
     createdAt: new Date(created),
     // Changed from a few minutes to two days after creation.
     updatedAt: new Date(created + ((i * 3_607_000) % (2 * DAY))),
@@ -204,6 +206,15 @@ describe('GET /v1/payouts/export.csv', () => {
     expect(first[col('reference_id')]).toBe(row.referenceId);
     // Account numbers masked, as everywhere in the API.
     expect(first[col('beneficiary_account_number')]).toMatch(/^\d{4}\*+\d{4}$/);
+    // The beneficiary's type as the payout keeps it, empty where it has none.
+    for (const l of lines) {
+      const r = must(
+        rows.find((x) => x.id === l[0]),
+        'its payout',
+      );
+      expect(l[col('beneficiary_type')]).toBe(r.beneficiaryType ?? '');
+    }
+    expect(lines.some((l) => l[col('beneficiary_type')] === 'employee')).toBe(true);
     // A failed payout charged nothing.
     const failed = must(
       lines.find((l) => l[col('status')] === 'failed'),
@@ -253,6 +264,10 @@ describe('GET /v1/payouts/export.csv', () => {
       },
     });
     await writePayoutsCsv(system.db.db, payoutFilterSql(big.id, {}), out);
+    // What the export wrote last may still wait in the stream's buffer for the slow reader: read
+    // it all before counting (the count once depended on how much the buffer held at the end).
+    out.end();
+    await finished(out);
     const lines = received.trimEnd().split('\n');
     expect(lines).toHaveLength(many.length + 1);
     expect(received.length).toBeGreaterThan(20 * highWaterMark);

@@ -27,6 +27,8 @@ export const EXPORT_COLUMNS = [
   'provider_payout_id',
   'failure_code',
   'failure_message',
+  // Added after the first release: at the end, so readers that count columns keep working.
+  'beneficiary_type',
 ] as const;
 
 /** Rows read per query: the most the export holds in memory at once, whatever its size. */
@@ -56,6 +58,7 @@ function line(p: Row): string {
     p.providerPayoutId,
     p.failureCode,
     p.failureMessage,
+    p.beneficiaryType,
   ]
     .map(csvField)
     .join(',');
