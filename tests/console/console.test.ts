@@ -23,9 +23,17 @@ beforeAll(async () => {
   system = await startTestSystem();
   a = await createFundedTenant(system, 'console-a', { INR: 50_000_000 });
   b = await createFundedTenant(system, 'console-b', { INR: 1_000_000 });
-  const paid = await a.api('POST', '/v1/payouts', inrPayout({ reference_id: 'inv-console-1' }), {
-    'idempotency-key': 'console-paid',
-  });
+  const paid = await a.api(
+    'POST',
+    '/v1/payouts',
+    inrPayout({
+      reference_id: 'inv-console-1',
+      beneficiary: { type: 'employee', name: 'Asha Rao', account_number: '123456789012', bank_code: 'HDFC0001234' },
+    }),
+    {
+      'idempotency-key': 'console-paid',
+    },
+  );
   expect(paid.status).toBe(202);
   paidId = paid.body.id;
   // Stays processing at the sandbox (account ending 0003): a dead letter once it stops moving.
@@ -96,6 +104,11 @@ describe('the console', () => {
     await shot(page, 'payouts');
     await row.getByRole('link', { name: paidId }).click();
     await page.getByTestId('payout-status').getByText('processed').waitFor();
+    // Who the beneficiary is to the tenant, beside their account.
+    await page
+      .getByTestId('payout')
+      .getByText(/Asha Rao .*· employee/)
+      .waitFor();
     // Every event of the API's history is on the page's timeline, processed among them (a late
     // report that was not applied may come after it, shown as not applied).
     const history = await a.api('GET', `/v1/payouts/${paidId}/events`);

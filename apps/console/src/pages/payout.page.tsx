@@ -66,6 +66,7 @@ function PayoutDetail({ params, session }: { params: Record<string, string>; ses
               <dd>
                 {p.beneficiary.name ?? '—'} · {p.beneficiary.account_number ?? p.beneficiary.provider_account_id ?? ''}{' '}
                 {p.beneficiary.bank_code ?? ''}
+                {p.beneficiary_type ? ` · ${p.beneficiary_type}` : ''}
               </dd>
               {p.utr && (
                 <>
