@@ -28,14 +28,26 @@ export async function shutdown(log: (msg: string, extra?: Record<string, unknown
   return shuttingDown;
 }
 
+/**
+ * A second signal this soon after the first is the same stop delivered twice, not a person's
+ * second Ctrl-C: a terminal's Ctrl-C reaches the whole foreground process group, and a launcher in
+ * it (tsx, pnpm) relays the SIGINT it received to this process as well. Counting that copy as
+ * "kill at once" made every Ctrl-C of `pnpm start` exit 130 mid-shutdown (pnpm then printed
+ * ELIFECYCLE). A person cannot press Ctrl-C twice within this window.
+ */
+export const REPEATED_SIGNAL_MS = 500;
+
 export function installSignalHandlers(options: {
   deadlineMs: number;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }): void {
-  let signals = 0;
+  let firstAt: number | null = null;
   const handler = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(130);
+    if (firstAt !== null) {
+      if (performance.now() - firstAt < REPEATED_SIGNAL_MS) return;
+      process.exit(130);
+    }
+    firstAt = performance.now();
     options.log(`${signal}: shutting down`, { deadlineMs: options.deadlineMs });
     const timer = setTimeout(() => {
       options.log('shutdown deadline passed: exiting');
