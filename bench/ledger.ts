@@ -8,6 +8,8 @@
  * Target (docs/benchmarks.md): ≥ 20,000 postings/s and ≥ 18 × (a).
  */
 import { performance } from 'node:perf_hooks';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Currency, ProviderId } from '@payouts/core';
 import { newId } from '@payouts/core';
 import { payouts } from '@payouts/db';
@@ -38,6 +40,23 @@ const AMOUNT = 50_000n;
 const FEE_RESERVE = 3_000n;
 const FEES = 500n;
 const TAX = 90n;
+
+/** The postgres-js client with what the raw COPY baseline needs. */
+interface CopyTx {
+  unsafe<T = Record<string, unknown>[]>(
+    query: string,
+    params?: unknown[],
+  ): Promise<T> & { writable(): Promise<Writable> };
+}
+interface CopySql extends CopyTx {
+  begin<T>(fn: (tx: CopyTx) => Promise<T>): Promise<T>;
+}
+
+/** COPY … FROM STDIN of text-format lines. */
+async function copy(tx: CopyTx, statement: string, lines: string[]): Promise<void> {
+  const writable = await tx.unsafe(statement).writable();
+  await pipeline(Readable.from([lines.join('')]), writable);
+}
 
 export async function run(ctx: BenchContext): Promise<void> {
   const database = await createBenchDatabase(ctx.adminUrl);
@@ -165,6 +184,107 @@ export async function run(ctx: BenchContext): Promise<void> {
       `  applyEvents batches of ${BATCH}: ${Math.round(batchedRate)}/s, ${msPerBatch.toFixed(0)} ms a batch — ${usageText(batchedUsage)}`,
     );
 
+    // The floor for the same writes: what one batch of 500 `processed` reports writes (500 payout
+    // UPDATEs with every indexed column of a transition, 500 history rows, 500 ledger transactions,
+    // 2,500 entries, the 5 balances), written with no logic at all: one UPDATE from arrays, three
+    // COPYs and the balance UPDATE, one transaction per batch, two at once like (b).
+    const rawSql = rawClient(handle) as unknown as CopySql;
+    const [accountRow] = await rawSql.unsafe<{ ids: Record<string, string> }[]>(
+      `select jsonb_object_agg(key, id) as ids from ledger_accounts where key = any($1)`,
+      [refs.map((r) => r.key)],
+    );
+    const accountIds = refs.map((r) => must(accountRow?.ids[r.key], `account ${r.key}`));
+    const postAmounts = [-(AMOUNT + FEE_RESERVE), AMOUNT, FEES + TAX, TAX, FEE_RESERVE - FEES - 2n * TAX];
+    // held, clearing, fees, tax, available, in `refs` order (available first there)
+    const amountsByAccount = [postAmounts[4], postAmounts[0], postAmounts[1], postAmounts[2], postAmounts[3]];
+    const rawBatches = Math.floor(EVENTS / BATCH);
+    /** Where a raw batch's time goes, summed over batches (ms, wall time as the client sees it). */
+    const rawSplit = { payouts: 0, events: 0, transactions: 0, entries: 0, balances: 0, commit: 0 };
+    let rawNext = 0;
+    await meter.start();
+    t = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENT_BATCHES }, async () => {
+        while (rawNext < rawBatches) {
+          const b = rawNext++;
+          const slice = ids.slice(b * BATCH, (b + 1) * BATCH);
+          let mark = performance.now();
+          const lap = (k: keyof typeof rawSplit) => {
+            const now = performance.now();
+            rawSplit[k] += now - mark;
+            mark = now;
+          };
+          await rawSql.begin(async (tx) => {
+            await tx.unsafe(
+              `update payouts p set status = 'processed', provider_payout_id = x.ppid, provider_status = 'processed',
+                 utr = x.utr, fees = 590, tax = 90, version = p.version + 1, history_hash = x.hash, updated_at = now()
+               from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as x(id, ppid, utr, hash) where p.id = x.id`,
+              [slice, slice.map((id) => `raw_${id}`), slice.map((id) => `RAW${id}`), slice.map((id) => `${id}${id}`)],
+            );
+            lap('payouts');
+            const txIds = slice.map(() => newId('ledgerTransaction'));
+            await copy(
+              tx,
+              'copy ledger_transactions (id, kind, idempotency_key, payout_id, tenant_id, currency, metadata) from stdin',
+              slice.map(
+                (id, i) =>
+                  `${txIds[i]}\tpost\traw:${id}:post\t${id}\t${tenantId}\t${currency}\t{"fees": "590", "tax": "90"}\n`,
+              ),
+            );
+            lap('transactions');
+            await copy(
+              tx,
+              'copy ledger_entries (transaction_id, account_id, amount) from stdin',
+              txIds.flatMap((txId) => accountIds.map((a, k) => `${txId}\t${a}\t${amountsByAccount[k]}\n`)),
+            );
+            lap('entries');
+            await copy(
+              tx,
+              'copy payout_events (payout_id, from_status, to_status, applied, source, detail, prev_hash, hash) from stdin',
+              slice.map(
+                (id) =>
+                  `${id}\tprocessed\tprocessed\tt\tworker\t{"rawStatus": "processed", "providerPayoutId": "raw_${id}"}\t${id}\t${id}${id}\n`,
+              ),
+            );
+            lap('events');
+            await tx.unsafe('select id from ledger_accounts where id = any($1) order by key for update', [accountIds]);
+            await tx.unsafe(
+              `update ledger_accounts a set balance = a.balance + x.delta
+               from unnest($1::text[], $2::bigint[]) as x(id, delta) where a.id = x.id`,
+              [accountIds, amountsByAccount.map((v) => String(BigInt(v ?? 0n) * BigInt(BATCH)))],
+            );
+            lap('balances');
+          });
+          lap('commit');
+        }
+      }),
+    );
+    const rawS = (performance.now() - t) / 1000;
+    const rawUsage = await meter.stop();
+    const rawRate = (rawBatches * BATCH) / rawS;
+    ctx.log(`  raw COPY of the same rows: ${Math.round(rawRate)} postings/s — ${usageText(rawUsage)}`);
+    const rawTotal = Object.values(rawSplit).reduce((a, b) => a + b, 0);
+    const rawShares = Object.fromEntries(
+      Object.entries(rawSplit).map(([k, v]) => [k, round((v / rawTotal) * 100, 0)]),
+    ) as Record<keyof typeof rawSplit, number>;
+    ctx.log(
+      `  raw batch split (% of statement time): ${Object.entries(rawShares)
+        .map(([k, v]) => `${k} ${v}%`)
+        .join(', ')}`,
+    );
+    const perPosting = (pct: number | null, seconds: number, n: number) =>
+      pct === null ? null : round(((pct / 100) * seconds * 1e6) / n, 1);
+    const cpu = {
+      postgresUsPerPosting: perPosting(batchedUsage.postgresCpuPct, batchedS, EVENTS),
+      nodeUsPerPosting: perPosting(batchedUsage.nodeCpuPct, batchedS, EVENTS),
+      rawPostgresUsPerPosting: perPosting(rawUsage.postgresCpuPct, rawS, rawBatches * BATCH),
+      rawNodeUsPerPosting: perPosting(rawUsage.nodeCpuPct, rawS, rawBatches * BATCH),
+    };
+    ctx.log(
+      `  CPU a posting: applyEvents postgres ${cpu.postgresUsPerPosting} µs + node ${cpu.nodeUsPerPosting} µs; ` +
+        `raw COPY postgres ${cpu.rawPostgresUsPerPosting} µs + node ${cpu.rawNodeUsPerPosting} µs`,
+    );
+
     // Why Batch.write() sends one UPDATE … FROM (VALUES …): the 500 single-row UPDATEs it used to
     // send one after another, timed against the one statement, on the same (processed) payouts.
     const sample = await batchDb
@@ -258,6 +378,23 @@ export async function run(ctx: BenchContext): Promise<void> {
 
     ctx.rows.push(
       row({
+        key: 'ledger.rawCopy',
+        measurement: 'ledger: raw COPY of the same rows (payout UPDATE, events, transactions, entries, balances)',
+        value: null,
+        unit: 'postings/s',
+        baselineValue: rawRate,
+        baselineLabel: 'postings/s',
+        target: '—',
+        met: null,
+        details: {
+          batches: rawBatches,
+          batch: BATCH,
+          concurrentBatches: CONCURRENT_BATCHES,
+          seconds: round(rawS, 3),
+          usage: rawUsage,
+        },
+      }),
+      row({
         key: 'ledger.perPayout',
         measurement: 'ledger: one transaction per payout (hold + post), hot wallet',
         value: null,
@@ -292,6 +429,7 @@ export async function run(ctx: BenchContext): Promise<void> {
           payoutUpdatesOneByOneMs: round(updatesMs, 1),
           payoutUpdatesOneStatementMs: round(oneUpdateMs, 1),
           smallBatch: { events: SMALL_BATCH, batches: SMALL_BATCHES, p50Ms: round(smallP50, 2) },
+          cpu,
           usage: batchedUsage,
         },
       }),

@@ -1,6 +1,6 @@
 import type { Currency, ProviderId } from '@payouts/core';
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * Ledger accounts. `key` names the account uniquely, e.g. `wallet:ten_…:INR:available`,
@@ -36,7 +36,9 @@ export const ledgerTransactions = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('ledger_transactions_payout_idx').on(t.payoutId)],
+  // No index on payout_id: nothing looks a payout's transactions up by it (a payout's own keys,
+  // `po_…:hold` and so on, are found through the unique idempotency_key), and every index here is
+  // written by each of the reconciler's group commits.
 );
 
 /**
@@ -44,19 +46,21 @@ export const ledgerTransactions = pgTable(
  *
  * `transaction_id` and `account_id` carry no foreign keys: entries are written only by
  * `postTransactions`, which takes both ids in the same database transaction from the
- * transaction rows it has just inserted and the account rows it holds locked, and neither table
- * is ever deleted from. The two per-row checks were more than half of the cost of a group commit's
+ * transaction rows it has just inserted (in the same statement) and the account rows it read,
+ * whose ids never change, and neither table is ever deleted from. The two per-row checks were more than half of the cost of a group commit's
  * entries insert (2,500 entries: 74 ms with them, 31 ms without, measured for issue 17);
  * `verifyLedger` reports any entry whose transaction or account does not exist.
+ *
+ * Nor indexes on them: no query looks entries up by account or by transaction (`verifyLedger`
+ * reads them all, by joins that scan), and on a hot wallet the index on `account_id` was one key
+ * taking every entry. Without them a group commit's entries cost the heap and the primary key only
+ * (2,500 entries: 16.6 ms with both indexes, 8.6 ms without, best of four in psql; docs/benchmarks.md).
+ * A reader that needs one (an account statement) adds the index it reads by.
  */
-export const ledgerEntries = pgTable(
-  'ledger_entries',
-  {
-    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
-    transactionId: text('transaction_id').notNull(),
-    accountId: text('account_id').notNull(),
-    amount: bigint('amount', { mode: 'bigint' }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [index('ledger_entries_account_idx').on(t.accountId), index('ledger_entries_tx_idx').on(t.transactionId)],
-);
+export const ledgerEntries = pgTable('ledger_entries', {
+  id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+  transactionId: text('transaction_id').notNull(),
+  accountId: text('account_id').notNull(),
+  amount: bigint('amount', { mode: 'bigint' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
