@@ -55,7 +55,8 @@ async function commits() {
   const values = async (name: string) => (await grouped.registry.getSingleMetric(name)?.get())?.values ?? [];
   const size = await values('payouts_api_payout_commit_size');
   const of = (suffix: string) =>
-    size.find((v) => v.metricName === `payouts_api_payout_commit_size${suffix}`)?.value ?? 0;
+    size.find((v) => (v as { metricName?: string }).metricName === `payouts_api_payout_commit_size${suffix}`)?.value ??
+    0;
   const fallbacks = (await values('payouts_api_payout_commit_fallbacks_total'))[0]?.value ?? 0;
   return { statements: of('_count'), requests: of('_sum'), fallbacks };
 }
