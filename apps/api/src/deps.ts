@@ -3,7 +3,7 @@ import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter, Rails } from '@payouts/providers';
 import type { Queues, RedisConnection } from '@payouts/queue';
-import type { GroupCommitOptions } from './payout-group-commit.ts';
+import type { GroupCommitOptions } from './env.ts';
 import type { ReconcilerClient } from './reconciler-client.ts';
 
 /** Everything the API's routes need, built once in `startApi` (or by a test). */

@@ -19,8 +19,16 @@ export const DEFAULT_SYSTEMIC_FAILURE_CODES = [
   'HTTP_403',
 ] as const;
 
-/** POST /v1/payouts' group commit by default: a 2 ms window, at most 64 requests a statement. */
-export const DEFAULT_GROUP_COMMIT = { windowMs: 2, maxSize: 64 } as const;
+/** How long a POST /v1/payouts waits for others to share its statement, and how many may share one. */
+export interface GroupCommitOptions {
+  /** The longest a request waits for its group to close (PAYOUT_GROUP_COMMIT_WINDOW_MS). */
+  windowMs: number;
+  /** A group is written as soon as it has this many requests (PAYOUT_GROUP_COMMIT_MAX); 1: no grouping. */
+  maxSize: number;
+}
+
+/** By default: a 2 ms window, at most 64 requests a statement. */
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { windowMs: 2, maxSize: 64 };
 
 export const apiEnvSchema = z.object({
   ...baseEnv,

@@ -1,16 +1,8 @@
 import type { ApiMetrics } from '@payouts/observability';
 import { jobContext, jobIds } from '@payouts/queue';
 import type { ApiDeps } from './deps.ts';
-import { DEFAULT_GROUP_COMMIT } from './env.ts';
+import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './env.ts';
 import { type CreateOutcome, createGroup, createOne, type GroupOutcome, type PayoutCreate } from './payout-create.ts';
-
-/** How long a request waits for others to share its statement, and how many may share one. */
-export interface GroupCommitOptions {
-  /** The longest a request waits for its group to close (PAYOUT_GROUP_COMMIT_WINDOW_MS). */
-  windowMs: number;
-  /** A group is written as soon as it has this many requests (PAYOUT_GROUP_COMMIT_MAX); 1: no grouping. */
-  maxSize: number;
-}
 
 interface Waiting {
   create: PayoutCreate;
