@@ -41,7 +41,6 @@ export class PayoutGroupCommit {
   private timer: NodeJS.Timeout | null = null;
   /** Keys of the groups being written now. */
   private readonly writing = new Set<string>();
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: ApiDeps,
@@ -56,15 +55,6 @@ export class PayoutGroupCommit {
       if (this.waiting.length >= this.options.maxSize) this.flush();
       else this.schedule();
     });
-  }
-
-  /** Writes whatever waits now, and resolves when every group being written is done. */
-  async close(): Promise<void> {
-    this.flush();
-    while (this.inFlight.size > 0 || this.waiting.length > 0) {
-      await Promise.all(this.inFlight);
-      this.flush();
-    }
   }
 
   private schedule(): void {
@@ -92,16 +82,18 @@ export class PayoutGroupCommit {
     for (const id of keys) this.writing.add(id);
     // The group is written outside the request context of whichever request opened it: each job
     // carries its own request's trace.
-    const done = jobContext
+    void jobContext
       .exit(() => this.commit(group))
+      // A bug past the writes must not leave a request hanging (settled ones ignore this).
+      .catch((error: unknown) => {
+        for (const w of group) w.reject(error);
+      })
       .finally(() => {
         for (const id of keys) this.writing.delete(id);
-        this.inFlight.delete(done);
         // A twin held back for this group has waited for it already: its turn is now.
         if (this.waiting.some((w) => keys.has(w.id))) this.flush();
         else this.schedule();
       });
-    this.inFlight.add(done);
     this.schedule();
   }
 
