@@ -1,7 +1,9 @@
+import { hashApiKey } from '@payouts/api';
 import { apiKeys, operatorActions } from '@payouts/db';
 import { must, waitFor } from '@payouts/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createAuthenticator } from '../../apps/api/src/auth.ts';
 import { run } from '../../apps/cli/src/cli.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
@@ -93,6 +95,38 @@ describe('operator key management', () => {
     const actions = await system.db.db.select().from(operatorActions).where(eq(operatorActions.target, row.id));
     expect(actions.map((a) => a.action)).toEqual(['api_key.revoke', 'api_key.revoke']);
     expect(JSON.stringify(actions)).not.toContain(row.hash);
+  });
+
+  test('another API instance honours a revocation within its cache time (10 s from when it read the key), never later', async () => {
+    const tenant = await createFundedTenant(system, 'keys-elsewhere');
+    const hash = hashApiKey(tenant.key);
+    // Another instance of the API: its own cache, its own clock (moved by hand, not waited for).
+    let now = 1_000_000;
+    const elsewhere = createAuthenticator(system.db.db, { now: () => now });
+    expect((await elsewhere.principalFor(hash))?.tenantId).toBe(tenant.id);
+
+    const row = must(
+      (await system.db.db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenant.id)))[0],
+      'the tenant key',
+    );
+    expect((await op('POST', `/v1/admin/api-keys/${row.id}/revoke`)).status).toBe(200);
+    expect((await tenant.api('GET', '/v1/balances')).status).toBe(401); // at once where it was revoked
+
+    now += 9_999;
+    expect(await elsewhere.principalFor(hash)).not.toBeNull(); // the documented window, still open
+    now += 1;
+    expect(await elsewhere.principalFor(hash)).toBeNull(); // closed: looked up again, revoked
+  });
+
+  test('a lookup that read a key before this instance revoked it is answered once, not cached', async () => {
+    const tenant = await createFundedTenant(system, 'keys-race');
+    const hash = hashApiKey(tenant.key);
+    const auth = createAuthenticator(system.db.db);
+    const inFlight = auth.principalFor(hash);
+    auth.forget({ tenantId: tenant.id }); // a revocation (or a settings change) while it runs
+    expect((await inFlight)?.tenantId).toBe(tenant.id);
+    await system.db.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.tenantId, tenant.id));
+    expect(await auth.principalFor(hash)).toBeNull();
   });
 
   test('unknown key ids are 404; an operator key cannot revoke itself', async () => {

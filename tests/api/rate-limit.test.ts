@@ -77,4 +77,33 @@ describe('per-key rate limits', () => {
     expect(refused.retryAfterMs).toBeLessThanOrEqual(100_000);
     await system.redis.del(`${prefix}:ratelimit:key_a`, `${prefix}:ratelimit:key_b`);
   });
+
+  test("one key's requests of one event-loop turn share one run of the script, each judged as if alone", async () => {
+    const prefix = testQueuePrefix();
+    // The real Redis, with its script runs counted.
+    let runs = 0;
+    const counted = {
+      eval: (...args: Parameters<typeof system.redis.eval>) => {
+        runs++;
+        return system.redis.eval(...args);
+      },
+      evalsha: (...args: Parameters<typeof system.redis.evalsha>) => {
+        runs++;
+        return system.redis.evalsha(...args);
+      },
+    };
+    const limiter = new RateLimiter(counted, { perSecond: 0.01, burst: 3, prefix }, { warn: () => {} });
+    const decisions = await Promise.all([
+      ...Array.from({ length: 5 }, () => limiter.take('key_a')),
+      limiter.take('key_b'),
+    ]);
+    expect(decisions.map((d) => d?.allowed)).toEqual([true, true, true, false, false, true]);
+    expect(decisions.map((d) => d?.remaining)).toEqual([2, 1, 0, 0, 0, 2]);
+    // One run per key (two if Redis had to be sent the script first: evalsha, then eval).
+    expect(runs).toBeLessThanOrEqual(4);
+    expect(runs).toBeGreaterThanOrEqual(2);
+    // The bucket holds what three separate takes would have left: the next one is refused.
+    expect((await limiter.take('key_a'))?.allowed).toBe(false);
+    await system.redis.del(`${prefix}:ratelimit:key_a`, `${prefix}:ratelimit:key_b`);
+  });
 });

@@ -10,6 +10,7 @@ import type { ApiDeps } from './deps.ts';
 import { DOCS_ASSETS_PATH, docsAssets, docsPage } from './docs-page.ts';
 import { metricsEndpoint, observeRequests } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { PayoutGroupCommit } from './payout-group-commit.ts';
 import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
@@ -72,7 +73,8 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
       },
     }),
   );
-  app.use(observeRequests(apiMetrics(registry)));
+  const metrics = apiMetrics(registry);
+  app.use(observeRequests(metrics));
   app.use(healthRoutes(deps));
   app.get('/metrics', metricsEndpoint(registry, observability.metricsToken));
   app.use(QUEUE_DASHBOARD_PATH, requireOperatorKey(authenticate(deps.db)), queueDashboard(deps.queues));
@@ -119,7 +121,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   app.use('/v1', requireVerifiedSignature);
   // Every route below reads JSON or nothing, and never text Postgres cannot store.
   app.use('/v1', requireJsonBody, refuseUnstorableBody);
-  app.use('/v1', payoutRoutes(deps));
+  app.use('/v1', payoutRoutes(deps, new PayoutGroupCommit(deps, deps.groupCommit, metrics)));
   app.use('/v1', approvalRoutes(deps, auth));
   app.use('/v1', routingRuleRoutes(deps, auth));
   app.use('/v1', balanceRoutes(deps));

@@ -61,62 +61,82 @@ export interface Authenticator {
  * on a digest: no timing signal about the key itself), then compared again in constant time, and
  * only then judged revoked or not: an unknown key and a revoked key take the same path and get the
  * same 401. A short cache keeps the hot path off the database; a revoked key stops working at once
- * on the instance that revoked it and within `cacheMs` on every other one.
+ * on the instance that revoked it and within `cacheMs` (10 s) of its revocation on every other
+ * one: an entry lives `cacheMs` from the moment its row was read, never longer, and a lookup that
+ * read the row before a revocation on this instance is not cached. The tenant's settings cached
+ * with the key (signing secret, guard, policy, routing rules, purposes) follow the same bound.
  */
 export function createAuthenticator(
   db: Database,
-  options: { cacheMs?: number; sessions?: ConsoleSessions } = {},
+  options: { cacheMs?: number; sessions?: ConsoleSessions; now?: () => number } = {},
 ): Authenticator {
   const cacheMs = options.cacheMs ?? 10_000;
+  const clock = options.now ?? Date.now;
   const cache = new Map<string, CacheEntry>();
   const lastTouched = new Map<string, number>();
+  // One lookup at a time per key: the requests that find its entry expired together wait for it.
+  const lookups = new Map<string, Promise<CacheEntry>>();
+  // Bumped by `forget`: a lookup that started before it may have read the key before its
+  // revocation, so what it found is answered once and not cached.
+  let generation = 0;
 
-  const principalFor = async (hash: string): Promise<Principal | null> => {
-    const now = Date.now();
-    let entry = cache.get(hash);
-    if (!entry || entry.expires < now) {
-      const [row] = await db
-        .select({
-          id: apiKeys.id,
-          hash: apiKeys.hash,
-          role: apiKeys.role,
-          tenantRole: apiKeys.tenantRole,
-          label: apiKeys.label,
-          tenantId: apiKeys.tenantId,
-          revokedAt: apiKeys.revokedAt,
-          signingSecret: tenants.requestSigningSecret,
-          duplicateReferenceGuard: tenants.duplicateReferenceGuard,
-          approvalPolicy: tenants.approvalPolicy,
-          routingRules: tenants.routingRules,
-          payoutPurposes: tenants.payoutPurposes,
-        })
-        .from(apiKeys)
-        .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-        .where(eq(apiKeys.hash, hash));
-      const matches = sameHash(row?.hash ?? NO_MATCH, hash) && row !== undefined;
-      entry = {
-        principal:
-          matches && row.revokedAt === null
-            ? {
-                keyId: row.id,
-                role: row.role,
-                tenantId: row.tenantId,
-                // A tenant key stored without a role (seeded by a script) could always do everything.
-                tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
-                label: row.label,
-                signingSecret: row.signingSecret ?? null,
-                duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
-                approvalPolicy: row.approvalPolicy ?? null,
-                routingRules: row.routingRules ?? null,
-                payoutPurposes: row.payoutPurposes ?? [],
-              }
-            : null,
-        expires: now + cacheMs,
-      };
+  const lookUp = async (hash: string): Promise<CacheEntry> => {
+    const started = generation;
+    const [row] = await db
+      .select({
+        id: apiKeys.id,
+        hash: apiKeys.hash,
+        role: apiKeys.role,
+        tenantRole: apiKeys.tenantRole,
+        label: apiKeys.label,
+        tenantId: apiKeys.tenantId,
+        revokedAt: apiKeys.revokedAt,
+        signingSecret: tenants.requestSigningSecret,
+        duplicateReferenceGuard: tenants.duplicateReferenceGuard,
+        approvalPolicy: tenants.approvalPolicy,
+        routingRules: tenants.routingRules,
+        payoutPurposes: tenants.payoutPurposes,
+      })
+      .from(apiKeys)
+      .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+      .where(eq(apiKeys.hash, hash));
+    const matches = sameHash(row?.hash ?? NO_MATCH, hash) && row !== undefined;
+    const entry: CacheEntry = {
+      principal:
+        matches && row.revokedAt === null
+          ? {
+              keyId: row.id,
+              role: row.role,
+              tenantId: row.tenantId,
+              // A tenant key stored without a role (seeded by a script) could always do everything.
+              tenantRole: row.role === 'tenant' ? (row.tenantRole ?? 'admin') : null,
+              label: row.label,
+              signingSecret: row.signingSecret ?? null,
+              duplicateReferenceGuard: row.duplicateReferenceGuard ?? true,
+              approvalPolicy: row.approvalPolicy ?? null,
+              routingRules: row.routingRules ?? null,
+              payoutPurposes: row.payoutPurposes ?? [],
+            }
+          : null,
+      // From when the row was read, not when it was asked for: the bound holds from the read.
+      expires: clock() + cacheMs,
+    };
+    if (started === generation) {
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, entry);
     }
-    return entry.principal;
+    return entry;
+  };
+
+  const principalFor = async (hash: string): Promise<Principal | null> => {
+    const entry = cache.get(hash);
+    if (entry && entry.expires > clock()) return entry.principal;
+    let lookup = lookups.get(hash);
+    if (!lookup) {
+      lookup = lookUp(hash).finally(() => lookups.delete(hash));
+      lookups.set(hash, lookup);
+    }
+    return (await lookup).principal;
   };
 
   /**
@@ -174,6 +194,9 @@ export function createAuthenticator(
     middleware,
     principalFor,
     forget({ keyId, tenantId }) {
+      generation++;
+      // A lookup under way may have read the row before the change: the next request looks again.
+      lookups.clear();
       for (const [hash, entry] of cache) {
         const p = entry.principal;
         if (p && ((keyId && p.keyId === keyId) || (tenantId && p.tenantId === tenantId))) cache.delete(hash);

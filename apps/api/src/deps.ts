@@ -3,6 +3,7 @@ import type { Database } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import type { ProviderAdapter, Rails } from '@payouts/providers';
 import type { Queues, RedisConnection } from '@payouts/queue';
+import type { GroupCommitOptions } from './env.ts';
 import type { ReconcilerClient } from './reconciler-client.ts';
 
 /** Everything the API's routes need, built once in `startApi` (or by a test). */
@@ -18,6 +19,11 @@ export interface ApiDeps {
   rails?: ReadonlyMap<ProviderId, Rails>;
   /** Which provider a payout goes to when it names none. */
   routes: Readonly<Partial<Record<Currency, ProviderId>>>;
+  /**
+   * POST /v1/payouts' group commit (PAYOUT_GROUP_COMMIT_WINDOW_MS / PAYOUT_GROUP_COMMIT_MAX);
+   * absent: its defaults.
+   */
+  groupCommit?: GroupCommitOptions;
   /** Per-API-key rate limit (RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST); absent or 0: no limit. */
   rateLimit?: { perSecond: number; burst: number };
   /**

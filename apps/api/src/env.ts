@@ -19,6 +19,17 @@ export const DEFAULT_SYSTEMIC_FAILURE_CODES = [
   'HTTP_403',
 ] as const;
 
+/** How long a POST /v1/payouts waits for others to share its statement, and how many may share one. */
+export interface GroupCommitOptions {
+  /** The longest a request waits for its group to close (PAYOUT_GROUP_COMMIT_WINDOW_MS). */
+  windowMs: number;
+  /** A group is written as soon as it has this many requests (PAYOUT_GROUP_COMMIT_MAX); 1: no grouping. */
+  maxSize: number;
+}
+
+/** By default: a 2 ms window, at most 64 requests a statement. */
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { windowMs: 2, maxSize: 64 };
+
 export const apiEnvSchema = z.object({
   ...baseEnv,
   ...apiPortEnv,
@@ -43,6 +54,14 @@ export const apiEnvSchema = z.object({
    * runaway client, it is not a billing quota (docs/security.md).
    */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  /**
+   * POST /v1/payouts' group commit: the longest a request waits for others to share its statement
+   * and commit (ms, 0: those that arrive within one turn of the event loop). Bounded: a request
+   * never waits for a group longer than this, whatever the load.
+   */
+  PAYOUT_GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(DEFAULT_GROUP_COMMIT.windowMs),
+  /** At most this many requests share a statement; a group this full is written at once. 1: each request alone. */
+  PAYOUT_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(500).default(DEFAULT_GROUP_COMMIT.maxSize),
   /** How many requests a key may send at once before the rate applies (default: two seconds' worth). */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   /**

@@ -61,16 +61,26 @@ export async function findReplay(
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
   if (!existing) return null;
-  if (existing.fingerprint !== print) throw keyReused();
+  if (existing.fingerprint !== print) throw idempotencyKeyReused();
   return { status: existing.responseStatus, body: existing.responseBody };
 }
 
-function keyReused(): HttpProblem {
+/** Same key, another request: 422. */
+export function idempotencyKeyReused(): HttpProblem {
   return new HttpProblem(
     422,
     'idempotency_key_reused',
     'This Idempotency-Key was used with a different request; use a new key for a new request.',
     [{ path: 'Idempotency-Key', message: 'was used with a different request' }],
+  );
+}
+
+/** The same key while the first request is still being processed: 409 at once. */
+export function idempotencyKeyInUse(): HttpProblem {
+  return problems.conflict(
+    'idempotency_key_in_use',
+    'A request with this Idempotency-Key is still being processed.',
+    'Idempotency-Key',
   );
 }
 
@@ -91,19 +101,13 @@ export async function withIdempotency(
     const locked = rowsOf<{ ok: boolean }>(
       await tx.execute(sql`select pg_try_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0)) as ok`),
     );
-    if (!locked[0]?.ok) {
-      throw problems.conflict(
-        'idempotency_key_in_use',
-        'A request with this Idempotency-Key is still being processed.',
-        'Idempotency-Key',
-      );
-    }
+    if (!locked[0]?.ok) throw idempotencyKeyInUse();
     const [existing] = await tx
       .select()
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
     if (existing) {
-      if (existing.fingerprint !== print) throw keyReused();
+      if (existing.fingerprint !== print) throw idempotencyKeyReused();
       return { response: { status: existing.responseStatus, body: existing.responseBody }, replayed: true };
     }
     const response = await create(tx);
@@ -147,13 +151,7 @@ export async function createOnce(
       )${sql.join(parts, sql``)}
       select (select ok from l) as locked, (select count(*) from k)::int as created`),
   );
-  if (!outcome?.locked) {
-    throw problems.conflict(
-      'idempotency_key_in_use',
-      'A request with this Idempotency-Key is still being processed.',
-      'Idempotency-Key',
-    );
-  }
+  if (!outcome?.locked) throw idempotencyKeyInUse();
   if (outcome.created === 1) return { response, replayed: false };
   const earlier = await findReplay(db, scope, key, print);
   if (!earlier) throw new Error(`idempotency record for ${scope}/${key} neither inserted nor found`);

@@ -6,23 +6,36 @@ import { HttpProblem } from './problem.ts';
 /**
  * Per-API-key rate limits: a token bucket of `burst` requests refilled at `perSecond`, kept in
  * Redis as GCRA (one "theoretical arrival time" per key), so every API instance shares one budget
- * per key and each request costs one Redis round trip (this script). Redis's own clock is used, so
- * instances with skewed clocks still agree.
+ * per key. Redis's own clock is used, so instances with skewed clocks still agree. The requests of
+ * one key that reach the limiter in the same turn of the event loop share one run of this script
+ * (ARGV[3] of them, judged one after the other exactly as separate runs would judge them), so a
+ * busy key costs one Redis round trip per turn, not one per request.
  */
 const GCRA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local n = tonumber(ARGV[3] or '1')
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local new_tat = tat + interval
 local allowed_until = now + burst * interval
-if new_tat > allowed_until then
-  return {0, 0, math.ceil(new_tat - allowed_until), math.ceil(tat - now)}
+local out = {}
+local taken = false
+for i = 1, n do
+  local new_tat = tat + interval
+  if new_tat > allowed_until then
+    table.insert(out, {0, 0, math.ceil(new_tat - allowed_until), math.ceil(tat - now)})
+  else
+    tat = new_tat
+    taken = true
+    table.insert(out, {1, math.floor((allowed_until - new_tat) / interval), 0, math.ceil(new_tat - now)})
+  end
 end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
-return {1, math.floor((allowed_until - new_tat) / interval), 0, math.ceil(new_tat - now)}
+if taken then
+  redis.call('SET', KEYS[1], tostring(tat), 'PX', math.max(1, math.ceil(tat - now)))
+end
+return out
 `;
 
 const GCRA_SHA = createHash('sha1').update(GCRA).digest('hex');
@@ -54,25 +67,55 @@ export class RateLimiter {
     this.intervalMs = 1000 / settings.perSecond;
   }
 
+  /** Requests of a key waiting for this turn's run of the script. */
+  private readonly waiting = new Map<string, ((decision: RateLimitDecision | null) => void)[]>();
+
   /**
    * Takes one request from the key's bucket. If Redis does not answer (down, or slower than
    * `timeoutMs`), the request is let through with a log line: the limiter protects capacity, it
    * guards no money, and refusing every client because our limiter's store is down would turn a
    * Redis outage into a full API outage (the routes that need Redis answer 503 on their own).
    */
-  async take(keyId: string): Promise<RateLimitDecision | null> {
+  take(keyId: string): Promise<RateLimitDecision | null> {
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(keyId);
+      if (queue) {
+        queue.push(resolve);
+        return;
+      }
+      this.waiting.set(keyId, [resolve]);
+      // The end of this turn: the key's other requests of the turn join this one's run.
+      setImmediate(() => {
+        const all = this.waiting.get(keyId) ?? [];
+        this.waiting.delete(keyId);
+        void this.run(keyId, all.length).then((decisions) => {
+          all.forEach((r, i) => {
+            r(decisions?.[i] ?? null);
+          });
+        });
+      });
+    });
+  }
+
+  /** One run of the script for `n` requests of a key: their decisions in order, or null (fail open). */
+  private async run(keyId: string, n: number): Promise<RateLimitDecision[] | null> {
     const { burst, prefix } = this.settings;
     try {
-      const args = [`${prefix}:ratelimit:${keyId}`, this.intervalMs, burst] as const;
+      const args = [`${prefix}:ratelimit:${keyId}`, this.intervalMs, burst, n] as const;
       // By digest (the script is sent only the first time a Redis server sees it).
       const run = this.redis
         .evalsha(GCRA_SHA, 1, ...args)
         .catch((error: Error) =>
           error.message.includes('NOSCRIPT') ? this.redis.eval(GCRA, 1, ...args) : Promise.reject(error),
         );
-      const answer = (await withTimeout(run, this.settings.timeoutMs ?? 250)) as [number, number, number, number];
-      const [allowed, remaining, retryAfterMs, resetMs] = answer;
-      return { allowed: allowed === 1, limit: burst, remaining, retryAfterMs, resetMs };
+      const answers = (await withTimeout(run, this.settings.timeoutMs ?? 250)) as [number, number, number, number][];
+      return answers.map(([allowed, remaining, retryAfterMs, resetMs]) => ({
+        allowed: allowed === 1,
+        limit: burst,
+        remaining,
+        retryAfterMs,
+        resetMs,
+      }));
     } catch (error) {
       this.logger.warn({ err: error, keyId }, 'rate limiter unavailable: request let through (fail open)');
       return null;

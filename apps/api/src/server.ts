@@ -49,6 +49,7 @@ export async function startApi(options: {
       logger,
       adapters,
       routes: env.PROVIDER_ROUTES,
+      groupCommit: { windowMs: env.PAYOUT_GROUP_COMMIT_WINDOW_MS, maxSize: env.PAYOUT_GROUP_COMMIT_MAX },
       rails: env.PROVIDER_RAIL_LIMITS,
       allowPrivateWebhookTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,

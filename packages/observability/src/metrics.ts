@@ -48,6 +48,17 @@ export function apiMetrics(registry: Registry) {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
+    payoutCommitSize: new Histogram({
+      name: 'payouts_api_payout_commit_size',
+      help: 'POST /v1/payouts requests written per statement (its group commit): the count is the number of commits, the sum the requests.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    payoutCommitFallbacks: new Counter({
+      name: 'payouts_api_payout_commit_fallbacks_total',
+      help: 'Group commits of POST /v1/payouts refused by Postgres, whose requests were then written one by one.',
+      registers: [registry],
+    }),
   };
 }
 export type ApiMetrics = ReturnType<typeof apiMetrics>;

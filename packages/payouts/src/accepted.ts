@@ -23,25 +23,31 @@ export function acceptedPayoutsCtes(
 ): SQL[] {
   const createdAt = options.now ?? new Date();
   const detailOf = typeof detail === 'function' ? detail : () => detail;
+  // Rows of their own details may carry their own times (requests written together by the API's
+  // group commit): each first event then has its payout's time, as when written alone.
+  const eventAt = (row: NewPayout) =>
+    typeof detail === 'function' && row.createdAt instanceof Date ? row.createdAt : createdAt;
   const chained = rows.map((row) => ({
     ...row,
-    historyHash: chainedPayoutEvent(firstEvent(row, detailOf(row), createdAt), null).hash,
+    historyHash: chainedPayoutEvent(firstEvent(row, detailOf(row), eventAt(row)), null).hash,
   }));
   const inserted = insertRowsSql(payouts, chained, {
     returning: ['id', 'status', 'history_hash'],
     where: options.where,
   });
   if (typeof detail === 'function') {
-    // Rows whose first events differ (the rail `method: "auto"` chose): each row's detail goes in one
-    // jsonb parameter beside the rows, joined by id.
-    const details = JSON.stringify(rows.map((row) => ({ id: row.id, detail: detailOf(row) })));
+    // Rows whose first events differ (the rail `method: "auto"` chose, or requests written
+    // together): each row's detail and time go in one jsonb parameter beside the rows, joined by id.
+    const details = JSON.stringify(
+      rows.map((row) => ({ id: row.id, detail: detailOf(row), created_at: eventAt(row).toISOString() })),
+    );
     return [
       sql`accepted_payouts as (${inserted})`,
       sql`accepted_events as (
         insert into payout_events (payout_id, from_status, to_status, applied, source, detail, created_at, prev_hash, hash)
-        select a.id, null, a.status, true, 'api', d.detail, ${createdAt.toISOString()}::timestamptz, null, a.history_hash
+        select a.id, null, a.status, true, 'api', d.detail, d.created_at, null, a.history_hash
         from accepted_payouts a
-        join jsonb_to_recordset(${details}::jsonb) as d(id text, detail jsonb) on d.id = a.id
+        join jsonb_to_recordset(${details}::jsonb) as d(id text, detail jsonb, created_at timestamptz) on d.id = a.id
         order by a.id)`,
     ];
   }

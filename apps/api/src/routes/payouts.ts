@@ -1,23 +1,17 @@
 import { isId, must } from '@payouts/core';
-import { insertRowsSql, payouts, providerSubmissions, webhookDeliveries, webhookEvents } from '@payouts/db';
-import {
-  acceptedPayoutsCtes,
-  acceptedRecord,
-  approvalsRequired,
-  cancellable,
-  creationWebhooks,
-} from '@payouts/payouts';
-import { jobIds } from '@payouts/queue';
-import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
+import { payouts, providerSubmissions } from '@payouts/db';
+import { acceptedRecord, approvalsRequired, cancellable, creationWebhooks } from '@payouts/payouts';
+import { jobContext } from '@payouts/queue';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { Router } from 'express';
 import { approvalRequestFor } from '../approval-requests.ts';
 import { requireTenant } from '../auth.ts';
 import { askProviderToCancel, queuedAtProvider } from '../cancel-at-provider.ts';
 import type { ApiDeps } from '../deps.ts';
-import { duplicateReference, isDuplicateReference, livePayoutsByReference } from '../duplicate-reference.ts';
-import { createOnce, findReplay, fingerprint, readIdempotencyKey } from '../idempotency.ts';
+import { findReplay, fingerprint, readIdempotencyKey } from '../idempotency.ts';
 import { writePayoutsCsv } from '../payout-export.ts';
 import { payoutFilterSql } from '../payout-filters.ts';
+import type { PayoutGroupCommit } from '../payout-group-commit.ts';
 import { payoutHistory } from '../payout-history.ts';
 import { acceptedDetail, beneficiaryIdOf, payoutRow, preparePayout } from '../payout-input.ts';
 import { problems } from '../problem.ts';
@@ -27,7 +21,7 @@ import { listPayoutsQuery, payoutFiltersQuery, scheduleTimeIssue, z } from '../s
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
-export function payoutRoutes(deps: ApiDeps): Router {
+export function payoutRoutes(deps: ApiDeps, commits: PayoutGroupCommit): Router {
   const router = Router();
 
   router.post('/payouts', async (req, res) => {
@@ -90,30 +84,19 @@ export function payoutRoutes(deps: ApiDeps): Router {
     const webhooks = scheduled
       ? await creationWebhooks(deps.db, tenantId, 'payout.scheduled', [{ id, data: body }], record.createdAt)
       : null;
-    const create = () =>
-      createOnce(deps.db, tenantId, key, print, { status: 202, body }, (where) => [
-        ...acceptedPayoutsCtes([record], detail, { where, now: record.createdAt }),
-        // Only with the payout: `where` guards its insert, and this reads what was inserted.
-        ...(approval ? [approvalRequestCte(approval)] : []),
-        ...(webhooks
-          ? [
-              sql`scheduled_events as (${insertRowsSql(webhookEvents, webhooks.events, { where: sql`exists (select 1 from accepted_payouts)` })})`,
-              sql`scheduled_deliveries as (${insertRowsSql(webhookDeliveries, webhooks.deliveries, { where: sql`exists (select 1 from accepted_payouts)` })})`,
-            ]
-          : []),
-      ]);
-    const { response, replayed } = await createOnceGuarded(deps, tenantId, record.referenceId, create);
-
-    if (!replayed && !scheduled) {
-      // The payout is durable already; if this enqueue is lost, the sweeper re-drives it from Postgres.
-      // A payout waiting for approval goes too: the reconciler sends its `payout.pending_approval`.
-      // A scheduled one has no job until it is due: the reconciler's release finds it in Postgres.
-      await deps.queues
-        .toReconciler('payout.accepted', { payoutId: id }, { jobId: jobIds.accepted(id) })
-        .catch((error) =>
-          req.log.warn({ err: error, payoutId: id }, 'enqueue after commit failed; the sweeper will re-drive'),
-        );
-    }
+    // Written with the requests that arrive beside it, in one statement, then enqueued (unless
+    // scheduled: the reconciler's release finds it when due), and only then answered.
+    const { response, replayed } = await commits.write({
+      tenantId,
+      key,
+      print,
+      record,
+      detail,
+      response: { status: 202, body },
+      approval,
+      webhooks,
+      trace: jobContext.getStore(),
+    });
     res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
 
@@ -184,39 +167,6 @@ export function payoutRoutes(deps: ApiDeps): Router {
   });
 
   return router;
-}
-
-/** The payout's approval request, inserted in the create's statement with the payout it names. */
-function approvalRequestCte(r: NonNullable<ReturnType<typeof approvalRequestFor>>): SQL {
-  return sql`approval_request as (
-    insert into approval_requests (subject_id, tenant_id, kind, status, approvals_required, reasons, maker_key_id, maker_label, expires_at, created_at)
-    select id, ${r.tenantId}, ${r.kind}, ${r.status}, ${r.approvalsRequired}, ${`{${r.reasons.join(',')}}`}::text[], ${r.makerKeyId}, ${r.makerLabel},
-           ${r.expiresAt.toISOString()}::timestamptz, ${r.createdAt.toISOString()}::timestamptz
-    from accepted_payouts)`;
-}
-
-/**
- * Runs a create that the duplicate guard's unique index may refuse, and answers a refusal with
- * `409 duplicate_reference` naming the payout that holds the reference. Nothing was written then,
- * not even the Idempotency-Key record, so a retry with the same key is judged again. If the
- * holder was cancelled or failed between the refusal and the look-up, the create is tried again.
- */
-async function createOnceGuarded<T>(
-  deps: ApiDeps,
-  tenantId: string,
-  reference: string | null,
-  create: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await create();
-    } catch (error) {
-      if (reference === null || !isDuplicateReference(error)) throw error;
-      const holder = (await livePayoutsByReference(deps.db, tenantId, [reference])).get(reference);
-      if (holder) throw duplicateReference(reference, holder);
-      if (attempt >= 3) throw error;
-    }
-  }
 }
 
 /**
