@@ -19,8 +19,9 @@ export type CallPriority = (typeof CALL_PRIORITIES)[number];
  * One token bucket per provider account, shared by every worker process and the reconciler's runs
  * through Redis: every call to the provider takes a token first. Tokens refill at the provider's configured rate
  * (`<PROVIDER>_RATE_PER_SECOND`) and the bucket holds one (`budgetBurst`), so calls leave at
- * least 1/rate apart and no second ever holds more than `rate` of them — what a provider's rate
- * limit counts, whatever the number of processes.
+ * least 1/rate apart and no second ever holds more than `rate` of them as they leave, whatever the
+ * number of processes (delivery can still bunch two into one second at the provider: a little
+ * headroom under its limit absorbs that, see docs/operations.md).
  *
  * Priority: a caller that finds no token registers itself as waiting, with its priority, for a
  * short while; while a more urgent caller waits, a less urgent one gets no token even when one is
@@ -113,8 +114,7 @@ return {now, h[1] or false, h[2] or false, h[3] or false, h[4] or false, h[5] or
 
 /**
  * How many tokens the bucket holds: one at the rates providers grant (up to 50/s), so calls leave
- * at least 1/rate apart and no second holds more than `rate` of them, even measured at the
- * provider — a bigger bucket would let a quiet spell's tokens go out at once, over the provider's
+ * at least 1/rate apart and no second holds more than `rate` of them as they leave — a bigger bucket would let a quiet spell's tokens go out at once, over the provider's
  * limit for that second. Above 50/s (a sandbox answering at once, a bench), 20 ms worth of calls,
  * so callers are not paced one Redis round trip at a time.
  */
