@@ -43,8 +43,6 @@ export async function handleConfirm(
 const WINDOW_MAX_PAYOUTS = 1_000;
 /** RazorpayX's largest page. */
 const LIST_PAGE = 100;
-/** Pages read past those the window's payouts fill, for the payouts created since. */
-const EXTRA_PAGES = 4;
 /**
  * The provider's clock and ours may differ a little: the list window reaches this far before our
  * own acceptance of the oldest payout and after now.
@@ -120,14 +118,10 @@ async function confirmWindow(ctx: HandlerContext, key: string): Promise<JobContr
     for (const row of open.values()) if (row.providerPayoutId) byProviderId.set(row.providerPayoutId, row.id);
     const oldest = Math.min(...[...open.values()].map((r) => r.createdAt.getTime()));
     const window = { from: oldest - CLOCK_MARGIN_MS, to: ctx.now() + CLOCK_MARGIN_MS };
-    // Newest first, and the webhooks are recent: the payouts sought are on the first pages, after
-    // those created since (while a run drains, a window's list can wait seconds for its token: tens
-    // of newer payouts come first). A page costs what one lookup costs and answers for up to 100,
-    // so a few pages more than the payouts fill are cheaper than looking the rest up one by one
-    // (measured: 108 lookups by id in a 600-payout run with one page of slack). A payout created
-    // long before the others (a late reversal) is looked up by id instead of paging through
-    // everything created since.
-    const maxPages = Math.ceil(open.size / LIST_PAGE) + EXTRA_PAGES;
+    // Newest first, and the webhooks are recent: the payouts sought are on the first pages. A
+    // payout created long before the others (a late reversal) is looked up by id instead of
+    // paging through everything created since.
+    const maxPages = Math.ceil(open.size / LIST_PAGE) + 1;
     try {
       for (let page = 0; page < maxPages && found.size < open.size; page++) {
         const { items, hasMore } = await ctx.adapter.list({ ...window, count: LIST_PAGE, skip: page * LIST_PAGE });
