@@ -3,10 +3,12 @@ import { defineConfig } from 'vitest/config';
 // One runner for the whole workspace: every test talks to the same local Postgres and Redis,
 // each file isolated in its own database (cloned from a migrated template) and queue prefix.
 // The tests that run the apps as separate processes (chaos: six, SIGKILLed; multi-process: seven;
-// fresh-database: five; compiled apps: four; promtool: four) run after everything else and one at a time: they saturate
-// both cores on purpose, which would starve the timing of whatever ran beside them.
+// fresh-database: five; compiled apps: four; promtool: four; provider budget: five) run after everything else and one at a time: they saturate
+// both cores on purpose, which would starve the timing of whatever ran beside them (the provider
+// budget's test counts the calls the sandbox receives in each clock second).
 const PROCESS_TESTS = [
   'tests/scale/multi-process.test.ts',
+  'tests/scale/provider-budget.test.ts',
   'tests/scale/fresh-database.test.ts',
   'tests/scale/compiled-apps.test.ts',
   'tests/observability/promtool.test.ts',

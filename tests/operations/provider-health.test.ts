@@ -146,7 +146,14 @@ describe('GET /v1/admin/providers', () => {
     expect(budget.granted).toBeGreaterThanOrEqual(2);
     expect(budget.capacity).toBeGreaterThanOrEqual(1);
     expect(budget.paused_until).toBeNull();
-    expect(Object.keys(budget.waiting).sort()).toEqual(['batch_submit', 'confirm', 'poll', 'submit', 'watch']);
+    expect(Object.keys(budget.waiting).sort()).toEqual([
+      'batch_submit',
+      'confirm',
+      'poll',
+      'reconcile',
+      'submit',
+      'watch',
+    ]);
   });
 
   test('active and upcoming downtimes, each in its place; an ended one in neither', async () => {

@@ -87,10 +87,27 @@ export interface EventResult {
   released?: number;
 }
 
+/**
+ * A payout to hand to its provider's queue: an item of a batch run carries its row in the run, so
+ * the runs of several tenants draining at once take turns (see `batchItemPriority`).
+ */
+export interface Submit {
+  provider: ProviderId;
+  payoutId: string;
+  batch: boolean;
+  batchRow?: number;
+}
+
+function submitOf(row: PayoutRow): Submit {
+  const submit: Submit = { provider: row.provider, payoutId: row.id, batch: row.batchId !== null };
+  if (row.batchId !== null && row.batchRow !== null) submit.batchRow = row.batchRow;
+  return submit;
+}
+
 export interface BatchOutcome {
   results: EventResult[];
   /** Payouts that became `reserved`: hand them to their provider once the transaction committed. */
-  submits: { provider: ProviderId; payoutId: string; batch: boolean }[];
+  submits: Submit[];
   /** Every transition applied, for metrics once the transaction committed. */
   transitions: { from: PayoutStatus; to: PayoutStatus; provider: ProviderId; createdAt: Date }[];
   /** Outbound webhook deliveries written (docs/webhooks.md): the deliverer is nudged after the commit. */
@@ -415,7 +432,7 @@ class Batch {
     }
     if (row.status === 'reserved') {
       // A retried job after a commit whose enqueue was lost: hand it over again (job ids dedupe).
-      this.submits.push({ provider: row.provider, payoutId, batch: row.batchId !== null });
+      this.submits.push(submitOf(row));
       return { outcome: 'unchanged', payoutId, status: row.status };
     }
     if (row.status === 'pending_approval') {
@@ -564,7 +581,7 @@ class Batch {
     this.available.set(key, balance - needed);
     this.postSteps(row, ledgerSteps(row, 'reserved'));
     this.transition(row, 'reserved', source, { queuedReason: null });
-    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    this.submits.push(submitOf(row));
     return true;
   }
 
@@ -638,7 +655,7 @@ class Batch {
       details.tax = tax;
     }
     this.postSteps(row, steps, fees, tax);
-    if (to === 'reserved') this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    if (to === 'reserved') this.submits.push(submitOf(row));
 
     const failure = to === 'failed' || to === 'rejected' || to === 'cancelled' || to === 'reversed' ? r.failure : null;
     this.transition(
@@ -697,7 +714,7 @@ class Batch {
       this.dirty.add(row.id);
       this.outbox.payoutUpdated(row);
     }
-    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    this.submits.push(submitOf(row));
     return { outcome: 'applied', payoutId: row.id, status: row.status, reason: 'provider_fallback' };
   }
 
@@ -771,7 +788,7 @@ class Batch {
         next_attempt: { number: next, provider: target.provider, method: target.method },
       },
     );
-    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    this.submits.push(submitOf(row));
     return { outcome: 'applied', payoutId: row.id, status: 'reserved', reason };
   }
 
@@ -931,7 +948,7 @@ class Batch {
       { queuedReason: null, failureCode: null, failureMessage: null, providerStatus: null },
       { ...detail, replay: row.replays, previous },
     );
-    this.submits.push({ provider: row.provider, payoutId: row.id, batch: row.batchId !== null });
+    this.submits.push(submitOf(row));
     this.recordOperator(
       r.actor,
       'payout.replay',

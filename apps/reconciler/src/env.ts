@@ -27,8 +27,6 @@ export const reconcilerEnvSchema = z.object({
     .default('02:00')
     .refine((v) => v === 'off' || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), 'must be HH:MM (UTC) or off')
     .transform((v) => (v === 'off' ? null : Number(v.slice(0, 2)) * 60 + Number(v.slice(3)))),
-  /** The share of each provider's RATE_PER_SECOND a run may use (the rest stays with the workers). */
-  RECONCILIATION_RATE_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** A run's claim lapses this long after its last checkpoint: then another process resumes it. */
   RECONCILIATION_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
   /** How often a reconciler looks for a run to work on. */
@@ -134,13 +132,12 @@ export function reconcilerSettings(env: ReconcilerEnv) {
   };
 }
 
-/** Reconciliation runs: the providers' adapters and rates, the schedule and the run's pace. */
+/** Reconciliation runs: the providers' adapters and rates (their budgets' size), the schedule. */
 export function reconciliationSettings(env: ReconcilerEnv) {
   const rates = new Map<string, number>(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond]));
   const settings: ReconciliationSettings = {
     leaseMs: env.RECONCILIATION_LEASE_MS,
     pollIntervalMs: env.RECONCILIATION_POLL_MS,
-    rateShare: env.RECONCILIATION_RATE_SHARE,
     listSlackMs: env.RECONCILIATION_LIST_SLACK_MS,
   };
   return {

@@ -2,7 +2,7 @@ import { isProviderId } from '@payouts/core';
 import { approvalRequests, type Database, payouts } from '@payouts/db';
 import type { Logger } from '@payouts/observability';
 import { SWEPT_STATUSES, waitsForWalletSql } from '@payouts/payouts';
-import { type Queues, redrive, redriveReversalWatch } from '@payouts/queue';
+import { type Queues, RECHECK_JOB_PRIORITY, redrive, redriveReversalWatch } from '@payouts/queue';
 import { and, asc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
 
 /**
@@ -133,8 +133,6 @@ async function sweepApprovals(
   return { approvalsExpired: expired.length, approvalsApplied: applied.length };
 }
 
-/** Below batch runs (BATCH_JOB_PRIORITY 10): a re-check never delays a submission. */
-const RECHECK_PRIORITY = 100;
 const DAY_MS = 24 * 3600_000;
 
 export interface RecheckOptions {
@@ -178,7 +176,7 @@ export async function recheckProcessed(
         ),
       )
       .limit(options.limit ?? 10_000);
-    rechecked += (await redriveReversalWatch(queues, due, { priority: RECHECK_PRIORITY })).length;
+    rechecked += (await redriveReversalWatch(queues, due, { priority: RECHECK_JOB_PRIORITY })).length;
   }
   if (rechecked > 0) logger?.info({ rechecked }, 'processed payouts looked at again for late reversals');
   return { rechecked };

@@ -110,7 +110,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     o.providers.map((provider) => async () => {
       const [budget, queued] = await Promise.all([
         readProviderBudget(o.queues.connection, o.prefix, provider),
-        queuedByPriority(o.queues.provider(provider)),
+        queuedByPriority(o.queues.connection, o.queues.provider(provider)),
       ]);
       return { provider, tokens: budget.tokens, pausedUntil: budget.pausedUntil, waiting: budget.waiting, queued };
     }),

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderId } from '@payouts/core';
+import type { Queue } from 'bullmq';
 import type { RedisConnection } from './connections.ts';
 import { BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
 
@@ -7,18 +8,20 @@ import { BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
  * What a provider call is for, most urgent first: the order in which a provider's budget serves
  * calls that wait for it. A payout posted on its own goes before the items of a batch run, those
  * before confirming webhooks (the provider already did the work: confirming it can wait a little),
- * those before scheduled polls, and the reversal watch last (webhooks tell reversals where the
- * provider sends them).
+ * those before scheduled polls, then the reversal watch (webhooks tell reversals where the
+ * provider sends them), and the reconciler's runs last (a list page, a lookup, a balance read: a
+ * run can take hours; a payout cannot wait for it).
  */
-export const CALL_PRIORITIES = ['submit', 'batch_submit', 'confirm', 'poll', 'watch'] as const;
+export const CALL_PRIORITIES = ['submit', 'batch_submit', 'confirm', 'poll', 'watch', 'reconcile'] as const;
 export type CallPriority = (typeof CALL_PRIORITIES)[number];
 
 /**
- * One token bucket per provider account, shared by every worker process through Redis: every call
- * to the provider takes a token first. Tokens refill at the provider's configured rate
+ * One token bucket per provider account, shared by every worker process and the reconciler's runs
+ * through Redis: every call to the provider takes a token first. Tokens refill at the provider's configured rate
  * (`<PROVIDER>_RATE_PER_SECOND`) and the bucket holds one (`budgetBurst`), so calls leave at
- * least 1/rate apart and no second ever holds more than `rate` of them — what a provider's rate
- * limit counts, whatever the number of processes.
+ * least 1/rate apart and no second ever holds more than `rate` of them as they leave, whatever the
+ * number of processes (delivery can still bunch two into one second at the provider: a little
+ * headroom under its limit absorbs that, see docs/operations.md).
  *
  * Priority: a caller that finds no token registers itself as waiting, with its priority, for a
  * short while; while a more urgent caller waits, a less urgent one gets no token even when one is
@@ -111,8 +114,7 @@ return {now, h[1] or false, h[2] or false, h[3] or false, h[4] or false, h[5] or
 
 /**
  * How many tokens the bucket holds: one at the rates providers grant (up to 50/s), so calls leave
- * at least 1/rate apart and no second holds more than `rate` of them, even measured at the
- * provider — a bigger bucket would let a quiet spell's tokens go out at once, over the provider's
+ * at least 1/rate apart and no second holds more than `rate` of them as they leave — a bigger bucket would let a quiet spell's tokens go out at once, over the provider's
  * limit for that second. Above 50/s (a sandbox answering at once, a bench), 20 ms worth of calls,
  * so callers are not paced one Redis round trip at a time.
  */
@@ -270,16 +272,20 @@ export async function readProviderBudget(
 /**
  * Jobs waiting in a provider's queue by the kind of work their priority says (see queues.ts):
  * submissions of single payouts and webhooks' `confirm` and `confirm-list` jobs carry none, so
- * they count together under `submit`; the reversal watch rides its poll job (counted under `poll`) and only its calls
- * take the budget's last place.
+ * they count together under `submit`; batch items span a range of priorities (their rows); the
+ * reversal watch rides its poll job (counted under `poll`, with the daily re-checks) and only its
+ * calls take the budget's last place. BullMQ scores a prioritized job `priority × 2^32 + counter`.
  */
-export async function queuedByPriority(queue: {
-  getCountsPerPriority(priorities: number[]): Promise<Record<string, number>>;
-}): Promise<Partial<Record<CallPriority, number>>> {
-  const counts = await queue.getCountsPerPriority([0, BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY]);
-  return {
-    submit: counts['0'] ?? 0,
-    batch_submit: counts[String(BATCH_JOB_PRIORITY)] ?? 0,
-    poll: counts[String(POLL_JOB_PRIORITY)] ?? 0,
-  };
+export async function queuedByPriority(
+  redis: RedisConnection,
+  queue: Queue,
+): Promise<Partial<Record<CallPriority, number>>> {
+  const key = queue.keys.prioritized as string;
+  const score = (priority: number) => priority * 0x100000000;
+  const [single, batch, poll] = await Promise.all([
+    queue.getCountsPerPriority([0]),
+    redis.zcount(key, score(BATCH_JOB_PRIORITY), score(POLL_JOB_PRIORITY) - 1),
+    redis.zcount(key, score(POLL_JOB_PRIORITY), '+inf'),
+  ]);
+  return { submit: single['0'] ?? 0, batch_submit: batch, poll };
 }

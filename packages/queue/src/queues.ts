@@ -18,15 +18,40 @@ import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
 /**
  * Job priorities on a provider's queue (BullMQ runs jobs without a priority first, then the lowest
- * number): single payouts' submissions, webhooks' `confirm` jobs (which call nobody: they add the
- * payout to the next list window) and the window's one `confirm-list` job (so it never waits for
- * a whole run to drain) carry none; then batch items and polls
- * (a poll chain watching for a reversal keeps its poll priority). The provider's budget
- * (provider-budget.ts) serves the calls in the same order, the reversal watch's last, so a job
- * that is already running waits behind more urgent ones for its token.
+ * number, first in first out within one number): single payouts' submissions, webhooks' `confirm`
+ * jobs (which call nobody: they add the payout to the next list window) and the window's one
+ * `confirm-list` job (so it never waits for a whole run to drain) carry none; then the items of
+ * batch runs, then polls (a poll chain watching for a reversal keeps its poll priority), then the
+ * sweeper's daily re-checks. The provider's budget (provider-budget.ts) serves the calls in the
+ * same order, the reversal watch's last, so a job that is already running waits behind more urgent
+ * ones for its token.
+ *
+ * Batch items take turns across runs: an item's priority is its row in its run
+ * (`batchItemPriority`), so while two tenants' runs drain, the queue serves row 1 of each, then
+ * row 2 of each, and so on — one tenant's 100,000-row run never makes another's wait for all of
+ * it. A run posted while another is deep into its rows goes first until it is as deep (it has been
+ * served least), then they alternate. The reconciler's queue orders the runs' slices the same way.
  */
 export const BATCH_JOB_PRIORITY = 10;
-export const POLL_JOB_PRIORITY = 30;
+/** Rows with a priority of their own: a batch run's largest size; rows past it share the last. */
+export const BATCH_RANKED_ROWS = 100_000;
+export const POLL_JOB_PRIORITY = BATCH_JOB_PRIORITY + BATCH_RANKED_ROWS + 10;
+/** The sweeper's daily re-checks of processed payouts: after everything else. */
+export const RECHECK_JOB_PRIORITY = POLL_JOB_PRIORITY + 10;
+
+/** The priority of a batch run's item on its provider's queue, from its row in the run (1-based). */
+export function batchItemPriority(row: number | undefined): number {
+  const rank = Number.isInteger(row) ? Math.max(0, (row as number) - 1) : 0;
+  return BATCH_JOB_PRIORITY + Math.min(rank, BATCH_RANKED_ROWS - 1);
+}
+
+/**
+ * The priority of a batch run's slice on the reconciler's queue (its index from 0): slice k of
+ * every run goes before slice k + 1 of any, so runs posted together are reserved in turns.
+ */
+export function batchSlicePriority(index: number): number {
+  return batchItemPriority(index + 1);
+}
 
 /**
  * Completed jobs are removed at once and failed ones after a day, so Redis memory stays flat:
@@ -139,11 +164,12 @@ export class Queues {
 
   /**
    * Hands reserved payouts to their providers' queues, one bulk add per provider. Payouts of a
-   * batch run get a lower priority: BullMQ runs jobs without a priority first, so a 100,000-row
-   * run never holds up a payout posted on its own.
+   * batch run get a lower priority, from their row in the run (`batchItemPriority`): BullMQ runs
+   * jobs without a priority first, so a 100,000-row run never holds up a payout posted on its own,
+   * and runs draining together take turns.
    */
   async submitAll(
-    items: { provider: ProviderId; payoutId: string; batch?: boolean; trace?: JobTrace }[],
+    items: { provider: ProviderId; payoutId: string; batch?: boolean; batchRow?: number; trace?: JobTrace }[],
   ): Promise<void> {
     const byProvider = new Map<ProviderId, typeof items>();
     for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i]);
@@ -155,7 +181,7 @@ export class Queues {
             data: { ...i.trace, payoutId: i.payoutId },
             opts: jobOptions('submit', {
               jobId: jobIds.submit(i.payoutId),
-              ...(i.batch ? { priority: BATCH_JOB_PRIORITY } : {}),
+              ...(i.batch ? { priority: batchItemPriority(i.batchRow) } : {}),
             }),
           })),
         ),

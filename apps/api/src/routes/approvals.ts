@@ -11,7 +11,7 @@ import {
 } from '@payouts/db';
 import { walletBalances } from '@payouts/ledger';
 import { batchStatusGroups, batchStatusResource } from '@payouts/payouts';
-import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobIds } from '@payouts/queue';
+import { ACCEPTED_SLICE, batchSlicePriority, jobIds } from '@payouts/queue';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { DEFAULT_APPROVAL_EXPIRY_HOURS } from '../approval-requests.ts';
@@ -316,7 +316,10 @@ async function releaseBatch(deps: ApiDeps, req: Request, batchId: string): Promi
     for (let i = 0; i < waiting.length; i += ACCEPTED_SLICE) {
       slices.push({
         data: { payoutIds: waiting.slice(i, i + ACCEPTED_SLICE).map((r) => r.id) },
-        opts: { jobId: jobIds.decidedSlice(batchId, i / ACCEPTED_SLICE), priority: BATCH_JOB_PRIORITY },
+        opts: {
+          jobId: jobIds.decidedSlice(batchId, i / ACCEPTED_SLICE),
+          priority: batchSlicePriority(i / ACCEPTED_SLICE),
+        },
       });
     }
     await deps.queues.toReconcilerBulk('payouts.accepted', slices);

@@ -32,7 +32,7 @@ import {
   insertAcceptedPayouts,
   shortfallsOf,
 } from '@payouts/payouts';
-import { ACCEPTED_SLICE, BATCH_JOB_PRIORITY, jobContext, jobIds } from '@payouts/queue';
+import { ACCEPTED_SLICE, batchSlicePriority, jobContext, jobIds } from '@payouts/queue';
 import { parse } from 'csv-parse';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import express, { type Request, Router } from 'express';
@@ -314,7 +314,10 @@ export function batchRoutes(deps: ApiDeps): Router {
                 ...jobContext.getStore(),
                 payoutIds: accepted.slice(i, i + ACCEPTED_SLICE).map((r) => r.payout.id),
               },
-              opts: { jobId: jobIds.acceptedSlice(batchId, i / ACCEPTED_SLICE), priority: BATCH_JOB_PRIORITY },
+              opts: {
+                jobId: jobIds.acceptedSlice(batchId, i / ACCEPTED_SLICE),
+                priority: batchSlicePriority(i / ACCEPTED_SLICE),
+              },
             });
           }
           await deps.queues.toReconcilerBulk('payouts.accepted', slices);

@@ -77,7 +77,7 @@ const providerHealthSchema = z
         }),
         waiting: z.record(z.enum(CALL_PRIORITIES), z.number().int()).openapi({
           description:
-            'Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch).',
+            'Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch, reconciliation runs).',
         }),
         granted: z.number().int().openapi({ description: 'Calls let through since the bucket was created.' }),
         pauses: z.number().int().openapi({ description: '429 pauses since the bucket was created.' }),
@@ -85,7 +85,7 @@ const providerHealthSchema = z
       .nullable()
       .openapi({
         description:
-          "The provider's rate budget: one token bucket shared by every worker process (docs/operations.md). Null until a worker has called the provider.",
+          "The provider's rate budget: one token bucket shared by every worker process and the reconciler's runs (docs/operations.md). Null until one of them has called the provider.",
       }),
     expected_float: z
       .array(

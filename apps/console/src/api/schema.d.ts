@@ -11160,7 +11160,7 @@ export interface components {
             };
             /** @description Requests a second the workers may send to the provider, shared by every worker (`<PROVIDER>_RATE_PER_SECOND`, as this API is configured). */
             rate_per_second: number;
-            /** @description The provider's rate budget: one token bucket shared by every worker process (docs/operations.md). Null until a worker has called the provider. */
+            /** @description The provider's rate budget: one token bucket shared by every worker process and the reconciler's runs (docs/operations.md). Null until one of them has called the provider. */
             rate_budget: {
                 /** @description Tokens in the bucket now (a call takes one). */
                 tokens: number;
@@ -11168,13 +11168,14 @@ export interface components {
                 capacity: number;
                 /** @description While a 429 from the provider holds every worker back: until when; else null. */
                 paused_until: string | null;
-                /** @description Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch). */
+                /** @description Calls waiting for a token now, by priority (single submissions first, then batch items, webhook confirmations, polls, reversal watch, reconciliation runs). */
                 waiting: {
                     submit?: number;
                     batch_submit?: number;
                     confirm?: number;
                     poll?: number;
                     watch?: number;
+                    reconcile?: number;
                 };
                 /** @description Calls let through since the bucket was created. */
                 granted: number;

@@ -17,7 +17,7 @@ import {
   toCanonical,
 } from '@payouts/payouts';
 import { type ProviderAdapter, ProviderError, type ProviderPayoutState } from '@payouts/providers';
-import { type Queues, redrive } from '@payouts/queue';
+import { BudgetExhaustedError, ProviderBudget, type Queues, redrive } from '@payouts/queue';
 import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { endedAttemptIds } from '../attempts.ts';
 
@@ -30,11 +30,6 @@ export interface ReconciliationSettings {
   /** How often a process looks for a run to work on. */
   pollIntervalMs: number;
   /**
-   * The share of a provider's request budget (`<PREFIX>_RATE_PER_SECOND`, the workers' own limit)
-   * a run may use, so a run never starves the payouts in flight.
-   */
-  rateShare: number;
-  /**
    * How far past the window's end the provider's list is read: a payout is created at the
    * provider a little after ours (longer when it waited for funds).
    */
@@ -44,7 +39,6 @@ export interface ReconciliationSettings {
 export const DEFAULT_RECONCILIATION: ReconciliationSettings = {
   leaseMs: 30_000,
   pollIntervalMs: 2000,
-  rateShare: 0.5,
   listSlackMs: 3600_000,
 };
 
@@ -52,7 +46,10 @@ export interface ReconciliationDeps {
   db: Database;
   queues: Queues;
   adapters: ReadonlyMap<string, ProviderAdapter>;
-  /** Requests a second the provider's workers may make (`<PREFIX>_RATE_PER_SECOND`). */
+  /**
+   * Requests a second the provider allows this account (`<PREFIX>_RATE_PER_SECOND`): the size of
+   * the provider's budget, which the workers' calls and the runs' share.
+   */
   ratePerSecond(provider: string): number;
   logger: Logger;
   metrics?: ReconcilerMetrics;
@@ -87,7 +84,7 @@ export class ReconciliationRunner {
   private readonly owner = newId('reconciliation').replace('rcn_', 'proc_');
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private nextCallAt = 0;
+  private readonly budgets = new Map<string, ProviderBudget>();
   private wake: (() => void) | null = null;
 
   constructor(
@@ -186,13 +183,9 @@ export class ReconciliationRunner {
     if (!adapter.capabilities.has('list')) return this.checkpoint(run, [], { phase: 'ours' }, 0);
     const from = run.windowFrom.getTime();
     const to = run.windowTo.getTime();
-    await this.pace(adapter.id);
-    const page = await adapter.list({
-      from,
-      to: to + this.settings.listSlackMs,
-      count: LIST_PAGE,
-      skip: run.listSkip,
-    });
+    const page = await this.call(adapter.id, () =>
+      adapter.list({ from, to: to + this.settings.listSlackMs, count: LIST_PAGE, skip: run.listSkip }),
+    );
     const ourIds = page.items.flatMap((s) => (s.stated?.payoutId ? [s.stated.payoutId] : []));
     const theirIds = page.items.map((s) => s.providerPayoutId);
     const rows =
@@ -251,7 +244,7 @@ export class ReconciliationRunner {
 
   /**
    * Our payouts of the window not yet found in the list (or all of them, for a provider without
-   * one), looked up one by one within the run's pace; checkpointed every few calls.
+   * one), looked up one by one with the provider's budget; checkpointed every few calls.
    */
   private async oursStep(run: ReconciliationRunRow, adapter: ProviderAdapter): Promise<ReconciliationRunRow> {
     const [low, high] = windowIds(run);
@@ -278,8 +271,8 @@ export class ReconciliationRunner {
       .limit(OURS_PAGE);
     if (rows.length === 0) return this.checkpoint(run, [], { phase: 'done', payoutsTotal: run.payoutsTotal }, 0);
 
-    // Calls per checkpoint: a few seconds of the run's pace, so a killed process loses little.
-    const callBudget = Math.max(1, Math.floor(this.rate(adapter.id) * 5));
+    // Calls per checkpoint: a few seconds of the provider's rate at most, so a killed process loses little.
+    const callBudget = Math.max(1, Math.floor(this.deps.ratePerSecond(adapter.id) * 5));
     const findings: Finding[] = [];
     let calls = 0;
     let cursor = run.oursCursor;
@@ -309,8 +302,7 @@ export class ReconciliationRunner {
    * ledger posts them when processed) are shown beside the difference so it can be read.
    */
   private async balanceStep(run: ReconciliationRunRow, adapter: ProviderAdapter): Promise<ReconciliationRunRow> {
-    await this.pace(adapter.id);
-    const theirs = await adapter.getBalance();
+    const theirs = await this.call(adapter.id, () => adapter.getBalance());
     const provider = adapter.id as ProviderId;
     const ours = await expectedProviderBalances(this.deps.db, { provider });
     const inFlight = rowsOf<{ currency: string; n: number; amount: string }>(
@@ -339,12 +331,14 @@ export class ReconciliationRunner {
   }
 
   private async lookup(adapter: ProviderAdapter, row: PayoutRow): Promise<ProviderPayoutState | null> {
-    await this.pace(adapter.id);
     try {
       if (row.providerPayoutId && adapter.capabilities.has('lookup_by_id')) {
-        return await adapter.lookupById(row.providerPayoutId);
+        const providerPayoutId = row.providerPayoutId;
+        return await this.call(adapter.id, () => adapter.lookupById(providerPayoutId));
       }
-      if (adapter.capabilities.has('lookup_by_reference')) return await adapter.lookupByReference(toCanonical(row));
+      if (adapter.capabilities.has('lookup_by_reference')) {
+        return await this.call(adapter.id, () => adapter.lookupByReference(toCanonical(row)));
+      }
       return null;
     } catch (error) {
       if (error instanceof ProviderError && error.kind === 'not_found') return null;
@@ -435,16 +429,45 @@ export class ReconciliationRunner {
     return new Date(Date.now() + this.settings.leaseMs);
   }
 
-  private rate(provider: string): number {
-    return Math.max(0.2, this.deps.ratePerSecond(provider) * this.settings.rateShare);
+  /**
+   * One call to the provider, with a token from its budget first: the same bucket every worker
+   * process draws from, at its last place (`reconcile`), so a run never takes the provider past its
+   * rate together with the workers and never delays their calls — it goes at the rate while they
+   * are quiet and slows to a call every few seconds while they are busy. A 429 holds the bucket for
+   * everyone; a long hold gives the run back to wait for the next claim (nothing was sent).
+   */
+  private async call<T>(provider: string, fn: () => Promise<T>): Promise<T> {
+    const budget = this.budget(provider);
+    try {
+      await budget.take('reconcile');
+    } catch (error) {
+      if (error instanceof BudgetExhaustedError) {
+        throw new ProviderError('rate_limited', error.message, {
+          providerCode: 'BUDGET_EXHAUSTED',
+          retryAfterMs: error.waitMs,
+        });
+      }
+      throw error;
+    }
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'rate_limited' && error.httpStatus === 429) {
+        await budget.pause(error.retryAfterMs ?? 1000);
+      }
+      throw error;
+    }
   }
 
-  /** Spaces this process's calls to a provider at the run's share of its rate. */
-  private async pace(provider: string): Promise<void> {
-    const gap = 1000 / this.rate(provider);
-    const wait = this.nextCallAt - Date.now();
-    if (wait > 0) await sleep(wait);
-    this.nextCallAt = Math.max(Date.now(), this.nextCallAt) + gap;
+  private budget(provider: string): ProviderBudget {
+    let budget = this.budgets.get(provider);
+    if (!budget) {
+      budget = new ProviderBudget(this.deps.queues.connection, this.deps.queues.prefix, provider as ProviderId, {
+        ratePerSecond: this.deps.ratePerSecond(provider),
+      });
+      this.budgets.set(provider, budget);
+    }
+    return budget;
   }
 }
 

@@ -20,8 +20,7 @@ export interface FaultBodies {
  */
 export function injectFaults(runtime: ProviderRuntime, bodies: FaultBodies): RequestHandler {
   return async (req, res, next) => {
-    runtime.countRequest(req.method, req.path);
-    if (!runtime.admitByRate()) {
+    if (!runtime.admitByRate(runtime.countRequest(req.method, req.path))) {
       res.status(429).set('Retry-After', '1').json(bodies.tooManyRequests());
       return;
     }

@@ -34,8 +34,13 @@ export class ProviderRuntime {
    * replaced by `:id` (`GET /_admin/<provider>/requests`): tests count the calls a run makes.
    */
   readonly requests = new Map<string, number>();
-  /** Requests received in each clock second (the last few minutes), for `rateLimitPerSecond`. */
+  /**
+   * Requests received in each clock second (the last few minutes): what `rateLimitPerSecond` counts,
+   * as a provider's limiter does, and `peakPerSecond` reports.
+   */
   private readonly perSecond = new Map<number, number>();
+  /** The most requests received in one clock second since the last reset. */
+  private peak = 0;
   /** Requests answered 429 by `rateLimitPerSecond`. */
   rateLimited = 0;
 
@@ -49,41 +54,40 @@ export class ProviderRuntime {
     this.webhooks = new WebhookSender(id, () => this.config, deps);
   }
 
-  /** When the requests of the last second came (ms), oldest first: for `peakPerSecond`. */
-  private readonly lastSecond: number[] = [];
-  private peak = 0;
-
-  countRequest(method: string, path: string): void {
-    // Provider ids (`pout_…`, uuids) become `:id`, so the counts stay per endpoint.
-    const route = `${method} ${path.replace(/\/(?=[^/]*\d)[^/]{8,}/g, '/:id')}`;
+  /**
+   * Counts a request received, by endpoint and in its clock second; returns how many this second
+   * holds now. Every request counts, the refused ones too, as at a provider.
+   */
+  countRequest(method: string, path: string): number {
+    // Provider ids (`pout_…`, uuids) become `:id`, so the counts stay per endpoint: a long segment
+    // with a digit, or a prefixed id (`pout_` and 14 letters may hold no digit at all).
+    const route = `${method} ${path.replace(/\/(?:(?=[^/]*\d)[^/]{8,}|[a-z]{2,5}_[A-Za-z0-9]{12,})(?=\/|$)/g, '/:id')}`;
     this.requests.set(route, (this.requests.get(route) ?? 0) + 1);
-    const now = this.deps.now();
-    this.lastSecond.push(now);
-    while ((this.lastSecond[0] ?? now) <= now - 1000) this.lastSecond.shift();
-    this.peak = Math.max(this.peak, this.lastSecond.length);
-  }
-
-  /**
-   * The most requests this provider's API received within any one second (a sliding window) since
-   * the last reset: what a provider's rate limit would have seen, measured where the calls land.
-   */
-  get peakPerSecond(): number {
-    return this.peak;
-  }
-
-  /**
-   * Counts a request in its clock second; false when it is past `rateLimitPerSecond` there (the
-   * caller answers 429). Every request received counts, the refused ones too, as at a provider.
-   */
-  admitByRate(): boolean {
     const second = Math.floor(this.now() / 1000);
     const count = (this.perSecond.get(second) ?? 0) + 1;
     this.perSecond.set(second, count);
     if (this.perSecond.size > 300) {
       for (const s of this.perSecond.keys()) if (s < second - 300) this.perSecond.delete(s);
     }
+    this.peak = Math.max(this.peak, count);
+    return count;
+  }
+
+  /**
+   * The most requests this provider's API received within one clock second since the last reset:
+   * what its rate limit counts, measured where the calls land.
+   */
+  get peakPerSecond(): number {
+    return this.peak;
+  }
+
+  /**
+   * Whether a request that is the `countInSecond`-th of its clock second passes `rateLimitPerSecond`;
+   * false (the caller answers 429, and it is counted as refused) past it.
+   */
+  admitByRate(countInSecond: number): boolean {
     const limit = this.config.rateLimitPerSecond;
-    if (limit > 0 && count > limit) {
+    if (limit > 0 && countInSecond > limit) {
       this.rateLimited++;
       return false;
     }
@@ -137,7 +141,6 @@ export class ProviderRuntime {
   /** Back to the configuration the sandbox was started with, with no webhook pending or recorded. */
   reset(): void {
     this.requests.clear();
-    this.lastSecond.length = 0;
     this.peak = 0;
     this.perSecond.clear();
     this.rateLimited = 0;

@@ -50,15 +50,57 @@ const LIST_PAGE = 100;
 const CLOCK_MARGIN_MS = 60_000;
 
 /**
+ * How long one window's confirmation holds the provider's list to itself at most (a process that
+ * died holding it is forgotten after this; its job, stalled, runs again).
+ */
+const LIST_LOCK_MS = 60_000;
+
+/**
  * Closes a window: one list over the creation times of the payouts whose webhooks arrived in it
  * (paged by 100, newest first, while some are still unseen), each found payout reported from the
  * provider's answer exactly as a lookup's would be (the reconciler compares its amount, currency
  * and reference with the payout before acting). Payouts the list did not show are looked up by id.
  * A webhook that arrives while this runs stays for the next window.
+ *
+ * One window's confirmation at a time per provider, whatever the number of worker processes: while
+ * a run drains, a list call waits a few seconds for its token (submissions go first), and a window
+ * that started meanwhile would list the same payouts again — every second's window its own list
+ * call, each costing the run a submission's token (measured, 600 payouts: 94–135 lists before, 20
+ * with one window at a time). A window that finds another confirming leaves its webhooks to the next window,
+ * which the one confirming also schedules when it ends, so none is left behind.
  */
 export async function handleConfirmList(ctx: HandlerContext, _data: object): Promise<JobControl> {
   const redis = ctx.queues.connection;
   const key = pendingKey(ctx);
+  const lock = `${key}:listing`;
+  const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  if ((await redis.set(lock, owner, 'PX', LIST_LOCK_MS, 'NX')) !== 'OK') {
+    if ((await redis.zcard(key)) > 0) await scheduleWindow(ctx);
+    return { kind: 'done', result: 'another_window_confirming' };
+  }
+  let control: JobControl;
+  try {
+    control = await confirmWindow(ctx, key);
+  } finally {
+    await redis.eval(RELEASE_SCRIPT, 1, lock, owner);
+  }
+  // More came meanwhile (or more than one window holds): the next window's job takes them. Not
+  // this job again: every window's job would then go on as a chain of its own while webhooks keep
+  // coming, several list calls a second instead of one (measured: 1,268 lists for 600 payouts).
+  // The next window's id is shared with the webhooks that schedule it, so it runs once. Read after
+  // the release, so a window that gave way to this one while it held the lock is seen here.
+  if (control.kind === 'done' && (await redis.zcard(key)) > 0) await scheduleWindow(ctx);
+  return control;
+}
+
+/** Deletes the lock only if this job still holds it. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+async function confirmWindow(ctx: HandlerContext, key: string): Promise<JobControl> {
+  const redis = ctx.queues.connection;
   const waiting = scored(await redis.zrange(key, '0', String(WINDOW_MAX_PAYOUTS - 1), 'WITHSCORES'));
   if (waiting.size === 0) return { kind: 'done', result: 'empty' };
 
@@ -131,11 +173,6 @@ export async function handleConfirmList(ctx: HandlerContext, _data: object): Pro
     'webhooks confirmed by list',
   );
   if (control) return control;
-  // More came meanwhile (or more than one window holds): the next window's job takes them. Not
-  // this job again: every window's job would then go on as a chain of its own while webhooks keep
-  // coming, several list calls a second instead of one (measured: 1,268 lists for 600 payouts).
-  // The next window's id is shared with the webhooks that schedule it, so it runs once.
-  if ((await redis.zcard(key)) > 0) await scheduleWindow(ctx);
   return { kind: 'done', result: `listed:${found.size}/${open.size}` };
 }
 
