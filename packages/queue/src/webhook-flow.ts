@@ -31,3 +31,33 @@ export async function lastWebhookAt(
   const value = await redis.get(key(prefix, provider));
   return value === null ? null : Number(value);
 }
+
+/**
+ * `lastWebhookAt` as a worker process reads it for every submission and look: the value read at
+ * most `maxAgeMs` ago is reused. It only sets the pace of polling (a safety net while webhooks
+ * flow), so a reading a fraction of a second old decides the same as a fresh one, and a busy
+ * worker reads it a few times a second instead of once or twice per payout.
+ */
+export class WebhookClock {
+  private cached: { readAt: number; value: Promise<number | null> } | null = null;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+    private readonly provider: ProviderId,
+    private readonly maxAgeMs = 250,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  lastWebhookAt(): Promise<number | null> {
+    const now = this.now();
+    if (this.cached && now - this.cached.readAt < this.maxAgeMs) return this.cached.value;
+    const value = lastWebhookAt(this.redis, this.prefix, this.provider);
+    this.cached = { readAt: now, value };
+    // A failed read is not kept: the next caller asks Redis again.
+    value.catch(() => {
+      if (this.cached?.value === value) this.cached = null;
+    });
+    return value;
+  }
+}
