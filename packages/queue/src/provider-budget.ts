@@ -188,11 +188,7 @@ export class ProviderBudget {
    * One try: a token now, or how long to wait before trying again. `waited`: this caller tried
    * before and was told to wait (so it is in the waiting set, to be taken out once granted).
    */
-  async tryTake(
-    priority: CallPriority,
-    waiter: string,
-    waited = true,
-  ): Promise<{ granted: boolean; waitMs: number }> {
+  async tryTake(priority: CallPriority, waiter: string, waited = true): Promise<{ granted: boolean; waitMs: number }> {
     const [granted, waitMs] = (await this.redis.eval(
       ACQUIRE_SCRIPT,
       3,

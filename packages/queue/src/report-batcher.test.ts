@@ -1,4 +1,4 @@
-import { testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ProviderReport, REPORT_SLICE } from './catalog.ts';
@@ -49,7 +49,7 @@ describe('reports leave in bulk', () => {
     await Promise.all(adds);
     const jobs = await reportsJobs();
     expect(jobs).toHaveLength(1);
-    const reports = (jobs[0]?.data as { reports: ProviderReport[] }).reports;
+    const reports = (must(jobs[0], 'the reports job').data as { reports: ProviderReport[] }).reports;
     expect(reports.map((r) => [r.payoutId, r.requestId])).toEqual([
       ['po_a', 'req_po_a'],
       ['po_b', 'req_po_b'],
@@ -64,9 +64,7 @@ describe('reports leave in bulk', () => {
     const batcher = new ReportBatcher(queues, 60_000);
     const full = Array.from({ length: REPORT_SLICE }, (_, i) => batcher.add(reportOf(`po_${i}`)));
     await Promise.all(full);
-    expect((await reportsJobs()).map((j) => (j.data as { reports: unknown[] }).reports.length)).toEqual([
-      REPORT_SLICE,
-    ]);
+    expect((await reportsJobs()).map((j) => (j.data as { reports: unknown[] }).reports.length)).toEqual([REPORT_SLICE]);
   });
 
   test('when the job cannot be added, every caller of that flush sees the error and nothing is stored', async () => {

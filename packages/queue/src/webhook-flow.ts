@@ -111,8 +111,8 @@ export async function joinConfirmWindow(
 ): Promise<void> {
   await queues.connection.zadd(confirmWindowKey(queues.prefix, provider), now, payoutId);
   const window = Math.floor(now / Math.max(1, windowMs));
-  let scheduled = scheduledWindows.get(queues);
-  if (!scheduled) scheduledWindows.set(queues, (scheduled = new Map()));
+  const scheduled = scheduledWindows.get(queues) ?? new Map<ProviderId, number>();
+  scheduledWindows.set(queues, scheduled);
   if (scheduled.get(provider) === window) return;
   await scheduleConfirmWindow(queues, provider, windowMs, now);
   scheduled.set(provider, window);
