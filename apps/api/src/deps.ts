@@ -45,4 +45,6 @@ export interface ApiDeps {
    * provider's registered default.
    */
   providerRates?: ReadonlyMap<ProviderId, number>;
+  /** CONFIRM_WINDOW_MS as the workers have it: webhooks of a provider that lists join its window; absent: 1 s. */
+  confirmWindowMs?: number;
 }

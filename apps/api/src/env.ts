@@ -1,4 +1,13 @@
-import { apiPortEnv, baseEnv, flag, operatorApprovalsEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import {
+  apiPortEnv,
+  baseEnv,
+  confirmWindowEnv,
+  flag,
+  operatorApprovalsEnv,
+  parseEnv,
+  tracingEnv,
+  z,
+} from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES, providerEnv, providerWorkerEnv, railLimitsEnv } from '@payouts/providers';
 
@@ -41,6 +50,8 @@ export const apiEnvSchema = z.object({
    * GET /v1/admin/providers shows each provider's configured rate.
    */
   ...providerWorkerEnv(),
+  /** The workers' list-confirmation window: a webhook about a payout at a provider that lists joins it here. */
+  ...confirmWindowEnv,
   /**
    * When set, `GET /metrics` wants `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open like
    * `/healthz` (the series carry no tenant data; keep the port inside the cluster network).

@@ -55,6 +55,7 @@ export async function startApi(options: {
       consoleSessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS,
       operatorApprovals: env.OPERATOR_APPROVALS,
       systemicFailureCodes: env.SYSTEMIC_FAILURE_CODES,
+      confirmWindowMs: env.CONFIRM_WINDOW_MS,
       providerRates: new Map(PROVIDERS.map((r) => [r.id, workerLimits(env, r).ratePerSecond])),
       rateLimit:
         env.RATE_LIMIT_PER_SECOND > 0

@@ -64,10 +64,10 @@ import { AttemptFacts } from './attempts.ts';
 import { WebhookOutbox } from './webhooks/outbox.ts';
 
 /**
- * What a batch applies: every reconciler job but the batch-run slices, which are expanded first,
- * and provider fundings, applied on their own (provider-funding.ts).
+ * What a batch applies: every reconciler job but the batch-run slices and a worker's bundled
+ * reports, which are expanded first, and provider fundings, applied on their own (provider-funding.ts).
  */
-export type AppliedJobName = Exclude<ReconcilerJobName, 'payouts.accepted' | 'provider.fund'>;
+export type AppliedJobName = Exclude<ReconcilerJobName, 'payouts.accepted' | 'payout.reports' | 'provider.fund'>;
 export type ReconcilerEvent = { [N in AppliedJobName]: { name: N; data: ReconcilerJobData<N> } }[AppliedJobName];
 
 export interface EventResult {

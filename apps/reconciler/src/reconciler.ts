@@ -113,6 +113,17 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         o.logger.debug({ requestId, job: name, jobId: job.id, payouts: payoutIds.length }, 'batch slice applied');
         return { outcome: 'applied', payouts: payoutIds.length };
       }
+      if (name === 'payout.reports') {
+        // A worker's reports, bundled: each goes through the committer as if it came alone, and
+        // the job is retried, all of them, if any failed (a report applied twice is recorded as
+        // not applied the second time: it changes nothing).
+        const { reports } = data as ReconcilerJobData<'payout.reports'>;
+        const settled = await Promise.allSettled(reports.map((r) => committer.add({ name: 'payout.report', data: r })));
+        const failed = settled.filter((s) => s.status === 'rejected');
+        if (failed.length > 0) throw (failed[0] as PromiseRejectedResult).reason;
+        o.logger.debug({ job: name, jobId: job.id, reports: reports.length }, 'reports applied');
+        return { outcome: 'applied', reports: reports.length };
+      }
       if (name === 'provider.fund') {
         // Our float at a provider: no wallet, no payout, so not part of the payout batches.
         return applyProviderFunding(o.db, data as ReconcilerJobData<'provider.fund'>);

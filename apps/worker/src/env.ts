@@ -1,4 +1,4 @@
-import { baseEnv, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
+import { baseEnv, confirmWindowEnv, metricsPortEnv, parseEnv, tracingEnv, z } from '@payouts/config';
 import type { ProviderId } from '@payouts/core';
 import { PROVIDERS, providerEnv, providerWorkerEnv, workerLimits } from '@payouts/providers';
 import type { ProviderWorkerSettings } from './settings.ts';
@@ -40,8 +40,7 @@ export const workerEnvSchema = z.object({
   WEBHOOK_QUIET_MS: ms(30_000),
   /** While webhooks flow, a payout in flight is looked at by polling at most this often. */
   WEBHOOK_SAFETY_POLL_MS: ms(60_000),
-  /** Webhooks of a provider that lists are gathered this long, then confirmed by one list call. */
-  CONFIRM_WINDOW_MS: ms(1_000),
+  ...confirmWindowEnv,
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

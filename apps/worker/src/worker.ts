@@ -23,7 +23,9 @@ import {
   providerQueueName,
   type Queues,
   queuedByPriority,
+  ReportBatcher,
   readProviderBudget,
+  WebhookClock,
 } from '@payouts/queue';
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import { instrumentAdapter } from './adapters.ts';
@@ -60,6 +62,8 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
   const registry = o.registry ?? createRegistry('worker');
   const metrics = workerMetrics(registry);
   const gates: Array<{ provider: ProviderId; gate: ProviderGate }> = [];
+  // Every provider's jobs in this process report through one batcher: one reconciler job per flush.
+  const reports = new ReportBatcher(o.queues);
   for (const provider of o.providers) {
     const adapter = o.adapters.get(provider);
     if (!adapter) throw new Error(`no adapter configured for provider ${provider}`);
@@ -73,8 +77,10 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
         ratePerSecond: settings.ratePerSecond,
         onWait: (priority, waitedMs) => metrics.budgetWait.observe({ provider, priority }, waitedMs / 1000),
       }),
+      reports,
       schedule: settings.schedule,
       webhooks: settings.webhooks,
+      webhookClock: new WebhookClock(o.queues.connection, o.prefix, provider),
       logger: o.logger.child({ provider }),
       metrics,
       now: o.now ?? Date.now,

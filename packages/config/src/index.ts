@@ -141,6 +141,13 @@ export const onOff = (fallback: boolean) =>
  */
 export const operatorApprovalsEnv = { OPERATOR_APPROVALS: onOff(false) };
 
+/**
+ * CONFIRM_WINDOW_MS: webhooks of a provider that lists (RazorpayX) are gathered this long, then
+ * confirmed by one list call. The API puts each webhook's payout in the window as it arrives, the
+ * workers close the windows: both read the same setting.
+ */
+export const confirmWindowEnv = { CONFIRM_WINDOW_MS: z.coerce.number().int().min(0).default(1_000) };
+
 /** OpenTelemetry tracing: off unless asked for; spans go to an OTLP/HTTP collector. */
 export const tracingEnv = {
   OTEL_TRACING_ENABLED: flag(false),

@@ -5,4 +5,5 @@ export * from './provider-gate.ts';
 export * from './queues.ts';
 export * from './redrive.ts';
 export * from './release.ts';
+export * from './report-batcher.ts';
 export * from './webhook-flow.ts';

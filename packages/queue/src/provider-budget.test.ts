@@ -77,4 +77,17 @@ describe("a provider's budget", () => {
     expect(await elsewhere.tryTake('submit', 'a')).toMatchObject({ granted: true });
     expect(await rzp.tryTake('submit', 'b')).toMatchObject({ granted: false });
   });
+
+  test('counts every grant, and a caller that waited is no longer listed as waiting once served', async () => {
+    const prefix = testQueuePrefix();
+    const budget = new ProviderBudget(redis, prefix, 'razorpayx', { ratePerSecond: 20 });
+    await budget.take('submit');
+    // The bucket is empty now: the next take waits ~50 ms for the refill, listed as waiting meanwhile.
+    const waiting = budget.take('poll');
+    await budget.take('submit').catch(() => {});
+    await waiting;
+    const state = await readProviderBudget(redis, prefix, 'razorpayx');
+    expect(state.granted).toBe(3);
+    expect(Object.values(state.waiting).reduce((a, b) => a + b, 0)).toBe(0);
+  });
 });

@@ -43,25 +43,29 @@ local priority = tonumber(ARGV[3])
 local member = ARGV[3] .. '|' .. ARGV[4]
 local waitTtl = tonumber(ARGV[5])
 local keepMs = tonumber(ARGV[6])
-local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'paused_until')
+local waited = ARGV[8] == '1'
+local h = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'paused_until', 'granted')
 local tokens = tonumber(h[1]) or burst
 local ts = tonumber(h[2]) or now
 local paused = tonumber(h[3]) or 0
+local grantedSoFar = tonumber(h[4]) or 0
 if now > ts then
   tokens = math.min(burst, tokens + (now - ts) * rate / 1000)
   ts = now
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+-- The callers still waiting (an entry lapses WAITER_TTL_MS after its caller last asked).
 local blocked = false
-local since = tonumber(redis.call('HGET', KEYS[3], member) or now)
-if now - since < tonumber(ARGV[7]) then
-  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local p = tonumber(string.match(m, '^(%d+)|'))
-    if p and p < priority then
-      blocked = true
-      break
-    end
+local urgent = false
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) do
+  local p = tonumber(string.match(m, '^(%d+)|'))
+  if p and p < priority then
+    urgent = true
+    break
   end
+end
+if urgent then
+  local since = tonumber(redis.call('HGET', KEYS[3], member) or now)
+  blocked = now - since < tonumber(ARGV[7])
 end
 local granted = 0
 local wait = 0
@@ -76,16 +80,20 @@ else
   wait = math.max(1, math.ceil((1 - tokens) * 1000 / rate))
 end
 if granted == 1 then
-  redis.call('ZREM', KEYS[2], member)
-  redis.call('HDEL', KEYS[3], member)
-  redis.call('HINCRBY', KEYS[1], 'granted', 1)
+  grantedSoFar = grantedSoFar + 1
+  -- Only a caller that waited before is in the waiting set: the first try of most calls is granted.
+  if waited then
+    redis.call('ZREM', KEYS[2], member)
+    redis.call('HDEL', KEYS[3], member)
+  end
 else
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('ZADD', KEYS[2], now + waitTtl, member)
   redis.call('HSETNX', KEYS[3], member, now)
   redis.call('PEXPIRE', KEYS[2], keepMs)
   redis.call('PEXPIRE', KEYS[3], keepMs)
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', ts, 'rate', ARGV[1])
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', ts, 'rate', ARGV[1], 'granted', grantedSoFar)
 redis.call('PEXPIRE', KEYS[1], keepMs)
 return {granted, wait}
 `;
@@ -178,8 +186,11 @@ export class ProviderBudget {
     return this.options.ratePerSecond;
   }
 
-  /** One try: a token now, or how long to wait before trying again. */
-  async tryTake(priority: CallPriority, waiter: string): Promise<{ granted: boolean; waitMs: number }> {
+  /**
+   * One try: a token now, or how long to wait before trying again. `waited`: this caller tried
+   * before and was told to wait (so it is in the waiting set, to be taken out once granted).
+   */
+  async tryTake(priority: CallPriority, waiter: string, waited = true): Promise<{ granted: boolean; waitMs: number }> {
     const [granted, waitMs] = (await this.redis.eval(
       ACQUIRE_SCRIPT,
       3,
@@ -191,6 +202,7 @@ export class ProviderBudget {
       String(WAITER_TTL_MS),
       String(KEEP_MS),
       String(STARVE_MS),
+      waited ? '1' : '0',
     )) as [number, number];
     return { granted: granted === 1, waitMs: Number(waitMs) };
   }
@@ -202,8 +214,8 @@ export class ProviderBudget {
   async take(priority: CallPriority): Promise<void> {
     const waiter = `${this.id}-${this.seq++}`;
     const started = Date.now();
-    for (;;) {
-      const { granted, waitMs } = await this.tryTake(priority, waiter);
+    for (let tries = 0; ; tries++) {
+      const { granted, waitMs } = await this.tryTake(priority, waiter, tries > 0);
       if (granted) {
         this.options.onWait?.(priority, Date.now() - started);
         return;

@@ -48,6 +48,29 @@ describe('the circuit breaker', () => {
     expect(await g.recordFailure()).toBeNull();
   });
 
+  test('one reading answers the three checks as they would, and a success after a clean reading costs nothing', async () => {
+    const prefix = testQueuePrefix();
+    const g = gate(prefix);
+    const clean = await g.read();
+    expect(clean).toEqual({ openUntil: null, credentials: null, lowBalance: null, runOfFailures: false });
+    expect(await g.circuitWait(clean)).toBe(0);
+    expect(await g.credentialsCheck(clean)).toEqual({ go: true, probe: false });
+    expect(await g.floatCheck(clean)).toEqual({ go: true, probe: false });
+
+    await g.recordFailure();
+    await g.markLowBalance();
+    const failing = await g.read();
+    expect(failing.runOfFailures).toBe(true);
+    expect(await g.floatCheck(failing)).toEqual(await g.floatCheck());
+    // A success read before the failures resets nothing; one read after them ends the run.
+    await g.recordSuccess(clean);
+    expect(await redis.exists(`${prefix}:gate:razorpayx:failures`)).toBe(1);
+    await g.recordSuccess(failing);
+    expect((await g.read()).runOfFailures).toBe(false);
+    for (let i = 0; i < 3; i++) await g.recordFailure();
+    expect(await g.circuitWait(await g.read())).toBe(1_000);
+  });
+
   test('is shared: another process sees the same circuit', async () => {
     const prefix = testQueuePrefix();
     const a = gate(prefix);

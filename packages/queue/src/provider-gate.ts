@@ -48,6 +48,15 @@ export const DEFAULT_GATE_SETTINGS: GateSettings = {
 /** Why a provider's submissions are held besides its circuit: the gate reasons operators see. */
 export type GateReason = 'provider_low_balance' | 'credentials_rejected';
 
+/** The gate's marks as one `read()` found them (raw values; null: not set). */
+export interface GateReading {
+  openUntil: string | null;
+  credentials: string | null;
+  lowBalance: string | null;
+  /** A run of failures was being counted, or the circuit was half-open: a success has something to reset. */
+  runOfFailures: boolean;
+}
+
 type ProbeCheck = { go: true; probe: boolean } | { go: false; waitMs: number };
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -66,10 +75,30 @@ export class ProviderGate {
     return `${this.prefix}:gate:${this.provider}:${name}`;
   }
 
+  /**
+   * The gate's three marks in one round trip, for a submission that checks them all (circuit,
+   * credentials, float): pass it to `circuitWait`, `credentialsCheck` and `floatCheck`.
+   */
+  async read(): Promise<GateReading> {
+    const [openUntil, credentials, lowBalance, failures, halfOpen] = await this.redis.mget(
+      this.key('open-until'),
+      this.key('credentials-rejected'),
+      this.key('low-balance'),
+      this.key('failures'),
+      this.key('half-open'),
+    );
+    return {
+      openUntil: openUntil ?? null,
+      credentials: credentials ?? null,
+      lowBalance: lowBalance ?? null,
+      runOfFailures: failures != null || halfOpen != null,
+    };
+  }
+
   /** Milliseconds until submissions may go to the provider again (0 = go). */
-  async circuitWait(): Promise<number> {
-    const openUntil = Number((await this.redis.get(this.key('open-until'))) ?? 0);
-    return Math.max(0, openUntil - this.now());
+  async circuitWait(reading?: GateReading): Promise<number> {
+    const raw = reading ? reading.openUntil : await this.redis.get(this.key('open-until'));
+    return Math.max(0, Number(raw ?? 0) - this.now());
   }
 
   async circuitState(): Promise<CircuitState> {
@@ -105,8 +134,13 @@ export class ProviderGate {
     return cooldownMs;
   }
 
-  /** Any successful call ends the run of failures and closes a half-open circuit. */
-  async recordSuccess(): Promise<void> {
+  /**
+   * Any successful call ends the run of failures and closes a half-open circuit. Given the
+   * reading taken before the call, a success with nothing to reset then costs no round trip (a
+   * failure another process counted in between is reset by the next success that reads it).
+   */
+  async recordSuccess(reading?: GateReading): Promise<void> {
+    if (reading && !reading.runOfFailures) return;
     await this.redis.del(this.key('failures'), this.key('half-open'));
   }
 
@@ -116,8 +150,8 @@ export class ProviderGate {
    * Whether this submission may call the provider: always while the float is not known to be low;
    * while it is, only as the one probe, once its time has come. Otherwise: how long to stay parked.
    */
-  async floatCheck(): Promise<ProbeCheck> {
-    return this.probeCheck('low-balance', this.settings.lowBalanceFirstProbeMs);
+  async floatCheck(reading?: GateReading): Promise<ProbeCheck> {
+    return this.probeCheck('low-balance', this.settings.lowBalanceFirstProbeMs, reading?.lowBalance);
   }
 
   /** The provider said its balance is short: mark it low, next probe after a growing interval. */
@@ -137,8 +171,8 @@ export class ProviderGate {
   // ── rejected credentials ────────────────────────────────────────────────────────────────────
 
   /** Whether this submission may call the provider while its credentials are known to be rejected: only as the one probe. */
-  async credentialsCheck(): Promise<ProbeCheck> {
-    return this.probeCheck('credentials-rejected', this.settings.credentialsFirstProbeMs);
+  async credentialsCheck(reading?: GateReading): Promise<ProbeCheck> {
+    return this.probeCheck('credentials-rejected', this.settings.credentialsFirstProbeMs, reading?.credentials);
   }
 
   /** The provider refused our credentials (or our account): park it, next probe after a growing interval. */
@@ -170,8 +204,9 @@ export class ProviderGate {
 
   // ── one probe at a time, with a growing interval ───────────────────────────────────────────
 
-  private async probeCheck(mark: string, waitWhenLost: number): Promise<ProbeCheck> {
-    const raw = await this.redis.get(this.key(mark));
+  /** `known`: the mark as `read()` found it (null: not set), instead of reading it now. */
+  private async probeCheck(mark: string, waitWhenLost: number, known?: string | null): Promise<ProbeCheck> {
+    const raw = known !== undefined ? known : await this.redis.get(this.key(mark));
     if (raw === null) return { go: true, probe: false };
     const { probeAt } = JSON.parse(raw) as { probeAt: number; backoffMs: number };
     const wait = probeAt - this.now();

@@ -96,7 +96,8 @@ return 'orphan'
  */
 export const jobContext = new AsyncLocalStorage<JobTrace>();
 
-function traced<T extends object>(data: T): T {
+/** `data` with the trace of the request or job this code runs for, if any (see `jobContext`). */
+export function traced<T extends object>(data: T): T {
   const trace = jobContext.getStore();
   if (!trace) return data;
   const extra: JobTrace = {};

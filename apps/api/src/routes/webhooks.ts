@@ -1,7 +1,7 @@
-import { isProviderId, type ProviderId } from '@payouts/core';
+import { isProviderId, type PayoutStatus, type ProviderId } from '@payouts/core';
 import { payouts, providerEvents } from '@payouts/db';
-import { ProviderError } from '@payouts/providers';
-import { jobIds, recordWebhookArrival } from '@payouts/queue';
+import { type ProviderAdapter, ProviderError } from '@payouts/providers';
+import { jobIds, joinConfirmWindow, recordWebhookArrival } from '@payouts/queue';
 import { and, eq } from 'drizzle-orm';
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps.ts';
@@ -62,7 +62,8 @@ export function webhookRoutes(deps: ApiDeps): Router {
       req.log.warn({ err: error }, 'could not record the webhook arrival'),
     );
 
-    const payoutId = await resolvePayout(deps, adapter.id, event.providerPayoutId, event.reference);
+    const payout = await resolvePayout(deps, adapter.id, event.providerPayoutId, event.reference);
+    const payoutId = payout?.id ?? null;
     const inserted = await deps.db
       .insert(providerEvents)
       .values({
@@ -77,16 +78,11 @@ export function webhookRoutes(deps: ApiDeps): Router {
       .returning({ id: providerEvents.id });
     const duplicate = inserted.length === 0;
 
-    if (!duplicate && payoutId && event.state) {
+    if (!duplicate && payout && event.state) {
       // If this enqueue is lost, polling still finds the same state; the webhook only made it sooner.
-      await deps.queues
-        .toProvider(
-          adapter.id,
-          'confirm',
-          { payoutId, eventId: event.eventId, claimed: event.state.outcome },
-          { jobId: jobIds.confirm(provider, event.eventId) },
-        )
-        .catch((error) => req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'));
+      await confirmLater(deps, adapter, payout, event.eventId, event.state.outcome).catch((error) =>
+        req.log.warn({ err: error, payoutId }, 'could not enqueue webhook confirmation'),
+      );
     }
     // A downtime the provider announces pauses (or, resolved, resumes) that provider's modes.
     if (!duplicate && event.downtime) await applyDowntimeNotice(deps, adapter.id, event.downtime, event.eventId);
@@ -96,27 +92,54 @@ export function webhookRoutes(deps: ApiDeps): Router {
   return router;
 }
 
+/**
+ * Hands the webhook's claim to the workers to confirm with the provider. At a provider that lists,
+ * the payout joins the current list window (no job of its own: the window's one job confirms them
+ * all), unless the webhook only says "on its way" of a payout we already have as `processing` —
+ * nothing moves money on that, and it is half of a run's webhooks. Elsewhere, a `confirm` job
+ * looks the payout up.
+ */
+async function confirmLater(
+  deps: ApiDeps,
+  adapter: ProviderAdapter,
+  payout: { id: string; status: PayoutStatus },
+  eventId: string,
+  claimed: PayoutStatus,
+): Promise<void> {
+  if (adapter.capabilities.has('list')) {
+    if (claimed === 'processing' && payout.status === 'processing') return;
+    await joinConfirmWindow(deps.queues, adapter.id, payout.id, deps.confirmWindowMs ?? 1_000, Date.now());
+    return;
+  }
+  await deps.queues.toProvider(
+    adapter.id,
+    'confirm',
+    { payoutId: payout.id, eventId, claimed },
+    { jobId: jobIds.confirm(adapter.id, eventId) },
+  );
+}
+
 async function resolvePayout(
   deps: ApiDeps,
   provider: ProviderId,
   providerPayoutId: string | null,
   reference: string | null,
-): Promise<string | null> {
+): Promise<{ id: string; status: PayoutStatus } | null> {
   if (providerPayoutId) {
     const [row] = await deps.db
-      .select({ id: payouts.id })
+      .select({ id: payouts.id, status: payouts.status })
       .from(payouts)
       .where(and(eq(payouts.provider, provider), eq(payouts.providerPayoutId, providerPayoutId)));
-    if (row) return row.id;
+    if (row) return row;
   }
   if (reference) {
     // Our reference is our payout id (the adapters send it): a webhook can arrive before the
     // worker's report has recorded the provider's id.
     const [row] = await deps.db
-      .select({ id: payouts.id })
+      .select({ id: payouts.id, status: payouts.status })
       .from(payouts)
       .where(and(eq(payouts.id, reference), eq(payouts.provider, provider)));
-    if (row) return row.id;
+    if (row) return row;
   }
   return null;
 }

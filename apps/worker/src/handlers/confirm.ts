@@ -2,7 +2,7 @@ import type { PayoutStatus } from '@payouts/core';
 import { type Database, payouts } from '@payouts/db';
 import { type PayoutRow, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
-import { jobIds } from '@payouts/queue';
+import { confirmWindowKey, joinConfirmWindow, scheduleConfirmWindow } from '@payouts/queue';
 import { inArray } from 'drizzle-orm';
 import { loadPayout } from '../payout-record.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
@@ -26,9 +26,9 @@ export async function handleConfirm(
     const row = await loadPayout(ctx.db, data.payoutId);
     if (row?.status === 'processing') return { kind: 'done', result: 'already_recorded:processing' };
   }
+  // (The API puts such webhooks in the window itself; a `confirm` job for one is from before that.)
   if (ctx.adapter.capabilities.has('list') && ctx.webhooks) {
-    await ctx.queues.connection.zadd(pendingKey(ctx), ctx.now(), data.payoutId);
-    await scheduleWindow(ctx);
+    await joinConfirmWindow(ctx.queues, ctx.adapter.id, data.payoutId, windowMs(ctx), ctx.now());
     return { kind: 'done', result: 'in_list_window' };
   }
   const row = await loadPayout(ctx.db, data.payoutId);
@@ -75,7 +75,7 @@ export async function handleConfirmList(ctx: HandlerContext, _data: object): Pro
   const lock = `${key}:listing`;
   const owner = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   if ((await redis.set(lock, owner, 'PX', LIST_LOCK_MS, 'NX')) !== 'OK') {
-    if ((await redis.zcard(key)) > 0) await scheduleWindow(ctx);
+    if ((await redis.zcard(key)) > 0) await scheduleConfirmWindow(ctx.queues, ctx.adapter.id, windowMs(ctx), ctx.now());
     return { kind: 'done', result: 'another_window_confirming' };
   }
   let control: JobControl;
@@ -89,7 +89,8 @@ export async function handleConfirmList(ctx: HandlerContext, _data: object): Pro
   // coming, several list calls a second instead of one (measured: 1,268 lists for 600 payouts).
   // The next window's id is shared with the webhooks that schedule it, so it runs once. Read after
   // the release, so a window that gave way to this one while it held the lock is seen here.
-  if (control.kind === 'done' && (await redis.zcard(key)) > 0) await scheduleWindow(ctx);
+  if (control.kind === 'done' && (await redis.zcard(key)) > 0)
+    await scheduleConfirmWindow(ctx.queues, ctx.adapter.id, windowMs(ctx), ctx.now());
   return control;
 }
 
@@ -151,11 +152,14 @@ async function confirmWindow(ctx: HandlerContext, key: string): Promise<JobContr
     }
   }
 
-  for (const [id, state] of found) {
-    const row = open.get(id);
-    if (row && changed(row, state)) await report(ctx, reportFromState(id, state, ctx.now(), 'webhook'));
-    done.push(id);
-  }
+  // Reported together, so they leave in one reconciler job (the worker's ReportBatcher).
+  await Promise.all(
+    [...found].map(([id, state]) => {
+      const row = open.get(id);
+      return row && changed(row, state) ? report(ctx, reportFromState(id, state, ctx.now(), 'webhook')) : null;
+    }),
+  );
+  done.push(...found.keys());
   // Not in the list (created outside the window, or the list lagging): one lookup each.
   let control: JobControl | null = null;
   for (const row of open.values()) {
@@ -182,21 +186,11 @@ function notAtProvider(row: PayoutRow): boolean {
 }
 
 function pendingKey(ctx: HandlerContext): string {
-  return `${ctx.queues.prefix}:confirm:${ctx.adapter.id}`;
+  return confirmWindowKey(ctx.queues.prefix, ctx.adapter.id);
 }
 
-/** The window's job: one per window, whichever webhook came first; the others find it there. */
-async function scheduleWindow(ctx: HandlerContext): Promise<void> {
-  const windowMs = ctx.webhooks?.confirmWindowMs ?? 1_000;
-  const window = Math.floor(ctx.now() / Math.max(1, windowMs));
-  await ctx.queues.toProvider(
-    ctx.adapter.id,
-    'confirm-list',
-    {},
-    // No job priority: one job per window, and it must not wait for a whole batch run to drain
-    // (BullMQ's priorities are strict). Its call takes the budget's `confirm` place.
-    { jobId: jobIds.confirmList(ctx.adapter.id, window), delay: windowMs },
-  );
+function windowMs(ctx: HandlerContext): number {
+  return ctx.webhooks?.confirmWindowMs ?? 1_000;
 }
 
 /**

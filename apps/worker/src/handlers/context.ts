@@ -10,6 +10,8 @@ import {
   type ProviderGate,
   type ProviderReport,
   type Queues,
+  type ReportBatcher,
+  type WebhookClock,
 } from '@payouts/queue';
 import type { PollSchedule, WebhookPolling } from '../poll-schedule.ts';
 import { pollDelay } from '../poll-schedule.ts';
@@ -22,7 +24,11 @@ export interface HandlerContext {
   gate: ProviderGate;
   /** The provider's rate, shared by every worker through Redis: the adapter's calls draw from it. */
   budget?: ProviderBudget;
+  /** Where reports go, bundled with the process's other reports (absent: one job each). */
+  reports?: ReportBatcher;
   schedule: PollSchedule;
+  /** When the provider's last webhook arrived, read through a short per-process cache (absent: read each time). */
+  webhookClock?: WebhookClock;
   /** Polling as a safety net while the provider's webhooks flow (absent: always the normal pace). */
   webhooks?: WebhookPolling;
   logger: Logger;
@@ -100,7 +106,8 @@ export function bareReport(
 }
 
 export async function report(ctx: HandlerContext, r: ProviderReport): Promise<void> {
-  await ctx.queues.toReconciler('payout.report', r);
+  if (ctx.reports) await ctx.reports.add(r);
+  else await ctx.queues.toReconciler('payout.report', r);
 }
 
 /**
@@ -109,7 +116,9 @@ export async function report(ctx: HandlerContext, r: ProviderReport): Promise<vo
  */
 export async function webhooksFlowing(ctx: HandlerContext): Promise<boolean> {
   if (!ctx.webhooks || !ctx.adapter.capabilities.has('webhooks')) return false;
-  const last = await lastWebhookAt(ctx.queues.connection, ctx.queues.prefix, ctx.adapter.id);
+  const last = ctx.webhookClock
+    ? await ctx.webhookClock.lastWebhookAt()
+    : await lastWebhookAt(ctx.queues.connection, ctx.queues.prefix, ctx.adapter.id);
   return last !== null && ctx.now() - last < ctx.webhooks.quietMs;
 }
 

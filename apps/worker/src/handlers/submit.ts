@@ -34,15 +34,17 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
   // Moved to the next provider of its route (routing rules): that provider's queue has it now.
   if (row.provider !== ctx.adapter.id) return { kind: 'done', result: `moved_to:${row.provider}` };
 
+  // The gate's marks, read once for the three checks below (one round trip, not three).
+  const gate = await ctx.gate.read();
   // The provider is down (circuit open): pause this provider's queue for every worker.
-  const circuitWait = await ctx.gate.circuitWait();
+  const circuitWait = await ctx.gate.circuitWait(gate);
   if (circuitWait > 0) {
     if (await rerouted(ctx, row, 'circuit_open'))
       return { kind: 'again', delayMs: circuitWait, data: { payoutId: row.id } };
     return { kind: 'rate_limited', delayMs: circuitWait };
   }
   // Our credentials were refused: the payout waits where it is unless this submission is the one probe.
-  const credentials = await ctx.gate.credentialsCheck();
+  const credentials = await ctx.gate.credentialsCheck(gate);
   if (!credentials.go) {
     await rerouted(ctx, row, 'credentials_rejected');
     return { kind: 'again', delayMs: credentials.waitMs + jitter(credentials.waitMs), data: { payoutId: row.id } };
@@ -66,7 +68,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     return { kind: 'again', delayMs: waitMs + jitter(waitMs), data: { payoutId: row.id } };
   }
   // The provider's float is short: stay parked unless this submission is the one probe.
-  const float = await ctx.gate.floatCheck();
+  const float = await ctx.gate.floatCheck(gate);
   if (!float.go) {
     if ((await rerouted(ctx, row, 'provider_low_balance')) === false && row.status === 'reserved') {
       await report(ctx, bareReport(row.id, 'queued', ctx.now(), { queuedReason: 'provider_low_balance' }));
@@ -137,7 +139,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     });
     await report(ctx, reportFromState(row.id, state, ctx.now()));
     await ensurePolling(ctx, row.id, state.providerPayoutId);
-    await ctx.gate.recordSuccess();
+    await ctx.gate.recordSuccess(gate);
     if (credentials.probe) await releaseCredentials(ctx);
     if (float.probe && state.queuedReason !== 'provider_low_balance') await releaseFloat(ctx);
     return { kind: 'done', result: state.outcome };
