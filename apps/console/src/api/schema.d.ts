@@ -294,7 +294,7 @@ export interface paths {
         };
         /**
          * The payouts the filters select, newest first, as CSV (streamed, any size)
-         * @description Columns: id, created_at, updated_at, status, amount, currency, provider, method, purpose, reference_id, batch_id, beneficiary_name, beneficiary_account_number, fees, tax, utr, provider_payout_id, failure_code, failure_message. Amounts, fees and tax in minor units; account numbers masked.
+         * @description Columns: id, created_at, updated_at, status, amount, currency, provider, method, purpose, reference_id, batch_id, beneficiary_name, beneficiary_account_number, fees, tax, utr, provider_payout_id, failure_code, failure_message, beneficiary_type. Amounts, fees and tax in minor units; account numbers masked.
          */
         get: {
             parameters: {
