@@ -15,12 +15,12 @@ describe('payouts_event_loop_delay_seconds', () => {
   test("every app's registry carries it, and a blocked loop shows as a delay of the blocked time", async () => {
     const registry = createRegistry('event-loop-test');
     expect((await buckets(registry)).get('+Inf')).toBe(0);
-    // Sampling: the monitor's timer runs once the loop turns, and its samples arrive each second.
+    // Sampling: the monitor's 10 ms timer observes its lateness each time it runs.
     await waitFor(async () => ((await buckets(registry)).get('+Inf') ?? 0) > 0, { message: 'the first samples' });
     // Keep the loop busy for 300 ms, as a long synchronous job would.
     const until = Date.now() + 300;
     while (Date.now() < until) {}
-    // The monitor's samples move into the histogram once a second.
+    // The timer due during the stall runs once the loop turns again, and observes how late it was.
     const after = await waitFor(
       async () => {
         const b = await buckets(registry);

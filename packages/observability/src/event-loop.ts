@@ -1,50 +1,46 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { Histogram, type Registry } from 'prom-client';
 
 /** From "on time" to "a stall that loses BullMQ locks": the 100 ms bound is the issue's target for p99. */
 const DELAY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-/** The sampling timer's period; every sample is at least this long, so it is taken off. */
+/** The sampling timer's period. */
 const RESOLUTION_MS = 10;
 
 /**
  * `payouts_event_loop_delay_seconds`: how late this process's event loop ran a 10 ms timer, as a
  * histogram. A loop that is late stalls everything in the process: BullMQ lock renewals (a lock
- * lost means a job runs twice), HTTP answers, Redis replies. perf_hooks.monitorEventLoopDelay
- * samples natively; once a second its samples are moved into the histogram (each value of the
- * monitor's own HDR histogram observed as many times as it was sampled) and the monitor is reset.
- * A cumulative histogram, unlike prom-client's `nodejs_eventloop_lag_p99_seconds` (reset by every
- * scrape), gives any window to any number of readers: Prometheus, `pnpm bench`, a person with curl
+ * lost means a job runs twice), HTTP answers, Redis replies. Each run of the timer observes its own
+ * lateness at once, so a stall is in the histogram as soon as the loop turns again.
+ *
+ * Not perf_hooks.monitorEventLoopDelay drained once a second: resetting the native monitor after a
+ * drain could drop the one late sample a stall produced, when the drain's timer ran before the
+ * monitor's after the stall (both were due) — the stall then never showed. A cumulative histogram,
+ * unlike prom-client's `nodejs_eventloop_lag_p99_seconds` (reset by every scrape), gives any window
+ * to any number of readers: Prometheus, `pnpm bench`, a person with curl
  * (`histogram_quantile(0.99, rate(payouts_event_loop_delay_seconds_bucket[5m]))`).
  */
-export function monitorEventLoop(registry: Registry, intervalMs = 1000): { stop(): void } {
+export function monitorEventLoop(registry: Registry): { stop(): void } {
   const delay = new Histogram({
     name: 'payouts_event_loop_delay_seconds',
-    help: 'How late the event loop ran a 10 ms timer (monitorEventLoopDelay, its own period taken off).',
+    help: 'How late the event loop ran a 10 ms timer.',
     buckets: DELAY_BUCKETS,
     registers: [registry],
   });
-  const monitor = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  monitor.enable();
-  const drain = () => {
-    const n = monitor.count;
-    if (n > 0) {
-      const seconds = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
-      let below = 0;
-      // percentiles: ascending percentile → the largest value sampled up to it, in ns.
-      for (const [percentile, ns] of monitor.percentiles) {
-        const upTo = Math.min(n, Math.round((n * percentile) / 100));
-        for (; below < upTo; below++) delay.observe(seconds(ns));
-      }
-      for (; below < n; below++) delay.observe(seconds(monitor.max));
-    }
-    monitor.reset();
+  let due = performance.now() + RESOLUTION_MS;
+  let timer: NodeJS.Timeout;
+  const tick = () => {
+    const now = performance.now();
+    delay.observe(Math.max(0, now - due) / 1000);
+    due = now + RESOLUTION_MS;
+    timer = setTimeout(tick, RESOLUTION_MS);
+    // Never the reason a process stays up.
+    timer.unref();
   };
-  const timer = setInterval(drain, intervalMs);
+  timer = setTimeout(tick, RESOLUTION_MS);
   timer.unref();
   return {
     stop() {
-      clearInterval(timer);
-      monitor.disable();
+      clearTimeout(timer);
     },
   };
 }
