@@ -70,6 +70,24 @@ async function newPayout(extra: Partial<typeof payouts.$inferInsert> = {}) {
   return id;
 }
 
+/** A JSON batch of two accepted rows, stored as the API stores one; its payouts are added by the test. */
+async function twoRowBatch(): Promise<string> {
+  const id = newId('batch');
+  await db.db.insert(payoutBatches).values({
+    id,
+    tenantId,
+    mode: 'all_or_nothing',
+    onInsufficientFunds: 'refuse',
+    source: 'json',
+    totalRows: 2,
+    acceptedRows: 2,
+    rejectedRows: 0,
+    rowErrors: [],
+    totals: [],
+  });
+  return id;
+}
+
 const accepted = (payoutId: string): ReconcilerEvent => ({ name: 'payout.accepted', data: { payoutId } });
 const report = (payoutId: string, outcome: string): ReconcilerEvent =>
   ({
@@ -225,19 +243,7 @@ describe('the webhook outbox', () => {
     await fund('INR', 100_000);
     await fund('THB', 100_000);
     await endpoint({ enabledEvents: ['batch.completed'] });
-    const batchId = newId('batch');
-    await db.db.insert(payoutBatches).values({
-      id: batchId,
-      tenantId,
-      mode: 'all_or_nothing',
-      onInsufficientFunds: 'refuse',
-      source: 'json',
-      totalRows: 2,
-      acceptedRows: 2,
-      rejectedRows: 0,
-      rowErrors: [],
-      totals: [],
-    });
+    const batchId = await twoRowBatch();
     // Two currencies: two wallets, so nothing but the batch row orders the two transactions.
     const inr = await newPayout({ batchId, batchRow: 1 });
     const thb = await newPayout({ batchId, batchRow: 2, currency: 'THB', provider: 'thai-gateway' });
@@ -269,22 +275,11 @@ describe('the webhook outbox', () => {
     await applyEvents(db.db, [report(inr, 'reversed')]);
     expect(await eventsOf(batchId)).toHaveLength(1);
   });
+
   test('a batch reopened by a replay completes again: a second batch.completed, with a higher version', async () => {
     await fund('INR', 100_000);
     await endpoint({ enabledEvents: ['batch.completed'] });
-    const batchId = newId('batch');
-    await db.db.insert(payoutBatches).values({
-      id: batchId,
-      tenantId,
-      mode: 'all_or_nothing',
-      onInsufficientFunds: 'refuse',
-      source: 'json',
-      totalRows: 2,
-      acceptedRows: 2,
-      rejectedRows: 0,
-      rowErrors: [],
-      totals: [],
-    });
+    const batchId = await twoRowBatch();
     const paid = await newPayout({ batchId, batchRow: 1 });
     const refused = await newPayout({ batchId, batchRow: 2 });
     await applyEvents(db.db, [accepted(paid), accepted(refused), report(paid, 'processed'), report(refused, 'failed')]);
