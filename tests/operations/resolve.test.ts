@@ -1,5 +1,6 @@
 import { payoutEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
+import { ProviderBudget } from '@payouts/queue';
 import { waitFor } from '@payouts/testing';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -44,6 +45,12 @@ async function stuckPayout(tag: string, amount = 30_000) {
   expect(res.status).toBe(202);
   return settle(res.body.id, 'needs_attention');
 }
+const sandboxRequests = async (): Promise<Record<string, number>> =>
+  (
+    (await (await fetch(`${system.sandbox.url}/_admin/razorpayx/requests`)).json()) as {
+      by_route: Record<string, number>;
+    }
+  ).by_route;
 const resolve = (id: string, body?: unknown) => op('POST', `/v1/admin/payouts/${id}/resolve`, body);
 const forceAtSandbox = (providerPayoutId: string, to: string) =>
   fetch(`${system.sandbox.url}/_admin/razorpayx/payouts/${providerPayoutId}/status`, {
@@ -131,6 +138,27 @@ describe('resolving a payout in needs_attention', () => {
       held: before.held - 50_000 - 3000,
     });
     expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+  });
+
+  test("an operator's lookup takes a token from the provider's budget: while a 429 holds it, a 503 and nothing is sent", async () => {
+    const stuck = await stuckPayout('0404');
+    const budget = new ProviderBudget(system.queues.connection, system.prefix, 'razorpayx', { ratePerSecond: 10 });
+    const lookups = async () => (await sandboxRequests())['GET /v1/payouts/:id'] ?? 0;
+    const before = await lookups();
+    // The provider answered 429 with a long Retry-After (as a worker would have recorded it).
+    await budget.pause(60_000);
+    const held = await resolve(stuck.id, { status: 'failed', evidence: { statement_line: 'nothing' } });
+    expect(held.status, JSON.stringify(held.body)).toBe(503);
+    expect(held.body.detail).toContain('razorpayx could not be asked');
+    expect(await lookups()).toBe(before);
+    expect((await status(stuck.id)).status).toBe('needs_attention');
+
+    // The pause lifted (the bucket's hash gone: a full bucket), the provider is asked once and answers.
+    await system.queues.connection.del(`${system.prefix}:budget:razorpayx`);
+    const asked = await resolve(stuck.id);
+    expect(asked.status).toBe(409);
+    expect(asked.body.code).toBe('provider_still_processing');
+    expect(await lookups()).toBe(before + 1);
   });
 
   test('a payout not in needs_attention, and bodies that do not say what they mean, are refused', async () => {

@@ -13,7 +13,10 @@ export interface ApiDeps {
   queues: Queues;
   reconciler: ReconcilerClient;
   logger: Logger;
-  /** Adapters, for each provider's own validation rules (the API never calls a provider). */
+  /**
+   * Adapters, for each provider's own validation rules; the API calls a provider only for an
+   * operator's lookup (provider-lookup.ts), under the provider's budget.
+   */
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
   /** Each provider's rails and their limits; absent: the providers' declared defaults. */
   rails?: ReadonlyMap<ProviderId, Rails>;
@@ -41,8 +44,8 @@ export interface ApiDeps {
   /** OPERATOR_APPROVALS: a bulk replay waits for a second operator key's approval. */
   operatorApprovals?: boolean;
   /**
-   * `<PROVIDER>_RATE_PER_SECOND` as the workers have it, for GET /v1/admin/providers; absent: each
-   * provider's registered default.
+   * `<PROVIDER>_RATE_PER_SECOND` as the workers have it, for GET /v1/admin/providers and the budget
+   * of an operator's lookup; absent: each provider's registered default.
    */
   providerRates?: ReadonlyMap<ProviderId, number>;
   /** CONFIRM_WINDOW_MS as the workers have it: webhooks of a provider that lists join its window; absent: 1 s. */

@@ -8,9 +8,8 @@ import {
   withSpan,
 } from '@payouts/observability';
 import { createAdapters, type ProviderAdapter, ProviderError } from '@payouts/providers';
-import { BudgetExhaustedError, type CallPriority, type ProviderBudget } from '@payouts/queue';
+import { type CallPriority, callWithinBudget, type ProviderBudget } from '@payouts/queue';
 import type { WorkerEnv } from './env.ts';
-import { DEFAULT_RATE_LIMIT_DELAY_MS } from './retry-policy.ts';
 
 export function adaptersFromEnv(env: WorkerEnv) {
   return createAdapters(env);
@@ -46,30 +45,10 @@ export function instrumentAdapter(
     priority?: CallPriority;
   },
 ): ProviderAdapter {
-  const call = async <T>(operation: Operation, fn: () => Promise<T>): Promise<T> => {
-    if (o.budget) {
-      try {
-        await o.budget.take(o.priority ?? 'poll');
-      } catch (error) {
-        // Nothing was sent: the job goes back to wait, like after a 429 (the retry policy decides).
-        if (error instanceof BudgetExhaustedError) {
-          throw new ProviderError('rate_limited', error.message, {
-            providerCode: 'BUDGET_EXHAUSTED',
-            retryAfterMs: error.waitMs,
-          });
-        }
-        throw error;
-      }
-    }
-    try {
-      return await measured(operation, fn);
-    } catch (error) {
-      if (o.budget && error instanceof ProviderError && error.kind === 'rate_limited' && error.httpStatus === 429) {
-        await o.budget.pause(error.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS);
-      }
-      throw error;
-    }
-  };
+  const call = <T>(operation: Operation, fn: () => Promise<T>): Promise<T> =>
+    o.budget
+      ? callWithinBudget(o.budget, o.priority ?? 'poll', () => measured(operation, fn))
+      : measured(operation, fn);
   const measured = <T>(operation: Operation, fn: () => Promise<T>): Promise<T> =>
     withSpan(
       `provider ${adapter.id} ${operation}`,

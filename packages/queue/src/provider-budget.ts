@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderId } from '@payouts/core';
+import { ProviderError } from '@payouts/providers';
 import type { Queue } from 'bullmq';
 import type { RedisConnection } from './connections.ts';
 import { BATCH_JOB_PRIORITY, POLL_JOB_PRIORITY } from './queues.ts';
@@ -229,6 +230,42 @@ export class ProviderBudget {
   /** The provider said 429: no calls from any process until `ms` from now. Returns the pause left. */
   async pause(ms: number): Promise<number> {
     return Number(await this.redis.eval(PAUSE_SCRIPT, 1, this.keys[0], String(Math.max(0, ms)), String(KEEP_MS)));
+  }
+}
+
+/** How long a 429 without `Retry-After` holds a provider's bucket. */
+export const DEFAULT_RATE_LIMIT_PAUSE_MS = 1_000;
+
+/**
+ * One call to a provider under its budget, wherever it is made (a worker's job, a reconciliation
+ * run, an operator's lookup from the API): a token first, at the caller's priority, then the call.
+ * A wait past the budget's `maxWaitMs` sends nothing and throws a `rate_limited` ProviderError
+ * (code `BUDGET_EXHAUSTED`), which every caller already treats like the provider's own 429; a 429
+ * from the provider holds the bucket for every process for its `Retry-After`.
+ */
+export async function callWithinBudget<T>(
+  budget: ProviderBudget,
+  priority: CallPriority,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    await budget.take(priority);
+  } catch (error) {
+    if (error instanceof BudgetExhaustedError) {
+      throw new ProviderError('rate_limited', error.message, {
+        providerCode: 'BUDGET_EXHAUSTED',
+        retryAfterMs: error.waitMs,
+      });
+    }
+    throw error;
+  }
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ProviderError && error.kind === 'rate_limited' && error.httpStatus === 429) {
+      await budget.pause(error.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
+    }
+    throw error;
   }
 }
 

@@ -603,7 +603,7 @@ export function registerOperationPaths(registry: OpenAPIRegistry, h: OperatorPat
       ),
       404: undefined,
       409: 'The payout is final (`payout_not_replayable`); failed with a code that is not systemic (`failure_not_systemic`); its provider has it (`payout_at_provider`, nothing sent again, its state there in the detail); its provider cannot prove it has no record (`absence_not_proven`); or the wallet cannot cover its hold again (`insufficient_funds`)',
-      503: 'A failed payout: its provider could not be asked (`service_unavailable`); try again',
+      503: 'A failed payout: its provider could not be asked (`service_unavailable`: it is down, or a 429 holds its rate budget past 10 s; nothing sent); try again',
     }),
   });
   registry.registerPath({

@@ -3,7 +3,6 @@ import { CURRENCIES, PROVIDER_IDS, type ProviderId, QUEUED_REASONS } from '@payo
 import { payouts, providerDowntimes } from '@payouts/db';
 import { expectedProviderBalances } from '@payouts/ledger';
 import { activeDowntimes } from '@payouts/payouts';
-import { PROVIDERS } from '@payouts/providers';
 import {
   budgetBurst,
   CALL_PRIORITIES,
@@ -16,6 +15,7 @@ import { and, asc, count, eq, gt, isNull } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { providerRate } from '../provider-lookup.ts';
 import { z } from '../schemas.ts';
 import { parseQuery } from '../validation.ts';
 import { downtimeResource, downtimeSchema } from './downtimes.ts';
@@ -157,7 +157,7 @@ async function readProvider(deps: ApiDeps, provider: ProviderId, now: Date) {
     gate_reasons: reasons,
     downtimes: { active },
     queue: Object.fromEntries(PROVIDER_QUEUE_STATES.map((s) => [s, counts[s] ?? 0])),
-    rate_per_second: deps.providerRates?.get(provider) ?? defaultRate(provider),
+    rate_per_second: providerRate(deps, provider),
     rate_budget:
       budget.ratePerSecond === null
         ? null
@@ -180,12 +180,6 @@ async function readProvider(deps: ApiDeps, provider: ProviderId, now: Date) {
 }
 
 /** The rate a provider's workers use when `<PROVIDER>_RATE_PER_SECOND` is not set: its registration's. */
-function defaultRate(provider: ProviderId): number {
-  const registration = PROVIDERS.find((r) => r.id === provider);
-  if (!registration) throw new Error(`no registration for provider "${provider}"`);
-  return registration.worker.ratePerSecond;
-}
-
 async function activeDowntimesOf(deps: ApiDeps, provider: ProviderId, now: Date) {
   return (await activeDowntimes(deps.db, provider, now)).map((d) => downtimeResource(d, now));
 }

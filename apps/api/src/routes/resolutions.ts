@@ -195,7 +195,7 @@ export function registerResolutionPaths(registry: OpenAPIRegistry, h: OperatorPa
       404: undefined,
       422: 'An outcome without evidence, evidence without an outcome, or evidence naming neither a utr nor a statement_line (`validation_failed`)',
       409: 'Not in needs_attention (`payout_not_resolvable`), moved meanwhile (`resolution_refused`), the provider has it and it is not final there (`provider_still_processing`), or the provider cannot tell and no outcome with evidence was sent (`provider_cannot_tell`)',
-      503: 'The provider could not be asked (`service_unavailable`); try again',
+      503: 'The provider could not be asked (`service_unavailable`: it is down, or a 429 holds its rate budget past 10 s; nothing sent); try again',
     }),
   });
 }

@@ -5897,7 +5897,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A failed payout: its provider could not be asked (`service_unavailable`); try again */
+                /** @description A failed payout: its provider could not be asked (`service_unavailable`: it is down, or a 429 holds its rate budget past 10 s; nothing sent); try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6680,7 +6680,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description The provider could not be asked (`service_unavailable`); try again */
+                /** @description The provider could not be asked (`service_unavailable`: it is down, or a 429 holds its rate budget past 10 s; nothing sent); try again */
                 503: {
                     headers: {
                         [name: string]: unknown;

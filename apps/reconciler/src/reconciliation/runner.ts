@@ -17,7 +17,7 @@ import {
   toCanonical,
 } from '@payouts/payouts';
 import { type ProviderAdapter, ProviderError, type ProviderPayoutState } from '@payouts/providers';
-import { BudgetExhaustedError, ProviderBudget, type Queues, redrive } from '@payouts/queue';
+import { callWithinBudget, ProviderBudget, type Queues, redrive } from '@payouts/queue';
 import { and, asc, eq, gt, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { endedAttemptIds } from '../attempts.ts';
 
@@ -436,27 +436,8 @@ export class ReconciliationRunner {
    * are quiet and slows to a call every few seconds while they are busy. A 429 holds the bucket for
    * everyone; a long hold gives the run back to wait for the next claim (nothing was sent).
    */
-  private async call<T>(provider: string, fn: () => Promise<T>): Promise<T> {
-    const budget = this.budget(provider);
-    try {
-      await budget.take('reconcile');
-    } catch (error) {
-      if (error instanceof BudgetExhaustedError) {
-        throw new ProviderError('rate_limited', error.message, {
-          providerCode: 'BUDGET_EXHAUSTED',
-          retryAfterMs: error.waitMs,
-        });
-      }
-      throw error;
-    }
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof ProviderError && error.kind === 'rate_limited' && error.httpStatus === 429) {
-        await budget.pause(error.retryAfterMs ?? 1000);
-      }
-      throw error;
-    }
+  private call<T>(provider: string, fn: () => Promise<T>): Promise<T> {
+    return callWithinBudget(this.budget(provider), 'reconcile', fn);
   }
 
   private budget(provider: string): ProviderBudget {
