@@ -66,11 +66,16 @@ const waiting = (r: { status: string; queuedReason: string | null }) =>
 
 describe('a downtime declared by an operator', () => {
   test('holds the payouts on its modes in queued, unsent; other modes go on; ending it releases them all once', async () => {
-    const declared = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
-      modes: ['IMPS'],
-      starts_at: new Date(Date.now() - 60_000).toISOString(),
-      ends_at: null,
-    });
+    const declared = await op(
+      'POST',
+      '/v1/admin/providers/razorpayx/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: new Date(Date.now() - 60_000).toISOString(),
+        ends_at: null,
+      },
+      { 'idempotency-key': 'op-declared' },
+    );
     expect(declared.status).toBe(201);
     expect(declared.body).toMatchObject({ provider: 'razorpayx', modes: ['IMPS'], source: 'operator', active: true });
 
@@ -99,18 +104,28 @@ describe('a downtime declared by an operator', () => {
   });
 
   test('a mode the provider does not offer, or an end before the start, is a 422 naming the field', async () => {
-    const mode = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
-      modes: ['IMPS', 'SWIFT'],
-      starts_at: '2030-01-01T00:00:00Z',
-      ends_at: null,
-    });
+    const mode = await op(
+      'POST',
+      '/v1/admin/providers/razorpayx/downtime',
+      {
+        modes: ['IMPS', 'SWIFT'],
+        starts_at: '2030-01-01T00:00:00Z',
+        ends_at: null,
+      },
+      { 'idempotency-key': 'op-mode' },
+    );
     expect(mode.status).toBe(422);
     expect(mode.body.errors[0].field).toBe('modes.1');
-    const ends = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
-      modes: ['IMPS'],
-      starts_at: '2030-01-01T00:00:00Z',
-      ends_at: '2029-01-01T00:00:00Z',
-    });
+    const ends = await op(
+      'POST',
+      '/v1/admin/providers/razorpayx/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: '2030-01-01T00:00:00Z',
+        ends_at: '2029-01-01T00:00:00Z',
+      },
+      { 'idempotency-key': 'op-ends' },
+    );
     expect(ends.status).toBe(422);
     expect(ends.body.errors[0].field).toBe('ends_at');
   });
@@ -118,11 +133,16 @@ describe('a downtime declared by an operator', () => {
 
 describe('a payout waiting for a downtime', () => {
   test('was never sent, so the client may cancel it: the hold is released and the provider never sees it', async () => {
-    const declared = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
-      modes: ['IMPS'],
-      starts_at: new Date(Date.now() - 1_000).toISOString(),
-      ends_at: null,
-    });
+    const declared = await op(
+      'POST',
+      '/v1/admin/providers/razorpayx/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: new Date(Date.now() - 1_000).toISOString(),
+        ends_at: null,
+      },
+      { 'idempotency-key': 'cx-declared' },
+    );
     const [id] = await createMany(1, 'cx');
     if (!id) throw new Error('no payout');
     await allIn([id], waiting, 'the payout waiting for the downtime');
@@ -164,5 +184,44 @@ describe('a downtime RazorpayX announces', () => {
       source: 'webhook',
       active: false,
     });
+  });
+});
+
+describe('a declaration retried after its answer was lost', () => {
+  test('declares one downtime: ending the one it answered releases every payout that waited', async () => {
+    const body = { modes: ['IMPS'], starts_at: new Date(Date.now() - 1_000).toISOString(), ends_at: null };
+    const key = { 'idempotency-key': 'rt-declared' };
+    const first = await op('POST', '/v1/admin/providers/razorpayx/downtime', body, key);
+    expect(first.status).toBe(201);
+    // Its declarer never saw that answer (a timeout, a 5xx after the commit): the same request again,
+    // as a client must retry it.
+    const retried = await op('POST', '/v1/admin/providers/razorpayx/downtime', body, key);
+    expect(retried.status).toBe(201);
+    const held = await createMany(3, 'rt');
+    await allIn(held, waiting, 'payouts waiting for the downtime');
+
+    // The declarer ends the downtime it was answered with, the only one it knows of: nothing may
+    // be left down, and every payout that waited goes on.
+    const ended = await op('POST', `/v1/admin/providers/razorpayx/downtimes/${retried.body.id}/end`);
+    expect(ended.status).toBe(200);
+    await allIn(held, (r) => r.status === 'processed', 'every held payout processed after the downtime ended');
+    expect((await op('GET', '/v1/admin/providers/razorpayx/downtimes?active=true')).body.data).toEqual([]);
+    expect(retried.body.id).toBe(first.body.id);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    const sent = await atSandbox();
+    for (const id of held) expect(sent.filter((k) => k === id)).toHaveLength(1);
+  });
+
+  test('without an Idempotency-Key it is a 400 naming the header, and nothing is declared', async () => {
+    const before = (await op('GET', '/v1/admin/providers/razorpayx/downtimes')).body.data.length;
+    const res = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
+      modes: ['IMPS'],
+      starts_at: '2030-01-01T00:00:00Z',
+      ends_at: null,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('idempotency_key_missing');
+    expect(res.body.errors[0].field).toBe('Idempotency-Key');
+    expect((await op('GET', '/v1/admin/providers/razorpayx/downtimes')).body.data).toHaveLength(before);
   });
 });

@@ -192,11 +192,16 @@ describe('routing rules', () => {
   test('a provider down before anything was sent (a downtime on its mode): the payout goes to the next, paid once', async () => {
     await tenant.api('PUT', '/v1/routing-rules', RULES);
     const op = client(system.api.url, system.operatorKey);
-    const declared = await op('POST', '/v1/admin/providers/razorpayx/downtime', {
-      modes: ['IMPS'],
-      starts_at: new Date(Date.now() - 60_000).toISOString(),
-      ends_at: null,
-    });
+    const declared = await op(
+      'POST',
+      '/v1/admin/providers/razorpayx/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: new Date(Date.now() - 60_000).toISOString(),
+        ends_at: null,
+      },
+      { 'idempotency-key': 'routing-downtime' },
+    );
     expect(declared.status, JSON.stringify(declared.body)).toBe(201);
     let id: string;
     try {

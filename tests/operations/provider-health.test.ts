@@ -158,17 +158,27 @@ describe('GET /v1/admin/providers', () => {
 
   test('active and upcoming downtimes, each in its place; an ended one in neither', async () => {
     const now = Date.now();
-    const active = await op('POST', '/v1/admin/providers/krayon/downtime', {
-      modes: ['IMPS'],
-      starts_at: new Date(now - 60_000).toISOString(),
-      ends_at: null,
-    });
+    const active = await op(
+      'POST',
+      '/v1/admin/providers/krayon/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: new Date(now - 60_000).toISOString(),
+        ends_at: null,
+      },
+      { 'idempotency-key': 'health-active' },
+    );
     expect(active.status).toBe(201);
-    const upcoming = await op('POST', '/v1/admin/providers/krayon/downtime', {
-      modes: ['IMPS'],
-      starts_at: new Date(now + 3600_000).toISOString(),
-      ends_at: new Date(now + 7200_000).toISOString(),
-    });
+    const upcoming = await op(
+      'POST',
+      '/v1/admin/providers/krayon/downtime',
+      {
+        modes: ['IMPS'],
+        starts_at: new Date(now + 3600_000).toISOString(),
+        ends_at: new Date(now + 7200_000).toISOString(),
+      },
+      { 'idempotency-key': 'health-upcoming' },
+    );
     expect(upcoming.status).toBe(201);
     const krayon = await health('krayon');
     expect(krayon.downtimes.active.map((d) => [d.id, d.modes])).toEqual([[active.body.id, ['IMPS']]]);

@@ -155,6 +155,9 @@ function answers(statuses: Statuses): Record<number, ResponseConfig> {
 interface OpenApiHelpers {
   security: Record<string, string[]>[];
   idempotencyKey: z.ZodType;
+  /** A create's answer stored under its Idempotency-Key, and the key's own 400 and 422 texts. */
+  replayable: typeof replayable;
+  idempotent: { 400: string; 422: string };
   keyed: typeof keyed;
   problem: typeof problem;
   json: typeof json;
@@ -175,7 +178,15 @@ export function buildOpenApiDocument() {
     .min(1)
     .max(255)
     .openapi({ description: 'IETF Idempotency-Key: same key + same body replays the first response.' });
-  const h: OpenApiHelpers = { security, idempotencyKey, keyed, problem, json };
+  const h: OpenApiHelpers = {
+    security,
+    idempotencyKey,
+    replayable,
+    idempotent: { 400: IDEMPOTENT_400, 422: IDEMPOTENT_422 },
+    keyed,
+    problem,
+    json,
+  };
   const payoutId = z.object({ id: z.string().openapi({ example: 'po_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const tenantId = z.object({ id: z.string().openapi({ example: 'ten_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });
   const batchId = z.object({ id: z.string().openapi({ example: 'bat_01JDA8Z6B9Y4X3W2V1T0S9R8Q7' }) });

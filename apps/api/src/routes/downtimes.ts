@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { isProviderId, PROVIDER_IDS, type ProviderId } from '@payouts/core';
+import { isProviderId, must, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { type ProviderDowntime, providerDowntimes } from '@payouts/db';
 import { activeDowntimes, releasableAfterDowntime } from '@payouts/payouts';
 import type { ProviderDowntimeNotice } from '@payouts/providers';
@@ -8,6 +8,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import { Router } from 'express';
 import { requireOperator } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { fingerprint, readIdempotencyKey, withIdempotency } from '../idempotency.ts';
 import { recordOperatorAction } from '../operator-log.ts';
 import { problems } from '../problem.ts';
 import { z } from '../schemas.ts';
@@ -150,9 +151,16 @@ export function downtimeRoutes(deps: ApiDeps): Router {
     return raw;
   };
 
+  /**
+   * Under Idempotency-Key, the downtime and its operator record in one transaction: a declaration
+   * retried after its answer was lost (a timeout, a 5xx) answers the downtime it declared, never a
+   * second one. A second, open-ended downtime that nobody knows of would hold every payout on its
+   * modes in `queued` for good, whatever happens to the one its declarer ends.
+   */
   router.post('/providers/:provider/downtime', async (req, res) => {
     const operator = requireOperator(req);
     const provider = providerOf(req.params.provider);
+    const key = readIdempotencyKey(req);
     const body = parseBody(downtimeBody, req);
     const methods = deps.adapters.get(provider)?.methods ?? [];
     const unknown = body.modes.findIndex((m) => !methods.includes(m));
@@ -164,26 +172,35 @@ export function downtimeRoutes(deps: ApiDeps): Router {
         },
       ]);
     }
-    const [row] = await deps.db
-      .insert(providerDowntimes)
-      .values({
-        provider,
-        modes: [...new Set(body.modes)],
-        startsAt: new Date(body.starts_at),
-        endsAt: body.ends_at === null ? null : new Date(body.ends_at),
-        source: 'operator',
-        createdBy: operator.keyId,
-      })
-      .returning();
-    if (!row) throw new Error('the downtime was not stored');
-    await recordOperatorAction(deps.db, {
-      actor: operator.keyId,
-      action: 'provider.downtime',
-      target: provider,
-      params: body,
-      result: { id: String(row.id) },
-    });
-    res.status(201).json(downtimeResource(row));
+    const { response, replayed } = await withIdempotency(
+      deps.db,
+      'operator',
+      key,
+      fingerprint(req, req.body),
+      async (tx) => {
+        const [row] = await tx
+          .insert(providerDowntimes)
+          .values({
+            provider,
+            modes: [...new Set(body.modes)],
+            startsAt: new Date(body.starts_at),
+            endsAt: body.ends_at === null ? null : new Date(body.ends_at),
+            source: 'operator',
+            createdBy: operator.keyId,
+          })
+          .returning();
+        const declared = must(row, 'the inserted downtime');
+        await recordOperatorAction(tx, {
+          actor: operator.keyId,
+          action: 'provider.downtime',
+          target: provider,
+          params: body,
+          result: { id: String(declared.id) },
+        });
+        return { status: 201, body: downtimeResource(declared) };
+      },
+    );
+    res.status(response.status).set('Idempotent-Replayed', String(replayed)).json(response.body);
   });
 
   router.get('/providers/:provider/downtimes', async (req, res) => {
@@ -243,15 +260,20 @@ export function registerDowntimePaths(registry: OpenAPIRegistry, h: OperatorPath
     path: '/v1/admin/providers/{provider}/downtime',
     summary:
       "Declare a provider's downtime on some modes (operator; recorded): payouts on them wait in queued (provider_downtime) until it ends",
+    description:
+      'Under Idempotency-Key: a retry with the same key and body answers the downtime the first declared (`Idempotent-Replayed: true`), never a second one.',
     security,
     request: {
       params: provider,
+      headers: z.object({ 'Idempotency-Key': h.idempotencyKey }),
       body: { required: true, content: { 'application/json': { schema: downtimeBody } } },
     },
     responses: h.keyed('operator', 'post', {
-      201: h.json(downtimeSchema, 'Declared'),
+      201: h.replayable(h.json(downtimeSchema, 'Declared')),
+      400: h.idempotent[400],
       404: 'No such provider (`not_found`)',
-      422: 'A mode the provider does not offer, a date that is not RFC 3339, or ends_at not after starts_at (`validation_failed`)',
+      409: undefined,
+      422: `${h.idempotent[422]}; a mode the provider does not offer, a date that is not RFC 3339, or ends_at not after starts_at (\`validation_failed\`)`,
     }),
   });
   registry.registerPath({

@@ -504,6 +504,10 @@ export interface OperatorPathHelpers {
     extra?: Partial<Record<number, string | ResponseConfig>>,
   ) => Record<number, ResponseConfig>;
   json: (schema: z.ZodType, description: string) => ResponseConfig;
+  /** For a create under Idempotency-Key: the header, its stored answer, and the key's 400 and 422 texts. */
+  idempotencyKey: z.ZodType;
+  replayable: (config: ResponseConfig) => ResponseConfig;
+  idempotent: { 400: string; 422: string };
 }
 
 /** The OpenAPI entries of these routes; openapi.ts hands over its shared pieces. */

@@ -6706,11 +6706,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Declare a provider's downtime on some modes (operator; recorded): payouts on them wait in queued (provider_downtime) until it ends */
+        /**
+         * Declare a provider's downtime on some modes (operator; recorded): payouts on them wait in queued (provider_downtime) until it ends
+         * @description Under Idempotency-Key: a retry with the same key and body answers the downtime the first declared (`Idempotent-Replayed: true`), never a second one.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header: {
+                    /** @description IETF Idempotency-Key: same key + same body replays the first response. */
+                    "Idempotency-Key": string;
+                };
                 path: {
                     provider: "razorpayx" | "krayon" | "thai-gateway" | "druo";
                 };
@@ -6725,13 +6731,15 @@ export interface paths {
                 /** @description Declared */
                 201: {
                     headers: {
+                        /** @description `true` when this is the stored answer to an earlier request with the same key and body. */
+                        "Idempotent-Replayed"?: "true" | "false";
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["ProviderDowntime"];
                     };
                 };
-                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field */
+                /** @description Bad request: a body that is not JSON (`malformed_json`), text Postgres cannot store (`invalid_text`: a lone UTF-16 surrogate or NUL), a `__proto__` key (`reserved_key`), or a bad query parameter (`invalid_query`, `invalid_cursor`); `errors` names the field; the Idempotency-Key header missing (`idempotency_key_missing`) or not 1–255 visible ASCII characters (`idempotency_key_invalid`) */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6767,6 +6775,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description A request with the same Idempotency-Key is still being processed (`idempotency_key_in_use`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Body over 1 MB (`body_too_large`) */
                 413: {
                     headers: {
@@ -6785,7 +6802,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description A mode the provider does not offer, a date that is not RFC 3339, or ends_at not after starts_at (`validation_failed`) */
+                /** @description Validation failed (`validation_failed`); `errors` names each field; or the Idempotency-Key was used with another request (`idempotency_key_reused`); a mode the provider does not offer, a date that is not RFC 3339, or ends_at not after starts_at (`validation_failed`) */
                 422: {
                     headers: {
                         [name: string]: unknown;

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { PROVIDERS, type Provider } from '../providers';
 import { ActionButton, Card, ErrorBox, Loading, useLoad, When } from '../ui';
@@ -23,6 +23,9 @@ function Downtimes() {
   );
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // One Idempotency-Key per declaration: a double submit, or a retry after a lost answer, declares
+  // it once (a second downtime nobody ends would hold its payouts for good).
+  const idempotencyKey = useRef(crypto.randomUUID());
 
   const declare = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -34,7 +37,7 @@ function Downtimes() {
     try {
       unwrap(
         await api.POST('/v1/admin/providers/{provider}/downtime', {
-          params: { path: { provider } },
+          params: { path: { provider }, header: { 'Idempotency-Key': idempotencyKey.current } },
           body: {
             modes: text('modes')
               .split(',')
@@ -46,6 +49,7 @@ function Downtimes() {
           },
         }),
       );
+      idempotencyKey.current = crypto.randomUUID();
       element.reset();
       list.reload();
     } catch (e) {
