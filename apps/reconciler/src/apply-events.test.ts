@@ -155,6 +155,31 @@ describe('applying reconciler events', () => {
     expect(history.map((e) => [e.toStatus, e.applied])).toEqual([['reserved', false]]);
   });
 
+  test("a late parking report (a downtime, the provider's float) cannot move a payout the provider has back to queued", async () => {
+    await fund(100_000);
+    const parking = (id: string) =>
+      report(id, 'queued', { providerPayoutId: null, rawStatus: null, queuedReason: 'provider_downtime' });
+    const sent = await newPayout();
+    await applyEvents(db.db, [accepted(sent), report(sent, 'processing')]);
+    const late = await applyEvents(db.db, [parking(sent)]);
+    expect(late.results[0]).toMatchObject({ outcome: 'ignored', status: 'processing', reason: 'already_sent' });
+    expect(await status(sent)).toMatchObject({ status: 'processing', queuedReason: null });
+    const history = await db.db.select().from(payoutEvents).where(eq(payoutEvents.payoutId, sent));
+    expect(history.some((e) => e.toStatus === 'queued' && !e.applied)).toBe(true);
+
+    // Not sent yet: parked as before. The provider's own queue (a report with its id) still applies.
+    const unsent = await newPayout();
+    await applyEvents(db.db, [accepted(unsent)]);
+    expect((await applyEvents(db.db, [parking(unsent)])).results[0]).toMatchObject({
+      outcome: 'applied',
+      status: 'queued',
+    });
+    const atProvider = await newPayout();
+    await applyEvents(db.db, [accepted(atProvider), report(atProvider, 'processing')]);
+    const theirs = report(atProvider, 'queued', { queuedReason: 'provider_low_balance' });
+    expect((await applyEvents(db.db, [theirs])).results[0]).toMatchObject({ outcome: 'applied', status: 'queued' });
+  });
+
   test('failed voids the hold in full', async () => {
     await fund(50_000);
     const id = await newPayout(20_000);

@@ -53,6 +53,7 @@ import {
   type PayoutRow,
   railFallbackTarget,
   routeNext,
+  submittable,
   type TermsMismatch,
   termsMismatches,
   waitsForWallet,
@@ -633,6 +634,13 @@ class Batch {
       if (provider && canTransition(row.status, 'reserved')) {
         return this.nextAttempt(row, r, r.failure, { provider, method: row.method }, detail);
       }
+    }
+    // Our own parking (a downtime, the provider's float short: a report with no provider id) is for a
+    // payout the provider does not have yet. Made by a job that read the payout before another sent
+    // it, it arrives late: applied, it would move a payout that is at the provider back to `queued`.
+    if (to === 'queued' && r.providerPayoutId === null && !(submittable(row) && row.providerPayoutId === null)) {
+      this.record(row, to, false, r.source, { ...detail, reason: 'already_sent' });
+      return { outcome: 'ignored', payoutId: row.id, status: row.status, reason: 'already_sent' };
     }
     // `failed → reserved` is an operator's replay only (`replayFailed`): no report brings a failed payout back.
     if (!canTransition(row.status, to) || row.status === 'failed') {
