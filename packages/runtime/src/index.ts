@@ -83,8 +83,8 @@ export function onParentGone(stop: () => void): void {
  * ceiling is the machine's default (a quarter of its memory, gigabytes), ~1.4× under a few hundred
  * MB. Polling promotes a steady stream of short-lived objects (a job's request, query and response
  * outlive two scavenges while it waits on the provider), so with the default the old space filled
- * to ~120 MB of garbage before each full collection; capped, it stays near 45 MB, for a full
- * collection of ~30 MB live every second or two (docs/benchmarks.md, worker RSS; docs/operations.md).
+ * to ~120 MB of garbage before each full collection; capped, it stays near 45 MB, for more frequent
+ * full collections of the ~30 MB live (docs/benchmarks.md, worker RSS; docs/operations.md).
  */
 export const NODE_FLAGS: Readonly<Record<'api' | 'worker' | 'reconciler' | 'sandbox', readonly string[]>> = {
   api: [],
