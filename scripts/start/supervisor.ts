@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_FLAGS } from '@payouts/runtime';
 
 export type AppName = 'sandbox' | 'api' | 'reconciler' | 'worker';
 
@@ -90,7 +91,9 @@ export class Supervisor {
   private spawn(entry: Running): void {
     const { spec } = entry;
     const args =
-      this.options.runtime === 'dist' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+      this.options.runtime === 'dist'
+        ? ['--enable-source-maps', ...NODE_FLAGS[spec.app], 'dist/main.js']
+        : ['--import', 'tsx', 'src/main.ts'];
     const child = spawn(process.execPath, args, {
       cwd: join(this.root, 'apps', spec.app),
       env: spec.env,

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { NODE_FLAGS } from '@payouts/runtime';
 import { must } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILDS } from '../../scripts/build.ts';
@@ -290,11 +291,17 @@ describe('infra/Dockerfile', () => {
     // Compiled JavaScript, not tsx: the deps stage builds it after the install.
     expect(runtime).toContain('ENTRYPOINT ["node", "--enable-source-maps"]');
     expect(text).toMatch(/^RUN pnpm build$/m);
-    for (const app of ['migrate', 'api', 'worker', 'reconciler', 'sandbox']) {
+    for (const app of ['migrate', 'api', 'worker', 'reconciler', 'sandbox'] as const) {
       const stage = stages.find((s) => s.startsWith(`FROM runtime AS ${app}\n`));
       expect(stage, app).toBeDefined();
       expect(stage, app).not.toMatch(/^USER /m);
-      const cmd = /^CMD \["([^"]+)"\]$/m.exec(must(stage, `the ${app} stage`))?.[1];
+      const args = /^CMD \[(.+)\]$/m
+        .exec(must(stage, `the ${app} stage`))?.[1]
+        ?.split(', ')
+        .map((arg) => JSON.parse(arg) as string);
+      const cmd = args?.at(-1);
+      // Before it, the V8 flags production starts the app with, as `pnpm start:dist` and the bench do.
+      if (app !== 'migrate') expect(args?.slice(0, -1), `${app} CMD flags`).toEqual(NODE_FLAGS[app]);
       // The command is a file `pnpm build` writes, from a source file that exists.
       const built = BUILDS.find((b) => b.out === cmd);
       expect(built, `${app} CMD ${cmd} is one of scripts/build.ts's outputs`).toBeDefined();

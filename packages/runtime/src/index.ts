@@ -70,3 +70,25 @@ export function installSignalHandlers(options: {
 export function onParentGone(stop: () => void): void {
   if (process.connected) process.once('disconnect', stop);
 }
+
+/**
+ * The V8 flags production starts each compiled app with (`node --enable-source-maps <flags>
+ * dist/main.js`): `pnpm start:dist`'s supervisor and the test and bench harness take them from
+ * here; infra/Dockerfile repeats them in each stage's CMD (tests/infra/compose.test.ts compares),
+ * and so does each app's own `start:dist` script.
+ *
+ * The worker's old generation is capped at 384 MB, under its pod's 512 MiB limit. What this buys
+ * is not the ceiling (the worker keeps ~30 MB live, polling or not) but how far V8 lets the heap
+ * grow between full collections: it sizes that step by the ceiling, up to 4× the live heap when the
+ * ceiling is the machine's default (a quarter of its memory, gigabytes), ~1.4× under a few hundred
+ * MB. Polling promotes a steady stream of short-lived objects (a job's request, query and response
+ * outlive two scavenges while it waits on the provider), so with the default the old space filled
+ * to ~120 MB of garbage before each full collection; capped, it stays near 45 MB, for more frequent
+ * full collections of the ~30 MB live (docs/benchmarks.md, worker RSS; docs/operations.md).
+ */
+export const NODE_FLAGS: Readonly<Record<'api' | 'worker' | 'reconciler' | 'sandbox', readonly string[]>> = {
+  api: [],
+  worker: ['--max-old-space-size=384'],
+  reconciler: [],
+  sandbox: [],
+};

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_FLAGS } from '@payouts/runtime';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -37,8 +38,10 @@ export type AppKind = 'sandbox' | 'api' | 'worker' | 'reconciler';
 export type AppRuntime = 'tsx' | 'dist';
 
 /** The node arguments that start an app with `runtime`, from the app's folder. */
-function appCommand(runtime: AppRuntime): string[] {
-  return runtime === 'dist' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+function appCommand(runtime: AppRuntime, nodeFlags: readonly string[]): string[] {
+  return runtime === 'dist'
+    ? ['--enable-source-maps', ...nodeFlags, 'dist/main.js']
+    : ['--import', 'tsx', 'src/main.ts'];
 }
 
 /** One app, run as `pnpm start:<app>` (or `start:dist`) runs it, but without pnpm in between. */
@@ -53,6 +56,8 @@ export class AppProcess {
     readonly logPath: string,
     private readonly onUnexpectedExit: (app: AppProcess, code: number | null, signal: string | null) => void,
     readonly runtime: AppRuntime = 'tsx',
+    /** Compiled only: the V8 flags it runs with; production's (NODE_FLAGS) unless a bench compares. */
+    readonly nodeFlags: readonly string[] = NODE_FLAGS[kind],
   ) {}
 
   get alive(): boolean {
@@ -69,7 +74,7 @@ export class AppProcess {
     const fd = openSync(this.logPath, 'a');
     this.starts++;
     writeSync(fd, `\n--- ${this.name} start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, appCommand(this.runtime), {
+    const child = spawn(process.execPath, appCommand(this.runtime, this.nodeFlags), {
       cwd: join(ROOT, 'apps', this.kind),
       env: this.env,
       stdio: ['ignore', fd, fd],
