@@ -7,16 +7,18 @@ import {
   webhookDeliveries,
   webhookEvents,
 } from '@payouts/db';
+import { verifyLedger } from '@payouts/ledger';
 import { createLogger } from '@payouts/observability';
 import { jobIds } from '@payouts/queue';
-import { testRedisUrl } from '@payouts/testing';
+import { sweep } from '@payouts/reconciler';
+import { must, testRedisUrl, waitFor } from '@payouts/testing';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
 
 /**
  * POST /v1/payouts' group commit: concurrent requests share one statement (one commit) and one
- * enqueue, and each keeps its own answer. The API under test groups by size only: its window is
+ * reconciler job, and each keeps its own answer. The API under test groups by size only: its window is
  * far longer than any test (which the environment would refuse), so a group closes exactly when
  * GROUP requests wait, and every count below is exact, whatever the machine's load.
  */
@@ -69,8 +71,15 @@ async function storedPayouts(ids: string[]) {
   return system.db.db.select().from(payouts).where(inArray(payouts.id, ids));
 }
 
+/** The reconciler's jobs waiting that carry any of these payouts (processing is stopped: none runs). */
+async function acceptJobsOf(ids: string[]) {
+  const jobs = await system.queues.reconciler.getJobs(['wait', 'prioritized', 'delayed']);
+  const carried = (data: { payoutId?: string; payoutIds?: string[] }) => data.payoutIds ?? [data.payoutId];
+  return jobs.filter((j) => carried(j.data).some((id) => id !== undefined && ids.includes(id)));
+}
+
 describe('group commit of POST /v1/payouts', () => {
-  test('concurrent requests share one statement and one enqueue; each is answered with its own payout', async () => {
+  test('concurrent requests share one statement and one reconciler job; each is answered with its own payout', async () => {
     const before = await commits();
     const answers = await Promise.all(
       Array.from({ length: GROUP }, (_, i) =>
@@ -102,7 +111,17 @@ describe('group commit of POST /v1/payouts', () => {
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.scope, tenant.id), sql`${idempotencyKeys.key} like 'gc-many-%'`));
     expect(keys).toHaveLength(GROUP);
-    for (const id of ids) expect(await system.queues.reconciler.getJob(jobIds.accepted(id))).toBeDefined();
+    // One job for the group, named by its first payout, carrying every payout with its own
+    // request's id (so that id still follows each payout through the reconciler and the worker).
+    const jobs = await acceptJobsOf(ids);
+    expect(jobs).toHaveLength(1);
+    const [job] = jobs;
+    expect(job?.name).toBe('payouts.accepted');
+    expect([...(job?.data.payoutIds ?? [])].sort()).toEqual([...ids].sort());
+    expect(job?.id).toBe(jobIds.acceptedGroup(job?.data.payoutIds[0]));
+    expect(job?.data.requestId).toBeUndefined();
+    for (const a of answers) expect(job?.data.traces[a.body.id].requestId).toBe(a.headers.get('x-request-id'));
+    expect(new Set(answers.map((a) => a.headers.get('x-request-id'))).size).toBe(GROUP);
 
     // Every audit chain verifies (each first event's hash was made for its own time).
     const audit = await client(system.api.url, system.operatorKey)('GET', '/v1/admin/audit/verify');
@@ -265,11 +284,61 @@ describe('group commit of POST /v1/payouts', () => {
       .where(inArray(webhookDeliveries.subjectId, ids));
     expect(deliveries.map((d) => d.subjectId).sort()).toEqual(idsOf('scheduled'));
 
-    // A scheduled payout has no job until it is due; the others have theirs.
-    for (const [i, id] of ids.entries()) {
-      const job = await system.queues.reconciler.getJob(jobIds.accepted(id));
-      if (kinds[i] === 'scheduled') expect(job).toBeUndefined();
-      else expect(job).toBeDefined();
-    }
+    // A scheduled payout has no job until it is due; the others share the group's.
+    const jobs = await acceptJobsOf(ids);
+    expect(jobs).toHaveLength(1);
+    expect([...(jobs[0]?.data.payoutIds ?? [])].sort()).toEqual([...idsOf('approval'), ...idsOf('plain')].sort());
   });
+
+  test("a group's job lost with Redis: the sweeper re-drives each of its payouts; then every payout is reserved and sent once", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: GROUP }, (_, i) =>
+        create(inrPayout({ amount: 9_000 + i, reference_id: `gc-lost-${i}` }), `gc-lost-${i}`),
+      ),
+    );
+    for (const a of answers) expect(a.status).toBe(202);
+    const lost = answers.map((a) => a.body.id as string);
+    const [job] = await acceptJobsOf(lost);
+    expect(job?.data.payoutIds).toHaveLength(GROUP);
+    await system.queues.reconciler.remove(must(job?.id, 'the group job id'));
+
+    // Every payout of this file is untouched since it was created: with no wait, the sweeper looks
+    // at all of them. Those of the lost group get a job each, as a payout whose own job was lost
+    // always did; the others' group jobs are alive and get one too (the sweeper cannot tell a
+    // group's job from a payout's id; acceptance is idempotent, which the end of this test shows).
+    const swept = await sweep(system.db.db, system.queues, { sweepAfterMs: 0 });
+    for (const id of lost) {
+      const [redriven, ...more] = await acceptJobsOf([id]);
+      expect(more).toEqual([]);
+      expect(redriven).toMatchObject({ name: 'payout.accepted', id: jobIds.accepted(id), data: { payoutId: id } });
+    }
+    const accepted = await system.db.db
+      .select({ id: payouts.id })
+      .from(payouts)
+      .where(and(inArray(payouts.tenantId, [tenant.id, other.id]), eq(payouts.status, 'accepted')));
+    expect(accepted.map((r) => r.id)).toEqual(expect.arrayContaining(lost));
+    expect(swept.redriven).toBe(accepted.length);
+    // A second pass finds every job alive: nothing is added.
+    expect((await sweep(system.db.db, system.queues, { sweepAfterMs: 0 })).redriven).toBe(0);
+
+    // Now run them: payouts with two jobs (their group's and the sweeper's) and payouts with one.
+    system.startProcessing();
+    const ids = accepted.map((r) => r.id);
+    await waitFor(async () => (await storedPayouts(ids)).every((p) => p.status === 'processed') || undefined, {
+      message: 'every accepted payout processed',
+    });
+    const reserved = await system.db.db
+      .select({ id: payoutEvents.payoutId })
+      .from(payoutEvents)
+      .where(
+        and(inArray(payoutEvents.payoutId, ids), eq(payoutEvents.toStatus, 'reserved'), eq(payoutEvents.applied, true)),
+      );
+    expect(reserved.map((r) => r.id).sort()).toEqual([...ids].sort());
+    const atProvider = (await fetch(`${system.sandbox.url}/_admin/razorpayx/payouts`).then((r) => r.json())) as {
+      data: { idempotency_key: string }[];
+    };
+    const sent = atProvider.data.map((p) => p.idempotency_key).filter((k) => ids.includes(k));
+    expect(sent.sort()).toEqual([...ids].sort());
+    expect((await verifyLedger(system.db.db)).problems).toEqual([]);
+  }, 60_000);
 });

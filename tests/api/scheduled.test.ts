@@ -1,5 +1,6 @@
 import { ledgerTransactions, payoutBatches, payoutEvents, payouts, webhookEvents } from '@payouts/db';
 import { verifyLedger } from '@payouts/ledger';
+import { jobIds } from '@payouts/queue';
 import { must, waitFor } from '@payouts/testing';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -110,7 +111,12 @@ describe('a scheduled payout', () => {
     expect(payout).toMatchObject({ status: 'scheduled', scheduled_for: new Date(when).toISOString(), version: 0 });
     expect(await balance(tenant)).toMatchObject({ available: 1_000_000, held: 0 });
     expect(await ledgerOf([payout.id])).toEqual([]);
-    expect(await system.queues.jobStates(system.queues.reconciler, [`accepted-${payout.id}`])).toEqual(new Map());
+    expect(
+      await system.queues.jobStates(system.queues.reconciler, [
+        jobIds.accepted(payout.id),
+        jobIds.acceptedGroup(payout.id),
+      ]),
+    ).toEqual(new Map());
 
     const listed = await tenant.api('GET', '/v1/payouts?status=scheduled');
     expect(listed.status).toBe(200);

@@ -52,7 +52,7 @@ async function waitForOrExplain(
       ),
       reconciler: await states(
         recon,
-        stuck.map((id) => `accepted-${id}`),
+        stuck.flatMap((id) => [`accepted-${id}`, `accepted-group-${id}`]),
       ),
       counts: await provider.getJobCounts(),
     };

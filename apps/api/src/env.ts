@@ -10,6 +10,7 @@ import {
 } from '@payouts/config';
 import { CURRENCIES, type Currency, PROVIDER_IDS, type ProviderId } from '@payouts/core';
 import { DEFAULT_ROUTES, providerEnv, providerWorkerEnv, railLimitsEnv } from '@payouts/providers';
+import { ACCEPTED_SLICE } from '@payouts/queue';
 
 /**
  * The failure codes the adapters give when the provider refused our credentials or our account
@@ -71,8 +72,11 @@ export const apiEnvSchema = z.object({
    * never waits for a group longer than this, whatever the load.
    */
   PAYOUT_GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(DEFAULT_GROUP_COMMIT.windowMs),
-  /** At most this many requests share a statement; a group this full is written at once. 1: each request alone. */
-  PAYOUT_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(500).default(DEFAULT_GROUP_COMMIT.maxSize),
+  /**
+   * At most this many requests share a statement; a group this full is written at once. 1: each
+   * request alone. At most one `payouts.accepted` job's worth: a group's payouts leave in one job.
+   */
+  PAYOUT_GROUP_COMMIT_MAX: z.coerce.number().int().min(1).max(ACCEPTED_SLICE).default(DEFAULT_GROUP_COMMIT.maxSize),
   /** How many requests a key may send at once before the rate applies (default: two seconds' worth). */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
   /**

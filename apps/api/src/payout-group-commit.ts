@@ -1,5 +1,5 @@
 import type { ApiMetrics } from '@payouts/observability';
-import { jobContext, jobIds } from '@payouts/queue';
+import { type JobTrace, jobContext, jobIds } from '@payouts/queue';
 import type { ApiDeps } from './deps.ts';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './env.ts';
 import { type CreateOutcome, createGroup, createOne, type GroupOutcome, type PayoutCreate } from './payout-create.ts';
@@ -15,9 +15,11 @@ interface Waiting {
 /**
  * The group commit of `POST /v1/payouts`: requests that arrive within a few milliseconds of one
  * another are written by ONE statement (`createGroup`: one commit for all their payouts, first
- * events and Idempotency-Key records), handed to the reconciler by ONE `addBulk`, and only then
- * answered. Per request, Postgres and Redis did one round trip each; a group shares them, which is
- * what bounds the API's throughput once the commits, not the HTTP work, are the cost.
+ * events and Idempotency-Key records), handed to the reconciler by ONE `payouts.accepted` job,
+ * and only then answered. Per request, Postgres and Redis did one round trip each; a group shares
+ * them, which is what bounds the API's throughput once the commits, not the HTTP work, are the
+ * cost. And a job costs about forty Redis commands whatever it carries: one for the group, not one
+ * per payout.
  *
  * A group closes `windowMs` after its first request arrived, or as soon as it has `maxSize`
  * requests, whichever comes first: a request alone waits at most `windowMs` more than it would
@@ -105,30 +107,33 @@ export class PayoutGroupCommit {
       for (const w of group) w.reject(error);
       return;
     }
-    // Created and due now: one job each, in one round trip. A scheduled payout has no job until it
-    // is due (the reconciler's release finds it); one waiting for approval goes, so that the
-    // reconciler sends its `payout.pending_approval`.
+    // Created and due now: one `payouts.accepted` job for all of them, each payout with its own
+    // request's trace. A scheduled payout has no job until it is due (the reconciler's release
+    // finds it); one waiting for approval goes, so that the reconciler sends its
+    // `payout.pending_approval`. A request alone takes the same path: one job either way, and one
+    // path for the reconciler, the sweeper and the tests to know.
     const due = group.filter((w, i) => {
       const o = outcomes[i];
       return o?.ok === true && !o.outcome.replayed && w.create.record.status !== 'scheduled';
     });
-    if (due.length > 0) {
-      const jobs = due.map((w) => ({
-        data: { ...w.create.trace, payoutId: w.create.record.id },
-        opts: { jobId: jobIds.accepted(w.create.record.id) },
-      }));
-      // One job alone goes by a plain add: addBulk wraps its adds in MULTI/EXEC, two more commands.
-      const [only] = jobs;
-      await (jobs.length === 1 && only
-        ? this.deps.queues.toReconciler('payout.accepted', only.data, only.opts)
-        : this.deps.queues.toReconcilerBulk('payout.accepted', jobs)
-      ).catch((error) =>
-        // The payouts are durable already; the sweeper re-drives them from Postgres.
-        this.deps.logger.warn(
-          { err: error, payoutIds: due.map((w) => w.create.record.id) },
-          'enqueue after commit failed; the sweeper will re-drive',
-        ),
-      );
+    const [first] = due;
+    if (first) {
+      const traces: Record<string, JobTrace> = {};
+      for (const w of due) if (w.create.trace) traces[w.create.record.id] = w.create.trace;
+      await this.deps.queues
+        .toReconciler(
+          'payouts.accepted',
+          { payoutIds: due.map((w) => w.create.record.id), traces },
+          // Named by the group's first payout: the group's own, and a repeated add is a no-op.
+          { jobId: jobIds.acceptedGroup(first.create.record.id) },
+        )
+        .catch((error) =>
+          // The payouts are durable already; the sweeper re-drives them from Postgres.
+          this.deps.logger.warn(
+            { err: error, payoutIds: due.map((w) => w.create.record.id) },
+            'enqueue after commit failed; the sweeper will re-drive',
+          ),
+        );
     }
     group.forEach((w, i) => {
       const o = outcomes[i];

@@ -90,6 +90,14 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
     }
   }, o.batch);
 
+  /** One event through the committer; its line names the request the payout came from. */
+  const applyOne = async (event: ReconcilerEvent, job: Job): Promise<EventResult> => {
+    const result = await committer.add(event);
+    const requestId = 'requestId' in event.data ? event.data.requestId : undefined;
+    o.logger.debug({ requestId, job: job.name, jobId: job.id, ...result }, 'reconciler event applied');
+    return result;
+  };
+
   const connection = createRedis(o.redisUrl, 'worker');
   const worker = new Worker(
     RECONCILER_QUEUE,
@@ -99,18 +107,18 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
       if (!entry) throw new Error(`unknown reconciler job ${job.name}`);
       const data = entry.schema.parse(job.data);
       if (name === 'payouts.accepted') {
-        // A batch run's slice: its payouts go through the committer like single acceptances (and
-        // so into one batch); the job is done when every one is applied, and retried, all of
-        // them, if any failed (each is idempotent: a payout already reserved is left as it is).
-        const { payoutIds, requestId, traceparent } = data as ReconcilerJobData<'payouts.accepted'>;
-        const settled = await Promise.allSettled(
-          payoutIds.map((payoutId) =>
-            committer.add({ name: 'payout.accepted', data: { payoutId, requestId, traceparent } }),
-          ),
+        // A batch run's slice, or a group commit's payouts: they go through the committer like
+        // single acceptances (and so into one batch), each with its own request's trace when the
+        // job has it (a group's payouts came from different requests), else the job's. The job is
+        // done when every one is applied, and retried, all of them, if any failed (each is
+        // idempotent: a payout already reserved is left as it is).
+        const { payoutIds, traces, ...jobTrace } = data as ReconcilerJobData<'payouts.accepted'>;
+        await allApplied(
+          payoutIds.map((payoutId) => {
+            const { requestId, traceparent } = traces?.[payoutId] ?? jobTrace;
+            return applyOne({ name: 'payout.accepted', data: { payoutId, requestId, traceparent } }, job);
+          }),
         );
-        const failed = settled.filter((s) => s.status === 'rejected');
-        if (failed.length > 0) throw (failed[0] as PromiseRejectedResult).reason;
-        o.logger.debug({ requestId, job: name, jobId: job.id, payouts: payoutIds.length }, 'batch slice applied');
         return { outcome: 'applied', payouts: payoutIds.length };
       }
       if (name === 'payout.reports') {
@@ -118,9 +126,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         // the job is retried, all of them, if any failed (a report applied twice is recorded as
         // not applied the second time: it changes nothing).
         const { reports } = data as ReconcilerJobData<'payout.reports'>;
-        const settled = await Promise.allSettled(reports.map((r) => committer.add({ name: 'payout.report', data: r })));
-        const failed = settled.filter((s) => s.status === 'rejected');
-        if (failed.length > 0) throw (failed[0] as PromiseRejectedResult).reason;
+        await allApplied(reports.map((r) => committer.add({ name: 'payout.report', data: r })));
         o.logger.debug({ job: name, jobId: job.id, reports: reports.length }, 'reports applied');
         return { outcome: 'applied', reports: reports.length };
       }
@@ -128,10 +134,7 @@ export function startReconciler(o: ReconcilerOptions): RunningReconciler {
         // Our float at a provider: no wallet, no payout, so not part of the payout batches.
         return applyProviderFunding(o.db, data as ReconcilerJobData<'provider.fund'>);
       }
-      const result = await committer.add({ name, data } as ReconcilerEvent);
-      const requestId = 'requestId' in data ? data.requestId : undefined;
-      o.logger.debug({ requestId, job: name, jobId: job.id, ...result }, 'reconciler event applied');
-      return result;
+      return applyOne({ name, data } as ReconcilerEvent, job);
     },
     {
       connection,
@@ -232,4 +235,10 @@ function tracesOf(events: ReconcilerEvent[]): Map<string, JobTrace> {
     if (requestId || traceparent) traces.set(e.data.payoutId, { requestId, traceparent });
   }
   return traces;
+}
+
+/** Waits for every event of a job; throws the first failure, so the job is retried, all of it. */
+async function allApplied(applied: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(applied)).find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -92,3 +92,21 @@ describe('each job carries its retry from the catalog', () => {
     expect((await queues.provider('druo').getJob(must(job.id, 'the job id')))?.opts.attempts).toBe(2);
   });
 });
+
+describe('payouts.accepted', () => {
+  const schema = reconcilerJobs['payouts.accepted'].schema;
+
+  test("carries each payout's own trace, and still reads a job queued before it did", () => {
+    const group = {
+      payoutIds: ['po_a', 'po_b'],
+      traces: { po_a: { requestId: 'req-a', traceparent: '00-aa-01' }, po_b: { requestId: 'req-b' } },
+    };
+    expect(schema.parse(group)).toEqual(group);
+    const before = { payoutIds: ['po_a'], requestId: 'req-batch' };
+    expect(schema.parse(before)).toEqual(before);
+  });
+
+  test('a trace is held to the bounds of any job trace', () => {
+    expect(() => schema.parse({ payoutIds: ['po_a'], traces: { po_a: { requestId: 'x'.repeat(65) } } })).toThrow();
+  });
+});

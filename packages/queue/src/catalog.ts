@@ -108,12 +108,23 @@ export const reconcilerJobs = {
   /** A new payout was stored by the API: place its hold and hand it to its provider. */
   'payout.accepted': { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
-   * A slice of a batch run stored by the API, or of scheduled payouts that are due (released by
-   * the reconciler): `payout.accepted` for each of its payouts, applied together. One job per slice instead of one per payout: enqueueing 100k jobs took longer than
-   * storing the 100k payouts. The reconciler expands it before anything is applied.
+   * `payout.accepted` for each of its payouts, applied together: a slice of a batch run stored by
+   * the API, of scheduled payouts that are due (released by the reconciler), or the payouts of one
+   * group commit of `POST /v1/payouts`. One job per slice or group instead of one per payout:
+   * enqueueing 100k jobs took longer than storing the 100k payouts, and a job costs about forty
+   * Redis commands whatever it carries. The reconciler expands it before anything is applied.
    */
   'payouts.accepted': {
-    schema: z.object({ payoutIds: z.array(z.string()).min(1).max(ACCEPTED_SLICE), ...jobTraceFields }),
+    schema: z.object({
+      payoutIds: z.array(z.string()).min(1).max(ACCEPTED_SLICE),
+      /**
+       * Each payout's own request id and trace, by payout id, when its payouts came from different
+       * requests (a group commit); a payout absent here carries the job's own (a batch's request).
+       * Absent on jobs queued before it existed.
+       */
+      traces: z.record(z.string(), z.object(jobTraceFields)).optional(),
+      ...jobTraceFields,
+    }),
     retry: TRANSPORT_RETRY,
   },
   /** A worker or webhook learned something about a payout at its provider. */
@@ -264,6 +275,8 @@ export const PROVIDER_QUEUES = PROVIDER_IDS.map(providerQueueName);
 export const jobIds = {
   accepted: (payoutId: string) => `accepted-${payoutId}`,
   acceptedSlice: (batchId: string, slice: number) => `accepted-${batchId}-${slice}`,
+  /** The payouts of one group commit of `POST /v1/payouts`, named by the group's first payout. */
+  acceptedGroup: (firstPayoutId: string) => `accepted-group-${firstPayoutId}`,
   /** A slice of a run whose approval was decided (approved, rejected): `payouts.accepted` applies it. */
   decidedSlice: (batchId: string, slice: number) => `decided-${batchId}-${slice}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
