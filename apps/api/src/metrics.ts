@@ -70,8 +70,13 @@ export function observeRequests(metrics: ApiMetrics): RequestHandler {
       jobContext.run({ requestId: String(req.id), traceparent: currentTraceparent() }, () => {
         // Body parsers continue the chain from the request stream's 'end' event, which Node runs in
         // the context the socket was read in, not this one: bind the stream's events to this context
-        // so handlers after a body parser still see the request's id and span.
-        req.emit = AsyncResource.bind(req.emit, 'payouts.request', req) as typeof req.emit;
+        // so handlers after a body parser still see the request's id and span. One resource and a
+        // plain wrapper: AsyncResource.bind would also define two deprecated accessors per request.
+        const scope = new AsyncResource('payouts.request');
+        const emit = req.emit;
+        req.emit = function (this: Request, ...args: Parameters<typeof emit>) {
+          return scope.runInAsyncScope(emit, this, ...args);
+        } as typeof req.emit;
         next();
       });
     if (span) runInSpan(span, run);
