@@ -42,6 +42,8 @@ export interface AppObservability {
   registry?: Registry;
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** What `GET /metrics` answers, when not `registry` alone (an API process of a cluster: all of theirs). */
+  readMetrics?: () => Promise<string>;
 }
 
 export function createApp(deps: ApiDeps, observability: AppObservability = {}): Express {
@@ -76,7 +78,7 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   const metrics = apiMetrics(registry);
   app.use(observeRequests(metrics));
   app.use(healthRoutes(deps));
-  app.get('/metrics', metricsEndpoint(registry, observability.metricsToken));
+  app.get('/metrics', metricsEndpoint(registry, observability.metricsToken, observability.readMetrics));
   app.use(QUEUE_DASHBOARD_PATH, requireOperatorKey(authenticate(deps.db)), queueDashboard(deps.queues));
 
   const openapi = buildOpenApiDocument();

@@ -1,5 +1,6 @@
 import {
   apiPortEnv,
+  apiProcessesEnv,
   baseEnv,
   confirmWindowEnv,
   flag,
@@ -42,6 +43,7 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { windowMs: 2, maxSize: 
 export const apiEnvSchema = z.object({
   ...baseEnv,
   ...apiPortEnv,
+  ...apiProcessesEnv,
   ...providerEnv(),
   ...tracingEnv,
   ...operatorApprovalsEnv,

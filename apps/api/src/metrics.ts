@@ -86,9 +86,14 @@ export function observeRequests(metrics: ApiMetrics): RequestHandler {
 
 /**
  * `GET /metrics` in Prometheus text format. Open like `/healthz` unless METRICS_TOKEN is set, then
- * it wants `Authorization: Bearer <token>`.
+ * it wants `Authorization: Bearer <token>`. `read` gives the text: this registry's, or in an API
+ * process of a cluster all of theirs (api-processes.ts).
  */
-export function metricsEndpoint(registry: Registry, token?: string): RequestHandler {
+export function metricsEndpoint(
+  registry: Registry,
+  token?: string,
+  read: () => Promise<string> = () => registry.metrics(),
+): RequestHandler {
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   return async (req: Request, res: Response) => {
     if (expected) {
@@ -98,6 +103,6 @@ export function metricsEndpoint(registry: Registry, token?: string): RequestHand
         return;
       }
     }
-    res.type(registry.contentType).send(await registry.metrics());
+    res.type(registry.contentType).send(await read());
   };
 }

@@ -6,6 +6,7 @@ import { createAdapters, PROVIDERS, workerLimits } from '@payouts/providers';
 import { createRedis, Queues, RECONCILER_QUEUE, whenReady } from '@payouts/queue';
 import { QueueEvents } from 'bullmq';
 import { hashApiKey, keyPrefix } from './api-keys.ts';
+import { clusterMetrics } from './api-processes.ts';
 import { createApp } from './app.ts';
 import type { ApiEnv } from './env.ts';
 import { answerClientError } from './problem.ts';
@@ -26,6 +27,8 @@ export async function startApi(options: {
   db: Database;
   logger: Logger;
   host?: string;
+  /** One of several API processes (API_PROCESSES): `GET /metrics` answers the total of all (api-processes.ts). */
+  clustered?: boolean;
 }): Promise<RunningApi> {
   const { env, db, logger } = options;
   const redis = createRedis(env.REDIS_URL, 'producer');
@@ -65,7 +68,11 @@ export async function startApi(options: {
             }
           : undefined,
     },
-    { registry, metricsToken: env.METRICS_TOKEN },
+    {
+      registry,
+      metricsToken: env.METRICS_TOKEN,
+      readMetrics: options.clustered ? clusterMetrics(registry) : undefined,
+    },
   );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(env.PORT, options.host ?? '0.0.0.0', () => resolve(s));
