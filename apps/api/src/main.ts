@@ -16,7 +16,7 @@ const log = (msg: string, extra?: Record<string, unknown>) => logger.info(extra 
 
 if (env.API_PROCESSES > 1 && cluster.isPrimary) {
   // The primary of API_PROCESSES processes (api-processes.ts): past their 15 s deadlines, so they stop first.
-  installSignalHandlers({ deadlineMs: 20_000, log });
+  installSignalHandlers({ deadlineMs: 17_000, log });
   // Migrated once, here, before any API process starts.
   const database = await openDatabase(env.DATABASE_URL, { max: 1 });
   try {
