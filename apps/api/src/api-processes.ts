@@ -19,7 +19,9 @@ import { AggregatorRegistry } from 'prom-client';
  * - Metrics: `GET /metrics`, answered by whichever API process took the connection, asks the
  *   primary, which collects every API process's registry (prom-client's AggregatorRegistry:
  *   counters and histograms summed, gauges by their own aggregator) and answers the total. A
- *   scrape sees the API as one, as with one process.
+ *   scrape sees the API as one, as with one process. An API process answers its share from the
+ *   start of `startApi`; one still loading its modules does not, and a scrape then fails after
+ *   prom-client's 5 s (a 500); the next one counts it.
  * - Readiness: `GET /readyz` is the answering process's own check of Postgres and Redis; every
  *   process checks the same two, and one that cannot does not answer at all.
  */

@@ -31,6 +31,10 @@ export async function startApi(options: {
   clustered?: boolean;
 }): Promise<RunningApi> {
   const { env, db, logger } = options;
+  // First: in a cluster the primary's scrape asks every API process for its share, this one too
+  // while it waits for Redis below.
+  const registry = createRegistry('api');
+  const readMetrics = options.clustered ? clusterMetrics(registry) : undefined;
   const redis = createRedis(env.REDIS_URL, 'producer');
   // Not fatal: without Redis the API still stores payouts (the sweeper enqueues them later).
   if (!(await whenReady(redis, 10_000))) logger.warn('Redis is not ready after 10 s; starting anyway');
@@ -42,7 +46,6 @@ export async function startApi(options: {
   const adapters = createAdapters(env);
   if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
 
-  const registry = createRegistry('api');
   const app = createApp(
     {
       db,
@@ -71,7 +74,7 @@ export async function startApi(options: {
     {
       registry,
       metricsToken: env.METRICS_TOKEN,
-      readMetrics: options.clustered ? clusterMetrics(registry) : undefined,
+      readMetrics,
     },
   );
   const server = await new Promise<Server>((resolve) => {
