@@ -5,7 +5,9 @@
  * event, the idempotency record; concurrent requests share one statement), enqueue. Every request
  * has its own Idempotency-Key. Each run says how many requests shared a commit.
  * Target (docs/benchmarks.md): ≥ 4,000 req/s at p99 ≤ 25 ms. Baseline: raw Postgres single-row commits (20 clients).
+ * Then the API as a process of its own, with one API process against two (bench/api-processes.ts).
  */
+import { runApiProcesses } from './api-processes.ts';
 import { runLoad } from './load-generator.ts';
 import { Meter, usageText } from './meter.ts';
 import { createBenchDatabase, createTenant } from './postgres.ts';
@@ -32,6 +34,7 @@ const MODES = [
 
 export async function run(ctx: BenchContext): Promise<void> {
   for (const mode of MODES) await runMode(ctx, mode);
+  await runApiProcesses(ctx);
 }
 
 /** Statements written by the API's group commit so far, and the requests they carried. */

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import {
   createTestDatabase,
   freePort,
@@ -105,5 +107,93 @@ describe('graceful shutdown on SIGTERM', () => {
       [...order].sort((a, b) => a - b),
       out,
     ).toEqual(order);
+  });
+});
+
+/** GET on a connection of its own, so that the cluster's primary hands each to the next API process. */
+function getAlone(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('API_PROCESSES=2', () => {
+  test('starts two API processes on one port, /metrics counts both, and one SIGTERM stops them all', async () => {
+    const port = await freePort();
+    const { child, output } = start('api', { PORT: String(port), API_PROCESSES: '2', LOG_LEVEL: 'debug' });
+    try {
+      const lines = () =>
+        output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg?: string; pid: number; req?: { url?: string } });
+      const listening = await waitFor(
+        () => {
+          const pids = lines()
+            .filter((l) => l.msg === 'api listening')
+            .map((l) => l.pid);
+          return pids.length === 2 && pids;
+        },
+        { message: 'two API processes listening' },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}:\n${output()}`);
+      });
+      // Both are the primary's children, and neither is the primary.
+      for (const pid of listening) {
+        expect(pid).not.toBe(child.pid);
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])).toBe(child.pid);
+      }
+      expect((await getAlone(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+
+      const requests = 20;
+      for (let i = 0; i < requests; i++) expect((await getAlone(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      // Both processes answered some (each request line names its process)...
+      await waitFor(
+        () =>
+          lines().filter((l) => l.req?.url === '/healthz' && l.msg === 'request completed').length === requests ||
+          undefined,
+        { message: 'a log line for each request' },
+      );
+      const servedBy = new Set(
+        lines()
+          .filter((l) => l.req?.url === '/healthz' && l.msg === 'request completed')
+          .map((l) => l.pid),
+      );
+      expect(servedBy).toEqual(new Set(listening));
+      // ...and /metrics, from whichever one answers, counts the requests of both.
+      const metrics = await getAlone(`http://127.0.0.1:${port}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(
+        new RegExp(`payouts_http_request_duration_seconds_count\\{[^}]*route="/healthz"[^}]*\\} ${requests}\\n`),
+      );
+
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited, output()).toBe(0);
+      // Each API process finished its shutdown (it logs `closed api`) before the primary exited.
+      expect(output().match(/"msg":"closed api"/g)?.length, output()).toBe(2);
+      expect(output()).not.toContain('shutdown deadline passed');
+      for (const pid of listening) expect(alive(pid)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { apiMetrics, createRegistry, type Registry, serializeError } from '@payouts/observability';
+import { apiMetrics, createRegistry, type Registry } from '@payouts/observability';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import { authenticate, createAuthenticator } from './auth.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboard, requireOperatorKey } from './bull-board.ts';
 import { CONSOLE_PATH, consoleApp } from './console-app.ts';
@@ -13,6 +11,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { PayoutGroupCommit } from './payout-group-commit.ts';
 import { errorHandler, JSON_BODY_LIMIT, sendProblem } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
+import { requestLogging } from './request-log.ts';
 import { redisSeenSignatures, requestSigning, requireVerifiedSignature, verifySignedBody } from './request-signing.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { approvalRoutes } from './routes/approvals.ts';
@@ -35,13 +34,13 @@ import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { refuseUnstorableBody, requireJsonBody } from './validation.ts';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 export interface AppObservability {
   /** The API's metrics, served at `GET /metrics`. */
   registry?: Registry;
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** What `GET /metrics` answers, when not `registry` alone (an API process of a cluster: all of theirs). */
+  readMetrics?: () => Promise<string>;
 }
 
 export function createApp(deps: ApiDeps, observability: AppObservability = {}): Express {
@@ -49,34 +48,11 @@ export function createApp(deps: ApiDeps, observability: AppObservability = {}): 
   const registry = observability.registry ?? createRegistry('api');
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // A caller's X-Request-Id is kept (so one id follows a payout through every log line),
-      // anything else gets a fresh one.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Every line logged for a request (req.log) carries its id under the same key as the
-      // worker's and reconciler's lines, so one search finds a payout's whole path.
-      customProps: (req) => ({ requestId: req.id }),
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-      serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res) => ({ statusCode: res.statusCode }),
-        // pino-http puts pino's stock error serializer on its child logger unless given one.
-        err: serializeError,
-      },
-    }),
-  );
+  app.use(requestLogging(deps.logger));
   const metrics = apiMetrics(registry);
   app.use(observeRequests(metrics));
   app.use(healthRoutes(deps));
-  app.get('/metrics', metricsEndpoint(registry, observability.metricsToken));
+  app.get('/metrics', metricsEndpoint(registry, observability.metricsToken, observability.readMetrics));
   app.use(QUEUE_DASHBOARD_PATH, requireOperatorKey(authenticate(deps.db)), queueDashboard(deps.queues));
 
   const openapi = buildOpenApiDocument();

@@ -6,6 +6,7 @@ import { createAdapters, PROVIDERS, workerLimits } from '@payouts/providers';
 import { createRedis, Queues, RECONCILER_QUEUE, whenReady } from '@payouts/queue';
 import { QueueEvents } from 'bullmq';
 import { hashApiKey, keyPrefix } from './api-keys.ts';
+import { clusterMetrics } from './api-processes.ts';
 import { createApp } from './app.ts';
 import type { ApiEnv } from './env.ts';
 import { answerClientError } from './problem.ts';
@@ -26,8 +27,14 @@ export async function startApi(options: {
   db: Database;
   logger: Logger;
   host?: string;
+  /** One of several API processes (API_PROCESSES): `GET /metrics` answers the total of all (api-processes.ts). */
+  clustered?: boolean;
 }): Promise<RunningApi> {
   const { env, db, logger } = options;
+  // First: in a cluster the primary's scrape asks every API process for its share, this one too
+  // while it waits for Redis below.
+  const registry = createRegistry('api');
+  const readMetrics = options.clustered ? clusterMetrics(registry) : undefined;
   const redis = createRedis(env.REDIS_URL, 'producer');
   // Not fatal: without Redis the API still stores payouts (the sweeper enqueues them later).
   if (!(await whenReady(redis, 10_000))) logger.warn('Redis is not ready after 10 s; starting anyway');
@@ -39,7 +46,6 @@ export async function startApi(options: {
   const adapters = createAdapters(env);
   if (env.OPERATOR_API_KEY) await ensureOperatorKey(db, env.OPERATOR_API_KEY);
 
-  const registry = createRegistry('api');
   const app = createApp(
     {
       db,
@@ -65,7 +71,11 @@ export async function startApi(options: {
             }
           : undefined,
     },
-    { registry, metricsToken: env.METRICS_TOKEN },
+    {
+      registry,
+      metricsToken: env.METRICS_TOKEN,
+      readMetrics,
+    },
   );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(env.PORT, options.host ?? '0.0.0.0', () => resolve(s));

@@ -118,6 +118,13 @@ export const baseEnv = {
 
 export const apiPortEnv = { PORT: port(3000) };
 
+/**
+ * API_PROCESSES: how many API processes share the API's port (node:cluster; 1, the default, is
+ * the API in the one process started). Each is single-threaded, so a second one lets the API use
+ * a second core (docs/operations.md, "Scaling").
+ */
+export const apiProcessesEnv = { API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1) };
+
 /** Where a worker or reconciler process serves `GET /metrics` (its own port; 0 turns it off). */
 export const metricsPortEnv = (fallback: number) => ({ METRICS_PORT: port(fallback) });
 

@@ -21,6 +21,9 @@ import { listPayoutsQuery, payoutFiltersQuery, scheduleTimeIssue, z } from '../s
 import { payoutResource } from '../serialize.ts';
 import { expectNoBody, parseBody, parseQuery } from '../validation.ts';
 
+/** Any JSON object: parseBody's checks alone (built once, not per request). */
+const ANY_OBJECT = z.unknown();
+
 export function payoutRoutes(deps: ApiDeps, commits: PayoutGroupCommit): Router {
   const router = Router();
 
@@ -28,7 +31,7 @@ export function payoutRoutes(deps: ApiDeps, commits: PayoutGroupCommit): Router 
     const { tenantId, keyId, label, duplicateReferenceGuard, approvalPolicy, payoutPurposes, routingRules } =
       requireTenant(req, 'POST /v1/payouts');
     const key = readIdempotencyKey(req);
-    parseBody(z.unknown(), req); // a JSON object of the right content type; the rest is preparePayout's
+    parseBody(ANY_OBJECT, req); // a JSON object of the right content type; the rest is preparePayout's
     const beneficiaryId = beneficiaryIdOf(req.body);
     const saved = beneficiaryId ? await loadSavedBeneficiaries(deps.db, tenantId, [beneficiaryId]) : undefined;
     const prepared = preparePayout(deps, req.body, saved, new Date(), payoutPurposes, routingRules);
