@@ -117,12 +117,7 @@ export class PayoutGroupCommit {
         data: { ...w.create.trace, payoutId: w.create.record.id },
         opts: { jobId: jobIds.accepted(w.create.record.id) },
       }));
-      // One job alone goes by a plain add: addBulk wraps its adds in MULTI/EXEC, two more commands.
-      const [only] = jobs;
-      await (jobs.length === 1 && only
-        ? this.deps.queues.toReconciler('payout.accepted', only.data, only.opts)
-        : this.deps.queues.toReconcilerBulk('payout.accepted', jobs)
-      ).catch((error) =>
+      await this.deps.queues.toReconcilerBulk('payout.accepted', jobs).catch((error) =>
         // The payouts are durable already; the sweeper re-drives them from Postgres.
         this.deps.logger.warn(
           { err: error, payoutIds: due.map((w) => w.create.record.id) },

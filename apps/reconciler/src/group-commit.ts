@@ -3,9 +3,15 @@
  * batches (one database transaction for many), flushed when the batch is full or after a short
  * linger. If a batch fails, its items are retried one by one so a single poison item fails alone
  * instead of taking its neighbours down with it.
+ *
+ * The batches come from the work itself, not from waiting: while `maxConcurrent` batches are being
+ * applied, what arrives gathers in the buffer and leaves, all of it up to `maxBatch`, as soon as one
+ * of them ends. A linger of 0 (the default) starts a batch at the end of the current turn of the
+ * event loop, with whatever arrived in it (a reports job's reports, a batch run's slice).
  */
 export interface GroupCommitOptions {
   maxBatch: number;
+  /** How long the first item of a batch waits for company while a slot is free: 0 = this turn of the event loop. */
   lingerMs: number;
   /** Batches applied at the same time (each in its own transaction). */
   maxConcurrent: number;
@@ -19,7 +25,7 @@ interface Pending<I, R> {
 
 export class GroupCommitter<I, R> {
   private buffer: Pending<I, R>[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { cancel(): void } | null = null;
   private running = 0;
   private readonly idle: Array<() => void> = [];
 
@@ -32,13 +38,23 @@ export class GroupCommitter<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.buffer.push({ item, resolve, reject });
       if (this.buffer.length >= this.options.maxBatch) this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+      else this.timer ??= this.later(() => this.flush());
     });
+  }
+
+  /** At the end of this turn of the event loop (a 0 ms timeout would wait for the next millisecond), or after the linger. */
+  private later(fn: () => void): { cancel(): void } {
+    if (this.options.lingerMs <= 0) {
+      const immediate = setImmediate(fn);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(fn, this.options.lingerMs);
+    return { cancel: () => clearTimeout(timeout) };
   }
 
   private flush(): void {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = null;
     }
     if (this.buffer.length === 0 || this.running >= this.options.maxConcurrent) return;
