@@ -48,12 +48,13 @@ interface Variant {
   env: Record<string, string>;
 }
 /**
- * The defaults, and beside them, as the baseline measured in the same run, the fixed waits the
- * path had before issue 17 cut them: throughput and latency of both on the same machine, minutes apart.
+ * The defaults, and beside them, measured in the same run at the same rate (half the defaults'
+ * throughput), the reconciler with no linger at all: what a linger costs in latency and buys in
+ * throughput on the same machine, minutes apart.
  */
 const VARIANTS: Variant[] = [
-  { key: 'before', label: 'with the waits before issue 17 (RECONCILER_LINGER_MS=5)', env: { RECONCILER_LINGER_MS: '5' } },
   { key: 'defaults', label: 'defaults', env: {} },
+  { key: 'noLinger', label: 'RECONCILER_LINGER_MS=0', env: { RECONCILER_LINGER_MS: '0' } },
 ];
 const HALF_LOAD_SECONDS = 10;
 const WAIT_MS = 120_000;
@@ -119,13 +120,28 @@ class EventTimes {
   }
 }
 
+/** The reconciler's transactions so far and the events they applied (`payouts_ledger_batch_size`). */
+async function reconcilerBatches(metricsUrl: string): Promise<{ batches: number; events: number }> {
+  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
+  const read = (suffix: string) =>
+    Number(new RegExp(`^payouts_ledger_batch_size_${suffix}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return { batches: read('count'), events: read('sum') };
+}
+
+/** Events per reconciler transaction between two readings. */
+function eventsPerBatch(before: { batches: number; events: number }, after: { batches: number; events: number }) {
+  const batches = after.batches - before.batches;
+  return batches > 0 ? round((after.events - before.events) / batches, 2) : null;
+}
+
 function figures(values: number[]): { p50: number; p99: number; mean: number } {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
   return { p50: round(percentile(sorted, 50), 1), p99: round(percentile(sorted, 99), 1), mean: round(mean, 1) };
 }
 
-async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
+/** Returns the rate it posted at (the next variant posts at the same). */
+async function measure(ctx: BenchContext, variant: Variant, rate?: number): Promise<number> {
   const own = await privateRedis();
   const redisUrl = own?.url ?? ctx.redisUrl;
   const database = await createBenchDatabase(ctx.adminUrl);
@@ -179,17 +195,25 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
       }
     };
 
+    const reconcilerMetrics = system.metricsUrls['reconciler-1'] ?? '';
     // The system's throughput as processes (the warm-up as well: JIT, pools, prepared plans).
+    const batchesBefore = await reconcilerBatches(reconcilerMetrics);
     const full = await post('throughput', { amount: THROUGHPUT_PAYOUTS });
     await waitUntilDone(full.tenantId, full.accepted);
+    const batchesFull = await reconcilerBatches(reconcilerMetrics);
+    const fullBatch = eventsPerBatch(batchesBefore, batchesFull);
     const [span] = rowsOf<{ seconds: number; done: number }>(
       await db.execute(sql`
         select extract(epoch from max(updated_at) - min(created_at))::float8 as seconds, count(*)::int as done
         from payouts where tenant_id = ${full.tenantId} and status = 'processed'`),
     );
     const throughput = round((span?.done ?? 0) / (span?.seconds ?? Number.NaN), 1);
-    const halfRate = Math.max(10, Math.round(throughput / 2));
-    ctx.log(`  [${variant.label}] throughput as processes: ${span?.done} processed in ${round(span?.seconds ?? 0, 1)} s = ${throughput}/s`);
+    const halfRate = rate ?? Math.max(10, Math.round(throughput / 2));
+    const rateText =
+      rate === undefined ? `half of ${throughput}/s` : `the first variant's rate; its own throughput ${throughput}/s`;
+    ctx.log(
+      `  [${variant.label}] throughput as processes: ${span?.done} processed in ${round(span?.seconds ?? 0, 1)} s = ${throughput}/s; ${fullBatch} events per reconciler transaction`,
+    );
 
     // Half of it, at a steady pace, with the event streams read as the run goes.
     const streams = {
@@ -214,10 +238,14 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
     const half = await post('half-load', { rate: halfRate, seconds: HALF_LOAD_SECONDS });
     const loadSeconds = (performance.now() - t0) / 1000;
     const cpuPct = Object.fromEntries(
-      pids.map(([name, pid], i) => [name, round((((pidCpuSeconds(pid) ?? 0) - (cpuBefore[i] ?? 0)) / loadSeconds) * 100, 0)]),
+      pids.map(([name, pid], i) => [
+        name,
+        round((((pidCpuSeconds(pid) ?? 0) - (cpuBefore[i] ?? 0)) / loadSeconds) * 100, 0),
+      ]),
     );
     const machinePct = machineBusyPct(machineBefore, machineCpu());
     await waitUntilDone(half.tenantId, half.accepted);
+    const halfBatch = eventsPerBatch(batchesFull, await reconcilerBatches(reconcilerMetrics));
     reading = false;
     await reader;
     await readStreams();
@@ -240,16 +268,18 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
       if (p.reference && p.received_at_ms !== undefined && !atProvider.has(p.reference))
         atProvider.set(p.reference, p.received_at_ms);
 
-    const payouts = dbMoments.map((r): Record<Moment, number> => ({
-      accepted: r.accepted,
-      enqueued: streams.reconciler.added.get(jobIds.accepted(r.id)) ?? Number.NaN,
-      taken: streams.reconciler.active.get(jobIds.accepted(r.id)) ?? Number.NaN,
-      holdBatch: r.holdBatch ?? Number.NaN,
-      holdDone: streams.provider.added.get(jobIds.submit(r.id)) ?? Number.NaN,
-      claimedJob: streams.provider.active.get(jobIds.submit(r.id)) ?? Number.NaN,
-      claim: r.claim ?? Number.NaN,
-      atProvider: atProvider.get(r.id) ?? Number.NaN,
-    }));
+    const payouts = dbMoments.map(
+      (r): Record<Moment, number> => ({
+        accepted: r.accepted,
+        enqueued: streams.reconciler.added.get(jobIds.accepted(r.id)) ?? Number.NaN,
+        taken: streams.reconciler.active.get(jobIds.accepted(r.id)) ?? Number.NaN,
+        holdBatch: r.holdBatch ?? Number.NaN,
+        holdDone: streams.provider.added.get(jobIds.submit(r.id)) ?? Number.NaN,
+        claimedJob: streams.provider.active.get(jobIds.submit(r.id)) ?? Number.NaN,
+        claim: r.claim ?? Number.NaN,
+        atProvider: atProvider.get(r.id) ?? Number.NaN,
+      }),
+    );
     const complete = payouts.filter((p) => MOMENTS.every((m) => Number.isFinite(p[m])));
     const total = figures(complete.map((p) => p.atProvider - p.accepted));
     const toClaim = figures(complete.map((p) => p.claim - p.accepted));
@@ -258,19 +288,21 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
       return { label: s.label, ...f, sharePct: round((f.mean / Math.max(1e-9, total.mean)) * 100, 0) };
     });
     ctx.log(
-      `  [${variant.label}] accept → at the provider at ${halfRate}/s (half of ${throughput}/s), ${complete.length} of ${payouts.length} payouts with every moment: ` +
+      `  [${variant.label}] accept → at the provider at ${halfRate}/s (${rateText}), ${complete.length} of ${payouts.length} payouts with every moment: ` +
         `p50 ${total.p50} / p99 ${total.p99} ms (mean ${total.mean}); accept → claim p50 ${toClaim.p50} / p99 ${toClaim.p99} ms`,
     );
     for (const s of stages)
       ctx.log(`    ${s.label.padEnd(50)} p50 ${s.p50} / p99 ${s.p99} / mean ${s.mean} ms (${s.sharePct}% of the mean)`);
-    ctx.log(`    CPU during the half-load run (% of one core): ${JSON.stringify(cpuPct)}; machine ${machinePct}%`);
+    ctx.log(
+      `    CPU during the half-load run (% of one core): ${JSON.stringify(cpuPct)}; machine ${machinePct}%; ${halfBatch} events per reconciler transaction`,
+    );
 
     const hopP50 = ctx.baselines.get('bullmq.hopP50') ?? null;
     const hopP99 = ctx.baselines.get('bullmq.hopP99') ?? null;
     ctx.rows.push(
       row({
         key: `latency.acceptToSubmit.${variant.key}`,
-        measurement: `accept → provider submit at ${halfRate}/s (half of ${throughput}/s), compiled apps as processes, ${variant.label}`,
+        measurement: `accept → provider submit at ${halfRate}/s (${rateText}), compiled apps as processes, ${variant.label}`,
         value: total.p50,
         unit: 'ms',
         ours: `p50 ${total.p50} / p99 ${total.p99} ms`,
@@ -281,6 +313,7 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
         met: variant.key !== 'defaults' || complete.length === 0 ? null : total.p50 <= 50 && total.p99 <= 200,
         details: {
           throughputPerSecond: throughput,
+          eventsPerReconcilerTransaction: { throughputRun: fullBatch, halfLoadRun: halfBatch },
           ratePerSecond: halfRate,
           seconds: HALF_LOAD_SECONDS,
           accepted: half.accepted,
@@ -295,6 +328,7 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
         },
       }),
     );
+    return halfRate;
   } finally {
     await system.stop();
     await deletePrefix(redis, prefix).catch(() => {});
@@ -307,5 +341,6 @@ async function measure(ctx: BenchContext, variant: Variant): Promise<void> {
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
-  for (const variant of VARIANTS) await measure(ctx, variant);
+  let rate: number | undefined;
+  for (const variant of VARIANTS) rate = await measure(ctx, variant, rate);
 }

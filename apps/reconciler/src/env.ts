@@ -36,11 +36,10 @@ export const reconcilerEnvSchema = z.object({
   /** Events applied in one database transaction, at most. */
   RECONCILER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /**
-   * How long the first event of a batch waits for company while a batch slot is free (0: only the
-   * events of the same turn of the event loop). Under load the batches fill while the slots are
-   * busy, without any wait; a linger only delays each payout's hold.
+   * How long the first event of a batch waits for company while another batch is being applied;
+   * an event that finds none being applied starts its batch at once (group-commit.ts).
    */
-  RECONCILER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  RECONCILER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
   RECONCILER_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(16).default(2),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   /** A payout untouched this long, with no live job, is re-driven from Postgres. */
