@@ -8,9 +8,8 @@
  * batch starts at the end of the current turn of the event loop, with whatever arrived in that
  * turn (a reports job's reports, a batch run's slice). Only while a batch is being applied does the
  * first item of the next one wait up to `lingerMs` for company (or until a batch ends, which
- * flushes at once): that wait is what keeps the batches full under load, where each transaction's
- * fixed cost is paid once for many (measured: with no linger at all, a saturated machine did a
- * quarter fewer events per transaction and 2.5× fewer payouts a second, docs/benchmarks.md).
+ * flushes at once): under load that wait keeps the batches full, each transaction's fixed cost
+ * paid once for many.
  */
 export interface GroupCommitOptions {
   maxBatch: number;
