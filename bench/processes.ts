@@ -45,7 +45,7 @@ import { INR_PAYOUT } from './system.ts';
 const APPS: AppKind[] = ['sandbox', 'api', 'reconciler', 'worker'];
 const E2E_PAYOUTS = 3_000;
 const E2E_WAIT_MS = 120_000;
-const E2E_ENV = {
+export const E2E_ENV = {
   RAZORPAYX_CONCURRENCY: '1000',
   RAZORPAYX_RATE_PER_SECOND: '100000',
   KRAYON_RATE_PER_SECOND: '100000',

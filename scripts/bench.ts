@@ -7,7 +7,7 @@
  * its own and removes them afterwards. See docs/benchmarks.md.
  *
  *   pnpm bench                        everything (about 6 minutes)
- *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, procs, rss, redis, scale, webhooks, budget)
+ *   pnpm bench --only raw,ledger      some measurements (raw, ledger, batch, api, e2e, procs, latency, rss, redis, scale, webhooks, budget)
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { openDatabase } from '@payouts/db';
 import { run as apiSingle } from '../bench/api-single.ts';
 import { run as batchIngestion } from '../bench/batch-ingestion.ts';
 import { run as endToEnd } from '../bench/end-to-end.ts';
+import { run as latency } from '../bench/latency.ts';
 import { run as ledger } from '../bench/ledger.ts';
 import { machineBusyPct, machineCpu } from '../bench/meter.ts';
 import { dropLeftoverDatabases, rawClient, resolveAdminUrl } from '../bench/postgres.ts';
@@ -45,6 +46,11 @@ const MEASUREMENTS: { name: string; title: string; run: (ctx: BenchContext) => P
     title:
       'apps as processes: start time and idle RSS (tsx vs dist), e2e with Redis/Postgres work per payout and loop lag',
     run: processes,
+  },
+  {
+    name: 'latency',
+    title: 'accept → provider submit at half load, compiled apps as processes, stage by stage',
+    run: latency,
   },
   { name: 'rss', title: 'worker RSS with 50k payouts being polled', run: workerRss },
   { name: 'redis', title: 'Redis bytes per payout in flight', run: redisMemory },
@@ -119,7 +125,7 @@ log(
 );
 
 // The measurements that start app processes run them compiled, as production does (`pnpm build`).
-const COMPILED = ['procs', 'rss', 'scale'];
+const COMPILED = ['procs', 'latency', 'rss', 'scale'];
 if (COMPILED.some((name) => !only || only.has(name))) {
   const t = performance.now();
   await buildAll();

@@ -49,6 +49,8 @@ export interface ProcessSystem {
   operatorKey: string;
   workers: AppProcess[];
   reconcilers: AppProcess[];
+  /** Every process of the system, the sandbox and the API first (for their pids). */
+  apps: AppProcess[];
   /** `GET /metrics` of each worker and reconciler, by process name (`worker-1`, …). */
   metricsUrls: Record<string, string>;
   /** Processes that exited without being told to, with their last log lines. */
@@ -170,6 +172,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     operatorKey,
     workers,
     reconcilers,
+    apps,
     metricsUrls,
     unexpectedExits,
     call: (method, path, body, key = operatorKey) =>

@@ -35,7 +35,10 @@ export const reconcilerEnvSchema = z.object({
   RECONCILIATION_LIST_SLACK_MS: z.coerce.number().int().min(0).default(3600_000),
   /** Events applied in one database transaction, at most. */
   RECONCILER_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
-  /** How long the first event of a batch waits for company. */
+  /**
+   * How long the first event of a batch waits for company while another batch is being applied;
+   * an event that finds none being applied starts its batch at once (group-commit.ts).
+   */
   RECONCILER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
   RECONCILER_CONCURRENT_BATCHES: z.coerce.number().int().min(1).max(16).default(2),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),

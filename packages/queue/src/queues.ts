@@ -72,6 +72,17 @@ export function jobOptions(name: ReconcilerJobName | ProviderJobName, opts: Jobs
   return { attempts, backoff: { ...backoff }, ...opts };
 }
 
+/**
+ * Adds jobs in one round trip: in bulk, or one alone by a plain add (addBulk wraps its adds in
+ * MULTI/EXEC, two more commands, which a job alone does not need).
+ */
+async function addAll(queue: Queue, jobs: { name: string; data: object; opts: JobsOptions }[]) {
+  const [only] = jobs;
+  if (jobs.length === 1 && only) return [await queue.add(only.name, only.data, only.opts)];
+  if (jobs.length === 0) return [];
+  return queue.addBulk(jobs);
+}
+
 export type JobPresence = 'alive' | 'failed' | 'completed' | 'orphan';
 
 /** KEYS: the job hash, then completed, failed, delayed, prioritized, waiting-children (sorted sets), active, wait, paused (lists). */
@@ -142,8 +153,8 @@ export class Queues {
     name: N,
     items: { data: ReconcilerJobData<N>; opts?: JobsOptions }[],
   ) {
-    if (items.length === 0) return [];
-    return this.reconciler.addBulk(
+    return addAll(
+      this.reconciler,
       items.map((i) => ({
         name,
         data: reconcilerJobs[name].schema.parse(traced(i.data)),
@@ -176,7 +187,8 @@ export class Queues {
     for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i]);
     await Promise.all(
       [...byProvider].map(([provider, group]) =>
-        this.provider(provider).addBulk(
+        addAll(
+          this.provider(provider),
           group.map((i) => ({
             name: 'submit',
             data: { ...i.trace, payoutId: i.payoutId },

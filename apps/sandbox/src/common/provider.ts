@@ -14,6 +14,8 @@ export interface AdminPayoutEntry {
   readonly currency: string;
   /** Unix seconds, as the providers put it. */
   readonly created_at: number;
+  /** When the create arrived, ms since the epoch (RazorpayX's payouts): what latency measurements read. */
+  readonly received_at_ms?: number;
   readonly payout: unknown;
 }
 

@@ -44,6 +44,8 @@ interface PayoutRecord {
   failure?: StatusDetails;
   /** The pending automatic step, cancelled when an operator forces a transition. */
   cancelStep?: (() => void) | undefined;
+  /** When the create arrived, in ms (`created_at` is whole seconds, as RazorpayX puts it): for latency measurements. */
+  readonly receivedAtMs?: number | undefined;
 }
 
 interface IdempotencyEntry {
@@ -192,7 +194,7 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
     // No payout, so no key is remembered: a retry after a top-up may then succeed with the same key.
     if (!funded && !input.queue_if_low_balance) return { kind: 'insufficient_balance' };
 
-    const record = this.newRecord(input, idempotencyKey, Math.floor(now / 1000));
+    const record = { ...this.newRecord(input, idempotencyKey, Math.floor(now / 1000)), receivedAtMs: now };
     this.payouts.add(record);
     this.keys.set(idempotencyKey, {
       fingerprint: bodyFingerprint,
@@ -441,6 +443,7 @@ export class RazorpayXSimulator implements ProviderSimulator, Persistent<Razorpa
       amount: r.payout.amount,
       currency: r.payout.currency,
       created_at: r.payout.created_at,
+      ...(r.receivedAtMs === undefined ? {} : { received_at_ms: r.receivedAtMs }),
       payout: this.view(r),
     }));
   }

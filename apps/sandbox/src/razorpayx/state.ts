@@ -25,6 +25,8 @@ export const razorpayxState = z.object({
       idempotencyKey: z.string(),
       accountRef: z.string(),
       outcome: outcomeSchema.nullable(),
+      // Saved before it was kept: unknown then.
+      receivedAtMs: z.number().optional(),
     }),
   ),
   idempotencyKeys: z.array(
