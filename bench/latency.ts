@@ -7,7 +7,7 @@
  * rate, posted at a steady pace (autocannon's overall rate) for 10 s, and per payout:
  *
  *   accepted      `payouts.created_at` (the API's statement; the commit follows)
- *   enqueued      the `payout.accepted` job added (BullMQ's `added` event): the API's commit and enqueue
+ *   enqueued      the `payouts.accepted` job of its group commit added (BullMQ's `added` event): the API's commit and enqueue
  *   taken         that job taken by the reconciler (`active`)
  *   hold batch    its `reserved` history row's `created_at`: the start of the hold's transaction
  *   hold done     the `submit` job added, right after that transaction committed
@@ -268,11 +268,21 @@ async function measure(ctx: BenchContext, variant: Variant, rate?: number): Prom
       if (p.reference && p.received_at_ms !== undefined && !atProvider.has(p.reference))
         atProvider.set(p.reference, p.received_at_ms);
 
+    // The API hands a group commit's payouts over in one `payouts.accepted` job, named after the
+    // group's first payout; a group's payouts share `created_at` (one statement's transaction time).
+    const byCommit = new Map<number, string[]>();
+    for (const r of dbMoments) byCommit.set(r.accepted, [...(byCommit.get(r.accepted) ?? []), r.id]);
+    const acceptedJob = (r: { id: string; accepted: number }): string => {
+      if (streams.reconciler.added.has(jobIds.accepted(r.id))) return jobIds.accepted(r.id);
+      const group = byCommit.get(r.accepted) ?? [];
+      const first = group.find((id) => streams.reconciler.added.has(jobIds.acceptedGroup(id)));
+      return first ? jobIds.acceptedGroup(first) : jobIds.accepted(r.id);
+    };
     const payouts = dbMoments.map(
       (r): Record<Moment, number> => ({
         accepted: r.accepted,
-        enqueued: streams.reconciler.added.get(jobIds.accepted(r.id)) ?? Number.NaN,
-        taken: streams.reconciler.active.get(jobIds.accepted(r.id)) ?? Number.NaN,
+        enqueued: streams.reconciler.added.get(acceptedJob(r)) ?? Number.NaN,
+        taken: streams.reconciler.active.get(acceptedJob(r)) ?? Number.NaN,
         holdBatch: r.holdBatch ?? Number.NaN,
         holdDone: streams.provider.added.get(jobIds.submit(r.id)) ?? Number.NaN,
         claimedJob: streams.provider.active.get(jobIds.submit(r.id)) ?? Number.NaN,
