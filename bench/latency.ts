@@ -21,22 +21,16 @@
  * share of the mean, say where the time goes. CPU of each process and of the machine during the
  * half-load run says what bounds it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rowsOf } from '@payouts/db';
 import { jobIds, providerQueueName, RECONCILER_QUEUE } from '@payouts/queue';
 import { sql } from 'drizzle-orm';
-import { Redis } from 'ioredis';
-import { startProcessSystem } from '../tests/scale/process-system.ts';
+import type { Redis } from 'ioredis';
 import { runLoad } from './load-generator.ts';
 import { machineBusyPct, machineCpu, pidCpuSeconds } from './meter.ts';
-import { createBenchDatabase, createTenant } from './postgres.ts';
-import { privateRedis } from './process-readings.ts';
-import { E2E_ENV } from './processes.ts';
-import { benchPrefix, deletePrefix } from './redis.ts';
+import { createTenant } from './postgres.ts';
+import { benchProcessSystem, E2E_ENV } from './processes.ts';
 import { type BenchContext, percentile, round, row } from './results.ts';
 import { INR_PAYOUT } from './system.ts';
 
@@ -142,21 +136,9 @@ function figures(values: number[]): { p50: number; p99: number; mean: number } {
 
 /** Returns the rate it posted at (the next variant posts at the same). */
 async function measure(ctx: BenchContext, variant: Variant, rate?: number): Promise<number> {
-  const own = await privateRedis();
-  const redisUrl = own?.url ?? ctx.redisUrl;
-  const database = await createBenchDatabase(ctx.adminUrl);
-  const prefix = benchPrefix('latency');
-  const logDir = mkdtempSync(join(tmpdir(), 'payouts-bench-latency-'));
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const system = await startProcessSystem({
-    databaseUrl: database.url,
-    redisUrl,
-    prefix,
-    workers: 1,
-    reconcilers: 1,
-    logDir,
-    runtime: 'dist',
-    env: { ...E2E_ENV, ...variant.env },
+  const { redis, database, prefix, system, stop } = await benchProcessSystem(ctx, 'latency', {
+    ...E2E_ENV,
+    ...variant.env,
   });
   const handle = await database.open(2);
   const db = handle.db;
@@ -340,13 +322,7 @@ async function measure(ctx: BenchContext, variant: Variant, rate?: number): Prom
     );
     return halfRate;
   } finally {
-    await system.stop();
-    await deletePrefix(redis, prefix).catch(() => {});
-    // Closed before its server stops (a disconnect still pending would report the server gone).
-    await redis.quit().catch(() => redis.disconnect());
-    await database.drop();
-    await own?.stop();
-    rmSync(logDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -132,22 +132,7 @@ async function footprint(ctx: BenchContext, runtime: AppRuntime): Promise<Record
 
 /** b. End to end, compiled apps as processes, with the per-payout breakdown. */
 async function endToEnd(ctx: BenchContext) {
-  const own = await privateRedis();
-  const redisUrl = own?.url ?? ctx.redisUrl;
-  const database = await createBenchDatabase(ctx.adminUrl);
-  const prefix = benchPrefix('procs-e2e');
-  const logDir = mkdtempSync(join(tmpdir(), 'payouts-bench-procs-'));
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const system = await startProcessSystem({
-    databaseUrl: database.url,
-    redisUrl,
-    prefix,
-    workers: 1,
-    reconcilers: 1,
-    logDir,
-    runtime: 'dist',
-    env: E2E_ENV,
-  });
+  const { own, redis, database, prefix, logDir, system, stop } = await benchProcessSystem(ctx, 'procs-e2e', E2E_ENV);
   try {
     await system.sandboxConfig('razorpayx', { latencyMs: 0, progressDelayMs: 20 });
     const handle = await database.open(2);
@@ -227,13 +212,42 @@ async function endToEnd(ctx: BenchContext) {
       rssAfterMb: rss,
     };
   } finally {
+    await stop();
+  }
+}
+
+/**
+ * The compiled sandbox, api, one reconciler and one worker as processes, on a database, a queue
+ * prefix and (when one can be started) a Redis server of their own, with a Redis client on it;
+ * `stop` stops the apps and removes all of it.
+ */
+export async function benchProcessSystem(ctx: BenchContext, name: string, env: Record<string, string>) {
+  const own = await privateRedis();
+  const redisUrl = own?.url ?? ctx.redisUrl;
+  const database = await createBenchDatabase(ctx.adminUrl);
+  const prefix = benchPrefix(name);
+  const logDir = mkdtempSync(join(tmpdir(), `payouts-bench-${name}-`));
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const system = await startProcessSystem({
+    databaseUrl: database.url,
+    redisUrl,
+    prefix,
+    workers: 1,
+    reconcilers: 1,
+    logDir,
+    runtime: 'dist',
+    env,
+  });
+  const stop = async () => {
     await system.stop();
     await deletePrefix(redis, prefix).catch(() => {});
-    redis.disconnect();
+    // Closed before its server stops (a disconnect still pending would report the server gone).
+    await redis.quit().catch(() => redis.disconnect());
     await database.drop();
     await own?.stop();
     rmSync(logDir, { recursive: true, force: true });
-  }
+  };
+  return { own, redis, database, prefix, logDir, system, stop };
 }
 
 export async function run(ctx: BenchContext): Promise<void> {
