@@ -132,7 +132,7 @@ async function footprint(ctx: BenchContext, runtime: AppRuntime): Promise<Record
 
 /** b. End to end, compiled apps as processes, with the per-payout breakdown. */
 async function endToEnd(ctx: BenchContext) {
-  const { own, redis, database, prefix, logDir, system, stop } = await benchProcessSystem(ctx, 'procs-e2e', E2E_ENV);
+  const { own, redis, database, logDir, system, stop } = await benchProcessSystem(ctx, 'procs-e2e', E2E_ENV);
   try {
     await system.sandboxConfig('razorpayx', { latencyMs: 0, progressDelayMs: 20 });
     const handle = await database.open(2);
