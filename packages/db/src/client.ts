@@ -47,7 +47,7 @@ export async function openDatabase(url: string, options: { max?: number } = {}):
   }
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const client = await postgresClient(url, options.max ?? 10);
-  const db = drizzle(client, { schema }) as unknown as Database;
+  const db = drizzle(preparing(client), { schema }) as unknown as Database;
   return { db, kind: 'postgres', url, close: () => client.end({ timeout: 5 }) };
 }
 
@@ -59,6 +59,54 @@ async function postgresClient(url: string, max: number) {
     // bigint columns come back as bigint, not string.
     types: { bigint: postgres.BigInt },
     connection: { application_name: 'payout-engine' },
+  });
+}
+
+/**
+ * The largest statement, in parameters, that runs as a named prepared statement (see `preparing`).
+ * Lookups, claims and single-row writes are far below it; a multi-row statement of a batch is above
+ * it, so the number of distinct statements a connection keeps stays bounded by the code's queries,
+ * not by the sizes of the batches it has seen.
+ */
+export const PREPARE_MAX_PARAMETERS = 64;
+
+type PostgresClient = Awaited<ReturnType<typeof postgresClient>>;
+
+/**
+ * drizzle hands every query to postgres.js as an unnamed statement (`prepare: false`). postgres.js
+ * sends such a statement with parameters in two round trips: Parse and Describe first, to learn
+ * the parameters' types, then Bind and Execute once the answer has been read on the event loop;
+ * and the connection takes nothing else meanwhile. On a busy process that doubled every lookup's
+ * wait (a worker's payout read: p50 22 ms against 0.5 ms for Postgres to answer it). A statement
+ * prepared once per connection is one round trip from then on, and can be pipelined. Only
+ * statements of at most PREPARE_MAX_PARAMETERS parameters are prepared (above); the rest, and
+ * statements with no parameters (one round trip already), go as before. The same applies inside
+ * transactions and savepoints, whose `sql` postgres.js hands to drizzle's callback.
+ */
+function preparing(client: PostgresClient): PostgresClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      switch (property) {
+        case 'unsafe':
+          return (query: string, parameters?: unknown[], options?: { prepare?: boolean }) =>
+            target.unsafe(
+              query,
+              parameters as never,
+              parameters && parameters.length > 0 && parameters.length <= PREPARE_MAX_PARAMETERS
+                ? { ...options, prepare: true }
+                : options,
+            );
+        case 'begin':
+        case 'savepoint':
+          return (...args: unknown[]) => {
+            const callback = args.pop() as (sql: PostgresClient) => unknown;
+            const open = Reflect.get(target, property, receiver) as (...a: unknown[]) => unknown;
+            return open.call(target, ...args, (sql: PostgresClient) => callback(preparing(sql)));
+          };
+        default:
+          return Reflect.get(target, property, receiver);
+      }
+    },
   });
 }
 
