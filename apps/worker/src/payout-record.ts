@@ -1,6 +1,6 @@
 import { type Database, payouts, providerSubmissions, rowsOf } from '@payouts/db';
 import { type PayoutRow, submittableSql } from '@payouts/payouts';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 
 /** Whether a submission of the payout was ever claimed: something may have been sent for it. */
 export async function everClaimed(db: Database, payoutId: string): Promise<boolean> {
@@ -14,6 +14,12 @@ export async function everClaimed(db: Database, payoutId: string): Promise<boole
 export async function loadPayout(db: Database, payoutId: string): Promise<PayoutRow | null> {
   const [row] = await db.select().from(payouts).where(eq(payouts.id, payoutId));
   return row ?? null;
+}
+
+/** The payouts of these ids that exist, by id. */
+export async function loadPayouts(db: Database, ids: string[]): Promise<Map<string, PayoutRow>> {
+  const rows = await db.select().from(payouts).where(inArray(payouts.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /**

@@ -35,6 +35,7 @@ import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
 import type { ProviderWorkerSettings } from './settings.ts';
+import { SharedReads } from './shared-reads.ts';
 
 export interface WorkerOptions {
   db: Database;
@@ -64,6 +65,8 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
   const gates: Array<{ provider: ProviderId; gate: ProviderGate }> = [];
   // Every provider's jobs in this process report through one batcher: one reconciler job per flush.
   const reports = new ReportBatcher(o.queues);
+  // Every provider's jobs in this process share their payout and downtime reads (see SharedReads).
+  const reads = new SharedReads(o.db, o.now ?? Date.now);
   for (const provider of o.providers) {
     const adapter = o.adapters.get(provider);
     if (!adapter) throw new Error(`no adapter configured for provider ${provider}`);
@@ -78,6 +81,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
         onWait: (priority, waitedMs) => metrics.budgetWait.observe({ provider, priority }, waitedMs / 1000),
       }),
       reports,
+      reads,
       schedule: settings.schedule,
       webhooks: settings.webhooks,
       webhookClock: new WebhookClock(o.queues.connection, o.prefix, provider),

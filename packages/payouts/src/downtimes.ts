@@ -30,7 +30,12 @@ export async function downtimeCovering(
   method: string,
   now = new Date(),
 ): Promise<ProviderDowntime | null> {
-  const covering = (await activeDowntimes(db, provider, now)).filter((d) => d.modes.includes(method));
+  return coveringDowntime(await activeDowntimes(db, provider, now), method);
+}
+
+/** Of a provider's active downtimes, the one covering a method, if any (the one ending last). */
+export function coveringDowntime(active: readonly ProviderDowntime[], method: string): ProviderDowntime | null {
+  const covering = active.filter((d) => d.modes.includes(method));
   if (covering.length === 0) return null;
   // An open-ended one outlasts any with an end.
   return (

@@ -1,7 +1,14 @@
 import { ProviderError } from '@payouts/providers';
-import { loadPayout } from '../payout-record.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
-import { countRetry, ensurePolling, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import {
+  countRetry,
+  ensurePolling,
+  type HandlerContext,
+  type JobControl,
+  readPayout,
+  report,
+  reportFromState,
+} from './context.ts';
 
 /**
  * Cancels a payout queued at its provider (RazorpayX's own queue: the provider has it, with its
@@ -10,7 +17,7 @@ import { countRetry, ensurePolling, type HandlerContext, type JobControl, report
  * the cancel is refused by the provider and the payout follows what a lookup then says.
  */
 export async function handleCancelAtProvider(ctx: HandlerContext, data: { payoutId: string }): Promise<JobControl> {
-  const row = await loadPayout(ctx.db, data.payoutId);
+  const row = await readPayout(ctx, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
   const providerPayoutId = row.providerPayoutId;
   if (row.status !== 'queued' || !providerPayoutId)

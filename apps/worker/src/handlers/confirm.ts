@@ -1,12 +1,10 @@
 import type { PayoutStatus } from '@payouts/core';
-import { type Database, payouts } from '@payouts/db';
 import { type PayoutRow, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
 import { confirmWindowKey, joinConfirmWindow, scheduleConfirmWindow } from '@payouts/queue';
-import { inArray } from 'drizzle-orm';
-import { loadPayout } from '../payout-record.ts';
+import { loadPayouts } from '../payout-record.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
-import { countRetry, type HandlerContext, type JobControl, report, reportFromState } from './context.ts';
+import { countRetry, type HandlerContext, type JobControl, readPayout, report, reportFromState } from './context.ts';
 import { changed, observe } from './poll.ts';
 import { noteProviderFailure } from './submit.ts';
 
@@ -23,7 +21,7 @@ export async function handleConfirm(
   if (data.claimed === 'processing') {
     // "It is on its way": nothing moves money on it, and when we have recorded it already (the
     // submission's answer said so) there is nothing to confirm. Half of a run's webhooks.
-    const row = await loadPayout(ctx.db, data.payoutId);
+    const row = await readPayout(ctx, data.payoutId);
     if (row?.status === 'processing') return { kind: 'done', result: 'already_recorded:processing' };
   }
   // (The API puts such webhooks in the window itself; a `confirm` job for one is from before that.)
@@ -31,7 +29,7 @@ export async function handleConfirm(
     await joinConfirmWindow(ctx.queues, ctx.adapter.id, data.payoutId, windowMs(ctx), ctx.now());
     return { kind: 'done', result: 'in_list_window' };
   }
-  const row = await loadPayout(ctx.db, data.payoutId);
+  const row = await readPayout(ctx, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
   if (notAtProvider(row)) return { kind: 'done', result: `not_at_provider:${row.status}` };
   const seen = await observe(ctx, row, 'webhook');
@@ -223,9 +221,4 @@ function scored(reply: unknown[]): Map<string, string> {
   }
   for (let i = 0; i + 1 < reply.length; i += 2) out.set(String(reply[i]), String(reply[i + 1]));
   return out;
-}
-
-async function loadPayouts(db: Database, ids: string[]): Promise<Map<string, PayoutRow>> {
-  const rows = await db.select().from(payouts).where(inArray(payouts.id, ids));
-  return new Map(rows.map((r) => [r.id, r]));
 }

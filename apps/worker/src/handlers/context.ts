@@ -1,6 +1,7 @@
 import type { PayoutStatus } from '@payouts/core';
-import type { Database } from '@payouts/db';
+import type { Database, ProviderDowntime } from '@payouts/db';
 import type { Logger, WorkerMetrics } from '@payouts/observability';
+import { activeDowntimes, type PayoutRow } from '@payouts/payouts';
 import type { ProviderAdapter, ProviderPayoutState } from '@payouts/providers';
 import {
   jobIds,
@@ -13,8 +14,10 @@ import {
   type ReportBatcher,
   type WebhookClock,
 } from '@payouts/queue';
+import { loadPayout } from '../payout-record.ts';
 import type { PollSchedule, WebhookPolling } from '../poll-schedule.ts';
 import { pollDelay } from '../poll-schedule.ts';
+import type { SharedReads } from '../shared-reads.ts';
 
 export interface HandlerContext {
   db: Database;
@@ -31,10 +34,24 @@ export interface HandlerContext {
   webhookClock?: WebhookClock;
   /** Polling as a safety net while the provider's webhooks flow (absent: always the normal pace). */
   webhooks?: WebhookPolling;
+  /** The payout and downtime reads that jobs starting together share (absent: each job reads its own). */
+  reads?: SharedReads;
   logger: Logger;
   /** Absent where a handler runs outside a worker process (a test calling it directly). */
   metrics?: WorkerMetrics;
   now(): number;
+}
+
+/** The payout's row as it is now: read with the other jobs starting together when the process shares reads. */
+export function readPayout(ctx: HandlerContext, payoutId: string): Promise<PayoutRow | null> {
+  return ctx.reads ? ctx.reads.payout(payoutId) : loadPayout(ctx.db, payoutId);
+}
+
+/** The provider's active downtimes now (shared like `readPayout`). */
+export function providerDowntimesNow(ctx: HandlerContext): Promise<ProviderDowntime[]> {
+  return ctx.reads
+    ? ctx.reads.activeDowntimes(ctx.adapter.id)
+    : activeDowntimes(ctx.db, ctx.adapter.id, new Date(ctx.now()));
 }
 
 /** Why provider work was tried again later: the `reason` label of `payouts_retries_total`. */

@@ -4,7 +4,6 @@ import { type PayoutRow, toCanonical, waitsForWallet } from '@payouts/payouts';
 import type { ProviderPayoutState } from '@payouts/providers';
 import type { ProviderReport } from '@payouts/queue';
 import { and, eq, sql } from 'drizzle-orm';
-import { loadPayout } from '../payout-record.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import { decideLookupFailure } from '../retry-policy.ts';
 import {
@@ -12,6 +11,7 @@ import {
   countRetry,
   type HandlerContext,
   type JobControl,
+  readPayout,
   report,
   reportFromState,
   webhooksFlowing,
@@ -76,7 +76,7 @@ export async function observe(
  * payout is final — or past the provider's deadline, when it goes to `needs_attention`, not `failed`.
  */
 export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<JobControl> {
-  const row = await loadPayout(ctx.db, data.payoutId);
+  const row = await readPayout(ctx, data.payoutId);
   if (!row) return { kind: 'done', result: 'payout_not_found' };
   // Moved to the next provider of its route (routing rules): that provider's chain follows it; an
   // answer about the attempt at this one would be an earlier attempt's, recorded and ignored anyway.
