@@ -1,6 +1,6 @@
 import { type Database, payouts, providerSubmissions, rowsOf } from '@payouts/db';
 import { type PayoutRow, submittableSql } from '@payouts/payouts';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 
 /** Whether a submission of the payout was ever claimed: something may have been sent for it. */
 export async function everClaimed(db: Database, payoutId: string): Promise<boolean> {
@@ -16,9 +16,16 @@ export async function loadPayout(db: Database, payoutId: string): Promise<Payout
   return row ?? null;
 }
 
-/** The payouts of these ids that exist, by id. */
+/**
+ * The payouts of these ids that exist, by id. The ids go as one array parameter: one statement
+ * whatever their number, prepared once per connection (a list of N parameters would be a new
+ * statement for every N, each read first in two round trips).
+ */
 export async function loadPayouts(db: Database, ids: string[]): Promise<Map<string, PayoutRow>> {
-  const rows = await db.select().from(payouts).where(inArray(payouts.id, ids));
+  const rows = await db
+    .select()
+    .from(payouts)
+    .where(sql`${payouts.id} = any(${sql.param(ids)}::text[])`);
   return new Map(rows.map((r) => [r.id, r]));
 }
 
