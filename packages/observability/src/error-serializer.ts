@@ -78,11 +78,8 @@ function isErrorLike(value: unknown): value is ErrorLike {
  * Anything that is not an error is returned as is.
  */
 export function serializeError(value: unknown): unknown {
-  // pino-http hands custom serializers pino's own serialization, the original under `raw`.
-  const raw = (value as { raw?: unknown } | null)?.raw;
-  const error = isErrorLike(raw) ? raw : value;
-  if (!isErrorLike(error)) return value;
-  return serialize(error, 0, new WeakSet());
+  if (!isErrorLike(value)) return value;
+  return serialize(value, 0, new WeakSet());
 }
 
 function serialize(error: ErrorLike, depth: number, seen: WeakSet<object>): Record<string, unknown> {
