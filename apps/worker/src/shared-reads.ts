@@ -1,6 +1,7 @@
 import type { ProviderId } from '@payouts/core';
 import type { Database, ProviderDowntime } from '@payouts/db';
 import { activeDowntimes, type PayoutRow } from '@payouts/payouts';
+import { Batched } from './batched.ts';
 import { loadPayouts } from './payout-record.ts';
 
 /**
@@ -17,12 +18,12 @@ export class SharedReads {
   private readonly downtimes: Batched<ProviderId, ProviderDowntime[]>;
 
   constructor(db: Database, now: () => number) {
-    this.payouts = new Batched((ids) => loadPayouts(db, ids), MAX_PAYOUTS_PER_READ);
+    this.payouts = new Batched((ids) => loadPayouts(db, ids), { maxKeys: MAX_PAYOUTS_PER_READ });
     this.downtimes = new Batched(async (providers) => {
       const at = new Date(now());
       const found = await Promise.all(providers.map((p) => activeDowntimes(db, p, at)));
       return new Map(providers.map((p, i) => [p, found[i] ?? []]));
-    }, Number.POSITIVE_INFINITY);
+    });
   }
 
   /** The payout's row, or null when there is none. */
@@ -37,52 +38,4 @@ export class SharedReads {
 }
 
 /** Ids in one payout read: a burst larger than this is read in several queries. */
-const MAX_PAYOUTS_PER_READ = 500;
-
-interface Waiter<V> {
-  resolve(value: V | undefined): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Collects the keys asked for until the event loop's next turn (`setImmediate`), then loads them
- * together: every asker of a key gets the one answer, or the load's error.
- */
-class Batched<K, V> {
-  private pending: Map<K, Waiter<V>[]> | null = null;
-
-  constructor(
-    private readonly load: (keys: K[]) => Promise<Map<K, V>>,
-    private readonly maxKeys: number,
-  ) {}
-
-  get(key: K): Promise<V | undefined> {
-    return new Promise((resolve, reject) => {
-      if (this.pending === null) {
-        this.pending = new Map();
-        setImmediate(() => this.flush());
-      }
-      const waiters = this.pending.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.pending.set(key, [{ resolve, reject }]);
-    });
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = null;
-    if (batch === null) return;
-    const keys = [...batch.keys()];
-    for (let i = 0; i < keys.length; i += this.maxKeys) {
-      const chunk = keys.slice(i, i + this.maxKeys);
-      this.load(chunk).then(
-        (found) => {
-          for (const key of chunk) for (const w of batch.get(key) ?? []) w.resolve(found.get(key));
-        },
-        (error: unknown) => {
-          for (const key of chunk) for (const w of batch.get(key) ?? []) w.reject(error);
-        },
-      );
-    }
-  }
-}
+export const MAX_PAYOUTS_PER_READ = 500;

@@ -34,6 +34,7 @@ import { handleConfirm, handleConfirmList } from './handlers/confirm.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handlePoll } from './handlers/poll.ts';
 import { handleSubmit } from './handlers/submit.ts';
+import { SubmissionClaims } from './payout-record.ts';
 import type { ProviderWorkerSettings } from './settings.ts';
 import { SharedReads } from './shared-reads.ts';
 
@@ -67,6 +68,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
   const reports = new ReportBatcher(o.queues);
   // Every provider's jobs in this process share their payout and downtime reads (see SharedReads).
   const reads = new SharedReads(o.db, o.now ?? Date.now);
+  const claims = new SubmissionClaims(o.db);
   for (const provider of o.providers) {
     const adapter = o.adapters.get(provider);
     if (!adapter) throw new Error(`no adapter configured for provider ${provider}`);
@@ -82,6 +84,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       }),
       reports,
       reads,
+      claims,
       schedule: settings.schedule,
       webhooks: settings.webhooks,
       webhookClock: new WebhookClock(o.queues.connection, o.prefix, provider),

@@ -14,7 +14,7 @@ import {
   type ReportBatcher,
   type WebhookClock,
 } from '@payouts/queue';
-import { loadPayout } from '../payout-record.ts';
+import { claimSubmission, loadPayout, type SubmissionClaims } from '../payout-record.ts';
 import type { PollSchedule, WebhookPolling } from '../poll-schedule.ts';
 import { pollDelay } from '../poll-schedule.ts';
 import type { SharedReads } from '../shared-reads.ts';
@@ -36,6 +36,8 @@ export interface HandlerContext {
   webhooks?: WebhookPolling;
   /** The payout and downtime reads that jobs starting together share (absent: each job reads its own). */
   reads?: SharedReads;
+  /** The claims of submissions starting together, one statement per provider (absent: one each). */
+  claims?: SubmissionClaims;
   logger: Logger;
   /** Absent where a handler runs outside a worker process (a test calling it directly). */
   metrics?: WorkerMetrics;
@@ -45,6 +47,11 @@ export interface HandlerContext {
 /** The payout's row as it is now: read with the other jobs starting together when the process shares reads. */
 export function readPayout(ctx: HandlerContext, payoutId: string): Promise<PayoutRow | null> {
   return ctx.reads ? ctx.reads.payout(payoutId) : loadPayout(ctx.db, payoutId);
+}
+
+/** Claims the payout's submission (see `claimSubmission`), with the others starting together when the process shares claims. */
+export function claimForSubmission(ctx: HandlerContext, row: PayoutRow): Promise<number | null> {
+  return ctx.claims ? ctx.claims.claim(row.id, row.provider) : claimSubmission(ctx.db, row.id, row.provider);
 }
 
 /** The provider's active downtimes now (shared like `readPayout`). */

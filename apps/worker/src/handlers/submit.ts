@@ -10,11 +10,12 @@ import {
 import { ProviderError } from '@payouts/providers';
 import { type ProviderReport, releaseParked } from '@payouts/queue';
 import pRetry from 'p-retry';
-import { claimSubmission, everClaimed } from '../payout-record.ts';
+import { everClaimed } from '../payout-record.ts';
 import { registeredAccount } from '../registration.ts';
 import { decideRegistrationFailure, decideSubmitFailure, isRetryableInCall } from '../retry-policy.ts';
 import {
   bareReport,
+  claimForSubmission,
   countRetry,
   ensurePolling,
   type HandlerContext,
@@ -79,7 +80,7 @@ export async function handleSubmit(ctx: HandlerContext, data: { payoutId: string
     return { kind: 'again', delayMs: float.waitMs + jitter(float.waitMs), data: { payoutId: row.id } };
   }
 
-  const attempt = await claimSubmission(ctx.db, row.id, row.provider);
+  const attempt = await claimForSubmission(ctx, row);
   if (attempt === null) {
     // Cancelled, or already past submission (a re-driven duplicate): make sure someone follows it.
     if (row.providerPayoutId || row.status === 'unknown' || row.status === 'submitted' || row.status === 'processing') {
