@@ -55,10 +55,32 @@ class Receiver {
         };
         const status = self.answer(r);
         self.received.push({ ...r, answered: status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+        const respond = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
+        if (self.held) self.held.push(respond);
+        else respond();
       });
     });
     return self;
+  }
+
+  /** Answers kept back while held (see `hold`). */
+  private held: Array<() => void> | null = null;
+
+  /** From now on, keep each answer back until `release`: the deliverer waits inside its HTTP call. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** How many answers are kept back. */
+  heldBack(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /** Sends the answers kept back, and answers at once again. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const respond of held) respond();
   }
 
   /** What arrived about one subject (a payout or batch id), in arrival order. */
@@ -462,6 +484,13 @@ describe('disabling an endpoint', () => {
       });
     }
 
+    // The deliverer records an answer under the delivery's row lock, and a disable skips a row held
+    // that way (the deliverer's next sweep ends it). So that the disable's own transaction meets
+    // every pending delivery unheld, both endpoints keep their next answer back: the deliverer is
+    // then inside its HTTP call, recording nothing.
+    receiver.hold();
+    second.hold();
+    await waitFor(() => receiver.heldBack() > 0 && second.heldBack() > 0);
     const patched = await tenant.api('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { disabled: true });
     expect(patched.status).toBe(200);
     const deleted = await tenant.api('DELETE', `/v1/webhook-endpoints/${other.body.id}`);
@@ -474,6 +503,9 @@ describe('disabling an endpoint', () => {
       expect(cancelled.map((d) => d.event_type)).toContain('payout.processed');
       expect(cancelled.every((d) => d.subject_id === id)).toBe(true);
     }
+    // The answers kept back (503) arrive after the cancellation, which they do not undo (below).
+    receiver.release();
+    second.release();
     const op = client(system.api.url, system.operatorKey);
     const listed = await op('GET', `/v1/admin/webhook-deliveries?status=cancelled&endpoint_id=${endpoint.id}`);
     expect(listed.status).toBe(200);
