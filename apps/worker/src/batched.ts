@@ -42,21 +42,34 @@ export class Batched<K, V> {
     const keys = [...batch.keys()];
     for (let i = 0; i < keys.length; i += this.maxKeys) {
       const chunk = keys.slice(i, i + this.maxKeys);
-      const settle = (answer: (w: Waiter<V>, key: K) => void) => {
-        for (const key of chunk) {
-          for (const w of batch.get(key) ?? []) {
-            answer(w, key);
-            for (const next of w.after) next();
-          }
-        }
-      };
       this.load(chunk).then(
-        (found) => settle((w, key) => w.resolve(found.get(key))),
-        (error: unknown) => settle((w) => w.reject(error)),
+        (found) => settleInTurns(chunk, batch, (w, key) => w.resolve(found.get(key))),
+        (error: unknown) => settleInTurns(chunk, batch, (w) => w.reject(error)),
       );
     }
   }
 }
+
+/**
+ * Answers the askers of `keys` a slice per turn of the event loop. Each answer resumes a job, and
+ * what the resumed jobs do next (their provider calls) runs before the loop turns again: a burst
+ * of hundreds resumed at once kept everything else in the process (lock renewals, other answers)
+ * waiting behind it. In the bench's all-out run as processes, the worker's event-loop delay p99
+ * was 376 ms with one slice, 238–244 ms with slices of 16 (three runs).
+ */
+function settleInTurns<K, V>(keys: K[], batch: Map<K, Waiter<V>[]>, answer: (w: Waiter<V>, key: K) => void): void {
+  const slice = keys.slice(0, ANSWERS_PER_TURN);
+  for (const key of slice) {
+    for (const w of batch.get(key) ?? []) {
+      answer(w, key);
+      for (const next of w.after) next();
+    }
+  }
+  if (keys.length > ANSWERS_PER_TURN) setImmediate(() => settleInTurns(keys.slice(ANSWERS_PER_TURN), batch, answer));
+}
+
+/** Askers resumed in one turn of the event loop (see `settleInTurns`). */
+const ANSWERS_PER_TURN = 16;
 
 interface Waiter<V> {
   resolve(value: V | undefined): void;
