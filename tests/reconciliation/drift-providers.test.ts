@@ -146,7 +146,7 @@ describe.each(CASES)('$provider: a run finds each drift the provider can show, w
     const theirId: Record<string, string> = {};
     for (const kind of kinds) theirId[kind] = (await processed(must(ids[kind], kind))).provider_payout_id;
     // Nothing of ours looks at these payouts again but the run.
-    await system.queues.provider(c.provider).pause();
+    await system.pauseProvider(c.provider);
 
     const drift = (kind: string, change: unknown) =>
       sandbox(c.provider, 'POST', `/payouts/${must(theirId[kind], kind)}/drift`, change);

@@ -1,11 +1,12 @@
 import { type RunningApi, readApiEnv, startApi } from '@payouts/api';
+import type { ProviderId } from '@payouts/core';
 import { createLogger } from '@payouts/observability';
 import { sandboxProviderEnv, type ThaiGatewayAmountUnit, WEBHOOK_PROVIDERS } from '@payouts/providers';
 import { createRedis, Queues, type RedisConnection } from '@payouts/queue';
 import { type RunningReconciler, readReconcilerEnv, reconcilerSettings, startReconciler } from '@payouts/reconciler';
 import { type ProviderConfigPatch, type RunningSandbox, startSandbox } from '@payouts/sandbox';
 import type { TestDatabase } from '@payouts/testing';
-import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl } from '@payouts/testing';
+import { createTestDatabase, deleteKeysUnder, must, testQueuePrefix, testRedisUrl, waitFor } from '@payouts/testing';
 import { adaptersFromEnv, type RunningWorkers, readWorkerEnv, startWorkers, workerSettings } from '@payouts/worker';
 import { assertDocumented } from './openapi.ts';
 
@@ -30,6 +31,11 @@ export interface TestSystem {
   startProcessing(): void;
   /** Deletes every Redis key of this system: a flushed or failed-over Redis. */
   flushQueues(): Promise<void>;
+  /**
+   * Pauses the provider's queue and waits for the jobs already taken to finish (a pause lets them):
+   * from then on no worker calls the provider.
+   */
+  pauseProvider(provider: ProviderId): Promise<void>;
   operatorKey: string;
   stop(): Promise<void>;
 }
@@ -149,6 +155,13 @@ export async function startTestSystem(
     async flushQueues() {
       // What FLUSHALL does to us, limited to this test's own keys (other test files share Redis).
       await deleteKeysUnder(redis, prefix);
+    },
+    async pauseProvider(provider) {
+      const queue = queues.provider(provider);
+      await queue.pause();
+      await waitFor(async () => (await queue.getActiveCount()) === 0, {
+        message: `the ${provider} jobs already taken to finish`,
+      });
     },
     operatorKey: OPERATOR_KEY,
     async stop() {
