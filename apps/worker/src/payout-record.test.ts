@@ -1,7 +1,8 @@
-import { type Database, payouts, tenants, updateRows } from '@payouts/db';
+import { payouts, tenants, updateRows } from '@payouts/db';
 import { insertAcceptedPayouts, type NewPayout } from '@payouts/payouts';
 import { createTestDatabase, type TestDatabase } from '@payouts/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countingDatabase } from './counting-database.ts';
 import { claimSubmission, SubmissionClaims } from './payout-record.ts';
 
 let database: TestDatabase;
@@ -39,24 +40,9 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-/** The database, counting the statements run through `execute` (they still go to Postgres). */
-function counting(db: Database): { db: Database; statements: () => number } {
-  let statements = 0;
-  const wrapped = new Proxy(db, {
-    get(target, property, receiver) {
-      if (property !== 'execute') return Reflect.get(target, property, receiver);
-      return (...args: Parameters<Database['execute']>) => {
-        statements++;
-        return target.execute(...args);
-      };
-    },
-  });
-  return { db: wrapped, statements: () => statements };
-}
-
 describe('SubmissionClaims', () => {
   test('the claims asked for in one turn are one statement; each answers as its own claim would', async () => {
-    const { db, statements } = counting(database.db);
+    const { db, calls: statements } = countingDatabase(database.db, 'execute');
     const claims = new SubmissionClaims(db);
     const answers = await Promise.all([
       ...reserved.map((id) => claims.claim(id, 'razorpayx')),
@@ -73,7 +59,7 @@ describe('SubmissionClaims', () => {
   });
 
   test('a payout asked for three times at once is claimed three times, one after the other: three attempt numbers', async () => {
-    const { db, statements } = counting(database.db);
+    const { db, calls: statements } = countingDatabase(database.db, 'execute');
     const claims = new SubmissionClaims(db);
     const answers = await Promise.all([1, 2, 3].map(() => claims.claim('po_claim_twice', 'razorpayx')));
     expect([...answers].sort()).toEqual([1, 2, 3]);

@@ -1,8 +1,9 @@
-import { type Database, openDatabase, payouts, providerDowntimes, tenants } from '@payouts/db';
+import { openDatabase, payouts, providerDowntimes, tenants } from '@payouts/db';
 import { insertAcceptedPayouts, type NewPayout } from '@payouts/payouts';
 import { createTestDatabase, type TestDatabase } from '@payouts/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countingDatabase } from './counting-database.ts';
 import { SharedReads } from './shared-reads.ts';
 
 let database: TestDatabase;
@@ -39,24 +40,9 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-/** The database, counting the queries started through it (they still go to Postgres). */
-function counting(db: Database): { db: Database; selects: () => number } {
-  let selects = 0;
-  const wrapped = new Proxy(db, {
-    get(target, property, receiver) {
-      if (property !== 'select') return Reflect.get(target, property, receiver);
-      return (...args: Parameters<Database['select']>) => {
-        selects++;
-        return target.select(...args);
-      };
-    },
-  });
-  return { db: wrapped, selects: () => selects };
-}
-
 describe('SharedReads', () => {
   test('the payouts asked for in one turn of the event loop are read by one query, each answered with its own row', async () => {
-    const { db, selects } = counting(database.db);
+    const { db, calls: selects } = countingDatabase(database.db, 'select');
     const reads = new SharedReads(db, Date.now);
     const asked = [...ids, ids[3] as string, 'po_missing'];
     const rows = await Promise.all(asked.map((id) => reads.payout(id)));
@@ -66,7 +52,7 @@ describe('SharedReads', () => {
   });
 
   test('nothing is kept between turns: a payout changed after one read is read as it is now', async () => {
-    const { db, selects } = counting(database.db);
+    const { db, calls: selects } = countingDatabase(database.db, 'select');
     const reads = new SharedReads(db, Date.now);
     const id = ids[0] as string;
     expect((await reads.payout(id))?.status).toBe('accepted');
@@ -76,7 +62,7 @@ describe('SharedReads', () => {
   });
 
   test("a provider's active downtimes are read once for the jobs asking together; a resolved one is not active", async () => {
-    const { db, selects } = counting(database.db);
+    const { db, calls: selects } = countingDatabase(database.db, 'select');
     const reads = new SharedReads(db, Date.now);
     const [a, b, other] = await Promise.all([
       reads.activeDowntimes('razorpayx'),
