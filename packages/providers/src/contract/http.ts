@@ -1,5 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
 import { parseRetryAfter } from '@payouts/core';
-import got, { type Got, type Method, RequestError } from 'got';
 import { ProviderError, unclearOutcome } from './errors.ts';
 
 export interface HttpResponse {
@@ -9,8 +10,10 @@ export interface HttpResponse {
   body: string;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface HttpRequest {
-  method: Method;
+  method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
   /** Exact bytes to send (signatures are computed over them). */
@@ -22,30 +25,46 @@ export interface HttpClient {
 }
 
 /**
- * got with its own retries off (the engine retries, in one place) and every transport failure
- * classified by whether the request could have reached the provider:
- * refused or DNS/connect timeouts never left → `unavailable`; anything after the request was
- * sent (read timeout, reset) → `outcome_unknown`, which only a lookup can settle.
+ * A transport failure, before any status was read: its `code` is Node's (ECONNREFUSED,
+ * ECONNRESET, ...) or ETIMEDOUT for our own deadline; `connected` says whether a connection to
+ * the provider was open when it happened, which is what decides whether the request could have
+ * reached it.
  */
-export function createHttpClient(options: { timeoutMs: number; client?: Got }): HttpClient {
-  const client =
-    options.client ??
-    got.extend({
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      timeout: { request: options.timeoutMs },
-    });
+export class TransportError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly connected: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+const USER_AGENT = 'payout-engine';
+
+/**
+ * Node's own http/https client, with keep-alive connections, no redirects followed and no retries
+ * (the engine retries, in one place), one deadline over the whole exchange, and every transport
+ * failure classified by whether the request could have reached the provider: refused, DNS and a
+ * deadline passing before a connection was open never left → `unavailable`; anything once a
+ * connection was open (a reset, a deadline while waiting for the answer) → `outcome_unknown`,
+ * which only a lookup can settle.
+ *
+ * Why not got or fetch: the worker spends its CPU on provider calls, and both cost several times
+ * Node's own client per request (docs/benchmarks.md, "Provider calls"); nothing here needs their
+ * features (no redirects, no retries, no decompression: we ask for none).
+ */
+export function createHttpClient(options: { timeoutMs: number }): HttpClient {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true }),
+  };
   return {
     async request(req) {
       try {
-        const res = await client(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          responseType: 'text',
-        });
-        return { status: res.statusCode, headers: res.headers, body: res.body };
+        return await exchange(req, options.timeoutMs, agents);
       } catch (error) {
         throw classifyTransportError(error, req.method);
       }
@@ -53,17 +72,80 @@ export function createHttpClient(options: { timeoutMs: number; client?: Got }): 
   };
 }
 
+function exchange(
+  req: HttpRequest,
+  timeoutMs: number,
+  agents: { 'http:': http.Agent; 'https:': https.Agent },
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(req.url);
+    const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
+    if (!transport) {
+      reject(new TransportError('ERR_INVALID_PROTOCOL', `unsupported protocol ${url.protocol}`, false));
+      return;
+    }
+    const headers: Record<string, string | number> = { 'user-agent': USER_AGENT, ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    // Set once a connection to the provider is open: from then on the request may have reached it.
+    let connected = false;
+    let settled = false;
+    const fail = (error: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      request.destroy();
+      reject(error);
+    };
+    const request = transport.request(
+      url,
+      { method: req.method, headers, agent: agents[url.protocol as 'http:' | 'https:'] },
+      (res) => {
+        res.setEncoding('utf8');
+        let body = '';
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+        res.on('error', (error) => fail(asTransportError(error, true)));
+        res.on('aborted', () => fail(new TransportError('ECONNRESET', 'the answer was cut off', true)));
+      },
+    );
+    request.on('socket', (socket) => {
+      // A kept-alive socket is already open; a new one opens on 'connect'.
+      if (socket.connecting) socket.once('connect', () => (connected = true));
+      else connected = true;
+    });
+    request.on('error', (error) => fail(asTransportError(error, connected)));
+    const deadline = setTimeout(
+      () => fail(new TransportError('ETIMEDOUT', `no answer within ${timeoutMs} ms`, connected)),
+      timeoutMs,
+    );
+    request.end(req.body);
+  });
+}
+
+function asTransportError(error: Error, connected: boolean): TransportError {
+  if (error instanceof TransportError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'ERR_TRANSPORT';
+  return new TransportError(code, error.message, connected, { cause: error });
+}
+
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export function classifyTransportError(error: unknown, method: string): ProviderError {
-  if (error instanceof RequestError) {
-    const code = error.code ?? 'ERR_TRANSPORT';
-    const timingsEvent = (error as RequestError & { event?: string }).event;
-    const neverSent =
-      NEVER_SENT.has(code) || (code === 'ETIMEDOUT' && (timingsEvent === 'lookup' || timingsEvent === 'connect'));
+  if (error instanceof TransportError) {
+    const neverSent = NEVER_SENT.has(error.code) || !error.connected;
     // A GET changes nothing, so even a timeout on it is safe to retry as "unavailable".
     const kind = neverSent ? 'unavailable' : unclearOutcome(method);
-    return new ProviderError(kind, `transport error ${code}: ${error.message}`, { providerCode: code, cause: error });
+    return new ProviderError(kind, `transport error ${error.code}: ${error.message}`, {
+      providerCode: error.code,
+      cause: error,
+    });
   }
   return new ProviderError('outcome_unknown', `transport error: ${String(error)}`, {
     providerCode: 'ERR_TRANSPORT',
