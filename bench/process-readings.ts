@@ -25,6 +25,33 @@ export async function scrapeLag(metricsUrl: string): Promise<LagBuckets> {
   return out;
 }
 
+/** The two stall counters (payouts_event_loop_stalled_seconds_total and its CPU), in seconds. */
+export interface StallReading {
+  stalledS: number;
+  cpuS: number;
+}
+
+export async function scrapeStalls(metricsUrl: string): Promise<StallReading> {
+  const text = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
+  const value = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? 0);
+  return {
+    stalledS: value('payouts_event_loop_stalled_seconds_total'),
+    cpuS: value('payouts_event_loop_stalled_cpu_seconds_total'),
+  };
+}
+
+/** Stall time between two readings, and the share of it the process was computing (%). */
+export function stallsBetween(
+  before: StallReading,
+  after: StallReading,
+): { stalledS: number; onCpuPct: number | null } {
+  const stalledS = after.stalledS - before.stalledS;
+  return {
+    stalledS: round(stalledS, 2),
+    onCpuPct: stalledS > 0 ? round((100 * (after.cpuS - before.cpuS)) / stalledS, 0) : null,
+  };
+}
+
 /**
  * p99 and the worst bucket between two scrapes, in ms, as Prometheus' histogram_quantile does it
  * (linear within the bucket): a p99 "≤ 25 ms" bucket is as exact as the histogram is.

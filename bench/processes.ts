@@ -26,7 +26,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { startProcessSystem } from '../tests/scale/process-system.ts';
 import { runLoad } from './load-generator.ts';
-import { machineBusyPct, machineCpu, rssMb } from './meter.ts';
+import { machineBusyPct, machineCpu, pidCpuSeconds, rssMb } from './meter.ts';
 import { createBenchDatabase, createTenant } from './postgres.ts';
 import {
   commandCalls,
@@ -37,6 +37,8 @@ import {
   rowsInserted,
   rowsPerPayout,
   scrapeLag,
+  scrapeStalls,
+  stallsBetween,
 } from './process-readings.ts';
 import { benchPrefix, benchRedis, deletePrefix } from './redis.ts';
 import { type BenchContext, fmt, round, row } from './results.ts';
@@ -144,8 +146,15 @@ async function endToEnd(ctx: BenchContext) {
     const lagBefore = Object.fromEntries(
       await Promise.all(Object.entries(metricsUrls).map(async ([n, u]) => [n, await scrapeLag(u)] as const)),
     );
+    const stallsBefore = Object.fromEntries(
+      await Promise.all(Object.entries(metricsUrls).map(async ([n, u]) => [n, await scrapeStalls(u)] as const)),
+    );
     const cmdBefore = await commandCalls(redis);
     const cpuBefore = machineCpu();
+    // Each app's CPU over the run, as a share of one core: a process near 100% is saturated, and
+    // its event-loop delay is then the queue of work behind it.
+    const appCpuBefore = system.apps.map((a) => (a.pid === undefined ? null : pidCpuSeconds(a.pid)));
+    const wallBefore = performance.now();
     const load = await runLoad({
       url: system.apiUrl,
       path: '/v1/payouts',
@@ -170,12 +179,28 @@ async function endToEnd(ctx: BenchContext) {
       await sleep(200);
     }
     const cpu = machineBusyPct(cpuBefore, machineCpu());
+    const wallS = (performance.now() - wallBefore) / 1000;
+    const appCpuPct = Object.fromEntries(
+      system.apps.map((a, i) => {
+        const before = appCpuBefore[i];
+        const after = a.pid === undefined ? null : pidCpuSeconds(a.pid);
+        return [a.name, before == null || after == null ? null : round((100 * (after - before)) / wallS, 0)];
+      }),
+    );
     const cmdAfter = await commandCalls(redis);
     const lag = Object.fromEntries(
       await Promise.all(
         Object.entries(metricsUrls).map(
           async ([n, u]) => [n, lagBetween(lagBefore[n] ?? new Map(), await scrapeLag(u))] as const,
         ),
+      ),
+    );
+    const stalls = Object.fromEntries(
+      await Promise.all(
+        Object.entries(metricsUrls).map(async ([n, u]) => {
+          const before = stallsBefore[n] ?? { stalledS: 0, cpuS: 0 };
+          return [n, stallsBetween(before, await scrapeStalls(u))] as const;
+        }),
       ),
     );
     const [span] = rowsOf<{ seconds: number | null; done: number }>(
@@ -204,10 +229,12 @@ async function endToEnd(ctx: BenchContext) {
       seconds: round(seconds, 2),
       rate: round(done / seconds, 1),
       machineCpuPct: cpu,
+      appCpuPct,
       redisCommands: commandsPerPayout(cmdBefore, cmdAfter, Math.max(1, accepted)),
       redisServer: own ? 'own (only this measurement)' : 'shared (server-wide counts)',
       pgRows: rowsPerPayout(rowsBefore, rowsAfter, Math.max(1, accepted)),
       lag,
+      stalls,
       missingLock: countLines(logs, 'Missing lock'),
       rssAfterMb: rss,
     };
@@ -278,7 +305,10 @@ export async function run(ctx: BenchContext): Promise<void> {
 
   const e2e = await endToEnd(ctx);
   const lagText = Object.entries(e2e.lag)
-    .map(([n, l]) => `${n} p99 ${l.p99Ms ?? '?'} ms (all ≤ ${l.maxBucketMs ?? '>5000'} ms)`)
+    .map(
+      ([n, l]) =>
+        `${n} p99 ${l.p99Ms ?? '?'} ms (all ≤ ${l.maxBucketMs ?? '>5000'} ms; stalls over 50 ms ${e2e.stalls[n]?.stalledS ?? '?'} s, on CPU ${e2e.stalls[n]?.onCpuPct ?? '-'}% of it)`,
+    )
     .join(', ');
   ctx.log(
     `  e2e, compiled apps as processes: ${e2e.accepted} accepted at ${fmt(e2e.acceptRate)}/s; ${e2e.processed} processed in ${e2e.seconds} s = ${fmt(e2e.rate)}/s (machine CPU ${e2e.machineCpuPct ?? '?'}%)`,
@@ -288,6 +318,11 @@ export async function run(ctx: BenchContext): Promise<void> {
   );
   ctx.log(`    Postgres rows per payout: ${e2e.pgRows.total} — ${JSON.stringify(e2e.pgRows.byTable)}`);
   ctx.log(`    event-loop delay: ${lagText}; "Missing lock" errors: ${e2e.missingLock}`);
+  ctx.log(
+    `    CPU per app, share of one core over the run: ${Object.entries(e2e.appCpuPct)
+      .map(([n, pct]) => `${n} ${pct ?? '?'}%`)
+      .join(', ')}`,
+  );
   // Work per payout is only whole once every payout is: an unfinished run says so, with no verdict.
   const unfinished =
     e2e.processed < e2e.accepted ? ` (unfinished run: ${e2e.processed} of ${e2e.accepted} processed in the wait)` : '';

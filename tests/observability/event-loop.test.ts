@@ -33,3 +33,44 @@ describe('payouts_event_loop_delay_seconds', () => {
     expect(after.get('0.5')).toBe(after.get('+Inf'));
   });
 });
+
+/** A counter's value from the exposition text (0 when absent). */
+async function counter(registry: ReturnType<typeof createRegistry>, name: string): Promise<number> {
+  const text = await registry.metrics();
+  const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
+describe('payouts_event_loop_stalled_seconds_total and its CPU', () => {
+  test('a stall of computing counts its CPU; a stall of waiting counts almost none', async () => {
+    const registry = createRegistry('event-loop-stall-test');
+    await waitFor(async () => ((await buckets(registry)).get('+Inf') ?? 0) > 0, { message: 'the first samples' });
+    const stalledBefore = await counter(registry, 'payouts_event_loop_stalled_seconds_total');
+
+    // Computing: spin until this process has used 300 ms of CPU (not of wall time, so a busy
+    // machine cannot make the stall shorter in CPU than that).
+    const start = process.cpuUsage();
+    while (process.cpuUsage(start).user < 300_000) {}
+    const computed = await waitFor(
+      async () => {
+        const s = await counter(registry, 'payouts_event_loop_stalled_seconds_total');
+        return s - stalledBefore >= 0.29 ? s : undefined;
+      },
+      { message: 'the computing stall counted' },
+    );
+    const cpuAfterComputing = await counter(registry, 'payouts_event_loop_stalled_cpu_seconds_total');
+    expect(cpuAfterComputing).toBeGreaterThanOrEqual(0.29);
+
+    // Waiting: the thread blocked without running (as when it waits for a core) for 300 ms.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    const waited = await waitFor(
+      async () => {
+        const s = await counter(registry, 'payouts_event_loop_stalled_seconds_total');
+        return s - computed >= 0.29 ? s - computed : undefined;
+      },
+      { message: 'the waiting stall counted' },
+    );
+    const cpuOfWaiting = (await counter(registry, 'payouts_event_loop_stalled_cpu_seconds_total')) - cpuAfterComputing;
+    expect(cpuOfWaiting).toBeLessThan(waited / 2);
+  });
+});
