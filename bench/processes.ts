@@ -15,7 +15,7 @@
  *    before and after); BullMQ "Missing lock" errors counted in the children's logs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +26,7 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { startProcessSystem } from '../tests/scale/process-system.ts';
 import { runLoad } from './load-generator.ts';
-import { machineBusyPct, machineCpu, pidCpuSeconds, rssMb } from './meter.ts';
+import { machineBusyPct, machineCpu, pidCpuSeconds, procCpu, rssMb } from './meter.ts';
 import { createBenchDatabase, createTenant } from './postgres.ts';
 import {
   commandCalls,
@@ -154,6 +154,7 @@ async function endToEnd(ctx: BenchContext) {
     // Each app's CPU over the run, as a share of one core: a process near 100% is saturated, and
     // its event-loop delay is then the queue of work behind it.
     const appCpuBefore = system.apps.map((a) => (a.pid === undefined ? null : pidCpuSeconds(a.pid)));
+    const serversBefore = serverCpu();
     const wallBefore = performance.now();
     const load = await runLoad({
       url: system.apiUrl,
@@ -180,13 +181,25 @@ async function endToEnd(ctx: BenchContext) {
     }
     const cpu = machineBusyPct(cpuBefore, machineCpu());
     const wallS = (performance.now() - wallBefore) / 1000;
-    const appCpuPct = Object.fromEntries(
+    const appCpuS: Record<string, number | null> = Object.fromEntries(
       system.apps.map((a, i) => {
         const before = appCpuBefore[i];
         const after = a.pid === undefined ? null : pidCpuSeconds(a.pid);
-        return [a.name, before == null || after == null ? null : round((100 * (after - before)) / wallS, 0)];
+        return [a.name, before == null || after == null ? null : after - before];
       }),
     );
+    const serversAfter = serverCpu();
+    const appCpuPct = Object.fromEntries(
+      Object.entries(appCpuS).map(([n, s]) => [n, s === null ? null : round((100 * s) / wallS, 0)]),
+    );
+    // CPU per payout accepted, in ms: the apps, then Postgres's and Redis's processes.
+    const perPayoutMs = (seconds: number | null) =>
+      seconds === null ? null : round((seconds * 1000) / Math.max(1, accepted), 2);
+    const cpuPerPayoutMs: Record<string, number | null> = {
+      ...Object.fromEntries(Object.entries(appCpuS).map(([n, s]) => [n, perPayoutMs(s)])),
+      postgres: perPayoutMs(serversAfter.postgres - serversBefore.postgres),
+      redis: perPayoutMs(serversAfter.redis - serversBefore.redis),
+    };
     const cmdAfter = await commandCalls(redis);
     const lag = Object.fromEntries(
       await Promise.all(
@@ -230,6 +243,7 @@ async function endToEnd(ctx: BenchContext) {
       rate: round(done / seconds, 1),
       machineCpuPct: cpu,
       appCpuPct,
+      cpuPerPayoutMs,
       redisCommands: commandsPerPayout(cmdBefore, cmdAfter, Math.max(1, accepted)),
       redisServer: own ? 'own (only this measurement)' : 'shared (server-wide counts)',
       pgRows: rowsPerPayout(rowsBefore, rowsAfter, Math.max(1, accepted)),
@@ -323,6 +337,14 @@ export async function run(ctx: BenchContext): Promise<void> {
       .map(([n, pct]) => `${n} ${pct ?? '?'}%`)
       .join(', ')}`,
   );
+  const engineMs = engineCpuPerPayoutMs(e2e.cpuPerPayoutMs);
+  ctx.log(
+    `    CPU per payout, ms: ${Object.entries(e2e.cpuPerPayoutMs)
+      .map(([n, ms]) => `${n} ${ms ?? '?'}`)
+      .join(', ')}; the engine (all but the sandbox) ${engineMs ?? '?'} ms, so at most ${
+      engineMs ? fmt(round((os.cpus().length * 1000) / engineMs, 0)) : '?'
+    }/s on this machine's ${os.cpus().length} cores`,
+  );
   // Work per payout is only whole once every payout is: an unfinished run says so, with no verdict.
   const unfinished =
     e2e.processed < e2e.accepted ? ` (unfinished run: ${e2e.processed} of ${e2e.accepted} processed in the wait)` : '';
@@ -333,6 +355,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       measurement: `end to end, compiled apps as processes, sandbox at once, ${E2E_PAYOUTS.toLocaleString('en-US')} via API`,
       value: e2e.rate,
       unit: 'payouts/s',
+      ours: `${fmt(e2e.rate)} payouts/s; the engine's CPU ${engineMs ?? '?'} ms a payout`,
       baselineValue: null,
       baselineLabel: null,
       target: '≥ 1,000/s (issue 17)',
@@ -379,4 +402,28 @@ export async function run(ctx: BenchContext): Promise<void> {
       met: Number.isFinite(worstLag) && worstLag <= 100 && e2e.missingLock === 0,
     }),
   );
+}
+
+/**
+ * CPU seconds so far of every Postgres process (backends and the server's own) and every Redis
+ * server on this machine: the measurement's own Redis, and the machine's, which the tests share
+ * (idle during a quiet run).
+ */
+function serverCpu(): { postgres: number; redis: number } {
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  return {
+    postgres: sum(procCpu((_, comm) => comm === 'postgres')),
+    redis: sum(procCpu((_, comm) => comm === 'redis-server')),
+  };
+}
+
+/** The engine's CPU per payout: every process of the run but the sandbox (the providers' double). */
+function engineCpuPerPayoutMs(perPayout: Record<string, number | null>): number | null {
+  let total = 0;
+  for (const [name, ms] of Object.entries(perPayout)) {
+    if (name === 'sandbox') continue;
+    if (ms === null) return null;
+    total += ms;
+  }
+  return round(total, 2);
 }
