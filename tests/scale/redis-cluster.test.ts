@@ -1,6 +1,8 @@
+import type { Socket } from 'node:net';
 import { verifyLedger } from '@payouts/ledger';
-import { hashTag } from '@payouts/queue';
-import { must, waitFor } from '@payouts/testing';
+import { createRedis, hashTag } from '@payouts/queue';
+import { must, socketWrites, waitFor } from '@payouts/testing';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RedisCluster, redisClusterUnavailable, startRedisCluster } from '../support/redis-cluster.ts';
 import { client, createFundedTenant, inrPayout, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -193,5 +195,24 @@ describe.skipIf(unavailable !== null)('on a Redis Cluster', () => {
         `${system.prefix}:provider-krayon:meta`,
       ]),
     );
+  });
+  test('each node’s connection sends the commands of one tick in one write', async () => {
+    const redis = createRedis(cluster.url, 'worker') as Cluster;
+    try {
+      await redis.set('{coalesced}:probe', '1', 'EX', 60);
+      // Only the connections opened so far (the probe's node's among them) have a socket.
+      const sockets = redis
+        .nodes('master')
+        .map((n) => n.stream as Socket | undefined)
+        .filter((socket) => socket !== undefined);
+      expect(sockets.length).toBeGreaterThan(0);
+      const writes = await socketWrites(sockets, async () => {
+        const answers = await Promise.all(Array.from({ length: 40 }, () => redis.get('{coalesced}:probe')));
+        expect(answers).toEqual(Array.from({ length: 40 }, () => '1'));
+      });
+      expect(writes).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { baseEnv, parseEnv, parseRedisUrl, z } from '@payouts/config';
+import { socketWrites } from '@payouts/testing';
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import { assertClusterPrefix, createRedis, hashTag, isCluster } from './connections.ts';
@@ -74,6 +77,59 @@ describe('hash-tagged prefixes', () => {
     } finally {
       cluster.disconnect();
       single.disconnect();
+    }
+  });
+});
+
+describe('writes coalesced per tick', () => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const key = `connections-test:${process.pid}:${Date.now()}`;
+  const burst = (redis: Redis) =>
+    Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? redis.set(`${key}:${i}`, String(i), 'EX', 60) : redis.get(`${key}:${i - 1}`),
+      ),
+    );
+
+  test('commands sent in one tick leave in one write, answered in order, also after a reconnect', async () => {
+    const redis = createRedis(url, 'worker') as Redis;
+    try {
+      await redis.ping();
+      const writes = await socketWrites([redis.stream as Socket], async () => {
+        const answers = await burst(redis);
+        expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'OK' : String(i - 1))));
+      });
+      expect(writes).toBe(1);
+
+      // A new socket after a reconnect is set up the same way.
+      const before = redis.stream;
+      redis.disconnect(true);
+      await once(redis, 'ready');
+      expect(redis.stream).not.toBe(before);
+      expect(await socketWrites([redis.stream as Socket], () => burst(redis))).toBe(1);
+
+      // Commands of separate turns of the loop are not held for one another.
+      const separate = await socketWrites([redis.stream as Socket], async () => {
+        await redis.get(`${key}:0`);
+        await new Promise((resolve) => setImmediate(resolve));
+        await redis.get(`${key}:2`);
+      });
+      expect(separate).toBe(2);
+    } finally {
+      await redis.del(...Array.from({ length: 25 }, (_, i) => `${key}:${2 * i}`));
+      redis.disconnect();
+    }
+  });
+
+  test('without it, the same burst is a write per command (what the coalescing saves)', async () => {
+    const redis = new Redis(url, { maxRetriesPerRequest: null });
+    try {
+      await redis.ping();
+      const writes = await socketWrites([redis.stream as Socket], () => burst(redis));
+      expect(writes).toBeGreaterThan(25);
+    } finally {
+      await redis.del(...Array.from({ length: 25 }, (_, i) => `${key}:${2 * i}`));
+      redis.disconnect();
     }
   });
 });

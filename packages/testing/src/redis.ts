@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 
 /**
@@ -17,4 +18,34 @@ export async function deleteKeysUnder(redis: Redis | Cluster, prefix: string): P
     } while (cursor !== '0');
   }
   return deleted;
+}
+
+/**
+ * How many writes reach the sockets' handles (one `_write` or one `_writev` each) while `fn` runs:
+ * what a Redis connection's commands cost in system calls.
+ */
+export async function socketWrites(sockets: Socket[], fn: () => Promise<unknown>): Promise<number> {
+  let writes = 0;
+  const restore = sockets.map((socket) => {
+    const internals = socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const { _write, _writev } = internals;
+    internals._write = function (this: Socket, ...a: unknown[]) {
+      writes++;
+      return _write.apply(this, a);
+    };
+    internals._writev = function (this: Socket, ...a: unknown[]) {
+      writes++;
+      return _writev.apply(this, a);
+    };
+    return () => {
+      internals._write = _write;
+      internals._writev = _writev;
+    };
+  });
+  try {
+    await fn();
+  } finally {
+    for (const r of restore) r();
+  }
+  return writes;
 }
