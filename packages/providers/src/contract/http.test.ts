@@ -39,6 +39,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Resolves once `check` holds, polling; fails after `timeoutMs` (this package may not use the test kit). */
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   const error = await promise.then(
     () => null,
@@ -118,6 +127,23 @@ describe('createHttpClient', () => {
     });
     for (let i = 0; i < 3; i++) await client.request({ method: 'GET', url: `${base}/status` });
     expect(ports.size).toBe(1);
+  });
+
+  it("closes an idle connection before the provider's announced keep-alive ends, so no call picks it up as it is cut", async () => {
+    const closed: number[] = [];
+    const base = await serve((_req, _body, res) => {
+      // The server would keep the connection for a minute, but announces 2 s (as many do).
+      res.setHeader('keep-alive', 'timeout=2');
+      res.end('ok');
+    });
+    const server = servers.at(-1) as http.Server;
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (socket) => socket.on('close', () => closed.push(Date.now())));
+    await client.request({ method: 'GET', url: `${base}/status` });
+    // Our side closes it about a second before the announced 2 s; without the agent's own idle
+    // timeout the hint is ignored and nothing closes it for the server's minute.
+    await until(() => closed.length === 1, 20_000, 'the idle connection closed');
+    expect(closed).toHaveLength(1);
   });
 
   it('a refused connection never reached the provider: unavailable, even for a create', async () => {

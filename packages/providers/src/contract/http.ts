@@ -45,6 +45,15 @@ export class TransportError extends Error {
 const USER_AGENT = 'payout-engine';
 
 /**
+ * How long a kept-alive connection may sit idle before we close it, or a second before the
+ * provider's own `Keep-Alive: timeout=N` when it announces a shorter one (Node's agent applies the
+ * hint only when it has a timeout of its own). Without it an idle connection stays open until the
+ * provider closes it, and a call that picks it up just then is cut: for a create, an unknown outcome
+ * and a lookup for nothing. Node's default agent uses the same 5 s.
+ */
+const IDLE_CONNECTION_MS = 5_000;
+
+/**
  * Node's own http/https client, with keep-alive connections, no redirects followed and no retries
  * (the engine retries, in one place), one deadline over the whole exchange, and every transport
  * failure classified by whether the request could have reached the provider: refused, DNS and a
@@ -58,8 +67,8 @@ const USER_AGENT = 'payout-engine';
  */
 export function createHttpClient(options: { timeoutMs: number }): HttpClient {
   const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
+    'http:': new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+    'https:': new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
   };
   return {
     async request(req) {
