@@ -52,7 +52,7 @@ export function createRedis(url: string, role: 'worker' | 'producer', options: R
  * (docs/benchmarks.md, "Redis writes, coalesced per tick"). Each new socket (a reconnect) is set up
  * again on `connect`.
  */
-export function coalescingWrites<T extends Redis>(redis: T): T {
+function coalescingWrites<T extends Redis>(redis: T): T {
   redis.on('connect', () => {
     const socket = redis.stream;
     const write = socket.write;
