@@ -1,4 +1,5 @@
 import { beneficiaries, beneficiaryVersions, payouts } from '@payouts/db';
+import { waitFor } from '@payouts/testing';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiFetch, createFundedTenant, startTestSystem, type TestSystem } from '../support/system.ts';
@@ -221,6 +222,12 @@ describe('archiving', () => {
     const b = await save(employee({ reference_id: 'emp-arch' }));
     const paid = await tenant.api('POST', '/v1/payouts', payBy(b.id), key());
     expect(paid.status).toBe(202);
+    // Paying it registers the beneficiary at the provider, which shows in its `registrations`: let
+    // that finish first, so both DELETEs see the same beneficiary and only the retry is compared.
+    await waitFor(
+      async () => (await tenant.api('GET', `/v1/payouts/${paid.body.id}`)).body.status === 'processed' || undefined,
+      { message: 'the payout to the beneficiary processed' },
+    );
     const archived = await tenant.api('DELETE', `/v1/beneficiaries/${b.id}`);
     expect(archived.status).toBe(200);
     expect(archived.body).toMatchObject({ archived: true, archived_at: expect.any(String) });
