@@ -301,6 +301,7 @@ async function startApps(run: Run, dbUrl: string): Promise<Cluster> {
     OPERATOR_API_KEY: operatorKey,
     ...sandboxProviderEnv(sandboxUrl, 2000),
     PROVIDER_TIMEOUT_MS: '1500',
+    ABSENCE_AFTER_MS: '4000',
     POLL_FIRST_DELAY_MS: '200',
     POLL_MAX_DELAY_MS: '2000',
     // Longer than SWEEP_AFTER_MS, so the sweeper restarts a reversal watch a flush lost.

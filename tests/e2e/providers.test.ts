@@ -174,6 +174,31 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
     expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
   });
 
+  test('a create the provider gets to only after we stopped waiting is found by a later look, never sent twice', async () => {
+    // Held 2 s before the provider decides anything; the worker gives up sooner and reports
+    // `unknown`. Looks that find nothing within ABSENCE_AFTER_MS (4 s here) of that are not taken
+    // as the provider never having it, so it is found instead of sent again.
+    await sandbox(`/${provider}/config`, 'PATCH', { lateCreateShare: 1, hangMs: 2000 });
+    let id: string;
+    try {
+      id = (await create(provider, '6262')).id;
+      await waitFor(
+        async () => {
+          const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
+          return history.body.data.some((e: { to_status: string }) => e.to_status === 'unknown') || undefined;
+        },
+        { message: 'the worker to report unknown' },
+      );
+    } finally {
+      await sandbox(`/${provider}/config`, 'PATCH', { lateCreateShare: 0 });
+    }
+    await settle(id, 'processed');
+    expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
+    const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
+    // Never sent again: it did not go back to `reserved` for a second submission.
+    expect(history.body.data.filter((e: { to_status: string }) => e.to_status === 'reserved')).toHaveLength(1);
+  });
+
   test('a webhook with a bad signature changes nothing', async () => {
     const res = await apiFetch(`${system.api.url}/v1/webhooks/${provider}`, {
       method: 'POST',

@@ -83,6 +83,7 @@ export async function startProcessSystem(o: ProcessSystemOptions): Promise<Proce
     OPERATOR_API_KEY: operatorKey,
     ...sandboxProviderEnv(sandboxUrl, 5000),
     PROVIDER_TIMEOUT_MS: '5000',
+    ABSENCE_AFTER_MS: '10000',
     POLL_FIRST_DELAY_MS: '100',
     POLL_MAX_DELAY_MS: '1000',
     REVERSAL_WATCH_MS: '0',

@@ -79,6 +79,7 @@ export async function startTestSystem(
     POLL_MAX_DELAY_MS: '300',
     REVERSAL_WATCH_MS: '3000',
     PROVIDER_TIMEOUT_MS: '2000',
+    ABSENCE_AFTER_MS: '4000',
     SWEEP_INTERVAL_MS: '60000',
     ...options.env,
   };

@@ -36,6 +36,12 @@ export const workerEnvSchema = z.object({
   /** RazorpayX settles IMPS in seconds and NEFT within a working day; past 3 days an operator looks. */
   POLL_DEADLINE_MS: ms(3 * 24 * 3600_000),
   REVERSAL_WATCH_MS: ms(10 * 60_000),
+  /**
+   * A payout whose outcome is unknown counts as never having reached the provider only once a
+   * lookup finds nothing this long after it became unknown (a provider with a backlog may still
+   * create it); only then is it sent again.
+   */
+  ABSENCE_AFTER_MS: ms(60_000),
   /** Webhooks count as flowing while one arrived within this long; after it, polling resumes its pace. */
   WEBHOOK_QUIET_MS: ms(30_000),
   /** While webhooks flow, a payout in flight is looked at by polling at most this often. */
@@ -55,6 +61,7 @@ export function workerSettings(env: WorkerEnv): (provider: ProviderId) => Provid
     maxDelayMs: env.POLL_MAX_DELAY_MS,
     deadlineMs: env.POLL_DEADLINE_MS,
     reversalWatchMs: env.REVERSAL_WATCH_MS,
+    absenceAfterMs: env.ABSENCE_AFTER_MS,
   };
   const webhooks = {
     quietMs: env.WEBHOOK_QUIET_MS,

@@ -10,6 +10,15 @@ export interface PollSchedule {
   deadlineMs: number;
   /** How long a `processed` payout is still looked at for a reversal (webhooks cover later ones). */
   reversalWatchMs: number;
+  /**
+   * How long a payout must have been `unknown` or `submitted` before a lookup that finds nothing
+   * counts as the provider never having it (`ABSENCE_AFTER_MS`), which lets it be sent again. A
+   * provider may still be working through a create we stopped waiting for, and answer "not found"
+   * until it gets to it: an overloaded sandbox did exactly that, and a payout was paid twice at a
+   * provider without idempotent creates (DRUO), because one look right after the timeout was taken
+   * as the answer.
+   */
+  absenceAfterMs: number;
 }
 
 export function pollDelay(schedule: PollSchedule, attempt: number): number {

@@ -33,6 +33,12 @@ export const providerConfigSchema = z.strictObject({
   timeoutAfterCommitShare: share,
   /** How long such a request is held open before its socket is destroyed. */
   hangMs: millis,
+  /**
+   * Share of creates the provider gets to only after `hangMs` (a backlog): read, then held before
+   * anything is decided or written, then processed as usual even if the client stopped waiting.
+   * Until then a lookup finds nothing, although the payout will exist.
+   */
+  lateCreateShare: share,
   /** Where the provider POSTs its signed webhooks (http or https); null sends none. */
   webhookUrl: z.url({ protocol: /^https?$/, error: 'The webhook URL must be an http or https URL' }).nullable(),
   /** Share of webhook events delivered twice: same event id, same body. */
@@ -66,6 +72,7 @@ export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = {
   retryAfterSeconds: 1,
   rateLimitPerSecond: 0,
   timeoutAfterCommitShare: 0,
+  lateCreateShare: 0,
   hangMs: 30_000,
   webhookUrl: null,
   webhookDuplicateShare: 0,

@@ -317,6 +317,19 @@ describe.each([druo, krayon, razorpayx, thaiGateway].map((provider) => [provider
         await subject.resolveHung(body, String(payouts[0]?.id));
       });
 
+      test('a late create: nothing exists while it waits, then it is processed though the client gave up', async () => {
+        await subject.admin.patchConfig({ lateCreateShare: 1, hangMs: 3000 });
+        await expect(subject.create(subject.body(), { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+        // The client has gone; the provider has not got to its request yet.
+        expect(await subject.admin.payouts()).toHaveLength(0);
+        const deadline = Date.now() + 30_000;
+        while ((await subject.admin.payouts()).length === 0) {
+          if (Date.now() > deadline) throw new Error('the late create was never processed');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(await subject.admin.payouts()).toHaveLength(1);
+      });
+
       test('a held request is dropped after hangMs without an answer', async () => {
         await subject.admin.patchConfig({ timeoutAfterCommitShare: 1, hangMs: 50 });
         await expect(subject.create(subject.body())).rejects.toThrow();

@@ -11,6 +11,19 @@ export interface FaultBodies {
 }
 
 /**
+ * Mounted on a provider's create route, after its body is read (`lateCreateShare`): the create is
+ * held for `hangMs` before the route decides anything, then goes on whether or not the client is
+ * still there — as a provider working through a backlog does. An answer written to a client that
+ * has gone is dropped.
+ */
+export function lateCreates(runtime: ProviderRuntime): RequestHandler {
+  return async (_req, _res, next) => {
+    if (runtime.chance(runtime.config.lateCreateShare)) await sleep(runtime.config.hangMs);
+    next();
+  };
+}
+
+/**
  * Mounted first on a provider's routes: counts the request, then the provider's rate limit
  * (`rateLimitPerSecond`), then latency, then 503, then 429, all before authentication
  * or parsing, because a real outage or rate limiter answers before the API itself sees anything.

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
-import { injectFaults } from '../common/faults.ts';
+import { injectFaults, lateCreates } from '../common/faults.ts';
 import { type DruoErrorBody, DruoErrors } from './errors.ts';
 import type { DruoSimulator } from './simulator.ts';
 import { DRUO_VERSION, DRUO_VERSION_HEADER, parseCreatePayout } from './wire.ts';
@@ -49,7 +49,7 @@ export function druoRouter(sim: DruoSimulator): Router {
   );
   router.use(authenticate(credentials.accessToken));
 
-  router.post('/payouts/create', json, (req, res) => {
+  router.post('/payouts/create', json, lateCreates(runtime), (req, res) => {
     const parsed = parseCreatePayout(req.body, credentials.tenantId);
     if (!parsed.ok) return fail(res, 400, DruoErrors.validation(parsed.field, parsed.message));
 

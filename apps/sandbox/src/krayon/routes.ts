@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
-import { injectFaults } from '../common/faults.ts';
+import { injectFaults, lateCreates } from '../common/faults.ts';
 import { type KrayonErrorBody, KrayonErrors } from './errors.ts';
 import type { KrayonSimulator } from './simulator.ts';
 import { parseCreateWithdrawal } from './wire.ts';
@@ -43,7 +43,7 @@ export function krayonRouter(sim: KrayonSimulator): Router {
   );
   router.use(bearerAuth(credentials.apiToken));
 
-  router.post(DEPOSITS, json, (req, res) => {
+  router.post(DEPOSITS, json, lateCreates(runtime), (req, res) => {
     const parsed = parseCreateWithdrawal(req.body);
     if (!parsed.ok) return fail(res, 400, KrayonErrors.validation(parsed.field, parsed.message));
 

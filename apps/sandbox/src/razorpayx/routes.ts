@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response, Router } from 'express';
-import { injectFaults } from '../common/faults.ts';
+import { injectFaults, lateCreates } from '../common/faults.ts';
 import { IDEMPOTENCY_HEADER, type RazorpayXErrorBody, RazorpayXErrors } from './errors.ts';
 import type { RazorpayXSimulator } from './simulator.ts';
 import {
@@ -64,7 +64,7 @@ export function razorpayxRouter(sim: RazorpayXSimulator): Router {
   );
   router.use(basicAuth(credentials.keyId, credentials.keySecret));
 
-  router.post('/v1/payouts', json, (req, res) => {
+  router.post('/v1/payouts', json, lateCreates(runtime), (req, res) => {
     const key = req.get(IDEMPOTENCY_HEADER);
     if (key === undefined || key === '') {
       return fail(

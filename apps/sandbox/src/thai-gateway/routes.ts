@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
-import { injectFaults } from '../common/faults.ts';
+import { injectFaults, lateCreates } from '../common/faults.ts';
 import { hmacAuth, rawBodyOf } from './auth.ts';
 import { type ThaiGatewayErrorBody, ThaiGatewayErrors } from './errors.ts';
 import type { ThaiGatewaySimulator } from './simulator.ts';
@@ -38,7 +38,7 @@ export function thaiGatewayRouter(sim: ThaiGatewaySimulator): Router {
   router.use(express.raw({ type: () => true, limit: '1mb' }));
   router.use(hmacAuth(credentials, () => runtime.now()));
 
-  router.post('/api/v1/withdraws', (req, res) => {
+  router.post('/api/v1/withdraws', lateCreates(runtime), (req, res) => {
     const body = parseJson(rawBodyOf(req));
     if (body === undefined) {
       return fail(res, 400, ThaiGatewayErrors.validation('VALIDATION_ERROR', null, 'Request body must be valid JSON'));

@@ -34,7 +34,8 @@ export async function handleConfirm(
   if (notAtProvider(row)) return { kind: 'done', result: `not_at_provider:${row.status}` };
   const seen = await observe(ctx, row, 'webhook');
   if (seen.kind === 'failed') return seen.control ?? { kind: 'retry', reason: 'lookup failed' };
-  return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : 'absent' };
+  // Not found too soon to count as absence: the payout's own poll chain looks again.
+  return { kind: 'done', result: seen.kind === 'state' ? seen.state.outcome : seen.kind };
 }
 
 /** Payouts confirmed by one window's job at most: a few list pages, and one database read. */

@@ -29,6 +29,8 @@ const NOT_POLLED = new Set<PayoutStatus>(['accepted']);
 export type Observation =
   | { kind: 'state'; state: ProviderPayoutState }
   | { kind: 'absent' }
+  /** Not found, but too soon after the last send to count as absence (`PollSchedule.absenceAfterMs`). */
+  | { kind: 'too_soon' }
   | { kind: 'failed'; control: JobControl | null };
 
 /**
@@ -60,9 +62,12 @@ export async function observe(
   await ctx.gate.recordSuccess();
   if (state === null) {
     const { status } = row;
-    // A confirmed absence: the provider never got it. Only now may it be submitted again — with the
-    // same idempotency key — which the reconciler arranges by moving it back to `reserved`.
+    // A confirmed absence, once it has been unknown for `absenceAfterMs` (sooner, the provider may
+    // still be working through it): the provider never got it. Only now may it be submitted
+    // again — with the same idempotency key — which the reconciler arranges by moving it back to
+    // `reserved`.
     if (status === 'unknown' || status === 'submitted') {
+      if (ctx.now() - row.updatedAt.getTime() < ctx.schedule.absenceAfterMs) return { kind: 'too_soon' };
       await report(ctx, bareReport(row.id, 'reserved', ctx.now(), { rawStatus: 'not_found', source }));
     }
     return { kind: 'absent' };
@@ -112,6 +117,7 @@ export async function handlePoll(ctx: HandlerContext, data: PollData): Promise<J
   // may be the ended attempt's, so a payout past its first attempt is looked up by its own row only.
   const seen = await observe(ctx, row, 'worker', row.attempt > 1 ? undefined : data.providerPayoutId);
   if (seen.kind === 'failed') return seen.control ?? next(ctx, data);
+  if (seen.kind === 'too_soon') return next(ctx, data);
   // Held for an operator because the provider's answer did not match the payout: this look (the
   // one after the mismatch, or an operator's replay) was reported and checked again; more looks
   // would only repeat it, so the chain ends here instead of watching forever.
