@@ -153,13 +153,15 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
     }
   });
 
-  test('a timeout after the provider committed is settled by a lookup, never by a second payout', async () => {
-    await sandbox(`/${provider}/config`, 'PATCH', { timeoutAfterCommitShare: 1, hangMs: 3000 });
-    let id: string;
+  /**
+   * A payout created while a sandbox fault is on, which is turned off again once the worker has
+   * reported the payout `unknown` (its request timed out). With webhooks the payout may be
+   * confirmed by a lookup first, and the late `unknown` is then recorded and ignored.
+   */
+  async function unknownUnder(fault: Record<string, unknown>, off: Record<string, unknown>, account: string) {
+    await sandbox(`/${provider}/config`, 'PATCH', fault);
     try {
-      id = (await create(provider, '6161')).id;
-      // The worker's request times out and it reports `unknown`. With webhooks the payout may be
-      // confirmed by a lookup first, and the late `unknown` is then recorded and ignored.
+      const { id } = await create(provider, account);
       await waitFor(
         async () => {
           const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
@@ -167,31 +169,23 @@ describe.each(['razorpayx', 'krayon', 'thai-gateway', 'druo'] as const)('%s', (p
         },
         { message: 'the worker to report unknown' },
       );
+      return id as string;
     } finally {
-      await sandbox(`/${provider}/config`, 'PATCH', { timeoutAfterCommitShare: 0 });
+      await sandbox(`/${provider}/config`, 'PATCH', off);
     }
+  }
+
+  test('a timeout after the provider committed is settled by a lookup, never by a second payout', async () => {
+    const id = await unknownUnder({ timeoutAfterCommitShare: 1, hangMs: 3000 }, { timeoutAfterCommitShare: 0 }, '6161');
     await settle(id, 'processed');
     expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
   });
 
   test('a create the provider gets to only after we stopped waiting is found by a later look, never sent twice', async () => {
-    // Held 2 s before the provider decides anything; the worker gives up sooner and reports
-    // `unknown`. Looks that find nothing within ABSENCE_AFTER_MS (4 s here) of that are not taken
-    // as the provider never having it, so it is found instead of sent again.
-    await sandbox(`/${provider}/config`, 'PATCH', { lateCreateShare: 1, hangMs: 2000 });
-    let id: string;
-    try {
-      id = (await create(provider, '6262')).id;
-      await waitFor(
-        async () => {
-          const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
-          return history.body.data.some((e: { to_status: string }) => e.to_status === 'unknown') || undefined;
-        },
-        { message: 'the worker to report unknown' },
-      );
-    } finally {
-      await sandbox(`/${provider}/config`, 'PATCH', { lateCreateShare: 0 });
-    }
+    // Held 2 s before the provider decides anything; the worker gives up sooner. Looks that find
+    // nothing within ABSENCE_AFTER_MS (4 s here) of `unknown` are not taken as the provider never
+    // having it, so it is found instead of sent again.
+    const id = await unknownUnder({ lateCreateShare: 1, hangMs: 2000 }, { lateCreateShare: 0 }, '6262');
     await settle(id, 'processed');
     expect(await providerPayoutsFor(provider, id)).toHaveLength(1);
     const history = await tenant.api('GET', `/v1/payouts/${id}/events`);
