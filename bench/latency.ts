@@ -10,8 +10,8 @@
  *   enqueued      the `payouts.accepted` job of its group commit added (BullMQ's `added` event): the API's commit and enqueue
  *   taken         that job taken by the reconciler (`active`)
  *   hold batch    its `reserved` history row's `created_at`: the start of the hold's transaction
- *   hold done     the `submit` job added, right after that transaction committed
- *   claimed job   the submit job taken by the worker (`active`)
+ *   hold done     the `submit` job added (or the `submits` job carrying it), right after that transaction committed
+ *   claimed job   that job taken by the worker (`active`)
  *   claim         `provider_submissions.first_at` (the worker's claim statement)
  *   at provider   the sandbox received the create (RazorpayX's `received_at_ms`)
  *
@@ -260,14 +260,26 @@ async function measure(ctx: BenchContext, variant: Variant, rate?: number): Prom
       const first = group.find((id) => streams.reconciler.added.has(jobIds.acceptedGroup(id)));
       return first ? jobIds.acceptedGroup(first) : jobIds.accepted(r.id);
     };
+    // Payouts posted on their own that one hold batch reserved ride in one `submits` job, named
+    // after its first payout; a hold batch's payouts share their `reserved` row's `created_at` (its
+    // transaction's time). A batch that filled more than one such job is timed by the first found.
+    const byHold = new Map<number, string[]>();
+    for (const r of dbMoments)
+      if (r.holdBatch !== null) byHold.set(r.holdBatch, [...(byHold.get(r.holdBatch) ?? []), r.id]);
+    const submitJob = (r: { id: string; holdBatch: number | null }): string => {
+      if (streams.provider.added.has(jobIds.submit(r.id))) return jobIds.submit(r.id);
+      const group = r.holdBatch === null ? [] : (byHold.get(r.holdBatch) ?? []);
+      const first = group.find((id) => streams.provider.added.has(jobIds.submits(id)));
+      return first ? jobIds.submits(first) : jobIds.submit(r.id);
+    };
     const payouts = dbMoments.map(
       (r): Record<Moment, number> => ({
         accepted: r.accepted,
         enqueued: streams.reconciler.added.get(acceptedJob(r)) ?? Number.NaN,
         taken: streams.reconciler.active.get(acceptedJob(r)) ?? Number.NaN,
         holdBatch: r.holdBatch ?? Number.NaN,
-        holdDone: streams.provider.added.get(jobIds.submit(r.id)) ?? Number.NaN,
-        claimedJob: streams.provider.active.get(jobIds.submit(r.id)) ?? Number.NaN,
+        holdDone: streams.provider.added.get(submitJob(r)) ?? Number.NaN,
+        claimedJob: streams.provider.active.get(submitJob(r)) ?? Number.NaN,
         claim: r.claim ?? Number.NaN,
         atProvider: atProvider.get(r.id) ?? Number.NaN,
       }),

@@ -104,7 +104,10 @@ function stageOf(call: Call, prefix: string): string {
   const family = first.slice(prefix.length + 1).split(':')[0] ?? '?';
   if (family !== 'reconciler' && !family.startsWith('provider-') && family !== 'noop') return family;
   const all = [call.args, ...call.inner.map((i) => i.args)].flat().join(' ');
-  const job = /:(poll|submit|accepted|confirm-list|confirm|cancel)-/.exec(all)?.[1];
+  const job = /:(polls|poll|submits|submit|accepted|confirm-list|confirm|cancel)-/.exec(all)?.[1];
+  // The index of the payouts that ride in a `submits` or `polls` job (written with it, emptied as it completes).
+  const carried = new RegExp(`:${family}:carried-(submits|polls)( |$)`).exec(all)?.[1];
+  if (carried) return `${family}/${carried}`;
   if (job) return `${family}/${job}`;
   if (new RegExp(`${prefix.replace(/[{}]/g, '\\$&')}:${family}:\\d+( |$)`).test(all))
     return `${family}/${family === 'reconciler' ? 'report' : 'job'}`;

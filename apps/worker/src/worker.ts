@@ -17,6 +17,7 @@ import {
   createRedis,
   type JobTrace,
   jobContext,
+  PollStarts,
   ProviderBudget,
   ProviderGate,
   providerJobs,
@@ -30,6 +31,7 @@ import {
 import { DelayedError, type Job, RateLimitError, Worker } from 'bullmq';
 import { instrumentAdapter } from './adapters.ts';
 import { handleCancelAtProvider } from './handlers/cancel.ts';
+import { type CarriedDeps, handlePolls, handleSubmits } from './handlers/carried.ts';
 import { handleConfirm, handleConfirmList } from './handlers/confirm.ts';
 import type { HandlerContext, JobControl } from './handlers/context.ts';
 import { handlePoll } from './handlers/poll.ts';
@@ -37,6 +39,7 @@ import { handleSubmit } from './handlers/submit.ts';
 import { SubmissionClaims } from './payout-record.ts';
 import type { ProviderWorkerSettings } from './settings.ts';
 import { SharedReads } from './shared-reads.ts';
+import { Slots } from './slots.ts';
 
 export interface WorkerOptions {
   db: Database;
@@ -69,6 +72,8 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
   // Every provider's jobs in this process share their payout and downtime reads (see SharedReads).
   const reads = new SharedReads(o.db, o.now ?? Date.now);
   const claims = new SubmissionClaims(o.db);
+  // The poll chains of payouts sent within a few ms of each other start as one job (see PollStarts).
+  const pollStarts = new PollStarts(o.queues);
   for (const provider of o.providers) {
     const adapter = o.adapters.get(provider);
     if (!adapter) throw new Error(`no adapter configured for provider ${provider}`);
@@ -85,6 +90,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       reports,
       reads,
       claims,
+      pollStarts,
       schedule: settings.schedule,
       webhooks: settings.webhooks,
       webhookClock: new WebhookClock(o.queues.connection, o.prefix, provider),
@@ -93,10 +99,23 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       now: o.now ?? Date.now,
     };
     gates.push({ provider, gate: ctx.gate });
+    // Payouts that ride together in a job are submitted through these, at most the concurrency at once.
+    const more: JobMore = {
+      slots: new Slots(settings.concurrency),
+      pauseQueue: (delayMs) => worker.rateLimit(delayMs),
+      // Each payout in the trace of the request that posted it, with the adapter instrumented for
+      // it alone (from the provider's own context, not the carrying job's), as its own job would be.
+      submitOne: (payout) =>
+        inTrace(ctx, 'submit', payout, 'submit', (one) => handleSubmit(one, { payoutId: payout.payoutId })),
+      pollOne: ({ requestId, traceparent, ...data }) =>
+        inTrace(ctx, 'poll', { requestId, traceparent, payoutId: data.payoutId }, 'poll', (one) =>
+          handlePoll(one, data),
+        ),
+    };
     const worker: Worker = new Worker(
       providerQueueName(provider),
       async (job: Job, token?: string) => {
-        const control = await runTraced(ctx, job);
+        const control = await runTraced(ctx, job, more);
         return applyControl(worker, job, token, control);
       },
       {
@@ -155,14 +174,28 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
  * request id, the jobs it enqueues carry it on (see `jobContext`), and its provider calls are spans
  * of the request's trace.
  */
-function runTraced(base: HandlerContext, job: Job): Promise<JobControl> {
+function runTraced(base: HandlerContext, job: Job, more: JobMore): Promise<JobControl> {
   const data = (job.data ?? {}) as JobTrace & { payoutId?: string };
+  return inTrace(base, job.name, data, callPriority(job), (ctx) => dispatch(ctx, job, more));
+}
+
+/** What a job that carries many payouts needs beside its context (see handleSubmits). */
+type JobMore = CarriedDeps;
+
+/** Runs `fn` in the trace of the request behind `carried` (a job's data, or one payout a job carries). */
+function inTrace<T>(
+  base: HandlerContext,
+  jobName: string,
+  carried: JobTrace & { payoutId?: string },
+  priority: CallPriority,
+  fn: (ctx: HandlerContext) => Promise<T>,
+): Promise<T> {
   const trace: JobTrace = {};
-  if (typeof data.requestId === 'string') trace.requestId = data.requestId;
-  if (typeof data.traceparent === 'string') trace.traceparent = data.traceparent;
+  if (typeof carried.requestId === 'string') trace.requestId = carried.requestId;
+  if (typeof carried.traceparent === 'string') trace.traceparent = carried.traceparent;
   const logger = base.logger.child({
     ...(trace.requestId ? { requestId: trace.requestId } : {}),
-    job: job.name,
+    job: jobName,
   });
   const ctx: HandlerContext = {
     ...base,
@@ -171,12 +204,12 @@ function runTraced(base: HandlerContext, job: Job): Promise<JobControl> {
       metrics: base.metrics,
       logger,
       parent: contextFromTraceparent(trace.traceparent),
-      payoutId: data.payoutId,
+      payoutId: carried.payoutId,
       budget: base.budget,
-      priority: callPriority(job),
+      priority,
     }),
   };
-  return jobContext.run(trace, () => dispatch(ctx, job));
+  return jobContext.run(trace, () => fn(ctx));
 }
 
 /** Which of the budget's priorities a job's provider calls take (see CALL_PRIORITIES). */
@@ -184,6 +217,11 @@ function callPriority(job: Job): CallPriority {
   switch (job.name) {
     case 'submit':
       return (job.opts.priority ?? 0) >= BATCH_JOB_PRIORITY ? 'batch_submit' : 'submit';
+    case 'submits':
+      // Payouts posted on their own (a batch run's items never ride together).
+      return 'submit';
+    case 'polls':
+      return 'poll';
     case 'cancel':
       // An operator or client waits for it, like a single payout's submission.
       return 'submit';
@@ -195,10 +233,14 @@ function callPriority(job: Job): CallPriority {
   }
 }
 
-function dispatch(ctx: HandlerContext, job: Job): Promise<JobControl> {
+function dispatch(ctx: HandlerContext, job: Job, more: JobMore): Promise<JobControl> {
   switch (job.name) {
     case 'submit':
       return handleSubmit(ctx, providerJobs.submit.schema.parse(job.data));
+    case 'submits':
+      return handleSubmits(ctx, providerJobs.submits.schema.parse(job.data), more);
+    case 'polls':
+      return handlePolls(ctx, providerJobs.polls.schema.parse(job.data), more);
     case 'poll':
       return handlePoll(ctx, providerJobs.poll.schema.parse(job.data));
     case 'confirm':

@@ -101,6 +101,9 @@ const TRANSPORT_RETRY: JobRetry = { attempts: 8, backoff: { type: 'exponential',
 /** Reports per `payout.reports` job at most (see ReportBatcher). */
 export const REPORT_SLICE = 200;
 
+/** Payouts per `submits` or `polls` job at most: fewer jobs, while each still completes within a few calls' time. */
+export const SUBMIT_SLICE = 50;
+
 /** Payouts per `payouts.accepted` job: the reconciler's default batch, so one slice fills one batch. */
 export const ACCEPTED_SLICE = 500;
 
@@ -204,6 +207,25 @@ export const providerJobs = {
   /** Submit the payout to its provider (after claiming it). */
   submit: { schema: z.object({ payoutId: z.string(), ...jobTraceFields }), retry: TRANSPORT_RETRY },
   /**
+   * Submit several payouts posted on their own (not items of a batch run) that one hold batch
+   * reserved for this provider: one job for up to `SUBMIT_SLICE` of them instead of one each, as
+   * a job costs about forty Redis commands whatever it carries (id `submits-<first payoutId>`).
+   * The worker submits each as a `submit` job would, at most its concurrency at a time; a payout
+   * that must wait (parked, a provider's backoff) or whose submission threw goes on alone as its
+   * own `submit` job, with the tries this one had left. The job completes once each of its payouts
+   * is submitted or handed on; if a hand-on fails, the whole job is tried again, which is safe
+   * because a submission is claimed in Postgres before the provider is called.
+   */
+  submits: {
+    schema: z.object({
+      payouts: z
+        .array(z.object({ payoutId: z.string(), ...jobTraceFields }))
+        .min(1)
+        .max(SUBMIT_SLICE),
+    }),
+    retry: TRANSPORT_RETRY,
+  },
+  /**
    * Look the payout up at its provider. One poll job per payout (id `poll-<payoutId>`), moved back
    * to delayed after each look with a growing interval, so a re-drive can never start a second chain.
    */
@@ -219,6 +241,29 @@ export const providerJobs = {
       /** Set once the payout is processed and the chain only watches for a reversal (lowest priority). */
       watch: z.boolean().optional(),
       ...jobTraceFields,
+    }),
+    retry: TRANSPORT_RETRY,
+  },
+  /**
+   * The first look of several payouts whose poll chains start together (`PollStarts`): one job
+   * instead of a chain each, `SUBMIT_SLICE` at most (id `polls-<first payoutId>`). The worker looks
+   * at each as its `poll` job would; a payout that needs another look goes on in a chain of its
+   * own (`poll-<payoutId>`), so only the first look rides together, and most payouts of a provider
+   * that answers fast need no other. The job completes once each payout is looked at and, where
+   * needed, handed on; a hand-on that fails fails the job, and its retry looks again.
+   */
+  polls: {
+    schema: z.object({
+      payouts: z
+        .array(
+          z.object({
+            payoutId: z.string(),
+            providerPayoutId: z.string().optional(),
+            ...jobTraceFields,
+          }),
+        )
+        .min(1)
+        .max(SUBMIT_SLICE),
     }),
     retry: TRANSPORT_RETRY,
   },
@@ -280,7 +325,11 @@ export const jobIds = {
   /** A slice of a run whose approval was decided (approved, rejected): `payouts.accepted` applies it. */
   decidedSlice: (batchId: string, slice: number) => `decided-${batchId}-${slice}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
+  /** The payouts of one hold batch posted on their own, named by the first. */
+  submits: (firstPayoutId: string) => `submits-${firstPayoutId}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
+  /** The first looks of payouts whose chains started together, named by the first. */
+  polls: (firstPayoutId: string) => `polls-${firstPayoutId}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
   confirmList: (provider: string, window: number) => `confirm-list-${provider}-${window}`,
   cancel: (payoutId: string) => `cancel-${payoutId}`,

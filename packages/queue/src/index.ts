@@ -1,5 +1,6 @@
 export * from './catalog.ts';
 export * from './connections.ts';
+export * from './poll-starts.ts';
 export * from './provider-budget.ts';
 export * from './provider-gate.ts';
 export * from './queues.ts';

@@ -13,6 +13,7 @@ import {
   type ReconcilerJobData,
   type ReconcilerJobName,
   reconcilerJobs,
+  SUBMIT_SLICE,
 } from './catalog.ts';
 import { assertClusterPrefix, type RedisConnection } from './connections.ts';
 
@@ -82,6 +83,21 @@ async function addAll(queue: Queue, jobs: { name: string; data: object; opts: Jo
   if (jobs.length === 0) return [];
   return queue.addBulk(jobs);
 }
+
+/** One payout's own `submit` job: a batch run's item carries its row's priority. */
+function submitJob(i: { payoutId: string; batch?: boolean; batchRow?: number; trace?: JobTrace }) {
+  return {
+    name: 'submit' as const,
+    data: { ...i.trace, payoutId: i.payoutId },
+    opts: jobOptions('submit', {
+      jobId: jobIds.submit(i.payoutId),
+      ...(i.batch ? { priority: batchItemPriority(i.batchRow) } : {}),
+    }),
+  };
+}
+
+/** The jobs that carry many payouts, each standing in for one job of its own per payout. */
+export type CarryingJob = 'submits' | 'polls';
 
 export type JobPresence = 'alive' | 'failed' | 'completed' | 'orphan';
 
@@ -186,20 +202,116 @@ export class Queues {
     const byProvider = new Map<ProviderId, typeof items>();
     for (const i of items) byProvider.set(i.provider, [...(byProvider.get(i.provider) ?? []), i]);
     await Promise.all(
-      [...byProvider].map(([provider, group]) =>
-        addAll(
-          this.provider(provider),
-          group.map((i) => ({
-            name: 'submit',
-            data: { ...i.trace, payoutId: i.payoutId },
-            opts: jobOptions('submit', {
-              jobId: jobIds.submit(i.payoutId),
-              ...(i.batch ? { priority: batchItemPriority(i.batchRow) } : {}),
-            }),
-          })),
-        ),
-      ),
+      [...byProvider].map(async ([provider, group]) => {
+        const jobs: { name: ProviderJobName; data: object; opts: JobsOptions }[] = [];
+        // Payouts posted on their own ride together, `SUBMIT_SLICE` to a job, ahead of any batch
+        // run's items. Those keep a job each: its priority is the item's row in its run, which is
+        // how runs draining together take turns.
+        const singles = group.filter((i) => !i.batch);
+        for (let at = 0; at < singles.length; at += SUBMIT_SLICE) {
+          const slice = singles.slice(at, at + SUBMIT_SLICE);
+          const [first] = slice;
+          if (slice.length === 1 && first) {
+            jobs.push(submitJob(first));
+          } else if (first) {
+            const payouts = slice.map((i) => ({ ...i.trace, payoutId: i.payoutId }));
+            jobs.push({
+              name: 'submits',
+              data: providerJobs.submits.schema.parse({ payouts }),
+              opts: jobOptions('submits', { jobId: jobIds.submits(first.payoutId) }),
+            });
+          }
+        }
+        for (const i of group) if (i.batch) jobs.push(submitJob(i));
+        await this.indexCarried(provider, 'submits', jobs);
+        return addAll(this.provider(provider), jobs);
+      }),
     );
+  }
+
+  /**
+   * Starts the poll chains of payouts just sent to this provider, their first look `delayMs` from
+   * now: `SUBMIT_SLICE` to a `polls` job, a payout alone in its own `poll` chain (a no-op when its
+   * chain is already there).
+   */
+  async startPolls(
+    provider: ProviderId,
+    items: { payoutId: string; providerPayoutId?: string; trace?: JobTrace }[],
+    delayMs: number,
+  ): Promise<void> {
+    const jobs: { name: ProviderJobName; data: object; opts: JobsOptions }[] = [];
+    for (let at = 0; at < items.length; at += SUBMIT_SLICE) {
+      const slice = items.slice(at, at + SUBMIT_SLICE).map((i) => ({
+        ...i.trace,
+        payoutId: i.payoutId,
+        ...(i.providerPayoutId ? { providerPayoutId: i.providerPayoutId } : {}),
+      }));
+      const [first] = slice;
+      if (!first) continue;
+      jobs.push(
+        slice.length === 1
+          ? {
+              name: 'poll',
+              data: providerJobs.poll.schema.parse({ ...first, attempt: 0 }),
+              opts: jobOptions('poll', {
+                jobId: jobIds.poll(first.payoutId),
+                delay: delayMs,
+                priority: POLL_JOB_PRIORITY,
+              }),
+            }
+          : {
+              name: 'polls',
+              data: providerJobs.polls.schema.parse({ payouts: slice }),
+              opts: jobOptions('polls', {
+                jobId: jobIds.polls(first.payoutId),
+                delay: delayMs,
+                priority: POLL_JOB_PRIORITY,
+              }),
+            },
+      );
+    }
+    await this.indexCarried(provider, 'polls', jobs);
+    await addAll(this.provider(provider), jobs);
+  }
+
+  /**
+   * Which job of this kind carries each of these payouts, for those that ride in one: what a
+   * re-drive and an operator's view ask when a payout has no job of its own. One hash per provider
+   * and kind beside its queue, written before the jobs are added (so a job that exists is always
+   * found from its payouts; an entry whose job was never added reads as no job, as it is) and
+   * emptied by the job as it completes.
+   */
+  async carriers(provider: ProviderId, kind: CarryingJob, payoutIds: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (payoutIds.length === 0) return found;
+    const ids = await this.connection.hmget(this.carriedKey(provider, kind), ...payoutIds);
+    payoutIds.forEach((payoutId, i) => {
+      const jobId = ids[i];
+      if (jobId) found.set(payoutId, jobId);
+    });
+    return found;
+  }
+
+  /** These payouts no longer ride in a job of this kind (it is done with them, or it is dead). */
+  async dropCarried(provider: ProviderId, kind: CarryingJob, payoutIds: string[]): Promise<void> {
+    if (payoutIds.length > 0) await this.connection.hdel(this.carriedKey(provider, kind), ...payoutIds);
+  }
+
+  private async indexCarried(
+    provider: ProviderId,
+    kind: CarryingJob,
+    jobs: { name: ProviderJobName; data: object; opts: JobsOptions }[],
+  ): Promise<void> {
+    const carried = jobs.flatMap((j) =>
+      j.name === kind
+        ? (j.data as { payouts: { payoutId: string }[] }).payouts.map((p) => [p.payoutId, j.opts.jobId])
+        : [],
+    );
+    if (carried.length > 0) await this.connection.hset(this.carriedKey(provider, kind), Object.fromEntries(carried));
+  }
+
+  private carriedKey(provider: ProviderId, kind: CarryingJob): string {
+    return `${this.prefix}:${providerQueueName(provider)}:carried-${kind}`;
   }
 
   /**

@@ -3,7 +3,7 @@ import { PATIENCE_MS, testQueuePrefix, testRedisUrl } from '@payouts/testing';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { jobIds } from './catalog.ts';
+import { jobIds, SUBMIT_SLICE } from './catalog.ts';
 import { Queues } from './queues.ts';
 import { type RedriveTarget, redrive, redriveJob } from './redrive.ts';
 
@@ -112,5 +112,65 @@ describe('re-driving a payout from its recorded state', () => {
     const after = await queues.jobStates(queue, ids);
     expect([...after.values()]).toEqual(['alive', 'alive', 'alive', 'alive', 'alive']);
     expect(await redis.lpos(`${base}:wait`, jobIds.submit('po_orphan'))).not.toBeNull();
+  });
+});
+
+describe('payouts that ride together in a `submits` job', () => {
+  const singles = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ provider: 'krayon' as const, payoutId: `${prefix}${i}` }));
+
+  test("the payouts posted on their own share a job per slice; a batch run's items keep a job each", async () => {
+    const queue = queues.provider('krayon');
+    const many = singles('po_many', SUBMIT_SLICE + 1);
+    await queues.submitAll([
+      ...many.map((p, i) => (i === 0 ? { ...p, trace: { requestId: 'req-first' } } : p)),
+      { provider: 'krayon', payoutId: 'po_item', batch: true, batchRow: 3 },
+    ]);
+    const carrying = await queue.getJob(jobIds.submits('po_many0'));
+    expect(carrying?.name).toBe('submits');
+    expect(carrying?.opts.priority ?? 0).toBe(0);
+    expect(carrying?.data.payouts).toHaveLength(SUBMIT_SLICE);
+    expect(carrying?.data.payouts[0]).toEqual({ payoutId: 'po_many0', requestId: 'req-first' });
+    // The slice's last payout is alone in its own: a job of one is a plain `submit`.
+    const last = `po_many${SUBMIT_SLICE}`;
+    expect((await queue.getJob(jobIds.submit(last)))?.name).toBe('submit');
+    expect((await queue.getJob(jobIds.submit('po_item')))?.opts.priority).toBeGreaterThan(0);
+
+    const carriers = await queues.carriers('krayon', 'submits', [
+      'po_many0',
+      `po_many${SUBMIT_SLICE - 1}`,
+      last,
+      'po_item',
+    ]);
+    expect(Object.fromEntries(carriers)).toEqual({
+      po_many0: jobIds.submits('po_many0'),
+      [`po_many${SUBMIT_SLICE - 1}`]: jobIds.submits('po_many0'),
+    });
+  });
+
+  test('a re-drive leaves a payout carried by a live job alone, and drives one whose carrier is dead', async () => {
+    const queue = queues.provider('thai-gateway');
+    await queues.submitAll([
+      { provider: 'thai-gateway', payoutId: 'po_ride_a' },
+      { provider: 'thai-gateway', payoutId: 'po_ride_b' },
+    ]);
+    // A carrier that failed for good: its index entry still names it.
+    await redis.hset(`${queues.prefix}:${queue.name}:carried-submits`, 'po_ride_dead', jobIds.submits('po_gone_job'));
+
+    const driven = await redrive(
+      queues,
+      ['po_ride_a', 'po_ride_b', 'po_ride_dead'].map((id) => ({ ...target(id, 'reserved'), provider: 'thai-gateway' })),
+    );
+    expect(driven).toEqual(['po_ride_dead']);
+    expect(await queue.getJob(jobIds.submit('po_ride_a'))).toBeUndefined();
+    expect((await queue.getJob(jobIds.submit('po_ride_dead')))?.name).toBe('submit');
+    // The stale entry is gone; the live ones stay until their job is done with them.
+    expect(Object.fromEntries(await queues.carriers('thai-gateway', 'submits', ['po_ride_a', 'po_ride_dead']))).toEqual(
+      {
+        po_ride_a: jobIds.submits('po_ride_a'),
+      },
+    );
+    await queues.dropCarried('thai-gateway', 'submits', ['po_ride_a', 'po_ride_b']);
+    expect((await queues.carriers('thai-gateway', 'submits', ['po_ride_a', 'po_ride_b'])).size).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import type { ProviderId } from '@payouts/core';
 import { type PayoutState, redriveAction } from '@payouts/payouts';
 import type { Queue } from 'bullmq';
 import { jobIds, type ProviderJobName, type ReconcilerJobName } from './catalog.ts';
-import { jobOptions, type Queues } from './queues.ts';
+import { type CarryingJob, type JobPresence, jobOptions, type Queues } from './queues.ts';
 
 type JobName = ReconcilerJobName | ProviderJobName;
 
@@ -76,7 +76,7 @@ async function addUnlessAlive(
   priority?: number,
 ): Promise<string[]> {
   const driven: string[] = [];
-  const byQueue = new Map<Queue, { name: JobName; jobId: string; payoutId: string }[]>();
+  const byQueue = new Map<Queue, typeof jobs>();
   for (const job of jobs) {
     const queue = job.queue === 'reconciler' ? queues.reconciler : queues.provider(job.queue);
     byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
@@ -86,8 +86,10 @@ async function addUnlessAlive(
       queue,
       queued.map((j) => j.jobId),
     );
+    const carried = await liveCarriers(queues, queue, queued[0]?.queue, queued, states);
     const toAdd = [];
     for (const j of queued) {
+      if (carried.has(j.payoutId)) continue; // a live `submits` job carries it: it will move it on
       const state = states.get(j.jobId);
       if (state === 'failed' || state === 'completed') await queue.remove(j.jobId);
       else if (state === 'orphan') await queues.connection.del(`${queues.prefix}:${queue.name}:${j.jobId}`);
@@ -102,4 +104,37 @@ async function addUnlessAlive(
     if (toAdd.length > 0) await queue.addBulk(toAdd);
   }
   return driven;
+}
+
+/** The job that may carry a payout in place of each job of its own (see `Queues.submitAll`, `startPolls`). */
+const CARRIED_IN: Partial<Record<JobName, CarryingJob>> = { submit: 'submits', poll: 'polls' };
+
+/**
+ * The payouts among these that have no job of their own but ride in a live job carrying many
+ * (`submits`, `polls`). An index entry whose job is dead or gone is dropped.
+ */
+async function liveCarriers(
+  queues: Queues,
+  queue: Queue,
+  provider: 'reconciler' | ProviderId | undefined,
+  jobs: { name: JobName; payoutId: string; jobId: string }[],
+  states: Map<string, JobPresence>,
+): Promise<Set<string>> {
+  const live = new Set<string>();
+  if (!provider || provider === 'reconciler') return live;
+  for (const kind of ['submits', 'polls'] as const) {
+    const alone = jobs
+      .filter((j) => CARRIED_IN[j.name] === kind && states.get(j.jobId) !== 'alive')
+      .map((j) => j.payoutId);
+    if (alone.length === 0) continue;
+    const carriers = await queues.carriers(provider, kind, alone);
+    const carrierStates = await queues.jobStates(queue, [...new Set(carriers.values())]);
+    const stale: string[] = [];
+    for (const [payoutId, jobId] of carriers) {
+      if (carrierStates.get(jobId) === 'alive') live.add(payoutId);
+      else stale.push(payoutId);
+    }
+    await queues.dropCarried(provider, kind, stale);
+  }
+  return live;
 }

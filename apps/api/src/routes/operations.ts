@@ -442,10 +442,17 @@ async function jobFor(deps: ApiDeps, row: PayoutRow): Promise<JobInfo> {
   const target = redriveJob(row);
   if (!target) return null;
   const queue = target.queue === 'reconciler' ? deps.queues.reconciler : deps.queues.provider(target.queue);
-  const job = await queue.getJob(target.jobId);
+  let job = await queue.getJob(target.jobId);
+  // No job of its own: it may ride with other payouts, its submission in the `submits` job of its
+  // hold batch, its first look in a `polls` job.
+  if (!job && (target.name === 'submit' || target.name === 'poll') && target.queue !== 'reconciler') {
+    const kind = target.name === 'submit' ? 'submits' : 'polls';
+    const carrier = (await deps.queues.carriers(target.queue, kind, [row.id])).get(row.id);
+    if (carrier) job = await queue.getJob(carrier);
+  }
   if (!job) return { id: target.jobId, state: 'missing', failed_reason: null, attempts: 0 };
   return {
-    id: target.jobId,
+    id: job.id ?? target.jobId,
     state: await job.getState(),
     // A job's error text can quote a failed query's values: masked as the logs mask them.
     failed_reason: job.failedReason ? maskText(job.failedReason) : null,

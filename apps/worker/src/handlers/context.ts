@@ -7,6 +7,7 @@ import {
   jobIds,
   lastWebhookAt,
   POLL_JOB_PRIORITY,
+  type PollStarts,
   type ProviderBudget,
   type ProviderGate,
   type ProviderReport,
@@ -38,6 +39,8 @@ export interface HandlerContext {
   reads?: SharedReads;
   /** The claims of submissions starting together, one statement per provider (absent: one each). */
   claims?: SubmissionClaims;
+  /** Where the poll chains of payouts just sent start, bundled with the process's others (absent: a chain each). */
+  pollStarts?: PollStarts;
   logger: Logger;
   /** Absent where a handler runs outside a worker process (a test calling it directly). */
   metrics?: WorkerMetrics;
@@ -147,17 +150,32 @@ export async function webhooksFlowing(ctx: HandlerContext): Promise<boolean> {
 }
 
 /**
+ * Starts the poll chain of a payout this job has just sent: its first look rides with those of the
+ * payouts the process sent within a few ms (`PollStarts`) when the process bundles them; as
+ * `ensurePolling` otherwise. Only for a payout just sent, which has no chain yet: bundled looks do
+ * not check for one.
+ */
+export async function startPolling(ctx: HandlerContext, payoutId: string, providerPayoutId?: string): Promise<void> {
+  if (!ctx.pollStarts) return ensurePolling(ctx, payoutId, providerPayoutId);
+  const delay = await firstLookDelay(ctx);
+  await ctx.pollStarts.start(ctx.adapter.id, { payoutId, ...(providerPayoutId ? { providerPayoutId } : {}) }, delay);
+}
+
+/** While webhooks flow, the first wake-up is a quiet period away (it looks only if nothing changed). */
+async function firstLookDelay(ctx: HandlerContext): Promise<number> {
+  const first = pollDelay(ctx.schedule, 0);
+  return ctx.webhooks && (await webhooksFlowing(ctx))
+    ? Math.max(first, Math.min(ctx.webhooks.safetyPollMs, ctx.webhooks.quietMs))
+    : first;
+}
+
+/**
  * Starts the payout's single poll chain; a no-op when one is already there. Its first look is
  * the schedule's first, or while the provider's webhooks flow (they will tell first) a wake-up a
  * quiet period away that looks only when nothing changed for the safety period.
  */
 export async function ensurePolling(ctx: HandlerContext, payoutId: string, providerPayoutId?: string): Promise<void> {
-  const first = pollDelay(ctx.schedule, 0);
-  // While webhooks flow, the first wake-up is a quiet period away (it looks only if nothing changed).
-  const delay =
-    ctx.webhooks && (await webhooksFlowing(ctx))
-      ? Math.max(first, Math.min(ctx.webhooks.safetyPollMs, ctx.webhooks.quietMs))
-      : first;
+  const delay = await firstLookDelay(ctx);
   await ctx.queues.toProvider(
     ctx.adapter.id,
     'poll',
