@@ -18,6 +18,7 @@ import {
   type JobTrace,
   jobContext,
   PollStarts,
+  type ProviderJobName,
   ProviderBudget,
   ProviderGate,
   providerJobs,
@@ -99,7 +100,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       now: o.now ?? Date.now,
     };
     gates.push({ provider, gate: ctx.gate });
-    // Payouts that ride together in a job are submitted through these, at most the concurrency at once.
+    // The provider's payouts worked at once in this process, at most its concurrency (below).
     const more: JobMore = {
       slots: new Slots(settings.concurrency),
       pauseQueue: (delayMs) => worker.rateLimit(delayMs),
@@ -115,7 +116,11 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     const worker: Worker = new Worker(
       providerQueueName(provider),
       async (job: Job, token?: string) => {
-        const control = await runTraced(ctx, job, more);
+        // <PROVIDER>_CONCURRENCY bounds the payouts worked at once in this process, however they
+        // came: a job of one payout takes a slot for its run, a job carrying many one per payout.
+        const control = CARRYING_JOBS.has(job.name)
+          ? await runTraced(ctx, job, more)
+          : await more.slots.run(() => runTraced(ctx, job, more));
         return applyControl(worker, job, token, control);
       },
       {
@@ -178,6 +183,9 @@ function runTraced(base: HandlerContext, job: Job, more: JobMore): Promise<JobCo
   const data = (job.data ?? {}) as JobTrace & { payoutId?: string };
   return inTrace(base, job.name, data, callPriority(job), (ctx) => dispatch(ctx, job, more));
 }
+
+/** Jobs that carry many payouts and take the provider's slots per payout (see handlers/carried.ts). */
+const CARRYING_JOBS: ReadonlySet<string> = new Set<ProviderJobName>(['submits', 'polls']);
 
 /** What a job that carries many payouts needs beside its context (see handleSubmits). */
 type JobMore = CarriedDeps;
