@@ -18,7 +18,6 @@ import {
   type JobTrace,
   jobContext,
   PollStarts,
-  type ProviderJobName,
   ProviderBudget,
   ProviderGate,
   providerJobs,
@@ -100,9 +99,10 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
       now: o.now ?? Date.now,
     };
     gates.push({ provider, gate: ctx.gate });
-    // The provider's payouts worked at once in this process, at most its concurrency (below).
+    // Jobs of one payout are bounded by BullMQ's concurrency below; the payouts a job carries by
+    // these, the same number of each kind at once.
     const more: JobMore = {
-      slots: new Slots(settings.concurrency),
+      slots: { submits: new Slots(settings.concurrency), polls: new Slots(settings.concurrency) },
       pauseQueue: (delayMs) => worker.rateLimit(delayMs),
       // Each payout in the trace of the request that posted it, with the adapter instrumented for
       // it alone (from the provider's own context, not the carrying job's), as its own job would be.
@@ -116,11 +116,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     const worker: Worker = new Worker(
       providerQueueName(provider),
       async (job: Job, token?: string) => {
-        // <PROVIDER>_CONCURRENCY bounds the payouts worked at once in this process, however they
-        // came: a job of one payout takes a slot for its run, a job carrying many one per payout.
-        const control = CARRYING_JOBS.has(job.name)
-          ? await runTraced(ctx, job, more)
-          : await more.slots.run(() => runTraced(ctx, job, more));
+        const control = await runTraced(ctx, job, more);
         return applyControl(worker, job, token, control);
       },
       {
@@ -183,9 +179,6 @@ function runTraced(base: HandlerContext, job: Job, more: JobMore): Promise<JobCo
   const data = (job.data ?? {}) as JobTrace & { payoutId?: string };
   return inTrace(base, job.name, data, callPriority(job), (ctx) => dispatch(ctx, job, more));
 }
-
-/** Jobs that carry many payouts and take the provider's slots per payout (see handlers/carried.ts). */
-const CARRYING_JOBS: ReadonlySet<string> = new Set<ProviderJobName>(['submits', 'polls']);
 
 /** What a job that carries many payouts needs beside its context (see handleSubmits). */
 type JobMore = CarriedDeps;

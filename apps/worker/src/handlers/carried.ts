@@ -9,8 +9,12 @@ export interface CarriedDeps {
   submitOne(payout: Carried): Promise<JobControl>;
   /** Looks at one payout exactly as the first run of its own `poll` job would, in its request's trace. */
   pollOne(payout: Carried & { attempt: number }): Promise<JobControl>;
-  /** The provider's calls in flight in this process for the payouts such jobs carry: at most its concurrency. */
-  slots: Slots;
+  /**
+   * The carried payouts worked at once in this process, at most the provider's concurrency of
+   * each kind. Apart, so looks waiting for the provider's budget (polls come after submissions
+   * there) never hold the places of submissions.
+   */
+  slots: Record<CarryingJob, Slots>;
   /** Pauses the provider's whole queue for every worker (a 429's `Retry-After`). */
   pauseQueue(delayMs: number): Promise<void>;
 }
@@ -47,7 +51,7 @@ async function handleCarried(
   const payouts = carried.filter((p) => !ids.has(p.payoutId) && ids.add(p.payoutId));
   const outcomes = await Promise.all(
     payouts.map((p) =>
-      deps.slots.run(async () => {
+      deps.slots[kind].run(async () => {
         let control: JobControl;
         try {
           control = await runOne(p);
