@@ -266,11 +266,17 @@ async function measure(ctx: BenchContext, variant: Variant, rate?: number): Prom
     const byHold = new Map<number, string[]>();
     for (const r of dbMoments)
       if (r.holdBatch !== null) byHold.set(r.holdBatch, [...(byHold.get(r.holdBatch) ?? []), r.id]);
+    // `submits-<first payout>-<digest of the set>`: by its first payout.
+    const submitsByFirst = new Map<string, string>();
+    for (const jobId of streams.provider.added.keys()) {
+      const first = /^submits-(.+)-[0-9a-f]{16}$/.exec(jobId)?.[1];
+      if (first && !submitsByFirst.has(first)) submitsByFirst.set(first, jobId);
+    }
     const submitJob = (r: { id: string; holdBatch: number | null }): string => {
       if (streams.provider.added.has(jobIds.submit(r.id))) return jobIds.submit(r.id);
       const group = r.holdBatch === null ? [] : (byHold.get(r.holdBatch) ?? []);
-      const first = group.find((id) => streams.provider.added.has(jobIds.submits(id)));
-      return first ? jobIds.submits(first) : jobIds.submit(r.id);
+      const first = group.find((id) => submitsByFirst.has(id));
+      return (first && submitsByFirst.get(first)) || jobIds.submit(r.id);
     };
     const payouts = dbMoments.map(
       (r): Record<Moment, number> => ({

@@ -334,7 +334,9 @@ describe('worker autoscaling on queue depth', () => {
         { provider: 'razorpayx', payoutId: 'po_keda_batch_1', batch: true },
       ]);
       // The two RazorpayX payouts ride in one `submits` job: one entry in the list.
-      expect(await redis.lrange(listFor('razorpayx'), 0, -1)).toEqual([jobIds.submits('po_keda_single_1')]);
+      expect(await redis.lrange(listFor('razorpayx'), 0, -1)).toEqual([
+        jobIds.submits(['po_keda_single_1', 'po_keda_single_2']),
+      ]);
       expect(await redis.llen(listFor('druo'))).toBe(1);
       expect(await redis.llen(listFor('krayon'))).toBe(0);
       // Documented in worker-scaledobject.yaml: a batch run's jobs are prioritized, kept elsewhere.

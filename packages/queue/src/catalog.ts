@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PAYOUT_STATUSES, PROVIDER_IDS, type ProviderId, QUEUED_REASONS } from '@payouts/core';
 import { z } from 'zod';
 
@@ -316,6 +317,14 @@ export function providerQueueName(provider: ProviderId): string {
 }
 export const PROVIDER_QUEUES = PROVIDER_IDS.map(providerQueueName);
 
+/** A short name for a set of payout ids, whatever their order. */
+function setDigest(payoutIds: readonly string[]): string {
+  return createHash('sha256')
+    .update([...payoutIds].sort().join(' '))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /** Job ids: a transport optimisation that collapses duplicate enqueues, never the business guard. */
 export const jobIds = {
   accepted: (payoutId: string) => `accepted-${payoutId}`,
@@ -325,11 +334,15 @@ export const jobIds = {
   /** A slice of a run whose approval was decided (approved, rejected): `payouts.accepted` applies it. */
   decidedSlice: (batchId: string, slice: number) => `decided-${batchId}-${slice}`,
   submit: (payoutId: string) => `submit-${payoutId}`,
-  /** The payouts of one hold batch posted on their own, named by the first. */
-  submits: (firstPayoutId: string) => `submits-${firstPayoutId}`,
+  /**
+   * The payouts of one hold batch posted on their own: named by the first and by the set, so a
+   * repeated hand-over of the same payouts collapses into one job, while another set that happens
+   * to start with the same payout (a payout handed over twice, in two batches) is a job of its own.
+   */
+  submits: (payoutIds: readonly string[]) => `submits-${payoutIds[0]}-${setDigest(payoutIds)}`,
   poll: (payoutId: string) => `poll-${payoutId}`,
-  /** The first looks of payouts whose chains started together, named by the first. */
-  polls: (firstPayoutId: string) => `polls-${firstPayoutId}`,
+  /** The first looks of payouts whose chains started together, named like `submits`. */
+  polls: (payoutIds: readonly string[]) => `polls-${payoutIds[0]}-${setDigest(payoutIds)}`,
   confirm: (provider: string, eventId: string) => `confirm-${provider}-${eventId.replace(/:/g, '_')}`,
   confirmList: (provider: string, window: number) => `confirm-list-${provider}-${window}`,
   cancel: (payoutId: string) => `cancel-${payoutId}`,

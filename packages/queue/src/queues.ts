@@ -218,7 +218,7 @@ export class Queues {
             jobs.push({
               name: 'submits',
               data: providerJobs.submits.schema.parse({ payouts }),
-              opts: jobOptions('submits', { jobId: jobIds.submits(first.payoutId) }),
+              opts: jobOptions('submits', { jobId: jobIds.submits(slice.map((i) => i.payoutId)) }),
             });
           }
         }
@@ -263,7 +263,7 @@ export class Queues {
               name: 'polls',
               data: providerJobs.polls.schema.parse({ payouts: slice }),
               opts: jobOptions('polls', {
-                jobId: jobIds.polls(first.payoutId),
+                jobId: jobIds.polls(slice.map((i) => i.payoutId)),
                 delay: delayMs,
                 priority: POLL_JOB_PRIORITY,
               }),

@@ -126,7 +126,8 @@ describe('payouts that ride together in a `submits` job', () => {
       ...many.map((p, i) => (i === 0 ? { ...p, trace: { requestId: 'req-first' } } : p)),
       { provider: 'krayon', payoutId: 'po_item', batch: true, batchRow: 3 },
     ]);
-    const carrying = await queue.getJob(jobIds.submits('po_many0'));
+    const slice = many.slice(0, SUBMIT_SLICE).map((p) => p.payoutId);
+    const carrying = await queue.getJob(jobIds.submits(slice));
     expect(carrying?.name).toBe('submits');
     expect(carrying?.opts.priority ?? 0).toBe(0);
     expect(carrying?.data.payouts).toHaveLength(SUBMIT_SLICE);
@@ -143,8 +144,8 @@ describe('payouts that ride together in a `submits` job', () => {
       'po_item',
     ]);
     expect(Object.fromEntries(carriers)).toEqual({
-      po_many0: jobIds.submits('po_many0'),
-      [`po_many${SUBMIT_SLICE - 1}`]: jobIds.submits('po_many0'),
+      po_many0: jobIds.submits(slice),
+      [`po_many${SUBMIT_SLICE - 1}`]: jobIds.submits(slice),
     });
   });
 
@@ -155,7 +156,11 @@ describe('payouts that ride together in a `submits` job', () => {
       { provider: 'thai-gateway', payoutId: 'po_ride_b' },
     ]);
     // A carrier that failed for good: its index entry still names it.
-    await redis.hset(`${queues.prefix}:${queue.name}:carried-submits`, 'po_ride_dead', jobIds.submits('po_gone_job'));
+    await redis.hset(
+      `${queues.prefix}:${queue.name}:carried-submits`,
+      'po_ride_dead',
+      jobIds.submits(['po_ride_dead', 'po_other']),
+    );
 
     const driven = await redrive(
       queues,
@@ -167,10 +172,44 @@ describe('payouts that ride together in a `submits` job', () => {
     // The stale entry is gone; the live ones stay until their job is done with them.
     expect(Object.fromEntries(await queues.carriers('thai-gateway', 'submits', ['po_ride_a', 'po_ride_dead']))).toEqual(
       {
-        po_ride_a: jobIds.submits('po_ride_a'),
+        po_ride_a: jobIds.submits(['po_ride_a', 'po_ride_b']),
       },
     );
     await queues.dropCarried('thai-gateway', 'submits', ['po_ride_a', 'po_ride_b']);
     expect((await queues.carriers('thai-gateway', 'submits', ['po_ride_a', 'po_ride_b'])).size).toBe(0);
+  });
+
+  test('a payout handed over twice, first in both sets, leaves neither set without its job', async () => {
+    const queue = queues.provider('druo');
+    const druo = (payoutId: string) => ({ provider: 'druo' as const, payoutId });
+    // Reserved by one batch, then handed over again with others (its acceptance re-driven).
+    await queues.submitAll([druo('po_twice'), druo('po_first_set')]);
+    await queues.submitAll([druo('po_twice'), druo('po_second_set')]);
+    // The same set again is the same job: a repeated hand-over collapses.
+    await queues.submitAll([druo('po_first_set'), druo('po_twice')]);
+    const ids = [jobIds.submits(['po_twice', 'po_first_set']), jobIds.submits(['po_twice', 'po_second_set'])];
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(jobIds.submits(['po_first_set', 'po_twice'])).not.toBe(ids[0]); // named by its first too
+    const carried = await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.data.payouts));
+    expect(carried).toEqual([
+      [{ payoutId: 'po_twice' }, { payoutId: 'po_first_set' }],
+      [{ payoutId: 'po_twice' }, { payoutId: 'po_second_set' }],
+    ]);
+    // Each payout is found in a live job: the re-drive adds nothing.
+    const driven = await redrive(
+      queues,
+      ['po_twice', 'po_first_set', 'po_second_set'].map((id) => ({ ...target(id, 'reserved'), provider: 'druo' })),
+    );
+    expect(driven).toEqual([]);
+
+    await queues.startPolls('druo', [{ payoutId: 'po_look' }, { payoutId: 'po_look_a' }], 60_000);
+    await queues.startPolls('druo', [{ payoutId: 'po_look' }, { payoutId: 'po_look_b' }], 60_000);
+    const looks = await queues.carriers('druo', 'polls', ['po_look_a', 'po_look_b']);
+    for (const [payoutId, jobId] of looks) {
+      expect((await queue.getJob(jobId))?.data.payouts.map((p: { payoutId: string }) => p.payoutId)).toContain(
+        payoutId,
+      );
+    }
+    expect(looks.size).toBe(2);
   });
 });
