@@ -210,7 +210,7 @@ export const providerJobs = {
   /**
    * Submit several payouts posted on their own (not items of a batch run) that one hold batch
    * reserved for this provider: one job for up to `SUBMIT_SLICE` of them instead of one each, as
-   * a job costs about forty Redis commands whatever it carries (id `submits-<first payoutId>`).
+   * a job costs about forty Redis commands whatever it carries (id `submits-<first payoutId>-<digest of the set>`).
    * The worker submits each as a `submit` job would, at most its concurrency at a time; a payout
    * that must wait (parked, a provider's backoff) or whose submission threw goes on alone as its
    * own `submit` job, with the tries this one had left. The job completes once each of its payouts
@@ -247,7 +247,7 @@ export const providerJobs = {
   },
   /**
    * The first look of several payouts whose poll chains start together (`PollStarts`): one job
-   * instead of a chain each, `SUBMIT_SLICE` at most (id `polls-<first payoutId>`). The worker looks
+   * instead of a chain each, `SUBMIT_SLICE` at most (id `polls-<first payoutId>-<digest of the set>`). The worker looks
    * at each as its `poll` job would; a payout that needs another look goes on in a chain of its
    * own (`poll-<payoutId>`), so only the first look rides together, and most payouts of a provider
    * that answers fast need no other. The job completes once each payout is looked at and, where
