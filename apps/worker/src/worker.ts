@@ -101,7 +101,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     gates.push({ provider, gate: ctx.gate });
     // Jobs of one payout are bounded by BullMQ's concurrency below; the payouts a job carries by
     // these, the same number of each kind at once.
-    const more: JobMore = {
+    const carried: CarriedDeps = {
       slots: { submits: new Slots(settings.concurrency), polls: new Slots(settings.concurrency) },
       pauseQueue: (delayMs) => worker.rateLimit(delayMs),
       // Each payout in the trace of the request that posted it, with the adapter instrumented for
@@ -116,7 +116,7 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
     const worker: Worker = new Worker(
       providerQueueName(provider),
       async (job: Job, token?: string) => {
-        const control = await runTraced(ctx, job, more);
+        const control = await runTraced(ctx, job, carried);
         return applyControl(worker, job, token, control);
       },
       {
@@ -175,13 +175,10 @@ export function startWorkers(o: WorkerOptions): RunningWorkers {
  * request id, the jobs it enqueues carry it on (see `jobContext`), and its provider calls are spans
  * of the request's trace.
  */
-function runTraced(base: HandlerContext, job: Job, more: JobMore): Promise<JobControl> {
+function runTraced(base: HandlerContext, job: Job, carried: CarriedDeps): Promise<JobControl> {
   const data = (job.data ?? {}) as JobTrace & { payoutId?: string };
-  return inTrace(base, job.name, data, callPriority(job), (ctx) => dispatch(ctx, job, more));
+  return inTrace(base, job.name, data, callPriority(job), (ctx) => dispatch(ctx, job, carried));
 }
-
-/** What a job that carries many payouts needs beside its context (see handleSubmits). */
-type JobMore = CarriedDeps;
 
 /** Runs `fn` in the trace of the request behind `carried` (a job's data, or one payout a job carries). */
 function inTrace<T>(
@@ -234,14 +231,14 @@ function callPriority(job: Job): CallPriority {
   }
 }
 
-function dispatch(ctx: HandlerContext, job: Job, more: JobMore): Promise<JobControl> {
+function dispatch(ctx: HandlerContext, job: Job, carried: CarriedDeps): Promise<JobControl> {
   switch (job.name) {
     case 'submit':
       return handleSubmit(ctx, providerJobs.submit.schema.parse(job.data));
     case 'submits':
-      return handleSubmits(ctx, providerJobs.submits.schema.parse(job.data), more);
+      return handleSubmits(ctx, providerJobs.submits.schema.parse(job.data), carried);
     case 'polls':
-      return handlePolls(ctx, providerJobs.polls.schema.parse(job.data), more);
+      return handlePolls(ctx, providerJobs.polls.schema.parse(job.data), carried);
     case 'poll':
       return handlePoll(ctx, providerJobs.poll.schema.parse(job.data));
     case 'confirm':
