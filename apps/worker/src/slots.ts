@@ -24,7 +24,7 @@ export class Slots {
     }
   }
 
-  /** Tasks running now and waiting for a slot: what the metrics and tests read. */
+  /** Tasks running now and waiting for a slot (no metric exports it yet; the tests read it). */
   get inUse(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
   }
