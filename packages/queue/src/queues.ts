@@ -101,6 +101,18 @@ export type CarryingJob = 'submits' | 'polls';
 
 export type JobPresence = 'alive' | 'failed' | 'completed' | 'orphan';
 
+/** KEYS: the provider's `carried-submits` index. ARGV: the carrier's id ('' for none), the own-job key prefix, the payout ids. */
+const CLAIM_SUBMISSIONS_SCRIPT = `
+local free = {}
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[1], id) == 0 and redis.call('EXISTS', ARGV[2] .. id) == 0 then
+    if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], id, ARGV[1]) end
+    free[#free + 1] = id
+  end
+end
+return free`;
+
 /** KEYS: the job hash, then completed, failed, delayed, prioritized, waiting-children (sorted sets), active, wait, paused (lists). */
 const JOB_PRESENCE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -210,20 +222,31 @@ export class Queues {
         const singles = group.filter((i) => !i.batch);
         for (let at = 0; at < singles.length; at += SUBMIT_SLICE) {
           const slice = singles.slice(at, at + SUBMIT_SLICE);
-          const [first] = slice;
-          if (slice.length === 1 && first) {
+          const jobId = slice.length === 1 ? '' : jobIds.submits(slice.map((i) => i.payoutId));
+          // Only the payouts no live job submits yet: two jobs submitting one payout at once could
+          // both reach a provider without idempotent create before either's answer is recorded.
+          const free = new Set(
+            await this.claimSubmissions(
+              provider,
+              jobId,
+              slice.map((i) => i.payoutId),
+            ),
+          );
+          const kept = slice.filter((i) => free.has(i.payoutId));
+          const [first] = kept;
+          if (!first) continue;
+          if (!jobId) {
             jobs.push(submitJob(first));
-          } else if (first) {
-            const payouts = slice.map((i) => ({ ...i.trace, payoutId: i.payoutId }));
+          } else {
+            const payouts = kept.map((i) => ({ ...i.trace, payoutId: i.payoutId }));
             jobs.push({
               name: 'submits',
               data: providerJobs.submits.schema.parse({ payouts }),
-              opts: jobOptions('submits', { jobId: jobIds.submits(slice.map((i) => i.payoutId)) }),
+              opts: jobOptions('submits', { jobId }),
             });
           }
         }
         for (const i of group) if (i.batch) jobs.push(submitJob(i));
-        await this.indexCarried(provider, 'submits', jobs);
         return addAll(this.provider(provider), jobs);
       }),
     );
@@ -295,6 +318,26 @@ export class Queues {
   /** These payouts no longer ride in a job of this kind (it is done with them, or it is dead). */
   async dropCarried(provider: ProviderId, kind: CarryingJob, payoutIds: string[]): Promise<void> {
     if (payoutIds.length > 0) await this.connection.hdel(this.carriedKey(provider, kind), ...payoutIds);
+  }
+
+  /**
+   * Of these payouts, those that neither a `submits` job (by the index) nor a job of their own
+   * (`submit-<id>`, alive or dead) holds: in one atomic step, which also indexes them to
+   * `carrierId` (none: they go to jobs of their own). A payout handed over again while a job still
+   * holds it (its acceptance re-driven) is left to that job, as a repeated add of its own job id
+   * always was; an index entry whose job died is dropped by the sweeper's re-drive.
+   */
+  private async claimSubmissions(provider: ProviderId, carrierId: string, payoutIds: string[]): Promise<string[]> {
+    const queue = this.provider(provider);
+    const free = (await this.connection.eval(
+      CLAIM_SUBMISSIONS_SCRIPT,
+      1,
+      this.carriedKey(provider, 'submits'),
+      carrierId,
+      `${this.prefix}:${queue.name}:${jobIds.submit('')}`,
+      ...payoutIds,
+    )) as string[];
+    return free;
   }
 
   private async indexCarried(

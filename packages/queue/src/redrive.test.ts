@@ -179,26 +179,32 @@ describe('payouts that ride together in a `submits` job', () => {
     expect((await queues.carriers('thai-gateway', 'submits', ['po_ride_a', 'po_ride_b'])).size).toBe(0);
   });
 
-  test('a payout handed over twice, first in both sets, leaves neither set without its job', async () => {
+  test('a payout handed over again while a job holds it is left to that job: never two jobs submitting it', async () => {
     const queue = queues.provider('druo');
     const druo = (payoutId: string) => ({ provider: 'druo' as const, payoutId });
     // Reserved by one batch, then handed over again with others (its acceptance re-driven).
     await queues.submitAll([druo('po_twice'), druo('po_first_set')]);
     await queues.submitAll([druo('po_twice'), druo('po_second_set')]);
-    // The same set again is the same job: a repeated hand-over collapses.
-    await queues.submitAll([druo('po_first_set'), druo('po_twice')]);
-    const ids = [jobIds.submits(['po_twice', 'po_first_set']), jobIds.submits(['po_twice', 'po_second_set'])];
-    expect(ids[0]).not.toBe(ids[1]);
-    expect(jobIds.submits(['po_first_set', 'po_twice'])).not.toBe(ids[0]); // named by its first too
-    const carried = await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.data.payouts));
-    expect(carried).toEqual([
-      [{ payoutId: 'po_twice' }, { payoutId: 'po_first_set' }],
-      [{ payoutId: 'po_twice' }, { payoutId: 'po_second_set' }],
-    ]);
+    // Alone, too: no job of its own beside the one carrying it.
+    await queues.submitAll([druo('po_twice')]);
+    // A payout whose own job is there is not carried beside it either.
+    await queues.submitAll([druo('po_own')]);
+    await queues.submitAll([druo('po_own'), druo('po_third_set')]);
+    const first = await queue.getJob(jobIds.submits(['po_twice', 'po_first_set']));
+    const second = await queue.getJob(jobIds.submits(['po_twice', 'po_second_set']));
+    const third = await queue.getJob(jobIds.submits(['po_own', 'po_third_set']));
+    expect(first?.data.payouts).toEqual([{ payoutId: 'po_twice' }, { payoutId: 'po_first_set' }]);
+    expect(second?.data.payouts).toEqual([{ payoutId: 'po_second_set' }]);
+    expect(third?.data.payouts).toEqual([{ payoutId: 'po_third_set' }]);
+    expect(await queue.getJob(jobIds.submit('po_twice'))).toBeUndefined();
+    expect((await queue.getJob(jobIds.submit('po_own')))?.name).toBe('submit');
     // Each payout is found in a live job: the re-drive adds nothing.
     const driven = await redrive(
       queues,
-      ['po_twice', 'po_first_set', 'po_second_set'].map((id) => ({ ...target(id, 'reserved'), provider: 'druo' })),
+      ['po_twice', 'po_first_set', 'po_second_set', 'po_own', 'po_third_set'].map((id) => ({
+        ...target(id, 'reserved'),
+        provider: 'druo',
+      })),
     );
     expect(driven).toEqual([]);
 
