@@ -62,7 +62,7 @@ async function statuses(ids: string[]): Promise<string[]> {
 /**
  * `n` payouts reserved while DRUO's queue is paused, then handed to it again as the reconciler
  * does after one hold batch, so they ride in exactly one `submits` job (however the reconciler's
- * batches happened to fall). Their own jobs from the reconciler are removed first.
+ * batches happened to fall). The reconciler's jobs for them, and their index entries, are removed first.
  */
 async function reservedTogether(n: number, tag: string): Promise<string[]> {
   await system.pauseProvider('druo');
@@ -72,6 +72,8 @@ async function reservedTogether(n: number, tag: string): Promise<string[]> {
   });
   const queue = system.queues.provider('druo');
   await queue.drain(true);
+  // Gone with their jobs: the index entries of the reconciler's own `submits` jobs.
+  await system.queues.dropCarried('druo', 'submits', ids);
   await system.queues.submitAll(ids.map((payoutId) => ({ provider: 'druo' as const, payoutId })));
   return ids;
 }
